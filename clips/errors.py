@@ -1,0 +1,2 @@
+class ClipError(ValueError):
+    """A clip (or a file claiming to be one) breaks the canonical schema; the message says how."""

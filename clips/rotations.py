@@ -1,0 +1,77 @@
+"""The project's one home for quaternion conventions: w-first unit quaternions, converted through scipy.
+
+Every other module calls these instead of writing its own quaternion algebra.
+"""
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+IDENTITY_WXYZ = np.array([1.0, 0.0, 0.0, 0.0])
+
+
+def to_rotation(quats_wxyz: np.ndarray) -> Rotation:
+    """scipy Rotation from (..., 4) w-first quaternions (flattened over leading axes)."""
+    q = np.asarray(quats_wxyz, dtype=np.float64).reshape(-1, 4)
+    return Rotation.from_quat(q[:, [1, 2, 3, 0]])
+
+
+def from_rotation(rotation: Rotation, shape: tuple = None) -> np.ndarray:
+    """(..., 4) w-first quaternions from a scipy Rotation, reshaped to `shape + (4,)` when given."""
+    xyzw = np.atleast_2d(rotation.as_quat())
+    q = xyzw[:, [3, 0, 1, 2]]
+    return q.reshape(tuple(shape) + (4,)) if shape is not None else q
+
+
+def normalize(quats_wxyz: np.ndarray) -> np.ndarray:
+    q = np.asarray(quats_wxyz, dtype=np.float64)
+    return q / np.linalg.norm(q, axis=-1, keepdims=True)
+
+
+def make_continuous(quats_wxyz: np.ndarray, axis: int = 0) -> np.ndarray:
+    """Flip signs so neighbouring quaternions along `axis` lie in one hemisphere.
+
+    Keyframe curves interpolate components linearly, so a sign flip between two keys
+    (same rotation, opposite quaternion) would make the bone spin the long way round.
+    """
+    q = np.moveaxis(np.array(quats_wxyz, dtype=np.float64), axis, 0)
+    for t in range(1, q.shape[0]):
+        flip = np.sum(q[t] * q[t - 1], axis=-1) < 0.0
+        q[t][flip] *= -1.0
+    return np.moveaxis(q, 0, axis)
+
+
+def multiply(a_wxyz: np.ndarray, b_wxyz: np.ndarray) -> np.ndarray:
+    """Hamilton product a*b (apply b, then a), broadcast over leading axes."""
+    a, b = np.broadcast_arrays(np.asarray(a_wxyz, float), np.asarray(b_wxyz, float))
+    shape = a.shape[:-1]
+    return from_rotation(to_rotation(a) * to_rotation(b), shape)
+
+
+def slerp_resample(quats_wxyz: np.ndarray, src_times: np.ndarray, dst_times: np.ndarray) -> np.ndarray:
+    """Resample (T, ..., 4) rotations sampled at src_times onto dst_times with per-channel slerp.
+
+    Times outside the source range clamp to the first/last sample.
+    """
+    q = np.asarray(quats_wxyz, dtype=np.float64)
+    src_times = np.asarray(src_times, dtype=np.float64)
+    dst_times = np.clip(np.asarray(dst_times, dtype=np.float64), src_times[0], src_times[-1])
+    channel_shape = q.shape[1:-1]
+    if len(src_times) == 1:
+        return np.broadcast_to(q[:1], (len(dst_times),) + q.shape[1:]).copy()
+    lo = np.clip(np.searchsorted(src_times, dst_times, side="right") - 1, 0, len(src_times) - 2)
+    frac = (dst_times - src_times[lo]) / (src_times[lo + 1] - src_times[lo])
+    start = to_rotation(q[lo])
+    end = to_rotation(q[lo + 1])
+    step = (start.inv() * end).as_rotvec()
+    weights = np.repeat(frac, int(np.prod(channel_shape, dtype=int)))[:, None]
+    result = start * Rotation.from_rotvec(step * weights)
+    return from_rotation(result, (len(dst_times),) + channel_shape)
+
+
+def change_of_basis(quats_wxyz: np.ndarray, basis: Rotation) -> np.ndarray:
+    """Express rotations in another frame: basis * q * basis⁻¹ (e.g. Y-up data into Z-up)."""
+    q = np.asarray(quats_wxyz, dtype=np.float64)
+    return from_rotation(basis * to_rotation(q) * basis.inv(), q.shape[:-1])
+
+
+Y_UP_TO_Z_UP = Rotation.from_euler("x", 90, degrees=True)
