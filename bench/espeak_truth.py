@@ -1,0 +1,186 @@
+"""Ground truth for lip-sync tests and the bench: speech from espeak-ng with the exact time of every phoneme.
+
+The espeak-ng library reports a phoneme event (IPA name, start in ms) for every sound it synthesises, so the
+timings are exact rather than estimated. The library is driven through ctypes (apt package libespeak-ng1).
+"""
+
+import ctypes
+import ctypes.util
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+EVENT_LIST_TERMINATED = 0
+EVENT_END = 5
+EVENT_MSG_TERMINATED = 6
+EVENT_PHONEME = 7
+OUTPUT_SYNCHRONOUS = 2
+INITIALIZE_PHONEME_EVENTS = 0x0001
+INITIALIZE_PHONEME_IPA = 0x0002
+INITIALIZE_DONT_EXIT = 0x8000
+CHARS_UTF8 = 1
+PARAM_RATE = 1
+
+
+class EspeakUnavailable(RuntimeError):
+    """libespeak-ng is not installed (apt install libespeak-ng1)."""
+
+
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
+                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
+                ("user_data", ctypes.c_void_p), ("id", _EventId)]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+
+
+@dataclass
+class Phone:
+    ipa: str
+    start: float  # seconds
+    end: float
+
+
+@dataclass
+class Utterance:
+    samples: np.ndarray  # float32 mono
+    sample_rate: int
+    phones: list  # of Phone, in time order, silences not included
+    text: str
+    voice: str
+    rate: int
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.sample_rate
+
+    def write_wav(self, path):
+        import soundfile
+
+        soundfile.write(str(path), self.samples, self.sample_rate, subtype="PCM_16")
+
+
+class _Engine:
+    """One espeak-ng instance per process (the library is global state), guarded by a lock."""
+
+    def __init__(self):
+        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+        try:
+            self.lib = ctypes.CDLL(name)
+        except OSError:
+            raise EspeakUnavailable("libespeak-ng is not installed; apt install libespeak-ng1") from None
+        self.lib.espeak_Initialize.restype = ctypes.c_int
+        self.lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
+                                          ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+        self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        options = INITIALIZE_PHONEME_EVENTS | INITIALIZE_PHONEME_IPA | INITIALIZE_DONT_EXIT
+        self.sample_rate = self.lib.espeak_Initialize(OUTPUT_SYNCHRONOUS, 200, None, options)
+        if self.sample_rate <= 0:
+            raise EspeakUnavailable("espeak-ng failed to initialise (espeak-ng-data missing?)")
+        self.lock = threading.Lock()
+        self._chunks, self._events = [], []
+        self._callback = _CALLBACK(self._on_synth)  # keep a reference: ctypes callbacks die with their object
+        self.lib.espeak_SetSynthCallback(self._callback)
+
+    def _on_synth(self, wav, count, events):
+        if count > 0:
+            self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        i = 0
+        while events[i].type != EVENT_LIST_TERMINATED:
+            event = events[i]
+            if event.type == EVENT_PHONEME:
+                name = bytes(event.id.string).split(b"\0")[0].decode("utf-8", "replace")
+                self._events.append((name, event.audio_position / 1000.0))
+            i += 1
+        return 0
+
+    def speak(self, text: str, voice: str, rate: int) -> Utterance:
+        with self.lock:
+            self._chunks, self._events = [], []
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise ValueError(f"espeak-ng has no voice {voice!r}")
+            self.lib.espeak_SetParameter(PARAM_RATE, int(rate), 0)
+            data = text.encode("utf-8") + b"\0"
+            self.lib.espeak_Synth(data, len(data), 0, 0, 0, CHARS_UTF8, None, None)
+            self.lib.espeak_Synchronize()
+            pcm = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
+            events = list(self._events)
+        samples = pcm.astype(np.float32) / 32768.0
+        duration = len(samples) / self.sample_rate
+        phones = []
+        for k, (name, start) in enumerate(events):
+            end = events[k + 1][1] if k + 1 < len(events) else duration
+            name = name.strip()
+            if name and name not in ("_", "_:", "_!", "||", "|") and end > start:
+                phones.append(Phone(name, start, min(end, duration)))
+        return Utterance(samples, self.sample_rate, phones, text, voice, rate)
+
+
+_ENGINE = None
+
+
+def synthesize(text: str, voice: str = "en-us", rate: int = 175) -> Utterance:
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = _Engine()
+    return _ENGINE.speak(text, voice, rate)
+
+
+# Coarse mouth classes used for scoring; IPA as espeak-ng reports it (length marks and stress stripped).
+CLOSED, LABIODENTAL, ROUNDED, OPEN, REST, OTHER = "closed", "f/v", "rounded", "open", "rest", "other"
+CLASSES = (CLOSED, LABIODENTAL, ROUNDED, OPEN, REST, OTHER)
+
+
+def phone_class(ipa: str) -> str:
+    base = ipa.replace("ː", "").replace("ˈ", "").replace("ˌ", "").replace("ʲ", "").strip()
+    if not base or base.startswith("_"):
+        return REST
+    if base[0] in "pbm":
+        return CLOSED
+    if base[0] in "fv":
+        return LABIODENTAL
+    if base in ("w", "u", "ʊ", "oʊ", "o", "ɔ", "ɒ", "əʊ", "ɔɪ", "uː", "ʉ", "ɵ", "ʊə", "ɔː"):
+        return ROUNDED
+    if base in ("ɑ", "æ", "ʌ", "a", "aɪ", "aʊ", "ɐ", "ɑɹ", "ɛ", "eə", "ɛə", "ɑː"):
+        return OPEN
+    return OTHER
+
+
+def truth_frames(utterance: Utterance, frame_seconds: float = 0.01) -> np.ndarray:
+    """One coarse class per 10 ms frame (frame k covers [k·dt, (k+1)·dt)), rest where no phone sounds."""
+    count = int(np.ceil(utterance.duration / frame_seconds))
+    labels = np.full(count, REST, dtype=object)
+    centres = (np.arange(count) + 0.5) * frame_seconds
+    for phone in utterance.phones:
+        inside = (centres >= phone.start) & (centres < phone.end)
+        labels[inside] = phone_class(phone.ipa)
+    return labels
+
+
+# Written for this bench: dense with p/b/m, rounded (oo, w, o) and open (aa, ae) vowels.
+SENTENCES = (
+    "Bob bought a big map of Boston.",
+    "Mummy put blue boots by the pool.",
+    "Pam combed the puppy while the moon rose above the palm trees.",
+    "Every morning Ben opens the window and watches the boats move.",
+    "A wobbly bubble popped above my umbrella.",
+    "Paul and Bill hope to improve the map by Monday.",
+    "We swam past the bay, but the big waves were too rough.",
+    "My father found five flat stones by the harbour.",
+    "Bring me a warm bowl of soup, maybe with bread and butter.",
+    "The happy panda ate bamboo among the tall grass.",
+    "Who would move a ruby from the museum at midnight?",
+    "Mom baked apple pie for the whole family on Sunday.",
+    "Put the broom back, then mop the floor by the bathtub.",
+    "Bright lamps blinked above the empty platform.",
+    "Robin never wanted to wander far from home.",
+    "A mob of people pushed past the bus stop.",
+)
+VOICES = ("en-us", "en", "en+f3", "en-us+m3", "en+f2", "en-us+m7")
+RATES = (140, 175, 210)

@@ -1,0 +1,111 @@
+"""Audio (+ optional transcript) → timed phones: alignment when a transcript fits, recognition otherwise."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..audio.load import Audio
+from .activity import VoiceActivity, detect_voice_activity, speech_notes
+from .alignment import AlignmentFailed, align_transcript
+from .closures import find_closures
+from .features import FrameFeatures, frame_features
+from .pcm import DECODER_RATE, decoder_pcm
+from .recognition import recognize_phones
+from .segments import FRAME_SECONDS, SILENCE, PhoneSegment
+
+CLOSURE_PHONE = "B"
+MISMATCH_SILENT_SHARE = 0.35  # aligned speech that falls where nobody speaks
+MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length
+
+
+@dataclass
+class PhoneTrack:
+    phones: list                 # PhoneSegment in time order; SIL where nothing is said
+    source: str                  # "alignment", "recognition" or "none"
+    activity: VoiceActivity
+    features: FrameFeatures
+    notes: list = field(default_factory=list)
+    speech_like: bool = True     # False for music, noise, silence: animate cautiously
+
+
+def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> PhoneTrack:
+    report = progress or (lambda fraction, message: None)
+    features = frame_features(audio.samples, audio.sample_rate)
+    activity = detect_voice_activity(features)
+    notes = speech_notes(features, activity)
+    speech_like = not notes
+    if activity.speech_seconds < 0.15:
+        return PhoneTrack([], "none", activity, features, notes, False)
+    pcm = decoder_pcm(audio)
+    report(0.2, "Listening for phonemes")
+    if transcript and transcript.strip():
+        try:
+            alignment = align_transcript(pcm, transcript)
+        except AlignmentFailed:
+            notes.append("The transcript could not be aligned to the audio; used phoneme recognition instead.")
+        else:
+            if alignment.unknown_words:
+                shown = ", ".join(alignment.unknown_words[:5])
+                notes.append(f"Words not in the pronouncing dictionary were skipped: {shown}.")
+            if _alignment_fits(alignment.phones, activity):
+                return PhoneTrack(_silence_outside(alignment.phones, activity), "alignment", activity,
+                                  features, notes, speech_like)
+            notes.append("The transcript did not match the audio; used phoneme recognition instead.")
+    report(0.3, "Recognising phonemes")
+    phones = recognize_phones(pcm)
+    phones = _with_closures(phones, find_closures(features, activity))
+    return PhoneTrack(_silence_outside(phones, activity), "recognition", activity, features, notes, speech_like)
+
+
+def _alignment_fits(phones: list, activity: VoiceActivity) -> bool:
+    spoken = [p for p in phones if p.phone != SILENCE]
+    if not spoken:
+        return False
+    total = sum(p.duration for p in spoken)
+    silent = sum(_inactive_seconds(p, activity) for p in spoken)
+    short = sum(1 for p in spoken if p.duration <= 0.031) / len(spoken)
+    covered = np.zeros(len(activity.active), bool)
+    for p in spoken:
+        covered[int(p.start / FRAME_SECONDS):int(np.ceil(p.end / FRAME_SECONDS))] = True
+    unexplained = float((activity.active & ~covered).sum()) / max(1, int(activity.active.sum()))
+    return (silent / max(total, 1e-6) < MISMATCH_SILENT_SHARE and short < MISMATCH_SHORT_SHARE
+            and unexplained < MISMATCH_SILENT_SHARE)
+
+
+def _inactive_seconds(phone: PhoneSegment, activity: VoiceActivity) -> float:
+    lo, hi = int(phone.start / FRAME_SECONDS), int(np.ceil(phone.end / FRAME_SECONDS))
+    return float((~activity.active[lo:hi]).sum()) * FRAME_SECONDS
+
+
+def _silence_outside(phones: list, activity: VoiceActivity) -> list:
+    """Phones that lie entirely where no voice is heard become silence (no mouthing into pauses)."""
+    out = []
+    for phone in phones:
+        if phone.phone != SILENCE and _inactive_seconds(phone, activity) >= phone.duration - 1e-6:
+            phone = PhoneSegment(SILENCE, phone.start, phone.end, phone.word)
+        out.append(phone)
+    return out
+
+
+def _with_closures(phones: list, closures: list) -> list:
+    """Insert acoustic closures the recogniser missed, cutting the phones they overlap."""
+    labial = [p for p in phones if p.phone in ("P", "B", "M")]
+    result = list(phones)
+    for start, end in closures:
+        if any(p.start < end + 0.03 and p.end > start - 0.03 for p in labial):
+            continue
+        cut = []
+        for phone in result:
+            if phone.end <= start or phone.start >= end:
+                cut.append(phone)
+                continue
+            if phone.start < start:
+                cut.append(PhoneSegment(phone.phone, phone.start, start, phone.word))
+            if phone.end > end:
+                cut.append(PhoneSegment(phone.phone, end, phone.end, phone.word))
+        cut.append(PhoneSegment(CLOSURE_PHONE, start, end))
+        result = sorted(cut, key=lambda p: p.start)
+    return result
+
+
+__all__ = ["PhoneTrack", "find_phones", "DECODER_RATE"]
