@@ -1,0 +1,62 @@
+"""What retargeting needs to know about the canonical (SMPL-X) joints: which joint a bone points at,
+which joints a usable map must have, which chains share rotation, and how to orient each bone's twist."""
+
+from ..clips.skeleton import SMPLX_JOINT_NAMES
+
+CANONICAL_JOINTS = SMPLX_JOINT_NAMES
+FINGERS = ("thumb", "index", "middle", "ring", "pinky")
+SIDES = ("left", "right")
+
+REQUIRED = (
+    "pelvis", "head",
+    "left_hip", "left_knee", "left_ankle", "right_hip", "right_knee", "right_ankle",
+    "left_shoulder", "left_elbow", "left_wrist", "right_shoulder", "right_elbow", "right_wrist",
+)
+
+# Canonical joints a bone's direction is measured towards, first mapped candidate wins.
+_AIMS = {
+    "pelvis": ("spine1", "spine2", "spine3", "neck"),
+    "spine1": ("spine2", "spine3", "neck"),
+    "spine2": ("spine3", "neck"),
+    "spine3": ("neck", "head"),
+    "neck": ("head",),
+}
+for _side in SIDES:
+    _AIMS.update({
+        f"{_side}_hip": (f"{_side}_knee",),
+        f"{_side}_knee": (f"{_side}_ankle",),
+        f"{_side}_ankle": (f"{_side}_foot",),
+        f"{_side}_collar": (f"{_side}_shoulder",),
+        f"{_side}_shoulder": (f"{_side}_elbow",),
+        f"{_side}_elbow": (f"{_side}_wrist",),
+        f"{_side}_wrist": (f"{_side}_middle1", f"{_side}_index1", f"{_side}_ring1", f"{_side}_pinky1"),
+    })
+    for _finger in FINGERS:
+        _AIMS[f"{_side}_{_finger}1"] = (f"{_side}_{_finger}2", f"{_side}_{_finger}3")
+        _AIMS[f"{_side}_{_finger}2"] = (f"{_side}_{_finger}3",)
+AIMS = dict(_AIMS)
+
+# Where a target has more bones than the map names (5 spine bones for 3 canonical), the in-between bones
+# share the rotation so the back bends smoothly; limb twist bones just follow.
+DISTRIBUTED = frozenset({"pelvis", "spine1", "spine2", "spine3", "neck"})
+
+TORSO_UPPER = frozenset({"spine2", "spine3", "neck", "head", "left_collar", "right_collar", "jaw"})
+
+
+def side_of(joint: str):
+    return next((s for s in SIDES if joint.startswith(s + "_")), None)
+
+
+def twist_reference(joint: str) -> str:
+    """Which body axis fixes a bone's roll: 'hips' (left-right across the hips), 'shoulders', 'palm_<side>'
+    (across the knuckles), 'up' (feet) or 'facing'."""
+    side = side_of(joint)
+    if joint in ("pelvis", "spine1"):
+        return "hips"
+    if joint in TORSO_UPPER:
+        return "shoulders"
+    if side and (joint.endswith("wrist") or any(f in joint for f in FINGERS)):
+        return f"palm_{side}"
+    if side and (joint.endswith("ankle") or joint.endswith("foot")):
+        return "up"
+    return "facing"

@@ -1,0 +1,156 @@
+"""Pick the bone map of a rig: the best-fitting preset, else a heuristic from names and rest positions.
+
+Namespaces (`mixamorig1:Hips`) are ignored when matching presets. The heuristic reads side from names
+(`.L`, `_l`, `Left…`) or from the X position, joint kinds from common words (thigh, calf, forearm…),
+spine bones from the chain between pelvis and neck, and fingers from their depth in each finger chain.
+"""
+
+import re
+
+import numpy as np
+
+from .bone_map import BoneMap, all_presets
+from .canonical import FINGERS, REQUIRED
+from .errors import RetargetError
+from .rig import RigRest
+
+
+def strip_namespace(name: str) -> str:
+    return name.rsplit(":", 1)[-1]
+
+
+def match_preset(preset: BoneMap, bone_names) -> BoneMap:
+    by_plain = {}
+    for name in bone_names:
+        by_plain.setdefault(strip_namespace(name), name)
+    bones = {}
+    for joint, bone in preset.bones.items():
+        actual = bone if bone in bone_names else by_plain.get(strip_namespace(bone))
+        if actual:
+            bones[joint] = actual
+    return BoneMap(preset.name, bones, preset.description)
+
+
+def detect_bone_map(rig: RigRest, rig_label: str = "The armature") -> BoneMap:
+    """The preset covering the rig best (all required joints present), else the heuristic map.
+    Raises RetargetError naming the missing joints when the rig does not look humanoid."""
+    names = set(rig.names)
+    best, best_score = None, 0.0
+    for preset in all_presets():
+        matched = match_preset(preset, names)
+        if matched.missing_required():
+            continue
+        score = len(matched.bones) / max(len(preset.bones), 1)
+        if score > best_score:
+            best, best_score = matched, score
+    if best is not None and best_score >= 0.5:
+        return best
+    guessed = heuristic_bone_map(rig)
+    guessed.require_humanoid(rig_label)
+    return guessed
+
+
+_SIDE_PATTERNS = (
+    (re.compile(r"(^|[^a-z])(l|left)([^a-z]|$)|^left|left$"), "left"),
+    (re.compile(r"(^|[^a-z])(r|right)([^a-z]|$)|^right|right$"), "right"),
+)
+_SKIP = ("twist", "roll", "share", "helper", "pole", "target", "mch", "org-", "tweak", "breast", "ik", "meta",
+         "carpal", "bend", "end", "nub")
+_KINDS = (
+    ("foot", ("toe", "ball")),
+    ("ankle", ("foot", "ankle")),
+    ("hip", ("thigh", "upleg", "upperleg", "hipjoint")),
+    ("knee", ("calf", "shin", "knee", "lowerleg", "leg")),
+    ("wrist", ("hand", "wrist")),
+    ("elbow", ("forearm", "lowerarm", "elbow")),
+    ("shoulder", ("upperarm", "arm")),
+    ("collar", ("clavicle", "collar", "shoulder")),
+    ("head", ("head",)),
+    ("neck", ("neck",)),
+    ("spine", ("spine", "chest", "back", "torso", "waist", "abdomen")),
+    ("pelvis", ("hips", "pelvis", "hip")),
+    ("root", ("root",)),
+)
+_FINGER_WORDS = {"thumb": ("thumb",), "index": ("index",), "middle": ("middle", "mid"),
+                 "ring": ("ring",), "pinky": ("pinky", "little")}
+
+
+def _side(name: str, x: float):
+    lowered = name.lower()
+    camel = re.match(r"^(Left|Right)[A-Z]", strip_namespace(name))
+    if camel:
+        return camel.group(1).lower()
+    for pattern, side in _SIDE_PATTERNS:
+        if pattern.search(lowered.replace(".", "_")):
+            return side
+    return None
+
+
+def _side_by_position(x: float):
+    if abs(x) > 0.02:
+        return "left" if x > 0 else "right"
+    return None
+
+
+def _plain(name: str) -> str:
+    lowered = strip_namespace(name).lower()
+    lowered = re.sub(r"(^|[._\-\s])(l|r|left|right)($|[._\-\s])", r"\1\3", lowered)
+    lowered = re.sub(r"^(left|right)|(left|right)$", "", lowered)
+    return re.sub(r"[^a-z0-9]", "", lowered)
+
+
+def heuristic_bone_map(rig: RigRest) -> BoneMap:
+    depth = np.zeros(len(rig), dtype=int)
+    for b, parent in enumerate(rig.parents):
+        depth[b] = depth[parent] + 1 if parent >= 0 else 0
+    candidates = {}
+    fingers = {}
+    for b, name in enumerate(rig.names):
+        plain = _plain(name)
+        if any(word in plain for word in _SKIP) or not plain:
+            continue
+        named_side = _side(name, rig.heads[b][0])
+        side = named_side or _side_by_position(rig.heads[b][0])
+        finger = next((f for f, words in _FINGER_WORDS.items() if any(w in plain for w in words)), None)
+        if finger and side and "toe" not in plain:
+            fingers.setdefault((side, finger), []).append(b)
+            continue
+        kind = next((k for k, words in _KINDS if any(w in plain for w in words)), None)
+        if kind is None:
+            continue
+        sided = kind not in ("head", "neck", "spine", "pelvis", "root")
+        if sided and not side or not sided and named_side:
+            continue
+        key = f"{side}_{kind}" if sided else kind
+        candidates.setdefault(key, []).append(b)
+    if "pelvis" not in candidates and "root" in candidates:
+        candidates["pelvis"] = candidates["root"]
+    candidates.pop("root", None)
+    bones = {}
+    for key, found in candidates.items():
+        if key != "spine":
+            bones[key] = rig.names[min(found, key=lambda b: depth[b])]
+    spine = sorted(candidates.get("spine", []), key=lambda b: depth[b])
+    if spine:
+        picks = {"spine1": spine[0], "spine3": spine[-1]}
+        if len(spine) >= 3:
+            picks["spine2"] = spine[len(spine) // 2]
+        bones.update({k: rig.names[v] for k, v in picks.items()})
+    for (side, finger), found in fingers.items():
+        for k, b in enumerate(sorted(found, key=lambda b: depth[b])[:3]):
+            bones[f"{side}_{finger}{k + 1}"] = rig.names[b]
+    renamed = {("left_" if k.startswith("left_") else "right_" if k.startswith("right_") else "") + _canonical(k): v
+               for k, v in bones.items()}
+    return BoneMap("detected", renamed, "Guessed from bone names and rest positions")
+
+
+def _canonical(key: str) -> str:
+    kind = key.split("_", 1)[-1] if key.startswith(("left_", "right_")) else key
+    return {"collar": "collar", "shoulder": "shoulder"}.get(kind, kind)
+
+
+def unmapped_required(bone_map: BoneMap) -> list:
+    return [j for j in REQUIRED if j not in bone_map]
+
+
+__all__ = ["detect_bone_map", "heuristic_bone_map", "match_preset", "strip_namespace", "RetargetError", "FINGERS"]

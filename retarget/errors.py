@@ -1,0 +1,2 @@
+class RetargetError(ValueError):
+    """Retargeting cannot go on (bad rig, bad file, unmapped bones); the message tells the user what to fix."""

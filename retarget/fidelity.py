@@ -1,0 +1,48 @@
+"""How faithfully a retarget reproduces the source: per frame, the angle between the source's and the
+target's world direction of every segment joining two mapped joints (e.g. elbow → wrist)."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .bone_map import BoneMap
+from .rest_pose import aim_joint
+from .rig import RigPose
+
+
+@dataclass
+class Fidelity:
+    segments: list
+    angles_deg: np.ndarray  # (T, S)
+
+    @property
+    def mean(self) -> float:
+        return float(np.mean(self.angles_deg))
+
+    @property
+    def p95(self) -> float:
+        return float(np.percentile(self.angles_deg, 95))
+
+    def worst(self, count: int = 3) -> list:
+        per_segment = self.angles_deg.mean(axis=0)
+        order = np.argsort(per_segment)[::-1][:count]
+        return [(self.segments[i], float(per_segment[i])) for i in order]
+
+
+def segment_pairs(joints) -> list:
+    mapped = set(joints)
+    return [(j, aim_joint(j, mapped)) for j in joints if aim_joint(j, mapped)]
+
+
+def direction_errors(source: RigPose, source_map: BoneMap, target: RigPose, target_map: BoneMap, joints) -> Fidelity:
+    pairs = segment_pairs(joints)
+
+    def directions(pose, bone_map):
+        heads = pose.heads
+        start = np.stack([heads[:, pose.rest.index(bone_map.bones[a])] for a, _ in pairs], axis=1)
+        end = np.stack([heads[:, pose.rest.index(bone_map.bones[b])] for _, b in pairs], axis=1)
+        vectors = end - start
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+
+    cos = np.clip(np.sum(directions(source, source_map) * directions(target, target_map), axis=-1), -1.0, 1.0)
+    return Fidelity([f"{a}→{b}" for a, b in pairs], np.degrees(np.arccos(cos)))

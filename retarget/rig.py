@@ -1,0 +1,142 @@
+"""RigRest: an armature's rest pose as plain arrays, and forward kinematics of pose-bone rotations on it.
+
+Conventions follow Blender's pose bones so that what we compute is what Blender shows: a bone's rest
+rotation is its rest matrix in armature space (Y along the bone), and a pose bone's local rotation q and
+location l act in that rest frame:  M_bone = M_parent_pose · M_parent_rest⁻¹ · M_bone_rest · T(l) · R(q).
+A MotionClip skeleton is the special case where every rest rotation is the identity.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from ..clips import rotations
+from ..clips.skeleton import Skeleton
+from .errors import RetargetError
+
+
+@dataclass(frozen=True, eq=False)
+class RigRest:
+    """Bone names, parent indices (-1 for roots, parents first), rest heads/tails (B, 3) and rest
+    rotations (B, 4) w-first, all in armature space (metres, Z-up, facing -Y)."""
+
+    names: tuple
+    parents: np.ndarray
+    heads: np.ndarray
+    tails: np.ndarray
+    rest_rotations: np.ndarray
+
+    def __post_init__(self):
+        object.__setattr__(self, "names", tuple(str(n) for n in self.names))
+        object.__setattr__(self, "parents", np.asarray(self.parents, dtype=np.int64))
+        for key in ("heads", "tails", "rest_rotations"):
+            object.__setattr__(self, key, np.asarray(getattr(self, key), dtype=np.float64))
+        count = len(self.names)
+        if len(set(self.names)) != count:
+            raise RetargetError("An armature's bone names must be unique.")
+        if (self.parents.shape != (count,) or self.heads.shape != (count, 3) or self.tails.shape != (count, 3)
+                or self.rest_rotations.shape != (count, 4)):
+            raise RetargetError(f"Rig arrays disagree with its {count} bone names.")
+        if np.any(self.parents >= np.arange(count)):
+            raise RetargetError("Rig bones must be ordered parents before children.")
+        if not (np.all(np.isfinite(self.heads)) and np.all(np.isfinite(self.tails))):
+            raise RetargetError("Rig rest pose contains NaN or infinite positions.")
+
+    def __len__(self):
+        return len(self.names)
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+    def children(self, bone: int) -> list:
+        return [int(c) for c in np.flatnonzero(self.parents == bone)]
+
+    @classmethod
+    def from_skeleton(cls, skeleton: Skeleton, tails: np.ndarray = None) -> "RigRest":
+        """A clip skeleton as a rig: identity rest rotations; a joint's tail is its first child's head
+        (or `tails[j]` when given, e.g. a BVH End Site), leaves continue their parent's direction."""
+        heads = skeleton.rest_positions()
+        if tails is None:
+            tails = np.full_like(heads, np.nan)
+        tails = np.array(tails, dtype=np.float64)
+        for j in range(len(skeleton)):
+            if np.all(np.isfinite(tails[j])):
+                continue
+            kids = skeleton.children(j)
+            if kids:
+                tails[j] = heads[kids[0]]
+            else:
+                parent = skeleton.parents[j]
+                step = heads[j] - heads[parent] if parent >= 0 else np.array([0.0, 0.0, 0.1])
+                tails[j] = heads[j] + 0.5 * step
+        rest = np.tile(rotations.IDENTITY_WXYZ, (len(skeleton), 1))
+        return cls(skeleton.joint_names, skeleton.parents, heads, tails, rest)
+
+
+def sort_parents_first(names, parents_by_name: dict) -> list:
+    """Bone names ordered so every parent precedes its children (Blender lists bones in any order)."""
+    ordered, placed = [], set()
+    pending = list(names)
+    while pending:
+        progress = False
+        for name in list(pending):
+            parent = parents_by_name.get(name) or None
+            if parent is None or parent in placed or parent not in parents_by_name:
+                ordered.append(name)
+                placed.add(name)
+                pending.remove(name)
+                progress = True
+        if not progress:
+            raise RetargetError(f"The bone hierarchy has a cycle around {pending[0]!r}.")
+    return ordered
+
+
+@dataclass(eq=False)
+class RigPose:
+    """A rig animated over T frames: world (armature-space) rotations (T, B, 4) and heads (T, B, 3)."""
+
+    rest: RigRest
+    world_rotations: np.ndarray
+    heads: np.ndarray
+
+    @property
+    def num_frames(self) -> int:
+        return self.heads.shape[0]
+
+
+def forward_kinematics(rest: RigRest, local_rotations: dict, root_locations: dict = None, frames: int = None):
+    """World rotations and heads of every bone from pose-bone local rotations {bone: (T, 4)} and
+    locations {bone: (T, 3)}; bones absent from the dicts stay at rest. Vectorised over frames."""
+    root_locations = root_locations or {}
+    if frames is None:
+        frames = len(next(iter(local_rotations.values())))
+    rest_rot = rotations.to_rotation(rest.rest_rotations)
+    world = [None] * len(rest)
+    heads = np.zeros((frames, len(rest), 3))
+    for b, parent in enumerate(rest.parents):
+        name = rest.names[b]
+        local = rotations.to_rotation(local_rotations[name]) if name in local_rotations else None
+        location = root_locations.get(name)
+        offset = rest_rot[b].apply(location) if location is not None else 0.0
+        if parent < 0:
+            base = Rotation.from_quat(np.tile(rest_rot[b].as_quat(), (frames, 1)))
+            heads[:, b] = rest.heads[b] + offset
+        else:
+            relative = rest_rot[parent].inv() * rest_rot[b]
+            base = world[parent] * relative
+            heads[:, b] = heads[:, parent] + world[parent].apply(
+                rest_rot[parent].inv().apply(rest.heads[b] - rest.heads[parent] + offset))
+        world[b] = base * local if local is not None else base
+    quats = np.stack([rotations.from_rotation(r) for r in world], axis=1)
+    return RigPose(rest, quats, heads)
+
+
+def tails_of(pose: RigPose) -> np.ndarray:
+    """World tail positions (T, B, 3) of a posed rig."""
+    rest_rot = rotations.to_rotation(pose.rest.rest_rotations)
+    tails = np.empty_like(pose.heads)
+    for b in range(len(pose.rest)):
+        along = rest_rot[b].inv().apply(pose.rest.tails[b] - pose.rest.heads[b])
+        tails[:, b] = pose.heads[:, b] + rotations.to_rotation(pose.world_rotations[:, b]).apply(along)
+    return tails

@@ -1,0 +1,46 @@
+"""Where the target's pelvis goes: the source's pelvis path scaled by the ratio of leg lengths, so a shorter
+character takes shorter steps instead of skating."""
+
+from enum import Enum
+
+import numpy as np
+
+from .bone_map import BoneMap
+from .errors import RetargetError
+from .rig import RigRest
+
+
+class RootMode(str, Enum):
+    FULL = "full"              # travel and height, scaled by leg length
+    IN_PLACE = "in_place"      # no horizontal travel; height changes (crouches, jumps) kept
+    KEEP_HEIGHT = "keep_height"  # horizontal travel kept; pelvis height fixed at the target's rest height
+    NONE = "none"              # the pelvis stays at its rest position
+
+
+def leg_length(rig: RigRest, bone_map: BoneMap, side: str = "left") -> float:
+    """Hip → knee → ankle plus the ankle's height above the floor, at rest."""
+    heads = [rig.heads[rig.index(bone_map.bones[f"{side}_{j}"])] for j in ("hip", "knee", "ankle")]
+    return float(np.linalg.norm(heads[1] - heads[0]) + np.linalg.norm(heads[2] - heads[1]) + max(heads[2][2], 0.0))
+
+
+def leg_ratio(source: RigRest, source_map: BoneMap, target: RigRest, target_map: BoneMap) -> float:
+    src = np.mean([leg_length(source, source_map, s) for s in ("left", "right")])
+    tgt = np.mean([leg_length(target, target_map, s) for s in ("left", "right")])
+    if src < 1e-3 or tgt < 1e-3:
+        raise RetargetError("A rig's legs have no length; check the hip, knee and ankle bones of the map.")
+    return float(tgt / src)
+
+
+def target_root_path(source_path: np.ndarray, source_rest: np.ndarray, target_rest: np.ndarray, ratio: float,
+                     mode=RootMode.FULL) -> np.ndarray:
+    """Target pelvis world positions (T, 3) from the source pelvis positions (T, 3)."""
+    mode = RootMode(mode)
+    path = np.tile(np.asarray(target_rest, dtype=np.float64), (len(source_path), 1))
+    delta = (np.asarray(source_path) - np.asarray(source_rest)) * ratio
+    if mode in (RootMode.FULL, RootMode.KEEP_HEIGHT):
+        path[:, :2] += delta[:, :2]
+    if mode in (RootMode.FULL, RootMode.IN_PLACE):
+        path[:, 2] += delta[:, 2]
+    if mode == RootMode.IN_PLACE:
+        path[:, :2] += delta[:1, :2]
+    return path

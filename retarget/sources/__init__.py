@@ -1,0 +1,1 @@
+"""Readers that turn motion files (BVH, SMPL/SMPL-X/AMASS .npz) into MotionClips."""

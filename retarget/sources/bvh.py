@@ -1,0 +1,314 @@
+"""BVH reader: any skeleton, Y-up or Z-up, any unit, any channel order → a MotionClip on the file's own skeleton.
+
+The clip is in the project's frame (metres, Z-up, facing -Y). BVH joint rest frames are aligned with the
+file's axes, exactly like MotionClip joints, so only a change of basis is needed.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from ...clips import MotionClip, rotations
+from ...clips.errors import ClipError
+from ...clips.skeleton import Skeleton
+from ..errors import RetargetError
+from ..rig import RigRest
+
+AXIS_LETTERS = {"Xrotation": "X", "Yrotation": "Y", "Zrotation": "Z"}
+POSITION_CHANNELS = ("Xposition", "Yposition", "Zposition")
+# Human heights in each unit; the first bracket containing the rest height wins.
+UNIT_SCALES = ((0.3, 3.0, 1.0), (3.0, 10.0, 0.1), (10.0, 100.0, 0.0254), (100.0, 400.0, 0.01), (400.0, 4000.0, 0.001))
+
+
+class BvhError(RetargetError):
+    """The BVH file is malformed; the message says where."""
+
+
+@dataclass(eq=False)
+class BvhMotion:
+    clip: MotionClip
+    rig: RigRest
+    scale: float
+    up_axis: str
+
+
+@dataclass
+class _Joint:
+    name: str
+    parent: int
+    offset: np.ndarray
+    channels: list
+    end_site: np.ndarray = None
+
+
+def read_bvh(path, up_axis: str = "auto", scale: float = None) -> BvhMotion:
+    """Read a BVH file. `up_axis` is "Y", "Z" or "auto"; `scale` converts file units to metres (auto: from
+    the skeleton's height)."""
+    try:
+        with open(path, "r", encoding="utf-8", errors="replace") as handle:
+            text = handle.read()
+    except OSError as error:
+        raise BvhError(f"Cannot read BVH file {path}: {error.strerror or error}.") from None
+    return parse_bvh(text, str(path), up_axis, scale)
+
+
+def parse_bvh(text: str, label: str = "BVH", up_axis: str = "auto", scale: float = None) -> BvhMotion:
+    head, sep, motion = text.partition("MOTION")
+    if not sep:
+        raise BvhError(f"{label}: no MOTION section; this is not a complete BVH file.")
+    joints = _parse_hierarchy(head.split(), label)
+    values, fps = _parse_motion(motion.split(), sum(len(j.channels) for j in joints), label)
+    return _to_motion(joints, values, fps, label, up_axis, scale)
+
+
+def _parse_hierarchy(tokens: list, label: str) -> list:
+    if not tokens or tokens[0] != "HIERARCHY":
+        raise BvhError(f"{label}: the file must start with HIERARCHY.")
+    joints, stack, pos = [], [], 1
+    pending_end = False
+
+    def take(count):
+        nonlocal pos
+        if pos + count > len(tokens):
+            raise BvhError(f"{label}: the hierarchy ends in the middle of a joint (unbalanced braces?).")
+        out = tokens[pos:pos + count]
+        pos += count
+        return out
+
+    while pos < len(tokens):
+        word = take(1)[0]
+        if word in ("ROOT", "JOINT"):
+            if word == "ROOT" and joints:
+                raise BvhError(f"{label}: more than one ROOT; only one skeleton per file is supported.")
+            if word == "JOINT" and not stack:
+                raise BvhError(f"{label}: JOINT outside any parent joint (broken hierarchy).")
+            name = take(1)[0]
+            if take(1)[0] != "{":
+                raise BvhError(f"{label}: expected '{{' after {word} {name}.")
+            joints.append(_Joint(name, stack[-1] if stack else -1, None, []))
+            stack.append(len(joints) - 1)
+        elif word == "End":
+            take(1)
+            if take(1)[0] != "{" or not stack:
+                raise BvhError(f"{label}: malformed End Site.")
+            pending_end = True
+            stack.append(None)
+        elif word == "OFFSET":
+            offset = _floats(take(3), label, "OFFSET")
+            if pending_end:
+                joints[stack[-2]].end_site = offset if joints[stack[-2]].end_site is None else joints[stack[-2]].end_site
+            elif stack and stack[-1] is not None:
+                joints[stack[-1]].offset = offset
+            else:
+                raise BvhError(f"{label}: OFFSET outside a joint.")
+        elif word == "CHANNELS":
+            count = _int(take(1)[0], label)
+            names = take(count)
+            unknown = [n for n in names if n not in AXIS_LETTERS and n not in POSITION_CHANNELS]
+            if unknown or not stack or stack[-1] is None:
+                raise BvhError(f"{label}: unknown or misplaced channel(s) {unknown or names}.")
+            joints[stack[-1]].channels = names
+        elif word == "}":
+            if not stack:
+                raise BvhError(f"{label}: unbalanced '}}' in the hierarchy.")
+            if stack.pop() is None:
+                pending_end = False
+        else:
+            raise BvhError(f"{label}: unexpected word {word!r} in the hierarchy.")
+    if stack:
+        raise BvhError(f"{label}: the hierarchy has unclosed '{{' (broken hierarchy).")
+    if not joints:
+        raise BvhError(f"{label}: the hierarchy has no ROOT joint.")
+    missing = [j.name for j in joints if j.offset is None]
+    if missing:
+        raise BvhError(f"{label}: joint(s) without OFFSET: {', '.join(missing[:5])}.")
+    if len({j.name for j in joints}) != len(joints):
+        raise BvhError(f"{label}: joint names repeat; every joint needs its own name.")
+    return joints
+
+
+def _parse_motion(tokens: list, channel_count: int, label: str):
+    try:
+        frames = int(tokens[tokens.index("Frames:") + 1])
+        frame_time = float(tokens[tokens.index("Time:") + 1])
+        data_start = tokens.index("Time:") + 2
+    except (ValueError, IndexError):
+        raise BvhError(f"{label}: MOTION needs 'Frames: N' and 'Frame Time: seconds'.") from None
+    if not np.isfinite(frame_time) or frame_time <= 0:
+        raise BvhError(f"{label}: Frame Time must be a positive number of seconds, got {frame_time}.")
+    try:
+        values = np.array(tokens[data_start:], dtype=np.float64)
+    except ValueError:
+        raise BvhError(f"{label}: the motion data contains something that is not a number.") from None
+    if frames <= 0 or values.size < frames * channel_count:
+        raise BvhError(f"{label}: header promises {frames} frames of {channel_count} channels, "
+                       f"the file holds {values.size} values.")
+    values = values[:frames * channel_count].reshape(frames, channel_count)
+    if not np.all(np.isfinite(values)):
+        bad_frame = int(np.argwhere(~np.isfinite(values))[0, 0])
+        raise BvhError(f"{label}: motion data contains NaN or infinite values (first at frame {bad_frame}).")
+    return values, 1.0 / frame_time
+
+
+def _floats(words, label, what):
+    try:
+        values = np.array(words, dtype=np.float64)
+    except ValueError:
+        raise BvhError(f"{label}: {what} needs numbers, got {' '.join(words)}.") from None
+    if not np.all(np.isfinite(values)):
+        raise BvhError(f"{label}: {what} contains NaN or infinite values.")
+    return values
+
+
+def _int(word, label):
+    try:
+        return int(word)
+    except ValueError:
+        raise BvhError(f"{label}: CHANNELS needs a count, got {word!r}.") from None
+
+
+def _to_motion(joints, values, fps, label, up_axis, scale) -> BvhMotion:
+    frames = values.shape[0]
+    offsets = np.stack([j.offset for j in joints])
+    parents = np.array([j.parent for j in joints])
+    local = np.zeros((frames, len(joints), 4))
+    root_position = np.zeros((frames, 3))
+    column = 0
+    for index, joint in enumerate(joints):
+        rot_cols = [column + k for k, name in enumerate(joint.channels) if name in AXIS_LETTERS]
+        order = "".join(AXIS_LETTERS[name] for name in joint.channels if name in AXIS_LETTERS)
+        if order:
+            # Channels listed Z Y X mean R = Rz·Ry·Rx: scipy's intrinsic (upper-case) order.
+            local[:, index] = rotations.from_rotation(
+                Rotation.from_euler(order, values[:, rot_cols], degrees=True), (frames,))
+        else:
+            local[:, index] = rotations.IDENTITY_WXYZ
+        if index == 0:
+            for axis, name in enumerate(POSITION_CHANNELS):
+                if name in joint.channels:
+                    root_position[:, axis] = values[:, column + joint.channels.index(name)]
+            root_position = _absolute_root(root_position, joint.offset)
+        column += len(joint.channels)
+
+    names = [j.name for j in joints]
+    world, positions = _file_space_fk(local, offsets, parents, root_position)
+    rest = np.zeros_like(offsets)
+    for j, parent in enumerate(parents):
+        rest[j] = offsets[j] + (rest[parent] if parent >= 0 else 0.0)
+    rebased = False
+    if not _upright(rest, names) and _upright(positions[0], names):
+        # Some converters (e.g. CMU→Character Creator) bake joint orients into OFFSETs, leaving a
+        # meaningless zero pose; their first frame is the real rest (a T-pose). Re-base on it.
+        local, offsets = _rebased_on_frame(world, positions, parents, frame=0)
+        rest = positions[0]
+        rebased = True
+    up = _up_axis(rest, names) if up_axis == "auto" else str(up_axis).upper()
+    if up not in ("Y", "Z"):
+        raise BvhError(f"{label}: up axis must be 'Y', 'Z' or 'auto', got {up_axis!r}.")
+    basis = rotations.Y_UP_TO_Z_UP if up == "Y" else Rotation.identity()
+    height = float(np.ptp(basis.apply(rest)[:, 2]))
+    if scale is None:
+        scale = next((s for low, high, s in UNIT_SCALES if low <= height < high), None)
+        if scale is None:
+            raise BvhError(f"{label}: cannot tell the unit of a {height:g}-unit tall skeleton; pass a scale.")
+    basis = _facing_correction(basis, rest, names) * basis
+
+    offsets_z = basis.apply(offsets) * scale
+    offsets_z[0] = basis.apply(rest[0]) * scale
+    root_z = basis.apply(root_position) * scale
+    local_z = rotations.change_of_basis(local, basis)
+    tails = np.full_like(offsets_z, np.nan)
+    rest_z = basis.apply(rest) * scale
+    for j, joint in enumerate(joints):
+        if joint.end_site is not None and not np.any(parents == j):
+            rest_end = _rest_end_site(joint.end_site, world, j, rebased)
+            tails[j] = rest_z[j] + basis.apply(rest_end) * scale
+    try:
+        skeleton = Skeleton(tuple(names), parents, offsets_z)
+        clip = MotionClip(fps, skeleton, rotations.normalize(local_z), root_z)
+    except ClipError as error:
+        raise BvhError(f"{label}: {error}") from None
+    return BvhMotion(clip, RigRest.from_skeleton(skeleton, tails), float(scale), up)
+
+
+def _file_space_fk(local, offsets, parents, root_position):
+    frames, count = local.shape[:2]
+    world = [None] * count
+    positions = np.zeros((frames, count, 3))
+    for j, parent in enumerate(parents):
+        rot = rotations.to_rotation(local[:, j])
+        if parent < 0:
+            world[j] = rot
+            positions[:, j] = root_position
+        else:
+            world[j] = world[parent] * rot
+            positions[:, j] = positions[:, parent] + world[parent].apply(offsets[j])
+    return world, positions
+
+
+def _rebased_on_frame(world, positions, parents, frame):
+    """Local rotations and offsets of the same motion with `frame`'s pose as the (world-aligned) rest."""
+    frames, count = positions.shape[:2]
+    rebased_world = [w * w[frame].inv() for w in world]
+    local = np.empty((frames, count, 4))
+    offsets = np.zeros((count, 3))
+    for j, parent in enumerate(parents):
+        if parent < 0:
+            local[:, j] = rotations.from_rotation(rebased_world[j], (frames,))
+            offsets[j] = positions[frame, j]
+        else:
+            local[:, j] = rotations.from_rotation(rebased_world[parent].inv() * rebased_world[j], (frames,))
+            offsets[j] = positions[frame, j] - positions[frame, parent]
+    return local, offsets
+
+
+def _rest_end_site(end_site, world, joint, rebased):
+    return world[joint][0].apply(end_site) if rebased else end_site
+
+
+def _upright(positions, names) -> bool:
+    """Head above hips above feet along the axis where they differ most: a plausible standing rest pose."""
+    heads, hips, feet = _named(names, "head"), _named(names, "hip", "pelvis"), _named(names, "foot", "ankle")
+    if not (heads and hips and feet):
+        return True
+    head, hip, foot = positions[heads[0]], positions[hips[0]], np.mean(positions[feet], axis=0)
+    axis = int(np.argmax(np.abs(head - foot)))
+    sign = np.sign(head[axis] - foot[axis])
+    return bool(sign * (head[axis] - hip[axis]) > 0 and sign * (hip[axis] - foot[axis]) > 0)
+
+
+def _absolute_root(channel_position, root_offset):
+    # Writers disagree: some store the root position absolutely, others relative to the ROOT OFFSET.
+    # Values that hover around the offset are absolute; values near zero are relative to it.
+    mean = channel_position.mean(axis=0)
+    if np.linalg.norm(mean - root_offset) < np.linalg.norm(mean) or not np.any(root_offset):
+        return channel_position
+    return channel_position + root_offset
+
+
+def _named(names, *needles):
+    lowered = [n.lower() for n in names]
+    return [i for i, n in enumerate(lowered) if any(k in n for k in needles)]
+
+
+def _up_axis(rest, names) -> str:
+    heads = _named(names, "head")
+    feet = _named(names, "foot", "ankle", "toe")
+    if heads and feet:
+        up = rest[heads[0]] - np.mean(rest[feet], axis=0)
+    else:
+        up = rest.max(axis=0) - rest.min(axis=0)
+        up[0] = 0.0  # X is left/right in every common convention
+    axis = int(np.argmax(np.abs(up)))
+    return "Z" if axis == 2 else "Y"
+
+
+def _facing_correction(basis, rest, names) -> Rotation:
+    """Half a turn about Z when the toes point +Y after the basis change (the project faces -Y)."""
+    feet = _named(names, "foot", "ankle")
+    toes = _named(names, "toe")
+    if not feet or not toes:
+        return Rotation.identity()
+    forward = basis.apply(np.mean(rest[toes], axis=0) - np.mean(rest[feet], axis=0))
+    return Rotation.from_euler("z", 180, degrees=True) if forward[1] > 0 else Rotation.identity()

@@ -1,0 +1,165 @@
+"""Rest-pose-aware world-space rotation transfer from a posed source rig onto a target rig's rest pose.
+
+Every mapped target bone takes the source joint's world rotation change, applied after the rest alignment
+of rest_pose.py: W_target(t) = D_source(t) · A · R_target_rest, so bone directions match the source's
+whatever the rolls, local axes or rest poses. Unmapped bones keep their rest relation to their parent,
+except along the spine and neck, where extra target bones share the rotation. All work is per bone on
+(T,) rotation arrays: no loop over frames.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from ..clips import rotations
+from .bone_map import BoneMap
+from .canonical import CANONICAL_JOINTS, DISTRIBUTED
+from .errors import RetargetError
+from .rest_pose import aim_joint, alignment, shortest_arc
+from .rig import RigPose, RigRest, forward_kinematics
+from .root_motion import RootMode, leg_ratio, target_root_path
+
+
+@dataclass(eq=False)
+class RetargetResult:
+    """Pose-bone local rotations {bone: (T, 4)} and locations {bone: (T, 3)}, ready for write_pose_action."""
+
+    fps: float
+    bone_rotations: dict
+    bone_locations: dict
+    mapped_joints: list
+    unmapped_joints: list = field(default_factory=list)
+    leg_ratio: float = 1.0
+
+    @property
+    def num_frames(self) -> int:
+        return len(next(iter(self.bone_rotations.values())))
+
+
+def retarget(source: RigPose, source_map: BoneMap, target: RigRest, target_map: BoneMap, fps: float,
+             root_mode=RootMode.FULL) -> RetargetResult:
+    source_map = source_map.restricted_to(source.rest.names)
+    target_map = target_map.restricted_to(target.names)
+    source_map.require_humanoid("The source skeleton")
+    target_map.require_humanoid("The target armature")
+    mapped = {j for j in CANONICAL_JOINTS if j in source_map and j in target_map}
+    joints = [j for j in CANONICAL_JOINTS if j in mapped]
+    frames = source.num_frames
+
+    world = _target_world_rotations(source, source_map, target, target_map, joints, mapped, frames)
+    rest_rot = rotations.to_rotation(target.rest_rotations)
+    bone_rotations = {}
+    for b in sorted(world):
+        base = _rest_chain(target, rest_rot, b, world)
+        local = base.inv() * world[b]
+        bone_rotations[target.names[b]] = rotations.make_continuous(rotations.from_rotation(local, (frames,)))
+
+    ratio = leg_ratio(source.rest, source_map, target, target_map)
+    src_pelvis = source.rest.index(source_map.bones["pelvis"])
+    tgt_pelvis = target.index(target_map.bones["pelvis"])
+    path = target_root_path(source.heads[:, src_pelvis], source.rest.heads[src_pelvis],
+                            target.heads[tgt_pelvis], ratio, root_mode)
+    location = rest_rot[tgt_pelvis].inv().apply(path - target.heads[tgt_pelvis])
+    unmapped = [j for j in target_map.bones if j not in mapped]
+    return RetargetResult(fps, bone_rotations, {target.names[tgt_pelvis]: location}, joints, unmapped, ratio)
+
+
+def _rest_chain(target, rest_rot, bone, world):
+    """World rotation a bone would have if every unposed ancestor stayed at rest relative to its parent."""
+    parent = target.parents[bone]
+    if parent < 0:
+        return rest_rot[bone]
+    parent_world = world[parent] if parent in world else _rest_chain(target, rest_rot, parent, world)
+    return parent_world * rest_rot[parent].inv() * rest_rot[bone]
+
+
+def _target_world_rotations(source, source_map, target, target_map, joints, mapped, frames) -> dict:
+    """{target bone index: (T,) Rotation} for mapped bones and the chain bones that share their rotation."""
+    rest_rot = rotations.to_rotation(target.rest_rotations)
+    source_rest = rotations.to_rotation(source.rest.rest_rotations)
+    by_bone = {target.index(target_map.bones[j]): j for j in joints}
+    world = {}
+    for b in range(len(target)):
+        joint = by_bone.get(b)
+        if joint is None or b in world:
+            continue
+        s = source.rest.index(source_map.bones[joint])
+        delta = rotations.to_rotation(source.world_rotations[:, s]) * source_rest[s].inv()
+        align = alignment(source.rest, source_map, target, target_map, joint, mapped)
+        desired = _exact_aim(source, source_map, target, target_map, joint, mapped, delta * align * rest_rot[b],
+                             rest_rot[b])
+        world[b] = desired
+        if joint in DISTRIBUTED:
+            _distribute(target, target_map, rest_rot, world, b, joint, mapped, desired)
+    return world
+
+
+def _exact_aim(source, source_map, target, target_map, joint, mapped, desired, rest):
+    """Turn the bone so its aim matches the source segment's direction exactly, also where the source has
+    unmapped bones in between (e.g. two neck-twist bones below the head) that bend the segment."""
+    aim = aim_joint(joint, mapped)
+    if aim is None:
+        return desired
+    src_start = source.heads[:, source.rest.index(source_map.bones[joint])]
+    src_end = source.heads[:, source.rest.index(source_map.bones[aim])]
+    tgt_segment = target.heads[target.index(target_map.bones[aim])] - target.heads[target.index(target_map.bones[joint])]
+    predicted = desired.apply(rest.inv().apply(tgt_segment))
+    wanted = src_end - src_start
+    if np.linalg.norm(tgt_segment) < 1e-6 or np.any(np.linalg.norm(wanted, axis=1) < 1e-6):
+        return desired
+    return shortest_arc(predicted, wanted) * desired
+
+
+def _chain_between(target: RigRest, top: int, bottom: int):
+    """Bones from `top` down to (excluding) `bottom`, or None when bottom is not below top."""
+    chain = []
+    bone = target.parents[bottom]
+    while bone >= 0 and bone != top:
+        chain.append(bone)
+        bone = target.parents[bone]
+    return [top] + chain[::-1] if bone == top else None
+
+
+def _distribute(target, target_map, rest_rot, world, bone, joint, mapped, desired):
+    """Spread `bone`'s local rotation evenly over it and the unmapped bones down to its aim joint, then
+    turn the whole chain so the aim joint lands exactly where the single-bone solution put it."""
+    aim = aim_joint(joint, mapped)
+    if aim is None:
+        return
+    end = target.index(target_map.bones[aim])
+    chain = _chain_between(target, bone, end)
+    if chain is None or len(chain) < 2:
+        return
+    base = _rest_chain(target, rest_rot, bone, world)
+    local = base.inv() * desired
+    share = Rotation.from_rotvec(local.as_rotvec() / len(chain))
+    frames = len(desired)
+    reach = np.zeros((frames, 3))
+    rotations_along = []
+    current = base * share
+    for index, b in enumerate(chain):
+        if index > 0:
+            previous = chain[index - 1]
+            current = rotations_along[-1] * rest_rot[previous].inv() * rest_rot[b] * share
+        rotations_along.append(current)
+        following = chain[index + 1] if index + 1 < len(chain) else end
+        reach += current.apply(rest_rot[b].inv().apply(target.heads[following] - target.heads[b]))
+    wanted = desired.apply(rest_rot[bone].inv().apply(target.heads[end] - target.heads[bone]))
+    correction = shortest_arc(reach, wanted)
+    for b, rotation in zip(chain, rotations_along):
+        world[b] = correction * rotation
+
+
+def source_pose_from_clip(clip, rig: RigRest) -> RigPose:
+    """A MotionClip (world-aligned joint frames) as a posed rig."""
+    from ..clips.kinematics import world_transforms
+
+    quats, positions = world_transforms(clip)
+    if len(rig) != len(clip.skeleton):
+        raise RetargetError("The clip's skeleton and its rig disagree on the joint count.")
+    return RigPose(rig, quats, positions)
+
+
+def target_pose(target: RigRest, result: RetargetResult) -> RigPose:
+    return forward_kinematics(target, result.bone_rotations, result.bone_locations, result.num_frames)

@@ -1,0 +1,60 @@
+"""Pure test rigs: preset-named rigs on the SMPL-X skeleton geometry, and A-posed variants of any rig."""
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from soundmotion.clips import rotations
+from soundmotion.clips.skeleton import SMPLX_SKELETON
+from soundmotion.retarget.bone_map import BoneMap, load_preset
+from soundmotion.retarget.makehuman_rig import bone_rest_rotation
+from soundmotion.retarget.rig import RigRest
+
+
+def synthetic_rig(preset: str, roll: float = 0.3) -> tuple:
+    """(RigRest, BoneMap): the canonical skeleton's joints that `preset` names, renamed and re-parented to
+    their nearest named ancestor, as Blender bones (Y along the bone, a non-zero roll)."""
+    bone_map = load_preset(preset)
+    skeleton = SMPLX_SKELETON
+    positions = skeleton.rest_positions()
+    kept = [j for j, name in enumerate(skeleton.joint_names) if name in bone_map.bones]
+    names, parents, heads, tails, rests = [], [], [], [], []
+    for j in kept:
+        parent = skeleton.parents[j]
+        while parent >= 0 and parent not in kept:
+            parent = skeleton.parents[parent]
+        children = [c for c in kept if skeleton.parents[c] == j]
+        head = positions[j]
+        tail = positions[children[0]] if children else head + 0.5 * (head - positions[skeleton.parents[j]])
+        if np.linalg.norm(tail - head) < 1e-3:
+            tail = head + np.array([0.0, 0.0, 0.05])
+        names.append(bone_map.bones[skeleton.joint_names[j]])
+        parents.append(kept.index(parent) if parent >= 0 else -1)
+        heads.append(head)
+        tails.append(tail)
+        rests.append(rotations.from_rotation(bone_rest_rotation(head, tail, roll))[0])
+    return RigRest(names, parents, heads, tails, rests), bone_map
+
+
+def a_posed(rig: RigRest, bone_map: BoneMap, degrees: float = 45.0) -> RigRest:
+    """The same rig with both arms lowered by `degrees` about the shoulders (rest pose A instead of T)."""
+    heads, tails = rig.heads.copy(), rig.tails.copy()
+    rest = rotations.to_rotation(rig.rest_rotations)
+    quats = rig.rest_rotations.copy()
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        top = rig.index(bone_map.bones[f"{side}_shoulder"])
+        turn = Rotation.from_rotvec([0.0, sign * np.radians(degrees), 0.0])
+        pivot = rig.heads[top].copy()
+        for b in range(len(rig)):
+            if _descends(rig, b, top):
+                heads[b] = pivot + turn.apply(rig.heads[b] - pivot)
+                tails[b] = pivot + turn.apply(rig.tails[b] - pivot)
+                quats[b] = rotations.from_rotation(turn * rest[b])[0]
+    return RigRest(rig.names, rig.parents, heads, tails, quats)
+
+
+def _descends(rig, bone, top):
+    while bone >= 0:
+        if bone == top:
+            return True
+        bone = rig.parents[bone]
+    return False

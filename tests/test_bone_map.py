@@ -1,0 +1,82 @@
+import json
+
+import pytest
+
+from soundmotion.retarget.bone_map import BoneMap, load_preset, preset_names
+from soundmotion.retarget.detect import detect_bone_map, heuristic_bone_map
+from soundmotion.retarget.errors import RetargetError
+from soundmotion.retarget.makehuman_rig import read_makehuman_rig, standard_rig_path
+from soundmotion.retarget.rig import RigRest
+
+from rig_variants import synthetic_rig
+
+ALL_PRESETS = ["character_creator", "makehuman_cmu_mb", "makehuman_default", "mixamo", "rigify_def", "rigify_fk",
+               "smplx_addon", "unreal_ue4", "unreal_ue5", "vroid"]
+
+
+def test_every_preset_loads_and_covers_the_required_joints():
+    assert preset_names() == ALL_PRESETS
+    for name in ALL_PRESETS:
+        preset = load_preset(name)
+        assert preset.missing_required() == [], name
+
+
+def test_json_round_trip(tmp_path):
+    preset = load_preset("mixamo")
+    path = tmp_path / "map.json"
+    preset.save(path)
+    assert BoneMap.load(path) == preset
+    assert json.loads(path.read_text())["bones"]["left_elbow"] == "mixamorig:LeftForeArm"
+
+
+def test_bad_json_and_unknown_joints_are_clear_errors(tmp_path):
+    with pytest.raises(RetargetError, match="not valid JSON"):
+        BoneMap.from_json("{oops")
+    with pytest.raises(RetargetError, match="unknown canonical joints: elbow_left"):
+        BoneMap("x", {"elbow_left": "forearm"})
+
+
+@pytest.mark.parametrize("preset", [p for p in ALL_PRESETS if p not in ("unreal_ue5", "rigify_def", "rigify_fk")])
+def test_detect_picks_the_preset_of_a_rig_named_that_way(preset):
+    rig, bone_map = synthetic_rig(preset)
+    detected = detect_bone_map(rig)
+    assert detected.name == preset
+    assert detected.bones == bone_map.restricted_to(rig.names).bones
+
+
+@pytest.mark.parametrize("rig_name, preset, mapped", [
+    ("default", "makehuman_default", 55), ("game_engine", "unreal_ue4", 52),
+    ("mixamo", "mixamo", 52), ("cmu_mb", "makehuman_cmu_mb", 26)])
+def test_detect_on_makehuman_rigs(rig_name, preset, mapped):
+    detected = detect_bone_map(read_makehuman_rig(standard_rig_path(rig_name)))
+    assert detected.name == preset and len(detected.bones) == mapped
+
+
+def test_namespaced_mixamo_names_match():
+    rig, _ = synthetic_rig("mixamo")
+    renamed = RigRest([n.replace("mixamorig:", "mixamorig7:") for n in rig.names], rig.parents, rig.heads,
+                      rig.tails, rig.rest_rotations)
+    detected = detect_bone_map(renamed)
+    assert detected.name == "mixamo" and detected.bones["left_wrist"] == "mixamorig7:LeftHand"
+
+
+def test_heuristic_maps_custom_names_with_side_from_position():
+    rig, bone_map = synthetic_rig("unreal_ue4")
+    custom = {"pelvis": "Bip_Pelvis", "spine1": "Bip_Spine", "spine2": "Bip_Spine1", "spine3": "Bip_Spine2",
+              "neck": "Bip_Neck", "head": "Bip_Head"}
+    for side, tag in (("left", "A"), ("right", "B")):  # side words absent: X position decides
+        custom.update({f"{side}_hip": f"Thigh{tag}", f"{side}_knee": f"Calf{tag}", f"{side}_ankle": f"Foot{tag}",
+                       f"{side}_collar": f"Clavicle{tag}", f"{side}_shoulder": f"UpperArm{tag}",
+                       f"{side}_elbow": f"Forearm{tag}", f"{side}_wrist": f"Hand{tag}"})
+    inverse = {bone: joint for joint, bone in bone_map.bones.items()}
+    names = [custom.get(inverse[n], f"extra_{i}") for i, n in enumerate(rig.names)]
+    guessed = heuristic_bone_map(RigRest(names, rig.parents, rig.heads, rig.tails, rig.rest_rotations))
+    for joint, bone in custom.items():
+        assert guessed.bones.get(joint) == bone, joint
+
+
+def test_non_humanoid_armature_names_the_missing_joints():
+    rig = RigRest(["Bone", "Bone.001", "Bone.002"], [-1, 0, 1], [[0, 0, 0], [0, 0, 1], [0, 0, 2]],
+                  [[0, 0, 1], [0, 0, 2], [0, 0, 3]], [[1, 0, 0, 0]] * 3)
+    with pytest.raises(RetargetError, match="does not look like a humanoid rig: no bone found for pelvis, head"):
+        detect_bone_map(rig, "Armature 'Bone'")
