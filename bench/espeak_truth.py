@@ -147,20 +147,52 @@ def phone_class(ipa: str) -> str:
         return LABIODENTAL
     if base in ("w", "u", "ʊ", "oʊ", "o", "ɔ", "ɒ", "əʊ", "ɔɪ", "uː", "ʉ", "ɵ", "ʊə", "ɔː"):
         return ROUNDED
-    if base in ("ɑ", "æ", "ʌ", "a", "aɪ", "aʊ", "ɐ", "ɑɹ", "ɛ", "eə", "ɛə", "ɑː"):
+    if base in ("ɑ", "æ", "ʌ", "a", "aɪ", "aʊ", "ɑɹ", "ɛ", "eə", "ɛə", "ɑː"):
         return OPEN
     return OTHER
 
 
-def truth_frames(utterance: Utterance, frame_seconds: float = 0.01) -> np.ndarray:
-    """One coarse class per 10 ms frame (frame k covers [k·dt, (k+1)·dt)), rest where no phone sounds."""
+EDGE_DROP_DB = 12.0
+
+
+def truth_frames(utterance: Utterance, frame_seconds: float = 0.01, acoustic_edges: bool = True) -> np.ndarray:
+    """One coarse class per 10 ms frame (frame k covers [k·dt, (k+1)·dt)), rest where no phone sounds.
+
+    espeak-ng's phoneme events put a stop's closure silence (and its aspiration) inside the neighbouring
+    vowel's span. With `acoustic_edges`, the quiet frames at a vowel's edge next to a consonant (12 dB or
+    more below the vowel's peak) take that consonant's class, which is where the lips really are.
+    """
     count = int(np.ceil(utterance.duration / frame_seconds))
     labels = np.full(count, REST, dtype=object)
     centres = (np.arange(count) + 0.5) * frame_seconds
+    spans = []
     for phone in utterance.phones:
-        inside = (centres >= phone.start) & (centres < phone.end)
+        inside = np.flatnonzero((centres >= phone.start) & (centres < phone.end))
         labels[inside] = phone_class(phone.ipa)
+        spans.append(inside)
+    if not acoustic_edges:
+        return labels
+    decibels = _frame_decibels(utterance, frame_seconds, count)
+    classes = [phone_class(p.ipa) for p in utterance.phones]
+    for k, inside in enumerate(spans):
+        if classes[k] not in (OPEN, ROUNDED) or len(inside) < 3:
+            continue
+        peak = decibels[inside].max()
+        for neighbour, frames in ((k - 1, inside), (k + 1, inside[::-1])):
+            if not 0 <= neighbour < len(classes) or classes[neighbour] in (OPEN, ROUNDED, REST):
+                continue
+            for frame in frames[:len(frames) // 2]:
+                if decibels[frame] > peak - EDGE_DROP_DB:
+                    break
+                labels[frame] = classes[neighbour]
     return labels
+
+
+def _frame_decibels(utterance: Utterance, frame_seconds: float, count: int) -> np.ndarray:
+    hop = int(round(utterance.sample_rate * frame_seconds))
+    padded = np.concatenate([utterance.samples, np.zeros(count * hop - len(utterance.samples) + hop, np.float32)])
+    power = np.mean(padded[:count * hop].reshape(count, hop).astype(np.float64) ** 2, axis=1)
+    return 10.0 * np.log10(np.maximum(power, 1e-10))
 
 
 # Written for this bench: dense with p/b/m, rounded (oo, w, o) and open (aa, ae) vowels.

@@ -27,3 +27,42 @@ def find_closures(features: FrameFeatures, activity: VoiceActivity) -> list:
         if MIN_FRAMES <= end - start <= MAX_FRAMES:
             closures.append((start * FRAME_SECONDS, end * FRAME_SECONDS))
     return closures
+
+
+LABIALS = ("P", "B", "M")
+CLOSURE_BELOW_PEAK_DB = 8.0
+
+
+def tighten_labials(phones: list, features: FrameFeatures) -> list:
+    """Shrink each p/b/m to the quiet stretch where the lips are actually shut.
+
+    Aligners and recognisers place phone boundaries to within a few frames; a closure that runs into the
+    neighbouring vowel shows closed lips while the vowel still sounds. The closure is the dip in loudness:
+    keep the run of frames around the segment's quietest frame that lie well below the nearby peak.
+    """
+    from .segments import PhoneSegment
+
+    decibels = features.decibels
+    peaks = maximum_filter1d(decibels, size=31)
+    out = []
+    for phone in phones:
+        if phone.phone not in LABIALS:
+            out.append(phone)
+            continue
+        lo = max(0, int(round(phone.start / FRAME_SECONDS)))
+        hi = min(features.count, max(lo + 1, int(round(phone.end / FRAME_SECONDS))))
+        if hi <= lo:
+            out.append(phone)
+            continue
+        quietest = lo + int(np.argmin(decibels[lo:hi]))
+        quiet = decibels < peaks[quietest] - CLOSURE_BELOW_PEAK_DB
+        if not quiet[quietest]:
+            out.append(phone)  # no audible dip (fast speech): trust the timing as given
+            continue
+        start, end = quietest, quietest + 1
+        while start > lo and quiet[start - 1]:
+            start -= 1
+        while end < hi and quiet[end]:
+            end += 1
+        out.append(PhoneSegment(phone.phone, start * FRAME_SECONDS, end * FRAME_SECONDS, phone.word))
+    return out

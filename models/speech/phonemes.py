@@ -7,7 +7,7 @@ import numpy as np
 from ..audio.load import Audio
 from .activity import VoiceActivity, detect_voice_activity, speech_notes
 from .alignment import AlignmentFailed, align_transcript
-from .closures import find_closures
+from .closures import find_closures, tighten_labials
 from .features import FrameFeatures, frame_features
 from .pcm import DECODER_RATE, decoder_pcm
 from .recognition import recognize_phones
@@ -48,12 +48,12 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> P
                 shown = ", ".join(alignment.unknown_words[:5])
                 notes.append(f"Words not in the pronouncing dictionary were skipped: {shown}.")
             if _alignment_fits(alignment.phones, activity):
-                return PhoneTrack(_silence_outside(alignment.phones, activity), "alignment", activity,
+                return PhoneTrack(tighten_labials(_silence_outside(alignment.phones, activity), features), "alignment", activity,
                                   features, notes, speech_like)
             notes.append("The transcript did not match the audio; used phoneme recognition instead.")
     report(0.3, "Recognising phonemes")
     phones = recognize_phones(pcm)
-    phones = _with_closures(phones, find_closures(features, activity))
+    phones = _with_closures(tighten_labials(phones, features), find_closures(features, activity))
     return PhoneTrack(_silence_outside(phones, activity), "recognition", activity, features, notes, speech_like)
 
 

@@ -1,0 +1,122 @@
+"""Speech audio (+ optional transcript) → an ARKit-52 FaceClip, Rhubarb mouth cues and notes.
+
+    result = generate_face("line.wav", transcript=None, fps=60.0)
+    result.clip, result.mouth_cues, result.notes
+
+Steps: voice activity and phones (models/speech), a coarticulated viseme mixture (visemes.py), JALI-style
+jaw and lip amplitudes from loudness and pitch (arkit_curves.py), then blinks, brows and eyes
+(secondary.py). Everything is numpy/scipy; nothing here imports bpy.
+"""
+
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...clips.arkit import ARKIT_BLENDSHAPES
+from ...clips.face import FaceClip
+from ..audio.load import Audio, load_audio
+from ..audio.pitch import estimate_pitch
+from ..speech.phonemes import find_phones
+from ..speech.segments import FRAME_SECONDS
+from .arkit_curves import jali_scales, mouth_weights
+from .mouth_cues import mouth_cues
+from .secondary import add_blinks, add_brow_raises, add_saccades, pitch_accents
+from .visemes import viseme_weights
+
+NON_SPEECH_ARTICULATION = 0.35  # music, noise: a hint of movement, never flapping
+
+
+class FaceSettingsError(ValueError):
+    """A face setting is out of range; the message names it."""
+
+
+@dataclass
+class FaceSettings:
+    articulation: float = 1.0     # 0..2: how far mouth and jaw move
+    expressiveness: float = 0.5   # 0..1: jaw range with loudness, brow raises, gaze, blink rate
+    smoothing: float = 0.5        # 0..1: 0 = crisp, 1 = soft
+    seed: int = 0
+    blinks: bool = True
+    brows: bool = True
+    eyes: bool = True
+
+    def validate(self):
+        for name, low, high in (("articulation", 0.0, 2.0), ("expressiveness", 0.0, 1.0), ("smoothing", 0.0, 1.0)):
+            value = getattr(self, name)
+            if not (low <= value <= high):
+                raise FaceSettingsError(f"{name.capitalize()} must be between {low:g} and {high:g}, got {value:g}.")
+
+
+@dataclass
+class FaceResult:
+    clip: FaceClip
+    mouth_cues: list                           # [(start_seconds, "A".."H" | "X")]
+    notes: list = field(default_factory=list)  # plain sentences about what was noticed
+    phone_source: str = "none"                 # "alignment", "recognition" or "none"
+    phones: list = field(default_factory=list)
+
+
+def transcript_beside(audio_path) -> str | None:
+    """The text of `name.txt` next to `name.wav`, if there is one."""
+    path = os.path.splitext(os.fspath(audio_path))[0] + ".txt"
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            text = handle.read().strip()
+        return text or None
+    return None
+
+
+def generate_face(audio_path, transcript: str | None = None, fps: float = 60.0,
+                  settings: FaceSettings | None = None, progress=None) -> FaceResult:
+    """Lip sync and facial animation for a speech recording. `progress(fraction, message)` may raise to cancel."""
+    settings = settings or FaceSettings()
+    settings.validate()
+    if not (fps > 0 and np.isfinite(fps)):
+        raise FaceSettingsError(f"Frame rate must be positive, got {fps}.")
+    report = progress or (lambda fraction, message: None)
+    report(0.0, "Loading audio")
+    audio = load_audio(audio_path, allow_silence=True)
+    notes = []
+    if transcript is None:
+        transcript = transcript_beside(audio_path)
+        if transcript:
+            notes.append(f"Used the transcript {os.path.basename(os.path.splitext(os.fspath(audio_path))[0])}.txt.")
+    return face_from_audio(audio, transcript, fps, settings, report, notes)
+
+
+def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: FaceSettings,
+                    report, notes: list) -> FaceResult:
+    report(0.1, "Finding speech")
+    track = find_phones(audio, transcript, report)
+    notes = notes + track.notes
+    if track.source == "recognition" and not (transcript and transcript.strip()) and track.speech_like:
+        notes.append("No transcript given: phonemes were recognised from the audio; a transcript "
+                     "(text field or a .txt beside the audio) gives more accurate lip sync.")
+    report(0.7, "Shaping visemes")
+    count = max(1, int(np.ceil(audio.duration * fps - 1e-9)))
+    times = np.arange(count) / fps
+    visemes = viseme_weights(track.phones, times)
+
+    frame_index = np.clip((times / FRAME_SECONDS).astype(int), 0, track.features.count - 1)
+    loudness = track.features.decibels[frame_index]
+    speaking = track.activity.active[frame_index]
+    pitch = estimate_pitch(audio, fps=fps)
+    semitones, voiced = pitch.semitones()[:count], pitch.voiced[:count]
+    jaw_scale, lip_scale = jali_scales(loudness, semitones, speaking, settings.expressiveness)
+    articulation = settings.articulation * (1.0 if track.speech_like else NON_SPEECH_ARTICULATION)
+    weights = mouth_weights(visemes, jaw_scale, lip_scale, fps, articulation, settings.smoothing)
+
+    report(0.85, "Adding blinks, brows and eyes")
+    rng = np.random.default_rng(settings.seed)
+    if settings.blinks:
+        add_blinks(weights, fps, rng, settings.expressiveness)
+    if settings.brows and track.speech_like:
+        add_brow_raises(weights, pitch_accents(semitones, voiced & speaking, fps), fps, settings.expressiveness)
+    if settings.eyes:
+        add_saccades(weights, fps, rng, settings.expressiveness)
+    clip = FaceClip(fps, np.clip(weights, 0.0, 1.0), ARKIT_BLENDSHAPES)
+    cue_times = np.arange(int(np.ceil(audio.duration / FRAME_SECONDS))) * FRAME_SECONDS
+    cues = mouth_cues(viseme_weights(track.phones, cue_times), cue_times, audio.duration)
+    report(1.0, "Done")
+    return FaceResult(clip, cues, notes, track.source, track.phones)

@@ -1,0 +1,119 @@
+"""Phones → a per-frame viseme mixture with coarticulation.
+
+Each phone segment exerts a dominance function over time (Cohen & Massaro): strongest over its own
+segment, decaying exponentially around it. Every frame's viseme mixture is the dominance-weighted blend
+of the segments nearby, so neighbouring sounds blend, weak sounds (h, schwa, t) borrow the shape of their
+neighbours and strong lip shapes (rounding) spread ahead of their onset. Lip closures (p, b, m) and
+lip–teeth contacts (f, v) are then enforced as hard targets, slightly ahead of the sound, and never
+shorter than a visible frame: animators judge lip sync on those first.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..speech.segments import SILENCE
+
+VISEMES = ("sil", "PP", "FF", "TH", "DD", "kk", "CH", "SS", "nn", "RR", "aa", "E", "ih", "oh", "ou", "ax")
+VISEME_INDEX = {name: i for i, name in enumerate(VISEMES)}
+
+PHONE_VISEME = {
+    "P": "PP", "B": "PP", "M": "PP",
+    "F": "FF", "V": "FF",
+    "TH": "TH", "DH": "TH",
+    "T": "DD", "D": "DD",
+    "K": "kk", "G": "kk", "NG": "kk", "HH": "ax",
+    "CH": "CH", "JH": "CH", "SH": "CH", "ZH": "CH",
+    "S": "SS", "Z": "SS",
+    "N": "nn", "L": "nn", "Y": "ih",
+    "R": "RR", "ER": "RR",
+    "AA": "aa", "AE": "aa", "AY": "aa", "AW": "aa", "AH": "aa",
+    "EH": "E", "EY": "ih",
+    "IH": "ih", "IY": "ih",
+    "AO": "oh", "OW": "oh", "OY": "oh",
+    "UW": "ou", "UH": "ou", "W": "ou",
+    SILENCE: "sil",
+}
+SCHWA_SECONDS = 0.1  # CMU "AH" covers both ʌ (cup) and ə (about); the short ones are the reduced schwa
+
+
+@dataclass(frozen=True)
+class Dominance:
+    strength: float  # peak dominance
+    before: float    # decay time constant before the segment (anticipation), seconds
+    after: float     # decay time constant after it (carry-over), seconds
+
+
+# Weak consonants (h, t, k) are strongly coarticulated; rounding spreads early; closures are sharp.
+DOMINANCE = {
+    "sil": Dominance(0.6, 0.03, 0.04),
+    "PP": Dominance(1.0, 0.02, 0.02), "FF": Dominance(0.9, 0.025, 0.025),
+    "TH": Dominance(0.8, 0.025, 0.025), "DD": Dominance(0.7, 0.025, 0.025), "kk": Dominance(0.5, 0.03, 0.03),
+    "CH": Dominance(0.8, 0.04, 0.03), "SS": Dominance(0.8, 0.025, 0.025), "nn": Dominance(0.7, 0.025, 0.025),
+    "RR": Dominance(0.6, 0.05, 0.04),
+    "aa": Dominance(0.8, 0.03, 0.03), "E": Dominance(0.7, 0.03, 0.03), "ih": Dominance(0.6, 0.03, 0.03),
+    "oh": Dominance(0.85, 0.045, 0.035), "ou": Dominance(0.9, 0.055, 0.035), "ax": Dominance(0.35, 0.03, 0.03),
+}
+
+# Lip targets that must be reached: (viseme, minimum share of the mixture, lead in seconds, minimum span).
+LIP_TARGETS = (("PP", 0.97, 0.0, 0.03), ("FF", 0.85, 0.0, 0.03))
+
+
+def phone_viseme(phone: str, duration: float) -> str:
+    if phone == "AH" and duration < SCHWA_SECONDS:
+        return "ax"
+    return PHONE_VISEME.get(phone, "ax")
+
+
+def viseme_weights(phones: list, times: np.ndarray) -> np.ndarray:
+    """(len(times), len(VISEMES)) mixture weights, rows sum to 1; silence where there are no phones."""
+    weights = np.zeros((len(times), len(VISEMES)))
+    if not phones:
+        weights[:, VISEME_INDEX["sil"]] = 1.0
+        return weights
+    labels = [phone_viseme(p.phone, p.duration) for p in phones]
+    starts = np.array([p.start for p in phones])
+    ends = np.array([p.end for p in phones])
+    floor = 1e-6
+    total = np.full(len(times), floor)
+    weights[:, VISEME_INDEX["sil"]] = floor
+    reach = 0.35  # seconds beyond which a segment has no influence (keeps this O(frames·neighbours))
+    for label, start, end in zip(labels, starts, ends):
+        lo, hi = np.searchsorted(times, [start - reach, end + reach])
+        if hi <= lo:
+            continue
+        t = times[lo:hi]
+        dominance = DOMINANCE[label]
+        before = np.clip(start - t, 0.0, None)
+        after = np.clip(t - end, 0.0, None)
+        value = dominance.strength * np.exp(-before / dominance.before - after / dominance.after)
+        weights[lo:hi, VISEME_INDEX[label]] += value
+        total[lo:hi] += value
+    weights /= total[:, None]
+    for label, share, lead, span in LIP_TARGETS:
+        for start, end in _target_spans(labels, starts, ends, label, lead, span):
+            _enforce(weights, times, start, end, VISEME_INDEX[label], share)
+    return weights
+
+
+def _target_spans(labels, starts, ends, label, lead, span):
+    for viseme, start, end in zip(labels, starts, ends):
+        if viseme != label:
+            continue
+        start, end = start - lead, max(end - lead, start - lead)
+        if end - start < span:
+            middle = 0.5 * (start + end)
+            start, end = middle - span / 2, middle + span / 2
+        yield start, end
+
+
+def _enforce(weights, times, start, end, column, share):
+    inside = (times >= start) & (times <= end)
+    if not inside.any():  # a span between two frames still claims the nearest frame
+        inside[np.argmin(np.abs(times - 0.5 * (start + end)))] = True
+    rows = weights[inside]
+    others = 1.0 - rows[:, column]
+    scale = np.where(others > 1e-9, (1.0 - np.maximum(rows[:, column], share)) / np.maximum(others, 1e-9), 0.0)
+    rows *= scale[:, None]
+    rows[:, column] = np.maximum(weights[inside][:, column], share)
+    weights[inside] = rows
