@@ -16,7 +16,10 @@ MIN_CUE_SECONDS = 0.04  # shorter flickers merge into their neighbour, except li
 
 
 def mouth_cues(visemes: np.ndarray, times: np.ndarray, duration: float) -> list:
-    """[(start_seconds, shape)] with the last cue an "X" at `duration`; consecutive shapes differ."""
+    """[(start_seconds, shape)]: each cue lasts until the next one starts, the last until `duration`.
+
+    The first cue starts at 0 and consecutive shapes differ.
+    """
     if len(times) == 0:
         return [(0.0, "X")]
     shapes = [VISEME_SHAPE[VISEMES[i]] for i in np.argmax(visemes, axis=1)]
@@ -35,6 +38,4 @@ def mouth_cues(visemes: np.ndarray, times: np.ndarray, duration: float) -> list:
         merged.append((round(start, 3), shape))
     if merged[0][0] > 0:
         merged[0] = (0.0, merged[0][1])
-    if merged[-1][1] != "X":
-        merged.append((round(duration, 3), "X"))
-    return merged
+    return [cue for cue in merged if cue[0] < duration] or [(0.0, "X")]
