@@ -1,0 +1,1 @@
+"""Speech → ARKit-52 face animation."""

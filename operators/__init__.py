@@ -1,0 +1,28 @@
+"""Everything that touches the Blender scene: operators, panels, settings and the keyframe writer."""
+
+import bpy
+
+from . import face_from_audio, panel, settings
+
+# Registration order matters: settings before the panels that draw them.
+MODULES = (settings, face_from_audio, panel)
+
+
+def classes():
+    return [cls for module in MODULES for cls in module.CLASSES]
+
+
+def register():
+    for cls in classes():
+        bpy.utils.register_class(cls)
+    for module in MODULES:
+        if hasattr(module, "register"):
+            module.register()
+
+
+def unregister():
+    for module in reversed(MODULES):
+        if hasattr(module, "unregister"):
+            module.unregister()
+    for cls in reversed(classes()):
+        bpy.utils.unregister_class(cls)

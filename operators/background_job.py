@@ -1,0 +1,139 @@
+"""Long work without freezing Blender: computation runs in a worker thread, a modal timer reports progress
+in the status bar, Esc cancels, and the scene is only touched once everything has been computed.
+
+Subclasses split their work in three:
+- `prepare(context)` (main thread): read and validate inputs; raise UserFacingError to refuse. No scene edits.
+- `compute(inputs, progress)` (worker thread): pure numpy work, no bpy. Calls `progress(fraction, message)`.
+- `apply(context, result)` (main thread): write keys etc. Must validate before its first write.
+`execute` (scripts, background mode, redo panel) runs the same three steps synchronously.
+"""
+
+import threading
+import traceback
+
+from ..clips.errors import ClipError
+from ..models.audio.load import AudioError
+
+
+class UserFacingError(ValueError):
+    """A problem the user can fix; its message is shown as it is, without a traceback."""
+
+
+class JobCancelled(Exception):
+    pass
+
+
+# Errors whose message is written for the user; anything else is a bug and reported with its type.
+EXPECTED_ERRORS = (UserFacingError, AudioError, ClipError)
+
+
+class _Progress:
+    def __init__(self):
+        self.fraction = 0.0
+        self.message = "Starting"
+        self.cancelled = threading.Event()
+
+    def __call__(self, fraction: float, message: str = ""):
+        if self.cancelled.is_set():
+            raise JobCancelled()
+        self.fraction = min(max(float(fraction), 0.0), 1.0)
+        if message:
+            self.message = message
+
+
+class BackgroundJobOperator:
+    """Mixin for bpy.types.Operator subclasses; see the module docstring."""
+
+    job_title = "SoundMotion"
+
+    def prepare(self, context):
+        raise NotImplementedError
+
+    def compute(self, inputs, progress):
+        raise NotImplementedError
+
+    def apply(self, context, result):
+        raise NotImplementedError
+
+    # ---- synchronous path -------------------------------------------------------------------------
+    def execute(self, context):
+        try:
+            inputs = self.prepare(context)
+            result = self.compute(inputs, _Progress())
+            self.apply(context, result)
+        except EXPECTED_ERRORS as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        return {"FINISHED"}
+
+    # ---- modal path -------------------------------------------------------------------------------
+    def invoke(self, context, event):
+        if context.window is None:
+            return self.execute(context)
+        try:
+            inputs = self.prepare(context)
+        except EXPECTED_ERRORS as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        self._progress = _Progress()
+        self._outcome = {}
+        self._thread = threading.Thread(target=self._run, args=(inputs,), daemon=True)
+        self._thread.start()
+        window_manager = context.window_manager
+        self._timer = window_manager.event_timer_add(0.1, window=context.window)
+        window_manager.progress_begin(0, 100)
+        window_manager.modal_handler_add(self)
+        self._show_status(context)
+        return {"RUNNING_MODAL"}
+
+    def _run(self, inputs):
+        try:
+            self._outcome["result"] = self.compute(inputs, self._progress)
+        except JobCancelled:
+            self._outcome["cancelled"] = True
+        except EXPECTED_ERRORS as error:
+            self._outcome["error"] = str(error)
+        except Exception as error:  # a bug: keep Blender alive and say what broke
+            traceback.print_exc()
+            self._outcome["error"] = f"{self.job_title} failed unexpectedly ({type(error).__name__}: {error})."
+
+    def _show_status(self, context):
+        text = f"{self.job_title}: {self._progress.message} ({self._progress.fraction * 100:.0f}%) — Esc to cancel"
+        if context.workspace is not None:
+            context.workspace.status_text_set(text)
+        context.window_manager.progress_update(int(self._progress.fraction * 100))
+
+    def _finish_modal(self, context):
+        context.window_manager.event_timer_remove(self._timer)
+        context.window_manager.progress_end()
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
+
+    def modal(self, context, event):
+        if event.type == "ESC":
+            self._progress.cancelled.set()
+            self._thread.join(timeout=5.0)
+            self._finish_modal(context)
+            self.report({"WARNING"}, f"{self.job_title} cancelled; nothing was changed.")
+            return {"CANCELLED"}
+        if event.type != "TIMER" or self._thread.is_alive():
+            if event.type == "TIMER":
+                self._show_status(context)
+            return {"PASS_THROUGH"}
+        self._finish_modal(context)
+        if "error" in self._outcome:
+            self.report({"ERROR"}, self._outcome["error"])
+            return {"CANCELLED"}
+        if self._outcome.get("cancelled"):
+            return {"CANCELLED"}
+        try:
+            self.apply(context, self._outcome["result"])
+        except EXPECTED_ERRORS as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        return {"FINISHED"}
+
+
+def scene_fps(scene) -> float:
+    return scene.render.fps / scene.render.fps_base
+

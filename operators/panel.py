@@ -1,0 +1,25 @@
+"""The SoundMotion tab in the 3D View sidebar."""
+
+import bpy
+
+
+class SOUNDMOTION_PT_main(bpy.types.Panel):
+    bl_idname = "SOUNDMOTION_PT_main"
+    bl_label = "SoundMotion"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "SoundMotion"
+
+    def draw(self, context):
+        settings = context.scene.soundmotion
+        layout = self.layout
+        layout.prop(settings, "audio_path")
+        layout.prop(settings, "transcript")
+        row = layout.row(align=True)
+        row.prop(settings, "frame_start")
+        row.prop(settings, "seed")
+        layout.prop(settings, "strength")
+        layout.operator("soundmotion.lip_sync", icon="SPEAKER")
+
+
+CLASSES = (SOUNDMOTION_PT_main,)

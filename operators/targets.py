@@ -1,0 +1,33 @@
+"""Finding what the user meant to animate, and refusing clearly when it cannot be animated."""
+
+from ..retarget.shape_keys import map_by_name
+from .background_job import UserFacingError
+
+
+def face_mesh_for(obj):
+    """The mesh whose shape keys receive the face: the active mesh, or the armature's best child mesh."""
+    if obj is None:
+        raise UserFacingError("Select the character's face mesh (or its armature) first.")
+    if obj.type == "MESH":
+        if obj.data.shape_keys is None or len(obj.data.shape_keys.key_blocks) < 2:
+            raise UserFacingError(
+                f"{obj.name} has no shape keys. Add facial shape keys (ARKit names such as jawOpen work "
+                "directly) or select the mesh that has them.")
+        return obj
+    if obj.type == "ARMATURE":
+        meshes = [child for child in obj.children_recursive
+                  if child.type == "MESH" and child.data.shape_keys is not None]
+        if not meshes:
+            raise UserFacingError(f"No mesh with shape keys is parented to {obj.name}. Select the face mesh instead.")
+        return max(meshes, key=lambda m: len(map_by_name(m.data.shape_keys.key_blocks.keys()).rows))
+    raise UserFacingError(f"{obj.name} is a {obj.type.lower()}; select a mesh with shape keys or its armature.")
+
+
+def face_shape_key_map(mesh):
+    names = [block.name for block in mesh.data.shape_keys.key_blocks[1:]]
+    shape_key_map = map_by_name(names)
+    if not shape_key_map.rows:
+        raise UserFacingError(
+            f"None of {mesh.name}'s shape keys ({', '.join(names[:5])}{'…' if len(names) > 5 else ''}) "
+            "match a face channel. Rename them to ARKit names (jawOpen, mouthClose, …) or load a shape-key map preset.")
+    return shape_key_map
