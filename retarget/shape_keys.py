@@ -30,9 +30,13 @@ _ARKIT_BY_NORMALIZED = {normalized_name(n): n for n in ARKIT_BLENDSHAPES}
 
 @dataclass
 class ShapeKeyMap:
-    """rows[key_name] = {arkit_channel: weight}; a key's value is the clipped weighted sum of its channels."""
+    """rows[key_name] = {arkit_channel: weight}; a key's value is the clipped weighted sum of its channels.
+
+    `preset` names the naming scheme the rows came from ("" when hand-made or matched by ARKit name only).
+    """
 
     rows: dict = field(default_factory=dict)
+    preset: str = ""
 
     @property
     def mapped_channels(self) -> set:
@@ -58,18 +62,19 @@ class ShapeKeyMap:
         return {name: values[:, k] for k, name in enumerate(names)}
 
     def to_json(self) -> str:
-        return json.dumps({"shape_keys": self.rows}, indent=2, sort_keys=True)
+        return json.dumps({"preset": self.preset, "shape_keys": self.rows}, indent=2, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "ShapeKeyMap":
         try:
-            rows = json.loads(text)["shape_keys"]
-        except (ValueError, KeyError, TypeError):
+            data = json.loads(text)
+            rows, preset = data["shape_keys"], str(data.get("preset", ""))
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise ShapeKeyMapError('A shape-key map preset is JSON of the form {"shape_keys": {key: {channel: weight}}}.') from None
         unknown = sorted({c for row in rows.values() for c in row} - set(ARKIT_BLENDSHAPES))
         if unknown:
             raise ShapeKeyMapError(f"The preset names channels that are not ARKit blendshapes: {', '.join(unknown)}.")
-        return cls({str(k): {str(c): float(w) for c, w in row.items()} for k, row in rows.items()})
+        return cls({str(k): {str(c): float(w) for c, w in row.items()} for k, row in rows.items()}, preset)
 
 
 def map_by_name(key_names) -> ShapeKeyMap:
@@ -80,3 +85,76 @@ def map_by_name(key_names) -> ShapeKeyMap:
         if channel is not None and channel not in {c for row in rows.values() for c in row}:
             rows[key] = {channel: 1.0}
     return ShapeKeyMap(rows)
+
+
+# Keys that belong to a scheme but stay at 0 (rest/silence shapes): they still tell which scheme a mesh uses.
+_REST_KEYS = {"oculus": ("viseme_sil",), "rhubarb": ("X",), "preston_blair": ("rest",), "vrm": ("Fcl_MTH_Neutral",),
+              "cc3_visemes": ("None",)}
+_MOUTH_CHANNELS_FOR_ARKIT = 3  # a mesh whose ARKit-named keys drive this many mouth channels needs no visemes
+
+
+def _preset_keys(preset: str) -> dict:
+    """normalized key name → (preset key name, row or None for rest keys)."""
+    from .shape_key_presets import preset_rows
+
+    keys = {normalized_name(key): (key, row) for key, row in preset_rows(preset).items()}
+    for key in _REST_KEYS.get(preset, ()):
+        keys.setdefault(normalized_name(key), (key, None))
+    return keys
+
+
+def preset_names() -> list:
+    from .shape_key_presets import PRESETS
+
+    return list(PRESETS)
+
+
+def preset_label(preset: str) -> str:
+    from .shape_key_presets import PRESETS
+
+    return PRESETS[preset][0] if preset in PRESETS else preset
+
+
+def detect_preset(key_names) -> str:
+    """The preset whose key names match most of the mesh's keys; "" when none matches any."""
+    normalized = {normalized_name(k) for k in key_names}
+    best, best_count = "", 0
+    for preset in preset_names():
+        count = len(normalized & set(_preset_keys(preset)))
+        if count > best_count:
+            best, best_count = preset, count
+    return best
+
+
+def map_shape_keys(key_names, preset: str | None = None) -> ShapeKeyMap:
+    """Map a mesh's shape keys: ARKit names (any spelling) first, then the given or detected preset.
+
+    Viseme presets only drive the mouth when the ARKit-named keys do not already (Ready Player Me meshes
+    carry both; playing both would move the mouth twice).
+    """
+    key_names = list(key_names)
+    if preset is not None and preset != "" and preset not in preset_names():
+        raise ShapeKeyMapError(f"Unknown shape-key preset {preset!r}; choose one of: {', '.join(preset_names())}.")
+    chosen = detect_preset(key_names) if preset is None else preset
+    rows = dict(map_by_name(key_names).rows)
+    if chosen:
+        from .shape_key_presets import PRESETS
+
+        viseme_keys = {normalized_name(k) for k in PRESETS[chosen][2]}
+        driven_mouth = {c for row in rows.values() for c in row if c.startswith(("mouth", "jaw"))}
+        skip_visemes = len(driven_mouth) >= _MOUTH_CHANNELS_FOR_ARKIT or "jawOpen" in driven_mouth
+        table = _preset_keys(chosen)
+        for key in key_names:
+            if key in rows:
+                continue
+            normalized = normalized_name(key)
+            entry = table.get(normalized)
+            if entry is None or entry[1] is None or (skip_visemes and normalized in viseme_keys):
+                continue
+            rows[key] = dict(entry[1])
+    return ShapeKeyMap(rows, chosen)
+
+
+def unused_keys(key_names, shape_key_map: ShapeKeyMap) -> list:
+    """The mesh's keys that nothing drives (shown to the user next to the unmapped channels)."""
+    return [k for k in key_names if k not in shape_key_map.rows]
