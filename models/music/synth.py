@@ -79,7 +79,7 @@ def synthesize(parts, sample_rate: int = 22050, seed: int = 0, lead_in: float = 
     return SynthSong(out.astype(np.float32), sample_rate, np.array(beat_times), np.array(downbeats), sections)
 
 
-def test_song(seed: int = 0, bpm: float = 120.0, bpm_after: float = None, quiet: bool = True,
+def standard_song(seed: int = 0, bpm: float = 120.0, bpm_after: float = None, quiet: bool = True,
               sample_rate: int = 22050) -> SynthSong:
     """Verse / chorus / quiet break / chorus, optionally changing tempo halfway: the bench's standard song."""
     second = bpm_after or bpm

@@ -1,0 +1,49 @@
+"""Write a MotionClip as BVH (centimetres, Y-up, facing +Z: what Blender's and most tools' BVH importers expect)."""
+
+import numpy as np
+
+from ...clips import rotations
+from ...clips.motion import MotionClip
+
+Z_UP_TO_Y_UP = rotations.Y_UP_TO_Z_UP.inv()
+CM = 100.0
+
+
+def write_bvh(clip: MotionClip, path) -> None:
+    skeleton = clip.skeleton
+    offsets = Z_UP_TO_Y_UP.apply(skeleton.offsets) * CM
+    local = rotations.change_of_basis(clip.rotations, Z_UP_TO_Y_UP)
+    euler = np.degrees(rotations.to_rotation(local).as_euler("ZXY")).reshape(clip.num_frames, len(skeleton), 3)
+    root = Z_UP_TO_Y_UP.apply(clip.root_translation) * CM
+    lines, order = ["HIERARCHY"], []
+    _write_joint(lines, order, skeleton, offsets, 0, 0)
+    euler = euler[:, order]   # channel values follow the hierarchy's depth-first order
+    lines += ["MOTION", f"Frames: {clip.num_frames}", f"Frame Time: {1.0 / clip.fps:.8f}"]
+    for t in range(clip.num_frames):
+        values = np.concatenate([root[t], euler[t].ravel()])
+        lines.append(" ".join(f"{v:.5f}" for v in values))
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def _write_joint(lines, order, skeleton, offsets, joint, depth):
+    order.append(joint)
+    pad = "  " * depth
+    name = skeleton.joint_names[joint]
+    if joint == 0:
+        lines.append(f"ROOT {name}")
+        offset = np.zeros(3)   # the root's place is all in its position channels
+        channels = "CHANNELS 6 Xposition Yposition Zposition Zrotation Xrotation Yrotation"
+    else:
+        lines.append(f"{pad}JOINT {name}")
+        offset = offsets[joint]
+        channels = "CHANNELS 3 Zrotation Xrotation Yrotation"
+    lines += [f"{pad}{{", f"{pad}  OFFSET {offset[0]:.5f} {offset[1]:.5f} {offset[2]:.5f}", f"{pad}  {channels}"]
+    children = skeleton.children(joint)
+    for child in children:
+        _write_joint(lines, order, skeleton, offsets, child, depth + 1)
+    if not children:
+        tip = offsets[joint] * 0.5 if np.linalg.norm(offsets[joint]) > 1e-6 else np.array([0.0, 5.0, 0.0])
+        lines += [f"{pad}  End Site", f"{pad}  {{", f"{pad}    OFFSET {tip[0]:.5f} {tip[1]:.5f} {tip[2]:.5f}",
+                  f"{pad}  }}"]
+    lines.append(f"{pad}}}")

@@ -1,0 +1,64 @@
+"""Music file → dance MotionClip: analyse the music, plan moves by bars and sections, perform, clean the feet."""
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...clips.motion import MotionClip
+from ..audio.load import AudioError, load_audio
+from ..music.analysis import MusicAnalysis, analyse_music, fallback_analysis
+from ..music.spectrum import SAMPLE_RATE
+from .body import build_clip, rest_heights
+from .choreography import plan_dance
+from .contacts import clean_contacts
+from .performance import perform
+
+MIN_MUSIC_SECONDS = 2.0
+
+
+@dataclass
+class DanceResult:
+    clip: MotionClip
+    beats: np.ndarray          # seconds
+    tempo: float               # beats per minute
+    notes: list = field(default_factory=list)
+    analysis: MusicAnalysis = None
+    moves: list = field(default_factory=list)   # (bar start beat, move, mirrored)
+
+
+def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy: float = 1.0, seed: int = 0,
+                   in_place: bool = False, progress=None, floor_half_size: float = 1.5) -> DanceResult:
+    """Dance to a music file. `progress(fraction, message)` is called between stages and may raise to cancel."""
+    report = progress or (lambda fraction, message: None)
+    report(0.0, "Loading music")
+    audio = load_audio(audio_path, SAMPLE_RATE, allow_silence=True)
+    report(0.15, "Finding beats, bars and sections")
+    if audio.duration < MIN_MUSIC_SECONDS:
+        analysis = fallback_analysis(audio.duration, f"The audio is only {audio.duration:.1f} s long, too short to "
+                                                     "find a beat, so the dancer grooves at a steady tempo.")
+    else:
+        analysis = analyse_music(audio)
+    return dance_to_analysis(analysis, fps, style, energy, seed, in_place, report, floor_half_size)
+
+
+def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "groove", energy: float = 1.0,
+                      seed: int = 0, in_place: bool = False, progress=None,
+                      floor_half_size: float = 1.5) -> DanceResult:
+    report = progress or (lambda fraction, message: None)
+    if not np.isfinite(fps) or fps <= 0:
+        raise AudioError(f"Frame rate must be positive, got {fps}.")
+    report(0.5, "Choreographing")
+    heights = rest_heights()
+    plan = plan_dance(analysis, style, energy, seed, in_place, floor_half_size)
+    frames = max(1, int(np.ceil(analysis.duration * fps - 1e-9)))
+    times = np.arange(frames) / fps
+    report(0.7, "Dancing")
+    clip = build_clip(perform(plan, analysis.beat_position(times)), fps, plan.base_bend)
+    report(0.9, "Cleaning foot contacts")
+    clip = clean_contacts(clip, heights)
+    notes = list(analysis.notes)
+    notes.append(f"Style {style}, energy {energy:g}, seed {seed}: {len(plan.moves)} bars of "
+                 f"{len(set(m[1] for m in plan.moves))} different moves.")
+    report(1.0, "Done")
+    return DanceResult(clip, analysis.beats.copy(), float(analysis.tempo), notes, analysis, plan.moves)

@@ -1,0 +1,125 @@
+import numpy as np
+import pytest
+import soundfile
+
+from soundmotion.clips import MotionClip
+from soundmotion.clips.kinematics import joint_positions
+from soundmotion.models.audio.load import AudioError
+from soundmotion.models.dance import generate_dance
+from soundmotion.models.dance.body import rest_heights
+from soundmotion.models.dance.bvh_export import write_bvh
+from soundmotion.models.dance.contacts import clean_contacts
+from soundmotion.models.dance.metrics import (beat_align_score, diversity_between, foot_figures,
+                                             kinematic_beats)
+from soundmotion.models.music.synth import SongPart, synthesize, write_wav
+
+FPS = 60.0
+
+
+@pytest.fixture(scope="module")
+def song(tmp_path_factory):
+    song = synthesize([SongPart(4, 116, "A"), SongPart(4, 116, "B"), SongPart(2, 116, "C", loudness=0.2, drums=False),
+                       SongPart(4, 116, "A")], seed=3, lead_in=0.2)
+    path = tmp_path_factory.mktemp("music") / "song.wav"
+    write_wav(song, path)
+    return song, path
+
+
+@pytest.fixture(scope="module")
+def dance(song):
+    return generate_dance(song[1], fps=FPS, seed=0)
+
+
+def test_clip_shape_and_frame_count(song, dance):
+    clip = dance.clip
+    assert isinstance(clip, MotionClip) and clip.fps == FPS
+    assert clip.num_frames == int(np.ceil(song[0].duration * FPS - 1e-9))
+    assert clip.rotations.shape == (clip.num_frames, 55, 4)
+    assert dance.tempo == pytest.approx(116, rel=0.03)
+    assert len(dance.beats) > 40 and dance.notes
+
+
+def test_same_seed_same_dance_other_seed_other_dance(song, dance):
+    again = generate_dance(song[1], fps=FPS, seed=0)
+    assert np.array_equal(again.clip.rotations, dance.clip.rotations)
+    other = generate_dance(song[1], fps=FPS, seed=7)
+    distance = diversity_between(joint_positions(dance.clip), joint_positions(other.clip))
+    assert distance > 0.05
+
+
+def test_kinematic_beats_land_on_music_beats(song, dance):
+    beats = kinematic_beats(joint_positions(dance.clip), FPS)
+    assert beat_align_score(beats, song[0].beats) > 0.3
+    assert beat_align_score(song[0].beats, beats) > 0.3
+
+
+def test_feet_do_not_slide_sink_or_float(dance):
+    figures = foot_figures(joint_positions(dance.clip), dance.clip.skeleton, rest_heights(), FPS)
+    assert figures["slide_cm"] < 0.2
+    assert figures["penetration_max_cm"] < 1.0
+    assert figures["floating"] == 0.0
+
+
+def test_dance_stays_on_the_floor_area_and_in_place(song):
+    wide = generate_dance(song[1], fps=30, seed=4, floor_half_size=1.0)
+    assert np.all(np.abs(wide.clip.root_translation[:, :2]) < 1.0)
+    still = generate_dance(song[1], fps=30, seed=4, in_place=True)
+    assert np.all(np.abs(still.clip.root_translation[:, :2]) < 0.45)
+
+
+def test_progress_is_reported_and_can_cancel(song):
+    seen = []
+    generate_dance(song[1], fps=30, progress=lambda fraction, message: seen.append(fraction))
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+
+    def cancel(fraction, message):
+        if fraction > 0.4:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        generate_dance(song[1], fps=30, progress=cancel)
+
+
+@pytest.mark.parametrize("seconds", [0.4, 8.0])
+def test_silence_and_short_audio_give_a_fallback_groove(tmp_path, seconds):
+    path = tmp_path / "quiet.wav"
+    soundfile.write(str(path), np.zeros(int(22050 * seconds), np.float32), 22050)
+    result = generate_dance(path, fps=30)
+    assert result.clip.num_frames == int(np.ceil(seconds * 30 - 1e-9))
+    assert any("steady" in note for note in result.notes)
+    assert np.ptp(joint_positions(result.clip)[:, :, 2], axis=0).max() > 0.02   # it still moves
+
+
+def test_bad_requests_raise_clear_errors(tmp_path, song):
+    with pytest.raises(AudioError, match="not found"):
+        generate_dance(tmp_path / "missing.wav")
+    with pytest.raises(ValueError, match="style"):
+        generate_dance(song[1], style="polka")
+
+
+def test_contact_cleanup_pins_sliding_and_sinking_feet(dance):
+    clip = dance.clip
+    rot = clip.rotations.copy()
+    seconds = np.arange(clip.num_frames) / FPS
+    drift = 0.15 * np.sin(2 * np.pi * seconds / 1.7)   # the hips swivel: planted feet would skate
+    from soundmotion.clips import rotations
+    from scipy.spatial.transform import Rotation
+    root = clip.root_translation.copy()
+    root[:, 2] -= 0.03   # and the body sinks 3 cm into the floor
+    turn = rotations.from_rotation(Rotation.from_euler("z", drift[:, None]))
+    rot[:, 0] = rotations.multiply(turn, rot[:, 0])
+    damaged = MotionClip(clip.fps, clip.skeleton, rot, root)
+    heights = rest_heights()
+    before = foot_figures(joint_positions(damaged), clip.skeleton, heights, FPS)
+    after = foot_figures(joint_positions(clean_contacts(damaged, heights)), clip.skeleton, heights, FPS)
+    assert before["penetration_max_cm"] > 2.0 and after["penetration_max_cm"] < 1.0
+    assert after["slide_cm"] < 0.5 * before["slide_cm"]
+
+
+def test_bvh_export_round_trips_through_the_bvh_reader(dance, tmp_path):
+    from soundmotion.retarget.sources.bvh import read_bvh
+    clip = MotionClip(dance.clip.fps, dance.clip.skeleton, dance.clip.rotations[:120], dance.clip.root_translation[:120])
+    write_bvh(clip, tmp_path / "dance.bvh")
+    loaded = read_bvh(tmp_path / "dance.bvh").clip
+    order = [loaded.skeleton.index(name) for name in clip.skeleton.joint_names]
+    assert loaded.fps == pytest.approx(FPS)
+    assert np.abs(joint_positions(loaded)[:, order] - joint_positions(clip)).max() < 1e-3
