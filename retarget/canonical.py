@@ -15,7 +15,6 @@ REQUIRED = (
 
 # Canonical joints a bone's direction is measured towards, first mapped candidate wins.
 _AIMS = {
-    "pelvis": ("spine1", "spine2", "spine3", "neck"),
     "spine1": ("spine2", "spine3", "neck"),
     "spine2": ("spine3", "neck"),
     "spine3": ("neck", "head"),
@@ -38,7 +37,11 @@ AIMS = dict(_AIMS)
 
 # Where a target has more bones than the map names (5 spine bones for 3 canonical), the in-between bones
 # share the rotation so the back bends smoothly; limb twist bones just follow.
-DISTRIBUTED = frozenset({"pelvis", "spine1", "spine2", "spine3", "neck"})
+DISTRIBUTED = frozenset({"spine1", "spine2", "spine3", "neck"})
+
+# The pelvis bone points anywhere (up the spine, forward, back) depending on the rig; the line between
+# the hip joints is what every rig agrees on, so that is the pelvis's direction.
+ACROSS = {"pelvis": ("right_hip", "left_hip")}
 
 TORSO_UPPER = frozenset({"spine2", "spine3", "neck", "head", "left_collar", "right_collar", "jaw"})
 
@@ -51,7 +54,9 @@ def twist_reference(joint: str) -> str:
     """Which body axis fixes a bone's roll: 'hips' (left-right across the hips), 'shoulders', 'palm_<side>'
     (across the knuckles), 'up' (feet) or 'facing'."""
     side = side_of(joint)
-    if joint in ("pelvis", "spine1"):
+    if joint == "pelvis":
+        return "up"
+    if joint == "spine1":
         return "hips"
     if joint in TORSO_UPPER:
         return "shoulders"

@@ -41,6 +41,8 @@ def detect_bone_map(rig: RigRest, rig_label: str = "The armature") -> BoneMap:
         if matched.missing_required():
             continue
         score = len(matched.bones) / max(len(preset.bones), 1)
+        if preset.name == "rigify_fk":
+            score += 1.0  # a generated Rigify rig also has DEF- bones, but those follow the controls
         if score > best_score:
             best, best_score = matched, score
     if best is not None and best_score >= 0.5:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bone_map import BoneMap
-from .rest_pose import aim_joint
+from .rest_pose import segment
 from .rig import RigPose
 
 
@@ -31,7 +31,7 @@ class Fidelity:
 
 def segment_pairs(joints) -> list:
     mapped = set(joints)
-    return [(j, aim_joint(j, mapped)) for j in joints if aim_joint(j, mapped)]
+    return [segment(j, mapped) for j in joints if segment(j, mapped)]
 
 
 def direction_errors(source: RigPose, source_map: BoneMap, target: RigPose, target_map: BoneMap, joints) -> Fidelity:

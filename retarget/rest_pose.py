@@ -10,7 +10,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from .bone_map import BoneMap
-from .canonical import AIMS, twist_reference
+from .canonical import ACROSS, AIMS, twist_reference
 from .rig import RigRest
 
 UP = np.array([0.0, 0.0, 1.0])
@@ -21,8 +21,21 @@ def aim_joint(joint: str, mapped: set):
     return next((c for c in AIMS.get(joint, ()) if c in mapped), None)
 
 
+def segment(joint: str, mapped: set):
+    """The two canonical joints whose line is `joint`'s direction (e.g. elbow → wrist), or None."""
+    if joint in ACROSS:
+        start, end = ACROSS[joint]
+        return (start, end) if start in mapped and end in mapped else None
+    aim = aim_joint(joint, mapped)
+    return (joint, aim) if aim else None
+
+
 def aim_vector(rig: RigRest, bone_map: BoneMap, joint: str, mapped: set) -> np.ndarray:
-    """Rest direction of `joint`'s bone: towards its aim joint, else along the bone, else the parent's."""
+    """Rest direction of `joint`'s bone: along its segment, else along the bone, else the parent's."""
+    pair = segment(joint, mapped)
+    if pair and pair[0] != joint:
+        start, end = (rig.heads[rig.index(bone_map.bones[j])] for j in pair)
+        return _unit(end - start)
     bone = rig.index(bone_map.bones[joint])
     target = aim_joint(joint, mapped)
     vector = rig.heads[rig.index(bone_map.bones[target])] - rig.heads[bone] if target else rig.tails[bone] - rig.heads[bone]

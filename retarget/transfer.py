@@ -16,9 +16,9 @@ from ..clips import rotations
 from .bone_map import BoneMap
 from .canonical import CANONICAL_JOINTS, DISTRIBUTED
 from .errors import RetargetError
-from .rest_pose import aim_joint, alignment, shortest_arc
+from .rest_pose import aim_joint, alignment, segment, shortest_arc
 from .rig import RigPose, RigRest, forward_kinematics
-from .root_motion import RootMode, leg_ratio, target_root_path
+from .root_motion import RootMode, leg_ratio, standing_height, target_root_path
 
 
 @dataclass(eq=False)
@@ -55,11 +55,18 @@ def retarget(source: RigPose, source_map: BoneMap, target: RigRest, target_map: 
         local = base.inv() * world[b]
         bone_rotations[target.names[b]] = rotations.make_continuous(rotations.from_rotation(local, (frames,)))
 
-    ratio = leg_ratio(source.rest, source_map, target, target_map)
+    ankles = [source.rest.index(source_map.bones[f"{s}_ankle"]) for s in ("left", "right")]
+    ankle_height = float(np.percentile(source.heads[:, ankles, 2], 1))
+    ratio = leg_ratio(source.rest, source_map, target, target_map, ankle_height)
     src_pelvis = source.rest.index(source_map.bones["pelvis"])
     tgt_pelvis = target.index(target_map.bones["pelvis"])
-    path = target_root_path(source.heads[:, src_pelvis], source.rest.heads[src_pelvis],
-                            target.heads[tgt_pelvis], ratio, root_mode)
+    source_standing = source.rest.heads[src_pelvis].copy()
+    source_standing[2] = standing_height(source.rest, source_map, ankle_height)
+    target_standing = target.heads[tgt_pelvis].copy()
+    target_standing[2] = standing_height(target, target_map)
+    path = target_root_path(source.heads[:, src_pelvis], source_standing, target_standing, ratio, root_mode)
+    if RootMode(root_mode) in (RootMode.KEEP_HEIGHT, RootMode.NONE):
+        path[:, 2] = target.heads[tgt_pelvis][2]
     location = rest_rot[tgt_pelvis].inv().apply(path - target.heads[tgt_pelvis])
     unmapped = [j for j in target_map.bones if j not in mapped]
     return RetargetResult(fps, bone_rotations, {target.names[tgt_pelvis]: location}, joints, unmapped, ratio)
@@ -98,12 +105,13 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
 def _exact_aim(source, source_map, target, target_map, joint, mapped, desired, rest):
     """Turn the bone so its aim matches the source segment's direction exactly, also where the source has
     unmapped bones in between (e.g. two neck-twist bones below the head) that bend the segment."""
-    aim = aim_joint(joint, mapped)
-    if aim is None:
+    pair = segment(joint, mapped)
+    if pair is None:
         return desired
-    src_start = source.heads[:, source.rest.index(source_map.bones[joint])]
-    src_end = source.heads[:, source.rest.index(source_map.bones[aim])]
-    tgt_segment = target.heads[target.index(target_map.bones[aim])] - target.heads[target.index(target_map.bones[joint])]
+    start, end = pair
+    src_start = source.heads[:, source.rest.index(source_map.bones[start])]
+    src_end = source.heads[:, source.rest.index(source_map.bones[end])]
+    tgt_segment = target.heads[target.index(target_map.bones[end])] - target.heads[target.index(target_map.bones[start])]
     predicted = desired.apply(rest.inv().apply(tgt_segment))
     wanted = src_end - src_start
     if np.linalg.norm(tgt_segment) < 1e-6 or np.any(np.linalg.norm(wanted, axis=1) < 1e-6):

@@ -107,10 +107,11 @@ def test_root_motion_scaled_by_leg_length_and_modes():
     full = retarget(source, source_map, small, target_map, fps)
     travel = full.bone_locations["mixamorig:Hips"]
     pelvis = source.heads[:, 0]
-    assert full.leg_ratio == pytest.approx(0.5, rel=1e-6)
+    assert full.leg_ratio / retarget(source, source_map, target, target_map, fps).leg_ratio == pytest.approx(0.5)
     hips_rest = Rotation.from_quat(small.rest_rotations[0][[1, 2, 3, 0]])
     world = hips_rest.apply(travel) + small.heads[0]
-    np.testing.assert_allclose(world[-1, :2] - world[0, :2], 0.5 * (pelvis[-1, :2] - pelvis[0, :2]), atol=1e-9)
+    np.testing.assert_allclose(world[-1, :2] - world[0, :2], full.leg_ratio * (pelvis[-1, :2] - pelvis[0, :2]),
+                               atol=1e-9)
     in_place = retarget(source, source_map, small, target_map, fps, RootMode.IN_PLACE)
     world = hips_rest.apply(in_place.bone_locations["mixamorig:Hips"]) + small.heads[0]
     assert np.ptp(world[:, 0]) < 1e-9 and np.ptp(world[:, 1]) < 1e-9 and np.ptp(world[:, 2]) > 0.01

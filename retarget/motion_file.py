@@ -1,0 +1,63 @@
+"""Load any supported motion source into what `transfer.retarget` takes: a posed rig, its bone map, fps."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..clips import MotionClip
+from .bone_map import BoneMap, load_preset
+from .detect import detect_bone_map
+from .errors import RetargetError
+from .rig import RigPose, RigRest
+from .sources.bvh import read_bvh
+from .sources.smplx_npz import read_smplx_npz
+from .transfer import source_pose_from_clip
+
+
+@dataclass(eq=False)
+class MotionSource:
+    pose: RigPose
+    bone_map: BoneMap
+    fps: float
+    label: str
+
+
+def clip_source(clip: MotionClip, rig: RigRest = None, bone_map: BoneMap = None, fps: float = None,
+                label: str = "clip") -> MotionSource:
+    """A MotionClip as a source, resampled to `fps` (the scene's rate) when given."""
+    if fps is not None and abs(float(fps) - clip.fps) > 1e-6:
+        if rig is not None and rig.names != clip.skeleton.joint_names:
+            raise RetargetError("Cannot resample a clip whose rig does not match its skeleton.")
+        tails = rig.tails if rig is not None else None
+        clip = clip.resampled(fps)
+        rig = RigRest.from_skeleton(clip.skeleton, tails)
+    rig = rig or RigRest.from_skeleton(clip.skeleton)
+    if bone_map is None:
+        bone_map = load_preset("smplx_addon") if set(clip.skeleton.joint_names) >= {"pelvis", "head"} \
+            else detect_bone_map(rig, f"The skeleton of {label}")
+    return MotionSource(source_pose_from_clip(clip, rig), bone_map, clip.fps, label)
+
+
+def load_motion_file(path, fps: float = None, bone_map: BoneMap = None) -> MotionSource:
+    """BVH or SMPL/SMPL-X/AMASS .npz (or a SoundMotion MotionClip .npz), resampled to `fps` when given."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".bvh":
+        motion = read_bvh(path)
+        return clip_source(motion.clip, motion.rig, bone_map, fps, path.name)
+    if suffix == ".npz":
+        clip = _npz_clip(path)
+        return clip_source(clip, None, bone_map, fps, path.name)
+    raise RetargetError(f"{path.name}: motion files must be .bvh or .npz (SMPL, SMPL-X, AMASS or a SoundMotion clip).")
+
+
+def _npz_clip(path) -> MotionClip:
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys = set(data.files)
+    except (OSError, ValueError) as error:
+        raise RetargetError(f"{path} is not a readable .npz file ({error}).") from None
+    if {"joint_names", "rotations", "root_translation"} <= keys:
+        return MotionClip.load(path)
+    return read_smplx_npz(path)
