@@ -10,7 +10,7 @@ from soundmotion.models.dance.body import rest_heights
 from soundmotion.models.dance.bvh_export import write_bvh
 from soundmotion.models.dance.contacts import clean_contacts
 from soundmotion.models.dance.metrics import (beat_align_score, diversity_between, foot_figures,
-                                             kinematic_beats)
+                                             foot_joint_index, kinematic_beats)
 from soundmotion.models.music.synth import SongPart, synthesize, write_wav
 
 FPS = 60.0
@@ -54,7 +54,7 @@ def test_kinematic_beats_land_on_music_beats(song, dance):
 
 
 def test_feet_do_not_slide_sink_or_float(dance):
-    figures = foot_figures(joint_positions(dance.clip), dance.clip.skeleton, rest_heights(), FPS)
+    figures = foot_figures(joint_positions(dance.clip), foot_joint_index(dance.clip.skeleton), rest_heights(), FPS)
     assert figures["slide_cm"] < 0.2
     assert figures["penetration_max_cm"] < 1.0
     assert figures["floating"] == 0.0
@@ -109,8 +109,8 @@ def test_contact_cleanup_pins_sliding_and_sinking_feet(dance):
     rot[:, 0] = rotations.multiply(turn, rot[:, 0])
     damaged = MotionClip(clip.fps, clip.skeleton, rot, root)
     heights = rest_heights()
-    before = foot_figures(joint_positions(damaged), clip.skeleton, heights, FPS)
-    after = foot_figures(joint_positions(clean_contacts(damaged, heights)), clip.skeleton, heights, FPS)
+    before = foot_figures(joint_positions(damaged), foot_joint_index(clip.skeleton), heights, FPS)
+    after = foot_figures(joint_positions(clean_contacts(damaged, heights)), foot_joint_index(clip.skeleton), heights, FPS)
     assert before["penetration_max_cm"] > 2.0 and after["penetration_max_cm"] < 1.0
     assert after["slide_cm"] < 0.5 * before["slide_cm"]
 

@@ -31,12 +31,14 @@ def beat_align_score(from_beats: np.ndarray, to_beats: np.ndarray, sigma_seconds
     return float(np.mean(np.exp(-distance ** 2 / (2 * sigma_seconds ** 2))))
 
 
-def foot_figures(positions: np.ndarray, skeleton, floor_heights: dict, fps: float) -> dict:
-    """Foot slide (cm per contact frame of each ankle and toe joint), penetration (max and mean below floor, cm), floating (fraction of time)."""
+def foot_figures(positions: np.ndarray, joint_index: dict, floor_heights: dict, fps: float) -> dict:
+    """`joint_index` maps left/right_ankle and left/right_foot to columns of `positions`.
+
+    Foot slide (cm per contact frame of each ankle and toe joint), penetration (max and mean below floor, cm), floating (fraction of time)."""
     slide, contact_frames, below = 0.0, 0, []
     lowest = np.full(len(positions), np.inf)
     for name in ("left_ankle", "left_foot", "right_ankle", "right_foot"):
-        track = positions[:, skeleton.index(name)]
+        track = positions[:, joint_index[name]]
         height = track[:, 2] - floor_heights[name]
         lowest = np.minimum(lowest, height)
         contact = height < CONTACT_HEIGHT
@@ -80,3 +82,7 @@ def diversity_within(a: np.ndarray, seed: int = 0, pairs: int = 2000) -> float:
     centred = root_relative(a)
     i, j = rng.integers(0, len(a), pairs), rng.integers(0, len(a), pairs)
     return float(np.linalg.norm(centred[i] - centred[j], axis=2).mean())
+
+
+def foot_joint_index(skeleton) -> dict:
+    return {n: skeleton.index(n) for n in ("left_ankle", "left_foot", "right_ankle", "right_foot")}
