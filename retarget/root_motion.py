@@ -17,25 +17,26 @@ class RootMode(str, Enum):
     NONE = "none"              # the pelvis stays at its rest position
 
 
-def leg_length(rig: RigRest, bone_map: BoneMap, side: str = "left", ankle_height: float = None) -> float:
-    """Hip → knee → ankle plus the ankle's height above the floor (its rest height unless given)."""
+def leg_length(rig: RigRest, bone_map: BoneMap, side: str = "left") -> float:
+    """Hip → knee → ankle at rest."""
     heads = [rig.heads[rig.index(bone_map.bones[f"{side}_{j}"])] for j in ("hip", "knee", "ankle")]
-    ankle = heads[2][2] if ankle_height is None else ankle_height
-    return float(np.linalg.norm(heads[1] - heads[0]) + np.linalg.norm(heads[2] - heads[1]) + max(ankle, 0.0))
+    return float(np.linalg.norm(heads[1] - heads[0]) + np.linalg.norm(heads[2] - heads[1]))
 
 
 def standing_height(rig: RigRest, bone_map: BoneMap, ankle_height: float = None) -> float:
-    """Pelvis height with straight legs on the floor; the rest pose itself may not be standing (BVH files
-    whose first frame is mid-stride)."""
+    """Pelvis height with straight legs and ankles at `ankle_height` (their rest height unless given). The
+    rest pose itself may not be standing (BVH files whose first frame is mid-stride), and a source's floor
+    need not be at zero: a planted ankle's height in the clip carries the floor with it."""
+    heads = {j: np.mean([rig.heads[rig.index(bone_map.bones[f"{s}_{j}"])] for s in ("left", "right")], axis=0)
+             for j in ("hip", "ankle")}
     pelvis = rig.heads[rig.index(bone_map.bones["pelvis"])][2]
-    hips = np.mean([rig.heads[rig.index(bone_map.bones[f"{s}_hip"])][2] for s in ("left", "right")])
-    legs = np.mean([leg_length(rig, bone_map, s, ankle_height) for s in ("left", "right")])
-    return float(pelvis - hips + legs)
+    legs = np.mean([leg_length(rig, bone_map, s) for s in ("left", "right")])
+    ankle = heads["ankle"][2] if ankle_height is None else ankle_height
+    return float(pelvis - heads["hip"][2] + legs + ankle)
 
 
-def leg_ratio(source: RigRest, source_map: BoneMap, target: RigRest, target_map: BoneMap,
-              source_ankle_height: float = None) -> float:
-    src = np.mean([leg_length(source, source_map, s, source_ankle_height) for s in ("left", "right")])
+def leg_ratio(source: RigRest, source_map: BoneMap, target: RigRest, target_map: BoneMap) -> float:
+    src = np.mean([leg_length(source, source_map, s) for s in ("left", "right")])
     tgt = np.mean([leg_length(target, target_map, s) for s in ("left", "right")])
     if src < 1e-3 or tgt < 1e-3:
         raise RetargetError("A rig's legs have no length; check the hip, knee and ankle bones of the map.")

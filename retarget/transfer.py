@@ -57,7 +57,7 @@ def retarget(source: RigPose, source_map: BoneMap, target: RigRest, target_map: 
 
     ankles = [source.rest.index(source_map.bones[f"{s}_ankle"]) for s in ("left", "right")]
     ankle_height = float(np.percentile(source.heads[:, ankles, 2], 1))
-    ratio = leg_ratio(source.rest, source_map, target, target_map, ankle_height)
+    ratio = leg_ratio(source.rest, source_map, target, target_map)
     src_pelvis = source.rest.index(source_map.bones["pelvis"])
     tgt_pelvis = target.index(target_map.bones["pelvis"])
     source_standing = source.rest.heads[src_pelvis].copy()

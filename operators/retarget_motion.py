@@ -1,0 +1,180 @@
+"""Operators "Retarget Motion" (a source armature or a .bvh/.npz file → the active armature) and "Detect Bone
+Map", the bone map stored on each armature (editable in the panel, saved in the .blend, JSON in/out)."""
+
+import bpy
+
+from ..retarget import blender_rig
+from ..retarget.bone_map import BoneMap, preset_names
+from ..retarget.canonical import REQUIRED
+from ..retarget.errors import RetargetError
+from ..retarget.motion_file import load_motion_file
+from ..retarget.root_motion import RootMode
+
+ROOT_MODES = [
+    (RootMode.FULL.value, "Full", "Travel and height, scaled by the ratio of leg lengths"),
+    (RootMode.IN_PLACE.value, "In Place", "No travel; crouches and jumps kept"),
+    (RootMode.KEEP_HEIGHT.value, "Keep Height", "Travel kept; pelvis height fixed"),
+    (RootMode.NONE.value, "No Root", "Pelvis stays at its rest position"),
+]
+
+
+class SoundMotionBoneMapEntry(bpy.types.PropertyGroup):
+    joint: bpy.props.StringProperty(name="Joint", description="Canonical (SMPL-X) joint")
+    bone: bpy.props.StringProperty(name="Bone", description="Bone of this armature that plays the joint")
+
+
+def _map_choices(self, context):
+    return [("AUTO", "Auto", "Stored map of the armature, else detected")] + \
+        [(name, name, f"Preset {name}") for name in preset_names()]
+
+
+class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
+    """Retarget motion from another armature or a BVH / SMPL-X .npz file onto the active armature"""
+
+    bl_idname = "soundmotion.retarget_motion"
+    bl_label = "Retarget Motion"
+    bl_options = {"REGISTER", "UNDO"}
+
+    source: bpy.props.EnumProperty(name="Source", items=[("FILE", "File", "A .bvh or .npz motion file"),
+                                                          ("ARMATURE", "Armature", "Another animated armature")])
+    filepath: bpy.props.StringProperty(name="Motion File", subtype="FILE_PATH")
+    source_armature: bpy.props.StringProperty(name="Source Armature")
+    bone_map: bpy.props.EnumProperty(name="Bone Map", items=_map_choices)
+    root_mode: bpy.props.EnumProperty(name="Root Motion", items=ROOT_MODES, default=RootMode.FULL.value)
+    keep_feet: bpy.props.BoolProperty(name="Keep Feet Planted", default=True)
+
+    @classmethod
+    def poll(cls, context):
+        return context.active_object is not None and context.active_object.type == "ARMATURE"
+
+    def execute(self, context):
+        scene = context.scene
+        target = context.active_object
+        try:
+            source = self._source(context)
+            map_spec = None if self.bone_map == "AUTO" else self.bone_map
+            action, result = blender_rig.retarget_onto_armature(
+                source, target, map_spec, RootMode(self.root_mode), scene.frame_current, keep_feet=self.keep_feet)
+        except RetargetError as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        scene.frame_end = max(scene.frame_end, scene.frame_current + result.num_frames - 1)
+        note = f"; not in the source: {', '.join(result.unmapped_joints)}" if result.unmapped_joints else ""
+        self.report({"INFO"}, f"Retargeted {result.num_frames} frames onto {target.name} as '{action.name}' "
+                              f"({len(result.mapped_joints)} joints{note}).")
+        return {"FINISHED"}
+
+    def _source(self, context):
+        scene = context.scene
+        if self.source == "FILE":
+            if not self.filepath:
+                raise RetargetError("Choose a .bvh or .npz motion file to retarget.")
+            return load_motion_file(bpy.path.abspath(self.filepath), fps=blender_rig.scene_fps(scene))
+        source_obj = bpy.data.objects.get(self.source_armature)
+        if source_obj is None or source_obj is context.active_object:
+            raise RetargetError("Choose a source armature other than the active (target) armature.")
+        return blender_rig.source_from_armature(source_obj, scene.frame_start, scene.frame_end, scene)
+
+
+class SOUNDMOTION_OT_detect_bone_map(bpy.types.Operator):
+    """Detect which bone of the active armature plays each canonical joint, and store the map on it"""
+
+    bl_idname = "soundmotion.detect_bone_map"
+    bl_label = "Detect Bone Map"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return context.active_object is not None and context.active_object.type == "ARMATURE"
+
+    def execute(self, context):
+        obj = context.active_object
+        try:
+            detected = blender_rig.detect_bone_map(blender_rig.read_rig_rest(obj), f"Armature '{obj.name}'")
+        except RetargetError as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        blender_rig.store_bone_map(obj, detected)
+        self.report({"INFO"}, f"{obj.name}: {detected.name} map, {len(detected.bones)} joints mapped.")
+        return {"FINISHED"}
+
+
+class SOUNDMOTION_OT_save_bone_map(bpy.types.Operator):
+    """Save the active armature's bone map as a JSON preset"""
+
+    bl_idname = "soundmotion.save_bone_map"
+    bl_label = "Save Bone Map"
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+
+    def execute(self, context):
+        stored = blender_rig.stored_bone_map(context.active_object)
+        if stored is None:
+            self.report({"ERROR"}, "This armature has no stored bone map; run Detect Bone Map first.")
+            return {"CANCELLED"}
+        stored.save(bpy.path.abspath(self.filepath))
+        return {"FINISHED"}
+
+    def invoke(self, context, event):
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+
+class SOUNDMOTION_OT_load_bone_map(bpy.types.Operator):
+    """Load a JSON bone map onto the active armature"""
+
+    bl_idname = "soundmotion.load_bone_map"
+    bl_label = "Load Bone Map"
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+
+    def execute(self, context):
+        obj = context.active_object
+        try:
+            loaded = BoneMap.load(bpy.path.abspath(self.filepath)).restricted_to(obj.data.bones.keys())
+        except RetargetError as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        blender_rig.store_bone_map(obj, loaded)
+        return {"FINISHED"}
+
+    def invoke(self, context, event):
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
+
+
+class SOUNDMOTION_PT_retarget(bpy.types.Panel):
+    bl_idname = "SOUNDMOTION_PT_retarget"
+    bl_label = "Retarget"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "SoundMotion"
+
+    def draw(self, context):
+        layout = self.layout
+        obj = context.active_object
+        if obj is None or obj.type != "ARMATURE":
+            layout.label(text="Select the character's armature.")
+            return
+        layout.operator(SOUNDMOTION_OT_retarget_motion.bl_idname, icon="ARMATURE_DATA")
+        row = layout.row(align=True)
+        row.operator(SOUNDMOTION_OT_detect_bone_map.bl_idname, icon="VIEWZOOM")
+        row.operator(SOUNDMOTION_OT_load_bone_map.bl_idname, text="", icon="IMPORT")
+        row.operator(SOUNDMOTION_OT_save_bone_map.bl_idname, text="", icon="EXPORT")
+        entries = getattr(obj, blender_rig.STORED_MAP)
+        missing = [e.joint for e in entries if e.joint in REQUIRED and not e.bone]
+        if missing:
+            layout.label(text=f"Unmapped: {', '.join(missing)}", icon="ERROR")
+        column = layout.column(align=True)
+        for entry in entries:
+            column.prop_search(entry, "bone", obj.data, "bones", text=entry.joint)
+
+
+CLASSES = (SoundMotionBoneMapEntry, SOUNDMOTION_OT_retarget_motion, SOUNDMOTION_OT_detect_bone_map,
+           SOUNDMOTION_OT_save_bone_map, SOUNDMOTION_OT_load_bone_map, SOUNDMOTION_PT_retarget)
+
+
+def register():
+    bpy.types.Object.soundmotion_bone_map = bpy.props.CollectionProperty(type=SoundMotionBoneMapEntry)
+
+
+def unregister():
+    del bpy.types.Object.soundmotion_bone_map

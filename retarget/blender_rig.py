@@ -1,0 +1,161 @@
+"""The thin bpy side of retargeting: read an armature's rest pose (and, for rig-to-rig, its animation) into
+plain arrays, and write a RetargetResult as one new action through operators.keyframes."""
+
+import bpy
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from ..clips import rotations
+from .bone_map import BoneMap, load_preset
+from .detect import detect_bone_map
+from .errors import RetargetError
+from .motion_file import MotionSource, load_motion_file
+from .pipeline import retarget_source
+from .rig import RigPose, RigRest, sort_parents_first
+from .root_motion import RootMode
+from .transfer import RetargetResult
+
+
+def require_armature(obj, role: str = "target"):
+    if obj is None or obj.type != "ARMATURE":
+        name = f"'{obj.name}' is a {obj.type.lower()}" if obj is not None else "nothing is selected"
+        raise RetargetError(f"The {role} must be an armature, but {name}. Select the character's armature.")
+    return obj
+
+
+def read_rig_rest(armature_obj) -> RigRest:
+    """Bone names, parents and rest matrices in armature space."""
+    require_armature(armature_obj)
+    bones = armature_obj.data.bones
+    parents = {b.name: (b.parent.name if b.parent else None) for b in bones}
+    order = sort_parents_first([b.name for b in bones], parents)
+    index = {name: i for i, name in enumerate(order)}
+    heads = np.array([tuple(bones[n].head_local) for n in order], dtype=np.float64)
+    tails = np.array([tuple(bones[n].tail_local) for n in order], dtype=np.float64)
+    matrices = np.array([[tuple(row) for row in bones[n].matrix_local.to_3x3()] for n in order], dtype=np.float64)
+    rest = rotations.from_rotation(Rotation.from_matrix(matrices), (len(order),))
+    parent_index = [index[parents[n]] if parents[n] else -1 for n in order]
+    return RigRest(order, parent_index, heads, tails, rest)
+
+
+STORED_MAP = "soundmotion_bone_map"  # Object collection property registered by operators/retarget_motion.py
+
+
+def stored_bone_map(armature_obj):
+    """The map saved on the armature in the .blend (edited in the panel), or None."""
+    entries = getattr(armature_obj, STORED_MAP, None)
+    if not entries:
+        return None
+    return BoneMap("stored", {e.joint: e.bone for e in entries if e.bone})
+
+
+def store_bone_map(armature_obj, bone_map: BoneMap):
+    from .canonical import CANONICAL_JOINTS
+
+    entries = getattr(armature_obj, STORED_MAP)
+    entries.clear()
+    for joint in CANONICAL_JOINTS:
+        entry = entries.add()
+        entry.joint = joint
+        entry.bone = bone_map.bones.get(joint, "")
+
+
+def bone_map_for(armature_obj, map_spec=None) -> BoneMap:
+    """`map_spec`: None (the map stored on the armature, else detect), a preset name, a JSON path, a BoneMap."""
+    if isinstance(map_spec, BoneMap):
+        return map_spec
+    if map_spec:
+        spec = str(map_spec)
+        return BoneMap.load(spec) if spec.lower().endswith(".json") else load_preset(spec)
+    stored = stored_bone_map(armature_obj)
+    if stored is not None:
+        return stored
+    return detect_bone_map(read_rig_rest(armature_obj), f"Armature '{armature_obj.name}'")
+
+
+def read_rig_motion(armature_obj, frame_start: int, frame_end: int, scene=None) -> RigPose:
+    """The armature's evaluated pose over a frame range (constraints and drivers included)."""
+    scene = scene or bpy.context.scene
+    rest = read_rig_rest(require_armature(armature_obj, "source"))
+    pose_bones = [armature_obj.pose.bones[n] for n in rest.names]
+    frames = list(range(int(frame_start), int(frame_end) + 1))
+    if not frames:
+        raise RetargetError("The source frame range is empty.")
+    matrices = np.zeros((len(frames), len(rest), 4, 4))
+    current = scene.frame_current
+    try:
+        for i, frame in enumerate(frames):
+            scene.frame_set(frame)
+            for b, pose_bone in enumerate(pose_bones):
+                matrices[i, b] = np.array(pose_bone.matrix)
+    finally:
+        scene.frame_set(current)
+    world = rotations.from_rotation(Rotation.from_matrix(_orthonormal(matrices[..., :3, :3]).reshape(-1, 3, 3)),
+                                    (len(frames), len(rest)))
+    return RigPose(rest, world, matrices[..., :3, 3])
+
+
+def _orthonormal(matrices):
+    u, _, vt = np.linalg.svd(matrices)
+    return u @ vt
+
+
+def scene_fps(scene) -> float:
+    return scene.render.fps / scene.render.fps_base
+
+
+def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame_start: int):
+    from ..operators.keyframes import write_pose_action
+
+    return write_pose_action(armature_obj, action_name, frame_start, result.bone_rotations, result.bone_locations)
+
+
+def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, root_mode=RootMode.FULL,
+                           frame_start: int = 1, action_name: str = None, keep_feet: bool = True):
+    """Retarget and write one new action on `target_obj`. Everything is checked before the scene changes."""
+    require_armature(target_obj)
+    target_rest = read_rig_rest(target_obj)
+    bone_map = bone_map_for(target_obj, target_map)
+    result = retarget_source(source, target_rest, bone_map, root_mode, keep_feet)
+    action = apply_retarget(target_obj, result, action_name or f"{source.label} → {target_obj.name}", frame_start)
+    return action, result
+
+
+def source_from_armature(source_obj, frame_start: int, frame_end: int, scene=None, map_spec=None) -> MotionSource:
+    scene = scene or bpy.context.scene
+    pose = read_rig_motion(source_obj, frame_start, frame_end, scene)
+    return MotionSource(pose, bone_map_for(source_obj, map_spec), scene_fps(scene), source_obj.name)
+
+
+def find_armature(armature_name: str = None):
+    armatures = [o for o in bpy.data.objects if o.type == "ARMATURE"]
+    if armature_name:
+        obj = bpy.data.objects.get(armature_name)
+        if obj is None or obj.type != "ARMATURE":
+            raise RetargetError(f"No armature named {armature_name!r}; armatures here: "
+                                f"{', '.join(o.name for o in armatures) or 'none'}.")
+        return obj
+    if len(armatures) != 1:
+        raise RetargetError(f"The file has {len(armatures)} armatures ({', '.join(o.name for o in armatures)}); "
+                            f"name one as FILE.blend:ARMATURE.")
+    return armatures[0]
+
+
+def retarget_file_onto_blend(source_path, blend_path, out_path, armature_name: str = None, map_spec=None,
+                             root_mode=RootMode.FULL, frame_start: int = None, keep_feet: bool = True) -> RetargetResult:
+    """CLI entry: open `blend_path`, retarget a .bvh/.npz onto its armature, save as `out_path`."""
+    bpy.ops.wm.open_mainfile(filepath=str(blend_path))
+    scene = bpy.context.scene
+    target = find_armature(armature_name)
+    source = load_motion_file(source_path, fps=scene_fps(scene))
+    start = scene.frame_start if frame_start is None else frame_start
+    _, result = retarget_onto_armature(source, target, map_spec, root_mode, start, keep_feet=keep_feet)
+    scene.frame_end = max(scene.frame_end, start + result.num_frames - 1)
+    bpy.ops.wm.save_as_mainfile(filepath=str(out_path))
+    return result
+
+
+def bone_map_of_blend(blend_path, armature_name: str = None) -> BoneMap:
+    """CLI entry for `soundmotion bonemap`: the detected map of an armature in a .blend."""
+    bpy.ops.wm.open_mainfile(filepath=str(blend_path))
+    return bone_map_for(find_armature(armature_name))

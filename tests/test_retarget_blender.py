@@ -1,0 +1,174 @@
+"""Retargeting inside Blender: rest poses read from real armatures, keys written through the bulk writer,
+and the evaluated pose measured against the source."""
+
+from pathlib import Path
+
+import bpy
+import numpy as np
+import pytest
+
+from soundmotion.retarget import blender_rig
+from soundmotion.retarget.bone_map import load_preset
+from soundmotion.retarget.errors import RetargetError
+from soundmotion.retarget.fidelity import direction_errors
+from soundmotion.retarget.foot_contacts import detect_contacts, foot_points, slide_of
+from soundmotion.retarget.makehuman_rig import read_makehuman_rig, standard_rig_path
+from soundmotion.retarget.motion_file import load_motion_file
+
+import rig_factory
+
+CMU = Path(__file__).resolve().parents[2] / "shared" / "mocap" / "cmu"
+needs_cmu = pytest.mark.skipif(not CMU.is_dir(), reason="shared CMU mocap not available")
+WALK = CMU / "general" / "002_01.bvh"
+
+
+@pytest.fixture
+def scene():
+    return rig_factory.empty_scene(30)
+
+
+def evaluated_fidelity(source, obj, bone_map, result):
+    pose = blender_rig.read_rig_motion(obj, 1, result.num_frames)
+    return pose, direction_errors(source.pose, source.bone_map, pose, bone_map.restricted_to(pose.rest.names),
+                                  result.mapped_joints)
+
+
+def test_rest_pose_read_from_blender_matches_the_decoded_rig(scene):
+    decoded = read_makehuman_rig(standard_rig_path("game_engine"))
+    obj = rig_factory.makehuman_armature("game_engine")
+    read = blender_rig.read_rig_rest(obj)
+    order = [read.index(n) for n in decoded.names]
+    np.testing.assert_allclose(read.heads[order], decoded.heads, atol=1e-5)
+    np.testing.assert_allclose(read.tails[order], decoded.tails, atol=1e-5)
+    dots = np.abs(np.sum(read.rest_rotations[order] * decoded.rest_rotations, axis=1))
+    assert dots.min() > 1 - 1e-6
+
+
+TARGETS = [("makehuman", "game_engine", False), ("makehuman", "default", False), ("makehuman", "mixamo", False),
+           ("makehuman", "cmu_mb", False), ("makehuman", "game_engine", True),
+           ("synthetic", "vroid", False), ("synthetic", "character_creator", False),
+           ("synthetic", "unreal_ue5", False), ("synthetic", "smplx_addon", False)]
+
+
+def build(kind, name, a_pose):
+    if kind == "makehuman":
+        return rig_factory.makehuman_armature(name, a_pose=a_pose)
+    return rig_factory.synthetic_armature(name)
+
+
+@needs_cmu
+@pytest.mark.parametrize("kind, name, a_pose", TARGETS, ids=[f"{k}-{n}{'-A' if a else ''}" for k, n, a in TARGETS])
+def test_cmu_walk_onto_armature_is_faithful_and_keeps_feet(scene, kind, name, a_pose):
+    obj = build(kind, name, a_pose)
+    source = load_motion_file(WALK, fps=30)
+    action, result = blender_rig.retarget_onto_armature(source, obj, frame_start=1)
+    assert obj.animation_data.action == action and result.num_frames == source.pose.num_frames
+    bone_map = blender_rig.bone_map_for(obj)
+    pose, fidelity = evaluated_fidelity(source, obj, bone_map, result)
+    assert fidelity.mean <= 2.0 and fidelity.p95 <= 5.0, fidelity.worst()
+    bone_map = bone_map.restricted_to(pose.rest.names)
+    for contact in detect_contacts(source.pose, source.bone_map, source.fps):
+        ankle = bone_map.bones[f"{contact.side}_ankle"]
+        src = slide_of(source.pose.heads[:, source.pose.rest.index(source.bone_map.bones[f"{contact.side}_ankle"])],
+                       contact)
+        assert slide_of(pose.heads[:, pose.rest.index(ankle)], contact) <= src + 0.01
+    for side in ("left", "right"):
+        assert foot_points(pose, bone_map, side)[..., 2].min() >= -0.01
+
+
+def test_previous_action_is_kept(scene):
+    obj = rig_factory.synthetic_armature("mixamo")
+    source = load_motion_file(_smplx_npz(scene), fps=30)
+    first, _ = blender_rig.retarget_onto_armature(source, obj)
+    second, _ = blender_rig.retarget_onto_armature(source, obj)
+    assert obj.animation_data.action == second and first.name in bpy.data.actions and first.use_fake_user
+
+
+def _smplx_npz(scene, frames=40):
+    path = Path(bpy.app.tempdir or "/tmp") / "soundmotion_test_motion.npz"
+    t = np.arange(frames)[:, None] / 30.0
+    poses = np.zeros((frames, 165))
+    poses[:, 16 * 3 + 2] = -1.2 + 0.3 * np.sin(2 * np.pi * t[:, 0])  # left shoulder swings
+    poses[:, 4 * 3] = 0.5 * np.sin(2 * np.pi * t[:, 0])  # left knee bends
+    trans = np.zeros((frames, 3))
+    trans[:, 1] = 0.95
+    trans[:, 2] = 0.3 * t[:, 0]
+    np.savez(path, poses=poses, trans=trans, fps=np.array(30.0))
+    return path
+
+
+def test_smplx_npz_onto_a_makehuman_rig(scene):
+    obj = rig_factory.makehuman_armature("default")
+    source = load_motion_file(_smplx_npz(scene), fps=30)
+    _, result = blender_rig.retarget_onto_armature(source, obj)
+    _, fidelity = evaluated_fidelity(source, obj, blender_rig.bone_map_for(obj), result)
+    assert fidelity.mean <= 2.0 and fidelity.p95 <= 5.0, fidelity.worst()
+
+
+@needs_cmu
+def test_rig_to_rig(scene):
+    source_obj = rig_factory.makehuman_armature("game_engine")
+    blender_rig.retarget_onto_armature(load_motion_file(WALK, fps=30), source_obj)
+    scene.frame_start, scene.frame_end = 1, 60
+    target = rig_factory.synthetic_armature("mixamo")
+    source = blender_rig.source_from_armature(source_obj, 1, 60, scene)
+    _, result = blender_rig.retarget_onto_armature(source, target, keep_feet=False)
+    _, fidelity = evaluated_fidelity(source, target, blender_rig.bone_map_for(target), result)
+    assert fidelity.mean <= 2.0 and fidelity.p95 <= 5.0, fidelity.worst()
+
+
+def _register():
+    import soundmotion
+
+    try:
+        soundmotion.register()
+    except ValueError:
+        pass  # already registered in this process
+
+
+def test_operators_detect_and_retarget(scene, tmp_path):
+    _register()
+    obj = rig_factory.synthetic_armature("vroid")
+    bpy.context.view_layer.objects.active = obj
+    assert bpy.ops.soundmotion.detect_bone_map() == {"FINISHED"}
+    stored = blender_rig.stored_bone_map(obj)
+    assert stored.bones["left_wrist"] == "J_Bip_L_Hand" and stored.missing_required() == []
+    path = _smplx_npz(scene)
+    assert bpy.ops.soundmotion.retarget_motion(source="FILE", filepath=str(path)) == {"FINISHED"}
+    assert obj.animation_data.action is not None
+
+
+def test_bad_input_leaves_the_scene_unchanged(scene, tmp_path):
+    _register()
+    obj = rig_factory.build_armature(_chain_rig(), "Tail")
+    bpy.context.view_layer.objects.active = obj
+    before = len(bpy.data.actions)
+    with pytest.raises(RetargetError, match="does not look like a humanoid rig"):
+        blender_rig.retarget_onto_armature(load_motion_file(_smplx_npz(scene), fps=30), obj)
+    broken = tmp_path / "broken.bvh"
+    broken.write_text("HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n CHANNELS 3 Xrotation Yrotation Zrotation\n")
+    no_keys = tmp_path / "no_keys.npz"
+    np.savez(no_keys, something=np.zeros(3))
+    wrong_fps = tmp_path / "wrong_fps.npz"
+    np.savez(wrong_fps, poses=np.zeros((5, 165)), trans=np.zeros((5, 3)), mocap_frame_rate=np.array(120.0))
+    human = rig_factory.synthetic_armature("mixamo")
+    bpy.context.view_layer.objects.active = human
+    # An operator's ERROR report surfaces as RuntimeError when called from Python.
+    for path, message in ((broken, "no MOTION section"), (no_keys, "lacks poses, trans")):
+        with pytest.raises(RuntimeError, match=message):
+            bpy.ops.soundmotion.retarget_motion(source="FILE", filepath=str(path))
+    from soundmotion.retarget.sources.smplx_npz import NpzMotionError, read_smplx_npz
+
+    with pytest.raises(NpzMotionError, match="lacks poses, trans"):
+        read_smplx_npz(no_keys)
+    with pytest.raises(NpzMotionError, match="120 fps but 30 fps was requested"):
+        read_smplx_npz(wrong_fps, fps=30)
+    assert len(bpy.data.actions) == before and human.animation_data is None and obj.animation_data is None
+
+
+def _chain_rig():
+    from soundmotion.retarget.rig import RigRest
+
+    heads = np.array([[0, 0, 0], [0, 0, 1], [0, 0, 2]], dtype=float)
+    return RigRest(["Tail.000", "Tail.001", "Tail.002"], [-1, 0, 1], heads, heads + [0, 0, 1],
+                   [[0.7071068, 0.7071068, 0, 0]] * 3)
