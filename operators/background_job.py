@@ -13,6 +13,8 @@ import traceback
 
 from ..clips.errors import ClipError
 from ..models.audio.load import AudioError
+from ..models.face.pipeline import FaceSettingsError
+from ..retarget.shape_keys import ShapeKeyMapError
 
 
 class UserFacingError(ValueError):
@@ -24,7 +26,7 @@ class JobCancelled(Exception):
 
 
 # Errors whose message is written for the user; anything else is a bug and reported with its type.
-EXPECTED_ERRORS = (UserFacingError, AudioError, ClipError)
+EXPECTED_ERRORS = (UserFacingError, AudioError, ClipError, FaceSettingsError, ShapeKeyMapError)
 
 
 class _Progress:

@@ -5,10 +5,10 @@ import os
 import bpy
 
 from ..models.audio.load import load_audio
-from ..models.face.loudness import loudness_face
+from ..models.face.pipeline import FaceSettings, face_from_audio, transcript_beside
 from .background_job import BackgroundJobOperator, scene_fps
 from .keyframes import write_shape_key_action
-from .sound_strip import add_sound_strip
+from .sound_strip import SoundStripUnavailable, add_sound_strip, remove_sound_strip
 from .targets import face_mesh_for, face_shape_key_map
 
 
@@ -29,25 +29,40 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         shape_key_map = face_shape_key_map(mesh)
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
         audio = load_audio(audio_path)  # fails fast, before any scene edit, on unusable audio
-        return {"mesh_name": mesh.name, "audio": audio, "fps": scene_fps(context.scene),
-                "strength": settings.strength, "map": shape_key_map, "frame_start": settings.frame_start}
+        transcript = settings.transcript.strip() or transcript_beside(audio_path)
+        face_settings = FaceSettings(articulation=settings.strength, seed=settings.seed)
+        face_settings.validate()
+        return {"mesh_name": mesh.name, "audio": audio, "transcript": transcript, "fps": scene_fps(context.scene),
+                "settings": face_settings, "map": shape_key_map, "frame_start": settings.frame_start}
 
     def compute(self, inputs, progress):
-        progress(0.1, "Analysing the voice")
-        clip = loudness_face(inputs["audio"], inputs["fps"], strength=0.7 * inputs["strength"])
-        progress(0.9, "Mapping onto shape keys")
-        return {"clip": clip, "key_values": inputs["map"].key_values(clip), **inputs}
+        result = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["settings"],
+                                 lambda fraction, message: progress(0.95 * fraction, message), [])
+        progress(0.97, "Mapping onto shape keys")
+        return {"clip": result.clip, "notes": result.notes, "key_values": inputs["map"].key_values(result.clip),
+                **inputs}
 
     def apply(self, context, result):
         mesh = bpy.data.objects[result["mesh_name"]]
         audio = result["audio"]
-        action = write_shape_key_action(mesh, f"SM_face_{audio.stem}", result["frame_start"], result["key_values"])
-        add_sound_strip(context.scene, audio.path, result["frame_start"])
+        notes = list(result["notes"])
+        strip = None
+        try:
+            strip, created = add_sound_strip(context.scene, audio.path, result["frame_start"])
+        except SoundStripUnavailable as error:
+            notes.append(str(error))
+            created = False
+        try:
+            action = write_shape_key_action(mesh, f"SM_face_{audio.stem}", result["frame_start"], result["key_values"])
+        except BaseException:
+            if created:
+                remove_sound_strip(context.scene, strip)
+            raise
         last_frame = result["frame_start"] + result["clip"].num_frames - 1
         if context.scene.frame_end < last_frame:
             context.scene.frame_end = last_frame
         self.report({"INFO"}, f"Wrote {action.name}: {len(result['key_values'])} shape keys, "
-                              f"{result['clip'].num_frames} frames from {os.path.basename(audio.path)}.")
-
+                              f"{result['clip'].num_frames} frames from {os.path.basename(audio.path)}."
+                              + "".join(" " + note for note in notes))
 
 CLASSES = (SOUNDMOTION_OT_lip_sync,)

@@ -67,9 +67,10 @@ def _rotation_channels(pose_bone, quats_wxyz: np.ndarray):
         angle = np.linalg.norm(rotvec, axis=1)
         axis = np.where(angle[:, None] > 1e-9, rotvec / np.maximum(angle[:, None], 1e-12), [0.0, 1.0, 0.0])
         return "rotation_axis_angle", np.column_stack([angle, axis])
-    # Blender's 'XYZ' euler applies X first: scipy's extrinsic lower-case order, same letters.
-    eulers = np.unwrap(rotation.as_euler(mode.lower()), axis=0)
-    return "rotation_euler", eulers
+    # Blender's 'ZXY' applies Z first, like scipy's extrinsic "zxy"; Blender stores the angles as (x, y, z).
+    order = mode.lower()
+    angles = rotation.as_euler(order)[:, [order.index(axis) for axis in "xyz"]]
+    return "rotation_euler", np.unwrap(angles, axis=0)
 
 
 def write_pose_action(armature_obj, action_name: str, frame_start: float, bone_rotations: dict,

@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+import soundfile
+
+from soundmotion.models.audio.load import AudioError, load_audio
+from soundmotion.models.audio.loudness import rms_envelope
+
+
+def tone(seconds=1.0, rate=44100, channels=2, amplitude=0.5):
+    t = np.arange(int(seconds * rate)) / rate
+    mono = amplitude * np.sin(2 * np.pi * 220 * t)
+    return np.column_stack([mono] * channels) if channels > 1 else mono
+
+
+@pytest.mark.parametrize("suffix, fmt", [(".wav", "WAV"), (".flac", "FLAC"), (".ogg", "OGG"), (".mp3", "MP3")])
+def test_any_format_rate_and_channel_count_becomes_mono_16k(tmp_path, suffix, fmt):
+    path = tmp_path / f"tone{suffix}"
+    soundfile.write(path, tone(), 44100, format=fmt)
+    audio = load_audio(path)
+    assert audio.sample_rate == 16000 and audio.samples.ndim == 1
+    assert abs(audio.duration - 1.0) < 0.06  # mp3 adds encoder padding
+    assert 0.3 < np.sqrt(np.mean(audio.samples ** 2)) < 0.4  # 0.5 * sin has RMS 0.354
+    assert audio.stem == "tone"
+
+
+def test_missing_file_says_to_choose_another(tmp_path):
+    with pytest.raises(AudioError, match="not found.*Choose an existing"):
+        load_audio(tmp_path / "nope.wav")
+
+
+def test_unreadable_file_says_to_convert(tmp_path):
+    path = tmp_path / "notes.wav"
+    path.write_text("this is not audio")
+    with pytest.raises(AudioError, match="Cannot read notes.wav as audio. Convert"):
+        load_audio(path)
+
+
+def test_empty_file_is_refused(tmp_path):
+    path = tmp_path / "empty.wav"
+    soundfile.write(path, np.zeros((0,)), 16000)
+    with pytest.raises(AudioError, match="no audio samples"):
+        load_audio(path)
+
+
+def test_silent_file_is_refused_unless_allowed(tmp_path):
+    path = tmp_path / "quiet.wav"
+    soundfile.write(path, np.zeros(16000), 16000)
+    with pytest.raises(AudioError, match="is silent"):
+        load_audio(path)
+    assert load_audio(path, allow_silence=True).duration == pytest.approx(1.0)
+
+
+def test_too_long_file_names_the_limit(tmp_path):
+    path = tmp_path / "long.wav"
+    soundfile.write(path, tone(3.0, 8000, 1), 8000)
+    with pytest.raises(AudioError, match="limit is 0 minutes|Trim the audio"):
+        load_audio(path, max_seconds=2.0)
+
+
+def test_rms_envelope_follows_loudness_per_frame(tmp_path):
+    path = tmp_path / "steps.wav"
+    soundfile.write(path, np.concatenate([tone(1.0, 16000, 1, 0.5), np.zeros(16000)]), 16000)
+    envelope = rms_envelope(load_audio(path), fps=30)
+    assert len(envelope) == 60
+    assert envelope[10] == pytest.approx(0.5 / np.sqrt(2), rel=0.05)
+    assert envelope[45] == 0.0
