@@ -147,7 +147,7 @@ def _solve_leg(pose, target, rotations_out, bones, goal, frames_to_fix):
         full = rotations_out.get(name)
         full = np.tile([1.0, 0.0, 0.0, 0.0], (pose.num_frames, 1)) if full is None else full.copy()
         full[frames_to_fix] = rotations.from_rotation(value, (len(frames_to_fix),))
-        rotations_out[name] = rotations.make_continuous(full)
+        rotations_out[name] = full
 
     hip_world, knee_world, ankle_world = world(hip), world(knee), world(ankle)
     hip_base, knee_base, ankle_base = hip_world * local(hip).inv(), knee_world * local(knee).inv(), \

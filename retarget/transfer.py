@@ -47,13 +47,14 @@ def retarget(source: RigPose, source_map: BoneMap, target: RigRest, target_map: 
     joints = [j for j in CANONICAL_JOINTS if j in mapped]
     frames = source.num_frames
 
-    world = _target_world_rotations(source, source_map, target, target_map, joints, mapped, frames)
+    world, posed = _target_world_rotations(source, source_map, target, target_map, joints, mapped, frames)
     rest_rot = rotations.to_rotation(target.rest_rotations)
     bone_rotations = {}
-    for b in sorted(world):
+    for b in sorted(posed):
         base = _rest_chain(target, rest_rot, b, world)
         local = base.inv() * world[b]
-        bone_rotations[target.names[b]] = rotations.make_continuous(rotations.from_rotation(local, (frames,)))
+        # Hemisphere continuity is left to the keyframe writer, which enforces it on whatever it is given.
+        bone_rotations[target.names[b]] = rotations.from_rotation(local, (frames,))
 
     ankles = [source.rest.index(source_map.bones[f"{s}_ankle"]) for s in ("left", "right")]
     ankle_height = float(np.percentile(source.heads[:, ankles, 2], 1))
@@ -77,8 +78,10 @@ def _rest_chain(target, rest_rot, bone, world):
     parent = target.parents[bone]
     if parent < 0:
         return rest_rot[bone]
-    parent_world = world[parent] if parent in world else _rest_chain(target, rest_rot, parent, world)
-    return parent_world * rest_rot[parent].inv() * rest_rot[bone]
+    if parent not in world:
+        # An unposed parent keeps its rest relation: cache its world rotation like a posed one.
+        world[parent] = _rest_chain(target, rest_rot, parent, world)
+    return world[parent] * (rest_rot[parent].inv() * rest_rot[bone])
 
 
 def _target_world_rotations(source, source_map, target, target_map, joints, mapped, frames) -> dict:
@@ -86,7 +89,7 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
     rest_rot = rotations.to_rotation(target.rest_rotations)
     source_rest = rotations.to_rotation(source.rest.rest_rotations)
     by_bone = {target.index(target_map.bones[j]): j for j in joints}
-    world = {}
+    world, posed = {}, set()
     for b in range(len(target)):
         joint = by_bone.get(b)
         if joint is None or b in world:
@@ -94,12 +97,13 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
         s = source.rest.index(source_map.bones[joint])
         delta = rotations.to_rotation(source.world_rotations[:, s]) * source_rest[s].inv()
         align = alignment(source.rest, source_map, target, target_map, joint, mapped)
-        desired = _exact_aim(source, source_map, target, target_map, joint, mapped, delta * align * rest_rot[b],
+        desired = _exact_aim(source, source_map, target, target_map, joint, mapped, delta * (align * rest_rot[b]),
                              rest_rot[b])
         world[b] = desired
+        posed.add(b)
         if joint in DISTRIBUTED:
-            _distribute(target, target_map, rest_rot, world, b, joint, mapped, desired)
-    return world
+            posed.update(_distribute(target, target_map, rest_rot, world, b, joint, mapped, desired))
+    return world, posed
 
 
 def _exact_aim(source, source_map, target, target_map, joint, mapped, desired, rest):
@@ -134,11 +138,11 @@ def _distribute(target, target_map, rest_rot, world, bone, joint, mapped, desire
     turn the whole chain so the aim joint lands exactly where the single-bone solution put it."""
     aim = aim_joint(joint, mapped)
     if aim is None:
-        return
+        return []
     end = target.index(target_map.bones[aim])
     chain = _chain_between(target, bone, end)
     if chain is None or len(chain) < 2:
-        return
+        return []
     base = _rest_chain(target, rest_rot, bone, world)
     local = base.inv() * desired
     share = Rotation.from_rotvec(local.as_rotvec() / len(chain))
@@ -149,7 +153,7 @@ def _distribute(target, target_map, rest_rot, world, bone, joint, mapped, desire
     for index, b in enumerate(chain):
         if index > 0:
             previous = chain[index - 1]
-            current = rotations_along[-1] * rest_rot[previous].inv() * rest_rot[b] * share
+            current = rotations_along[-1] * (rest_rot[previous].inv() * rest_rot[b]) * share
         rotations_along.append(current)
         following = chain[index + 1] if index + 1 < len(chain) else end
         reach += current.apply(rest_rot[b].inv().apply(target.heads[following] - target.heads[b]))
@@ -157,6 +161,7 @@ def _distribute(target, target_map, rest_rot, world, bone, joint, mapped, desire
     correction = shortest_arc(reach, wanted)
     for b, rotation in zip(chain, rotations_along):
         world[b] = correction * rotation
+    return chain
 
 
 def source_pose_from_clip(clip, rig: RigRest) -> RigPose:
