@@ -71,9 +71,9 @@ class Score:
         return Score(*(a + b for a, b in zip(self.__dict__.values(), other.__dict__.values())))
 
 
-def score(utterance, predicted: np.ndarray) -> Score:
+def score(utterance, predicted: np.ndarray, acoustic_edges: bool = True) -> Score:
     """Compare predicted classes (one per 10 ms frame from t=0) with the utterance's phone timings."""
-    truth = truth_frames(utterance, FRAME_SECONDS)
+    truth = truth_frames(utterance, FRAME_SECONDS, acoustic_edges)
     count = min(len(truth), len(predicted))
     truth, predicted = truth[:count], predicted[:count]
     hits = total = 0

@@ -1,6 +1,12 @@
 """Forced alignment of a known transcript: word and phone timings from pocketsphinx.
 
-Two passes over the audio (the shared notes explain why): the first aligns words, `set_alignment()`
+Long recordings are aligned phrase by phrase: pocketsphinx's aligner fails outright on a minute of
+speech at any beam, while phrase-sized pieces align reliably and faster. The recording is cut at pauses
+(voice activity), the transcript's words are shared out over the pieces by their expected length
+(preferring cuts at punctuation), and each piece is aligned on its own. A piece that does not align is
+returned as a failed span, for phone recognition to fill in.
+
+Per piece: two passes over the audio (see the shared notes): the first aligns words, `set_alignment()`
 then aligns phones within them. The alignment is walked word by word, never materialised as a list
 first (doing so segfaults pocketsphinx 5.1.1).
 """
@@ -9,16 +15,27 @@ import re
 from dataclasses import dataclass, field
 
 from .decoder import alignment_decoder, decoder_lock
-from .segments import FRAME_SECONDS, PhoneSegment, base_phone
+from .segments import FRAME_SECONDS, SILENCE, PhoneSegment, base_phone
 
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.,;:!?]")
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+SECONDS_PER_PHONE = 0.075
+BYTES_PER_SECOND = 32000  # 16 kHz, 16-bit
+MAX_PIECE_SECONDS = 5.0
+
+
+@dataclass
+class Word:
+    text: str
+    phones: int
+    pause_after: bool  # punctuation follows: a likely place for a pause
 
 
 @dataclass
 class Alignment:
-    phones: list                              # PhoneSegment, silences included
+    phones: list                                   # PhoneSegment, silences included, in time order
     unknown_words: list = field(default_factory=list)
+    failed_spans: list = field(default_factory=list)  # (start, end) seconds left for recognition
 
 
 class AlignmentFailed(ValueError):
@@ -26,46 +43,27 @@ class AlignmentFailed(ValueError):
 
 
 def transcript_words(text: str) -> list:
+    return [w.text for w in _words(text, None)]
+
+
+def _words(text: str, decoder) -> list:
+    """Dictionary words with their phone counts; unknown words are split into known parts or dropped."""
     words = []
-    for token in re.split(r"\s+", text.lower().replace("’", "'")):
-        if token.isdigit():
-            words.extend(_DIGITS[int(d)] for d in token)
-        else:
-            words.extend(_WORD.findall(token))
+    for token in _TOKEN.findall(text.lower().replace("’", "'")):
+        if token in ".,;:!?":
+            if words:
+                words[-1].pause_after = True
+            continue
+        parts = [_DIGITS[int(d)] for d in token] if token.isdigit() else [token]
+        for part in parts:
+            if decoder is None:
+                words.append(Word(part, 0, False))
+                continue
+            for piece in _spell(decoder, part):
+                words.append(Word(piece, len(decoder.lookup_word(piece).split()), False))
+            if not _spell(decoder, part):
+                words.append(Word(part, -1, False))  # marks an unknown word
     return words
-
-
-def align_transcript(pcm: bytes, transcript: str) -> Alignment:
-    decoder = alignment_decoder()
-    words = transcript_words(transcript)
-    known, unknown = [], []
-    for word in words:
-        spelled = _spell(decoder, word)
-        if spelled:
-            known.extend(spelled)
-        else:
-            unknown.append(word)
-    unknown = sorted(set(unknown))
-    if not known:
-        raise AlignmentFailed("the transcript has no English words the aligner knows")
-    with decoder_lock():
-        try:
-            decoder.set_align_text(" ".join(known))
-            _decode(decoder, pcm)
-            decoder.set_alignment()
-            _decode(decoder, pcm)
-            phones = []
-            for word in decoder.get_alignment():
-                name = re.sub(r"\(\d+\)$", "", word.name)
-                for phone in word:
-                    start = phone.start * FRAME_SECONDS
-                    phones.append(PhoneSegment(base_phone(phone.name), start,
-                                               start + phone.duration * FRAME_SECONDS, name))
-        except RuntimeError as error:
-            raise AlignmentFailed(str(error)) from None
-    if not any(p.phone != "SIL" for p in phones):
-        raise AlignmentFailed("the aligner found no words")
-    return Alignment(phones, unknown)
 
 
 def _spell(decoder, word: str) -> list:
@@ -79,6 +77,103 @@ def _spell(decoder, word: str) -> list:
             if rest:
                 return [head] + rest
     return []
+
+
+def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = None) -> Alignment:
+    """Align `transcript` to the audio. `speech_regions`: [(start, end)] seconds of voice activity."""
+    decoder = alignment_decoder()
+    all_words = _words(transcript, decoder)
+    unknown = sorted({w.text for w in all_words if w.phones < 0})
+    words = [w for w in all_words if w.phones > 0]
+    if not words:
+        raise AlignmentFailed("the transcript has no English words the aligner knows")
+    duration = len(pcm) / BYTES_PER_SECOND
+    pieces = _pieces(speech_regions or [(0.0, duration)], duration)
+    shares = _share_words(words, pieces)
+    phones, failed = [], []
+    for (start, end, _), piece_words in zip(pieces, shares):
+        if not piece_words:
+            failed.append((start, end))
+            continue
+        chunk = pcm[int(start * BYTES_PER_SECOND) & ~1:int(end * BYTES_PER_SECOND) & ~1]
+        text = " ".join(w.text for w in piece_words)
+        aligned = _align_piece(decoder, chunk, text, start)
+        if aligned is None:
+            aligned = _align_piece(alignment_decoder(exhaustive=True), chunk, text, start)
+        if aligned is None:
+            failed.append((start, end))
+        else:
+            phones.extend(aligned)
+    if not any(p.phone != SILENCE for p in phones):
+        raise AlignmentFailed("the aligner found no words")
+    return Alignment(phones, unknown, failed)
+
+
+def _pieces(regions: list, duration: float) -> list:
+    """(start, end, speech_seconds) pieces cut in the middle of pauses, each up to MAX_PIECE_SECONDS."""
+    regions = [(max(0.0, a), min(duration, b)) for a, b in regions if b > a]
+    if not regions:
+        return [(0.0, duration, duration)]
+    pieces, current = [], [regions[0]]
+    for region in regions[1:]:
+        if region[1] - current[0][0] > MAX_PIECE_SECONDS:
+            pieces.append(current)
+            current = [region]
+        else:
+            current.append(region)
+    pieces.append(current)
+    out = []
+    for k, piece in enumerate(pieces):
+        start = 0.0 if k == 0 else 0.5 * (pieces[k - 1][-1][1] + piece[0][0])
+        end = duration if k == len(pieces) - 1 else 0.5 * (piece[-1][1] + pieces[k + 1][0][0])
+        out.append((start, end, sum(b - a for a, b in piece)))
+    return out
+
+
+def _share_words(words: list, pieces: list) -> list:
+    """Split the word list over the pieces in proportion to speech time, cutting at punctuation if near."""
+    if len(pieces) == 1:
+        return [words]
+    expected = [w.phones * SECONDS_PER_PHONE for w in words]
+    total_expected, total_speech = sum(expected), sum(p[2] for p in pieces)
+    cumulative, running = [0.0], 0.0
+    for value in expected:
+        running += value
+        cumulative.append(running / total_expected * total_speech)
+    shares, first, target = [], 0, 0.0
+    for piece in pieces[:-1]:
+        target += piece[2]
+        tolerance = 0.8
+        candidates = range(first, len(words) + 1)
+        closest = min(candidates, key=lambda j: abs(cumulative[j] - target))
+        punctuated = [j for j in candidates if j > 0 and words[j - 1].pause_after
+                      and abs(cumulative[j] - target) < tolerance]
+        cut = min(punctuated, key=lambda j: abs(cumulative[j] - target)) if punctuated else closest
+        shares.append(words[first:cut])
+        first = cut
+    shares.append(words[first:])
+    return shares
+
+
+def _align_piece(decoder, pcm: bytes, text: str, offset: float) -> list | None:
+    with decoder_lock():
+        try:
+            decoder.set_align_text(text)
+            _decode(decoder, pcm)
+            if decoder.hyp() is None:
+                return None
+            decoder.set_alignment()
+            _decode(decoder, pcm)
+            phones = []
+            for word in decoder.get_alignment():
+                name = re.sub(r"\(\d+\)$", "", word.name)
+                for phone in word:
+                    start = offset + phone.start * FRAME_SECONDS
+                    phones.append(PhoneSegment(base_phone(phone.name), start,
+                                               start + phone.duration * FRAME_SECONDS, name))
+        except RuntimeError:
+            return None
+    return phones
 
 
 def _decode(decoder, pcm: bytes):

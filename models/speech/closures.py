@@ -11,9 +11,10 @@ from .activity import VoiceActivity
 from .features import FrameFeatures
 from .segments import FRAME_SECONDS
 
-DIP_DB = 10.0               # this far below the surrounding syllable peaks
+DIP_DB = 12.0
 FRICATIVE_HIGH_RATIO = 0.3  # s, sh, f… keep most energy above 3 kHz: not a closure
 MIN_FRAMES, MAX_FRAMES = 3, 20
+CORE_DB = 6.0
 
 
 def find_closures(features: FrameFeatures, activity: VoiceActivity) -> list:
@@ -25,7 +26,9 @@ def find_closures(features: FrameFeatures, activity: VoiceActivity) -> list:
     closures = []
     for start, end in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
         if MIN_FRAMES <= end - start <= MAX_FRAMES:
-            closures.append((start * FRAME_SECONDS, end * FRAME_SECONDS))
+            # The lips are shut in the quiet core of the dip; its flanks are the vowel fading in and out.
+            core = np.flatnonzero(features.decibels[start:end] <= features.decibels[start:end].min() + CORE_DB)
+            closures.append(((start + core[0]) * FRAME_SECONDS, (start + core[-1] + 1) * FRAME_SECONDS))
     return closures
 
 
@@ -33,12 +36,14 @@ LABIALS = ("P", "B", "M")
 CLOSURE_BELOW_PEAK_DB = 8.0
 
 
-def tighten_labials(phones: list, features: FrameFeatures) -> list:
+def tighten_labials(phones: list, features: FrameFeatures, require_dip: bool = False) -> list:
     """Shrink each p/b/m to the quiet stretch where the lips are actually shut.
 
     Aligners and recognisers place phone boundaries to within a few frames; a closure that runs into the
     neighbouring vowel shows closed lips while the vowel still sounds. The closure is the dip in loudness:
     keep the run of frames around the segment's quietest frame that lie well below the nearby peak.
+    With `require_dip` (recognised, not aligned, phones) a p/b/m without any dip is dropped as a
+    recognition error: its neighbours' shapes fill the gap.
     """
     from .segments import PhoneSegment
 
@@ -57,7 +62,8 @@ def tighten_labials(phones: list, features: FrameFeatures) -> list:
         quietest = lo + int(np.argmin(decibels[lo:hi]))
         quiet = decibels < peaks[quietest] - CLOSURE_BELOW_PEAK_DB
         if not quiet[quietest]:
-            out.append(phone)  # no audible dip (fast speech): trust the timing as given
+            if not require_dip:
+                out.append(phone)  # no audible dip (fast speech): trust the aligner's timing
             continue
         start, end = quietest, quietest + 1
         while start > lo and quiet[start - 1]:

@@ -25,14 +25,17 @@ def phone_decoder():
     ps = _pocketsphinx()
     model = ps.get_model_path()
     return ps.Decoder(allphone=f"{model}/en-us/en-us-phone.lm.bin", lm=None, backtrace=True,
-                      beam=1e-30, pbeam=1e-30, lw=1.0, loglevel="FATAL")
+                      beam=1e-20, pbeam=1e-20, lw=1.0, ds=2, topn=2, loglevel="FATAL")
 
 
-@functools.lru_cache(maxsize=1)
-def alignment_decoder():
+@functools.lru_cache(maxsize=2)
+def alignment_decoder(exhaustive: bool = False):
+    """bestpath=False is required for phone-level alignment. Beams must be very wide (at 1e-80 even short
+    synthetic sentences failed to align); `exhaustive` turns pruning off, for pieces that still fail
+    (about twice as slow)."""
     ps = _pocketsphinx()
-    # bestpath=False is required for phone-level alignment; very wide beams: at 1e-80 even short synthetic sentences failed to align.
-    return ps.Decoder(lm=None, bestpath=False, beam=1e-200, wbeam=1e-150, pbeam=1e-200, loglevel="FATAL")
+    beam, word_beam = (0.0, 0.0) if exhaustive else (1e-200, 1e-150)
+    return ps.Decoder(lm=None, bestpath=False, beam=beam, wbeam=word_beam, pbeam=beam, loglevel="FATAL")
 
 
 def decoder_lock():

@@ -38,23 +38,44 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> P
         return PhoneTrack([], "none", activity, features, notes, False)
     pcm = decoder_pcm(audio)
     report(0.2, "Listening for phonemes")
+    regions = [(a * FRAME_SECONDS, b * FRAME_SECONDS) for a, b in activity.regions()]
     if transcript and transcript.strip():
         try:
-            alignment = align_transcript(pcm, transcript)
+            alignment = align_transcript(pcm, transcript, regions)
         except AlignmentFailed:
             notes.append("The transcript could not be aligned to the audio; used phoneme recognition instead.")
         else:
             if alignment.unknown_words:
                 shown = ", ".join(alignment.unknown_words[:5])
                 notes.append(f"Words not in the pronouncing dictionary were skipped: {shown}.")
-            if _alignment_fits(alignment.phones, activity):
-                return PhoneTrack(tighten_labials(_silence_outside(alignment.phones, activity), features), "alignment", activity,
-                                  features, notes, speech_like)
+            phones = alignment.phones
+            if alignment.failed_spans:
+                report(0.5, "Recognising the parts the transcript did not fit")
+                phones = _fill_spans(phones, alignment.failed_spans, pcm, features, activity)
+                notes.append(f"{len(alignment.failed_spans)} part(s) of the audio did not fit the transcript; "
+                             "phoneme recognition was used there.")
+            if _alignment_fits(phones, activity):
+                return PhoneTrack(tighten_labials(_silence_outside(phones, activity), features), "alignment",
+                                  activity, features, notes, speech_like)
             notes.append("The transcript did not match the audio; used phoneme recognition instead.")
     report(0.3, "Recognising phonemes")
-    phones = recognize_phones(pcm)
-    phones = _with_closures(tighten_labials(phones, features), find_closures(features, activity))
+    phones = _recognized(pcm, 0.0, features, activity)
     return PhoneTrack(_silence_outside(phones, activity), "recognition", activity, features, notes, speech_like)
+
+
+def _recognized(pcm: bytes, offset: float, features: FrameFeatures, activity: VoiceActivity) -> list:
+    phones = [PhoneSegment(p.phone, p.start + offset, p.end + offset) for p in recognize_phones(pcm)]
+    end = offset + len(pcm) / (2.0 * DECODER_RATE)
+    closures = [(a, b) for a, b in find_closures(features, activity) if offset <= a and b <= end]
+    return _with_closures(tighten_labials(phones, features, require_dip=True), closures)
+
+
+def _fill_spans(phones: list, spans: list, pcm: bytes, features: FrameFeatures, activity: VoiceActivity) -> list:
+    filled = list(phones)
+    for start, end in spans:
+        chunk = pcm[int(start * 2 * DECODER_RATE) & ~1:int(end * 2 * DECODER_RATE) & ~1]
+        filled.extend(_recognized(chunk, start, features, activity))
+    return sorted(filled, key=lambda p: p.start)
 
 
 def _alignment_fits(phones: list, activity: VoiceActivity) -> bool:
