@@ -11,7 +11,7 @@ from .detect import detect_bone_map
 from .errors import RetargetError
 from .motion_file import MotionSource, load_motion_file
 from .pipeline import retarget_source
-from .rig import RigPose, RigRest, sort_parents_first
+from .rig import RigPose, RigRest, forward_kinematics, sort_parents_first
 from .root_motion import RootMode
 from .transfer import RetargetResult
 
@@ -100,6 +100,73 @@ def _orthonormal(matrices):
     return u @ vt
 
 
+def has_constraints(armature_obj) -> bool:
+    return any(pose_bone.constraints for pose_bone in armature_obj.pose.bones)
+
+
+def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, passes: int = 6,
+                         tolerance_deg: float = 0.05) -> RetargetResult:
+    """Rigs with constraints (Rigify: FK controls under MCH bones that copy other bones) do not follow the
+    plain parent chain the math assumes. Pose each frame in Blender, compare every animated bone's
+    evaluated world rotation with the intended one, and fold the difference into its local rotation;
+    repeat until parents and children agree."""
+    intended = forward_kinematics(rest, result.bone_rotations, result.bone_locations, result.num_frames)
+    pose_bones = armature_obj.pose.bones
+    order = [pb.name for pb in pose_bones]
+    animated = [n for n in order if n in result.bone_rotations]
+    columns = [order.index(n) for n in animated]
+    wanted = rotations.to_rotation(intended.world_rotations[:, [rest.index(n) for n in animated]])
+    local = np.stack([result.bone_rotations[n] for n in animated], axis=1)
+    frames = result.num_frames
+    base = np.zeros((len(order), 4))
+    pose_bones.foreach_get("rotation_quaternion", base.ravel())
+    base_locations = np.zeros((len(order), 3))
+    pose_bones.foreach_get("location", base_locations.ravel())
+    located = {order.index(n): v for n, v in result.bone_locations.items()}
+    modes = {pb.name: pb.rotation_mode for pb in pose_bones if pb.name in result.bone_rotations}
+    animation = armature_obj.animation_data
+    kept_action = animation.action if animation else None
+    kept_slot = getattr(animation, "action_slot", None) if animation else None
+    matrices = np.zeros((len(order), 16))
+    try:
+        if animation:
+            animation.action = None
+        for name in modes:
+            pose_bones[name].rotation_mode = "QUATERNION"
+        for _ in range(passes):
+            evaluated = np.zeros((frames, len(animated), 3, 3))
+            for t in range(frames):
+                current = base.copy()
+                current[columns] = local[t]
+                pose_bones.foreach_set("rotation_quaternion", current.ravel())
+                locations = base_locations.copy()
+                for b, values in located.items():
+                    locations[b] = values[t]
+                pose_bones.foreach_set("location", locations.ravel())
+                bpy.context.view_layer.update()
+                pose_bones.foreach_get("matrix", matrices.ravel())
+                evaluated[t] = matrices.reshape(-1, 4, 4)[columns, :3, :3].transpose(0, 2, 1)
+            actual = Rotation.from_matrix(_orthonormal(evaluated.reshape(-1, 3, 3)))
+            error = actual.inv() * wanted
+            if np.degrees(error.magnitude()).max() < tolerance_deg:
+                break
+            local = rotations.from_rotation(rotations.to_rotation(local) * error, (frames, len(animated)))
+    finally:
+        pose_bones.foreach_set("rotation_quaternion", base.ravel())
+        pose_bones.foreach_set("location", base_locations.ravel())
+        for name, mode in modes.items():
+            pose_bones[name].rotation_mode = mode
+        if animation:
+            animation.action = kept_action
+            if kept_slot is not None:
+                animation.action_slot = kept_slot
+        bpy.context.view_layer.update()
+    rotations_out = dict(result.bone_rotations)
+    rotations_out.update({n: local[:, i] for i, n in enumerate(animated)})
+    return RetargetResult(result.fps, rotations_out, result.bone_locations, result.mapped_joints,
+                          result.unmapped_joints, result.leg_ratio)
+
+
 def scene_fps(scene) -> float:
     return scene.render.fps / scene.render.fps_base
 
@@ -117,6 +184,8 @@ def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, ro
     target_rest = read_rig_rest(target_obj)
     bone_map = bone_map_for(target_obj, target_map)
     result = retarget_source(source, target_rest, bone_map, root_mode, keep_feet)
+    if has_constraints(target_obj):
+        result = match_evaluated_pose(target_obj, target_rest, result)
     action = apply_retarget(target_obj, result, action_name or f"{source.label} → {target_obj.name}", frame_start)
     return action, result
 
