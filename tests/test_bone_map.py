@@ -36,7 +36,7 @@ def test_bad_json_and_unknown_joints_are_clear_errors(tmp_path):
         BoneMap("x", {"elbow_left": "forearm"})
 
 
-@pytest.mark.parametrize("preset", [p for p in ALL_PRESETS if p not in ("unreal_ue5", "rigify_def", "rigify_fk")])
+@pytest.mark.parametrize("preset", [p for p in ALL_PRESETS if p != "rigify_fk"])
 def test_detect_picks_the_preset_of_a_rig_named_that_way(preset):
     rig, bone_map = synthetic_rig(preset)
     detected = detect_bone_map(rig)

@@ -194,3 +194,17 @@ def _chain_rig():
     heads = np.array([[0, 0, 0], [0, 0, 1], [0, 0, 2]], dtype=float)
     return RigRest(["Tail.000", "Tail.001", "Tail.002"], [-1, 0, 1], heads, heads + [0, 0, 1],
                    [[0.7071068, 0.7071068, 0, 0]] * 3)
+
+
+@needs_cmu
+def test_cli_entry_points_work_on_blend_files(scene, tmp_path):
+    name = rig_factory.makehuman_armature("cmu_mb").name
+    blend, out = tmp_path / "character.blend", tmp_path / "out.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+    assert blender_rig.bone_map_of_blend(blend).name == "makehuman_cmu_mb"
+    result = blender_rig.retarget_file_onto_blend(WALK, blend, out, armature_name=name, root_mode="in_place")
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    target = bpy.data.objects[name]
+    assert target.animation_data.action is not None and bpy.context.scene.frame_end >= result.num_frames
+    with pytest.raises(RetargetError, match="No armature named 'Nope'"):
+        blender_rig.retarget_file_onto_blend(WALK, blend, out, armature_name="Nope")
