@@ -43,16 +43,19 @@ def _start_blender():
 
 def run_demo(args) -> int:
     from .operators import demo_scene
-    from .operators.render_video import render_video
+    from .operators.render_video import configure_video_output, render_video
 
     _start_blender()
     scene = demo_scene.run_face_demo()
     demo_scene.frame_camera_on_head(scene)
+    video = os.path.join(args.out, "demo.mp4")
+    # Saved with its output settings, so Render Animation in the .blend makes the same movie.
+    configure_video_output(scene, video, resolution=tuple(args.resolution))
     blend = os.path.join(args.out, "demo.blend")
     demo_scene.save_blend(blend)
     print(f"demo: wrote {blend}")
     if not args.no_render:
-        video = render_video(scene, os.path.join(args.out, "demo.mp4"), resolution=tuple(args.resolution))
+        render_video(scene)
         print(f"demo: wrote {video} ({scene.frame_end - scene.frame_start + 1} frames)")
     return 0
 

@@ -27,27 +27,9 @@ def configure_video_output(scene, filepath: str, engine: str = "BLENDER_WORKBENC
     render.filepath = os.path.abspath(filepath)
 
 
-def render_video(scene, filepath: str, **options) -> str:
-    """Render frame_start..frame_end to `filepath` (.mp4); returns the file Blender wrote."""
-    configure_video_output(scene, filepath, **options)
+def render_video(scene) -> str:
+    """Render frame_start..frame_end with the output configured by configure_video_output; returns the file."""
     with bpy.context.temp_override(scene=scene):
         bpy.ops.render.render(animation=True, scene=scene.name)
-    written = scene.render.frame_path(frame=scene.frame_start)
-    if os.path.abspath(written) != os.path.abspath(filepath) and os.path.exists(written):
-        os.replace(written, filepath)
-    return os.path.abspath(filepath)
+    return scene.render.filepath
 
-
-def render_still(scene, frame: int, filepath: str, engine: str = "BLENDER_WORKBENCH", resolution=(640, 360)) -> str:
-    render = scene.render
-    render.engine = engine
-    render.resolution_x, render.resolution_y = resolution
-    settings = render.image_settings
-    if hasattr(settings, "media_type"):
-        settings.media_type = "IMAGE"
-    settings.file_format = "PNG"
-    scene.frame_set(frame)
-    render.filepath = os.path.abspath(filepath)
-    with bpy.context.temp_override(scene=scene):
-        bpy.ops.render.render(write_still=True, scene=scene.name)
-    return os.path.abspath(filepath)

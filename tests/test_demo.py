@@ -1,0 +1,58 @@
+"""The README's main job: `soundmotion demo` turns the bundled speech into a talking character, .blend + .mp4."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from soundmotion.models.audio.load import load_audio
+from soundmotion.models.audio.loudness import rms_envelope
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SOUNDMOTION = pathlib.Path(sys.executable).parent / "soundmotion"
+
+
+@pytest.fixture(scope="module")
+def demo_output(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    result = subprocess.run([str(SOUNDMOTION), "demo", "--out", str(out), "--resolution", "320", "180"],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return out
+
+
+def probe_streams(video):
+    result = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,codec_name,duration",
+                             "-of", "json", str(video)], capture_output=True, text=True, check=True)
+    return {s["codec_type"]: s for s in json.loads(result.stdout)["streams"]}
+
+
+def test_demo_writes_a_blend_and_an_h264_aac_movie_as_long_as_the_speech(demo_output):
+    assert (demo_output / "demo.blend").stat().st_size > 100_000
+    streams = probe_streams(demo_output / "demo.mp4")
+    speech = load_audio(ROOT / "assets" / "demo_speech.wav")
+    assert streams["video"]["codec_name"] == "h264" and streams["audio"]["codec_name"] == "aac"
+    assert float(streams["video"]["duration"]) == pytest.approx(speech.duration, abs=0.1)
+    assert float(streams["audio"]["duration"]) == pytest.approx(speech.duration, abs=0.1)
+
+
+def test_the_mouth_moves_with_the_speech_in_the_render(demo_output, tmp_path):
+    envelope = rms_envelope(load_audio(ROOT / "assets" / "demo_speech.wav"), fps=30)
+    loud, quiet = int(np.argmax(envelope)) + 1, int(np.argmin(envelope)) + 1  # demo keys start at frame 1
+    result = subprocess.run([sys.executable, str(ROOT / "tests" / "render_mouth_frames.py"),
+                             str(demo_output / "demo.blend"), str(tmp_path), str(loud), str(quiet)],
+                            capture_output=True, text=True, timeout=300)
+    lines = [line for line in result.stdout.splitlines() if line.startswith("REPORT ")]
+    assert lines, result.stdout[-2000:] + result.stderr[-2000:]
+    report = json.loads(lines[0][len("REPORT "):])
+    frames = report["frames"]
+    assert frames[str(loud)]["jawOpen"] > frames[str(quiet)]["jawOpen"] + 0.2
+    left, top, right, bottom = report["box"]
+    assert 0 <= left < right <= 320 and 0 <= top < bottom <= 180  # the mouth is in shot (demo rendered 320×180)
+
+    mouth_loud, mouth_quiet = (np.load(frames[str(f)]["mouth"]) for f in (loud, quiet))
+    assert mouth_loud.shape == (bottom - top, right - left)
+    assert np.mean(np.abs(mouth_loud - mouth_quiet)) > 3.0
