@@ -16,15 +16,12 @@ import numpy as np
 from ...clips.arkit import ARKIT_BLENDSHAPES
 from ...clips.face import FaceClip
 from ..audio.load import Audio, load_audio
-from ..audio.pitch import estimate_pitch
 from ..speech.phonemes import find_phones
 from ..speech.segments import FRAME_SECONDS
 from .arkit_curves import jali_scales, mouth_weights
 from .mouth_cues import mouth_cues
 from .secondary import add_blinks, add_brow_raises, add_saccades, pitch_accents
 from .visemes import viseme_weights
-
-NON_SPEECH_ARTICULATION = 0.35  # music, noise: a hint of movement, never flapping
 
 
 class FaceSettingsError(ValueError):
@@ -96,15 +93,17 @@ def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: 
     report(0.7, "Shaping visemes")
     count = max(1, int(np.ceil(audio.duration * fps - 1e-9)))
     times = np.arange(count) / fps
-    visemes = viseme_weights(track.phones, times)
+    # Whatever the recogniser made of music or noise is not speech: the mouth rests rather than flaps.
+    phones = track.phones if track.speech_like else []
+    visemes = viseme_weights(phones, times)
 
     frame_index = np.clip((times / FRAME_SECONDS).astype(int), 0, track.features.count - 1)
     loudness = track.features.decibels[frame_index]
     speaking = track.activity.active[frame_index]
-    pitch = estimate_pitch(audio, fps=fps)
-    semitones, voiced = pitch.semitones()[:count], pitch.voiced[:count]
+    pitch_index = np.clip(frame_index, 0, len(track.pitch.f0) - 1)
+    semitones, voiced = track.pitch.semitones()[pitch_index], track.pitch.voiced[pitch_index]
     jaw_scale, lip_scale = jali_scales(loudness, semitones, speaking, settings.expressiveness)
-    articulation = settings.articulation * (1.0 if track.speech_like else NON_SPEECH_ARTICULATION)
+    articulation = settings.articulation
     weights = mouth_weights(visemes, jaw_scale, lip_scale, fps, articulation, settings.smoothing)
 
     report(0.85, "Adding blinks, brows and eyes")
@@ -117,6 +116,6 @@ def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: 
         add_saccades(weights, fps, rng, settings.expressiveness)
     clip = FaceClip(fps, np.clip(weights, 0.0, 1.0), ARKIT_BLENDSHAPES)
     cue_times = np.arange(int(np.ceil(audio.duration / FRAME_SECONDS))) * FRAME_SECONDS
-    cues = mouth_cues(viseme_weights(track.phones, cue_times), cue_times, audio.duration)
+    cues = mouth_cues(viseme_weights(phones, cue_times), cue_times, audio.duration)
     report(1.0, "Done")
-    return FaceResult(clip, cues, notes, track.source, track.phones)
+    return FaceResult(clip, cues, notes, track.source, phones)

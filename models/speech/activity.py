@@ -68,15 +68,29 @@ def syllable_rhythm(features: FrameFeatures, activity: VoiceActivity) -> float:
     return float(np.clip(depth / 12.0, 0.0, 1.0))
 
 
-def speech_notes(features: FrameFeatures, activity: VoiceActivity) -> list:
-    """Plain sentences about what the audio sounds like, when it does not sound like clear speech."""
+MIN_VOICED_SHARE = 0.25  # speech is voiced (has a pitch) over roughly half its active time
+
+
+def speech_notes(features: FrameFeatures, activity: VoiceActivity, voiced: np.ndarray | None = None) -> list:
+    """Plain sentences about what the audio sounds like, when it does not sound like clear speech.
+
+    `voiced`: per-10-ms-frame pitch detection (models/audio/pitch.py); drums and noise have none.
+    """
     duration = features.count * FRAME_SECONDS
     if activity.speech_seconds < 0.15:
+        if np.median(features.decibels) > MIN_LEVEL_DB:
+            return ["No speech found: the audio sounds like a steady sound (noise, hum or music); "
+                    "the face stays at rest."]
         return ["No speech found: the face stays at rest."]
     notes = []
     rhythm = syllable_rhythm(features, activity)
     busy = activity.speech_seconds / max(duration, 1e-6)
     high = float(np.median(features.high_ratio[activity.active]))
+    if voiced is not None:
+        count = min(len(voiced), len(activity.active))
+        voiced_share = float(np.mean(voiced[:count][activity.active[:count]])) if count else 0.0
+        if voiced_share < MIN_VOICED_SHARE:
+            return ["The audio sounds like percussion or noise rather than a voice; mouth movement is kept small."]
     if high > 0.5 and rhythm < 0.5:
         notes.append("The audio sounds like noise rather than speech; mouth movement is kept small.")
     elif busy > 0.8 and rhythm < 0.45 and duration > 2.0:

@@ -20,12 +20,13 @@ class FrameFeatures:
 
 
 def frame_features(samples: np.ndarray, sample_rate: int) -> FrameFeatures:
-    hop = int(round(sample_rate * FRAME_SECONDS))
-    window = 2 * hop + hop // 2
-    count = max(1, int(np.ceil(len(samples) / hop)))
+    hop = sample_rate * FRAME_SECONDS
+    window = int(round(2.5 * hop))
+    count = max(1, int(np.ceil(len(samples) / sample_rate / FRAME_SECONDS - 1e-9)))
     padded = np.concatenate([np.zeros(window // 2, np.float32), samples.astype(np.float32),
-                             np.zeros(window + hop, np.float32)])
-    frames = np.lib.stride_tricks.sliding_window_view(padded, window)[::hop][:count]
+                             np.zeros(window + int(hop) + 1, np.float32)])
+    starts = np.round(np.arange(count) * hop).astype(int)  # frame k is centred on time k·10 ms
+    frames = padded[starts[:, None] + np.arange(window)[None, :]]
     spectrum = np.abs(np.fft.rfft(frames * np.hanning(window).astype(np.float32), axis=1)) ** 2
     frequencies = np.fft.rfftfreq(window, 1.0 / sample_rate)
     total = spectrum.sum(axis=1) + 1e-12

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..audio.load import Audio
+from ..audio.pitch import PitchTrack, estimate_pitch
 from .activity import VoiceActivity, detect_voice_activity, speech_notes
 from .alignment import AlignmentFailed, align_transcript
 from .closures import find_closures, tighten_labials
@@ -24,6 +25,7 @@ class PhoneTrack:
     source: str                  # "alignment", "recognition" or "none"
     activity: VoiceActivity
     features: FrameFeatures
+    pitch: PitchTrack            # per 10 ms frame
     notes: list = field(default_factory=list)
     speech_like: bool = True     # False for music, noise, silence: animate cautiously
 
@@ -32,10 +34,11 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> P
     report = progress or (lambda fraction, message: None)
     features = frame_features(audio.samples, audio.sample_rate)
     activity = detect_voice_activity(features)
-    notes = speech_notes(features, activity)
+    pitch = estimate_pitch(audio, fps=1.0 / FRAME_SECONDS)
+    notes = speech_notes(features, activity, pitch.voiced)
     speech_like = not notes
     if activity.speech_seconds < 0.15:
-        return PhoneTrack([], "none", activity, features, notes, False)
+        return PhoneTrack([], "none", activity, features, pitch, notes, False)
     pcm = decoder_pcm(audio)
     report(0.2, "Listening for phonemes")
     regions = [(a * FRAME_SECONDS, b * FRAME_SECONDS) for a, b in activity.regions()]
@@ -56,11 +59,12 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> P
                              "phoneme recognition was used there.")
             if _alignment_fits(phones, activity):
                 return PhoneTrack(tighten_labials(_silence_outside(phones, activity), features), "alignment",
-                                  activity, features, notes, speech_like)
+                                  activity, features, pitch, notes, speech_like)
             notes.append("The transcript did not match the audio; used phoneme recognition instead.")
     report(0.3, "Recognising phonemes")
     phones = _recognized(pcm, 0.0, features, activity)
-    return PhoneTrack(_silence_outside(phones, activity), "recognition", activity, features, notes, speech_like)
+    return PhoneTrack(_silence_outside(phones, activity), "recognition", activity, features, pitch, notes,
+                      speech_like)
 
 
 def _recognized(pcm: bytes, offset: float, features: FrameFeatures, activity: VoiceActivity) -> list:

@@ -1,0 +1,51 @@
+import numpy as np
+
+from soundmotion.models.audio.load import Audio
+from soundmotion.models.speech.activity import detect_voice_activity, speech_notes
+from soundmotion.models.speech.features import frame_features
+from soundmotion.bench import espeak_truth
+
+from speech_fixtures import chord_music, silence, white_noise
+
+
+def analyse(samples, rate=22050):
+    features = frame_features(samples, rate)
+    activity = detect_voice_activity(features)
+    return features, activity, speech_notes(features, activity)
+
+
+def padded_speech():
+    utterance = espeak_truth.synthesize("Bob bought a big map of Boston.", "en-us", 175)
+    pad = np.zeros(utterance.sample_rate, np.float32)
+    return utterance, np.concatenate([pad, utterance.samples, pad])
+
+
+def test_speech_is_active_and_the_pauses_around_it_are_not():
+    utterance, samples = padded_speech()
+    _, activity, notes = analyse(samples, utterance.sample_rate)
+    assert notes == []
+    first = min(p.start for p in utterance.phones) + 1.0
+    last = max(p.end for p in utterance.phones) + 1.0
+    inside = activity.active[int(first * 100) + 5:int(last * 100) - 5]
+    assert inside.mean() > 0.95  # stop closures inside the phrase stay "speech"
+    assert not activity.active[:80].any() and not activity.active[-80:].any()
+    assert len(activity.regions()) == 1
+
+
+def test_silence_has_no_speech():
+    _, activity, notes = analyse(silence())
+    assert activity.speech_seconds == 0.0
+    assert notes == ["No speech found: the face stays at rest."]
+
+
+def test_noise_and_music_are_not_taken_for_speech():
+    _, _, noise_notes = analyse(white_noise())
+    assert any("noise" in n for n in noise_notes)
+    _, _, music_notes = analyse(chord_music())
+    assert any("music" in n for n in music_notes)
+
+
+def test_feature_frames_are_ten_milliseconds():
+    features = frame_features(np.zeros(22050, np.float32), 22050)
+    assert features.count == 100
+    assert np.all(features.decibels == -100.0)
