@@ -96,23 +96,38 @@ def test_bad_requests_raise_clear_errors(tmp_path, song):
         generate_dance(song[1], style="polka")
 
 
-def test_contact_cleanup_pins_sliding_and_sinking_feet(dance):
-    clip = dance.clip
-    rot = clip.rotations.copy()
-    seconds = np.arange(clip.num_frames) / FPS
-    drift = 0.15 * np.sin(2 * np.pi * seconds / 1.7)   # the hips swivel: planted feet would skate
-    from soundmotion.clips import rotations
+def _damaged(clip, swivel=0.0, sink=0.0):
     from scipy.spatial.transform import Rotation
-    root = clip.root_translation.copy()
-    root[:, 2] -= 0.03   # and the body sinks 3 cm into the floor
-    turn = rotations.from_rotation(Rotation.from_euler("z", drift[:, None]))
+    from soundmotion.clips import rotations
+    seconds = np.arange(clip.num_frames) / clip.fps
+    turn = rotations.from_rotation(Rotation.from_euler("z", swivel * np.sin(2 * np.pi * seconds / 1.7)[:, None]))
+    rot = clip.rotations.copy()
     rot[:, 0] = rotations.multiply(turn, rot[:, 0])
-    damaged = MotionClip(clip.fps, clip.skeleton, rot, root)
-    heights = rest_heights()
-    before = foot_figures(joint_positions(damaged), foot_joint_index(clip.skeleton), heights, FPS)
-    after = foot_figures(joint_positions(clean_contacts(damaged, heights)), foot_joint_index(clip.skeleton), heights, FPS)
-    assert before["penetration_max_cm"] > 2.0 and after["penetration_max_cm"] < 1.0
-    assert after["slide_cm"] < 0.5 * before["slide_cm"]
+    root = clip.root_translation.copy()
+    root[:, 2] -= sink
+    return MotionClip(clip.fps, clip.skeleton, rot, root)
+
+
+def _feet(clip):
+    return foot_figures(joint_positions(clip), foot_joint_index(clip.skeleton), rest_heights(), clip.fps)
+
+
+def test_contact_cleanup_pins_sliding_feet(dance):
+    swivelling = _damaged(dance.clip, swivel=0.15)   # the hips swivel: planted feet skate
+    before, after = _feet(swivelling), _feet(clean_contacts(swivelling, rest_heights()))
+    assert before["slide_cm"] > 0.05
+    assert after["slide_cm"] < 0.25 * before["slide_cm"]
+
+
+def test_contact_cleanup_lifts_sunken_feet_out_of_the_floor(dance):
+    sunk = _damaged(dance.clip, sink=0.03)
+    before, after = _feet(sunk), _feet(clean_contacts(sunk, rest_heights()))
+    assert before["penetration_max_cm"] > 2.5 and after["penetration_max_cm"] < 1.0
+
+
+def test_contact_cleanup_leaves_a_clean_dance_almost_alone(dance):
+    moved = np.abs(joint_positions(clean_contacts(dance.clip, rest_heights())) - joint_positions(dance.clip))
+    assert moved.max() < 0.01
 
 
 def test_bvh_export_round_trips_through_the_bvh_reader(dance, tmp_path):

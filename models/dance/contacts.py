@@ -13,7 +13,8 @@ from ...clips.motion import MotionClip
 from .leg_ik import Leg
 
 CONTACT_HEIGHT = 0.025      # a foot joint this close to its floor height is on the floor …
-CONTACT_SPEED = 0.25        # … if it also moves slower than this (m/s)
+CONTACT_SPEED = 0.30        # … if it also moves slower than this (m/s)
+SETTLED = 0.002             # a planted ankle higher than this above its floor is put down
 MIN_CONTACT_FRAMES = 2
 
 
@@ -52,14 +53,18 @@ def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3)
         weight = np.zeros(len(ankle))
         for start, end in _runs(contacts[side]):
             spot = np.median(ankle[start:end], axis=0)
-            spot[2] = floor
-            target[start:end] = spot
+            hovering = spot[2] - floor > SETTLED   # a planted foot hanging above the floor is put down on it
+            target[start:end, :2] = spot[:2]
+            target[start:end, 2] = floor if hovering else ankle[start:end, 2]
             weight[start:end] = 1.0
-            for k in range(1, blend_frames + 1):   # ease into and out of the pinned spot
-                w = 1.0 - k / (blend_frames + 1)
-                for t in (start - k, end - 1 + k):
+            # Carry the edge frames' correction a few frames out, fading, so the pin does not pop.
+            for edge, direction in ((start, -1), (end - 1, 1)):
+                correction = spot[:2] - ankle[edge, :2]
+                for k in range(1, blend_frames + 1):
+                    t = edge + direction * k
+                    w = 1.0 - k / (blend_frames + 1)
                     if 0 <= t < len(ankle) and weight[t] < w:
-                        target[t] = ankle[t] + (spot - ankle[t]) * w
+                        target[t, :2] = ankle[t, :2] + correction * w
                         weight[t] = w
         target[:, 2] = np.maximum(target[:, 2], floor)
         if np.allclose(target, ankle, atol=1e-5):

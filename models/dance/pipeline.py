@@ -10,7 +10,7 @@ from ..audio.load import AudioError, load_audio
 from ..music.analysis import MusicAnalysis, analyse_music, fallback_analysis
 from ..music.spectrum import SAMPLE_RATE
 from .body import build_clip, rest_heights
-from .choreography import plan_dance
+from .choreography import ChoreographyError, plan_dance
 from .contacts import clean_contacts
 from .performance import perform
 
@@ -28,8 +28,12 @@ class DanceResult:
 
 
 def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy: float = 1.0, seed: int = 0,
-                   in_place: bool = False, progress=None, floor_half_size: float = 1.5) -> DanceResult:
-    """Dance to a music file. `progress(fraction, message)` is called between stages and may raise to cancel."""
+                   in_place: bool = False, progress=None, floor_half_size: float = 1.5,
+                   prior_strength: float = 0.0) -> DanceResult:
+    """Dance to a music file. `progress(fraction, message)` is called between stages and may raise to cancel.
+
+    `prior_strength` (0..1) blends the learned motion prior into the upper body (0 = procedural only).
+    """
     report = progress or (lambda fraction, message: None)
     report(0.0, "Loading music")
     audio = load_audio(audio_path, SAMPLE_RATE, allow_silence=True)
@@ -39,15 +43,15 @@ def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy:
                                                      "find a beat, so the dancer grooves at a steady tempo.")
     else:
         analysis = analyse_music(audio)
-    return dance_to_analysis(analysis, fps, style, energy, seed, in_place, report, floor_half_size)
+    return dance_to_analysis(analysis, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength)
 
 
 def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "groove", energy: float = 1.0,
                       seed: int = 0, in_place: bool = False, progress=None,
-                      floor_half_size: float = 1.5) -> DanceResult:
+                      floor_half_size: float = 1.5, prior_strength: float = 0.0) -> DanceResult:
     report = progress or (lambda fraction, message: None)
     if not np.isfinite(fps) or fps <= 0:
-        raise AudioError(f"Frame rate must be positive, got {fps}.")
+        raise ChoreographyError(f"Frame rate must be positive, got {fps}.")
     report(0.5, "Choreographing")
     heights = rest_heights()
     plan = plan_dance(analysis, style, energy, seed, in_place, floor_half_size)
@@ -55,9 +59,16 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
     times = np.arange(frames) / fps
     report(0.7, "Dancing")
     clip = build_clip(perform(plan, analysis.beat_position(times)), fps, plan.base_bend)
+    notes = list(analysis.notes)
+    if prior_strength > 0:
+        from .prior import apply_prior, weights_available
+        if weights_available():
+            report(0.8, "Applying the motion prior")
+            clip = apply_prior(clip, prior_strength)
+        else:
+            notes.append("The motion prior's weights are missing, so the dance is procedural only.")
     report(0.9, "Cleaning foot contacts")
     clip = clean_contacts(clip, heights)
-    notes = list(analysis.notes)
     notes.append(f"Style {style}, energy {energy:g}, seed {seed}: {len(plan.moves)} bars of "
                  f"{len(set(m[1] for m in plan.moves))} different moves.")
     report(1.0, "Done")
