@@ -34,9 +34,10 @@ def make_continuous(quats_wxyz: np.ndarray, axis: int = 0) -> np.ndarray:
     (same rotation, opposite quaternion) would make the bone spin the long way round.
     """
     q = np.moveaxis(np.array(quats_wxyz, dtype=np.float64), axis, 0)
-    for t in range(1, q.shape[0]):
-        flip = np.sum(q[t] * q[t - 1], axis=-1) < 0.0
-        q[t][flip] *= -1.0
+    if q.shape[0] > 1:
+        # Sample t keeps its sign when it agrees with sample t-1 *as corrected*: a running product of agreements.
+        agrees = np.where(np.sum(q[1:] * q[:-1], axis=-1) < 0.0, -1.0, 1.0)
+        q[1:] *= np.cumprod(agrees, axis=0)[..., None]
     return np.moveaxis(q, 0, axis)
 
 
