@@ -1,0 +1,99 @@
+import numpy as np
+import pytest
+
+from soundmotion.bench import espeak_truth
+from soundmotion.bench.scoring import face_classes, score
+from soundmotion.clips.face import FaceClip
+from soundmotion.models.audio.load import AudioError
+from soundmotion.models.face.pipeline import FaceResult, FaceSettings, FaceSettingsError, generate_face
+
+from speech_fixtures import drum_loop, silence, speech_wav, white_noise, write_wav
+
+TEXT = "Bob bought a big map of Boston. A wobbly bubble popped above my umbrella."
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory):
+    return speech_wav(tmp_path_factory.mktemp("face"), TEXT, "en-us", 175, transcript_file=True)
+
+
+def test_generate_face_uses_the_transcript_beside_the_audio(speech):
+    path, utterance = speech
+    result = generate_face(path, fps=30.0)
+    assert isinstance(result, FaceResult) and isinstance(result.clip, FaceClip)
+    assert result.phone_source == "alignment"
+    assert result.notes == ["Used the transcript speech.txt."]
+    assert result.clip.fps == 30.0 and result.clip.num_frames == int(np.ceil(utterance.duration * 30))
+    assert result.clip.weights.min() >= 0 and result.clip.weights.max() <= 1
+    shapes = {shape for _, shape in result.mouth_cues}
+    assert {"A", "X"} <= shapes and shapes <= set("ABCDEFGHX")
+    starts = [start for start, _ in result.mouth_cues]
+    assert starts[0] == 0.0 and starts == sorted(starts) and starts[-1] < utterance.duration
+
+
+def test_lips_close_on_bilabials_and_open_on_open_vowels(speech):
+    path, utterance = speech
+    result = generate_face(path, transcript=TEXT, fps=100.0)
+    scored = score(utterance, face_classes(result.clip.weights, result.clip.channel_names))
+    assert scored.closure_rate >= 0.9
+    assert scored.closed_in_open_rate <= 0.05
+    assert scored.frame_accuracy >= 0.6
+
+
+def test_same_seed_same_face_other_seed_other_blinks(speech):
+    path, _ = speech
+    first = generate_face(path, transcript=TEXT, fps=30.0, settings=FaceSettings(seed=3))
+    again = generate_face(path, transcript=TEXT, fps=30.0, settings=FaceSettings(seed=3))
+    other = generate_face(path, transcript=TEXT, fps=30.0, settings=FaceSettings(seed=4))
+    assert np.array_equal(first.clip.weights, again.clip.weights)
+    blink = first.clip.channel("eyeBlinkLeft")
+    assert blink.max() > 0.9 and not np.array_equal(blink, other.clip.channel("eyeBlinkLeft"))
+    assert np.array_equal(first.clip.channel("jawOpen"), other.clip.channel("jawOpen"))  # speech is not random
+
+
+def test_articulation_and_expressiveness_scale_the_motion(speech):
+    path, _ = speech
+    soft = generate_face(path, transcript=TEXT, fps=30.0, settings=FaceSettings(articulation=0.5, expressiveness=0.0))
+    strong = generate_face(path, transcript=TEXT, fps=30.0, settings=FaceSettings(articulation=1.5, expressiveness=1.0))
+    assert strong.clip.channel("jawOpen").max() > 1.8 * soft.clip.channel("jawOpen").max()
+    assert soft.clip.channel("browInnerUp").max() == 0.0
+    crisp = generate_face(path, transcript=TEXT, fps=60.0, settings=FaceSettings(smoothing=0.0))
+    smooth = generate_face(path, transcript=TEXT, fps=60.0, settings=FaceSettings(smoothing=1.0))
+    roughness = lambda r: np.abs(np.diff(r.clip.channel("mouthFunnel"), 2)).mean()
+    assert roughness(smooth) < roughness(crisp)
+
+
+def test_progress_is_reported_and_can_cancel(speech):
+    path, _ = speech
+    calls = []
+    generate_face(path, transcript=TEXT, progress=lambda fraction, message: calls.append((fraction, message)))
+    fractions = [f for f, _ in calls]
+    assert len(calls) >= 4 and fractions == sorted(fractions) and fractions[-1] == 1.0
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(fraction, message):
+        if fraction > 0.5:
+            raise Cancelled
+    with pytest.raises(Cancelled):
+        generate_face(path, transcript=TEXT, progress=cancel)
+
+
+@pytest.mark.parametrize("make, expected", [
+    (silence, "No speech found"), (white_noise, "No speech found"), (drum_loop, "percussion or noise")])
+def test_non_speech_rests_the_mouth_with_a_note(tmp_path, make, expected):
+    result = generate_face(write_wav(tmp_path, "sound", make()), fps=30.0)
+    assert any(expected in note for note in result.notes)
+    mouth = [i for i, n in enumerate(result.clip.channel_names) if n.startswith(("mouth", "jaw"))]
+    assert result.clip.weights[:, mouth].max() == 0.0
+    assert result.mouth_cues == [(0.0, "X")]
+
+
+def test_bad_settings_and_missing_audio_raise_clear_errors(tmp_path, speech):
+    with pytest.raises(FaceSettingsError, match="Articulation"):
+        generate_face(speech[0], settings=FaceSettings(articulation=5.0))
+    with pytest.raises(FaceSettingsError, match="Frame rate"):
+        generate_face(speech[0], fps=0)
+    with pytest.raises(AudioError, match="not found"):
+        generate_face(tmp_path / "missing.wav")
