@@ -17,12 +17,12 @@ def open_demo_character(path=DEMO_CHARACTER):
     return bpy.context.scene
 
 
-def frame_camera_on_head(scene, mesh_name: str = FACE_MESH, shot_height: float = 0.55):
+def frame_camera_on_head(scene, mesh_name: str = FACE_MESH, shot_height: float = 0.48):
     """Add a camera looking at the character's head and shoulders from the front (-Y), lens 50 mm."""
     mesh = bpy.data.objects[mesh_name]
     corners = [mesh.matrix_world @ v.co for v in mesh.data.vertices]
     top = max(c.z for c in corners)
-    target_z = top - shot_height * 0.45
+    target_z = top - shot_height * 0.44
     camera_data = bpy.data.cameras.new("SM_DemoCamera")
     camera_data.lens = 50
     camera = bpy.data.objects.new("SM_DemoCamera", camera_data)
@@ -34,6 +34,10 @@ def frame_camera_on_head(scene, mesh_name: str = FACE_MESH, shot_height: float =
     shading = scene.display.shading
     shading.light = "STUDIO"
     shading.color_type = "MATERIAL"
+    shading.show_cavity = True
+    world = scene.world or bpy.data.worlds.new("SM_DemoWorld")
+    world.color = (0.22, 0.24, 0.27)  # Workbench renders the world colour as a plain backdrop
+    scene.world = world
     return camera
 
 
