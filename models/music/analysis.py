@@ -27,7 +27,7 @@ class Section:
 @dataclass
 class MusicAnalysis:
     duration: float
-    tempo: float                   # beats per minute (median over the song)
+    tempo: float                   # beats per minute (average over the song)
     beats: np.ndarray              # seconds
     downbeats: np.ndarray          # seconds, a subset of beats
     first_downbeat_index: int      # index into beats of the first downbeat
@@ -87,7 +87,7 @@ def analyse_music(audio: Audio) -> MusicAnalysis:
                                            f"at a steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
     beats = beat_frames / rate
     phase = bars_module.downbeat_phase(beat_frames, bass, spectrum.log_mel)
-    analysis = MusicAnalysis(duration, 60.0 / float(np.median(np.diff(beats))), beats, beats[phase::4], phase, [],
+    analysis = MusicAnalysis(duration, 60.0 / float(np.mean(np.diff(beats))), beats, beats[phase::4], phase, [],
                              rate, envelope, loudness)
     analysis.sections = _sections(analysis, spectrum.log_mel)
     analysis.notes.append(f"Tempo {analysis.tempo:.0f} BPM, {len(beats)} beats, {len(analysis.sections)} sections.")
