@@ -175,7 +175,7 @@ def truth_frames(utterance: Utterance, frame_seconds: float = 0.01, acoustic_edg
     decibels = _frame_decibels(utterance, frame_seconds, count)
     classes = [phone_class(p.ipa) for p in utterance.phones]
     for k, inside in enumerate(spans):
-        if classes[k] not in (OPEN, ROUNDED) or len(inside) < 3:
+        if classes[k] not in (OPEN, ROUNDED) or utterance.phones[k].ipa == "w" or len(inside) < 3:
             continue
         peak = decibels[inside].max()
         for neighbour, frames in ((k - 1, inside), (k + 1, inside[::-1])):

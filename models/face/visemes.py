@@ -35,6 +35,9 @@ PHONE_VISEME = {
     SILENCE: "sil",
 }
 SCHWA_SECONDS = 0.1  # CMU "AH" covers both ʌ (cup) and ə (about); the short ones are the reduced schwa
+# Function words whose AH is (almost) always reduced to a schwa in running speech.
+REDUCED_WORDS = frozenset("a an the of to but was from what some does just must us by and at as".split())
+VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 
 
 @dataclass(frozen=True)
@@ -59,10 +62,25 @@ DOMINANCE = {
 LIP_TARGETS = (("PP", 0.97, 0.0, 0.03), ("FF", 0.85, 0.0, 0.03))
 
 
-def phone_viseme(phone: str, duration: float) -> str:
-    if phone == "AH" and duration < SCHWA_SECONDS:
+def phone_viseme(phone: str, duration: float, reduced: bool | None = None) -> str:
+    """`reduced`: whether an AH is a schwa, when the word is known; otherwise short AHs count as schwas."""
+    if phone == "AH" and (reduced if reduced is not None else duration < SCHWA_SECONDS):
         return "ax"
     return PHONE_VISEME.get(phone, "ax")
+
+
+def _reduced_vowels(phones: list) -> list:
+    """For aligned AHs: True if a schwa (function word, or not its word's first vowel); None elsewhere."""
+    flags, seen_vowel, previous_word = [], False, None
+    for k, phone in enumerate(phones):
+        starts_word = phone.word != previous_word or (k > 0 and phones[k - 1].end < phone.start - 1e-6)
+        if starts_word:
+            seen_vowel = False
+        previous_word = phone.word
+        word = phone.word.lower()
+        flags.append((word in REDUCED_WORDS or seen_vowel) if word and phone.phone == "AH" else None)
+        seen_vowel |= phone.phone in VOWELS
+    return flags
 
 
 def viseme_weights(phones: list, times: np.ndarray) -> np.ndarray:
@@ -71,7 +89,7 @@ def viseme_weights(phones: list, times: np.ndarray) -> np.ndarray:
     if not phones:
         weights[:, VISEME_INDEX["sil"]] = 1.0
         return weights
-    labels = [phone_viseme(p.phone, p.duration) for p in phones]
+    labels = [phone_viseme(p.phone, p.duration, reduced) for p, reduced in zip(phones, _reduced_vowels(phones))]
     starts = np.array([p.start for p in phones])
     ends = np.array([p.end for p in phones])
     floor = 1e-6

@@ -14,7 +14,7 @@ first (doing so segfaults pocketsphinx 5.1.1).
 import re
 from dataclasses import dataclass, field
 
-from .decoder import alignment_decoder, decoder_lock
+from .decoder import alignment_decoder
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment, base_phone
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.,;:!?]")
@@ -90,7 +90,7 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
     duration = len(pcm) / BYTES_PER_SECOND
     pieces = _pieces(speech_regions or [(0.0, duration)], duration)
     shares = _share_words(words, pieces)
-    phones, failed = [], []
+    phones, failed, exhaustive = [], [], None
     for (start, end, _), piece_words in zip(pieces, shares):
         if not piece_words:
             failed.append((start, end))
@@ -99,7 +99,8 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
         text = " ".join(w.text for w in piece_words)
         aligned = _align_piece(decoder, chunk, text, start)
         if aligned is None:
-            aligned = _align_piece(alignment_decoder(exhaustive=True), chunk, text, start)
+            exhaustive = exhaustive or alignment_decoder(exhaustive=True)
+            aligned = _align_piece(exhaustive, chunk, text, start)
         if aligned is None:
             failed.append((start, end))
         else:
@@ -156,23 +157,22 @@ def _share_words(words: list, pieces: list) -> list:
 
 
 def _align_piece(decoder, pcm: bytes, text: str, offset: float) -> list | None:
-    with decoder_lock():
-        try:
-            decoder.set_align_text(text)
-            _decode(decoder, pcm)
-            if decoder.hyp() is None:
-                return None
-            decoder.set_alignment()
-            _decode(decoder, pcm)
-            phones = []
-            for word in decoder.get_alignment():
-                name = re.sub(r"\(\d+\)$", "", word.name)
-                for phone in word:
-                    start = offset + phone.start * FRAME_SECONDS
-                    phones.append(PhoneSegment(base_phone(phone.name), start,
-                                               start + phone.duration * FRAME_SECONDS, name))
-        except RuntimeError:
+    try:
+        decoder.set_align_text(text)
+        _decode(decoder, pcm)
+        if decoder.hyp() is None:
             return None
+        decoder.set_alignment()
+        _decode(decoder, pcm)
+        phones = []
+        for word in decoder.get_alignment():
+            name = re.sub(r"\(\d+\)$", "", word.name)
+            for phone in word:
+                start = offset + phone.start * FRAME_SECONDS
+                phones.append(PhoneSegment(base_phone(phone.name), start,
+                                           start + phone.duration * FRAME_SECONDS, name))
+    except RuntimeError:
+        return None
     return phones
 
 

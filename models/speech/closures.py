@@ -33,7 +33,8 @@ def find_closures(features: FrameFeatures, activity: VoiceActivity) -> list:
 
 
 LABIALS = ("P", "B", "M")
-CLOSURE_BELOW_PEAK_DB = 8.0
+CLOSURE_BELOW_PEAK_DB = 10.0
+NASAL_BELOW_PEAK_DB = 5.0  # an m hums through closed lips: a shallower dip than a stop's silence
 
 
 def tighten_labials(phones: list, features: FrameFeatures, require_dip: bool = False) -> list:
@@ -60,7 +61,8 @@ def tighten_labials(phones: list, features: FrameFeatures, require_dip: bool = F
             out.append(phone)
             continue
         quietest = lo + int(np.argmin(decibels[lo:hi]))
-        quiet = decibels < peaks[quietest] - CLOSURE_BELOW_PEAK_DB
+        drop = NASAL_BELOW_PEAK_DB if phone.phone == "M" else CLOSURE_BELOW_PEAK_DB
+        quiet = decibels < peaks[quietest] - drop
         if not quiet[quietest]:
             if not require_dip:
                 out.append(phone)  # no audible dip (fast speech): trust the aligner's timing

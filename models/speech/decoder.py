@@ -1,9 +1,8 @@
-"""Creating pocketsphinx decoders with the settings measured to work (see shared notes), cached per process."""
+"""Creating pocketsphinx decoders with the settings measured to work (see the shared notes).
 
-import functools
-import threading
-
-_LOCK = threading.Lock()
+A decoder carries state from one utterance to the next (measured: the same audio aligned twice in a
+row came out differently), so every analysis makes its own; creating one takes about 0.1 s.
+"""
 
 
 class SpeechEngineUnavailable(ValueError):
@@ -20,24 +19,20 @@ def _pocketsphinx():
     return pocketsphinx
 
 
-@functools.lru_cache(maxsize=1)
 def phone_decoder():
+    """All-phone recognition with the English phone LM. ds=2/topn=2 score every other frame with fewer
+    Gaussians: 30 % faster, and the lip closures come from the acoustic dips anyway."""
     ps = _pocketsphinx()
     model = ps.get_model_path()
     return ps.Decoder(allphone=f"{model}/en-us/en-us-phone.lm.bin", lm=None, backtrace=True,
-                      beam=1e-20, pbeam=1e-20, lw=1.0, ds=2, topn=2, loglevel="FATAL")
+                      beam=1e-20, pbeam=1e-20, lw=1.0, ds=2, topn=2, cmn="batch", loglevel="FATAL")
 
 
-@functools.lru_cache(maxsize=2)
 def alignment_decoder(exhaustive: bool = False):
     """bestpath=False is required for phone-level alignment. Beams must be very wide (at 1e-80 even short
     synthetic sentences failed to align); `exhaustive` turns pruning off, for pieces that still fail
     (about twice as slow)."""
     ps = _pocketsphinx()
     beam, word_beam = (0.0, 0.0) if exhaustive else (1e-200, 1e-150)
-    return ps.Decoder(lm=None, bestpath=False, beam=beam, wbeam=word_beam, pbeam=beam, loglevel="FATAL")
-
-
-def decoder_lock():
-    """Decoders are stateful C objects: one utterance at a time per process."""
-    return _LOCK
+    return ps.Decoder(lm=None, bestpath=False, beam=beam, wbeam=word_beam, pbeam=beam, cmn="batch",
+                      loglevel="FATAL")

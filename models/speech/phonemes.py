@@ -11,6 +11,7 @@ from .alignment import AlignmentFailed, align_transcript
 from .closures import find_closures, tighten_labials
 from .features import FrameFeatures, frame_features
 from .pcm import DECODER_RATE, decoder_pcm
+from .decoder import phone_decoder
 from .recognition import recognize_phones
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment
 
@@ -67,18 +68,18 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> P
                       speech_like)
 
 
-def _recognized(pcm: bytes, offset: float, features: FrameFeatures, activity: VoiceActivity) -> list:
-    phones = [PhoneSegment(p.phone, p.start + offset, p.end + offset) for p in recognize_phones(pcm)]
+def _recognized(pcm: bytes, offset: float, features: FrameFeatures, activity: VoiceActivity, decoder=None) -> list:
+    phones = [PhoneSegment(p.phone, p.start + offset, p.end + offset) for p in recognize_phones(pcm, decoder)]
     end = offset + len(pcm) / (2.0 * DECODER_RATE)
     closures = [(a, b) for a, b in find_closures(features, activity) if offset <= a and b <= end]
     return _with_closures(tighten_labials(phones, features, require_dip=True), closures)
 
 
 def _fill_spans(phones: list, spans: list, pcm: bytes, features: FrameFeatures, activity: VoiceActivity) -> list:
-    filled = list(phones)
+    filled, decoder = list(phones), phone_decoder()
     for start, end in spans:
         chunk = pcm[int(start * 2 * DECODER_RATE) & ~1:int(end * 2 * DECODER_RATE) & ~1]
-        filled.extend(_recognized(chunk, start, features, activity))
+        filled.extend(_recognized(chunk, start, features, activity, decoder))
     return sorted(filled, key=lambda p: p.start)
 
 
