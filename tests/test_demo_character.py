@@ -4,23 +4,16 @@ Runs with the real ``bpy`` module (no skip: the asset is part of the product).
 """
 
 import math
-import os
-import sys
-import tempfile
 from pathlib import Path
 
-# Keep Blender from writing into ~/.config: must happen before the first ``import bpy`` in this process.
-os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="soundmotion-test-blender-"))
+import bpy
+import numpy as np
+import pytest
 
-import bpy  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+from soundmotion.clips.arkit import ARKIT_BLENDSHAPES
 
+pytestmark = pytest.mark.blender
 REPO_ROOT = Path(__file__).resolve().parents[1]
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
-
-from clips.arkit import ARKIT_BLENDSHAPES  # noqa: E402
 
 BLEND = REPO_ROOT / "assets" / "demo_character.blend"
 
