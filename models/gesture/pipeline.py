@@ -1,0 +1,85 @@
+"""Speech audio (+ optional transcript) → co-speech gesture on the SMPL-X skeleton.
+
+    result = generate_gestures("line.wav", transcript=None, fps=30.0, style="presenter", seed=0)
+    result.clip, result.strokes, result.notes
+
+Steps: prosody (voice activity, pitch accents, stressed syllables; models/speech and models/audio), word cues
+from an aligned transcript (words.py), the gesture plan (planning.py), hand tracks (motion.py) and the body
+(body.py). Numpy/scipy only; nothing here imports bpy. The same seed gives the same take.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ...clips.motion import MotionClip
+from ..audio.load import Audio, load_audio
+from ..face.pipeline import transcript_beside
+from .body import build_clip
+from .motion import follow_through, hand_tracks, idle_sway
+from .planning import GesturePlan, plan_gestures
+from .prosody import Prosody, analyse_prosody
+from .styles import check_settings
+from .words import find_cues, timed_words
+
+REST_SWAY_METRES = 0.004
+
+
+@dataclass
+class GestureResult:
+    clip: MotionClip
+    strokes: list                              # seconds: stroke apexes
+    notes: list = field(default_factory=list)  # plain sentences about what was noticed
+    plan: GesturePlan = None
+    prosody: Prosody = None
+
+
+def generate_gestures(audio_path, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
+                      amount: float = 1.0, handedness: str = "right", seated: bool = False, seed: int = 0,
+                      progress=None) -> GestureResult:
+    """Co-speech gesture for a speech recording. `progress(fraction, message)` may raise to cancel."""
+    check_settings(style, amount, handedness, fps)
+    report = progress or (lambda fraction, message: None)
+    report(0.0, "Loading audio")
+    audio = load_audio(audio_path, allow_silence=True)
+    notes = []
+    if transcript is None:
+        transcript = transcript_beside(audio_path)
+        if transcript:
+            notes.append("Used the transcript beside the audio file.")
+    return gestures_from_audio(audio, transcript, fps, style, amount, handedness, seated, seed, report, notes)
+
+
+def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
+                        amount: float = 1.0, handedness: str = "right", seated: bool = False, seed: int = 0,
+                        progress=None, notes: list | None = None) -> GestureResult:
+    preset = check_settings(style, amount, handedness, fps)
+    report = progress or (lambda fraction, message: None)
+    notes = list(notes or [])
+    report(0.1, "Listening to the voice")
+    prosody = analyse_prosody(audio)
+    notes += prosody.notes
+    cues = []
+    if transcript and transcript.strip() and prosody.speech_like:
+        report(0.3, "Aligning the transcript")
+        from ..speech.phonemes import find_phones
+        track = find_phones(audio, transcript)
+        if track.source == "alignment":
+            cues = find_cues(timed_words(track.phones, transcript))
+        else:
+            notes.append("The transcript could not be aligned, so gestures follow the voice only.")
+    report(0.6, "Planning gestures")
+    rng = np.random.default_rng(seed)
+    plan = plan_gestures(prosody, cues, preset, amount, handedness, rng)
+    notes += plan.notes
+    report(0.75, "Moving arms and hands")
+    count = max(1, int(np.ceil(audio.duration * fps - 1e-9)))
+    times = np.arange(count) / fps
+    tracks = hand_tracks(plan, preset, amount, times, seated, rng)
+    for side, track in tracks.items():
+        track.position = track.position + idle_sway(count, fps, rng, REST_SWAY_METRES)
+        tracks[side] = follow_through(track, fps)
+    report(0.85, "Moving the body")
+    clip = build_clip(tracks, plan, preset, times, fps, seated, rng)
+    report(1.0, "Done")
+    return GestureResult(clip, [s.time for s in plan.strokes], notes, plan, prosody)

@@ -1,0 +1,47 @@
+"""Gesture style presets: how often strokes come, how big they are, which shapes a speaker favours."""
+
+from dataclasses import dataclass
+
+
+class GestureSettingsError(ValueError):
+    """A gesture setting is out of range or unknown; the message names it."""
+
+
+@dataclass(frozen=True)
+class GestureStyle:
+    name: str
+    spacing: float            # seconds between strokes at amount 1
+    amplitude: float          # stroke size
+    both_share: float         # strokes made with both hands
+    shapes: dict              # beat shape -> how often
+    nod_share: float          # strokes that the head nods with
+    stroke_seconds: float     # preparation → apex
+    hold_seconds: float       # post-stroke hold
+    torso: float              # degrees the torso leans and turns with the gestures
+    weight_shift: float       # metres the pelvis moves between the feet (standing)
+
+
+STYLES = {s.name: s for s in (
+    GestureStyle("presenter", spacing=0.75, amplitude=0.8, both_share=0.3,
+                 shapes={"beat": 3.0, "open_palm": 2.0, "precision_grip": 1.0, "frame": 0.7, "sweep": 0.4},
+                 nod_share=0.35, stroke_seconds=0.28, hold_seconds=0.22, torso=2.0, weight_shift=0.02),
+    GestureStyle("storyteller", spacing=0.5, amplitude=1.25, both_share=0.4,
+                 shapes={"open_palm": 2.5, "sweep": 1.5, "beat": 1.5, "frame": 1.2, "fist_beat": 0.6},
+                 nod_share=0.55, stroke_seconds=0.24, hold_seconds=0.18, torso=4.0, weight_shift=0.035),
+    GestureStyle("lecturer", spacing=0.6, amplitude=1.0, both_share=0.2,
+                 shapes={"precision_grip": 3.0, "beat": 2.0, "fist_beat": 1.0, "open_palm": 1.0, "frame": 0.5},
+                 nod_share=0.45, stroke_seconds=0.26, hold_seconds=0.25, torso=3.0, weight_shift=0.025),
+)}
+HANDEDNESS = ("right", "left", "both")
+
+
+def check_settings(style: str, amount: float, handedness: str, fps: float) -> GestureStyle:
+    if style not in STYLES:
+        raise GestureSettingsError(f"Unknown gesture style {style!r}; choose one of {', '.join(STYLES)}.")
+    if not (0.0 <= amount <= 2.0):
+        raise GestureSettingsError(f"Gesture amount must be between 0 and 2, got {amount:g}.")
+    if handedness not in HANDEDNESS:
+        raise GestureSettingsError(f"Handedness must be one of {', '.join(HANDEDNESS)}, got {handedness!r}.")
+    if not (fps > 0 and fps == fps and fps < 1000):
+        raise GestureSettingsError(f"Frame rate must be positive, got {fps}.")
+    return STYLES[style]
