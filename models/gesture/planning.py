@@ -88,13 +88,14 @@ def gesture_units(regions: list) -> list:
 
 def _candidates(prosody: Prosody, cues: list, rng) -> list:
     """(time, strength, kind, cue) for every place a stroke could land, strongest kinds first."""
-    out = [(t, 1.0 + rng.uniform(0, 0.4), "accent", None) for t in prosody.accents]
+    out = [(t, 1.4 + rng.uniform(0, 0.3), "accent", None) for t in prosody.accents]
     prominence = np.clip(prosody.prominence / 8.0, 0.0, 0.6)
     out += [(t, 0.3 + p + rng.uniform(0, 0.4), "stress", None) for t, p in zip(prosody.syllables, prominence)]
     cue_times = [c.time for c in cues]
     # Word cues replace the prosodic strokes around them.
     out = [c for c in out if not any(abs(c[0] - t) < CUE_REACH_SECONDS for t in cue_times)]
-    out += [(c.time, 2.0, c.kind, c) for c in cues]
+    # A question's palms-up wins over other words near it: it ends the sentence and frames all of it.
+    out += [(c.time, 2.5 if c.kind == "question" else 2.0, c.kind, c) for c in cues]
     return out
 
 
