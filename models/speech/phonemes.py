@@ -10,12 +10,14 @@ from .activity import VoiceActivity, detect_voice_activity, speech_notes
 from .alignment import AlignmentFailed, align_transcript
 from .closures import find_closures, tighten_labials
 from .features import FrameFeatures, frame_features
+from .formants import relabel_vowels
 from .pcm import DECODER_RATE, decoder_pcm
 from .decoder import phone_decoder
 from .recognition import recognize_phones
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment
 
 CLOSURE_PHONE = "B"
+LOUD_VOICED_AS_VOWELS = False  # measured: relabelling loud voiced consonants too lowers accuracy
 MISMATCH_SILENT_SHARE = 0.35  # aligned speech that falls where nobody speaks
 MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length
 
@@ -55,7 +57,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> P
             phones = alignment.phones
             if alignment.failed_spans:
                 report(0.5, "Recognising the parts the transcript did not fit")
-                phones = _fill_spans(phones, alignment.failed_spans, pcm, features, activity)
+                phones = _fill_spans(phones, alignment.failed_spans, pcm, audio, features, activity, pitch)
                 notes.append(f"{len(alignment.failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
             if _alignment_fits(phones, activity):
@@ -63,23 +65,33 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> P
                                   activity, features, pitch, notes, speech_like)
             notes.append("The transcript did not match the audio; used phoneme recognition instead.")
     report(0.3, "Recognising phonemes")
-    phones = _recognized(pcm, 0.0, features, activity)
+    phones = _recognized(pcm, 0.0, features, activity, vowels=_vowel_relabeller(audio, features, pitch))
     return PhoneTrack(_silence_outside(phones, activity), "recognition", activity, features, pitch, notes,
                       speech_like)
 
 
-def _recognized(pcm: bytes, offset: float, features: FrameFeatures, activity: VoiceActivity, decoder=None) -> list:
+def _vowel_relabeller(audio: Audio, features: FrameFeatures, pitch: PitchTrack):
+    return lambda phones: relabel_vowels(phones, audio.samples, audio.sample_rate, features.decibels,
+                                         pitch.voiced, FRAME_SECONDS, LOUD_VOICED_AS_VOWELS)
+
+
+def _recognized(pcm: bytes, offset: float, features: FrameFeatures, activity: VoiceActivity, decoder=None,
+                vowels=None) -> list:
     phones = [PhoneSegment(p.phone, p.start + offset, p.end + offset) for p in recognize_phones(pcm, decoder)]
+    if vowels is not None:
+        phones = vowels(phones)
     end = offset + len(pcm) / (2.0 * DECODER_RATE)
     closures = [(a, b) for a, b in find_closures(features, activity) if offset <= a and b <= end]
     return _with_closures(tighten_labials(phones, features, require_dip=True), closures)
 
 
-def _fill_spans(phones: list, spans: list, pcm: bytes, features: FrameFeatures, activity: VoiceActivity) -> list:
+def _fill_spans(phones: list, spans: list, pcm: bytes, audio: Audio, features: FrameFeatures,
+                activity: VoiceActivity, pitch: PitchTrack) -> list:
     filled, decoder = list(phones), phone_decoder()
+    vowels = _vowel_relabeller(audio, features, pitch)
     for start, end in spans:
         chunk = pcm[int(start * 2 * DECODER_RATE) & ~1:int(end * 2 * DECODER_RATE) & ~1]
-        filled.extend(_recognized(chunk, start, features, activity, decoder))
+        filled.extend(_recognized(chunk, start, features, activity, decoder, vowels))
     return sorted(filled, key=lambda p: p.start)
 
 
