@@ -38,8 +38,9 @@ from ..clips.kinematics import joint_positions
 from ..clips.skeleton import SMPLX_SKELETON
 from ..models.dance import generate_dance
 from ..models.dance.body import rest_heights
-from ..models.dance.metrics import (beat_align_score, diversity_between, diversity_within, foot_figures, jitter,
-                                    kinematic_beats)
+from ..models.dance.metrics import (beat_align_score, diversity_between, diversity_within, foot_figures,
+                                    frechet_distance, jitter, kinematic_beats)
+from ..models.dance.prior_features import PRIOR_JOINTS, UPPER_BODY, to_features
 from ..models.dance.mocap import BODY_JOINTS
 from ..models.music.synth import SongPart, standard_song, synthesize, write_wav
 
@@ -59,13 +60,21 @@ SONGS = (
 
 def variants():
     from ..models.dance import prior as prior_module
-    found = [("procedural", {})]
+    found = [("procedural", {"prior_strength": 0.0})]
     if prior_module.weights_available():
         found.append(("+ prior", {"prior_strength": prior_module.DEFAULT_STRENGTH}))
     return found
 
 
-def evaluate_song(name, song, path, seeds, options):
+UPPER_COLUMNS = np.concatenate([np.arange(6) + 6 * PRIOR_JOINTS.index(n) for n in UPPER_BODY])
+
+
+def pose_features(local_quats):
+    """Upper-body 6D rotations per frame: what the pose Fréchet distance to the mocap compares."""
+    return to_features(local_quats)[:, UPPER_COLUMNS]
+
+
+def evaluate_song(name, song, path, seeds, options, reference_features):
     rows, positions = [], []
     for seed in seeds:
         start = time.perf_counter()
@@ -76,7 +85,8 @@ def evaluate_song(name, song, path, seeds, options):
         kin = kinematic_beats(p, FPS)
         feet = foot_figures(p, _foot_index(SMPLX_SKELETON.index), rest_heights(), FPS)
         recall = float(np.mean(np.min(np.abs(result.beats[:, None] - song.beats[None]), axis=0) < 0.07))
-        rows.append({"k2m": beat_align_score(kin, song.beats), "m2k": beat_align_score(song.beats, kin),
+        fd = frechet_distance(pose_features(result.clip.rotations), reference_features)
+        rows.append({"k2m": beat_align_score(kin, song.beats), "m2k": beat_align_score(song.beats, kin), "fd": fd,
                      "recall": recall, "jitter": jitter(p[:, BODY], FPS), "speed": song.duration / seconds, **feet})
     row = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
     between = [diversity_between(positions[i][:, BODY], positions[j][:, BODY])
@@ -88,18 +98,20 @@ def evaluate_song(name, song, path, seeds, options):
 
 def cmu_reference():
     from ..models.dance.mocap import cc_positions, read_cmu
-    rows = []
+    rows, features = [], []
     for path in sorted(glob.glob(os.path.join(CMU_DANCE, "*.bvh"))):
-        source, _ = read_cmu(path)
+        source, body = read_cmu(path)
+        features.append(pose_features(body.rotations))
         p = cc_positions(source)
         names = {n: BODY_JOINTS.index(n) for n in ("left_ankle", "left_foot", "right_ankle", "right_foot")}
         floor = {n: float(np.percentile(p[:, i, 2], 2)) for n, i in names.items()}
         feet = foot_figures(p, names, floor, source.fps)
         rows.append({**feet, "jitter": jitter(p, source.fps), "frames": len(p), "within": diversity_within(p)})
     if not rows:
-        return None
+        return None, None
     weights = np.array([r["frames"] for r in rows], dtype=float)
-    return {k: float(np.average([r[k] for r in rows], weights=weights)) for k in rows[0] if k != "frames"}
+    figures = {k: float(np.average([r[k] for r in rows], weights=weights)) for k in rows[0] if k != "frames"}
+    return figures, np.concatenate(features)
 
 
 def _foot_index(index):
@@ -107,13 +119,13 @@ def _foot_index(index):
 
 
 HEADER = (f"{'song':<16} {'variant':<11} {'beat rec':>8} {'BAS k→m':>8} {'BAS m→k':>8} {'slide cm':>8} "
-          f"{'pen cm':>7} {'float':>6} {'jitter':>7} {'div seeds':>9} {'div within':>10} {'× RT':>6}")
+          f"{'pen cm':>7} {'float':>6} {'jitter':>7} {'div seeds':>9} {'div within':>10} {'pose FD':>7} {'× RT':>6}")
 
 
 def _line(song, variant, r):
     return (f"{song:<16} {variant:<11} {r['recall']:8.2f} {r['k2m']:8.3f} {r['m2k']:8.3f} {r['slide_cm']:8.3f} "
             f"{r['penetration_max_cm']:7.2f} {r['floating']:6.3f} {r['jitter']:7.1f} {r['div_between']:9.3f} "
-            f"{r['div_within']:10.3f} {r['speed']:6.1f}")
+            f"{r['div_within']:10.3f} {r['fd']:7.2f} {r['speed']:6.1f}")
 
 
 def main(argv=None):
@@ -122,6 +134,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     songs = SONGS[:2] if args.quick else SONGS
     seeds = (0, 1) if args.quick else (0, 1, 2)
+    reference, reference_features = cmu_reference()
+    if reference_features is None:
+        raise SystemExit(f"CMU dance mocap not found in {CMU_DANCE}; the bench compares against it.")
     print(HEADER)
     totals = {}
     with tempfile.TemporaryDirectory() as folder:
@@ -130,20 +145,21 @@ def main(argv=None):
             path = os.path.join(folder, "song.wav")
             write_wav(song, path)
             for variant, options in variants():
-                row = evaluate_song(name, song, path, seeds, options)
+                row = evaluate_song(name, song, path, seeds, options, reference_features)
                 totals.setdefault(variant, []).append(row)
                 print(_line(name, variant, row), flush=True)
     for variant, rows in totals.items():
         mean = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
         print(_line("AVERAGE", variant, mean))
-    reference = cmu_reference()
     if reference:
         print(f"{'CMU dance mocap':<16} {'(19 clips)':<11} {'':>8} {'':>8} {'':>8} {reference['slide_cm']:8.3f} "
               f"{reference['penetration_max_cm']:7.2f} {reference['floating']:6.3f} {reference['jitter']:7.1f} "
               f"{'':>9} {reference['within']:10.3f}")
     print("slide: cm per contact frame (60 fps); pen: worst ground penetration; float: share of frames with no foot "
           "within 5 cm of the floor; jitter: mean joint jerk m/s³ over the 22 body joints; div: mean joint distance "
-          "(m, pelvis-relative) between seeds on one song vs between frames of one dance.")
+          "(m, pelvis-relative) between seeds on one song vs between frames of one dance; pose FD: Fréchet distance of "
+          "upper-body 6D rotations to the CMU dance mocap (the prior was trained on CMU, so it is not an independent "
+          "judge).")
     return 0
 
 

@@ -86,3 +86,16 @@ def diversity_within(a: np.ndarray, seed: int = 0, pairs: int = 2000) -> float:
 
 def foot_joint_index(skeleton) -> dict:
     return {n: skeleton.index(n) for n in ("left_ankle", "left_foot", "right_ankle", "right_foot")}
+
+
+def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
+    """Fréchet distance between Gaussians fitted to two (N, D) feature sets (as FID / AIST++'s FID_k)."""
+    from scipy.linalg import sqrtm
+
+    mean_a, mean_b = features_a.mean(axis=0), features_b.mean(axis=0)
+    # A small ridge: 6D rotations are redundant and some joints never move, so raw covariances are singular.
+    ridge = 1e-6 * np.eye(features_a.shape[1])
+    cov_a, cov_b = np.cov(features_a, rowvar=False) + ridge, np.cov(features_b, rowvar=False) + ridge
+    root = sqrtm(cov_a @ cov_b)
+    root = root.real if np.iscomplexobj(root) else root
+    return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a + cov_b - 2.0 * root))

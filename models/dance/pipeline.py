@@ -15,6 +15,7 @@ from .contacts import clean_contacts
 from .performance import perform
 
 MIN_MUSIC_SECONDS = 2.0
+PRIOR_STRENGTH = 0.5
 
 
 @dataclass
@@ -29,10 +30,11 @@ class DanceResult:
 
 def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy: float = 1.0, seed: int = 0,
                    in_place: bool = False, progress=None, floor_half_size: float = 1.5,
-                   prior_strength: float = 0.0) -> DanceResult:
+                   prior_strength: float = PRIOR_STRENGTH) -> DanceResult:
     """Dance to a music file. `progress(fraction, message)` is called between stages and may raise to cancel.
 
-    `prior_strength` (0..1) blends the learned motion prior into the upper body (0 = procedural only).
+    `prior_strength` (0..1) blends the learned motion prior into the upper body (0 = procedural only); without
+    its weights file the dance is procedural and a note says so.
     """
     report = progress or (lambda fraction, message: None)
     report(0.0, "Loading music")
@@ -48,7 +50,7 @@ def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy:
 
 def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "groove", energy: float = 1.0,
                       seed: int = 0, in_place: bool = False, progress=None,
-                      floor_half_size: float = 1.5, prior_strength: float = 0.0) -> DanceResult:
+                      floor_half_size: float = 1.5, prior_strength: float = PRIOR_STRENGTH) -> DanceResult:
     report = progress or (lambda fraction, message: None)
     if not np.isfinite(fps) or fps <= 0:
         raise ChoreographyError(f"Frame rate must be positive, got {fps}.")

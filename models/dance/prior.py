@@ -2,6 +2,10 @@
 
 A denoising MLP (see train_prior.py) over 0.4 s windows of body rotations, trained on CMU mocap. It runs at 30 fps
 on overlapping windows; its output is blended into the upper body only, so the legs keep their IK-placed feet.
+
+Weights (`prior_weights.npz`, float16, 1.5 MB) were trained by `train_prior.py` on the CMU Graphics Lab Motion
+Capture Database: "The data used in this project was obtained from mocap.cs.cmu.edu. The database was created
+with funding from NSF EIA-0196217."
 """
 
 import os
