@@ -46,8 +46,7 @@ def run_demo(args) -> int:
     from .operators.render_video import configure_video_output, render_video
 
     _start_blender()
-    scene = demo_scene.run_face_demo()
-    demo_scene.frame_camera_on_head(scene)
+    scene = demo_scene.build_demo()
     video = os.path.join(args.out, "demo.mp4")
     # Saved with its output settings, so Render Animation in the .blend makes the same movie.
     configure_video_output(scene, video, resolution=tuple(args.resolution))

@@ -77,6 +77,10 @@ class MotionClip:
         trans = np.stack([np.interp(dst_times, src_times, self.root_translation[:, k]) for k in range(3)], -1)
         return MotionClip(fps, self.skeleton, rot, trans)
 
+    def trimmed(self, frames: int) -> "MotionClip":
+        """The first `frames` frames (all of them when the clip is shorter)."""
+        return MotionClip(self.fps, self.skeleton, self.rotations[:frames], self.root_translation[:frames])
+
     def save(self, path):
         write_npz(path, fps=np.float64(self.fps), joint_names=np.array(self.skeleton.joint_names),
                   parents=self.skeleton.parents, offsets=self.skeleton.offsets,

@@ -13,7 +13,9 @@ import traceback
 
 from ..clips.errors import ClipError
 from ..models.audio.load import AudioError
+from ..models.dance.choreography import ChoreographyError
 from ..models.face.pipeline import FaceSettingsError
+from ..retarget.errors import RetargetError
 from ..retarget.shape_keys import ShapeKeyMapError
 
 
@@ -26,7 +28,8 @@ class JobCancelled(Exception):
 
 
 # Errors whose message is written for the user; anything else is a bug and reported with its type.
-EXPECTED_ERRORS = (UserFacingError, AudioError, ClipError, FaceSettingsError, ShapeKeyMapError)
+EXPECTED_ERRORS = (UserFacingError, AudioError, ClipError, FaceSettingsError, ShapeKeyMapError, RetargetError,
+                   ChoreographyError)
 
 
 class _Progress:

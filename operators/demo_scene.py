@@ -1,15 +1,17 @@
-"""The bundled demo: the CC0 character speaks the demo audio, framed by a camera, rendered with sound."""
+"""The bundled demo: the CC0 character speaks the demo line, then dances to the demo loop; two cameras
+(head and shoulders, then full body) switch at timeline markers; rendered with both sounds."""
 
 import os
 import pathlib
 
 import bpy
 
-
 ASSETS = pathlib.Path(__file__).resolve().parents[1] / "assets"
 DEMO_CHARACTER = ASSETS / "demo_character.blend"
 DEMO_SPEECH = ASSETS / "demo_speech.wav"
+DEMO_MUSIC = ASSETS / "demo_music.wav"
 FACE_MESH, RIG = "DemoHuman", "DemoRig"
+GAP_FRAMES = 15  # a breath between the line and the dance
 
 
 def open_demo_character(path=DEMO_CHARACTER):
@@ -17,20 +19,24 @@ def open_demo_character(path=DEMO_CHARACTER):
     return bpy.context.scene
 
 
-def frame_camera_on_head(scene, mesh_name: str = FACE_MESH, shot_height: float = 0.48):
-    """Add a camera looking at the character's head and shoulders from the front (-Y), lens 50 mm."""
-    mesh = bpy.data.objects[mesh_name]
-    corners = [mesh.matrix_world @ v.co for v in mesh.data.vertices]
-    top = max(c.z for c in corners)
-    target_z = top - shot_height * 0.44
-    camera_data = bpy.data.cameras.new("SM_DemoCamera")
-    camera_data.lens = 50
-    camera = bpy.data.objects.new("SM_DemoCamera", camera_data)
+def add_camera(scene, name: str, target_z: float, shot_height: float, lens: float = 50.0):
+    """A camera in front of the character (-Y) whose frame is `shot_height` metres tall at the character."""
+    data = bpy.data.cameras.new(name)
+    data.lens = lens
+    camera = bpy.data.objects.new(name, data)
     scene.collection.objects.link(camera)
-    distance = shot_height * camera_data.lens / camera_data.sensor_width * 16 / 9
+    distance = shot_height * lens / (data.sensor_width * 9 / 16)
     camera.location = (0.0, -distance, target_z)
     camera.rotation_euler = (1.5708, 0.0, 0.0)
-    scene.camera = camera
+    return camera
+
+
+def character_height(mesh_name: str = FACE_MESH) -> float:
+    mesh = bpy.data.objects[mesh_name]
+    return max((mesh.matrix_world @ v.co).z for v in mesh.data.vertices)
+
+
+def set_look(scene):
     shading = scene.display.shading
     shading.light = "STUDIO"
     shading.color_type = "MATERIAL"
@@ -38,23 +44,37 @@ def frame_camera_on_head(scene, mesh_name: str = FACE_MESH, shot_height: float =
     world = scene.world or bpy.data.worlds.new("SM_DemoWorld")
     world.color = (0.22, 0.24, 0.27)  # Workbench renders the world colour as a plain backdrop
     scene.world = world
-    return camera
 
 
-def run_face_demo(audio_path=DEMO_SPEECH, frame_start: int = 1):
-    """Open the demo character and lip-sync it with the operator a user would press."""
+def cut_to(scene, camera, frame: int):
+    marker = scene.timeline_markers.new(camera.name, frame=frame)
+    marker.camera = camera
+    if frame <= scene.frame_start:
+        scene.camera = camera
+
+
+def run_operator(name: str, obj, **properties):
+    with bpy.context.temp_override(active_object=obj, object=obj):
+        return getattr(bpy.ops.soundmotion, name)(**properties)
+
+
+def build_demo(speech=DEMO_SPEECH, music=DEMO_MUSIC, dance_seconds: float = 0.0):
+    """Open the demo character and animate it with the operators a user would press; returns the scene."""
     scene = open_demo_character()
-    scene.soundmotion.audio_path = str(audio_path)
-    scene.soundmotion.frame_start = frame_start
-    mesh = bpy.data.objects[FACE_MESH]
-    with bpy.context.temp_override(active_object=mesh, object=mesh):
-        bpy.ops.soundmotion.lip_sync()
-    scene.frame_start = frame_start
+    settings = scene.soundmotion
+    scene.frame_start = settings.frame_start = 1
+    run_operator("lip_sync", bpy.data.objects[FACE_MESH], filepath=str(speech))
+    dance_start = scene.frame_end + GAP_FRAMES
+    settings.frame_start = dance_start
+    run_operator("dance", bpy.data.objects[RIG], filepath=str(music), trim_seconds=dance_seconds)
+
+    height = character_height()
+    set_look(scene)
+    cut_to(scene, add_camera(scene, "SM_HeadCamera", height - 0.21, 0.48), 1)
+    cut_to(scene, add_camera(scene, "SM_BodyCamera", height * 0.55, 2.2, lens=35.0), dance_start)
     return scene
 
 
 def save_blend(filepath: str):
     os.makedirs(os.path.dirname(os.path.abspath(filepath)), exist_ok=True)
     bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath(filepath), compress=True)
-
-

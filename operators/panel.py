@@ -20,6 +20,7 @@ class SOUNDMOTION_PT_main(bpy.types.Panel):
         row.prop(settings, "seed")
         layout.prop(settings, "strength")
         layout.operator("soundmotion.lip_sync", icon="SPEAKER")
+        layout.operator("soundmotion.dance", icon="ARMATURE_DATA")
 
 
 CLASSES = (SOUNDMOTION_PT_main,)

@@ -43,6 +43,22 @@ DISTRIBUTED = frozenset({"spine1", "spine2", "spine3", "neck"})
 # the hip joints is what every rig agrees on, so that is the pelvis's direction.
 ACROSS = {"pelvis": ("right_hip", "left_hip")}
 
+# The SMPL-X head joint's first child is the jaw (down and forward): its bone must point up the skull instead,
+# as every rig's head bone does, or the target's head is aimed at its chin.
+HEAD_TOP_OFFSET = (0.0, 0.0, 0.12)
+
+
+def canonical_tails(skeleton):
+    """Tails for RigRest.from_skeleton on a canonical skeleton (NaN: use the default, the first child)."""
+    import numpy as np
+
+    tails = np.full((len(skeleton), 3), np.nan)
+    if "head" in skeleton.joint_names:
+        head = skeleton.index("head")
+        tails[head] = skeleton.rest_positions()[head] + HEAD_TOP_OFFSET
+    return tails
+
+
 TORSO_UPPER = frozenset({"spine2", "spine3", "neck", "head", "left_collar", "right_collar", "jaw"})
 
 

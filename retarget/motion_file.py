@@ -5,6 +5,7 @@ from pathlib import Path
 
 from ..clips import MotionClip
 from .bone_map import BoneMap, load_preset
+from .canonical import canonical_tails
 from .detect import detect_bone_map
 from .errors import RetargetError
 from .rig import RigPose, RigRest
@@ -27,10 +28,10 @@ def clip_source(clip: MotionClip, rig: RigRest = None, bone_map: BoneMap = None,
     if fps is not None and abs(float(fps) - clip.fps) > 1e-6:
         if rig is not None and rig.names != clip.skeleton.joint_names:
             raise RetargetError("Cannot resample a clip whose rig does not match its skeleton.")
-        tails = rig.tails if rig is not None else None
+        tails = rig.tails if rig is not None else canonical_tails(clip.skeleton)
         clip = clip.resampled(fps)
         rig = RigRest.from_skeleton(clip.skeleton, tails)
-    rig = rig or RigRest.from_skeleton(clip.skeleton)
+    rig = rig or RigRest.from_skeleton(clip.skeleton, canonical_tails(clip.skeleton))
     if bone_map is None:
         bone_map = load_preset("smplx_addon") if set(clip.skeleton.joint_names) >= {"pelvis", "head"} \
             else detect_bone_map(rig, f"The skeleton of {label}")

@@ -1,0 +1,86 @@
+"""Operator "Dance to Music": music → canonical dance clip → retargeted onto the active armature as a new action."""
+
+import os
+
+import bpy
+
+from ..models.audio.load import load_audio
+from ..models.dance.moves import STYLES
+from ..models.dance.pipeline import generate_dance
+from ..retarget import blender_rig
+from ..retarget.motion_file import clip_source
+from ..retarget.pipeline import retarget_source
+from ..retarget.root_motion import RootMode
+from .background_job import BackgroundJobOperator, scene_fps
+from .sound_strip import SoundStripUnavailable, add_sound_strip, remove_sound_strip
+
+STYLE_ITEMS = [(name, name.capitalize(), f"Dance in the {name} style") for name in STYLES]
+
+
+class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
+    """Make the active armature dance to a music file, on the beat"""
+
+    bl_idname = "soundmotion.dance"
+    bl_label = "Dance to Music"
+    bl_options = {"REGISTER", "UNDO"}
+    job_title = "Dance"
+
+    filepath: bpy.props.StringProperty(
+        name="Music", subtype="FILE_PATH", description="Music file; empty uses the scene's SoundMotion audio")
+    style: bpy.props.EnumProperty(name="Style", items=STYLE_ITEMS, default="groove")
+    energy: bpy.props.FloatProperty(name="Energy", default=1.0, min=0.2, max=1.5,
+                                    description="How big and busy the moves are")
+    in_place: bpy.props.BoolProperty(name="In Place", default=False, description="Dance without travelling")
+    trim_seconds: bpy.props.FloatProperty(name="Trim", default=0.0, min=0.0, unit="TIME_ABSOLUTE",
+                                          description="Stop the dance after this many seconds (0: whole song)")
+
+    def prepare(self, context):
+        settings = context.scene.soundmotion
+        armature = blender_rig.require_armature(context.active_object)
+        rest = blender_rig.read_rig_rest(armature)
+        bone_map = blender_rig.bone_map_for(armature)  # refuses non-humanoid rigs before any work
+        audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
+        audio = load_audio(audio_path, sample_rate=8000)  # only checks it is usable; the model loads its own
+        return {"armature_name": armature.name, "rest": rest, "bone_map": bone_map, "audio": audio,
+                "fps": scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
+                "style": self.style, "energy": self.energy, "in_place": self.in_place, "trim": self.trim_seconds}
+
+    def compute(self, inputs, progress):
+        dance = generate_dance(inputs["audio"].path, fps=inputs["fps"], style=inputs["style"],
+                               energy=inputs["energy"], seed=inputs["seed"], in_place=inputs["in_place"],
+                               progress=lambda fraction, message: progress(0.8 * fraction, message))
+        clip = dance.clip
+        if inputs["trim"] > 0:
+            clip = clip.trimmed(int(round(inputs["trim"] * clip.fps)))
+        progress(0.85, "Retargeting onto the rig")
+        root_mode = RootMode.IN_PLACE if inputs["in_place"] else RootMode.FULL
+        result = retarget_source(clip_source(clip, label=inputs["audio"].stem), inputs["rest"], inputs["bone_map"],
+                                 root_mode)
+        return {"retarget": result, "notes": dance.notes, "tempo": dance.tempo, **inputs}
+
+    def apply(self, context, result):
+        armature = bpy.data.objects[result["armature_name"]]
+        audio = result["audio"]
+        notes = list(result["notes"])
+        retargeted = result["retarget"]
+        if blender_rig.has_constraints(armature):
+            retargeted = blender_rig.match_evaluated_pose(armature, result["rest"], retargeted, None,
+                                                          result["bone_map"].restricted_to(result["rest"].names))
+        strip, created = None, False
+        try:
+            strip, created = add_sound_strip(context.scene, audio.path, result["frame_start"])
+        except SoundStripUnavailable as error:
+            notes.append(str(error))
+        try:
+            action = blender_rig.apply_retarget(armature, retargeted, f"SM_dance_{audio.stem}", result["frame_start"])
+        except BaseException:
+            if created:
+                remove_sound_strip(context.scene, strip)
+            raise
+        last_frame = result["frame_start"] + retargeted.num_frames - 1
+        context.scene.frame_end = max(context.scene.frame_end, last_frame)
+        self.report({"INFO"}, f"Wrote {action.name}: {retargeted.num_frames} frames at {result['tempo']:.0f} BPM "
+                              f"from {os.path.basename(audio.path)}." + "".join(" " + n for n in notes))
+
+
+CLASSES = (SOUNDMOTION_OT_dance,)
