@@ -84,7 +84,7 @@ def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.n
         _pose_fingers(local, skeleton, side, sign, track.fingers)
 
     if seated:
-        thigh = Rotation.from_euler("x", np.full(frames, -88.0), degrees=True)
+        thigh = Rotation.from_euler("x", np.full((frames, 1), -88.0), degrees=True)
         for side in ("left", "right"):
             local[:, index(f"{side}_hip")] = rotations.from_rotation(pelvis.inv() * thigh)
             local[:, index(f"{side}_knee")] = rotations.from_rotation(thigh.inv())

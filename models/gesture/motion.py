@@ -22,6 +22,8 @@ HOLD_MIN_GAP_SECONDS = 0.8
 DRIFT_GAP_SECONDS = 1.0       # a gap this long between strokes gets a drifting ready pose
 FINGER_LAG_SECONDS = 0.07
 MIN_KEY_GAP = 0.06
+TORSO_HALF_WIDTH = 0.15
+TORSO_FRONT = 0.15            # metres in front of the chest joint that the body surface reaches
 STROKE_GAIN = 1.5
 REBOUND = 0.4                 # how far the hand springs back after a beat's apex
 
@@ -91,8 +93,19 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
             keys.append((retract, keys[-1][1]))
             keys.append((retract + RETRACT_SECONDS, rest))
         keys.append((plan.duration + 10.0, rest))
-        tracks[side] = _interpolate(_ordered(keys), times)
+        track = _interpolate(_ordered(keys), times)
+        track.position = clear_of_torso(track.position)
+        tracks[side] = track
     return tracks
+
+
+def clear_of_torso(position: np.ndarray) -> np.ndarray:
+    """Keep the hand in front of the belly and chest on its way between rest and the midline."""
+    out, forward, up = position[:, 0], position[:, 1], position[:, 2]
+    near = np.clip((TORSO_HALF_WIDTH + 0.05 - out) / 0.05, 0.0, 1.0) * (up > -0.5) * (up < 0.25)
+    front = TORSO_FRONT * near
+    smooth_max = 0.5 * (forward + front + np.sqrt((forward - front) ** 2 + 0.02 ** 2))
+    return np.stack([out, np.where(near > 0, smooth_max, forward), up], axis=1)
 
 
 def _ordered(keys: list) -> list:

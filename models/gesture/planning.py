@@ -16,7 +16,9 @@ from .styles import GestureStyle
 LONG_PAUSE_SECONDS = 1.5
 ANTICIPATION_SECONDS = 0.03     # the stroke's apex lands just before the accented syllable's peak
 CUE_REACH_SECONDS = 0.35        # a word cue takes over a prosodic stroke this close to it
-SHAPE_REUSE = 0.65              # speakers repeat a unit's beat shape (a catchment) more often than not
+SHAPE_REUSE = 0.65
+# When word cues crowd each other, the question's palms-up (it frames the whole sentence) and a negation win.
+CUE_PRIORITY = {"question": 2.6, "negation": 2.4, "count": 2.2}              # speakers repeat a unit's beat shape (a catchment) more often than not
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,7 @@ def _candidates(prosody: Prosody, cues: list, rng) -> list:
     cue_times = [c.time for c in cues]
     # Word cues replace the prosodic strokes around them.
     out = [c for c in out if not any(abs(c[0] - t) < CUE_REACH_SECONDS for t in cue_times)]
-    # A question's palms-up wins over other words near it: it ends the sentence and frames all of it.
-    out += [(c.time, 2.5 if c.kind == "question" else 2.0, c.kind, c) for c in cues]
+    out += [(c.time, CUE_PRIORITY.get(c.kind, 2.0), c.kind, c) for c in cues]
     return out
 
 
@@ -119,6 +120,8 @@ def _stroke(time, strength, kind, cue, unit_shape, style, handedness, rng) -> St
     other = "left" if dominant == "right" else "right"
     if SHAPES[shape].both or (cue is None and rng.random() < style.both_share):
         hands = "both"
+    elif cue is not None:
+        hands = dominant
     else:
         hands = dominant if rng.random() < 0.85 else other
     return Stroke(float(time - ANTICIPATION_SECONDS), shape, str(hands), strength, kind,

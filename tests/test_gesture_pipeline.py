@@ -1,0 +1,120 @@
+"""generate_gestures contract: determinism per seed, joint limits, seated/standing, bad input, settings."""
+
+import numpy as np
+import pytest
+
+from soundmotion.bench import espeak_truth
+from soundmotion.clips import rotations
+from soundmotion.clips.kinematics import joint_positions
+from soundmotion.clips.skeleton import SMPLX_SKELETON
+from soundmotion.models.gesture import metrics
+from soundmotion.models.gesture.pipeline import generate_gestures
+from soundmotion.models.gesture.styles import STYLES, GestureSettingsError
+from tests.speech_fixtures import chord_music, silence, white_noise, write_wav
+
+TEXT = "Let me tell you about the longest summer of my life, when everything changed for all of us."
+
+
+@pytest.fixture(scope="module")
+def speech(tmp_path_factory):
+    utterance = espeak_truth.synthesize(TEXT, "en-us+m3", 165)
+    return write_wav(tmp_path_factory.mktemp("gesture"), "speech", utterance.samples, utterance.sample_rate)
+
+
+def test_same_seed_same_take_and_different_seeds_differ(speech):
+    a = generate_gestures(speech, seed=7, style="storyteller")
+    b = generate_gestures(speech, seed=7, style="storyteller")
+    c = generate_gestures(speech, seed=8, style="storyteller")
+    assert np.array_equal(a.clip.rotations, b.clip.rotations)
+    assert np.array_equal(a.clip.root_translation, b.clip.root_translation)
+    assert a.strokes == b.strokes
+    assert metrics.diversity(a.clip, c.clip) > 0.03
+    assert a.clip.skeleton is SMPLX_SKELETON and a.clip.fps == 30.0
+    assert a.clip.num_frames == int(np.ceil(a.prosody.duration * 30.0 - 1e-9))
+
+
+@pytest.mark.parametrize("style", sorted(STYLES))
+@pytest.mark.parametrize("seated", [False, True])
+def test_joint_limits_elbows_bend_one_way_and_hands_stay_out_of_the_torso(speech, style, seated):
+    clip = generate_gestures(speech, style=style, seated=seated, amount=2.0, seed=1).clip
+    skeleton = clip.skeleton
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        elbow = rotations.to_rotation(clip.rotations[:, skeleton.index(f"{side}_elbow")]).as_rotvec()
+        flexion = np.degrees(-sign * elbow[:, 2])
+        assert flexion.min() > -1.0, "elbow hyperextends"
+        assert flexion.max() < 150.0
+        assert np.degrees(np.abs(elbow[:, [0, 1]])).max() < 1.0   # a hinge: no twist or side bend
+        wrist = rotations.to_rotation(clip.rotations[:, skeleton.index(f"{side}_wrist")]).magnitude()
+        assert np.degrees(wrist).max() < 75.5
+    positions = joint_positions(clip)
+    chest = positions[:, skeleton.index("spine3")]
+    pelvis_z = positions[:, 0, 2]
+    for side in ("left", "right"):
+        hand = positions[:, skeleton.index(f"{side}_wrist")] - chest
+        inside = (np.abs(hand[:, 0]) < 0.13) & (hand[:, 1] > -0.12) & (hand[:, 1] < 0.12) & \
+                 (positions[:, skeleton.index(f"{side}_wrist"), 2] > pelvis_z - 0.05) & (hand[:, 2] < 0.25)
+        assert not inside.any(), f"{side} hand inside the torso at frame {np.flatnonzero(inside)[:3]}"
+
+
+def test_standing_keeps_feet_planted_and_seated_sits(speech):
+    standing = joint_positions(generate_gestures(speech, seed=0).clip)
+    seated = joint_positions(generate_gestures(speech, seed=0, seated=True).clip)
+    skeleton = SMPLX_SKELETON
+    rest = skeleton.rest_positions()
+    for side in ("left", "right"):
+        ankle = standing[:, skeleton.index(f"{side}_ankle")]
+        assert np.abs(ankle - rest[skeleton.index(f"{side}_ankle")]).max() < 0.005
+    assert standing[:, 0, 0].std() > 0.001 or len(standing) < 200   # weight shifts over a few seconds
+    assert seated[:, 0, 2].max() < 0.65
+    knee = seated[:, skeleton.index("left_knee")]
+    hip = seated[:, skeleton.index("left_hip")]
+    assert np.all(knee[:, 1] < hip[:, 1] - 0.3)     # thighs point forward
+
+
+@pytest.mark.parametrize("make", [lambda: white_noise(4.0), lambda: chord_music(6.0), lambda: silence(3.0)],
+                         ids=["noise", "music", "silence"])
+def test_not_speech_gives_a_calm_idle_with_a_note(tmp_path, make):
+    path = write_wav(tmp_path, "not_speech", make())
+    result = generate_gestures(path, style="storyteller", amount=2.0)
+    assert result.strokes == []
+    assert any("idles calmly" in note for note in result.notes)
+    assert metrics.angular_speed(result.clip).mean() < 0.1
+    hands = metrics.arm_positions(result.clip, metrics.HANDS)
+    assert np.all(hands[..., 2] < 0.0)      # hands hang at rest
+
+
+def test_bad_settings_raise_clear_errors(speech):
+    with pytest.raises(GestureSettingsError, match="style"):
+        generate_gestures(speech, style="opera")
+    with pytest.raises(GestureSettingsError, match="amount"):
+        generate_gestures(speech, amount=3.0)
+    with pytest.raises(GestureSettingsError, match="Handedness"):
+        generate_gestures(speech, handedness="middle")
+    with pytest.raises(GestureSettingsError, match="Frame rate"):
+        generate_gestures(speech, fps=0.0)
+    assert issubclass(GestureSettingsError, ValueError)
+
+
+def test_progress_reports_and_can_cancel(speech):
+    seen = []
+    generate_gestures(speech, progress=lambda fraction, message: seen.append((fraction, message)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(fraction, message):
+        if fraction >= 0.5:
+            raise Cancelled()
+    with pytest.raises(Cancelled):
+        generate_gestures(speech, progress=cancel)
+
+
+def test_transcript_beside_the_audio_is_used(tmp_path):
+    utterance = espeak_truth.synthesize("I never said that. Did you?", "en-us", 150)
+    path = write_wav(tmp_path, "line", utterance.samples, utterance.sample_rate)
+    (tmp_path / "line.txt").write_text(utterance.text)
+    result = generate_gestures(path)
+    assert any("transcript" in note for note in result.notes)
+    assert any(s.cue == "negation" for s in result.plan.strokes)
