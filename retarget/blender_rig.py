@@ -104,37 +104,39 @@ def has_constraints(armature_obj) -> bool:
     return any(pose_bone.constraints for pose_bone in armature_obj.pose.bones)
 
 
-def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, passes: int = 6,
+def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, passes: int = 16,
                          tolerance_deg: float = 0.05) -> RetargetResult:
     """Rigs with constraints (Rigify: FK controls under MCH bones that copy other bones) do not follow the
     plain parent chain the math assumes. Pose each frame in Blender, compare every animated bone's
     evaluated world rotation with the intended one, and fold the difference into its local rotation;
-    repeat until parents and children agree."""
-    intended = forward_kinematics(rest, result.bone_rotations, result.bone_locations, result.num_frames)
+    repeat until parents and children agree (one pass settles one more level of the hierarchy)."""
+    frames = result.num_frames
+    intended = forward_kinematics(rest, result.bone_rotations, result.bone_locations, frames)
     pose_bones = armature_obj.pose.bones
     order = [pb.name for pb in pose_bones]
-    animated = [n for n in order if n in result.bone_rotations]
+    # Constrained bones (Rigify's MCH-) are driven by their constraints: keys on them would do nothing.
+    constrained = {n for n in result.bone_rotations if pose_bones[n].constraints}
+    animated = [n for n in order if n in result.bone_rotations and n not in constrained]
     columns = [order.index(n) for n in animated]
     wanted = rotations.to_rotation(intended.world_rotations[:, [rest.index(n) for n in animated]])
     local = np.stack([result.bone_rotations[n] for n in animated], axis=1)
-    frames = result.num_frames
     base = np.zeros((len(order), 4))
     pose_bones.foreach_get("rotation_quaternion", base.ravel())
     base_locations = np.zeros((len(order), 3))
     pose_bones.foreach_get("location", base_locations.ravel())
     located = {order.index(n): v for n, v in result.bone_locations.items()}
-    modes = {pb.name: pb.rotation_mode for pb in pose_bones if pb.name in result.bone_rotations}
+    modes = {name: pose_bones[name].rotation_mode for name in animated}
     animation = armature_obj.animation_data
     kept_action = animation.action if animation else None
     kept_slot = getattr(animation, "action_slot", None) if animation else None
-    matrices = np.zeros((len(order), 16))
+    matrices = np.zeros((len(order), 4, 4))
     try:
         if animation:
             animation.action = None
         for name in modes:
             pose_bones[name].rotation_mode = "QUATERNION"
         for _ in range(passes):
-            evaluated = np.zeros((frames, len(animated), 3, 3))
+            evaluated = np.zeros((frames, len(order), 4, 4))
             for t in range(frames):
                 current = base.copy()
                 current[columns] = local[t]
@@ -145,8 +147,8 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
                 pose_bones.foreach_set("location", locations.ravel())
                 bpy.context.view_layer.update()
                 pose_bones.foreach_get("matrix", matrices.ravel())
-                evaluated[t] = matrices.reshape(-1, 4, 4)[columns, :3, :3].transpose(0, 2, 1)
-            actual = Rotation.from_matrix(_orthonormal(evaluated.reshape(-1, 3, 3)))
+                evaluated[t] = matrices.transpose(0, 2, 1)  # foreach_get gives column-major matrices
+            actual = Rotation.from_matrix(_orthonormal(evaluated[:, columns, :3, :3]).reshape(-1, 3, 3))
             error = actual.inv() * wanted
             if np.degrees(error.magnitude()).max() < tolerance_deg:
                 break
@@ -161,7 +163,7 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
             if kept_slot is not None:
                 animation.action_slot = kept_slot
         bpy.context.view_layer.update()
-    rotations_out = dict(result.bone_rotations)
+    rotations_out = {n: q for n, q in result.bone_rotations.items() if n not in constrained}
     rotations_out.update({n: local[:, i] for i, n in enumerate(animated)})
     return RetargetResult(result.fps, rotations_out, result.bone_locations, result.mapped_joints,
                           result.unmapped_joints, result.leg_ratio)
