@@ -39,7 +39,7 @@ import numpy as np
 from ..clips.arkit import ARKIT_BLENDSHAPES, ARKIT_INDEX
 from ..models.audio.load import load_audio
 from ..models.audio.loudness import rms_envelope, to_decibels
-from ..models.face.pipeline import FaceSettings, generate_face
+from ..models.face.pipeline import generate_face
 from . import espeak_truth
 from .scoring import FRAME_SECONDS, Score, face_classes, rhubarb_classes, score
 

@@ -1,7 +1,6 @@
 import numpy as np
 import pytest
 
-from soundmotion.bench import espeak_truth
 from soundmotion.bench.scoring import face_classes, score
 from soundmotion.clips.face import FaceClip
 from soundmotion.models.audio.load import AudioError

@@ -1,6 +1,5 @@
 import numpy as np
 
-from soundmotion.models.audio.load import Audio
 from soundmotion.models.speech.activity import detect_voice_activity, speech_notes
 from soundmotion.models.speech.features import frame_features
 from soundmotion.bench import espeak_truth

@@ -56,7 +56,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> P
                 notes.append(f"Words not in the pronouncing dictionary were skipped: {shown}.")
             phones = alignment.phones
             if alignment.failed_spans:
-                report(0.5, "Recognising the parts the transcript did not fit")
+                report(0.4, "Recognising the parts the transcript did not fit")
                 phones = _fill_spans(phones, alignment.failed_spans, pcm, audio, features, activity, pitch)
                 notes.append(f"{len(alignment.failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
@@ -64,7 +64,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> P
                 return PhoneTrack(tighten_labials(_silence_outside(phones, activity), features), "alignment",
                                   activity, features, pitch, notes, speech_like)
             notes.append("The transcript did not match the audio; used phoneme recognition instead.")
-    report(0.3, "Recognising phonemes")
+    report(0.45, "Recognising phonemes")
     phones = _recognized(pcm, 0.0, features, activity, vowels=_vowel_relabeller(audio, features, pitch))
     return PhoneTrack(_silence_outside(phones, activity), "recognition", activity, features, pitch, notes,
                       speech_like)
