@@ -138,3 +138,13 @@ def test_bvh_export_round_trips_through_the_bvh_reader(dance, tmp_path):
     order = [loaded.skeleton.index(name) for name in clip.skeleton.joint_names]
     assert loaded.fps == pytest.approx(FPS)
     assert np.abs(joint_positions(loaded)[:, order] - joint_positions(clip)).max() < 1e-3
+
+
+def test_speech_has_no_beat_and_gets_the_fallback_groove():
+    import pathlib
+    speech = pathlib.Path(__file__).resolve().parents[1] / "assets" / "demo_speech.wav"
+    if not speech.exists():
+        pytest.skip("demo speech asset not present")
+    result = generate_dance(speech, fps=30)
+    assert any("No steady beat" in note for note in result.notes)
+    assert result.clip.num_frames > 30
