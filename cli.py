@@ -4,6 +4,7 @@ Verbs that only compute (face) run without Blender; verbs that build scenes impo
 """
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -30,6 +31,68 @@ def run_face(args) -> int:
     _print_notes(result.notes)
     print(f"face: {result.clip.num_frames} frames at {result.clip.fps:g} fps, {len(result.mouth_cues)} mouth cues "
           f"(phones from {result.phone_source})")
+    return 0
+
+
+def run_dance(args) -> int:
+    from .models.dance.bvh_export import write_bvh
+    from .models.dance.pipeline import generate_dance
+
+    result = generate_dance(args.music, fps=args.fps, style=args.style, energy=args.energy, seed=args.seed,
+                            in_place=args.in_place)
+    if args.clip:
+        result.clip.save(args.clip)
+    if args.bvh:
+        write_bvh(result.clip, args.bvh)
+    _print_notes(result.notes)
+    print(f"dance: {result.clip.num_frames} frames at {result.clip.fps:g} fps, {result.tempo:.0f} BPM, "
+          f"{len(result.beats)} beats")
+    return 0
+
+
+def _blend_and_armature(spec: str):
+    """FILE.blend[:ARMATURE] → (path, armature name or None)."""
+    path, _, armature = spec.partition(".blend:")
+    return (path + ".blend", armature or None) if armature else (spec, None)
+
+
+def run_retarget(args) -> int:
+    from .retarget.root_motion import RootMode
+
+    _start_blender()
+    from .retarget.blender_rig import retarget_file_onto_blend
+
+    blend, armature = _blend_and_armature(args.target)
+    result = retarget_file_onto_blend(args.source, blend, os.path.abspath(args.out), armature, args.map,
+                                      RootMode(args.root), keep_feet=not args.no_feet)
+    print(f"retarget: {result.num_frames} frames onto {len(result.mapped_joints)} joints → {args.out}")
+    if result.unmapped_joints:
+        print(f"note: not in the source: {', '.join(result.unmapped_joints)}")
+    return 0
+
+
+@contextlib.contextmanager
+def _blender_log_to_stderr():
+    """Blender's C code logs to stdout; keep stdout for this command's own output (e.g. JSON to pipe)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def run_bonemap(args) -> int:
+    with _blender_log_to_stderr():
+        _start_blender()
+        from .retarget.blender_rig import bone_map_of_blend
+
+        blend, armature = _blend_and_armature(args.blend)
+        bone_map = bone_map_of_blend(blend, armature)
+    print(bone_map.to_json())
     return 0
 
 
@@ -74,6 +137,30 @@ def build_parser() -> argparse.ArgumentParser:
     face.add_argument("--articulation", type=float, default=1.0)
     face.add_argument("--expressiveness", type=float, default=0.5)
     face.set_defaults(run=run_face)
+
+    dance = verbs.add_parser("dance", help="music → dance MotionClip (.npz) and/or BVH")
+    dance.add_argument("music")
+    dance.add_argument("--clip", help="write the MotionClip (.npz)")
+    dance.add_argument("--bvh", help="write the dance as BVH")
+    dance.add_argument("--seed", type=int, default=0)
+    dance.add_argument("--style", default="groove", help="groove, hiphop, disco or calm")
+    dance.add_argument("--energy", type=float, default=1.0)
+    dance.add_argument("--in-place", action="store_true")
+    dance.add_argument("--fps", type=float, default=30.0)
+    dance.set_defaults(run=run_dance)
+
+    retarget = verbs.add_parser("retarget", help="BVH / SMPL-X / clip .npz → an armature in a .blend")
+    retarget.add_argument("source", help=".bvh, SMPL/SMPL-X/AMASS .npz or SoundMotion MotionClip .npz")
+    retarget.add_argument("--target", required=True, metavar="FILE.blend[:ARMATURE]")
+    retarget.add_argument("--map", help="bone map preset name or JSON file (default: stored on the rig, else detected)")
+    retarget.add_argument("--root", default="full", choices=["full", "in_place", "keep_height", "none"])
+    retarget.add_argument("--no-feet", action="store_true", help="do not pin planted feet")
+    retarget.add_argument("--out", required=True, help="the .blend to write")
+    retarget.set_defaults(run=run_retarget)
+
+    bonemap = verbs.add_parser("bonemap", help="print the detected bone map of an armature as JSON")
+    bonemap.add_argument("blend", metavar="FILE.blend[:ARMATURE]")
+    bonemap.set_defaults(run=run_bonemap)
 
     demo = verbs.add_parser("demo", help="animate the bundled character; write OUT/demo.blend and OUT/demo.mp4")
     demo.add_argument("--out", default="out")

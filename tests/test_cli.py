@@ -1,0 +1,81 @@
+"""`soundmotion <verb>`: the public command line, run as a user runs it (a subprocess of the installed script)."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile
+
+from soundmotion.clips import ARKIT_BLENDSHAPES, FaceClip, MotionClip, SMPLX_SKELETON
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "assets"
+SOUNDMOTION = pathlib.Path(sys.executable).parent / "soundmotion"
+
+
+def soundmotion(*args, check=True):
+    result = subprocess.run([str(SOUNDMOTION), *map(str, args)], capture_output=True, text=True, timeout=600)
+    if check:
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result
+
+
+def test_face_writes_clip_cues_and_live_link_csv(tmp_path):
+    result = soundmotion("face", ASSETS / "demo_speech.wav", "--clip", tmp_path / "f.npz",
+                         "--cues", tmp_path / "cues.tsv", "--csv", tmp_path / "face.csv", "--fps", 30)
+    clip = FaceClip.load(tmp_path / "f.npz")
+    assert clip.fps == 30 and clip.channel_names == ARKIT_BLENDSHAPES and clip.num_frames == 331
+    cues = [line.split("\t") for line in (tmp_path / "cues.tsv").read_text().splitlines()]
+    assert {shape for _, shape in cues} <= set("ABCDEFGHX") and cues[-1][1] == "X"
+    assert [float(t) for t, _ in cues] == sorted(float(t) for t, _ in cues)
+    header = (tmp_path / "face.csv").read_text().splitlines()[0].split(",")
+    assert header[0] == "Timecode" and "JawOpen" in header
+    assert "phones from alignment" in result.stdout  # the .txt beside the audio was used
+
+
+def test_dance_writes_a_canonical_clip_and_a_bvh(tmp_path):
+    soundmotion("dance", ASSETS / "demo_music.wav", "--seed", 3, "--clip", tmp_path / "d.npz",
+                "--bvh", tmp_path / "d.bvh")
+    clip = MotionClip.load(tmp_path / "d.npz")
+    assert clip.skeleton.same_topology(SMPLX_SKELETON) and clip.fps == 30
+    assert clip.duration == pytest.approx(soundfile.info(str(ASSETS / "demo_music.wav")).duration, abs=0.05)
+    bvh = (tmp_path / "d.bvh").read_text()
+    assert bvh.startswith("HIERARCHY") and f"Frames: {clip.num_frames}" in bvh
+
+
+def test_bonemap_prints_only_json_on_stdout():
+    bone_map = json.loads(soundmotion("bonemap", f"{ASSETS / 'demo_character.blend'}:DemoRig").stdout)
+    assert bone_map["bones"]["left_elbow"] == "lowerarm_l" and bone_map["bones"]["head"] == "head"
+
+
+def test_retarget_a_clip_onto_the_demo_rig_writes_a_blend_with_the_action(tmp_path):
+    clip = MotionClip.rest(45, fps=30)
+    clip.rotations[:, SMPLX_SKELETON.index("left_elbow")] = [np.cos(0.5), 0, 0, np.sin(0.5)]  # 1 rad about Z
+    clip.save(tmp_path / "bend.npz")
+    out = tmp_path / "out.blend"
+    soundmotion("retarget", tmp_path / "bend.npz", "--target", ASSETS / "demo_character.blend", "--out", out)
+    import bpy
+
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    rig = bpy.data.objects["DemoRig"]
+    assert rig.animation_data.action is not None
+    bpy.context.scene.frame_set(bpy.context.scene.frame_start + 10)
+    upper, lower = rig.pose.bones["upperarm_l"], rig.pose.bones["lowerarm_l"]
+    # The A-posed rig takes the source's world directions: upper arm out along +X (T-pose), forearm
+    # swung 1 rad about Z.
+    np.testing.assert_allclose((upper.tail - upper.head).normalized(), [1.0, 0.0, 0.0], atol=0.03)
+    np.testing.assert_allclose((lower.tail - lower.head).normalized(), [np.cos(1.0), np.sin(1.0), 0.0], atol=0.03)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("face", "missing.wav"), "not found"),
+    (("dance", "missing.wav"), "not found"),
+    (("retarget", "missing.bvh", "--target", ASSETS / "demo_character.blend", "--out", "x.blend"), "missing.bvh"),
+])
+def test_bad_input_exits_2_with_one_line(args, message, tmp_path):
+    result = soundmotion(*args, check=False)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
