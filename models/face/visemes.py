@@ -36,7 +36,7 @@ PHONE_VISEME = {
 }
 SCHWA_SECONDS = 0.1  # CMU "AH" covers both ʌ (cup) and ə (about); the short ones are the reduced schwa
 # Function words whose AH is (almost) always reduced to a schwa in running speech.
-REDUCED_WORDS = frozenset("a an the of to but was from what some does just must us by and at as".split())
+REDUCED_WORDS = frozenset("a an the of to and at as was".split())
 VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 
 
@@ -51,11 +51,11 @@ class Dominance:
 DOMINANCE = {
     "sil": Dominance(0.6, 0.03, 0.04),
     "PP": Dominance(1.0, 0.02, 0.02), "FF": Dominance(0.9, 0.025, 0.025),
-    "TH": Dominance(0.8, 0.025, 0.025), "DD": Dominance(0.7, 0.025, 0.025), "kk": Dominance(0.5, 0.03, 0.03),
-    "CH": Dominance(0.8, 0.04, 0.03), "SS": Dominance(0.8, 0.025, 0.025), "nn": Dominance(0.7, 0.025, 0.025),
+    "TH": Dominance(1.0, 0.025, 0.025), "DD": Dominance(1.0, 0.025, 0.025), "kk": Dominance(0.8, 0.03, 0.03),
+    "CH": Dominance(0.9, 0.04, 0.03), "SS": Dominance(1.0, 0.025, 0.025), "nn": Dominance(1.0, 0.025, 0.025),
     "RR": Dominance(0.6, 0.05, 0.04),
     "aa": Dominance(0.8, 0.03, 0.03), "E": Dominance(0.7, 0.03, 0.03), "ih": Dominance(0.6, 0.03, 0.03),
-    "oh": Dominance(0.85, 0.045, 0.035), "ou": Dominance(0.9, 0.055, 0.035), "ax": Dominance(0.35, 0.03, 0.03),
+    "oh": Dominance(0.85, 0.035, 0.03), "ou": Dominance(0.9, 0.045, 0.03), "ax": Dominance(0.35, 0.03, 0.03),
 }
 
 # Lip targets that must be reached: (viseme, minimum share of the mixture, lead in seconds, minimum span).
