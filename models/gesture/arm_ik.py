@@ -11,7 +11,6 @@ from ..dance.leg_ik import _frame_rotation, _perpendicular
 REACH = 0.995
 # At rest the arm lies along ±X; when it bends, the elbow moves backwards (+Y) while the hand comes forward.
 REST_BEND = np.array([0.0, 1.0, 0.0])
-PALM_REST = np.array([0.0, 0.0, -1.0])  # T-pose palms face down
 
 
 class Arm:
@@ -47,11 +46,3 @@ class Arm:
         upper = _frame_rotation(self.upper / a, REST_BEND, upper_dir, bend)
         fore = _frame_rotation(self.fore / b, REST_BEND, fore_dir, bend)
         return upper, fore
-
-    def hand_rotation(self, forearm_direction, palm_normal):
-        """World rotation of the hand: along the forearm, rolled so its palm faces `palm_normal` (T, 3)."""
-        axis = forearm_direction / np.linalg.norm(forearm_direction, axis=1, keepdims=True)
-        # A palm normal along the forearm has no roll to give; fall back to palm-down there.
-        normal = palm_normal + 0.05 * np.array([0.0, 0.0, -1.0]) + 0.05 * np.array([0.0, -1.0, 0.0])
-        rest_axis = np.array([self.sign, 0.0, 0.0])
-        return _frame_rotation(rest_axis, PALM_REST, axis, normal)

@@ -20,7 +20,6 @@ from .styles import GestureStyle
 BREATHS_PER_SECOND = 0.23
 FINGER_MAX_DEGREES = (70.0, 95.0, 65.0)      # knuckle, middle, tip at full curl
 THUMB_MAX_DEGREES = (30.0, 35.0, 50.0)
-WRIST_LIMIT_DEGREES = 75.0
 BASE_BEND = 0.015                             # soft knees when standing
 SEATED_HIP_HEIGHT = 0.5
 
@@ -75,9 +74,9 @@ def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.n
         target = chest_pos + chest_rot.apply(side_to_chest(track.position, sign))
         pole = chest_rot.apply(np.tile([sign * 0.45, 0.55, -1.0], (frames, 1)))
         upper, fore = arm.solve(shoulder_pos, target, pole)
-        forearm_dir = fore.apply(arm.fore / arm.fore_length)
-        hand = arm.hand_rotation(forearm_dir, chest_rot.apply(side_to_chest(track.palm, sign)))
-        wrist = _limited(fore.inv() * hand, WRIST_LIMIT_DEGREES)
+        # With the wrist at identity the palm faces the midline (thumb up); rolling about the hand's own axis
+        # (±X at rest) turns it down (+) or up (−), the same sign on both sides.
+        wrist = Rotation.from_euler("x", track.roll[:, None], degrees=True)
         local[:, arm.shoulder] = rotations.from_rotation(collar_world.inv() * upper)
         local[:, arm.elbow] = rotations.from_rotation(upper.inv() * fore)
         local[:, arm.wrist] = rotations.from_rotation(wrist)
@@ -149,13 +148,6 @@ def _weight_shifts(times: np.ndarray, rng) -> np.ndarray:
     u = np.clip((times - keys_t[index + 1] + 1.2) / 1.2, 0.0, 1.0)
     ease = u ** 3 * (10 - 15 * u + 6 * u * u)
     return keys_v[index] + (keys_v[index + 1] - keys_v[index]) * ease
-
-
-def _limited(rotation: Rotation, degrees: float) -> Rotation:
-    vector = rotation.as_rotvec()
-    angle = np.linalg.norm(vector, axis=1, keepdims=True)
-    limit = np.radians(degrees)
-    return Rotation.from_rotvec(vector * np.minimum(1.0, limit / np.maximum(angle, 1e-9)))
 
 
 def _pose_fingers(local, skeleton, side, sign, curls):

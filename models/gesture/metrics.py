@@ -57,14 +57,15 @@ def diversity(a: MotionClip, b: MotionClip) -> float:
 
 
 def long_pause_frames(active: np.ndarray, frame_seconds: float, times: np.ndarray, settle: float = 0.8,
-                      long_pause: float = 1.5) -> np.ndarray:
-    """Frames inside silences longer than `long_pause`, after the first `settle` seconds of each."""
+                      long_pause: float = 1.5, prepare: float = 0.8) -> np.ndarray:
+    """Frames inside silences longer than `long_pause`, after their first `settle` seconds and before the last
+    `prepare` seconds (hands rise again before the next phrase, as a speaker's do)."""
     edges = np.diff(np.concatenate([[1], active.astype(np.int8), [1]]))
     mask = np.zeros(len(times), bool)
     for a, b in zip(np.flatnonzero(edges == -1), np.flatnonzero(edges == 1)):
         start, end = a * frame_seconds, b * frame_seconds
         if end - start > long_pause:
-            mask |= (times >= start + settle) & (times < end)
+            mask |= (times >= start + settle) & (times < end - prepare)
     return mask
 
 

@@ -1,4 +1,4 @@
-"""Gesture plan → per-frame hand tracks (position and palm in gesture space, finger curls, shoulder lift).
+"""Gesture plan → per-frame hand tracks (position in gesture space, forearm roll, finger curls, shoulder lift).
 
 Each stroke is keyed as preparation → apex → hold; consecutive keys are joined with minimum-jerk easing, so the
 hand stops at every apex (the kinematic beat lands on the stroke). Between strokes inside a unit the hands drift
@@ -16,12 +16,15 @@ from .planning import GesturePlan
 from .shapes import SHAPES, counting_fingers
 from .styles import GestureStyle
 
-RAISE_SECONDS = 0.45          # rest → preparation
-RETRACT_SECONDS = 0.6         # last hold → rest
+RAISE_SECONDS = 0.6           # rest → preparation
+RETRACT_SECONDS = 0.9         # last hold → rest
 HOLD_MIN_GAP_SECONDS = 0.8
 DRIFT_GAP_SECONDS = 1.0       # a gap this long between strokes gets a drifting ready pose
 FINGER_LAG_SECONDS = 0.07
 MIN_KEY_GAP = 0.06
+MAX_HAND_SPEED = 1.8          # m/s at the fastest point of a movement; people's gesture strokes peak about there
+MIN_JERK_PEAK = 1.875         # a minimum-jerk move's peak speed over its mean speed
+MAX_STROKE_METRES = 0.2
 TORSO_HALF_WIDTH = 0.15
 TORSO_FRONT = 0.15            # metres in front of the chest joint that the body surface reaches
 STROKE_GAIN = 1.5
@@ -31,14 +34,14 @@ REBOUND = 0.4                 # how far the hand springs back after a beat's ape
 @dataclass
 class HandTrack:
     position: np.ndarray   # (T, 3) out, forward, up from the chest
-    palm: np.ndarray       # (T, 3) palm normal in the same axes
+    roll: np.ndarray       # (T,) forearm roll, degrees (shapes.HandShape.roll)
     fingers: np.ndarray    # (T, 5) curls
     lift: np.ndarray       # (T,) collar lift, degrees
 
 
 def _pose(name, fingers=None, offset=(0.0, 0.0, 0.0)):
     shape = SHAPES[name]
-    return (np.asarray(shape.position) + offset, np.asarray(shape.palm),
+    return (np.asarray(shape.position) + offset, np.array([shape.roll]),
             np.asarray(fingers if fingers is not None else shape.fingers, float), shape.shoulder_lift)
 
 
@@ -47,7 +50,7 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
     rest = _pose("rest_seated" if seated else "rest")
     tracks = {}
     for side in ("left", "right"):
-        keys = [(-1.0, rest)]
+        keys, anchors = [(-1.0, rest)], set()
         for start, end in plan.units:
             strokes = [s for s in plan.strokes if start - 0.1 <= s.time <= end + 0.1]
             mine = [s for s in strokes if s.hands in (side, "both")]
@@ -71,8 +74,12 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
                 scale = STROKE_GAIN * style.amplitude * (0.6 + 0.4 * stroke.strength) * min(amount, 1.5) ** 0.5
                 jitter = rng.normal(0, 0.02, 3) * (0.5 if stroke.word else 1.0)
                 apex = _pose(stroke.shape, fingers, jitter)
-                prep = _pose(stroke.shape, fingers, jitter + np.asarray(shape.stroke) * scale)
-                prep_time = stroke.time - style.stroke_seconds
+                travel = np.asarray(shape.stroke) * scale
+                length = float(np.linalg.norm(travel))
+                if length > MAX_STROKE_METRES:
+                    travel, length = travel * MAX_STROKE_METRES / length, MAX_STROKE_METRES
+                prep = _pose(stroke.shape, fingers, jitter + travel)
+                prep_time = stroke.time - max(style.stroke_seconds, MIN_JERK_PEAK * length / MAX_HAND_SPEED)
                 if k > 0:
                     # Strokes in quick succession: rebound from the last apex straight into this stroke.
                     last = mine[k - 1].time
@@ -80,12 +87,13 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
                     keys = [key for key in keys if key[0] <= last + 1e-6 or key[0] < prep_time - MIN_KEY_GAP]
                 keys.append((prep_time, prep))
                 keys.append((stroke.time, apex))
+                anchors.add(stroke.time)
                 # The hand leaves the apex slowly (a post-stroke hold that relaxes), so its motion stops at the
                 # apex itself rather than somewhere along a hold.
                 following = mine[k + 1].time - style.stroke_seconds if k + 1 < len(mine) else stroke.time + 1.5
                 gap = following - stroke.time
                 if gap > HOLD_MIN_GAP_SECONDS:
-                    hold = _pose(stroke.shape, fingers, jitter + np.asarray(shape.stroke) * scale * REBOUND)
+                    hold = _pose(stroke.shape, fingers, jitter + travel * REBOUND)
                     keys.append((stroke.time + min(max(style.hold_seconds, 0.35 * gap), 0.45), hold))
                 if gap > DRIFT_GAP_SECONDS + HOLD_MIN_GAP_SECONDS and k + 1 < len(mine):
                     keys.append((stroke.time + 0.75 * gap, _pose("ready", offset=rng.normal(0, 0.03, 3))))
@@ -93,10 +101,31 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
             keys.append((retract, keys[-1][1]))
             keys.append((retract + RETRACT_SECONDS, rest))
         keys.append((plan.duration + 10.0, rest))
-        track = _interpolate(_ordered(keys), times)
+        track = _interpolate(_limit_speed(_ordered(keys), anchors), times)
         track.position = clear_of_torso(track.position)
         tracks[side] = track
     return tracks
+
+
+def _limit_speed(keys: list, anchors: set) -> list:
+    """Pull preparation, hold and rest keys towards their neighbours where reaching them would need the hand to
+    move faster than MAX_HAND_SPEED; apexes stay where the plan put them."""
+    times = [k[0] for k in keys]
+    positions = [k[1][0].copy() for k in keys]
+    fixed = [t in anchors for t in times]
+    for _ in range(2):
+        for i in range(1, len(keys)):
+            if fixed[i]:
+                continue
+            for j in (i - 1, i + 1):
+                if j >= len(keys):
+                    continue
+                reach = MAX_HAND_SPEED * abs(times[i] - times[j]) / MIN_JERK_PEAK
+                step = positions[i] - positions[j]
+                distance = float(np.linalg.norm(step))
+                if distance > reach:
+                    positions[i] = positions[j] + step * reach / distance
+    return [(t, (p,) + tuple(k[1][1:])) for t, p, k in zip(times, positions, keys)]
 
 
 def clear_of_torso(position: np.ndarray) -> np.ndarray:
@@ -126,18 +155,18 @@ def _interpolate(keys: list, times: np.ndarray) -> HandTrack:
     u = np.clip((times - key_times[index]) / (key_times[index + 1] - key_times[index]), 0.0, 1.0)
     ease = (u ** 3 * (10 - 15 * u + 6 * u * u))[:, None]
     channels = [v[index] + (v[index + 1] - v[index]) * ease for v in values]
-    position, palm, fingers, lift = channels
-    return HandTrack(position, palm, fingers, lift[:, 0])
+    position, roll, fingers, lift = channels
+    return HandTrack(position, roll[:, 0], fingers, lift[:, 0])
 
 
 def follow_through(track: HandTrack, fps: float) -> HandTrack:
-    """Fingers and palm trail the arm: a critically damped lag, as soft tissue and relaxed joints do."""
+    """Fingers and the hand's roll trail the arm: a critically damped lag, as soft tissue and relaxed joints do."""
     alpha = 1.0 - np.exp(-1.0 / (FINGER_LAG_SECONDS * fps))
 
     def lag(x):
         once = lfilter([alpha], [1, alpha - 1], x, axis=0, zi=(1 - alpha) * x[:1])[0]
         return lfilter([alpha], [1, alpha - 1], once, axis=0, zi=(1 - alpha) * once[:1])[0]
-    return HandTrack(track.position, lag(track.palm), lag(track.fingers), track.lift)
+    return HandTrack(track.position, lag(track.roll), lag(track.fingers), track.lift)
 
 
 def idle_sway(count: int, fps: float, rng: np.random.Generator, amplitude: float, seconds: float = 0.9):

@@ -5,7 +5,7 @@ Speakers keep gesturing through short pauses; the hands go back to rest only in 
 LONG_PAUSE_SECONDS and at the end (Kendon's gesture units; McNeill's beats land on prosodic peaks).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from .styles import GestureStyle
 LONG_PAUSE_SECONDS = 1.5
 ANTICIPATION_SECONDS = 0.03     # the stroke's apex lands just before the accented syllable's peak
 CUE_REACH_SECONDS = 0.35        # a word cue takes over a prosodic stroke this close to it
+QUICK_SUCCESSION_SECONDS = 0.8
 SHAPE_REUSE = 0.65
 # When word cues crowd each other, the question's palms-up (it frames the whole sentence) and a negation win.
 CUE_PRIORITY = {"question": 2.6, "negation": 2.4, "count": 2.2}              # speakers repeat a unit's beat shape (a catchment) more often than not
@@ -68,8 +69,14 @@ def plan_gestures(prosody: Prosody, cues: list, style: GestureStyle, amount: flo
         if not chosen and end - start > 0.3:
             chosen = [((start + end) / 2, 0.5, "stress", None)]
         unit_shape = _weighted(style.shapes, rng)
+        previous = None
         for time, strength, kind, cue in chosen:
             stroke = _stroke(time, strength, kind, cue, unit_shape, style, handedness, rng)
+            if previous is not None and not stroke.word and not previous.word \
+                    and stroke.time - previous.time < QUICK_SUCCESSION_SECONDS:
+                # No time to change hand shape between quick beats: repeat the last one.
+                stroke = replace(stroke, shape=previous.shape, hands=previous.hands)
+            previous = stroke
             strokes.append(stroke)
             head.extend(_head_moves(stroke, style, rng))
     from_words = sum(1 for s in strokes if s.word)

@@ -1,16 +1,13 @@
 """The gesture vocabulary as code: hand shapes placed in gesture space, with palm direction, fingers and stroke.
 
 Gesture space is measured from the chest joint (spine3) in the chest's own frame, for a hand on its own side:
-`out` = away from the midline, `forward` = towards the listener, `up`; metres. Palm directions use the same axes.
+`out` = away from the midline, `forward` = towards the listener, `up`; metres. The palm is set by rolling the hand
+about the forearm (pronation/supination), which stays smooth whatever the arm does.
 Fingers: curl 0 (straight) … 1 (fist) for thumb, index, middle, ring, pinky.
 """
 
 from dataclasses import dataclass
 
-import numpy as np
-
-DOWN, UP, IN, OUT = (0.0, 0.0, -1.0), (0.0, 0.0, 1.0), (-1.0, 0.0, 0.0), (1.0, 0.0, 0.0)
-FORWARD, BACK = (0.0, 1.0, 0.0), (0.0, -1.0, 0.0)
 RELAXED = (0.35, 0.25, 0.3, 0.35, 0.4)
 OPEN = (0.1, 0.05, 0.08, 0.1, 0.12)
 FIST = (0.65, 0.95, 0.95, 0.95, 0.95)
@@ -22,38 +19,32 @@ GRIP = (0.55, 0.55, 0.45, 0.5, 0.55)
 class HandShape:
     name: str
     position: tuple                      # (out, forward, up) from the chest
-    palm: tuple                          # palm normal (out, forward, up)
+    roll: float                          # forearm roll, degrees: 0 palm faces in (thumb up), 90 down, -90 up
     fingers: tuple = RELAXED
     stroke: tuple = (0.0, -0.03, 0.09)   # where the preparation sits relative to the apex: the stroke moves back
     both: bool = False                   # made with both hands by default
     shoulder_lift: float = 0.0           # degrees the collar bones rise (a shrug)
 
 
-def _mix(*vectors):
-    v = np.sum(vectors, axis=0)
-    return tuple(float(x) for x in v / np.linalg.norm(v))
-
-
 SHAPES = {s.name: s for s in (
-    HandShape("rest", (0.21, 0.03, -0.36), _mix(IN, BACK), (0.3, 0.2, 0.25, 0.3, 0.35), (0, 0, 0)),
-    HandShape("rest_seated", (0.14, 0.27, -0.29), _mix(DOWN, DOWN, IN), RELAXED, (0, 0, 0)),
-    HandShape("ready", (0.19, 0.2, -0.2), _mix(IN, UP, BACK), RELAXED, (0, 0, 0)),
-    HandShape("beat", (0.2, 0.3, -0.1), _mix(IN, DOWN), (0.25, 0.15, 0.2, 0.25, 0.3)),
-    HandShape("open_palm", (0.25, 0.32, -0.08), _mix(UP, UP, IN), OPEN, (-0.04, -0.05, 0.07)),
-    HandShape("precision_grip", (0.15, 0.3, -0.02), _mix(IN, BACK), GRIP, (0.0, -0.02, 0.08)),
-    HandShape("fist_beat", (0.18, 0.3, -0.12), IN, FIST, (0.0, -0.02, 0.12)),
-    HandShape("sweep", (0.38, 0.28, -0.06), DOWN, OPEN, (-0.3, 0.0, 0.04)),
-    HandShape("frame", (0.17, 0.32, -0.02), IN, OPEN, (0.06, -0.02, 0.06), both=True),
-    HandShape("big", (0.42, 0.26, 0.04), _mix(IN, FORWARD), OPEN, (-0.28, 0.0, -0.04), both=True),
-    HandShape("small", (0.06, 0.3, 0.0), _mix(IN, BACK), GRIP, (0.05, -0.02, 0.05), both=True),
-    HandShape("palms_up", (0.3, 0.24, -0.12), _mix(UP, UP, OUT), OPEN, (-0.12, -0.04, 0.03), both=True,
-              shoulder_lift=9.0),
-    HandShape("self", (0.05, 0.17, 0.04), _mix(BACK, BACK, IN), (0.2, 0.1, 0.1, 0.15, 0.2), (0.08, 0.12, -0.03)),
-    HandShape("point_you", (0.17, 0.42, 0.02), IN, POINTING, (0.0, -0.1, 0.05)),
-    HandShape("point_here", (0.12, 0.33, -0.16), _mix(DOWN, IN), POINTING, (0.0, -0.03, 0.1)),
-    HandShape("point_there", (0.42, 0.3, 0.05), _mix(DOWN, IN), POINTING, (-0.2, 0.0, 0.0)),
-    HandShape("wipe", (0.4, 0.3, -0.12), DOWN, OPEN, (-0.3, 0.0, 0.02), both=True),
-    HandShape("count", (0.12, 0.32, 0.0), _mix(BACK, IN), OPEN, (0.0, -0.05, 0.05)),
+    HandShape("rest", (0.21, 0.03, -0.36), 0.0, (0.3, 0.2, 0.25, 0.3, 0.35), (0, 0, 0)),
+    HandShape("rest_seated", (0.14, 0.27, -0.29), 85.0, RELAXED, (0, 0, 0)),
+    HandShape("ready", (0.19, 0.2, -0.2), -20.0, RELAXED, (0, 0, 0)),
+    HandShape("beat", (0.2, 0.3, -0.1), 40.0, (0.25, 0.15, 0.2, 0.25, 0.3)),
+    HandShape("open_palm", (0.25, 0.32, -0.08), -65.0, OPEN, (-0.04, -0.05, 0.07)),
+    HandShape("precision_grip", (0.15, 0.3, -0.02), 10.0, GRIP, (0.0, -0.02, 0.08)),
+    HandShape("fist_beat", (0.18, 0.3, -0.12), 0.0, FIST, (0.0, -0.02, 0.12)),
+    HandShape("sweep", (0.38, 0.28, -0.06), 85.0, OPEN, (-0.3, 0.0, 0.04)),
+    HandShape("frame", (0.17, 0.32, -0.02), 0.0, OPEN, (0.06, -0.02, 0.06), both=True),
+    HandShape("big", (0.42, 0.26, 0.04), -10.0, OPEN, (-0.28, 0.0, -0.04), both=True),
+    HandShape("small", (0.06, 0.3, 0.0), 15.0, GRIP, (0.05, -0.02, 0.05), both=True),
+    HandShape("palms_up", (0.3, 0.24, -0.12), -85.0, OPEN, (-0.12, -0.04, 0.03), both=True, shoulder_lift=9.0),
+    HandShape("self", (0.05, 0.17, 0.04), 80.0, (0.2, 0.1, 0.1, 0.15, 0.2), (0.08, 0.12, -0.03)),
+    HandShape("point_you", (0.17, 0.42, 0.02), 55.0, POINTING, (0.0, -0.1, 0.05)),
+    HandShape("point_here", (0.12, 0.33, -0.16), 80.0, POINTING, (0.0, -0.03, 0.1)),
+    HandShape("point_there", (0.42, 0.3, 0.05), 70.0, POINTING, (-0.2, 0.0, 0.0)),
+    HandShape("wipe", (0.4, 0.3, -0.12), 90.0, OPEN, (-0.3, 0.0, 0.02), both=True),
+    HandShape("count", (0.12, 0.32, 0.0), 20.0, OPEN, (0.0, -0.05, 0.05)),
 )}
 BEAT_SHAPES = ("beat", "open_palm", "precision_grip", "fist_beat", "sweep", "frame")
 CUE_SHAPES = {"self": "self", "other": "point_you", "here": "point_here", "there": "point_there", "big": "big",
