@@ -39,6 +39,7 @@ def read_rig_rest(armature_obj) -> RigRest:
 
 
 STORED_MAP = "soundmotion_bone_map"  # Object collection property registered by operators/retarget_motion.py
+TRAVEL_ENTRY = "travel"  # the stored entry naming BoneMap.root_bone
 
 
 def stored_bone_map(armature_obj):
@@ -46,7 +47,9 @@ def stored_bone_map(armature_obj):
     entries = getattr(armature_obj, STORED_MAP, None)
     if not entries:
         return None
-    return BoneMap("stored", {e.joint: e.bone for e in entries if e.bone})
+    bones = {e.joint: e.bone for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
+    travel = next((e.bone for e in entries if e.joint == TRAVEL_ENTRY), "")
+    return BoneMap("stored", bones, "", travel)
 
 
 def store_bone_map(armature_obj, bone_map: BoneMap):
@@ -58,6 +61,9 @@ def store_bone_map(armature_obj, bone_map: BoneMap):
         entry = entries.add()
         entry.joint = joint
         entry.bone = bone_map.bones.get(joint, "")
+    entry = entries.add()
+    entry.joint = TRAVEL_ENTRY
+    entry.bone = bone_map.root_bone
 
 
 def bone_map_for(armature_obj, map_spec=None) -> BoneMap:

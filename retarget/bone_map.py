@@ -15,6 +15,7 @@ class BoneMap:
     name: str
     bones: dict = field(default_factory=dict)
     description: str = ""
+    root_bone: str = ""  # bone that carries the travel when it is not the pelvis bone (Rigify's "torso")
 
     def __post_init__(self):
         unknown = sorted(set(self.bones) - set(CANONICAL_JOINTS))
@@ -24,7 +25,8 @@ class BoneMap:
         self.bones = {k: str(v) for k, v in self.bones.items() if v}
 
     def __eq__(self, other):
-        return isinstance(other, BoneMap) and self.bones == other.bones and self.name == other.name
+        return (isinstance(other, BoneMap) and self.bones == other.bones and self.name == other.name
+                and self.root_bone == other.root_bone)
 
     def __contains__(self, joint):
         return joint in self.bones
@@ -35,7 +37,12 @@ class BoneMap:
     def restricted_to(self, bone_names) -> "BoneMap":
         """The entries whose bone exists in `bone_names` (a preset applied to a rig lacking some bones)."""
         names = set(bone_names)
-        return BoneMap(self.name, {j: b for j, b in self.bones.items() if b in names}, self.description)
+        return BoneMap(self.name, {j: b for j, b in self.bones.items() if b in names}, self.description,
+                       self.root_bone if self.root_bone in names else "")
+
+    @property
+    def travel_bone(self) -> str:
+        return self.root_bone or self.bones.get("pelvis", "")
 
     def missing_required(self) -> list:
         return [joint for joint in REQUIRED if joint not in self.bones]
@@ -48,7 +55,10 @@ class BoneMap:
                 f"Pick a bone map preset or edit the map so these joints are assigned.")
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "description": self.description, "bones": dict(self.bones)}
+        data = {"name": self.name, "description": self.description, "bones": dict(self.bones)}
+        if self.root_bone:
+            data["root_bone"] = self.root_bone
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -57,7 +67,8 @@ class BoneMap:
     def from_dict(cls, data: dict) -> "BoneMap":
         if not isinstance(data, dict) or not isinstance(data.get("bones"), dict):
             raise RetargetError("A bone map JSON needs an object with a 'bones' object {canonical joint: bone}.")
-        return cls(str(data.get("name", "custom")), data["bones"], str(data.get("description", "")))
+        return cls(str(data.get("name", "custom")), data["bones"], str(data.get("description", "")),
+                   str(data.get("root_bone", "")))
 
     @classmethod
     def from_json(cls, text: str) -> "BoneMap":

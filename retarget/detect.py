@@ -28,7 +28,8 @@ def match_preset(preset: BoneMap, bone_names) -> BoneMap:
         actual = bone if bone in bone_names else by_plain.get(strip_namespace(bone))
         if actual:
             bones[joint] = actual
-    return BoneMap(preset.name, bones, preset.description)
+    root = preset.root_bone if preset.root_bone in bone_names else by_plain.get(strip_namespace(preset.root_bone), "")
+    return BoneMap(preset.name, bones, preset.description, root if preset.root_bone else "")
 
 
 def detect_bone_map(rig: RigRest, rig_label: str = "The armature") -> BoneMap:

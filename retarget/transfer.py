@@ -68,9 +68,12 @@ def retarget(source: RigPose, source_map: BoneMap, target: RigRest, target_map: 
     path = target_root_path(source.heads[:, src_pelvis], source_standing, target_standing, ratio, root_mode)
     if RootMode(root_mode) in (RootMode.KEEP_HEIGHT, RootMode.NONE):
         path[:, 2] = target.heads[tgt_pelvis][2]
-    location = rest_rot[tgt_pelvis].inv().apply(path - target.heads[tgt_pelvis])
+    # The travel bone (the pelvis, or an unposed ancestor such as Rigify's torso) moves the pelvis head
+    # by the same offset it is given.
+    travel = target.index(target_map.travel_bone)
+    location = rest_rot[travel].inv().apply(path - target.heads[tgt_pelvis])
     unmapped = [j for j in target_map.bones if j not in mapped]
-    return RetargetResult(fps, bone_rotations, {target.names[tgt_pelvis]: location}, joints, unmapped, ratio)
+    return RetargetResult(fps, bone_rotations, {target.names[travel]: location}, joints, unmapped, ratio)
 
 
 def _rest_chain(target, rest_rot, bone, world):

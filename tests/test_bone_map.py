@@ -80,3 +80,13 @@ def test_non_humanoid_armature_names_the_missing_joints():
                   [[0, 0, 1], [0, 0, 2], [0, 0, 3]], [[1, 0, 0, 0]] * 3)
     with pytest.raises(RetargetError, match="does not look like a humanoid rig: no bone found for pelvis, head"):
         detect_bone_map(rig, "Armature 'Bone'")
+
+
+def test_travel_bone_round_trips_and_survives_restriction(tmp_path):
+    preset = load_preset("rigify_fk")
+    assert preset.root_bone == "torso" and preset.travel_bone == "torso" and preset.bones["pelvis"] == "spine_fk"
+    path = tmp_path / "rigify.json"
+    preset.save(path)
+    assert BoneMap.load(path) == preset
+    assert preset.restricted_to(["spine_fk"]).travel_bone == "spine_fk"
+    assert load_preset("mixamo").travel_bone == "mixamorig:Hips"
