@@ -42,6 +42,8 @@ def test_beats_follow_a_tempo_change():
     assert _recall(analysis.beats, song.beats) >= 0.9
     late = song.beats[song.beats > song.sections[3][0] + 4]
     assert _recall(analysis.beats, late) >= 0.95
+    # Bars are tracked, not assumed every four beats: a glitch at the change must not shift every later bar.
+    assert _recall(analysis.downbeats, song.downbeats) >= 0.9
 
 
 def test_sections_find_the_quiet_break_and_the_repeat(song120):

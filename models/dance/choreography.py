@@ -53,22 +53,21 @@ def plan_dance(analysis: MusicAnalysis, style: str = "groove", energy: float = 1
     rng = np.random.default_rng(seed)
     times = np.array([0.0, analysis.duration])
     start_beat, end_beat = analysis.beat_position(times)
-    downbeat = analysis.first_downbeat_index
-    first_bar = downbeat - 4 * int(np.ceil((downbeat - np.floor(start_beat)) / 4.0))
-    bar_count = int(np.ceil((end_beat + 2 - first_bar) / 4.0)) + 1
+    bars = _bar_grid(np.asarray(analysis.bar_starts, dtype=int), int(np.floor(start_beat)), end_beat + 2)
+    first_bar = bars[0][0]
     stance = spec.stance * (0.9 + 0.2 * rng.random())
     feel = {c: 0.8 + 0.4 * rng.random() for c in CHANNELS}   # this seed's way of dancing: bigger arms, less hip…
 
     phrases = {}
-    beats_total = bar_count * 4 + 1
+    beats_total = bars[-1][0] + bars[-1][1] - first_bar + 1
     keys = {c: np.full(beats_total, NEUTRAL[c]) for c in CHANNELS}
     home = {"L": np.array([stance, 0.0]) + ankle_home, "R": np.array([-stance, 0.0]) + ankle_home}
     anchor = np.zeros(2)
     heading = 0.0
     steps, moves = [], []
-    bar_times = _beat_times(analysis, first_bar + 4 * np.arange(bar_count))
+    bar_times = _beat_times(analysis, np.array([start for start, _ in bars]))
     loudness_per_bar = _bar_loudness(analysis, bar_times)
-    for bar in range(bar_count):
+    for bar, (bar_start, length) in enumerate(bars):
         section_index, section = _section_at(analysis, bar_times[bar])
         calm = section.loudness < QUIET_SECTION or spec.name == "calm"
         label = (section.label, calm)
@@ -78,24 +77,42 @@ def plan_dance(analysis: MusicAnalysis, style: str = "groove", energy: float = 1
         move, mirror = phrases[label][bar_in_section % PHRASE_BARS]
         if mirror:
             move = move.mirrored()
+        if length < 4 and (move.travel != (0.0, 0.0) or any(st.turn for st in move.steps)):
+            move = MOVES["bounce"]   # a bar cut short cannot finish a turn or a travel
         move, mirror = _keep_on_floor(move, mirror, anchor, heading, floor_half_size, in_place)
-        moves.append((first_bar + 4 * bar, move.name, mirror))
+        moves.append((bar_start, move.name, mirror))
         scale = energy * spec.amplitude * (0.55 + 0.45 * loudness_per_bar[bar])
-        for beat in range(4):
-            index = bar * 4 + beat
+        for beat in range(length):
+            index = bar_start - first_bar + beat
             for channel in CHANNELS:
                 offset = move.key(channel, beat) - NEUTRAL[channel]
                 keys[channel][index] = NEUTRAL[channel] + offset * scale * feel[channel]
         for step in move.steps:
+            if step.land >= length:
+                continue
             heading += np.radians(step.turn)
             offset = np.array([step.dx, step.dy]) + (home[step.foot] - ankle_home)
             target = ankle_home + anchor + _rotate(offset, heading)
-            land = first_bar + 4 * bar + step.land
+            land = bar_start + step.land
             steps.append(PlannedStep(step.foot, land - step.lift, land, target, heading,
                                      spec.lift * min(1.3, 0.6 + 0.4 * scale)))
         anchor = anchor + _rotate(np.array(move.travel), heading)
     facing = _facing_from_steps(steps, first_bar, beats_total)
     return Plan(first_bar, keys, facing, steps, home, moves, stance, spec.base_bend)
+
+
+def _bar_grid(bar_starts, first_beat, last_beat):
+    """(start beat, length) of every bar covering first_beat … last_beat: the music's bars, padded with 4-beat
+    bars before the first downbeat and after the last."""
+    if len(bar_starts) == 0:
+        bar_starts = np.array([0])
+    starts = list(bar_starts)
+    while starts[0] > first_beat:
+        starts.insert(0, starts[0] - 4)
+    while starts[-1] + 4 <= last_beat:
+        starts.append(starts[-1] + 4)
+    starts.append(starts[-1] + 4)
+    return [(int(a), int(b - a)) for a, b in zip(starts[:-1], starts[1:])]
 
 
 def _phrase(spec, calm, in_place, rng):

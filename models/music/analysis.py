@@ -37,6 +37,11 @@ class MusicAnalysis:
     loudness: np.ndarray           # RMS, 0..1 relative to the loudest part
     fallback: bool = False
     notes: list = field(default_factory=list)
+    bar_starts: np.ndarray = None  # indices into beats of the downbeats (bars may be cut short at glitches)
+
+    def __post_init__(self):
+        if self.bar_starts is None:
+            self.bar_starts = np.arange(self.first_downbeat_index, len(self.beats), 4)
 
     def beat_position(self, times: np.ndarray) -> np.ndarray:
         """Continuous beat index at each time (beat i at beats[i]); extrapolated at the tempo outside the beats."""
@@ -86,9 +91,9 @@ def analyse_music(audio: Audio) -> MusicAnalysis:
         return fallback_analysis(duration, f"Too few beats were found ({len(beat_frames)}), so the dancer grooves "
                                            f"at a steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
     beats = beat_frames / rate
-    phase = bars_module.downbeat_phase(beat_frames, bass, spectrum.log_mel)
-    analysis = MusicAnalysis(duration, 60.0 / float(np.mean(np.diff(beats))), beats, beats[phase::4], phase, [],
-                             rate, envelope, loudness)
+    bar_starts = bars_module.downbeat_indices(beat_frames, bass, spectrum.log_mel)
+    analysis = MusicAnalysis(duration, 60.0 / float(np.mean(np.diff(beats))), beats, beats[bar_starts],
+                             int(bar_starts[0]), [], rate, envelope, loudness, bar_starts=bar_starts)
     analysis.sections = _sections(analysis, spectrum.log_mel)
     analysis.notes.append(f"Tempo {analysis.tempo:.0f} BPM, {len(beats)} beats, {len(analysis.sections)} sections.")
     return analysis
