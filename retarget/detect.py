@@ -10,8 +10,6 @@ import re
 import numpy as np
 
 from .bone_map import BoneMap, all_presets
-from .canonical import FINGERS, REQUIRED
-from .errors import RetargetError
 from .rig import RigRest
 
 
@@ -142,18 +140,4 @@ def heuristic_bone_map(rig: RigRest) -> BoneMap:
     for (side, finger), found in fingers.items():
         for k, b in enumerate(sorted(found, key=lambda b: depth[b])[:3]):
             bones[f"{side}_{finger}{k + 1}"] = rig.names[b]
-    renamed = {("left_" if k.startswith("left_") else "right_" if k.startswith("right_") else "") + _canonical(k): v
-               for k, v in bones.items()}
-    return BoneMap("detected", renamed, "Guessed from bone names and rest positions")
-
-
-def _canonical(key: str) -> str:
-    kind = key.split("_", 1)[-1] if key.startswith(("left_", "right_")) else key
-    return {"collar": "collar", "shoulder": "shoulder"}.get(kind, kind)
-
-
-def unmapped_required(bone_map: BoneMap) -> list:
-    return [j for j in REQUIRED if j not in bone_map]
-
-
-__all__ = ["detect_bone_map", "heuristic_bone_map", "match_preset", "strip_namespace", "RetargetError", "FINGERS"]
+    return BoneMap("detected", bones, "Guessed from bone names and rest positions")

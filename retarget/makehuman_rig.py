@@ -96,7 +96,8 @@ def read_makehuman_rig(path, mesh: BaseMesh = None, use_mesh: bool = True) -> Ri
     order = sort_parents_first(list(bones), parents)
     heads = np.stack([_position(bones[n]["head"], mesh, use_mesh) for n in order])
     tails = np.stack([_position(bones[n]["tail"], mesh, use_mesh) for n in order])
-    floor = mesh.floor_z if use_mesh else _default_floor(bones, mesh)
+    # default_position belongs to MPFB's default character, whose soles sit at the base mesh's floor.
+    floor = mesh.floor_z
     heads[:, 2] -= floor
     tails[:, 2] -= floor
     rest = np.stack([rotations.from_rotation(bone_rest_rotation(h, t, bones[n].get("roll", 0.0)))[0]
@@ -105,8 +106,3 @@ def read_makehuman_rig(path, mesh: BaseMesh = None, use_mesh: bool = True) -> Ri
     parent_index = np.array([index[parents[n]] if parents[n] in index else -1 for n in order])
     return RigRest(order, parent_index, heads, tails, rest)
 
-
-def _default_floor(bones: dict, mesh: BaseMesh) -> float:
-    # default_position belongs to MPFB's default character, whose soles sit where the base mesh's do
-    # relative to the ankle joints: shift by the base mesh floor plus the ankles' height difference.
-    return mesh.floor_z
