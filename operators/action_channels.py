@@ -63,3 +63,23 @@ def fcurves_of(id_block):
             if bag is not None:
                 curves.extend(bag.fcurves)
     return curves
+
+
+def push_down_to_nla(id_block, track_name: str = None):
+    """Move the active action into its own NLA strip that acts only over its own frame range.
+
+    Lets several takes (a line, then a dance) share one rig on one timeline; the active action slot is
+    freed for the next take, and outside each strip the rig keeps its rest pose or the other strips.
+    """
+    animation_data = id_block.animation_data
+    action = animation_data.action
+    slot = animation_data.action_slot if has_slotted_actions() else None
+    track = animation_data.nla_tracks.new()
+    track.name = track_name or action.name
+    start = int(action.frame_range[0])
+    strip = track.strips.new(action.name, start, action)
+    strip.extrapolation = "NOTHING"
+    if slot is not None and strip.action_slot != slot:
+        strip.action_slot = slot
+    animation_data.action = None
+    return strip

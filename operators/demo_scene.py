@@ -6,6 +6,8 @@ import pathlib
 
 import bpy
 
+from .action_channels import push_down_to_nla
+
 ASSETS = pathlib.Path(__file__).resolve().parents[1] / "assets"
 DEMO_CHARACTER = ASSETS / "demo_character.blend"
 DEMO_SPEECH = ASSETS / "demo_speech.wav"
@@ -66,7 +68,10 @@ def build_demo(speech=DEMO_SPEECH, music=DEMO_MUSIC, dance_seconds: float = 0.0)
     run_operator("lip_sync", bpy.data.objects[FACE_MESH], filepath=str(speech))
     dance_start = scene.frame_end + GAP_FRAMES
     settings.frame_start = dance_start
-    run_operator("dance", bpy.data.objects[RIG], filepath=str(music), trim_seconds=dance_seconds)
+    rig = bpy.data.objects[RIG]
+    run_operator("dance", rig, filepath=str(music), trim_seconds=dance_seconds)
+    # As an NLA strip the dance acts only from its first frame: the rig stands at rest while it speaks.
+    push_down_to_nla(rig)
 
     height = character_height()
     set_look(scene)
