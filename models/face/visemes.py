@@ -47,15 +47,16 @@ class Dominance:
     after: float     # decay time constant after it (carry-over), seconds
 
 
-# Weak consonants (h, t, k) are strongly coarticulated; rounding spreads early; closures are sharp.
+# t, d, n, s, th hold their near-closed jaw against open neighbours; h and schwa borrow their neighbours'
+# shapes; rounding spreads ahead of its vowel; closures are sharp. Tuned on the lip-sync bench.
 DOMINANCE = {
-    "sil": Dominance(0.6, 0.03, 0.04),
-    "PP": Dominance(1.0, 0.02, 0.02), "FF": Dominance(0.9, 0.025, 0.025),
+    "sil": Dominance(0.4, 0.03, 0.04),
+    "PP": Dominance(1.0, 0.02, 0.02), "FF": Dominance(1.0, 0.02, 0.02),
     "TH": Dominance(1.0, 0.025, 0.025), "DD": Dominance(1.0, 0.025, 0.025), "kk": Dominance(0.8, 0.03, 0.03),
     "CH": Dominance(0.9, 0.04, 0.03), "SS": Dominance(1.0, 0.025, 0.025), "nn": Dominance(1.0, 0.025, 0.025),
-    "RR": Dominance(0.6, 0.05, 0.04),
-    "aa": Dominance(0.8, 0.03, 0.03), "E": Dominance(0.7, 0.03, 0.03), "ih": Dominance(0.6, 0.03, 0.03),
-    "oh": Dominance(0.85, 0.035, 0.03), "ou": Dominance(0.9, 0.045, 0.03), "ax": Dominance(0.35, 0.03, 0.03),
+    "RR": Dominance(0.9, 0.03, 0.03),
+    "aa": Dominance(0.8, 0.03, 0.03), "E": Dominance(0.7, 0.03, 0.03), "ih": Dominance(0.9, 0.03, 0.03),
+    "oh": Dominance(0.85, 0.035, 0.03), "ou": Dominance(0.9, 0.045, 0.03), "ax": Dominance(0.6, 0.03, 0.03),
 }
 
 # Lip targets that must be reached: (viseme, minimum share of the mixture, lead in seconds, minimum span).
