@@ -10,6 +10,7 @@ import pytest
 
 from soundmotion.models.audio.load import load_audio
 from soundmotion.models.audio.loudness import rms_envelope
+from soundmotion.operators.demo_scene import GAP_FRAMES
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SOUNDMOTION = pathlib.Path(sys.executable).parent / "soundmotion"
@@ -30,13 +31,15 @@ def probe_streams(video):
     return {s["codec_type"]: s for s in json.loads(result.stdout)["streams"]}
 
 
-def test_demo_writes_a_blend_and_an_h264_aac_movie_as_long_as_the_speech(demo_output):
+def test_demo_writes_a_blend_and_an_h264_aac_movie_of_the_line_then_the_dance(demo_output):
     assert (demo_output / "demo.blend").stat().st_size > 100_000
     streams = probe_streams(demo_output / "demo.mp4")
-    speech = load_audio(ROOT / "assets" / "demo_speech.wav")
+    speech_frames = int(np.ceil(load_audio(ROOT / "assets" / "demo_speech.wav").duration * 30))
+    music_frames = int(np.ceil(load_audio(ROOT / "assets" / "demo_music.wav").duration * 30))
+    last_frame = speech_frames + GAP_FRAMES + music_frames - 1
     assert streams["video"]["codec_name"] == "h264" and streams["audio"]["codec_name"] == "aac"
-    assert float(streams["video"]["duration"]) == pytest.approx(speech.duration, abs=0.1)
-    assert float(streams["audio"]["duration"]) == pytest.approx(speech.duration, abs=0.1)
+    assert float(streams["video"]["duration"]) == pytest.approx(last_frame / 30, abs=0.1)
+    assert float(streams["audio"]["duration"]) == pytest.approx(last_frame / 30, abs=0.15)
 
 
 def test_the_mouth_moves_with_the_speech_in_the_render(demo_output, tmp_path):
@@ -56,3 +59,25 @@ def test_the_mouth_moves_with_the_speech_in_the_render(demo_output, tmp_path):
     mouth_loud, mouth_quiet = (np.load(frames[str(f)]["mouth"]) for f in (loud, quiet))
     assert mouth_loud.shape == (bottom - top, right - left)
     assert np.mean(np.abs(mouth_loud - mouth_quiet)) > 3.0
+
+
+def test_the_character_stands_still_while_speaking_then_dances_on_camera(demo_output):
+    import bpy
+
+    bpy.ops.wm.open_mainfile(filepath=str(demo_output / "demo.blend"))
+    scene = bpy.context.scene
+    markers = sorted((m.frame, m.camera.name) for m in scene.timeline_markers)
+    assert [name for _, name in markers] == ["SM_HeadCamera", "SM_BodyCamera"]
+    dance_start = markers[1][0]
+    rig = bpy.data.objects["DemoRig"]
+    assert [strip.action.name for track in rig.animation_data.nla_tracks for strip in track.strips] == \
+        ["SM_dance_demo_music"]
+    scene.frame_set(100)  # mid-sentence: the body is at rest, only the face moves
+    assert all(np.allclose(np.array(b.matrix_basis), np.eye(4), atol=1e-6) for b in rig.pose.bones)
+    assert bpy.data.objects["DemoHuman"].data.shape_keys.animation_data.action.name == "SM_face_demo_speech"
+    hand_heights = []
+    for frame in range(dance_start, dance_start + 90, 3):
+        scene.frame_set(frame)
+        hand_heights.append((rig.matrix_world @ rig.pose.bones["hand_r"].head).z)
+    assert np.ptp(hand_heights) > 0.05
+    assert scene.frame_end >= dance_start + 15 * 30  # the whole loop is kept
