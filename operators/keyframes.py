@@ -7,6 +7,7 @@ import bpy
 import numpy as np
 
 from ..clips import rotations
+from . import previous_state
 from .action_channels import ActionChannels
 
 LINEAR = 1  # enum value of 'LINEAR' in FCurve keyframe interpolation
@@ -30,6 +31,7 @@ def _write_action(id_block, action_name: str, curves) -> bpy.types.Action:
     try:
         for data_path, index, group, frames, values in curves:
             _fill_fcurve(channels.new_fcurve(data_path, index, group), frames, values)
+        previous_state.remember(channels.action, id_block, [(path, index) for path, index, *_ in curves])
     except BaseException:
         channels.discard()
         raise

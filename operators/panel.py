@@ -21,6 +21,7 @@ class SOUNDMOTION_PT_main(bpy.types.Panel):
         layout.prop(settings, "strength")
         layout.operator("soundmotion.lip_sync", icon="SPEAKER")
         layout.operator("soundmotion.dance", icon="ARMATURE_DATA")
+        layout.operator("soundmotion.restore_previous", icon="LOOP_BACK")
 
 
 CLASSES = (SOUNDMOTION_PT_main,)

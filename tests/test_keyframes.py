@@ -81,3 +81,32 @@ def test_curves_live_where_this_blender_version_keeps_them(scene):
         assert rig.animation_data.action_slot == action.slots[0]
         assert action.slots[0].target_id_type == "OBJECT"
     assert all(fc.group.name == "bone0" for fc in fcurves_of(rig))
+
+
+def test_restore_gives_back_the_previous_action_and_static_values(scene, registered_addon):
+    mesh = make_face_mesh()
+    keys = mesh.data.shape_keys
+    keys.key_blocks["jawOpen"].value = 0.3
+    keys.key_blocks["mouthClose"].value = 0.1
+    write_shape_key_action(mesh, "SM_face_one", 1, {"jawOpen": np.linspace(0, 1, 10), "mouthClose": np.ones(10)})
+    take_two = write_shape_key_action(mesh, "SM_face_two", 1, {"jawOpen": np.ones(10)})
+    scene.frame_set(5)
+    assert keys.key_blocks["jawOpen"].value == pytest.approx(1.0)
+    bpy.context.view_layer.objects.active = mesh
+    assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
+    assert keys.animation_data.action.name == "SM_face_one" and take_two.use_fake_user
+    assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
+    assert keys.animation_data.action is None
+    assert keys.key_blocks["jawOpen"].value == pytest.approx(0.3)
+    assert keys.key_blocks["mouthClose"].value == pytest.approx(0.1)
+
+
+def test_restore_puts_a_posed_bone_back(scene, registered_addon):
+    rig = make_chain_armature()
+    rig.pose.bones["bone1"].rotation_quaternion = (0.0, 1.0, 0.0, 0.0)
+    write_pose_action(rig, "SM_body_take", 1, {"bone1": np.tile([1.0, 0, 0, 0], (4, 1))})
+    scene.frame_set(2)
+    bpy.context.view_layer.objects.active = rig
+    assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
+    assert rig.animation_data.action is None
+    np.testing.assert_allclose(rig.pose.bones["bone1"].rotation_quaternion, [0, 1, 0, 0], atol=1e-6)

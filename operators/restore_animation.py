@@ -1,0 +1,33 @@
+"""Operator "Restore Previous Animation": take the latest SoundMotion take off the active object and give back
+the action and values it had before (the take stays in the file, with a fake user)."""
+
+import bpy
+
+from . import previous_state
+
+
+class SOUNDMOTION_OT_restore_previous(bpy.types.Operator):
+    """Put back the action and shape-key/pose values the active object had before its latest SoundMotion take"""
+
+    bl_idname = "soundmotion.restore_previous"
+    bl_label = "Restore Previous Animation"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return context.active_object is not None
+
+    def execute(self, context):
+        obj = context.active_object
+        blocks = [obj]
+        if obj.type == "MESH" and obj.data.shape_keys is not None:
+            blocks.append(obj.data.shape_keys)
+        removed = [name for name in (previous_state.restore(block) for block in blocks) if name]
+        if not removed:
+            self.report({"WARNING"}, f"{obj.name} has no SoundMotion take to undo.")
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Restored {obj.name}; kept {', '.join(removed)} in the file.")
+        return {"FINISHED"}
+
+
+CLASSES = (SOUNDMOTION_OT_restore_previous,)
