@@ -54,7 +54,7 @@ STORY = (
     "I still do not have a good answer to that question.",
     "But I know that I will go back again next year, and maybe the year after that.",
 )
-PAUSES = (0.35, 0.8, 2.6, 0.5, 1.0, 3.0, 0.6)      # seconds after each sentence: short and long pauses
+PAUSES = (0.35, 0.8, 3.5, 0.5, 1.0, 4.0, 0.6)      # seconds after each sentence: short and long pauses
 PASSAGES = (("en-us", 175), ("en", 150), ("en+f3", 200), ("en-us+m3", 165), ("en+f2", 185), ("en-us+m7", 140))
 STYLE_NAMES = ("presenter", "storyteller", "lecturer")
 SEEDS = (0, 1)

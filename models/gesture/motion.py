@@ -17,7 +17,7 @@ from .shapes import SHAPES, counting_fingers
 from .styles import GestureStyle
 
 RAISE_SECONDS = 0.6           # rest → preparation
-RETRACT_SECONDS = 0.9         # last hold → rest
+RETRACT_SECONDS = 0.8         # last hold → rest
 HOLD_MIN_GAP_SECONDS = 0.8
 DRIFT_GAP_SECONDS = 1.0       # a gap this long between strokes gets a drifting ready pose
 FINGER_LAG_SECONDS = 0.07
@@ -97,7 +97,7 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
                     keys.append((stroke.time + min(max(style.hold_seconds, 0.35 * gap), 0.45), hold))
                 if gap > DRIFT_GAP_SECONDS + HOLD_MIN_GAP_SECONDS and k + 1 < len(mine):
                     keys.append((stroke.time + 0.75 * gap, _pose("ready", offset=rng.normal(0, 0.03, 3))))
-            retract = max(end, mine[-1].time + style.hold_seconds) + 0.15
+            retract = max(end - 0.2, mine[-1].time + style.hold_seconds)
             keys.append((retract, keys[-1][1]))
             keys.append((retract + RETRACT_SECONDS, rest))
         keys.append((plan.duration + 10.0, rest))

@@ -23,6 +23,7 @@ from .styles import check_settings
 from .words import find_cues, timed_words
 
 REST_SWAY_METRES = 0.004
+GESTURE_SWAY_METRES = 0.02
 
 
 @dataclass
@@ -77,7 +78,10 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
     times = np.arange(count) / fps
     tracks = hand_tracks(plan, preset, amount, times, seated, rng)
     for side, track in tracks.items():
-        track.position = track.position + idle_sway(count, fps, rng, REST_SWAY_METRES)
+        # Raised hands wander more than hands hanging at rest.
+        raised = np.clip((track.position[:, 1] - 0.05) / 0.2, 0.0, 1.0)[:, None]
+        sway = REST_SWAY_METRES + (GESTURE_SWAY_METRES - REST_SWAY_METRES) * raised
+        track.position = track.position + sway * idle_sway(count, fps, rng, 1.0, seconds=0.6)
         tracks[side] = follow_through(track, fps)
     report(0.85, "Moving the body")
     clip = build_clip(tracks, plan, preset, times, fps, seated, rng)

@@ -103,8 +103,19 @@ def _candidates(prosody: Prosody, cues: list, rng) -> list:
     cue_times = [c.time for c in cues]
     # Word cues replace the prosodic strokes around them.
     out = [c for c in out if not any(abs(c[0] - t) < CUE_REACH_SECONDS for t in cue_times)]
-    out += [(c.time, CUE_PRIORITY.get(c.kind, 2.0), c.kind, c) for c in cues]
+    out += [(_stressed_time(c.time, prosody), CUE_PRIORITY.get(c.kind, 2.0), c.kind, c) for c in cues]
     return out
+
+
+def _stressed_time(time: float, prosody: Prosody) -> float:
+    """A word's stroke lands on its pitch accent, or else its loudest syllable, when one is close."""
+    near = prosody.accents[(prosody.accents > time - 0.15) & (prosody.accents < time + 0.3)]
+    if len(near):
+        return float(near[np.argmin(np.abs(near - time))])
+    inside = (prosody.syllables > time - 0.12) & (prosody.syllables < time + 0.25)
+    if inside.any():
+        return float(prosody.syllables[inside][np.argmax(prosody.prominence[inside])])
+    return time
 
 
 def _pick(candidates: list, spacing: float) -> list:
