@@ -13,7 +13,7 @@ from ...clips.skeleton import SMPLX_SKELETON
 from ..dance.body import SPINE_SHARE
 from ..dance.leg_ik import Leg
 from .arm_ik import Arm
-from .motion import HandTrack, idle_sway
+from .motion import idle_sway
 from .planning import GesturePlan
 from .styles import GestureStyle
 
