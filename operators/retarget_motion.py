@@ -38,6 +38,7 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
     source: bpy.props.EnumProperty(name="Source", items=[("FILE", "File", "A .bvh or .npz motion file"),
                                                           ("ARMATURE", "Armature", "Another animated armature")])
     filepath: bpy.props.StringProperty(name="Motion File", subtype="FILE_PATH")
+    filter_glob: bpy.props.StringProperty(default="*.bvh;*.npz", options={"HIDDEN"})
     source_armature: bpy.props.StringProperty(name="Source Armature")
     bone_map: bpy.props.EnumProperty(name="Bone Map", items=_map_choices)
     root_mode: bpy.props.EnumProperty(name="Root Motion", items=ROOT_MODES, default=RootMode.FULL.value)
@@ -63,6 +64,12 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
         self.report({"INFO"}, f"Retargeted {result.num_frames} frames onto {target.name} as '{action.name}' "
                               f"({len(result.mapped_joints)} joints{note}).")
         return {"FINISHED"}
+
+    def invoke(self, context, event):
+        if self.source == "FILE" and not self.filepath:
+            context.window_manager.fileselect_add(self)
+            return {"RUNNING_MODAL"}
+        return self.execute(context)
 
     def _source(self, context):
         scene = context.scene
