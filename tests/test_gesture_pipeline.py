@@ -118,3 +118,18 @@ def test_transcript_beside_the_audio_is_used(tmp_path):
     result = generate_gestures(path)
     assert any("transcript" in note for note in result.notes)
     assert any(s.cue == "negation" for s in result.plan.strokes)
+
+
+def test_aligned_phones_from_the_face_pipeline_give_the_same_cues(tmp_path):
+    from soundmotion.models.audio.load import load_audio
+    from soundmotion.models.speech.phonemes import find_phones
+    text = "You never know what is there."
+    utterance = espeak_truth.synthesize(text, "en-us", 150)
+    path = write_wav(tmp_path, "reuse", utterance.samples, utterance.sample_rate)
+    track = find_phones(load_audio(path), text)
+    assert track.source == "alignment"
+    aligned_here = generate_gestures(path, transcript=text, seed=4)
+    reused = generate_gestures(path, transcript=text, seed=4, phones=track.phones)
+    assert [(s.time, s.shape, s.cue) for s in reused.plan.strokes] == \
+           [(s.time, s.shape, s.cue) for s in aligned_here.plan.strokes]
+    assert {"negation", "there"} <= {s.cue for s in reused.plan.strokes}

@@ -37,8 +37,12 @@ class GestureResult:
 
 def generate_gestures(audio_path, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
                       amount: float = 1.0, handedness: str = "right", seated: bool = False, seed: int = 0,
-                      progress=None) -> GestureResult:
-    """Co-speech gesture for a speech recording. `progress(fraction, message)` may raise to cancel."""
+                      progress=None, phones: list | None = None) -> GestureResult:
+    """Co-speech gesture for a speech recording. `progress(fraction, message)` may raise to cancel.
+
+    `phones`: the face pipeline's aligned phones (FaceResult.phones when its phone_source is "alignment"), so a
+    run that makes face and gestures aligns the transcript once.
+    """
     check_settings(style, amount, handedness, fps)
     report = progress or (lambda fraction, message: None)
     report(0.0, "Loading audio")
@@ -48,12 +52,13 @@ def generate_gestures(audio_path, transcript: str | None = None, fps: float = 30
         transcript = transcript_beside(audio_path)
         if transcript:
             notes.append("Used the transcript beside the audio file.")
-    return gestures_from_audio(audio, transcript, fps, style, amount, handedness, seated, seed, report, notes)
+    return gestures_from_audio(audio, transcript, fps, style, amount, handedness, seated, seed, report, notes,
+                               phones)
 
 
 def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
                         amount: float = 1.0, handedness: str = "right", seated: bool = False, seed: int = 0,
-                        progress=None, notes: list | None = None) -> GestureResult:
+                        progress=None, notes: list | None = None, phones: list | None = None) -> GestureResult:
     preset = check_settings(style, amount, handedness, fps)
     report = progress or (lambda fraction, message: None)
     notes = list(notes or [])
@@ -61,7 +66,9 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
     prosody = analyse_prosody(audio)
     notes += prosody.notes
     cues = []
-    if transcript and transcript.strip() and prosody.speech_like:
+    if transcript and transcript.strip() and prosody.speech_like and phones:
+        cues = find_cues(timed_words(phones, transcript))
+    elif transcript and transcript.strip() and prosody.speech_like:
         report(0.3, "Aligning the transcript")
         from ..speech.phonemes import find_phones
         track = find_phones(audio, transcript)

@@ -22,10 +22,10 @@ class GestureStyle:
 
 
 STYLES = {s.name: s for s in (
-    GestureStyle("presenter", spacing=0.65, amplitude=0.8, both_share=0.3,
+    GestureStyle("presenter", spacing=0.58, amplitude=1.0, both_share=0.3,
                  shapes={"beat": 3.0, "open_palm": 2.0, "precision_grip": 1.0, "frame": 0.7, "sweep": 0.4},
                  nod_share=0.35, stroke_seconds=0.28, hold_seconds=0.22, torso=2.0, weight_shift=0.02),
-    GestureStyle("storyteller", spacing=0.42, amplitude=1.25, both_share=0.4,
+    GestureStyle("storyteller", spacing=0.4, amplitude=1.4, both_share=0.4,
                  shapes={"open_palm": 2.5, "sweep": 1.5, "beat": 1.5, "frame": 1.2, "fist_beat": 0.6},
                  nod_share=0.55, stroke_seconds=0.24, hold_seconds=0.18, torso=4.0, weight_shift=0.035),
     GestureStyle("lecturer", spacing=0.52, amplitude=1.0, both_share=0.2,
