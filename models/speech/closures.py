@@ -14,7 +14,7 @@ from .segments import FRAME_SECONDS
 DIP_DB = 12.0
 FRICATIVE_HIGH_RATIO = 0.3  # s, sh, f… keep most energy above 3 kHz: not a closure
 MIN_FRAMES, MAX_FRAMES = 3, 20
-CORE_DB = 6.0
+CORE_DB = 3.0
 
 
 def find_closures(features: FrameFeatures, activity: VoiceActivity) -> list:
@@ -61,7 +61,7 @@ def tighten_labials(phones: list, features: FrameFeatures, require_dip: bool = F
             out.append(phone)
             continue
         quietest = lo + int(np.argmin(decibels[lo:hi]))
-        drop = NASAL_BELOW_PEAK_DB if phone.phone == "M" else CLOSURE_BELOW_PEAK_DB
+        drop = NASAL_BELOW_PEAK_DB if phone.phone == "M" and not require_dip else CLOSURE_BELOW_PEAK_DB
         quiet = decibels < peaks[quietest] - drop
         if not quiet[quietest]:
             if not require_dip:
