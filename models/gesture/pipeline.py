@@ -24,11 +24,12 @@ from .words import find_cues, timed_words
 
 REST_SWAY_METRES = 0.004
 GESTURE_SWAY_METRES = 0.02
+END_SETTLE_SECONDS = 1.2
 
 
 @dataclass
 class GestureResult:
-    clip: MotionClip
+    clip: MotionClip                           # runs up to END_SETTLE_SECONDS past the audio so the hands rest
     strokes: list                              # seconds: stroke apexes
     notes: list = field(default_factory=list)  # plain sentences about what was noticed
     plan: GesturePlan = None
@@ -81,7 +82,11 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
     plan = plan_gestures(prosody, cues, preset, amount, handedness, rng)
     notes += plan.notes
     report(0.75, "Moving arms and hands")
-    count = max(1, int(np.ceil(audio.duration * fps - 1e-9)))
+    # The clip runs on past the audio until the hands are back at rest, when speech goes up to the end.
+    settle = 0.0
+    if plan.units:
+        settle = float(np.clip(END_SETTLE_SECONDS - (audio.duration - plan.units[-1][1]), 0.0, END_SETTLE_SECONDS))
+    count = max(1, int(np.ceil((audio.duration + settle) * fps - 1e-9)))
     times = np.arange(count) / fps
     tracks = hand_tracks(plan, preset, amount, times, seated, rng)
     for side, track in tracks.items():
