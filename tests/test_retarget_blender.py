@@ -20,6 +20,7 @@ import rig_factory
 CMU = Path(__file__).resolve().parents[2] / "shared" / "mocap" / "cmu"
 needs_cmu = pytest.mark.skipif(not CMU.is_dir(), reason="shared CMU mocap not available")
 WALK = CMU / "general" / "002_01.bvh"
+pytestmark = pytest.mark.blender
 
 
 @pytest.fixture
@@ -139,17 +140,7 @@ def test_rig_to_rig(scene):
     assert fidelity.mean <= 2.0 and fidelity.p95 <= 5.0, fidelity.worst()
 
 
-def _register():
-    import soundmotion
-
-    try:
-        soundmotion.register()
-    except ValueError:
-        pass  # already registered in this process
-
-
-def test_operators_detect_and_retarget(scene, tmp_path):
-    _register()
+def test_operators_detect_and_retarget(registered_addon, scene, tmp_path):
     obj = rig_factory.synthetic_armature("vroid")
     bpy.context.view_layer.objects.active = obj
     assert bpy.ops.soundmotion.detect_bone_map() == {"FINISHED"}
@@ -160,8 +151,7 @@ def test_operators_detect_and_retarget(scene, tmp_path):
     assert obj.animation_data.action is not None
 
 
-def test_bad_input_leaves_the_scene_unchanged(scene, tmp_path):
-    _register()
+def test_bad_input_leaves_the_scene_unchanged(registered_addon, scene, tmp_path):
     obj = rig_factory.build_armature(_chain_rig(), "Tail")
     bpy.context.view_layer.objects.active = obj
     before = len(bpy.data.actions)
