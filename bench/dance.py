@@ -11,20 +11,11 @@ over music beats (Bailando's code). Published on AIST++ (m→k): ground truth 0.
 Foot figures use each foot joint's own floor height; contact = joint within 2.5 cm of it.
 """
 
-if __name__ == "__main__" and not __package__:
-    import importlib.util
-    import pathlib
-    import sys
+if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
+    import runpy
 
-    _root = pathlib.Path(__file__).resolve().parents[1]
-    _spec = importlib.util.spec_from_file_location("soundmotion", _root / "__init__.py",
-                                                   submodule_search_locations=[str(_root)])
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules["soundmotion"] = _module
-    _spec.loader.exec_module(_module)
-    from soundmotion.bench.dance import main
-
-    sys.exit(main())
+    runpy.run_module("soundmotion.bench.dance", run_name="__main__")
+    raise SystemExit
 
 import argparse
 import glob

@@ -13,13 +13,11 @@ import tempfile
 import time
 
 os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="soundmotion-bench-"))
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import bpy  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy.spatial.transform import Rotation  # noqa: E402
 
-import conftest  # noqa: E402,F401  (registers the checkout as the `soundmotion` package)
 from soundmotion.clips import ARKIT_BLENDSHAPES, rotations  # noqa: E402
 from soundmotion.operators.keyframes import write_pose_action, write_shape_key_action  # noqa: E402
 

@@ -10,21 +10,14 @@ Speed: a 60 s, 30 fps clip onto a 65-bone rig, retarget + bulk write, next to a 
 keyframe_insert baseline in the same process.
 """
 
-if __name__ == "__main__" and not __package__:
-    import importlib.util
+if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
     import pathlib
+    import runpy
     import sys
 
-    _root = pathlib.Path(__file__).resolve().parents[1]
-    sys.path.insert(0, str(_root / "tests"))  # rig_factory / rig_variants build the test rigs
-    _spec = importlib.util.spec_from_file_location("soundmotion", _root / "__init__.py",
-                                                   submodule_search_locations=[str(_root)])
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules["soundmotion"] = _module
-    _spec.loader.exec_module(_module)
-    from soundmotion.bench.retarget import main
-
-    sys.exit(main())
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))  # rig_factory builds the rigs
+    runpy.run_module("soundmotion.bench.retarget", run_name="__main__")
+    raise SystemExit
 
 import argparse
 import os
@@ -188,3 +181,7 @@ def main(argv=None):
               f"slide excess max {excess.max() * 100:.2f} cm, lowest foot min {lowest.min() * 100:.2f} cm")
     speed(with_baseline=not args.quick)
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

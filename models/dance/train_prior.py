@@ -9,20 +9,11 @@ procedural dance towards how people move between poses. Weights are written as f
 Reproducible: fixed seeds, 2 CPU threads, a few minutes.
 """
 
-if __name__ == "__main__" and not __package__:
-    import importlib.util
-    import pathlib
-    import sys
+if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
+    import runpy
 
-    _root = pathlib.Path(__file__).resolve().parents[2]
-    _spec = importlib.util.spec_from_file_location("soundmotion", _root / "__init__.py",
-                                                   submodule_search_locations=[str(_root)])
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules["soundmotion"] = _module
-    _spec.loader.exec_module(_module)
-    from soundmotion.models.dance.train_prior import main
-
-    sys.exit(main())
+    runpy.run_module("soundmotion.models.dance.train_prior", run_name="__main__")
+    raise SystemExit
 
 import argparse
 import glob
