@@ -15,6 +15,7 @@ import numpy as np
 from ...clips.motion import MotionClip
 from ..audio.load import Audio, load_audio
 from ..face.pipeline import transcript_beside
+from ..speech.phonemes import find_phones
 from .body import build_clip
 from .motion import follow_through, hand_tracks, idle_sway
 from .planning import GesturePlan, plan_gestures
@@ -71,7 +72,6 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
         cues = find_cues(timed_words(phones, transcript))
     elif transcript and transcript.strip() and prosody.speech_like:
         report(0.3, "Aligning the transcript")
-        from ..speech.phonemes import find_phones
         track = find_phones(audio, transcript)
         if track.source == "alignment":
             cues = find_cues(timed_words(track.phones, transcript))
