@@ -14,20 +14,11 @@ do not look aligned. Arm speed: mean local angular speed of shoulders, elbows an
 last 0.8 s (the preparation of the next phrase's first gesture).
 """
 
-if __name__ == "__main__" and not __package__:
-    import importlib.util
-    import pathlib
-    import sys
+if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
+    import runpy
 
-    _root = pathlib.Path(__file__).resolve().parents[1]
-    _spec = importlib.util.spec_from_file_location("soundmotion", _root / "__init__.py",
-                                                   submodule_search_locations=[str(_root)])
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules["soundmotion"] = _module
-    _spec.loader.exec_module(_module)
-    from soundmotion.bench.gesture import main
-
-    sys.exit(main())
+    runpy.run_module("soundmotion.bench.gesture", run_name="__main__")
+    raise SystemExit
 
 import argparse
 import glob
@@ -188,3 +179,7 @@ def main(argv=None):
               f"(quartiles {reference['jerk_p25']:.1f}–{reference['jerk_p75']:.1f}), "
               f"arm angular speed median {reference['speed_median']:.2f} rad/s")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
