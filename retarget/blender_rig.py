@@ -151,6 +151,9 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
                 for b, values in located.items():
                     locations[b] = values[t]
                 pose_bones.foreach_set("location", locations.ravel())
+                # foreach_set skips the RNA update that tags the depsgraph; untagged, view_layer.update() keeps
+                # the stale pose (a plain rig in 4.2 and 5.0, Rigify's in 4.2), so every pass measured the same.
+                armature_obj.update_tag(refresh={"DATA"})
                 bpy.context.view_layer.update()
                 pose_bones.foreach_get("matrix", matrices.ravel())
                 evaluated[t] = matrices.transpose(0, 2, 1)  # foreach_get gives column-major matrices
@@ -168,6 +171,7 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
             animation.action = kept_action
             if kept_slot is not None:
                 animation.action_slot = kept_slot
+        armature_obj.update_tag(refresh={"DATA"})
         bpy.context.view_layer.update()
     rotations_out = {n: q for n, q in result.bone_rotations.items() if n not in constrained}
     rotations_out.update({n: local[:, i] for i, n in enumerate(animated)})

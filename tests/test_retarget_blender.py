@@ -14,6 +14,8 @@ from soundmotion.retarget.fidelity import direction_errors
 from soundmotion.retarget.foot_contacts import detect_contacts, foot_points, slide_of
 from soundmotion.retarget.makehuman_rig import read_makehuman_rig, standard_rig_path
 from soundmotion.retarget.motion_file import load_motion_file
+from soundmotion.retarget.pipeline import retarget_source
+from soundmotion.retarget.root_motion import RootMode
 
 import rig_factory
 
@@ -118,6 +120,20 @@ def _smplx_npz(scene, frames=40):
     trans[:, 2] = 0.3 * t[:, 0]
     np.savez(path, poses=poses, trans=trans, fps=np.array(30.0))
     return path
+
+
+def test_evaluated_correction_measures_each_posed_frame(scene):
+    """The correction poses bones through foreach_set, which tags nothing for re-evaluation. On a plain rig the
+    math is already exact, so measuring the real evaluated pose leaves the rotations unchanged; measuring a
+    stale pose (Blender 4.2 never re-evaluated it) would fold the same error in on every pass."""
+    obj = rig_factory.synthetic_armature("mixamo")
+    rest = blender_rig.read_rig_rest(obj)
+    source = load_motion_file(_smplx_npz(scene), fps=30)
+    result = retarget_source(source, rest, blender_rig.bone_map_for(obj), RootMode.FULL, keep_feet=True)
+    matched = blender_rig.match_evaluated_pose(obj, rest, result)
+    for name, quats in result.bone_rotations.items():
+        dots = np.abs(np.sum(matched.bone_rotations[name] * quats, axis=1))
+        assert dots.min() > 1 - 1e-6, name
 
 
 def test_smplx_npz_onto_a_makehuman_rig(scene):
