@@ -50,6 +50,64 @@ def run_dance(args) -> int:
     return 0
 
 
+def run_gesture(args) -> int:
+    from .models.dance.bvh_export import write_bvh
+    from .models.gesture.pipeline import generate_gestures
+
+    transcript = open(args.text, encoding="utf-8").read() if args.text else None
+    result = generate_gestures(args.audio, transcript, fps=args.fps, style=args.style, amount=args.amount,
+                               handedness=args.hand, seated=args.seated, seed=args.seed)
+    if args.clip:
+        result.clip.save(args.clip)
+    if args.bvh:
+        write_bvh(result.clip, args.bvh)
+    _print_notes(result.notes)
+    print(f"gesture: {result.clip.num_frames} frames at {result.clip.fps:g} fps, {len(result.strokes)} strokes")
+    return 0
+
+
+def run_talk(args) -> int:
+    import bpy
+
+    from .operators import demo_scene
+    from .operators.render_video import configure_video_output, render_video
+
+    _start_blender()
+    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.character), load_ui=False)
+    scene = bpy.context.scene
+    character = _talking_object(bpy)
+    scene.soundmotion.transcript = open(args.text, encoding="utf-8").read() if args.text else ""
+    scene.soundmotion.frame_start = scene.frame_start
+    scene.soundmotion.seed = args.seed
+    try:
+        demo_scene.run_operator("talk", character, filepath=os.path.abspath(args.audio))
+    except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
+        raise ValueError(str(error).strip().removeprefix("Error: ")) from None
+    if args.render:
+        if scene.camera is None:
+            height = demo_scene.character_height(demo_scene.face_mesh_name(character))
+            demo_scene.set_look(scene)
+            scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
+        configure_video_output(scene, args.render, resolution=tuple(args.resolution))
+    demo_scene.save_blend(args.out)
+    print(f"talk: wrote {args.out}")
+    if args.render:
+        print(f"talk: wrote {render_video(scene)}")
+    return 0
+
+
+def _talking_object(bpy):
+    """The armature that moves (with its face mesh), or the one face mesh when there is no armature."""
+    armatures = [o for o in bpy.data.objects if o.type == "ARMATURE"]
+    if len(armatures) == 1:
+        return armatures[0]
+    meshes = [o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys is not None]
+    if not armatures and len(meshes) == 1:
+        return meshes[0]
+    raise ValueError(f"The file has {len(armatures)} armatures and {len(meshes)} meshes with shape keys; "
+                     "keep one character in it.")
+
+
 def _blend_and_armature(spec: str):
     """FILE.blend[:ARMATURE] → (path, armature name or None)."""
     path, _, armature = spec.partition(".blend:")
@@ -148,6 +206,29 @@ def build_parser() -> argparse.ArgumentParser:
     dance.add_argument("--in-place", action="store_true")
     dance.add_argument("--fps", type=float, default=30.0)
     dance.set_defaults(run=run_dance)
+
+    gesture = verbs.add_parser("gesture", help="speech → co-speech gesture MotionClip (.npz) and/or BVH")
+    gesture.add_argument("audio")
+    gesture.add_argument("--text", help="transcript file (default: a .txt beside the audio, if any)")
+    gesture.add_argument("--clip", help="write the MotionClip (.npz)")
+    gesture.add_argument("--bvh", help="write the gestures as BVH")
+    gesture.add_argument("--seed", type=int, default=0)
+    gesture.add_argument("--style", default="presenter", help="presenter, storyteller or lecturer")
+    gesture.add_argument("--amount", type=float, default=1.0)
+    gesture.add_argument("--hand", default="right", help="right, left or both")
+    gesture.add_argument("--seated", action="store_true")
+    gesture.add_argument("--fps", type=float, default=30.0)
+    gesture.set_defaults(run=run_gesture)
+
+    talk = verbs.add_parser("talk", help="face + gestures on the character in a .blend")
+    talk.add_argument("character", metavar="CHARACTER.blend")
+    talk.add_argument("audio")
+    talk.add_argument("--text", help="transcript file (default: a .txt beside the audio, if any)")
+    talk.add_argument("--seed", type=int, default=0)
+    talk.add_argument("--out", required=True, help="the .blend to write")
+    talk.add_argument("--render", metavar="OUT.mp4", help="also render a movie with the sound")
+    talk.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"))
+    talk.set_defaults(run=run_talk)
 
     retarget = verbs.add_parser("retarget", help="BVH / SMPL-X / clip .npz → an armature in a .blend")
     retarget.add_argument("source", help=".bvh, SMPL/SMPL-X/AMASS .npz or SoundMotion MotionClip .npz")

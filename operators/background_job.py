@@ -15,6 +15,7 @@ from ..clips.errors import ClipError
 from ..models.audio.load import AudioError
 from ..models.dance.choreography import ChoreographyError
 from ..models.face.pipeline import FaceSettingsError
+from ..models.gesture.styles import GestureSettingsError
 from ..retarget.errors import RetargetError
 from ..retarget.shape_keys import ShapeKeyMapError
 
@@ -29,7 +30,7 @@ class JobCancelled(Exception):
 
 # Errors whose message is written for the user; anything else is a bug and reported with its type.
 EXPECTED_ERRORS = (UserFacingError, AudioError, ClipError, FaceSettingsError, ShapeKeyMapError, RetargetError,
-                   ChoreographyError)
+                   ChoreographyError, GestureSettingsError)
 
 
 class _Progress:

@@ -1,5 +1,5 @@
-"""The bundled demo: the CC0 character speaks the demo line, then dances to the demo loop; two cameras
-(head and shoulders, then full body) switch at timeline markers; rendered with both sounds."""
+"""The bundled demo: the CC0 character speaks the demo line (face and gestures), then dances to the demo
+loop; two cameras (head and shoulders, then full body) switch at timeline markers; rendered with both sounds."""
 
 import os
 import pathlib
@@ -33,6 +33,12 @@ def add_camera(scene, name: str, target_z: float, shot_height: float, lens: floa
     return camera
 
 
+def face_mesh_name(character) -> str:
+    from .targets import face_mesh_for
+
+    return face_mesh_for(character).name
+
+
 def character_height(mesh_name: str = FACE_MESH) -> float:
     mesh = bpy.data.objects[mesh_name]
     return max((mesh.matrix_world @ v.co).z for v in mesh.data.vertices)
@@ -61,21 +67,25 @@ def run_operator(name: str, obj, **properties):
 
 
 def build_demo(speech=DEMO_SPEECH, music=DEMO_MUSIC, dance_seconds: float = 0.0):
-    """Open the demo character and animate it with the operators a user would press; returns the scene."""
+    """Open the demo character and animate it with the operators a user would press; returns the scene.
+
+    The line (face + gestures) and the dance are two takes on one rig: each goes into its own NLA strip,
+    which acts only over its own frames.
+    """
     scene = open_demo_character()
     settings = scene.soundmotion
     scene.frame_start = settings.frame_start = 1
-    run_operator("lip_sync", bpy.data.objects[FACE_MESH], filepath=str(speech))
+    rig = bpy.data.objects[RIG]
+    run_operator("talk", rig, filepath=str(speech))
+    push_down_to_nla(rig)
     dance_start = scene.frame_end + GAP_FRAMES
     settings.frame_start = dance_start
-    rig = bpy.data.objects[RIG]
     run_operator("dance", rig, filepath=str(music), trim_seconds=dance_seconds)
-    # As an NLA strip the dance acts only from its first frame: the rig stands at rest while it speaks.
     push_down_to_nla(rig)
 
     height = character_height()
     set_look(scene)
-    cut_to(scene, add_camera(scene, "SM_HeadCamera", height - 0.21, 0.48), 1)
+    cut_to(scene, add_camera(scene, "SM_HeadCamera", height - 0.36, 0.8), 1)
     cut_to(scene, add_camera(scene, "SM_BodyCamera", height * 0.55, 2.2, lens=35.0), dance_start)
     return scene
 

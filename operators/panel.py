@@ -19,6 +19,7 @@ class SOUNDMOTION_PT_main(bpy.types.Panel):
         row.prop(settings, "frame_start")
         row.prop(settings, "seed")
         layout.prop(settings, "strength")
+        layout.operator("soundmotion.talk", icon="OUTLINER_OB_ARMATURE")
         layout.operator("soundmotion.lip_sync", icon="SPEAKER")
         layout.operator("soundmotion.dance", icon="ARMATURE_DATA")
         layout.operator("soundmotion.restore_previous", icon="LOOP_BACK")

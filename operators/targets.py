@@ -1,6 +1,6 @@
 """Finding what the user meant to animate, and refusing clearly when it cannot be animated."""
 
-from ..retarget.shape_keys import map_by_name
+from ..retarget.shape_keys import map_shape_keys
 from .background_job import UserFacingError
 
 
@@ -19,13 +19,13 @@ def face_mesh_for(obj):
                   if child.type == "MESH" and child.data.shape_keys is not None]
         if not meshes:
             raise UserFacingError(f"No mesh with shape keys is parented to {obj.name}. Select the face mesh instead.")
-        return max(meshes, key=lambda m: len(map_by_name(m.data.shape_keys.key_blocks.keys()).rows))
+        return max(meshes, key=lambda m: len(map_shape_keys(m.data.shape_keys.key_blocks.keys()[1:]).rows))
     raise UserFacingError(f"{obj.name} is a {obj.type.lower()}; select a mesh with shape keys or its armature.")
 
 
 def face_shape_key_map(mesh):
     names = [block.name for block in mesh.data.shape_keys.key_blocks[1:]]
-    shape_key_map = map_by_name(names)
+    shape_key_map = map_shape_keys(names)
     if not shape_key_map.rows:
         raise UserFacingError(
             f"None of {mesh.name}'s shape keys ({', '.join(names[:5])}{'…' if len(names) > 5 else ''}) "

@@ -12,12 +12,17 @@ import numpy as np
 from bpy_extras.object_utils import world_to_camera_view
 
 
-def mouth_box(scene, mesh, margin=0.04):
-    """Pixel box around the vertices jawOpen moves most (the lips and chin), seen by the scene camera."""
+def mouth_box(scene, mesh, frame, margin=0.02):
+    """Pixel box around the vertices jawOpen moves most (the lips and chin), as posed at `frame`, seen by the
+    scene camera (the head moves with the gestures, so the box follows the evaluated mesh)."""
     keys = mesh.data.shape_keys.key_blocks
     basis, jaw = keys["Basis"].data, keys["jawOpen"].data
     moved = sorted(range(len(basis)), key=lambda i: (jaw[i].co - basis[i].co).length, reverse=True)[:200]
-    points = [world_to_camera_view(scene, scene.camera, mesh.matrix_world @ basis[i].co) for i in moved]
+    scene.frame_set(frame)
+    evaluated = mesh.evaluated_get(bpy.context.evaluated_depsgraph_get())
+    vertices = evaluated.to_mesh().vertices
+    points = [world_to_camera_view(scene, scene.camera, evaluated.matrix_world @ vertices[i].co) for i in moved]
+    evaluated.to_mesh_clear()
     width, height = scene.render.resolution_x, scene.render.resolution_y
     xs = [p.x for p in points]
     ys = [1.0 - p.y for p in points]
@@ -40,7 +45,7 @@ def main(blend, out_dir, frames):
     bpy.ops.wm.open_mainfile(filepath=blend)
     scene = bpy.context.scene
     mesh = bpy.data.objects["DemoHuman"]
-    report = {"box": mouth_box(scene, mesh), "frames": {}}
+    report = {"box": mouth_box(scene, mesh, frames[0]), "frames": {}}
     scene.render.engine = "BLENDER_WORKBENCH"
     if hasattr(scene.render.image_settings, "media_type"):  # Blender 5.0
         scene.render.image_settings.media_type = "IMAGE"

@@ -73,9 +73,37 @@ def test_retarget_a_clip_onto_the_demo_rig_writes_a_blend_with_the_action(tmp_pa
 @pytest.mark.parametrize("args, message", [
     (("face", "missing.wav"), "not found"),
     (("dance", "missing.wav"), "not found"),
+    (("gesture", "missing.wav"), "not found"),
+    (("talk", ASSETS / "demo_character.blend", "missing.wav", "--out", "x.blend"), "not found"),
     (("retarget", "missing.bvh", "--target", ASSETS / "demo_character.blend", "--out", "x.blend"), "missing.bvh"),
 ])
 def test_bad_input_exits_2_with_one_line(args, message, tmp_path):
     result = soundmotion(*args, check=False)
     assert result.returncode == 2
     assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_gesture_writes_a_canonical_clip_with_moving_arms(tmp_path):
+    result = soundmotion("gesture", ASSETS / "demo_speech.wav", "--seed", 2, "--clip", tmp_path / "g.npz",
+                         "--bvh", tmp_path / "g.bvh")
+    clip = MotionClip.load(tmp_path / "g.npz")
+    assert clip.skeleton.same_topology(SMPLX_SKELETON) and clip.fps == 30
+    assert clip.duration >= soundfile.info(str(ASSETS / "demo_speech.wav")).duration - 0.05
+    wrist = clip.rotations[:, SMPLX_SKELETON.index("right_elbow")]
+    assert np.ptp(wrist, axis=0).max() > 0.1
+    assert "strokes" in result.stdout and "Warning" not in result.stderr
+    assert (tmp_path / "g.bvh").read_text().startswith("HIERARCHY")
+
+
+def test_talk_animates_a_character_file_and_renders_it(tmp_path):
+    out, movie = tmp_path / "talk.blend", tmp_path / "talk.mp4"
+    soundmotion("talk", ASSETS / "demo_character.blend", ASSETS / "demo_speech.wav", "--out", out,
+                "--render", movie, "--resolution", 160, 90)
+    streams = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0",
+                              str(movie)], capture_output=True, text=True, check=True).stdout.split()
+    assert sorted(streams) == ["audio", "video"]
+    import bpy
+
+    bpy.ops.wm.open_mainfile(filepath=str(out))
+    assert bpy.data.objects["DemoRig"].animation_data.action.name == "SM_gesture_demo_speech"
+    assert bpy.data.objects["DemoHuman"].data.shape_keys.animation_data.action.name == "SM_face_demo_speech"

@@ -1,5 +1,7 @@
 """Write a MotionClip as BVH (centimetres, Y-up, facing +Z: what Blender's and most tools' BVH importers expect)."""
 
+import warnings
+
 import numpy as np
 
 from ...clips import rotations
@@ -13,7 +15,11 @@ def write_bvh(clip: MotionClip, path) -> None:
     skeleton = clip.skeleton
     offsets = Z_UP_TO_Y_UP.apply(skeleton.offsets) * CM
     local = rotations.change_of_basis(clip.rotations, Z_UP_TO_Y_UP)
-    euler = np.degrees(rotations.to_rotation(local).as_euler("ZXY")).reshape(clip.num_frames, len(skeleton), 3)
+    with warnings.catch_warnings():
+        # At X = ±90° scipy zeroes the third angle and warns; the angles still give the same rotation.
+        warnings.filterwarnings("ignore", message="Gimbal lock detected")
+        euler = np.degrees(rotations.to_rotation(local).as_euler("ZXY"))
+    euler = euler.reshape(clip.num_frames, len(skeleton), 3)
     root = Z_UP_TO_Y_UP.apply(clip.root_translation) * CM
     lines, order = ["HIERARCHY"], []
     _write_joint(lines, order, skeleton, offsets, 0, 0)

@@ -1,0 +1,132 @@
+"""Operator "Talk from Audio": one run gives a character lip sync and facial curves on its face mesh and
+co-speech gestures on its armature, from the same phoneme alignment, with the sound in the sequencer."""
+
+import os
+
+import bpy
+
+from ..models.audio.load import load_audio
+from ..models.face.pipeline import FaceSettings, face_from_audio, transcript_beside
+from ..models.gesture.pipeline import generate_gestures
+from ..models.gesture.styles import HANDEDNESS, STYLES
+from ..retarget import blender_rig
+from ..retarget.motion_file import clip_source
+from ..retarget.pipeline import retarget_source
+from ..retarget.root_motion import RootMode
+from . import previous_state
+from .background_job import BackgroundJobOperator, UserFacingError, scene_fps
+from .keyframes import write_shape_key_action
+from .sound_strip import SoundStripUnavailable, add_sound_strip, remove_sound_strip
+from .targets import face_mesh_for, face_shape_key_map
+
+STYLE_ITEMS = [(name, name.capitalize(), f"Gesture like a {name}") for name in STYLES]
+HAND_ITEMS = [(name, name.capitalize(), f"Gesture with the {name} hand" if name != "both" else "Both hands")
+              for name in HANDEDNESS]
+
+
+def character_parts(obj):
+    """(face mesh or None, armature or None) of the character the user selected (either part)."""
+    if obj is None:
+        raise UserFacingError("Select the character's armature or face mesh first.")
+    armature = obj if obj.type == "ARMATURE" else obj.find_armature() if obj.type == "MESH" else None
+    try:
+        mesh = face_mesh_for(armature or obj)
+    except UserFacingError:
+        if armature is None:
+            raise
+        mesh = None
+    if mesh is None and armature is None:
+        raise UserFacingError(f"{obj.name} is neither a face mesh nor an armature.")
+    return mesh, armature
+
+
+class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
+    """Lip sync, facial expression and co-speech gestures for the selected character from a voice recording"""
+
+    bl_idname = "soundmotion.talk"
+    bl_label = "Talk from Audio"
+    bl_options = {"REGISTER", "UNDO"}
+    job_title = "Talk"
+
+    filepath: bpy.props.StringProperty(
+        name="Audio", subtype="FILE_PATH", description="Voice file; empty uses the scene's SoundMotion audio")
+    style: bpy.props.EnumProperty(name="Style", items=STYLE_ITEMS, default="presenter")
+    amount: bpy.props.FloatProperty(name="Gesture Amount", default=1.0, min=0.0, max=2.0)
+    handedness: bpy.props.EnumProperty(name="Hand", items=HAND_ITEMS, default="right")
+    seated: bpy.props.BoolProperty(name="Seated", default=False, description="Keep the lower body still")
+
+    def prepare(self, context):
+        settings = context.scene.soundmotion
+        mesh, armature = character_parts(context.active_object)
+        inputs = {"mesh_name": mesh.name if mesh else None, "armature_name": armature.name if armature else None,
+                  "fps": scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed}
+        if mesh is not None:
+            inputs["map"] = face_shape_key_map(mesh)
+            inputs["face_settings"] = FaceSettings(articulation=settings.strength, seed=settings.seed)
+            inputs["face_settings"].validate()
+        if armature is not None:
+            inputs["rest"] = blender_rig.read_rig_rest(armature)
+            inputs["bone_map"] = blender_rig.bone_map_for(armature)  # refuses rigs without arms mapped
+        audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
+        inputs["audio"] = load_audio(audio_path)
+        inputs["transcript"] = settings.transcript.strip() or transcript_beside(audio_path)
+        inputs.update(style=self.style, amount=self.amount, handedness=self.handedness, seated=self.seated)
+        return inputs
+
+    def compute(self, inputs, progress):
+        result = {**inputs, "notes": []}
+        phones = None
+        if inputs["mesh_name"]:
+            face = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["face_settings"],
+                                   lambda fraction, message: progress(0.4 * fraction, message), [])
+            result.update(face_clip=face.clip, key_values=inputs["map"].key_values(face.clip))
+            result["notes"] += face.notes
+            phones = face.phones if face.phone_source == "alignment" else None
+        if inputs["armature_name"]:
+            gestures = generate_gestures(
+                inputs["audio"].path, inputs["transcript"], inputs["fps"], inputs["style"], inputs["amount"],
+                inputs["handedness"], inputs["seated"], inputs["seed"],
+                progress=lambda fraction, message: progress(0.4 + 0.45 * fraction, message), phones=phones)
+            progress(0.9, "Retargeting gestures onto the rig")
+            result["retarget"] = retarget_source(clip_source(gestures.clip, label=inputs["audio"].stem),
+                                                 inputs["rest"], inputs["bone_map"], RootMode.FULL)
+            result["notes"] += [n for n in gestures.notes if n not in result["notes"]]
+        return result
+
+    def apply(self, context, result):
+        scene, audio, start = context.scene, result["audio"], result["frame_start"]
+        notes, written = list(result["notes"]), []
+        strip, created = None, False
+        try:
+            strip, created = add_sound_strip(scene, audio.path, start)
+        except SoundStripUnavailable as error:
+            notes.append(str(error))
+        try:
+            if result["mesh_name"]:
+                mesh = bpy.data.objects[result["mesh_name"]]
+                write_shape_key_action(mesh, f"SM_face_{audio.stem}", start, result["key_values"])
+                written.append(mesh.data.shape_keys)
+            if result["armature_name"]:
+                armature = bpy.data.objects[result["armature_name"]]
+                retargeted = result["retarget"]
+                if blender_rig.has_constraints(armature):
+                    retargeted = blender_rig.match_evaluated_pose(
+                        armature, result["rest"], retargeted, None, result["bone_map"].restricted_to(result["rest"].names))
+                blender_rig.apply_retarget(armature, retargeted, f"SM_gesture_{audio.stem}", start)
+                written.append(armature)
+        except BaseException:
+            for id_block in written:  # leave no half-applied take behind
+                removed = bpy.data.actions[previous_state.restore(id_block)]
+                bpy.data.actions.remove(removed)
+            if created:
+                remove_sound_strip(scene, strip)
+            raise
+        frames = [result["face_clip"].num_frames] if result["mesh_name"] else []
+        frames += [result["retarget"].num_frames] if result["armature_name"] else []
+        scene.frame_end = max(scene.frame_end, start + max(frames) - 1)
+        parts = (["face"] if result["mesh_name"] else []) + (["gestures"] if result["armature_name"] else [])
+        self.report({"INFO"}, f"Wrote {' and '.join(parts)} for {os.path.basename(audio.path)}."
+                              + "".join(" " + note for note in notes))
+
+
+CLASSES = (SOUNDMOTION_OT_talk,)

@@ -1,0 +1,49 @@
+"""Operator "Talk from Audio" on the demo character (real Blender): face and gestures from one run."""
+
+import bpy
+import numpy as np
+import pytest
+
+from blender_helpers import make_chain_armature, make_face_mesh, sound_strips
+from soundmotion.operators.demo_scene import DEMO_CHARACTER, DEMO_SPEECH, FACE_MESH, RIG
+
+pytestmark = pytest.mark.blender
+
+
+def open_character():
+    bpy.ops.wm.open_mainfile(filepath=str(DEMO_CHARACTER), load_ui=False)
+    return bpy.context.scene, bpy.data.objects[RIG], bpy.data.objects[FACE_MESH]
+
+
+@pytest.mark.parametrize("select", [RIG, FACE_MESH])
+def test_talk_writes_face_and_gesture_takes_from_either_part(registered_addon, select):
+    scene, rig, mesh = open_character()
+    bpy.context.view_layer.objects.active = bpy.data.objects[select]
+    assert bpy.ops.soundmotion.talk(filepath=str(DEMO_SPEECH), style="storyteller") == {"FINISHED"}
+    assert mesh.data.shape_keys.animation_data.action.name == "SM_face_demo_speech"
+    assert rig.animation_data.action.name == "SM_gesture_demo_speech"
+    wrists, jaw = [], []
+    for frame in range(1, 300, 3):
+        scene.frame_set(frame)
+        wrists.append(np.array(rig.matrix_world @ rig.pose.bones["hand_r"].head))
+        jaw.append(mesh.data.shape_keys.key_blocks["jawOpen"].value)
+    assert np.ptp(np.array(wrists), axis=0).max() > 0.05  # the arms gesture
+    assert max(jaw) > 0.3 and min(jaw) < 0.05            # the mouth opens and closes
+    if bpy.app.version >= (4, 4, 0):
+        assert len(sound_strips(scene)) == 1
+
+
+def test_a_face_without_a_rig_still_talks(scene):
+    mesh = make_face_mesh()
+    assert bpy.ops.soundmotion.talk(filepath=str(DEMO_SPEECH)) == {"FINISHED"}
+    assert mesh.data.shape_keys.animation_data.action.name == "SM_face_demo_speech"
+
+
+def test_a_rig_without_arms_is_refused_and_nothing_is_written(scene):
+    rig = make_chain_armature("Snake", 5)
+    mesh = make_face_mesh()
+    mesh.parent = rig
+    bpy.context.view_layer.objects.active = rig
+    with pytest.raises(RuntimeError, match="Snake.*humanoid"):
+        bpy.ops.soundmotion.talk(filepath=str(DEMO_SPEECH))
+    assert not bpy.data.actions and mesh.data.shape_keys.animation_data is None and not sound_strips(scene)
