@@ -4,7 +4,7 @@ VENV := .venv
 VENV42 := .venv-blender42
 BLENDER_EXT = $(shell $(VENV)/bin/python -c "import bpy; print(bpy.utils.system_resource('SCRIPTS'))")/addons_core/bl_pkg/cli/blender_ext.py
 
-.PHONY: demo test test-blender42 extension wheels setup system-packages bench clean
+.PHONY: demo test test-blender42 extension wheels setup system-packages bench train-dance clean
 
 demo: setup
 	$(VENV)/bin/soundmotion demo --out out
@@ -48,8 +48,19 @@ extension: wheels
 	$(VENV)/bin/python $(BLENDER_EXT) build --source-dir . --output-dir dist --split-platforms
 	@ls -l dist/soundmotion-*.zip | awk '{printf "extension zip: %s, %.1f MB\n", $$NF, $$5 / 1048576}'
 
+# Speed and quality figures, each against a baseline measured in the same run (minutes, not a test).
 bench: setup
 	$(VENV)/bin/python bench/keyframes.py
+	$(VENV)/bin/python bench/lipsync.py
+	$(VENV)/bin/python bench/retarget.py
+	$(VENV)/bin/python bench/dance.py
+	$(VENV)/bin/python bench/gesture.py
+
+# Retrain the dance motion prior (models/dance/prior_weights.npz) on ../shared/mocap; needs torch, which the
+# add-on itself never uses. On Linux, PyPI's default torch is the large CUDA build; a CPU build is enough.
+train-dance: setup
+	$(VENV)/bin/pip install --quiet torch
+	$(VENV)/bin/python models/dance/train_prior.py
 
 clean:
 	rm -rf dist out $(VENV) $(VENV42) wheels

@@ -10,21 +10,11 @@ phone spans exactly as reported; the main columns move stop closures that espeak
 neighbouring vowel back to the consonant (bench/espeak_truth.py explains why).
 """
 
-if __name__ == "__main__" and not __package__:
-    # Run as a script from a checkout: register the checkout as the `soundmotion` package first.
-    import importlib.util
-    import pathlib
-    import sys
+if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
+    import runpy
 
-    _root = pathlib.Path(__file__).resolve().parents[1]
-    _spec = importlib.util.spec_from_file_location("soundmotion", _root / "__init__.py",
-                                                   submodule_search_locations=[str(_root)])
-    _module = importlib.util.module_from_spec(_spec)
-    sys.modules["soundmotion"] = _module
-    _spec.loader.exec_module(_module)
-    from soundmotion.bench.lipsync import main
-
-    sys.exit(main())
+    runpy.run_module("soundmotion.bench.lipsync", run_name="__main__")
+    raise SystemExit
 
 import argparse
 import os
