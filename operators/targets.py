@@ -2,6 +2,7 @@
 
 from ..retarget.shape_keys import map_shape_keys
 from .background_job import UserFacingError
+from .stored_shape_key_map import stored_shape_key_map
 
 
 def face_mesh_for(obj):
@@ -24,7 +25,16 @@ def face_mesh_for(obj):
 
 
 def face_shape_key_map(mesh):
+    """The map stored on the mesh (Detect/Load Shape-Key Map, edited in the panel), else the detected one."""
     names = [block.name for block in mesh.data.shape_keys.key_blocks[1:]]
+    stored = stored_shape_key_map(mesh)
+    if stored is not None:
+        stored.rows = {key: row for key, row in stored.rows.items() if key in names}
+        if not stored.rows:
+            raise UserFacingError(
+                f"The shape-key map stored on {mesh.name} drives none of its shape keys. "
+                "Run Detect Shape-Key Map or load a map that names its keys.")
+        return stored
     shape_key_map = map_shape_keys(names)
     if not shape_key_map.rows:
         raise UserFacingError(
