@@ -38,7 +38,8 @@ def test_zip_holds_the_add_on_and_its_wheels_but_no_tests(extension_zip):
     assert any(n.startswith("wheels/pocketsphinx-") for n in names)
     assert any(n.startswith("wheels/scipy-") for n in names)
     assert not any(n.startswith("wheels/numpy") for n in names)  # Blender's own numpy is used
-    assert not any(n.startswith(("tests/", "bench/", "scripts/", ".venv")) for n in names)
+    assert not any(n.startswith(("tests/", "bench/", "scripts/", "assets/readme/", ".venv")) for n in names)
+    assert "assets/demo_character.blend" in names and "models/dance/prior_weights.npz" in names
 
 
 def test_installed_zip_registers_everything_and_disabling_removes_it(extension_zip, tmp_path):
