@@ -22,9 +22,8 @@ HOLD_MIN_GAP_SECONDS = 0.8
 DRIFT_GAP_SECONDS = 1.0       # a gap this long between strokes gets a drifting ready pose
 FINGER_LAG_SECONDS = 0.07
 MIN_KEY_GAP = 0.06
-MAX_HAND_SPEED = 1.8          # m/s at the fastest point of a movement; people's gesture strokes peak about there
+MAX_HAND_SPEED = 1.8          # m/s: default cap; each style sets its own (styles.GestureStyle.hand_speed)
 MIN_JERK_PEAK = 1.875         # a minimum-jerk move's peak speed over its mean speed
-MAX_STROKE_METRES = 0.2
 TORSO_HALF_WIDTH = 0.15
 TORSO_FRONT = 0.15            # metres in front of the chest joint that the body surface reaches
 STROKE_GAIN = 1.5
@@ -76,10 +75,11 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
                 apex = _pose(stroke.shape, fingers, jitter)
                 travel = np.asarray(shape.stroke) * scale
                 length = float(np.linalg.norm(travel))
-                if length > MAX_STROKE_METRES:
-                    travel, length = travel * MAX_STROKE_METRES / length, MAX_STROKE_METRES
+                if length > style.stroke_metres:
+                    travel, length = travel * style.stroke_metres / length, style.stroke_metres
                 prep = _pose(stroke.shape, fingers, jitter + travel)
-                prep_time = stroke.time - max(style.stroke_seconds, MIN_JERK_PEAK * length / MAX_HAND_SPEED)
+                prep = (prep[0], prep[1] + _flick(shape.roll, style.wrist_flick)) + prep[2:]
+                prep_time = stroke.time - max(style.stroke_seconds, MIN_JERK_PEAK * length / style.hand_speed)
                 if k > 0:
                     # Strokes in quick succession: rebound from the last apex straight into this stroke.
                     last = mine[k - 1].time
@@ -101,15 +101,21 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
             keys.append((retract, keys[-1][1]))
             keys.append((retract + RETRACT_SECONDS, rest))
         keys.append((plan.duration + 10.0, rest))
-        track = _interpolate(_limit_speed(_ordered(keys), anchors), times)
+        track = _interpolate(_limit_speed(_ordered(keys), anchors, style.hand_speed), times)
         track.position = clear_of_torso(track.position)
         tracks[side] = track
     return tracks
 
 
-def _limit_speed(keys: list, anchors: set) -> list:
+def _flick(roll: float, degrees: float) -> float:
+    """Roll offset of a stroke's preparation: the wrist turns into the apex's palm direction, as beats flick
+    the hand; always away from the roll limits, so the flick never over-rotates the forearm."""
+    return -degrees if roll > 0 else degrees
+
+
+def _limit_speed(keys: list, anchors: set, max_speed: float = MAX_HAND_SPEED) -> list:
     """Pull preparation, hold and rest keys towards their neighbours where reaching them would need the hand to
-    move faster than MAX_HAND_SPEED; apexes stay where the plan put them."""
+    move faster than `max_speed`; apexes stay where the plan put them."""
     times = [k[0] for k in keys]
     positions = [k[1][0].copy() for k in keys]
     fixed = [t in anchors for t in times]
@@ -120,7 +126,7 @@ def _limit_speed(keys: list, anchors: set) -> list:
             for j in (i - 1, i + 1):
                 if j >= len(keys):
                     continue
-                reach = MAX_HAND_SPEED * abs(times[i] - times[j]) / MIN_JERK_PEAK
+                reach = max_speed * abs(times[i] - times[j]) / MIN_JERK_PEAK
                 step = positions[i] - positions[j]
                 distance = float(np.linalg.norm(step))
                 if distance > reach:
