@@ -1,6 +1,7 @@
 """`soundmotion <verb>`: the command-line face of SoundMotion (a public, documented contract; see README).
 
-Verbs that only compute (face) run without Blender; verbs that build scenes import bpy lazily.
+Verbs that only compute (face, dance, gesture) run without Blender; the others register the add-on, whose
+operators load `bpy`, and call batch jobs in operators/.
 """
 
 import argparse
@@ -67,45 +68,14 @@ def run_gesture(args) -> int:
 
 
 def run_talk(args) -> int:
-    import bpy
-
-    from .operators import demo_scene
-    from .operators.render_video import configure_video_output, render_video
-
     _start_blender()
-    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.character), load_ui=False)
-    scene = bpy.context.scene
-    character = _talking_object(bpy)
-    scene.soundmotion.transcript = open(args.text, encoding="utf-8").read() if args.text else ""
-    scene.soundmotion.frame_start = scene.frame_start
-    scene.soundmotion.seed = args.seed
-    try:
-        demo_scene.run_operator("talk", character, filepath=os.path.abspath(args.audio))
-    except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
-        raise ValueError(str(error).strip().removeprefix("Error: ")) from None
-    if args.render:
-        if scene.camera is None:
-            height = demo_scene.character_height(demo_scene.face_mesh_name(character))
-            demo_scene.set_look(scene)
-            scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
-        configure_video_output(scene, args.render, resolution=tuple(args.resolution))
-    demo_scene.save_blend(args.out)
-    print(f"talk: wrote {args.out}")
-    if args.render:
-        print(f"talk: wrote {render_video(scene)}")
+    from .operators.character_files import talk_in_file
+
+    transcript = open(args.text, encoding="utf-8").read() if args.text else ""
+    for path in talk_in_file(args.character, args.audio, args.out, transcript, args.seed, args.render,
+                             args.resolution):
+        print(f"talk: wrote {path}")
     return 0
-
-
-def _talking_object(bpy):
-    """The armature that moves (with its face mesh), or the one face mesh when there is no armature."""
-    armatures = [o for o in bpy.data.objects if o.type == "ARMATURE"]
-    if len(armatures) == 1:
-        return armatures[0]
-    meshes = [o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys is not None]
-    if not armatures and len(meshes) == 1:
-        return meshes[0]
-    raise ValueError(f"The file has {len(armatures)} armatures and {len(meshes)} meshes with shape keys; "
-                     "keep one character in it.")
 
 
 def _blend_and_armature(spec: str):
@@ -155,9 +125,7 @@ def run_bonemap(args) -> int:
 
 
 def _start_blender():
-    import bpy  # noqa: F401  (the PyPI bpy module, or Blender's own Python)
-
-    from . import register
+    from . import register  # imports the operators, and with them the `bpy` module
 
     register()
 
