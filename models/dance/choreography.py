@@ -65,7 +65,7 @@ def plan_dance(analysis: MusicAnalysis, style: str = "groove", energy: float = 1
     anchor = np.zeros(2)
     heading = 0.0
     steps, moves = [], []
-    bar_times = _beat_times(analysis, np.array([start for start, _ in bars]))
+    bar_times = beat_times(analysis, np.array([start for start, _ in bars]))
     loudness_per_bar = _bar_loudness(analysis, bar_times)
     for bar, (bar_start, length) in enumerate(bars):
         section_index, section = _section_at(analysis, bar_times[bar])
@@ -158,7 +158,8 @@ def _rotate(xy, angle):
     return np.array([c * xy[0] - s * xy[1], s * xy[0] + c * xy[1]])
 
 
-def _beat_times(analysis, beat_indices):
+def beat_times(analysis, beat_indices):
+    """Times (s) of global beat indices, fractional or beyond the detected beats (extended at the end tempos)."""
     beats = analysis.beats
     indices = np.asarray(beat_indices, dtype=float)
     times = np.interp(indices, np.arange(len(beats)), beats)

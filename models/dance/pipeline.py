@@ -10,12 +10,13 @@ from ..audio.load import AudioError, load_audio
 from ..music.analysis import MusicAnalysis, analyse_music, fallback_analysis
 from ..music.spectrum import SAMPLE_RATE
 from .body import build_clip, rest_heights
-from .choreography import ChoreographyError, plan_dance
+from .choreography import ChoreographyError, beat_times, plan_dance
 from .contacts import clean_contacts
 from .performance import perform
 
 MIN_MUSIC_SECONDS = 2.0
 PRIOR_STRENGTH = 0.5
+CLIP_MOVES = 0.0         # share of bars danced with captured CMU upper-body segments (see clip_moves.py)
 
 
 @dataclass
@@ -26,15 +27,17 @@ class DanceResult:
     notes: list = field(default_factory=list)
     analysis: MusicAnalysis = None
     moves: list = field(default_factory=list)   # (bar start beat, move, mirrored)
+    clip_bars: list = field(default_factory=list)   # (bar start beat, clip move segment, mirrored)
 
 
 def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy: float = 1.0, seed: int = 0,
                    in_place: bool = False, progress=None, floor_half_size: float = 1.5,
-                   prior_strength: float = PRIOR_STRENGTH) -> DanceResult:
+                   prior_strength: float = PRIOR_STRENGTH, clip_moves: float = CLIP_MOVES) -> DanceResult:
     """Dance to a music file. `progress(fraction, message)` is called between stages and may raise to cancel.
 
     `prior_strength` (0..1) blends the learned motion prior into the upper body (0 = procedural only); without
-    its weights file the dance is procedural and a note says so.
+    its weights file the dance is procedural and a note says so. `clip_moves` (0..1) is the share of bars whose
+    upper body dances a captured CMU segment time-warped onto the bar's beats (0 = none).
     """
     report = progress or (lambda fraction, message: None)
     report(0.0, "Loading music")
@@ -45,12 +48,14 @@ def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy:
                                                      "find a beat, so the dancer grooves at a steady tempo.")
     else:
         analysis = analyse_music(audio)
-    return dance_to_analysis(analysis, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength)
+    return dance_to_analysis(analysis, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength,
+                             clip_moves)
 
 
 def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "groove", energy: float = 1.0,
                       seed: int = 0, in_place: bool = False, progress=None,
-                      floor_half_size: float = 1.5, prior_strength: float = PRIOR_STRENGTH) -> DanceResult:
+                      floor_half_size: float = 1.5, prior_strength: float = PRIOR_STRENGTH,
+                      clip_moves: float = CLIP_MOVES) -> DanceResult:
     report = progress or (lambda fraction, message: None)
     if not np.isfinite(fps) or fps <= 0:
         raise ChoreographyError(f"Frame rate must be positive, got {fps}.")
@@ -62,6 +67,17 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
     report(0.7, "Dancing")
     clip = build_clip(perform(plan, analysis.beat_position(times)), fps, plan.base_bend)
     notes = list(analysis.notes)
+    clip_bars = []
+    if not np.isfinite(clip_moves) or clip_moves < 0:
+        raise ChoreographyError(f"Clip moves must be a share from 0 to 1, got {clip_moves}.")
+    if clip_moves > 0:
+        from . import clip_moves as captured
+        if captured.available():
+            report(0.75, "Adding captured dance moves")
+            clip, clip_bars = captured.apply_clip_moves(clip, lambda beats: beat_times(analysis, beats), plan.moves,
+                                                        min(float(clip_moves), 1.0), seed)
+        else:
+            notes.append("The captured clip moves are missing, so the dance uses coded moves only.")
     if prior_strength > 0:
         from .prior import apply_prior, weights_available
         if weights_available():
@@ -72,6 +88,7 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
     report(0.9, "Cleaning foot contacts")
     clip = clean_contacts(clip, heights)
     notes.append(f"Style {style}, energy {energy:g}, seed {seed}: {len(plan.moves)} bars of "
-                 f"{len(set(m[1] for m in plan.moves))} different moves.")
+                 f"{len(set(m[1] for m in plan.moves))} different moves"
+                 + (f", {len(clip_bars)} of them danced with captured moves." if clip_bars else "."))
     report(1.0, "Done")
-    return DanceResult(clip, analysis.beats.copy(), float(analysis.tempo), notes, analysis, plan.moves)
+    return DanceResult(clip, analysis.beats.copy(), float(analysis.tempo), notes, analysis, plan.moves, clip_bars)
