@@ -1,4 +1,7 @@
-"""Operator "Lip Sync from Audio": audio → FaceClip → a new shape-key action, with the sound in the sequencer."""
+"""Operator "Lip Sync from Audio": audio → FaceClip → a new shape-key action, with the sound in the sequencer.
+
+A character whose mesh has no jaw shape key but whose armature has a jaw bone gets the jaw opened on that bone
+(a new jaw-only action on the armature)."""
 
 import os
 
@@ -6,10 +9,13 @@ import bpy
 
 from ..models.audio.load import load_audio
 from ..models.face.pipeline import FaceSettings, face_from_audio, transcript_beside
+from ..retarget import blender_rig
+from ..retarget.jaw_bone import jaw_rotations_from_clip
+from . import previous_state
 from .background_job import BackgroundJobOperator, scene_fps
-from .keyframes import write_shape_key_action
+from .keyframes import write_pose_action, write_shape_key_action
 from .sound_strip import SoundStripUnavailable, add_sound_strip, remove_sound_strip
-from .targets import face_mesh_for, face_shape_key_map
+from .targets import lip_sync_targets
 
 
 class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
@@ -25,25 +31,26 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
 
     def prepare(self, context):
         settings = context.scene.soundmotion
-        mesh = face_mesh_for(context.active_object)
-        shape_key_map = face_shape_key_map(mesh)
+        mesh, shape_key_map, armature, jaw_bone = lip_sync_targets(context.active_object)
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
         audio = load_audio(audio_path)  # fails fast, before any scene edit, on unusable audio
         transcript = settings.transcript.strip() or transcript_beside(audio_path)
         face_settings = FaceSettings(articulation=settings.strength, seed=settings.seed)
         face_settings.validate()
-        return {"mesh_name": mesh.name, "audio": audio, "transcript": transcript, "fps": scene_fps(context.scene),
-                "settings": face_settings, "map": shape_key_map, "frame_start": settings.frame_start}
+        return {"mesh_name": mesh.name if mesh else None, "audio": audio, "transcript": transcript,
+                "fps": scene_fps(context.scene), "settings": face_settings, "map": shape_key_map,
+                "frame_start": settings.frame_start, "armature_name": armature.name if jaw_bone else None,
+                "jaw_bone": jaw_bone, "rest": blender_rig.read_rig_rest(armature) if jaw_bone else None}
 
     def compute(self, inputs, progress):
         result = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["settings"],
                                  lambda fraction, message: progress(0.95 * fraction, message), [])
         progress(0.97, "Mapping onto shape keys")
-        return {"clip": result.clip, "notes": result.notes, "key_values": inputs["map"].key_values(result.clip),
-                **inputs}
+        key_values = inputs["map"].key_values(result.clip) if inputs["map"] is not None else {}
+        jaw = jaw_rotations_from_clip(result.clip, inputs["rest"], inputs["jaw_bone"]) if inputs["jaw_bone"] else None
+        return {"clip": result.clip, "notes": result.notes, "key_values": key_values, "jaw_rotations": jaw, **inputs}
 
     def apply(self, context, result):
-        mesh = bpy.data.objects[result["mesh_name"]]
         audio = result["audio"]
         notes = list(result["notes"])
         strip = None
@@ -52,16 +59,30 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         except SoundStripUnavailable as error:
             notes.append(str(error))
             created = False
+        written, parts = [], []
         try:
-            action = write_shape_key_action(mesh, f"SM_face_{audio.stem}", result["frame_start"], result["key_values"])
+            if result["mesh_name"]:
+                mesh = bpy.data.objects[result["mesh_name"]]
+                action = write_shape_key_action(mesh, f"SM_face_{audio.stem}", result["frame_start"],
+                                                result["key_values"])
+                written.append(mesh.data.shape_keys)
+                parts.append(f"{action.name}: {len(result['key_values'])} shape keys")
+            if result["jaw_bone"]:
+                armature = bpy.data.objects[result["armature_name"]]
+                action = write_pose_action(armature, f"SM_jaw_{audio.stem}", result["frame_start"],
+                                           {result["jaw_bone"]: result["jaw_rotations"]})
+                written.append(armature)
+                parts.append(f"{action.name}: jaw bone {result['jaw_bone']}")
         except BaseException:
+            for id_block in written:  # leave no half-applied take behind
+                bpy.data.actions.remove(bpy.data.actions[previous_state.restore(id_block)])
             if created:
                 remove_sound_strip(context.scene, strip)
             raise
         last_frame = result["frame_start"] + result["clip"].num_frames - 1
         if context.scene.frame_end < last_frame:
             context.scene.frame_end = last_frame
-        self.report({"INFO"}, f"Wrote {action.name}: {len(result['key_values'])} shape keys, "
+        self.report({"INFO"}, f"Wrote {' and '.join(parts)}, "
                               f"{result['clip'].num_frames} frames from {os.path.basename(audio.path)}."
                               + "".join(" " + note for note in notes))
 

@@ -1,5 +1,8 @@
 """Operator "Talk from Audio": one run gives a character lip sync and facial curves on its face mesh and
-co-speech gestures on its armature, from the same phoneme alignment, with the sound in the sequencer."""
+co-speech gestures on its armature, from the same phoneme alignment, with the sound in the sequencer.
+
+When no shape key plays jawOpen but the armature has a jaw bone, the jaw bone's rotations join the gesture
+action (one armature plays one action)."""
 
 import os
 
@@ -10,6 +13,7 @@ from ..models.face.pipeline import FaceSettings, face_from_audio, transcript_bes
 from ..models.gesture.pipeline import generate_gestures
 from ..models.gesture.styles import HANDEDNESS, STYLES
 from ..retarget import blender_rig
+from ..retarget.jaw_bone import fit_frames, jaw_rotations_from_clip
 from ..retarget.motion_file import clip_source
 from ..retarget.pipeline import retarget_source
 from ..retarget.root_motion import RootMode
@@ -17,7 +21,7 @@ from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError, scene_fps
 from .keyframes import write_shape_key_action
 from .sound_strip import SoundStripUnavailable, add_sound_strip, remove_sound_strip
-from .targets import face_mesh_for, face_shape_key_map
+from .targets import face_mesh_for, face_shape_key_map, jaw_bone_of
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Gesture like a {name}") for name in STYLES]
 HAND_ITEMS = [(name, name.capitalize(), f"Gesture with the {name} hand" if name != "both" else "Both hands")
@@ -58,10 +62,20 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
     def prepare(self, context):
         settings = context.scene.soundmotion
         mesh, armature = character_parts(context.active_object)
-        inputs = {"mesh_name": mesh.name if mesh else None, "armature_name": armature.name if armature else None,
-                  "fps": scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed}
+        jaw_bone, shape_key_map = jaw_bone_of(armature), None
         if mesh is not None:
-            inputs["map"] = face_shape_key_map(mesh)
+            try:
+                shape_key_map = face_shape_key_map(mesh)
+            except UserFacingError:
+                if jaw_bone is None:
+                    raise
+                mesh = None
+        if shape_key_map is not None and "jawOpen" in shape_key_map.mapped_channels:
+            jaw_bone = None
+        inputs = {"mesh_name": mesh.name if mesh else None, "armature_name": armature.name if armature else None,
+                  "fps": scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
+                  "map": shape_key_map, "jaw_bone": jaw_bone}
+        if mesh is not None or jaw_bone is not None:
             inputs["face_settings"] = FaceSettings(articulation=settings.strength, seed=settings.seed)
             inputs["face_settings"].validate()
         if armature is not None:
@@ -76,10 +90,12 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
     def compute(self, inputs, progress):
         result = {**inputs, "notes": []}
         phones = None
-        if inputs["mesh_name"]:
+        if inputs["mesh_name"] or inputs["jaw_bone"]:
             face = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["face_settings"],
                                    lambda fraction, message: progress(0.4 * fraction, message), [])
-            result.update(face_clip=face.clip, key_values=inputs["map"].key_values(face.clip))
+            result["face_clip"] = face.clip
+            if inputs["mesh_name"]:
+                result["key_values"] = inputs["map"].key_values(face.clip)
             result["notes"] += face.notes
             phones = face.phones if face.phone_source == "alignment" else None
         if inputs["armature_name"]:
@@ -90,6 +106,9 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             progress(0.9, "Retargeting gestures onto the rig")
             result["retarget"] = retarget_source(clip_source(gestures.clip, label=inputs["audio"].stem),
                                                  inputs["rest"], inputs["bone_map"], RootMode.FULL)
+            if inputs["jaw_bone"]:
+                jaw = jaw_rotations_from_clip(face.clip, inputs["rest"], inputs["jaw_bone"])
+                result["retarget"].bone_rotations[inputs["jaw_bone"]] = fit_frames(jaw, result["retarget"].num_frames)
             result["notes"] += [n for n in gestures.notes if n not in result["notes"]]
         return result
 
@@ -121,10 +140,11 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             if created:
                 remove_sound_strip(scene, strip)
             raise
-        frames = [result["face_clip"].num_frames] if result["mesh_name"] else []
+        frames = [result["face_clip"].num_frames] if "face_clip" in result else []
         frames += [result["retarget"].num_frames] if result["armature_name"] else []
         scene.frame_end = max(scene.frame_end, start + max(frames) - 1)
         parts = (["face"] if result["mesh_name"] else []) + (["gestures"] if result["armature_name"] else [])
+        parts += [f"jaw bone {result['jaw_bone']}"] if result["jaw_bone"] else []
         self.report({"INFO"}, f"Wrote {' and '.join(parts)} for {os.path.basename(audio.path)}."
                               + "".join(" " + note for note in notes))
 

@@ -1,5 +1,7 @@
 """Finding what the user meant to animate, and refusing clearly when it cannot be animated."""
 
+from ..retarget import blender_rig
+from ..retarget.errors import RetargetError
 from ..retarget.shape_keys import map_shape_keys
 from .background_job import UserFacingError
 from .stored_shape_key_map import stored_shape_key_map
@@ -41,3 +43,48 @@ def face_shape_key_map(mesh):
             f"None of {mesh.name}'s shape keys ({', '.join(names[:5])}{'…' if len(names) > 5 else ''}) "
             "match a face channel. Rename them to ARKit names (jawOpen, mouthClose, …) or load a shape-key map preset.")
     return shape_key_map
+
+
+def armature_of(obj):
+    """The armature that deforms (or parents) the selected object, the object itself when it is one."""
+    if obj is None:
+        return None
+    if obj.type == "ARMATURE":
+        return obj
+    if obj.type == "MESH":
+        armature = obj.find_armature()
+        if armature is not None:
+            return armature
+    parent = obj.parent
+    return parent if parent is not None and parent.type == "ARMATURE" else None
+
+
+def jaw_bone_of(armature):
+    """The bone playing the canonical "jaw" joint in the armature's bone map, or None."""
+    if armature is None:
+        return None
+    try:
+        bone = blender_rig.bone_map_for(armature).bones.get("jaw")
+    except RetargetError:
+        return None
+    return bone if bone and bone in armature.data.bones else None
+
+
+def lip_sync_targets(obj):
+    """(face mesh or None, its ShapeKeyMap or None, armature, jaw bone or None) for the selection.
+
+    The jaw bone is used only when no shape key plays jawOpen; without shape keys and without a jaw bone
+    the selection is refused with the shape-key message.
+    """
+    armature = armature_of(obj)
+    jaw_bone = jaw_bone_of(armature)
+    try:
+        mesh = face_mesh_for(obj)
+        shape_key_map = face_shape_key_map(mesh)
+    except UserFacingError:
+        if jaw_bone is None:
+            raise
+        mesh, shape_key_map = None, None
+    if shape_key_map is not None and "jawOpen" in shape_key_map.mapped_channels:
+        jaw_bone = None
+    return mesh, shape_key_map, armature, jaw_bone
