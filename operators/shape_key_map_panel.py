@@ -190,12 +190,17 @@ class SOUNDMOTION_PT_shape_key_map(bpy.types.Panel):
             line.prop(entry, "weight", text="")
             line.operator(SOUNDMOTION_OT_remove_shape_key_row.bl_idname, text="", icon="X").index = index
         layout.operator(SOUNDMOTION_OT_add_shape_key_row.bl_idname, text="Add Row", icon="ADD")
-        unmapped = stored.unmapped_channels
-        if unmapped:
-            box = layout.box()
-            box.label(text=f"Unmapped channels ({len(unmapped)}):")
-            for start in range(0, len(unmapped), 3):
-                box.label(text=", ".join(unmapped[start:start + 3]))
+        _wrapped_list(layout, "Unmapped channels", stored.unmapped_channels)
+        _wrapped_list(layout, "Shape keys not driven", unused_keys(_key_names(mesh), stored))
+
+
+def _wrapped_list(layout, title, names, per_line=3):
+    if not names:
+        return
+    box = layout.box()
+    box.label(text=f"{title} ({len(names)}):")
+    for start in range(0, len(names), per_line):
+        box.label(text=", ".join(names[start:start + per_line]))
 
 
 CLASSES = (SoundMotionShapeKeyMapEntry, SOUNDMOTION_OT_detect_shape_key_map, SOUNDMOTION_OT_save_shape_key_map,

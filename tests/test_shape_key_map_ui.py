@@ -119,3 +119,16 @@ def test_a_stored_map_naming_no_existing_key_is_refused(scene, speech):
 def test_panel_is_a_sub_panel_of_the_main_panel(registered_addon):
     panel = bpy.types.SOUNDMOTION_PT_shape_key_map
     assert panel.bl_parent_id == "SOUNDMOTION_PT_main" and panel.is_registered
+
+
+def test_the_edited_map_is_saved_in_the_blend(scene, tmp_path):
+    mesh = make_face_mesh(key_names=VROID_KEYS)
+    bpy.ops.soundmotion.detect_shape_key_map()
+    mesh.soundmotion_shape_key_map[0].weight = 0.4
+    saved = stored_rows(mesh)
+    path = tmp_path / "character.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(path))
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False)
+    reopened = bpy.data.objects["Face"]
+    assert stored_rows(reopened) == saved and reopened.soundmotion_shape_key_preset == "vrm"
