@@ -15,7 +15,8 @@ CHANNEL_ITEMS = [(name, name, f"ARKit channel {name}") for name in ARKIT_BLENDSH
 class SoundMotionShapeKeyMapEntry(bpy.types.PropertyGroup):
     key: bpy.props.StringProperty(name="Shape Key", description="Shape key of this mesh")
     channel: bpy.props.EnumProperty(name="Channel", items=CHANNEL_ITEMS, description="ARKit channel that drives it")
-    weight: bpy.props.FloatProperty(name="Weight", default=1.0, min=-2.0, max=2.0, soft_min=0.0, soft_max=1.0,
+    # No hard limits: fitted viseme rows weigh channels well beyond 1 (the sum is clipped to [0, 1] afterwards).
+    weight: bpy.props.FloatProperty(name="Weight", default=1.0, soft_min=-1.0, soft_max=2.0,
                                     description="How much of the channel goes into the shape key")
 
 

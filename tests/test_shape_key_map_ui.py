@@ -44,8 +44,11 @@ def test_detect_stores_the_preset_map_on_the_mesh(scene):
     from soundmotion.operators.targets import face_shape_key_map
     from soundmotion.retarget.shape_keys import map_shape_keys
 
-    detected = map_shape_keys(VROID_KEYS)
-    assert face_shape_key_map(mesh).rows.keys() == detected.rows.keys()
+    detected, stored = map_shape_keys(VROID_KEYS), face_shape_key_map(mesh)
+    assert stored.rows.keys() == detected.rows.keys()
+    assert max(abs(w) for row in detected.rows.values() for w in row.values()) > 2.0  # fitted viseme weights
+    for key, row in detected.rows.items():
+        assert stored.rows[key] == pytest.approx(row, rel=1e-6)  # stored as float32, nothing clamped
     assert "jawOpen" not in face_shape_key_map(mesh).unmapped_channels
 
 
