@@ -12,6 +12,8 @@ the same score with the audio beats shifted by random offsets (0.3–3 s), so mo
 do not look aligned. Arm speed: mean local angular speed of shoulders, elbows and wrists (a BEAT speaker: about
 1.1 rad/s while speaking). "pause" is measured inside silences over 1.5 s, after their first 0.8 s and before their
 last 0.8 s (the preparation of the next phrase's first gesture).
+Each style runs without and with the learned motion prior (models/gesture/prior.py) at the pipeline's default
+strength: the "prior" column. The speed run uses the default (prior on) and once more without it.
 """
 
 if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
@@ -31,7 +33,7 @@ import soundfile
 
 from ..models.audio.load import load_audio
 from ..models.gesture import metrics
-from ..models.gesture.pipeline import generate_gestures
+from ..models.gesture.pipeline import PRIOR_STRENGTH, generate_gestures
 from ..models.gesture.prosody import FRAME_SECONDS
 from ..models.speech.phonemes import find_phones
 from . import espeak_truth
@@ -75,8 +77,9 @@ def chance_consistency(beats: np.ndarray, clip, duration: float, rng, trials: in
     return float(np.mean(scores))
 
 
-def evaluate(path, style: str, transcript=None) -> dict:
-    takes = [generate_gestures(path, transcript=transcript, style=style, seed=s) for s in SEEDS]
+def evaluate(path, style: str, transcript=None, prior_strength: float = 0.0) -> dict:
+    takes = [generate_gestures(path, transcript=transcript, style=style, seed=s, prior_strength=prior_strength)
+             for s in SEEDS]
     result = takes[0]
     clip, prosody = result.clip, result.prosody
     times = np.arange(clip.num_frames - 1) / clip.fps
@@ -130,15 +133,18 @@ def speed_run(folder, seconds: float = 60.0) -> tuple:
     start = time.perf_counter()
     generate_gestures(path, transcript=transcript, seed=0, phones=phones)
     reused = time.perf_counter() - start
-    return seconds / plain, seconds / aligned, seconds / reused
+    start = time.perf_counter()
+    generate_gestures(path, transcript=transcript, seed=0, phones=phones, prior_strength=0.0)
+    without_prior = time.perf_counter() - start
+    return seconds / plain, seconds / aligned, seconds / reused, seconds / without_prior
 
 
-HEADER = (f"{'voice':<9} {'rate':>4} {'style':<11} {'text':<4} {'BC onset':>8} {'chance':>7} {'BC acc':>7} "
+HEADER = (f"{'voice':<9} {'rate':>4} {'style':<11} {'text':<4} {'prior':>5} {'BC onset':>8} {'chance':>7} {'BC acc':>7} "
           f"{'chance':>7} {'speak r/s':>9} {'pause r/s':>9} {'jerk':>6} {'div m':>6} {'str/s':>6} {'cued':>4}")
 
 
-def _line(voice, rate, style, text, r):
-    return (f"{voice:<9} {rate:>4} {style:<11} {text:<4} {r['bc_onset']:8.3f} {r['bc_chance']:7.3f} "
+def _line(voice, rate, style, text, r, prior=0.0):
+    return (f"{voice:<9} {rate:>4} {style:<11} {text:<4} {prior:5.2f} {r['bc_onset']:8.3f} {r['bc_chance']:7.3f} "
             f"{r['bc_accent']:7.3f} {r['bc_acc_chance']:7.3f} {r['speak']:9.2f} {r['pause']:9.3f} {r['jerk']:6.1f} {r['div']:6.3f} "
             f"{r['strokes_per_s']:6.2f} {r['cued']:>4}")
 
@@ -157,19 +163,23 @@ def main(argv=None):
             soundfile.write(path, samples, sample_rate, subtype="PCM_16")
             for style in STYLE_NAMES:
                 row = evaluate(path, style)
-                rows.setdefault(style, []).append(row)
+                rows.setdefault((style, "no", 0.0), []).append(row)
                 print(_line(voice, rate, style, "no", row), flush=True)
-            row = evaluate(path, "presenter", transcript=text)
-            rows.setdefault("presenter+text", []).append(row)
-            print(_line(voice, rate, "presenter", "yes", row), flush=True)
+                row = evaluate(path, style, prior_strength=PRIOR_STRENGTH)
+                rows.setdefault((style, "no", PRIOR_STRENGTH), []).append(row)
+                print(_line(voice, rate, style, "no", row, PRIOR_STRENGTH), flush=True)
+            row = evaluate(path, "presenter", transcript=text, prior_strength=PRIOR_STRENGTH)
+            rows.setdefault(("presenter", "yes", PRIOR_STRENGTH), []).append(row)
+            print(_line(voice, rate, "presenter", "yes", row, PRIOR_STRENGTH), flush=True)
         print()
         print(f"{'mean':<9} {'':>4} {'style':<11}")
-        for style, values in rows.items():
+        for (style, text, prior), values in rows.items():
             mean = {k: float(np.nanmean([v[k] for v in values])) for k in values[0]}
-            print(_line("mean", "", style.replace("+text", ""), "yes" if "+text" in style else "no", mean))
-        plain, aligned, reused = speed_run(folder)
+            print(_line("mean", "", style, text, mean, prior))
+        plain, aligned, reused, without_prior = speed_run(folder)
     print(f"\nspeed, 60 s of speech on {os.cpu_count()} cores: {plain:.0f}× real time (prosody only), {aligned:.0f}× "
-          f"with a transcript (forced alignment inside), {reused:.0f}× with the face pipeline's aligned phones")
+          f"with a transcript (forced alignment inside), {reused:.0f}× with the face pipeline's aligned phones "
+          f"(all with the motion prior at {PRIOR_STRENGTH:g}; {without_prior:.0f}× with the phones and no prior)")
     reference = cmu_reference()
     if reference is None:
         print(f"CMU mocap not found in {CMU_GENERAL}: no reference figures.")

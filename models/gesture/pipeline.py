@@ -5,7 +5,8 @@
 
 Steps: prosody (voice activity, pitch accents, stressed syllables; models/speech and models/audio), word cues
 from an aligned transcript (words.py), the gesture plan (planning.py), hand tracks (motion.py) and the body
-(body.py). Numpy/scipy only; nothing here imports bpy. The same seed gives the same take.
+(body.py), then optionally the dance model's learned motion prior on the arms, spine and head (prior.py).
+Numpy/scipy only; nothing here imports bpy. The same seed gives the same take.
 """
 
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from ..speech.phonemes import find_phones
 from .body import build_clip
 from .motion import follow_through, hand_tracks, idle_sway
 from .planning import GesturePlan, plan_gestures
+from .prior import apply_gesture_prior, weights_available
 from .prosody import Prosody, analyse_prosody
 from .styles import check_settings
 from .words import find_cues, timed_words
@@ -26,6 +28,7 @@ from .words import find_cues, timed_words
 REST_SWAY_METRES = 0.004
 GESTURE_SWAY_METRES = 0.02
 END_SETTLE_SECONDS = 1.2
+PRIOR_STRENGTH = 0.5      # bench: beats and jerk unchanged, idles drift a little instead of freezing
 
 
 @dataclass
@@ -39,13 +42,15 @@ class GestureResult:
 
 def generate_gestures(audio_path, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
                       amount: float = 1.0, handedness: str = "right", seated: bool = False, seed: int = 0,
-                      progress=None, phones: list | None = None) -> GestureResult:
+                      progress=None, phones: list | None = None,
+                      prior_strength: float = PRIOR_STRENGTH) -> GestureResult:
     """Co-speech gesture for a speech recording. `progress(fraction, message)` may raise to cancel.
 
     `phones`: the face pipeline's aligned phones (FaceResult.phones when its phone_source is "alignment"), so a
     run that makes face and gestures aligns the transcript once.
+    `prior_strength` (0..1): how much of the learned motion prior's correction goes into the arms, spine and head.
     """
-    check_settings(style, amount, handedness, fps)
+    check_settings(style, amount, handedness, fps, prior_strength)
     report = progress or (lambda fraction, message: None)
     report(0.0, "Loading audio")
     audio = load_audio(audio_path, allow_silence=True)
@@ -55,13 +60,14 @@ def generate_gestures(audio_path, transcript: str | None = None, fps: float = 30
         if transcript:
             notes.append("Used the transcript beside the audio file.")
     return gestures_from_audio(audio, transcript, fps, style, amount, handedness, seated, seed, report, notes,
-                               phones)
+                               phones, prior_strength)
 
 
 def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
                         amount: float = 1.0, handedness: str = "right", seated: bool = False, seed: int = 0,
-                        progress=None, notes: list | None = None, phones: list | None = None) -> GestureResult:
-    preset = check_settings(style, amount, handedness, fps)
+                        progress=None, notes: list | None = None, phones: list | None = None,
+                        prior_strength: float = PRIOR_STRENGTH) -> GestureResult:
+    preset = check_settings(style, amount, handedness, fps, prior_strength)
     report = progress or (lambda fraction, message: None)
     notes = list(notes or [])
     report(0.1, "Listening to the voice")
@@ -97,5 +103,11 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
         tracks[side] = follow_through(track, fps)
     report(0.85, "Moving the body")
     clip = build_clip(tracks, plan, preset, times, fps, seated, rng)
+    if prior_strength > 0:
+        if weights_available():
+            report(0.95, "Applying the motion prior")
+            clip = apply_gesture_prior(clip, prior_strength)
+        else:
+            notes.append("The motion prior's weights are missing, so the gestures are procedural only.")
     report(1.0, "Done")
     return GestureResult(clip, [s.time for s in plan.strokes], notes, plan, prosody)

@@ -45,7 +45,7 @@ STYLES = {s.name: s for s in (
 HANDEDNESS = ("right", "left", "both")
 
 
-def check_settings(style: str, amount: float, handedness: str, fps: float) -> GestureStyle:
+def check_settings(style: str, amount: float, handedness: str, fps: float, prior_strength: float = 0.0) -> GestureStyle:
     if style not in STYLES:
         raise GestureSettingsError(f"Unknown gesture style {style!r}; choose one of {', '.join(STYLES)}.")
     if not (0.0 <= amount <= 2.0):
@@ -54,4 +54,6 @@ def check_settings(style: str, amount: float, handedness: str, fps: float) -> Ge
         raise GestureSettingsError(f"Handedness must be one of {', '.join(HANDEDNESS)}, got {handedness!r}.")
     if not (fps > 0 and fps == fps and fps < 1000):
         raise GestureSettingsError(f"Frame rate must be positive, got {fps}.")
+    if not (0.0 <= prior_strength <= 1.0):
+        raise GestureSettingsError(f"Motion prior strength must be between 0 and 1, got {prior_strength:g}.")
     return STYLES[style]
