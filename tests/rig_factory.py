@@ -10,14 +10,8 @@ from soundmotion.retarget.bone_map import load_preset
 from soundmotion.retarget.makehuman_rig import read_makehuman_rig, standard_rig_path
 from soundmotion.retarget.rig import RigRest
 
+from blender_helpers import empty_scene  # noqa: F401  (re-exported: the benches build rigs in an empty scene)
 from rig_variants import a_posed, synthetic_rig
-
-
-def empty_scene(fps: int = 30):
-    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
-    scene = bpy.context.scene
-    scene.render.fps, scene.render.fps_base = fps, 1.0
-    return scene
 
 
 def build_armature(rig: RigRest, name: str):

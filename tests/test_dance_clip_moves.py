@@ -103,7 +103,10 @@ def test_clip_moves_replace_the_upper_body_with_the_warped_segment(dances):
         if len(middle) == 0:
             continue
         expected = warp_segment(library.segment(segment), library.beats[segment], library.fps, beats, times[middle])
-        assert np.allclose(np.abs(np.sum(on.clip.rotations[middle][:, UPPER] * expected, axis=-1)), 1.0, atol=1e-6)
+        # Only the light low-pass against mocap jitter separates the two.
+        dot = np.clip(np.abs(np.sum(on.clip.rotations[middle][:, UPPER] * expected, axis=-1)), 0.0, 1.0)
+        angle = np.degrees(2 * np.arccos(dot))
+        assert angle.mean() < 3.0 and angle.max() < 20.0, (angle.mean(), angle.max())
         checked += 1
     assert checked >= 2
 

@@ -18,9 +18,8 @@ from soundmotion.retarget.pipeline import retarget_source
 from soundmotion.retarget.root_motion import RootMode
 
 import rig_factory
+from shared_mocap import CMU, needs_cmu
 
-CMU = Path(__file__).resolve().parents[2] / "shared" / "mocap" / "cmu"
-needs_cmu = pytest.mark.skipif(not CMU.is_dir(), reason="shared CMU mocap not available")
 WALK = CMU / "general" / "002_01.bvh"
 pytestmark = pytest.mark.blender
 

@@ -1,13 +1,10 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from soundmotion.clips.kinematics import joint_positions
 from soundmotion.retarget.sources.bvh import BvhError, parse_bvh, read_bvh
+from shared_mocap import CMU, needs_cmu
 
-CMU = Path(__file__).resolve().parents[2] / "shared" / "mocap" / "cmu"
-needs_cmu = pytest.mark.skipif(not CMU.is_dir(), reason="shared CMU mocap not available")
 
 SMALL = """HIERARCHY
 ROOT Hips

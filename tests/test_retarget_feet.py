@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -11,9 +9,8 @@ from soundmotion.retarget.motion_file import load_motion_file
 from soundmotion.retarget.transfer import retarget, target_pose
 
 from rig_variants import a_posed
+from shared_mocap import CMU, needs_cmu
 
-CMU = Path(__file__).resolve().parents[2] / "shared" / "mocap" / "cmu"
-needs_cmu = pytest.mark.skipif(not CMU.is_dir(), reason="shared CMU mocap not available")
 CLIPS = ["general/002_01.bvh", "general/005_01.bvh", "dance/005_02.bvh"]
 
 

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
@@ -16,9 +14,8 @@ from soundmotion.retarget.sources.bvh import read_bvh
 from soundmotion.retarget.transfer import retarget, source_pose_from_clip, target_pose
 
 from rig_variants import a_posed, synthetic_rig
+from shared_mocap import CMU, needs_cmu
 
-CMU = Path(__file__).resolve().parents[2] / "shared" / "mocap" / "cmu"
-needs_cmu = pytest.mark.skipif(not CMU.is_dir(), reason="shared CMU mocap not available")
 MAKEHUMAN = {"default": "makehuman_default", "game_engine": "unreal_ue4", "mixamo": "mixamo",
              "cmu_mb": "makehuman_cmu_mb"}
 
