@@ -85,3 +85,11 @@ def test_arm_speed_while_speaking_reaches_a_speakers_for_the_animated_style(spee
         speeds[style] = float(np.mean(values))
     assert speeds["storyteller"] > 0.9, speeds                 # a BEAT speaker: about 1.1 rad/s
     assert speeds["storyteller"] > speeds["presenter"] > speeds["lecturer"] > 0.45, speeds
+
+
+def test_prior_runs_at_other_frame_rates(speech):
+    plain = generate_gestures(speech, style="presenter", fps=24.0, seed=3, prior_strength=0.0)
+    prior = generate_gestures(speech, style="presenter", fps=24.0, seed=3)
+    assert prior.clip.fps == 24.0 and prior.clip.num_frames == plain.clip.num_frames
+    change = _angles(plain.clip, prior.clip)
+    assert 0.5 < change.max() < 20.0
