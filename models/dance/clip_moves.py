@@ -1,9 +1,10 @@
 """Real dance as extra moves: one-bar upper-body segments of CMU modern dance, time-warped onto the music's beats.
 
 The segments (`clip_moves.npz`, built by `build_clip_moves.py`) were cut at kinematic beats, so each holds
-BEATS_PER_SEGMENT + 1 moments where the dancer's motion pauses. A piecewise-linear warp sends those moments onto
+BEATS_PER_SEGMENT + 1 moments where the dancer's motion pauses. A time warp through those moments sends them onto
 the bar's music beats and the rotations are slerp-resampled at the warped times: the captured dancer's accents
-land on the beat. Only the upper body is replaced; the legs and root stay with the leg IK, so feet stay clean.
+land on the beat (then a light low-pass, SMOOTHING_SECONDS, keeps mocap noise from turning into jerk). The warp is piecewise cubic and monotone (PCHIP) rather than piecewise linear, so the playback
+speed does not jump at a beat, where a jump would shift the pause off it. Only the upper body is replaced; the legs and root stay with the leg IK, so feet stay clean.
 Bars whose plan repeats (same move, same side) get the same segment, so phrases still repeat with the music.
 
 The segments come from the CMU Graphics Lab Motion Capture Database, subject 5 (modern dance): "The data used in
@@ -16,12 +17,13 @@ from functools import lru_cache
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
+from scipy.ndimage import gaussian_filter1d
 from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
 from ...clips.motion import MotionClip
 from ...clips.skeleton import SMPLX_SKELETON
-from .prior_features import mirrored
+from .prior_features import PRIOR_JOINTS, from_features, mirrored, to_features
 
 ASSET = os.path.join(os.path.dirname(__file__), "clip_moves.npz")
 STORE_FPS = 30.0
@@ -29,6 +31,7 @@ BEATS_PER_SEGMENT = 4                       # one 4/4 bar
 JOINTS = ("spine1", "spine2", "spine3", "neck", "head", "left_collar", "right_collar", "left_shoulder",
           "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist")
 MAX_WARP = 1.8                              # a segment is played at most this much faster or slower than captured
+SMOOTHING_SECONDS = 0.04                    # σ of the low-pass on captured motion (2.4 frames at 60 fps)
 CROSSFADE_BEATS = 0.35                      # half-width of the blend across a bar line into or out of a clip move
 
 
@@ -170,8 +173,25 @@ def apply_clip_moves(clip: MotionClip, music_beat_times, bar_moves: list, share:
         result[frames] = _slerp(left, right, u)
     local = clip.rotations.copy()
     local[:, joints] = result
+    touched = np.zeros(clip.num_frames, dtype=bool)
+    for bar in chosen:
+        beat = float(np.mean(np.diff(bar_beats[bar])))
+        touched |= (times > bar_beats[bar][0] - beat) & (times < bar_beats[bar][-1] + beat)
+    local = _smoothed_upper_body(local, touched, SMOOTHING_SECONDS * clip.fps)
     used = [(bar_moves[b][0], chosen[b][0], chosen[b][1]) for b in sorted(chosen)]
     return MotionClip(clip.fps, clip.skeleton, rotations.make_continuous(local), clip.root_translation.copy()), used
+
+
+def _smoothed_upper_body(local, frames, sigma):
+    """Low-pass the upper body on `frames` (6D rotations, Gaussian in time): mocap noise and the kinks of slerp
+    between the stored 30 fps samples would otherwise turn into jerk, the more so when the warp speeds a move up."""
+    if sigma <= 0 or not np.any(frames):
+        return local
+    smoothed = from_features(gaussian_filter1d(to_features(local), sigma, axis=0, mode="nearest"))
+    local = local.copy()
+    for name in JOINTS:
+        local[frames, SMPLX_SKELETON.index(name)] = smoothed[frames, PRIOR_JOINTS.index(name)]
+    return local
 
 
 def _slerp(a, b, u):
