@@ -14,6 +14,8 @@ from soundmotion.models.dance.clip_moves import (ASSET, BEATS_PER_SEGMENT, JOINT
 from soundmotion.models.dance.metrics import beat_align_score, foot_figures, foot_joint_index, kinematic_beats
 from soundmotion.models.music.synth import SongPart, synthesize, write_wav
 
+from shared_mocap import CMU, needs_cmu
+
 UPPER = [SMPLX_SKELETON.index(n) for n in JOINTS]
 LOWER = [j for j in range(len(SMPLX_SKELETON)) if j not in UPPER]
 
@@ -143,3 +145,15 @@ def test_bad_share_is_a_clear_error(song):
         generate_dance(song[1], fps=30, clip_moves=float("nan"))
     with pytest.raises(ChoreographyError, match="Clip moves"):
         generate_dance(song[1], fps=30, clip_moves=-0.5)
+
+
+@needs_cmu
+def test_build_script_reproduces_the_committed_asset(tmp_path):
+    from soundmotion.models.dance.build_clip_moves import build
+
+    output = tmp_path / "clip_moves.npz"
+    build(str(CMU / "dance"), str(output))
+    built, committed = np.load(output), np.load(ASSET)
+    assert sorted(built.files) == sorted(committed.files)
+    for name in committed.files:
+        assert np.array_equal(built[name], committed[name]), name
