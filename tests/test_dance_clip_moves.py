@@ -11,6 +11,7 @@ from soundmotion.models.dance.body import rest_heights
 from soundmotion.models.dance.choreography import ChoreographyError
 from soundmotion.models.dance.clip_moves import (ASSET, BEATS_PER_SEGMENT, JOINTS, load_library, warp_segment,
                                                  warp_times)
+from soundmotion.models.dance.moves import MOVES
 from soundmotion.models.dance.metrics import beat_align_score, foot_figures, foot_joint_index, kinematic_beats
 from soundmotion.models.music.synth import SongPart, synthesize, write_wav
 
@@ -89,7 +90,9 @@ def dances(song):
 
 def test_clip_moves_replace_the_upper_body_with_the_warped_segment(dances):
     off, on = dances["off"], dances["on"]
-    assert len(on.clip_bars) == sum(1 for a, b in zip(on.moves, on.moves[1:]) if b[0] - a[0] == 4) + 1
+    full_bars = [a for a, b in zip(on.moves, on.moves[1:] + [(on.moves[-1][0] + 4,)]) if b[0] - a[0] == 4]
+    assert len(on.clip_bars) == sum(1 for bar in full_bars if not MOVES[bar[1]].calm)
+    assert all(not MOVES[name].calm for start, name, _ in on.moves if start in {c[0] for c in on.clip_bars})
     assert np.allclose(on.clip.rotations[:, LOWER], off.clip.rotations[:, LOWER], atol=1e-6)
     assert np.allclose(on.clip.root_translation, off.clip.root_translation)
     library = load_library()

@@ -23,6 +23,7 @@ from scipy.spatial.transform import Rotation
 from ...clips import rotations
 from ...clips.motion import MotionClip
 from ...clips.skeleton import SMPLX_SKELETON
+from .moves import MOVES
 from .prior_features import PRIOR_JOINTS, from_features, mirrored, to_features
 
 ASSET = os.path.join(os.path.dirname(__file__), "clip_moves.npz")
@@ -93,7 +94,7 @@ def warp_segment(segment: np.ndarray, segment_beats: np.ndarray, fps: float, mus
 
 def apply_clip_moves(clip: MotionClip, music_beat_times, bar_moves: list, share: float, seed: int = 0,
                      library: ClipMoveLibrary = None):
-    """The clip with about `share` (0..1) of its 4-beat bars danced with captured upper-body motion.
+    """The clip with about `share` (0..1) of its bars (4-beat, not calm) danced with captured upper-body motion.
 
     `music_beat_times(indices)` gives the time (s) of global beat indices; `bar_moves` is the plan's
     (bar start beat, move name, mirrored) per bar. Returns (clip, [(bar start beat, segment index, mirrored)]).
@@ -108,7 +109,8 @@ def apply_clip_moves(clip: MotionClip, music_beat_times, bar_moves: list, share:
     # Bars with the same move on the same side share a segment, so repeated phrases stay repeated.
     groups = {}
     for bar, (start, name, mirror) in enumerate(bar_moves):
-        if lengths[bar] == BEATS_PER_SEGMENT:
+        # Quiet sections keep their calm coded moves: the captured modern dance is never that still.
+        if lengths[bar] == BEATS_PER_SEGMENT and not (name in MOVES and MOVES[name].calm):
             groups.setdefault((name, bool(mirror)), []).append(bar)
     order = sorted(groups)
     rng.shuffle(order)
