@@ -146,7 +146,7 @@ HEADER = (f"{'voice':<9} {'rate':>4} {'style':<11} {'text':<4} {'prior':>5} {'BC
 def _line(voice, rate, style, text, r, prior=0.0):
     return (f"{voice:<9} {rate:>4} {style:<11} {text:<4} {prior:5.2f} {r['bc_onset']:8.3f} {r['bc_chance']:7.3f} "
             f"{r['bc_accent']:7.3f} {r['bc_acc_chance']:7.3f} {r['speak']:9.2f} {r['pause']:9.3f} {r['jerk']:6.1f} {r['div']:6.3f} "
-            f"{r['strokes_per_s']:6.2f} {r['cued']:>4}")
+            f"{r['strokes_per_s']:6.2f} {r['cued']:4.0f}")
 
 
 def main(argv=None):
