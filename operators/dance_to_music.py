@@ -31,6 +31,8 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
     energy: bpy.props.FloatProperty(name="Energy", default=1.0, min=0.2, max=1.5,
                                     description="How big and busy the moves are")
     in_place: bpy.props.BoolProperty(name="In Place", default=False, description="Dance without travelling")
+    clip_moves: bpy.props.FloatProperty(name="Captured Moves", default=0.0, min=0.0, max=1.0, subtype="FACTOR",
+                                        description="Share of bars danced with moves cut from motion capture")
     trim_seconds: bpy.props.FloatProperty(name="Trim", default=0.0, min=0.0, unit="TIME_ABSOLUTE",
                                           description="Stop the dance after this many seconds (0: whole song)")
 
@@ -43,12 +45,13 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         audio = load_audio(audio_path, sample_rate=8000)  # only checks it is usable; the model loads its own
         return {"armature_name": armature.name, "rest": rest, "bone_map": bone_map, "audio": audio,
                 "fps": scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
-                "style": self.style, "energy": self.energy, "in_place": self.in_place, "trim": self.trim_seconds}
+                "style": self.style, "energy": self.energy, "in_place": self.in_place, "trim": self.trim_seconds,
+                "clip_moves": self.clip_moves}
 
     def compute(self, inputs, progress):
         dance = generate_dance(inputs["audio"].path, fps=inputs["fps"], style=inputs["style"],
                                energy=inputs["energy"], seed=inputs["seed"], in_place=inputs["in_place"],
-                               progress=lambda fraction, message: progress(0.8 * fraction, message))
+                               clip_moves=inputs["clip_moves"], progress=lambda fraction, message: progress(0.8 * fraction, message))
         clip = dance.clip
         if inputs["trim"] > 0:
             clip = clip.trimmed(int(round(inputs["trim"] * clip.fps)))

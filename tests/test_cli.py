@@ -37,8 +37,9 @@ def test_face_writes_clip_cues_and_live_link_csv(tmp_path):
 
 
 def test_dance_writes_a_canonical_clip_and_a_bvh(tmp_path):
-    soundmotion("dance", ASSETS / "demo_music.wav", "--seed", 3, "--clip", tmp_path / "d.npz",
-                "--bvh", tmp_path / "d.bvh")
+    result = soundmotion("dance", ASSETS / "demo_music.wav", "--seed", 3, "--clip-moves", 0.5,
+                         "--clip", tmp_path / "d.npz", "--bvh", tmp_path / "d.bvh")
+    assert "captured" in result.stdout.lower()
     clip = MotionClip.load(tmp_path / "d.npz")
     assert clip.skeleton.same_topology(SMPLX_SKELETON) and clip.fps == 30
     assert clip.duration == pytest.approx(soundfile.info(str(ASSETS / "demo_music.wav")).duration, abs=0.05)
