@@ -75,18 +75,25 @@ def load_prior(path: str = WEIGHTS) -> MotionPrior:
     return MotionPrior(path)
 
 
-def apply_prior(clip: MotionClip, strength: float = DEFAULT_STRENGTH, prior: MotionPrior = None) -> MotionClip:
+def apply_prior(clip: MotionClip, strength: float = DEFAULT_STRENGTH, prior: MotionPrior = None,
+                smoothing_seconds: float = None, smoothing_mode: str = "reflect",
+                pose_bias_seconds: float = 0.0) -> MotionClip:
     """The clip with `strength` (0..1) of the prior's correction added to its upper-body rotations.
 
-    The correction is computed at the prior's 30 fps, smoothed and spline-interpolated to the clip's rate, then
-    added to the clip's own full-rate rotations (6D), so no detail or timing is lost to resampling.
+    The correction is computed at the prior's 30 fps, smoothed (over `smoothing_seconds`, default one of the
+    prior's frames; minus its part slower than `pose_bias_seconds` when that is set) and spline-interpolated to
+    the clip's rate, then added to the clip's own full-rate rotations (6D), so no detail or timing is lost.
     """
     if strength <= 0 or clip.num_frames < 2:
         return clip
     prior = prior or load_prior()
     low = clip.resampled(prior.fps) if clip.fps != prior.fps else clip
     features = to_features(low.rotations)
-    correction = gaussian_filter1d(prior.smooth_features(features) - features, 1.0, axis=0)
+    raw = prior.smooth_features(features) - features
+    sigma = 1.0 if smoothing_seconds is None else smoothing_seconds * prior.fps
+    correction = gaussian_filter1d(raw, sigma, axis=0, mode=smoothing_mode)
+    if pose_bias_seconds > 0:
+        correction -= gaussian_filter1d(raw, pose_bias_seconds * prior.fps, axis=0, mode=smoothing_mode)
     src_times = np.arange(low.num_frames) / prior.fps
     dst_times = np.clip(np.arange(clip.num_frames) / clip.fps, 0.0, src_times[-1])
     if len(src_times) >= 4:

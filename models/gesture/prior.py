@@ -14,15 +14,12 @@ What is left damps the strokes a little and keeps the idle arms drifting gently 
 """
 
 import numpy as np
-from scipy.interpolate import CubicSpline
-from scipy.ndimage import gaussian_filter1d
 from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
 from ...clips.motion import MotionClip
 from ...clips.skeleton import SMPLX_SKELETON
-from ..dance.prior import MotionPrior, load_prior, weights_available
-from ..dance.prior_features import PRIOR_JOINTS, UPPER_BODY, from_features, to_features
+from ..dance.prior import MotionPrior, apply_prior, weights_available
 
 CORRECTION_SMOOTHING_SECONDS = 0.17
 POSE_BIAS_SECONDS = 1.0
@@ -35,23 +32,8 @@ def apply_gesture_prior(clip: MotionClip, strength: float, prior: MotionPrior = 
     """The clip with `strength` (0..1) of the prior's smoothed correction added to its upper-body rotations."""
     if strength <= 0 or clip.num_frames < 2:
         return clip
-    prior = prior or load_prior()
-    low = clip.resampled(prior.fps) if clip.fps != prior.fps else clip
-    features = to_features(low.rotations)
-    raw = prior.smooth_features(features) - features
-    correction = gaussian_filter1d(raw, smoothing_seconds * prior.fps, axis=0, mode="nearest")
-    if pose_bias_seconds > 0:
-        correction -= gaussian_filter1d(raw, pose_bias_seconds * prior.fps, axis=0, mode="nearest")
-    src_times = np.arange(low.num_frames) / prior.fps
-    dst_times = np.clip(np.arange(clip.num_frames) / clip.fps, 0.0, src_times[-1])
-    if len(src_times) >= 4:
-        correction = CubicSpline(src_times, correction, axis=0)(dst_times)
-    else:
-        correction = np.stack([np.interp(dst_times, src_times, c) for c in correction.T], axis=1)
-    corrected = from_features(to_features(clip.rotations) + float(min(strength, 1.0)) * correction)
-    local = clip.rotations.copy()
-    for name in UPPER_BODY:
-        local[:, SMPLX_SKELETON.index(name)] = corrected[:, PRIOR_JOINTS.index(name)]
+    corrected = apply_prior(clip, strength, prior, smoothing_seconds, "nearest", pose_bias_seconds)
+    local = corrected.rotations
     for side, sign in (("left", 1.0), ("right", -1.0)):
         column = SMPLX_SKELETON.index(f"{side}_elbow")
         local[:, column] = _hinge(local[:, column], sign)
