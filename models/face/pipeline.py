@@ -72,6 +72,12 @@ def generate_face(audio_path, transcript: str | None = None, fps: float = 60.0,
     if not (fps > 0 and np.isfinite(fps)):
         raise FaceSettingsError(f"Frame rate must be positive, got {fps}.")
     report = progress or (lambda fraction, message: None)
+    audio, transcript, notes = load_speech(audio_path, transcript, report)
+    return face_from_audio(audio, transcript, fps, settings, report, notes)
+
+
+def load_speech(audio_path, transcript: str | None, report) -> tuple:
+    """(audio, transcript, notes): the recording, and its transcript — the one given, else the .txt beside it."""
     report(0.0, "Loading audio")
     audio = load_audio(audio_path, allow_silence=True)
     notes = []
@@ -79,7 +85,7 @@ def generate_face(audio_path, transcript: str | None = None, fps: float = 60.0,
         transcript = transcript_beside(audio_path)
         if transcript:
             notes.append(f"Used the transcript {os.path.basename(os.path.splitext(os.fspath(audio_path))[0])}.txt.")
-    return face_from_audio(audio, transcript, fps, settings, report, notes)
+    return audio, transcript, notes
 
 
 def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: FaceSettings,

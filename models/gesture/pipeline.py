@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...clips.motion import MotionClip
-from ..audio.load import Audio, load_audio
-from ..face.pipeline import transcript_beside
+from ..audio.load import Audio
+from ..face.pipeline import load_speech
 from ..speech.phonemes import find_phones
 from .body import build_clip
 from .motion import follow_through, hand_tracks, idle_sway
@@ -52,13 +52,7 @@ def generate_gestures(audio_path, transcript: str | None = None, fps: float = 30
     """
     check_settings(style, amount, handedness, fps, prior_strength)
     report = progress or (lambda fraction, message: None)
-    report(0.0, "Loading audio")
-    audio = load_audio(audio_path, allow_silence=True)
-    notes = []
-    if transcript is None:
-        transcript = transcript_beside(audio_path)
-        if transcript:
-            notes.append("Used the transcript beside the audio file.")
+    audio, transcript, notes = load_speech(audio_path, transcript, report)
     return gestures_from_audio(audio, transcript, fps, style, amount, handedness, seated, seed, report, notes,
                                phones, prior_strength)
 
