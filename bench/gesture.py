@@ -128,13 +128,13 @@ def speed_run(folder, seconds: float = 60.0) -> tuple:
     start = time.perf_counter()
     generate_gestures(path, transcript=transcript, seed=0)
     aligned = time.perf_counter() - start
-    # The Talk run aligns once for the face and hands the phones over.
-    phones = find_phones(load_audio(path), transcript).phones
+    # The Talk run analyses the voice once for the face and hands the track over.
+    track = find_phones(load_audio(path), transcript)
     start = time.perf_counter()
-    generate_gestures(path, transcript=transcript, seed=0, phones=phones)
+    generate_gestures(path, transcript=transcript, seed=0, track=track)
     reused = time.perf_counter() - start
     start = time.perf_counter()
-    generate_gestures(path, transcript=transcript, seed=0, phones=phones, prior_strength=0.0)
+    generate_gestures(path, transcript=transcript, seed=0, track=track, prior_strength=0.0)
     without_prior = time.perf_counter() - start
     return seconds / plain, seconds / aligned, seconds / reused, seconds / without_prior
 

@@ -89,7 +89,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
 
     def compute(self, inputs, progress):
         result = {**inputs, "notes": []}
-        phones = None
+        track = None
         if inputs["mesh_name"] or inputs["jaw_bone"]:
             face = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["face_settings"],
                                    lambda fraction, message: progress(0.4 * fraction, message), [])
@@ -97,12 +97,12 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             if inputs["mesh_name"]:
                 result["key_values"] = inputs["map"].key_values(face.clip)
             result["notes"] += face.notes
-            phones = face.phones if face.phone_source == "alignment" else None
+            track = face.track
         if inputs["armature_name"]:
             gestures = generate_gestures(
                 inputs["audio"].path, inputs["transcript"], inputs["fps"], inputs["style"], inputs["amount"],
                 inputs["handedness"], inputs["seated"], inputs["seed"],
-                progress=lambda fraction, message: progress(0.4 + 0.45 * fraction, message), phones=phones)
+                progress=lambda fraction, message: progress(0.4 + 0.45 * fraction, message), track=track)
             progress(0.9, "Retargeting gestures onto the rig")
             result["retarget"] = retarget_source(clip_source(gestures.clip, label=inputs["audio"].stem),
                                                  inputs["rest"], inputs["bone_map"], RootMode.FULL)

@@ -142,7 +142,7 @@ def test_aligned_phones_from_the_face_pipeline_give_the_same_cues(tmp_path):
     track = find_phones(load_audio(path), text)
     assert track.source == "alignment"
     aligned_here = generate_gestures(path, transcript=text, seed=4)
-    reused = generate_gestures(path, transcript=text, seed=4, phones=track.phones)
+    reused = generate_gestures(path, transcript=text, seed=4, track=track)
     assert [(s.time, s.shape, s.cue) for s in reused.plan.strokes] == \
            [(s.time, s.shape, s.cue) for s in aligned_here.plan.strokes]
     assert {"negation", "there"} <= {s.cue for s in reused.plan.strokes}

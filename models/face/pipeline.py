@@ -52,6 +52,7 @@ class FaceResult:
     notes: list = field(default_factory=list)  # plain sentences about what was noticed
     phone_source: str = "none"                 # "alignment", "recognition" or "none"
     phones: list = field(default_factory=list)
+    track: object = None                       # the PhoneTrack: 10 ms voice measurements other models reuse
 
 
 def transcript_beside(audio_path) -> str | None:

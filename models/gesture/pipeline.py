@@ -16,7 +16,7 @@ import numpy as np
 from ...clips.motion import MotionClip
 from ..audio.load import Audio
 from ..face.pipeline import load_speech
-from ..speech.phonemes import find_phones
+from ..speech.phonemes import PhoneTrack, find_phones
 from .body import build_clip
 from .motion import follow_through, hand_tracks, idle_sway
 from .planning import GesturePlan, plan_gestures
@@ -42,34 +42,34 @@ class GestureResult:
 
 def generate_gestures(audio_path, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
                       amount: float = 1.0, handedness: str = "right", seated: bool = False, seed: int = 0,
-                      progress=None, phones: list | None = None,
+                      progress=None, track: PhoneTrack | None = None,
                       prior_strength: float = PRIOR_STRENGTH) -> GestureResult:
     """Co-speech gesture for a speech recording. `progress(fraction, message)` may raise to cancel.
 
-    `phones`: the face pipeline's aligned phones (FaceResult.phones when its phone_source is "alignment"), so a
-    run that makes face and gestures aligns the transcript once.
+    `track`: the face pipeline's analysis of the same audio (FaceResult.track), so a run that makes face and
+    gestures measures the voice and aligns the transcript once.
     `prior_strength` (0..1): how much of the learned motion prior's correction goes into the arms, spine and head.
     """
     check_settings(style, amount, handedness, fps, prior_strength)
     report = progress or (lambda fraction, message: None)
     audio, transcript, notes = load_speech(audio_path, transcript, report)
     return gestures_from_audio(audio, transcript, fps, style, amount, handedness, seated, seed, report, notes,
-                               phones, prior_strength)
+                               track, prior_strength)
 
 
 def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
                         amount: float = 1.0, handedness: str = "right", seated: bool = False, seed: int = 0,
-                        progress=None, notes: list | None = None, phones: list | None = None,
+                        progress=None, notes: list | None = None, track: PhoneTrack | None = None,
                         prior_strength: float = PRIOR_STRENGTH) -> GestureResult:
     preset = check_settings(style, amount, handedness, fps, prior_strength)
     report = progress or (lambda fraction, message: None)
     notes = list(notes or [])
     report(0.1, "Listening to the voice")
-    prosody = analyse_prosody(audio)
+    prosody = analyse_prosody(audio, track)
     notes += prosody.notes
     cues = []
-    if transcript and transcript.strip() and prosody.speech_like and phones:
-        cues = find_cues(timed_words(phones, transcript))
+    if transcript and transcript.strip() and prosody.speech_like and track is not None and track.source == "alignment":
+        cues = find_cues(timed_words(track.phones, transcript))
     elif transcript and transcript.strip() and prosody.speech_like:
         report(0.3, "Aligning the transcript")
         track = find_phones(audio, transcript)

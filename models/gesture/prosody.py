@@ -40,10 +40,14 @@ class Prosody:
                 for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1))]
 
 
-def analyse_prosody(audio: Audio) -> Prosody:
-    features = frame_features(audio.samples, audio.sample_rate)
-    activity = detect_voice_activity(features)
-    pitch = estimate_pitch(audio, fps=FPS)
+def analyse_prosody(audio: Audio, track=None) -> Prosody:
+    """`track`: a PhoneTrack of the same audio (the face pipeline's), whose 10 ms measurements are reused."""
+    if track is not None:
+        features, activity, pitch = track.features, track.activity, track.pitch
+    else:
+        features = frame_features(audio.samples, audio.sample_rate)
+        activity = detect_voice_activity(features)
+        pitch = estimate_pitch(audio, fps=FPS)
     count = min(features.count, len(pitch.f0))
     active = activity.active[:count]
     decibels = features.decibels[:count]
