@@ -86,7 +86,7 @@ def build_demo(speech=DEMO_SPEECH, music=DEMO_MUSIC, dance_seconds: float = 0.0)
     height = character_height()
     set_look(scene)
     cut_to(scene, add_camera(scene, "SM_HeadCamera", height - 0.36, 0.8), 1)
-    cut_to(scene, add_camera(scene, "SM_BodyCamera", height * 0.55, 2.2, lens=35.0), dance_start)
+    cut_to(scene, add_camera(scene, "SM_BodyCamera", height * 0.55, 1.9, lens=35.0), dance_start)
     return scene
 
 
