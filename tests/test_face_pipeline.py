@@ -21,6 +21,8 @@ def test_generate_face_uses_the_transcript_beside_the_audio(speech):
     result = generate_face(path, fps=30.0)
     assert isinstance(result, FaceResult) and isinstance(result.clip, FaceClip)
     assert result.phone_source == "alignment"
+    # The 10 ms analysis travels with the result, so Talk's gestures reuse it instead of aligning again.
+    assert result.track.source == "alignment" and result.track.phones
     assert result.notes == ["Used the transcript speech.txt."]
     assert result.clip.fps == 30.0 and result.clip.num_frames == int(np.ceil(utterance.duration * 30))
     assert result.clip.weights.min() >= 0 and result.clip.weights.max() <= 1

@@ -8,7 +8,7 @@ from soundmotion.clips import rotations
 from soundmotion.clips.kinematics import joint_positions
 from soundmotion.clips.skeleton import SMPLX_SKELETON
 from soundmotion.models.gesture import metrics
-from soundmotion.models.gesture.pipeline import generate_gestures
+from soundmotion.models.gesture.pipeline import END_SETTLE_SECONDS, generate_gestures
 from soundmotion.models.gesture.styles import STYLES, GestureSettingsError
 from tests.speech_fixtures import chord_music, silence, white_noise, write_wav
 
@@ -31,7 +31,7 @@ def test_same_seed_same_take_and_different_seeds_differ(speech):
     assert metrics.diversity(a.clip, c.clip) > 0.03
     assert a.clip.skeleton is SMPLX_SKELETON and a.clip.fps == 30.0
     assert a.clip.num_frames >= int(np.ceil(a.prosody.duration * 30.0 - 1e-9))
-    assert a.clip.num_frames <= int(np.ceil((a.prosody.duration + 1.2) * 30.0))
+    assert a.clip.num_frames <= int(np.ceil((a.prosody.duration + END_SETTLE_SECONDS) * 30.0))
 
 
 def test_hands_rest_at_the_end_even_when_speech_runs_to_the_last_sample(tmp_path):

@@ -125,4 +125,4 @@ def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: 
     cue_times = np.arange(int(np.ceil(audio.duration / FRAME_SECONDS))) * FRAME_SECONDS
     cues = mouth_cues(viseme_weights(phones, cue_times), cue_times, audio.duration)
     report(1.0, "Done")
-    return FaceResult(clip, cues, notes, track.source, phones)
+    return FaceResult(clip, cues, notes, track.source, phones, track)

@@ -27,7 +27,7 @@ from .words import find_cues, timed_words
 
 REST_SWAY_METRES = 0.004
 GESTURE_SWAY_METRES = 0.02
-END_SETTLE_SECONDS = 1.2
+END_SETTLE_SECONDS = 1.6
 PRIOR_STRENGTH = 0.5      # bench: beats and jerk unchanged, idles drift a little instead of freezing
 
 
