@@ -12,7 +12,7 @@ from ..retarget.motion_file import clip_source
 from ..retarget.pipeline import retarget_source
 from ..retarget.root_motion import RootMode
 from .background_job import BackgroundJobOperator, scene_fps
-from .sound_strip import SoundStripUnavailable, add_sound_strip, remove_sound_strip
+from .sound_strip import sound_for_take
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Dance in the {name} style") for name in STYLES]
 
@@ -63,27 +63,13 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
 
     def apply(self, context, result):
         armature = bpy.data.objects[result["armature_name"]]
-        audio = result["audio"]
+        audio, start = result["audio"], result["frame_start"]
         notes = list(result["notes"])
-        retargeted = result["retarget"]
-        if blender_rig.has_constraints(armature):
-            retargeted = blender_rig.match_evaluated_pose(armature, result["rest"], retargeted, None,
-                                                          result["bone_map"].restricted_to(result["rest"].names))
-        strip, created = None, False
-        try:
-            strip, created = add_sound_strip(context.scene, audio.path, result["frame_start"])
-        except SoundStripUnavailable as error:
-            notes.append(str(error))
-        try:
-            action = blender_rig.apply_retarget(armature, retargeted, f"SM_dance_{audio.stem}", result["frame_start"])
-        except BaseException:
-            if created:
-                remove_sound_strip(context.scene, strip)
-            raise
-        last_frame = result["frame_start"] + retargeted.num_frames - 1
-        context.scene.frame_end = max(context.scene.frame_end, last_frame)
-        self.report({"INFO"}, f"Wrote {action.name}: {retargeted.num_frames} frames at {result['tempo']:.0f} BPM "
+        with sound_for_take(context.scene, audio.path, start, notes):
+            action, written = blender_rig.key_retarget(armature, result["rest"], result["retarget"],
+                                                       f"SM_dance_{audio.stem}", start)
+        context.scene.frame_end = max(context.scene.frame_end, start + written.num_frames - 1)
+        self.report({"INFO"}, f"Wrote {action.name}: {written.num_frames} frames at {result['tempo']:.0f} BPM "
                               f"from {os.path.basename(audio.path)}." + "".join(" " + n for n in notes))
-
 
 CLASSES = (SOUNDMOTION_OT_dance,)

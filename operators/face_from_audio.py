@@ -14,7 +14,7 @@ from ..retarget.jaw_bone import jaw_rotations_from_clip
 from . import previous_state
 from .background_job import BackgroundJobOperator, scene_fps
 from .keyframes import write_pose_action, write_shape_key_action
-from .sound_strip import SoundStripUnavailable, add_sound_strip, remove_sound_strip
+from .sound_strip import sound_for_take
 from .targets import lip_sync_targets
 
 
@@ -53,14 +53,9 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
     def apply(self, context, result):
         audio = result["audio"]
         notes = list(result["notes"])
-        strip = None
-        try:
-            strip, created = add_sound_strip(context.scene, audio.path, result["frame_start"])
-        except SoundStripUnavailable as error:
-            notes.append(str(error))
-            created = False
-        written, parts = [], []
-        try:
+        parts = []
+        with sound_for_take(context.scene, audio.path, result["frame_start"], notes), \
+                previous_state.all_or_nothing([]) as written:
             if result["mesh_name"]:
                 mesh = bpy.data.objects[result["mesh_name"]]
                 action = write_shape_key_action(mesh, f"SM_face_{audio.stem}", result["frame_start"],
@@ -73,17 +68,12 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
                                            {result["jaw_bone"]: result["jaw_rotations"]})
                 written.append(armature)
                 parts.append(f"{action.name}: jaw bone {result['jaw_bone']}")
-        except BaseException:
-            for id_block in written:  # leave no half-applied take behind
-                bpy.data.actions.remove(bpy.data.actions[previous_state.restore(id_block)])
-            if created:
-                remove_sound_strip(context.scene, strip)
-            raise
         last_frame = result["frame_start"] + result["clip"].num_frames - 1
         if context.scene.frame_end < last_frame:
             context.scene.frame_end = last_frame
         self.report({"INFO"}, f"Wrote {' and '.join(parts)}, "
                               f"{result['clip'].num_frames} frames from {os.path.basename(audio.path)}."
                               + "".join(" " + note for note in notes))
+
 
 CLASSES = (SOUNDMOTION_OT_lip_sync,)

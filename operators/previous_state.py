@@ -5,6 +5,7 @@ it would leave whatever the last evaluated frame set. So each action remembers t
 slot) and the static value of every channel it animates, and "Restore Previous Animation" puts them back.
 """
 
+import contextlib
 import json
 
 import bpy
@@ -66,3 +67,15 @@ def restore(id_block) -> str:
         else:
             setattr(owner, attribute, value)
     return action.name
+
+
+@contextlib.contextmanager
+def all_or_nothing(written: list):
+    """Collects the datablocks a run gives new takes; if the run fails, each gets its previous animation back
+    and the new take is deleted, so no half-applied run is left behind."""
+    try:
+        yield written
+    except BaseException:
+        for id_block in written:
+            bpy.data.actions.remove(bpy.data.actions[restore(id_block)])
+        raise

@@ -1,5 +1,6 @@
 """Put the audio in the sequencer so it plays and renders in sync with the keys written for it."""
 
+import contextlib
 import os
 
 import bpy
@@ -42,3 +43,20 @@ def remove_sound_strip(scene, strip):
     _strips(scene.sequence_editor).remove(strip)
     if sound is not None and sound.users == 0:
         bpy.data.sounds.remove(sound)
+
+
+@contextlib.contextmanager
+def sound_for_take(scene, audio_path: str, frame_start: int, notes: list):
+    """Add the take's sound strip (a note instead when this Blender has no audio), and remove it again if
+    writing the take fails, so a failed run leaves the sequencer as it was."""
+    try:
+        strip, created = add_sound_strip(scene, audio_path, frame_start)
+    except SoundStripUnavailable as error:
+        notes.append(str(error))
+        strip, created = None, False
+    try:
+        yield strip
+    except BaseException:
+        if created:
+            remove_sound_strip(scene, strip)
+        raise

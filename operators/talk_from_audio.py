@@ -20,7 +20,7 @@ from ..retarget.root_motion import RootMode
 from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError, scene_fps
 from .keyframes import write_shape_key_action
-from .sound_strip import SoundStripUnavailable, add_sound_strip, remove_sound_strip
+from .sound_strip import sound_for_take
 from .targets import face_mesh_for, face_shape_key_map, jaw_bone_of
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Gesture like a {name}") for name in STYLES]
@@ -114,32 +114,17 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
 
     def apply(self, context, result):
         scene, audio, start = context.scene, result["audio"], result["frame_start"]
-        notes, written = list(result["notes"]), []
-        strip, created = None, False
-        try:
-            strip, created = add_sound_strip(scene, audio.path, start)
-        except SoundStripUnavailable as error:
-            notes.append(str(error))
-        try:
+        notes = list(result["notes"])
+        with sound_for_take(scene, audio.path, start, notes), previous_state.all_or_nothing([]) as written:
             if result["mesh_name"]:
                 mesh = bpy.data.objects[result["mesh_name"]]
                 write_shape_key_action(mesh, f"SM_face_{audio.stem}", start, result["key_values"])
                 written.append(mesh.data.shape_keys)
             if result["armature_name"]:
                 armature = bpy.data.objects[result["armature_name"]]
-                retargeted = result["retarget"]
-                if blender_rig.has_constraints(armature):
-                    retargeted = blender_rig.match_evaluated_pose(
-                        armature, result["rest"], retargeted, None, result["bone_map"].restricted_to(result["rest"].names))
-                blender_rig.apply_retarget(armature, retargeted, f"SM_gesture_{audio.stem}", start)
+                blender_rig.key_retarget(armature, result["rest"], result["retarget"], f"SM_gesture_{audio.stem}",
+                                         start)
                 written.append(armature)
-        except BaseException:
-            for id_block in written:  # leave no half-applied take behind
-                removed = bpy.data.actions[previous_state.restore(id_block)]
-                bpy.data.actions.remove(removed)
-            if created:
-                remove_sound_strip(scene, strip)
-            raise
         frames = [result["face_clip"].num_frames] if "face_clip" in result else []
         frames += [result["retarget"].num_frames] if result["armature_name"] else []
         scene.frame_end = max(scene.frame_end, start + max(frames) - 1)

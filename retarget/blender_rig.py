@@ -189,6 +189,15 @@ def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame
     return write_pose_action(armature_obj, action_name, frame_start, result.bone_rotations, result.bone_locations)
 
 
+def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_name: str, frame_start: int):
+    """Write a retarget result as a new action, matching the evaluated pose first on constrained rigs (Rigify).
+
+    Returns (action, the result as written)."""
+    if has_constraints(armature_obj):
+        result = match_evaluated_pose(armature_obj, rest, result)
+    return apply_retarget(armature_obj, result, action_name, frame_start), result
+
+
 def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, root_mode=RootMode.FULL,
                            frame_start: int = 1, action_name: str = None, keep_feet: bool = True):
     """Retarget and write one new action on `target_obj`. Everything is checked before the scene changes."""
@@ -196,10 +205,8 @@ def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, ro
     target_rest = read_rig_rest(target_obj)
     bone_map = bone_map_for(target_obj, target_map)
     result = retarget_source(source, target_rest, bone_map, root_mode, keep_feet)
-    if has_constraints(target_obj):
-        result = match_evaluated_pose(target_obj, target_rest, result)
-    action = apply_retarget(target_obj, result, action_name or f"{source.label} → {target_obj.name}", frame_start)
-    return action, result
+    return key_retarget(target_obj, target_rest, result, action_name or f"{source.label} → {target_obj.name}",
+                        frame_start)
 
 
 def source_from_armature(source_obj, frame_start: int, frame_end: int, scene=None, map_spec=None) -> MotionSource:

@@ -51,3 +51,13 @@ def test_a_non_humanoid_armature_is_refused_and_left_alone(scene):
     with pytest.raises(RuntimeError, match="Crane"):
         bpy.ops.soundmotion.dance(filepath=str(ASSETS / "demo_music.wav"))
     assert len(bpy.data.actions) == actions and rig.animation_data is None and not sound_strips(scene)
+
+
+def test_dance_on_a_constrained_rigify_rig(scene):
+    import rig_factory
+
+    rig = rig_factory.rigify_armature()
+    bpy.context.view_layer.objects.active = rig
+    assert bpy.ops.soundmotion.dance(filepath=str(ASSETS / "demo_music.wav"), trim_seconds=1.0) == {"FINISHED"}
+    assert rig.animation_data.action.name == "SM_dance_demo_music"
+    assert len(fcurves_of(rig)[0].keyframe_points) == 30
