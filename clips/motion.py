@@ -6,7 +6,7 @@ import numpy as np
 
 from . import rotations
 from .errors import ClipError
-from .npz_io import read_npz, scalar_fps, write_npz
+from .npz_io import read_npz, require_keys, scalar_fps, write_npz
 from .skeleton import SMPLX_SKELETON, Skeleton
 
 UNIT_TOLERANCE = 1e-3
@@ -88,7 +88,12 @@ class MotionClip:
 
     @classmethod
     def load(cls, path) -> "MotionClip":
-        data = read_npz(path, MOTION_KEYS)
+        return cls.from_arrays(read_npz(path, MOTION_KEYS), path)
+
+    @classmethod
+    def from_arrays(cls, data: dict, label="arrays") -> "MotionClip":
+        """A clip from the arrays of the documented .npz schema (already loaded)."""
+        require_keys(data, MOTION_KEYS, label)
         skeleton = Skeleton(tuple(str(n) for n in data["joint_names"]), data["parents"], data["offsets"])
         rot = rotations.normalize(data["rotations"]) if _nearly_unit(data["rotations"]) else data["rotations"]
         return cls(scalar_fps(data["fps"]), skeleton, rot, data["root_translation"])

@@ -5,18 +5,26 @@ import numpy as np
 from .errors import ClipError
 
 
-def read_npz(path, required: tuple) -> dict:
+def load_npz_arrays(path, error=ClipError, noun: str = "Clip", kind: str = "clip") -> dict:
+    """Every array of an .npz (never unpickled); a missing or unreadable file raises `error` saying so."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
+            return {key: data[key] for key in data.files}
     except FileNotFoundError:
-        raise ClipError(f"Clip file {path} does not exist.") from None
-    except (OSError, ValueError) as error:
-        raise ClipError(f"{path} is not a readable .npz clip ({error}).") from None
+        raise error(f"{noun} file {path} does not exist.") from None
+    except (OSError, ValueError) as failure:
+        raise error(f"{path} is not a readable .npz {kind} ({failure}).") from None
+
+
+def require_keys(arrays: dict, required: tuple, label) -> dict:
     missing = [key for key in required if key not in arrays]
     if missing:
-        raise ClipError(f"{path} lacks the key(s) {', '.join(missing)}; a clip file needs {', '.join(required)}.")
+        raise ClipError(f"{label} lacks the key(s) {', '.join(missing)}; a clip file needs {', '.join(required)}.")
     return arrays
+
+
+def read_npz(path, required: tuple) -> dict:
+    return require_keys(load_npz_arrays(path), required, path)
 
 
 def write_npz(path, **arrays):

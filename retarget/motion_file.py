@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..clips import MotionClip
+from ..clips.npz_io import load_npz_arrays
 from .bone_map import BoneMap, load_preset
 from .canonical import canonical_tails
 from .detect import detect_bone_map
 from .errors import RetargetError
 from .rig import RigPose, RigRest
 from .sources.bvh import read_bvh
-from .sources.smplx_npz import read_smplx_npz
+from .sources.smplx_npz import NpzMotionError, smplx_arrays_to_clip
 from .transfer import source_pose_from_clip
 
 
@@ -52,13 +53,7 @@ def load_motion_file(path, fps: float = None, bone_map: BoneMap = None) -> Motio
 
 
 def _npz_clip(path) -> MotionClip:
-    import numpy as np
-
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            keys = set(data.files)
-    except (OSError, ValueError) as error:
-        raise RetargetError(f"{path} is not a readable .npz file ({error}).") from None
-    if {"joint_names", "rotations", "root_translation"} <= keys:
-        return MotionClip.load(path)
-    return read_smplx_npz(path)
+    arrays = load_npz_arrays(path, NpzMotionError, noun="Motion", kind="file")  # read once, then dispatch
+    if {"joint_names", "rotations", "root_translation"} <= set(arrays):
+        return MotionClip.from_arrays(arrays, path)
+    return smplx_arrays_to_clip(arrays, str(path))

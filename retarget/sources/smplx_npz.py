@@ -11,6 +11,7 @@ from scipy.spatial.transform import Rotation
 
 from ...clips import MotionClip, rotations
 from ...clips.errors import ClipError
+from ...clips.npz_io import load_npz_arrays
 from ...clips.skeleton import SMPLX_SKELETON
 from ..errors import RetargetError
 
@@ -25,13 +26,7 @@ class NpzMotionError(RetargetError):
 
 
 def read_smplx_npz(path, fps: float = None, up_axis: str = "auto") -> MotionClip:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except FileNotFoundError:
-        raise NpzMotionError(f"Motion file {path} does not exist.") from None
-    except (OSError, ValueError) as error:
-        raise NpzMotionError(f"{path} is not a readable .npz file ({error}).") from None
+    arrays = load_npz_arrays(path, NpzMotionError, noun="Motion", kind="file")
     return smplx_arrays_to_clip(arrays, str(path), fps, up_axis)
 
 
