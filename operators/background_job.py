@@ -138,8 +138,3 @@ class BackgroundJobOperator:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
         return {"FINISHED"}
-
-
-def scene_fps(scene) -> float:
-    return scene.render.fps / scene.render.fps_base
-

@@ -11,7 +11,7 @@ from ..retarget import blender_rig
 from ..retarget.motion_file import clip_source
 from ..retarget.pipeline import retarget_source
 from ..retarget.root_motion import RootMode
-from .background_job import BackgroundJobOperator, scene_fps
+from .background_job import BackgroundJobOperator
 from .sound_strip import sound_for_take
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Dance in the {name} style") for name in STYLES]
@@ -44,7 +44,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
         audio = load_audio(audio_path, sample_rate=8000)  # only checks it is usable; the model loads its own
         return {"armature_name": armature.name, "rest": rest, "bone_map": bone_map, "audio": audio,
-                "fps": scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
+                "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
                 "style": self.style, "energy": self.energy, "in_place": self.in_place, "trim": self.trim_seconds,
                 "clip_moves": self.clip_moves}
 

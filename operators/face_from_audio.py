@@ -12,7 +12,7 @@ from ..models.face.pipeline import FaceSettings, face_from_audio, transcript_bes
 from ..retarget import blender_rig
 from ..retarget.jaw_bone import jaw_rotations_from_clip
 from . import previous_state
-from .background_job import BackgroundJobOperator, scene_fps
+from .background_job import BackgroundJobOperator
 from .keyframes import write_pose_action, write_shape_key_action
 from .sound_strip import sound_for_take
 from .targets import lip_sync_targets
@@ -38,7 +38,7 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         face_settings = FaceSettings(articulation=settings.strength, seed=settings.seed)
         face_settings.validate()
         return {"mesh_name": mesh.name if mesh else None, "audio": audio, "transcript": transcript,
-                "fps": scene_fps(context.scene), "settings": face_settings, "map": shape_key_map,
+                "fps": blender_rig.scene_fps(context.scene), "settings": face_settings, "map": shape_key_map,
                 "frame_start": settings.frame_start, "armature_name": armature.name if jaw_bone else None,
                 "jaw_bone": jaw_bone, "rest": blender_rig.read_rig_rest(armature) if jaw_bone else None}
 

@@ -18,7 +18,7 @@ from ..retarget.motion_file import clip_source
 from ..retarget.pipeline import retarget_source
 from ..retarget.root_motion import RootMode
 from . import previous_state
-from .background_job import BackgroundJobOperator, UserFacingError, scene_fps
+from .background_job import BackgroundJobOperator, UserFacingError
 from .keyframes import write_shape_key_action
 from .sound_strip import sound_for_take
 from .targets import face_mesh_for, face_shape_key_map, jaw_bone_of
@@ -73,7 +73,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         if shape_key_map is not None and "jawOpen" in shape_key_map.mapped_channels:
             jaw_bone = None
         inputs = {"mesh_name": mesh.name if mesh else None, "armature_name": armature.name if armature else None,
-                  "fps": scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
+                  "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
                   "map": shape_key_map, "jaw_bone": jaw_bone}
         if mesh is not None or jaw_bone is not None:
             inputs["face_settings"] = FaceSettings(articulation=settings.strength, seed=settings.seed)

@@ -47,6 +47,16 @@ def make_chain_armature(name: str = "Rig", bone_count: int = 3):
     return obj
 
 
+def open_demo_character():
+    """The bundled CC0 character, freshly opened: (scene, rig, face mesh), the rig active."""
+    from soundmotion.operators import demo_scene
+
+    scene = demo_scene.open_demo_character()
+    rig = bpy.data.objects[demo_scene.RIG]
+    bpy.context.view_layer.objects.active = rig
+    return scene, rig, bpy.data.objects[demo_scene.FACE_MESH]
+
+
 def curve_values(id_block, data_path: str, index: int = 0):
     """(frames, values) of the assigned action's F-curve for data_path[index]."""
     for fcurve in fcurves_of(id_block):

@@ -4,23 +4,16 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import make_chain_armature, sound_strips
+from blender_helpers import make_chain_armature, open_demo_character, sound_strips
 from soundmotion.operators.action_channels import fcurves_of
-from soundmotion.operators.demo_scene import DEMO_CHARACTER, RIG
+from soundmotion.operators.demo_scene import DEMO_CHARACTER
 
 pytestmark = pytest.mark.blender
 ASSETS = DEMO_CHARACTER.parent
 
 
-def open_character():
-    bpy.ops.wm.open_mainfile(filepath=str(DEMO_CHARACTER), load_ui=False)
-    rig = bpy.data.objects[RIG]
-    bpy.context.view_layer.objects.active = rig
-    return bpy.context.scene, rig
-
-
 def test_dance_writes_a_new_action_on_the_rig_bones_for_the_whole_song(registered_addon):
-    scene, rig = open_character()
+    scene, rig, _ = open_demo_character()
     scene.soundmotion.frame_start = 10
     music = ASSETS / "demo_music.wav"
     assert bpy.ops.soundmotion.dance(filepath=str(music), style="groove", trim_seconds=6.0) == {"FINISHED"}

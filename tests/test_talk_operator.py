@@ -4,20 +4,15 @@ import bpy
 import numpy as np
 import pytest
 
-from blender_helpers import make_chain_armature, make_face_mesh, sound_strips
-from soundmotion.operators.demo_scene import DEMO_CHARACTER, DEMO_SPEECH, FACE_MESH, RIG
+from blender_helpers import make_chain_armature, make_face_mesh, open_demo_character, sound_strips
+from soundmotion.operators.demo_scene import DEMO_SPEECH, FACE_MESH, RIG
 
 pytestmark = pytest.mark.blender
 
 
-def open_character():
-    bpy.ops.wm.open_mainfile(filepath=str(DEMO_CHARACTER), load_ui=False)
-    return bpy.context.scene, bpy.data.objects[RIG], bpy.data.objects[FACE_MESH]
-
-
 @pytest.mark.parametrize("select", [RIG, FACE_MESH])
 def test_talk_writes_face_and_gesture_takes_from_either_part(registered_addon, select):
-    scene, rig, mesh = open_character()
+    scene, rig, mesh = open_demo_character()
     bpy.context.view_layer.objects.active = bpy.data.objects[select]
     assert bpy.ops.soundmotion.talk(filepath=str(DEMO_SPEECH), style="storyteller") == {"FINISHED"}
     assert mesh.data.shape_keys.animation_data.action.name == "SM_face_demo_speech"
