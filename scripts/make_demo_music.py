@@ -1,27 +1,15 @@
 """Make the bundled dance demo loop by synthesis (drums, bass, chords; no recorded or copyrighted music ships).
 
-Usage: python scripts/make_demo_music.py   → assets/demo_music.wav (8 bars at 120 BPM, loops seamlessly)
+Usage: .venv/bin/python scripts/make_demo_music.py   → assets/demo_music.wav (8 bars at 120 BPM, loops seamlessly)
 """
 
-import importlib.util
 import pathlib
-import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BPM, BARS = 120.0, 8
 
 
-def _package():
-    if "soundmotion" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("soundmotion", ROOT / "__init__.py",
-                                                      submodule_search_locations=[str(ROOT)])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["soundmotion"] = module
-        spec.loader.exec_module(module)
-
-
 def main():
-    _package()
     import soundfile
 
     from soundmotion.models.music.synth import SongPart, synthesize
