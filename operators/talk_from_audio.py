@@ -10,7 +10,7 @@ import bpy
 
 from ..models.audio.load import load_audio
 from ..models.face.pipeline import FaceSettings, face_from_audio, transcript_beside
-from ..models.gesture.pipeline import generate_gestures
+from ..models.gesture.pipeline import gestures_from_audio
 from ..models.gesture.styles import HANDEDNESS, STYLES
 from ..retarget import blender_rig
 from ..retarget.jaw_bone import fit_frames, jaw_rotations_from_clip
@@ -99,8 +99,8 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             result["notes"] += face.notes
             track = face.track
         if inputs["armature_name"]:
-            gestures = generate_gestures(
-                inputs["audio"].path, inputs["transcript"], inputs["fps"], inputs["style"], inputs["amount"],
+            gestures = gestures_from_audio(  # the audio prepare() already decoded
+                inputs["audio"], inputs["transcript"], inputs["fps"], inputs["style"], inputs["amount"],
                 inputs["handedness"], inputs["seated"], inputs["seed"],
                 progress=lambda fraction, message: progress(0.4 + 0.45 * fraction, message), track=track)
             progress(0.9, "Retargeting gestures onto the rig")
