@@ -9,19 +9,18 @@ from .motion import MotionClip
 def world_transforms(clip: MotionClip):
     """World rotations (T, J, 4) w-first and world positions (T, J, 3) of every joint."""
     frames, joints = clip.rotations.shape[:2]
-    world_rot = [None] * joints
+    local = rotations.normalize(clip.rotations)
+    world = np.zeros((frames, joints, 4))
     positions = np.zeros((frames, joints, 3))
     offsets = clip.skeleton.offsets
     for j, parent in enumerate(clip.skeleton.parents):
-        local = rotations.to_rotation(clip.rotations[:, j])
         if parent < 0:
-            world_rot[j] = local
+            world[:, j] = local[:, j]
             positions[:, j] = clip.root_translation
         else:
-            world_rot[j] = world_rot[parent] * local
-            positions[:, j] = positions[:, parent] + world_rot[parent].apply(offsets[j])
-    quats = np.stack([rotations.from_rotation(r) for r in world_rot], axis=1)
-    return quats, positions
+            world[:, j] = rotations.multiply(world[:, parent], local[:, j])
+            positions[:, j] = positions[:, parent] + rotations.rotate(world[:, parent], offsets[j])
+    return world, positions
 
 
 def joint_positions(clip: MotionClip) -> np.ndarray:

@@ -9,7 +9,6 @@ A MotionClip skeleton is the special case where every rest rotation is the ident
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..clips import rotations
 from ..clips.skeleton import Skeleton
@@ -111,24 +110,23 @@ def forward_kinematics(rest: RigRest, local_rotations: dict, root_locations: dic
     root_locations = root_locations or {}
     if frames is None:
         frames = len(next(iter(local_rotations.values())))
-    rest_rot = rotations.to_rotation(rest.rest_rotations)
-    world = [None] * len(rest)
+    rest_rot = rotations.normalize(rest.rest_rotations)
+    quats = np.zeros((frames, len(rest), 4))
     heads = np.zeros((frames, len(rest), 3))
     for b, parent in enumerate(rest.parents):
         name = rest.names[b]
-        local = rotations.to_rotation(local_rotations[name]) if name in local_rotations else None
         location = root_locations.get(name)
-        offset = rest_rot[b].apply(location) if location is not None else 0.0
+        offset = rotations.rotate(rest_rot[b], location) if location is not None else 0.0
         if parent < 0:
-            base = Rotation.from_quat(np.tile(rest_rot[b].as_quat(), (frames, 1)))
+            quats[:, b] = rest_rot[b]
             heads[:, b] = rest.heads[b] + offset
         else:
-            relative = rest_rot[parent].inv() * rest_rot[b]
-            base = world[parent] * relative
-            heads[:, b] = heads[:, parent] + world[parent].apply(
-                rest_rot[parent].inv().apply(rest.heads[b] - rest.heads[parent] + offset))
-        world[b] = base * local if local is not None else base
-    quats = np.stack([rotations.from_rotation(r) for r in world], axis=1)
+            to_parent = rotations.conjugate(rest_rot[parent])
+            quats[:, b] = rotations.multiply(quats[:, parent], rotations.multiply(to_parent, rest_rot[b]))
+            heads[:, b] = heads[:, parent] + rotations.rotate(
+                quats[:, parent], rotations.rotate(to_parent, rest.heads[b] - rest.heads[parent] + offset))
+        if name in local_rotations:
+            quats[:, b] = rotations.multiply(quats[:, b], rotations.normalize(local_rotations[name]))
     return RigPose(rest, quats, heads)
 
 
