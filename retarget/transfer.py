@@ -48,13 +48,13 @@ def retarget(source: RigPose, source_map: BoneMap, target: RigRest, target_map: 
     frames = source.num_frames
 
     world, posed = _target_world_rotations(source, source_map, target, target_map, joints, mapped, frames)
-    rest_rot = rotations.to_rotation(target.rest_rotations)
+    rest_rot = rotations.normalize(target.rest_rotations)
     bone_rotations = {}
     for b in sorted(posed):
         base = _rest_chain(target, rest_rot, b, world)
-        local = base.inv() * world[b]
+        local = rotations.multiply(rotations.conjugate(base), world[b])
         # Hemisphere continuity is left to the keyframe writer, which enforces it on whatever it is given.
-        bone_rotations[target.names[b]] = rotations.from_rotation(local, (frames,))
+        bone_rotations[target.names[b]] = np.broadcast_to(local, (frames, 4)).copy()
 
     ankles = [source.rest.index(source_map.bones[f"{s}_ankle"]) for s in ("left", "right")]
     ankle_height = float(np.percentile(source.heads[:, ankles, 2], 1))
@@ -71,7 +71,7 @@ def retarget(source: RigPose, source_map: BoneMap, target: RigRest, target_map: 
     # The travel bone (the pelvis, or an unposed ancestor such as Rigify's torso) moves the pelvis head
     # by the same offset it is given.
     travel = target.index(target_map.travel_bone)
-    location = rest_rot[travel].inv().apply(path - target.heads[tgt_pelvis])
+    location = rotations.rotate(rotations.conjugate(rest_rot[travel]), path - target.heads[tgt_pelvis])
     unmapped = [j for j in target_map.bones if j not in mapped]
     return RetargetResult(fps, bone_rotations, {target.names[travel]: location}, joints, unmapped, ratio)
 
@@ -84,13 +84,18 @@ def _rest_chain(target, rest_rot, bone, world):
     if parent not in world:
         # An unposed parent keeps its rest relation: cache its world rotation like a posed one.
         world[parent] = _rest_chain(target, rest_rot, parent, world)
-    return world[parent] * (rest_rot[parent].inv() * rest_rot[bone])
+    return rotations.multiply(world[parent], _rest_relation(rest_rot, parent, bone))
+
+
+def _rest_relation(rest_rot, parent, bone):
+    """The bone's rest rotation in its parent's frame."""
+    return rotations.multiply(rotations.conjugate(rest_rot[parent]), rest_rot[bone])
 
 
 def _target_world_rotations(source, source_map, target, target_map, joints, mapped, frames) -> dict:
-    """{target bone index: (T,) Rotation} for mapped bones and the chain bones that share their rotation."""
-    rest_rot = rotations.to_rotation(target.rest_rotations)
-    source_rest = rotations.to_rotation(source.rest.rest_rotations)
+    """{target bone index: (T, 4) world rotations} for mapped bones and the chain bones that share theirs."""
+    rest_rot = rotations.normalize(target.rest_rotations)
+    source_rest = rotations.normalize(source.rest.rest_rotations)
     by_bone = {target.index(target_map.bones[j]): j for j in joints}
     world, posed = {}, set()
     for b in range(len(target)):
@@ -98,10 +103,11 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
         if joint is None or b in world:
             continue
         s = source.rest.index(source_map.bones[joint])
-        delta = rotations.to_rotation(source.world_rotations[:, s]) * source_rest[s].inv()
-        align = alignment(source.rest, source_map, target, target_map, joint, mapped)
-        desired = _exact_aim(source, source_map, target, target_map, joint, mapped, delta * (align * rest_rot[b]),
-                             rest_rot[b])
+        delta = rotations.multiply(rotations.normalize(source.world_rotations[:, s]),
+                                   rotations.conjugate(source_rest[s]))
+        align = rotations.from_rotation(alignment(source.rest, source_map, target, target_map, joint, mapped))[0]
+        desired = _exact_aim(source, source_map, target, target_map, joint, mapped,
+                             rotations.multiply(delta, rotations.multiply(align, rest_rot[b])), rest_rot[b])
         world[b] = desired
         posed.add(b)
         if joint in DISTRIBUTED:
@@ -119,11 +125,11 @@ def _exact_aim(source, source_map, target, target_map, joint, mapped, desired, r
     src_start = source.heads[:, source.rest.index(source_map.bones[start])]
     src_end = source.heads[:, source.rest.index(source_map.bones[end])]
     tgt_segment = target.heads[target.index(target_map.bones[end])] - target.heads[target.index(target_map.bones[start])]
-    predicted = desired.apply(rest.inv().apply(tgt_segment))
+    predicted = rotations.rotate(desired, rotations.rotate(rotations.conjugate(rest), tgt_segment))
     wanted = src_end - src_start
     if np.linalg.norm(tgt_segment) < 1e-6 or np.any(np.linalg.norm(wanted, axis=1) < 1e-6):
         return desired
-    return shortest_arc(predicted, wanted) * desired
+    return rotations.multiply(rotations.from_rotation(shortest_arc(predicted, wanted)), desired)
 
 
 def _chain_between(target: RigRest, top: int, bottom: int):
@@ -147,23 +153,25 @@ def _distribute(target, target_map, rest_rot, world, bone, joint, mapped, desire
     if chain is None or len(chain) < 2:
         return []
     base = _rest_chain(target, rest_rot, bone, world)
-    local = base.inv() * desired
-    share = Rotation.from_rotvec(local.as_rotvec() / len(chain))
+    local = rotations.to_rotation(rotations.multiply(rotations.conjugate(base), desired))
+    share = rotations.from_rotation(Rotation.from_rotvec(local.as_rotvec() / len(chain)))
     frames = len(desired)
     reach = np.zeros((frames, 3))
     rotations_along = []
-    current = base * share
+    current = rotations.multiply(base, share)
     for index, b in enumerate(chain):
         if index > 0:
-            previous = chain[index - 1]
-            current = rotations_along[-1] * (rest_rot[previous].inv() * rest_rot[b]) * share
+            relation = _rest_relation(rest_rot, chain[index - 1], b)
+            current = rotations.multiply(rotations.multiply(rotations_along[-1], relation), share)
         rotations_along.append(current)
         following = chain[index + 1] if index + 1 < len(chain) else end
-        reach += current.apply(rest_rot[b].inv().apply(target.heads[following] - target.heads[b]))
-    wanted = desired.apply(rest_rot[bone].inv().apply(target.heads[end] - target.heads[bone]))
-    correction = shortest_arc(reach, wanted)
+        reach += rotations.rotate(current, rotations.rotate(rotations.conjugate(rest_rot[b]),
+                                                            target.heads[following] - target.heads[b]))
+    wanted = rotations.rotate(desired, rotations.rotate(rotations.conjugate(rest_rot[bone]),
+                                                        target.heads[end] - target.heads[bone]))
+    correction = rotations.from_rotation(shortest_arc(reach, wanted))
     for b, rotation in zip(chain, rotations_along):
-        world[b] = correction * rotation
+        world[b] = rotations.multiply(correction, rotation)
     return chain
 
 
