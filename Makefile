@@ -4,7 +4,7 @@ VENV := .venv
 VENV42 := .venv-blender42
 BLENDER_EXT = $(shell $(VENV)/bin/python -c "import bpy; print(bpy.utils.system_resource('SCRIPTS'))")/addons_core/bl_pkg/cli/blender_ext.py
 
-.PHONY: demo test test-blender42 extension wheels setup system-packages bench train-dance clean
+.PHONY: demo test test-blender42 extension wheels setup system-packages bench train-dance train-phones clean
 
 demo: setup
 	$(VENV)/bin/soundmotion demo --out out
@@ -62,6 +62,12 @@ bench: setup
 train-dance: setup
 	$(VENV)/bin/pip install --quiet torch
 	$(VENV)/bin/python models/dance/train_prior.py
+
+# Retrain the phone recogniser for lip sync without a transcript (models/speech/phone_net_weights.npz) on
+# synthetic espeak-ng speech (other voices and sentences than bench/lipsync.py); torch again, about 15 min.
+train-phones: setup
+	$(VENV)/bin/pip install --quiet torch
+	$(VENV)/bin/python scripts/train_phone_net.py
 
 clean:
 	rm -rf dist out $(VENV) $(VENV42) wheels

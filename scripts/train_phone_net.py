@@ -1,0 +1,366 @@
+"""Train the phone recogniser used for lip sync without a transcript → models/speech/phone_net_weights.npz.
+
+Training speech is synthetic: espeak-ng speaks generated sentences in many voices and rates and reports the
+exact time of every phoneme (bench/espeak_truth.py). None of it overlaps the lip-sync bench: its sentences
+(espeak_truth.SENTENCES) and voices (espeak_truth.VOICES, and their variants) are never used here, so the
+bench measures held-out speech. Augmentation (speed/pitch, EQ tilt, band limits, reverb, noise, gain) is
+there so the net hears more than espeak's clean studio sound.
+
+    .venv/bin/python scripts/train_phone_net.py          (or: make train-phones)
+
+Needs torch (training only; the add-on runs the net with numpy). Deterministic: fixed seeds, 2 CPU threads;
+about 15 minutes on 2 cores.
+"""
+
+import argparse
+import os
+import pathlib
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "models" / "speech" / "phone_net_weights.npz"
+
+SEED = 20261125
+CHANNELS = 96
+DILATIONS = (1, 2, 4, 8, 16)
+WINDOW_FRAMES = 400
+BATCH = 16
+
+# Accent voices crossed with espeak-ng voice variants. The bench's variants (f2, f3, m3, m7) and its plain
+# voices are left out entirely; `training_voices` also drops anything espeak-ng does not have.
+ACCENTS = ("en-gb-scotland", "en-gb-x-rp", "en-029", "en-us-nyc", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-us",
+           "en")
+VARIANTS = ("m1", "m2", "m4", "m5", "m6", "m8", "f1", "f4", "f5", "klatt", "klatt2", "klatt3", "klatt4",
+            "Alex", "Andy", "Annie", "boris", "david", "ed", "john", "linda", "max", "michel", "paul", "steph",
+            "Mike", "aunty", "belinda", "caleb", "edward", "grandma", "grandpa", "iven", "norbert", "robert",
+            "shelby", "victor", "zac", "Lee", "Jacky", "Michael", "Storm", "Tweaky", "benjamin", "adam", "anika")
+BENCH_VARIANTS = ("f2", "f3", "m3", "m7")
+RATES = (120, 230)
+
+# Common words, for sentences that sound like speech; rare dictionary words add phonetic variety.
+COMMON = """the a an and but or of to in on at by for with from up about into over after before under
+between through I you he she we they it me him her us them my your his our their this that these those
+is are was were be been have has had do does did will would can could should may might must shall
+not no yes all some many much more most few every each other another any such only own same so than too
+very just now then here there when where why how what which who whom whose again once also still already
+time year people way day man woman child world life hand part place case week company system program
+question work government number night point home water room mother father area money story fact month lot
+right study book eye job word business issue side kind head house service friend power hour game line end
+member law car city community name team minute idea kid body back parent face others level office door
+health person art war history party result change morning reason research girl guy moment air teacher
+force education foot boy age policy music market sense nation plan college interest death experience
+effect class control care field development role effort rate heart drug show leader light voice wife
+police mind price report decision son view relationship town road arm difference value building action
+model season society tax director position player record paper space ground form event official matter
+center couple site project activity star table need court oil situation cost industry figure street
+image phone data picture practice piece land product doctor wall patient worker news test movie north
+love support technology step baby computer type attention film tree source organization hair window
+evidence population truth song bed pool bag map boat moon box farm bus cup pot pan bomb lamb tomb robe
+mop palm balm bump ramp lump pump plum thumb comb womb broom bloom plume prune spoon food mood roof
+move prove group soup shoe blue true new few view two who do through room boot fruit juice truth
+go know show slow snow road boat coat goat home phone stone bone rope hope soap note vote old cold gold
+all call fall wall ball small saw law jaw draw walk talk chalk thought bought caught taught
+father calm psalm car star far art heart park dark arm farm harm march
+cat bat hat map man van fan back bag black glad happy apple family
+five fine vine fight five life wife knife off of often fifty fever favour vivid valve
+have give live love above over never every very even seven eleven twelve
+make take bake made paid pay play may day way say buy by my pie bye why high fly sky
+get let met bet pet men ten pen when then bed red head bread dead said
+big bit pit mitt fit sit it in him hymn swim slim film will fill bill mill pill
+one once wonder woman women wood would wool wolf wall war warm wave wide wise
+go come run walk talk take give find think tell become leave feel put bring begin keep hold
+write stand hear let mean set meet pay sit speak lie lead read grow lose fall send build stay
+good new first last long great little own other old big high different small large next early
+young important public bad able free sure clear full best better true whole hard open""".split()
+NAMES = ("Bobby", "Maria", "Peter", "Fiona", "Victor", "Paula", "Martin", "Olivia", "Ruben", "Walter", "Emma",
+         "Omar", "Wendy", "Hugo", "Pablo", "Mabel", "Barbara", "Philip", "Molly", "Ahmed")
+TEMPLATES = (
+    "{name} {verb} the {adj} {noun}.",
+    "Why did {name} {verb} my {noun} {prep} the {noun}?",
+    "The {adj} {noun} was {prep} the {adj} {noun}, {name} said.",
+    "{name} and {name} {verb} a {noun}, then {verb} {prep} the {noun}.",
+    "Please {verb} the {noun} before {name} comes home.",
+    "My {noun} {verb} {prep} your {adj} {noun} every {noun}.",
+    "Maybe the {noun} will {verb} the {adj} {noun} by {name}.",
+    "Oh, {name}! Move the {noun}, and {verb} the {noun} {prep} my {noun}.",
+)
+VERBS = ("move", "buy", "bring", "wave", "pump", "prove", "open", "bump", "mop", "fold", "follow", "borrow",
+         "fix", "pour", "boil", "bake", "grab", "paint", "push", "pull", "carry", "find", "keep", "throw", "wrap",
+         "show", "love", "fear", "pay", "swap", "fetch", "stop", "drop", "climb", "form", "warm", "vote", "loop")
+ADJECTIVES = ("big", "warm", "blue", "bumpy", "foamy", "brave", "proud", "smooth", "old", "odd", "vivid",
+              "happy", "muddy", "round", "awful", "floppy", "hollow", "bold", "pale", "famous", "woolly", "calm")
+PREPOSITIONS = ("above", "by", "from", "among", "behind", "beneath", "past", "upon", "over", "with", "before")
+LIP_PHONES = frozenset("P B M F V W UW UH OW AO AA AE AW AY OY".split())
+
+
+def dictionary_words(rng: np.random.Generator) -> tuple:
+    """(words, sampling weights) from pocketsphinx's CMU dictionary; words with lip sounds weigh more."""
+    import pocketsphinx
+
+    words, weights = [], []
+    with open(os.path.join(pocketsphinx.get_model_path(), "en-us", "cmudict-en-us.dict"), encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            word = parts[0] if parts else ""
+            if not word.isalpha() or not 2 <= len(word) <= 10:
+                continue
+            phones = [p.rstrip("012") for p in parts[1:]]
+            words.append(word)
+            weights.append(1.0 + 1.5 * sum(p in LIP_PHONES for p in phones))
+    weights = np.asarray(weights)
+    return words, weights / weights.sum()
+
+
+class SentenceMaker:
+    """Endless distinct sentences: templates filled with lip-heavy words, and random word strings."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+        self.words, self.weights = dictionary_words(rng)
+        self.nouns = [w for w in COMMON if len(w) > 2]
+
+    def _pick(self, options):
+        return options[int(self.rng.integers(len(options)))]
+
+    def _dictionary_word(self) -> str:
+        return self.words[int(self.rng.choice(len(self.words), p=self.weights))]
+
+    def _template(self) -> str:
+        text = self._pick(TEMPLATES)
+        while "{" in text:
+            slot = text[text.index("{") + 1:text.index("}")]
+            choice = {"name": lambda: self._pick(NAMES), "verb": lambda: self._pick(VERBS),
+                      "adj": lambda: self._pick(ADJECTIVES), "prep": lambda: self._pick(PREPOSITIONS),
+                      "noun": lambda: self._pick(self.nouns) if self.rng.random() < 0.6 else self._dictionary_word()}
+            text = text.replace("{" + slot + "}", choice[slot](), 1)
+        return text[0].upper() + text[1:]
+
+    def _word_string(self) -> str:
+        count = int(self.rng.integers(4, 13))
+        words = [self._pick(COMMON) if self.rng.random() < 0.4 else self._dictionary_word() for _ in range(count)]
+        for k in range(2, count - 1):
+            if self.rng.random() < 0.12:
+                words[k] += ","
+        ending = self._pick((".", ".", ".", "?", "!"))
+        return " ".join(words).capitalize() + ending
+
+    def sentence(self) -> str:
+        parts = [self._template() if self.rng.random() < 0.5 else self._word_string()]
+        if self.rng.random() < 0.3:
+            parts.append(self._template() if self.rng.random() < 0.5 else self._word_string())
+        return " ".join(parts)
+
+
+def installed_variants() -> set:
+    """Voice variant names espeak-ng has (`espeak-ng --voices=variant`, File column "!v/<name>")."""
+    import subprocess
+
+    listing = subprocess.run(["espeak-ng", "--voices=variant"], capture_output=True, text=True, check=True).stdout
+    return {column[3:] for line in listing.splitlines() for column in line.split() if column.startswith("!v/")}
+
+
+def training_voices() -> list:
+    from soundmotion.bench import espeak_truth
+
+    installed = installed_variants()
+    voices = [f"{accent}+{variant}" for accent in ACCENTS for variant in VARIANTS if variant in installed]
+    voices += [accent for accent in ACCENTS if accent not in espeak_truth.VOICES]
+    bench = set(espeak_truth.VOICES)
+    assert not bench & set(voices) and not any(v.split("+")[-1] in BENCH_VARIANTS for v in voices)
+    return voices
+
+
+def augment(samples: np.ndarray, rate: int, rng: np.random.Generator) -> tuple:
+    """(samples, speed, lead seconds): a randomly degraded copy, played `speed` times faster (and higher)
+    than synthesised, after `lead` seconds of added silence."""
+    from scipy.signal import butter, fftconvolve, lfilter, resample_poly, sosfilt
+
+    x = samples.astype(np.float64)
+    speed = 1.0
+    if rng.random() < 0.7:  # resampling changes speed and pitch together, like a faster, higher voice
+        down = int(round(200 * rng.uniform(0.88, 1.12)))
+        x = resample_poly(x, 200, down)
+        speed = down / 200
+    lead = int(rng.uniform(0.0, 0.4) * rate)
+    x = np.concatenate([np.zeros(lead), x, np.zeros(int(rng.uniform(0.0, 0.4) * rate))])
+    if rng.random() < 0.6:  # spectral tilt: first-order pre/de-emphasis
+        coefficient = float(rng.uniform(-0.8, 0.8))
+        x = lfilter([1.0, -coefficient], [1.0], x) if coefficient > 0 else lfilter([1.0], [1.0, coefficient], x)
+    if rng.random() < 0.25:  # band limits of cheap microphones and phone lines
+        low, high = float(rng.uniform(80, 400)), float(rng.uniform(3400, min(8000, rate / 2 - 200)))
+        x = sosfilt(butter(4, [low, high], btype="band", fs=rate, output="sos"), x)
+    if rng.random() < 0.35:  # a room: exponentially decaying noise tail
+        seconds = float(rng.uniform(0.1, 0.6))
+        t = np.arange(int(seconds * rate)) / rate
+        tail = rng.normal(0.0, 1.0, len(t)) * np.exp(-6.9 * t / seconds)
+        tail[0] = 0.0
+        wet = fftconvolve(x, tail / np.sqrt(np.sum(tail ** 2)))[:len(x)]
+        x = x + float(rng.uniform(0.1, 0.5)) * wet
+    if rng.random() < 0.7:
+        noise = rng.normal(0.0, 1.0, len(x))
+        colour = rng.integers(3)
+        if colour == 1:
+            noise = lfilter([1.0], [1.0, -0.95], noise)    # brown-ish (hum, traffic)
+        elif colour == 2:
+            noise = lfilter([1.0, -0.9], [1.0], noise)     # bright hiss
+        snr = float(rng.uniform(10.0, 40.0))
+        signal_power = np.mean(x[np.abs(x) > 0.05 * np.max(np.abs(x))] ** 2)
+        x = x + noise * np.sqrt(signal_power / np.mean(noise ** 2) / 10 ** (snr / 10))
+    x = x / (np.max(np.abs(x)) + 1e-9) * float(rng.uniform(0.05, 0.95))
+    return x.astype(np.float32), speed, lead / rate
+
+
+def make_dataset(count: int, rng: np.random.Generator, voices: list, progress=print) -> tuple:
+    """(features list of (T, 40), label-index list of (T,), phone names, texts)."""
+    from soundmotion.bench import espeak_truth
+    from soundmotion.bench.espeak_arpabet import arpabet_frames
+    from soundmotion.models.speech.phone_net import normalized_features
+    from soundmotion.models.speech.segments import FRAME_SECONDS
+
+    maker = SentenceMaker(rng)
+    bench_sentences = set(espeak_truth.SENTENCES)
+    features, labels, texts = [], [], []
+    started = time.time()
+    while len(features) < count:
+        text = maker.sentence()
+        if text in bench_sentences:
+            continue
+        voice = voices[int(rng.integers(len(voices)))]
+        rate = int(rng.integers(RATES[0], RATES[1] + 1))
+        utterance = espeak_truth.synthesize(text, voice, rate)
+        if not utterance.phones:
+            continue
+        if rng.random() < 0.2:
+            samples, speed, lead = utterance.samples, 1.0, 0.0
+        else:
+            samples, speed, lead = augment(utterance.samples, utterance.sample_rate, rng)
+        frames = normalized_features(samples, utterance.sample_rate)
+        shifted = max(0, int(round(lead / FRAME_SECONDS)))
+        names = np.full(len(frames), "SIL", dtype=object)
+        inner = arpabet_frames(utterance, max(0, len(frames) - shifted), FRAME_SECONDS, True, speed)
+        names[shifted:shifted + len(inner)] = inner
+        features.append(frames)
+        labels.append(names)
+        texts.append(text)
+        if progress and len(features) % 500 == 0:
+            progress(f"  {len(features)} utterances synthesised ({time.time() - started:.0f} s)")
+    return features, labels, texts
+
+
+def build_model(classes: int, mel_bands: int):
+    import torch
+    from torch import nn
+
+    class DilatedNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.entry = nn.Conv1d(mel_bands, CHANNELS, 5, padding=2)
+            self.dilated = nn.ModuleList(nn.Conv1d(CHANNELS, CHANNELS, 3, padding=d, dilation=d) for d in DILATIONS)
+            self.mix = nn.ModuleList(nn.Conv1d(CHANNELS, CHANNELS, 1) for _ in DILATIONS)
+            self.exit = nn.Conv1d(CHANNELS, classes, 1)
+            self.dropout = nn.Dropout(0.1)
+
+        def forward(self, x):  # (B, mel, T) → (B, classes, T) logits
+            x = torch.relu(self.entry(x))
+            for dilated, mix in zip(self.dilated, self.mix):
+                x = torch.relu(x + mix(self.dropout(torch.relu(dilated(x)))))
+            return self.exit(x)
+
+        def export_layers(self):
+            """Layers in the order phone_net.net_log_posteriors runs them: (conv, dilation, residual)."""
+            layers = [(self.entry, 1, False)]
+            for dilated, mix, d in zip(self.dilated, self.mix, DILATIONS):
+                layers += [(dilated, d, False), (mix, 1, True)]
+            return layers + [(self.exit, 1, False)]
+
+    return DilatedNet()
+
+
+def train(features, labels, phones, steps: int, rng: np.random.Generator, progress=print):
+    import torch
+
+    index = {p: i for i, p in enumerate(phones)}
+    stream = np.concatenate(features).astype(np.float32)
+    targets = np.concatenate([np.array([index[n] for n in names], np.int64) for names in labels])
+    model = build_model(len(phones), stream.shape[1])
+    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=steps, pct_start=0.08)
+    loss_function = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
+    started = time.time()
+    model.train()
+    for step in range(steps):
+        starts = rng.integers(0, len(stream) - WINDOW_FRAMES, BATCH)
+        batch = torch.from_numpy(np.stack([stream[s:s + WINDOW_FRAMES] for s in starts]).transpose(0, 2, 1).copy())
+        target = torch.from_numpy(np.stack([targets[s:s + WINDOW_FRAMES] for s in starts]))
+        loss = loss_function(model(batch), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        if progress and (step + 1) % 200 == 0:
+            progress(f"  step {step + 1}/{steps}: loss {loss.item():.3f} ({time.time() - started:.0f} s)")
+    model.eval()
+    return model
+
+
+def frame_accuracy(model, features, labels, phones) -> float:
+    import torch
+
+    index = {p: i for i, p in enumerate(phones)}
+    correct = total = 0
+    with torch.no_grad():
+        for frames, names in zip(features, labels):
+            logits = model(torch.from_numpy(frames.T.copy())[None])[0].numpy()
+            correct += int(np.sum(logits.argmax(axis=0) == np.array([index[n] for n in names])))
+            total += len(names)
+    return correct / max(total, 1)
+
+
+def save(model, phones, targets_counts, path):
+    from soundmotion.models.speech import phone_net
+
+    arrays = {"phones": np.array(phones), "mel_bands": np.int64(phone_net.MEL_BANDS),
+              "feature_rate": np.int64(phone_net.FEATURE_RATE)}
+    layers = model.export_layers()
+    arrays["layer_count"] = np.int64(len(layers))
+    for k, (conv, dilation, residual) in enumerate(layers):
+        arrays[f"layer{k}_weight"] = conv.weight.detach().numpy().astype(np.float16)
+        arrays[f"layer{k}_bias"] = conv.bias.detach().numpy().astype(np.float16)
+        arrays[f"layer{k}_dilation"] = np.int64(dilation)
+        arrays[f"layer{k}_residual"] = np.bool_(residual)
+    prior = targets_counts / targets_counts.sum()
+    arrays["log_prior"] = np.log(np.maximum(prior, 1e-6)).astype(np.float32)
+    np.savez_compressed(path, **arrays)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--utterances", type=int, default=2800)
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--out", default=str(OUTPUT))
+    args = parser.parse_args(argv)
+    import torch
+
+    torch.manual_seed(SEED)
+    torch.set_num_threads(2)
+    rng = np.random.default_rng(SEED)
+    voices = training_voices()
+    print(f"{len(voices)} training voices (none of the bench's), rates {RATES[0]}–{RATES[1]} wpm")
+    features, labels, texts = make_dataset(args.utterances, rng, voices)
+    held = max(1, len(features) // 20)
+    phones = tuple(sorted({n for names in labels for n in names}))
+    counts = np.array([sum(int(np.sum(names == p)) for names in labels) for p in phones], np.float64)
+    print(f"{len(set(texts))} distinct sentences, {sum(len(f) for f in features) / 100 / 3600:.2f} h of audio, "
+          f"{len(phones)} classes")
+    model = train(features[held:], labels[held:], phones, args.steps, rng)
+    print(f"frame accuracy on {held} held-out training-style utterances: "
+          f"{frame_accuracy(model, features[:held], labels[:held], phones):.3f}")
+    save(model, phones, counts, args.out)
+    print(f"wrote {args.out} ({os.path.getsize(args.out) // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
