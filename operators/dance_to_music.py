@@ -6,7 +6,8 @@ import bpy
 
 from ..models.audio.load import load_audio
 from ..models.dance.moves import STYLES
-from ..models.dance.pipeline import generate_dance
+from ..models.dance.pipeline import dance_from_audio
+from ..models.music.spectrum import SAMPLE_RATE as MUSIC_SAMPLE_RATE
 from ..retarget import blender_rig
 from ..retarget.motion_file import clip_source
 from ..retarget.pipeline import retarget_source
@@ -42,16 +43,17 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         rest = blender_rig.read_rig_rest(armature)
         bone_map = blender_rig.bone_map_for(armature)  # refuses non-humanoid rigs before any work
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
-        audio = load_audio(audio_path, sample_rate=8000)  # only checks it is usable; the model loads its own
+        audio = load_audio(audio_path, sample_rate=MUSIC_SAMPLE_RATE)  # refuses silent or unreadable files here
         return {"armature_name": armature.name, "rest": rest, "bone_map": bone_map, "audio": audio,
                 "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
                 "style": self.style, "energy": self.energy, "in_place": self.in_place, "trim": self.trim_seconds,
                 "clip_moves": self.clip_moves}
 
     def compute(self, inputs, progress):
-        dance = generate_dance(inputs["audio"].path, fps=inputs["fps"], style=inputs["style"],
-                               energy=inputs["energy"], seed=inputs["seed"], in_place=inputs["in_place"],
-                               clip_moves=inputs["clip_moves"], progress=lambda fraction, message: progress(0.8 * fraction, message))
+        dance = dance_from_audio(inputs["audio"], fps=inputs["fps"], style=inputs["style"],
+                                 energy=inputs["energy"], seed=inputs["seed"], in_place=inputs["in_place"],
+                                 clip_moves=inputs["clip_moves"],
+                                 progress=lambda fraction, message: progress(0.8 * fraction, message))
         clip = dance.clip
         if inputs["trim"] > 0:
             clip = clip.trimmed(int(round(inputs["trim"] * clip.fps)))

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ...clips.motion import MotionClip
-from ..audio.load import AudioError, load_audio
+from ..audio.load import Audio, AudioError, load_audio
 from ..music.analysis import MusicAnalysis, analyse_music, fallback_analysis
 from ..music.spectrum import SAMPLE_RATE
 from .body import build_clip, rest_heights
@@ -42,6 +42,17 @@ def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy:
     report = progress or (lambda fraction, message: None)
     report(0.0, "Loading music")
     audio = load_audio(audio_path, SAMPLE_RATE, allow_silence=True)
+    return dance_from_audio(audio, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength,
+                            clip_moves)
+
+
+def dance_from_audio(audio: Audio, fps: float = 30.0, style: str = "groove", energy: float = 1.0, seed: int = 0,
+                     in_place: bool = False, progress=None, floor_half_size: float = 1.5,
+                     prior_strength: float = PRIOR_STRENGTH, clip_moves: float = CLIP_MOVES) -> DanceResult:
+    """generate_dance for music already decoded at SAMPLE_RATE (load_audio(path, SAMPLE_RATE))."""
+    report = progress or (lambda fraction, message: None)
+    if audio.sample_rate != SAMPLE_RATE:
+        raise AudioError(f"Internal: dance analysis needs audio at {SAMPLE_RATE} Hz, got {audio.sample_rate} Hz.")
     report(0.15, "Finding beats, bars and sections")
     if audio.duration < MIN_MUSIC_SECONDS:
         analysis = fallback_analysis(audio.duration, f"The audio is only {audio.duration:.1f} s long, too short to "
