@@ -337,8 +337,8 @@ def save(model, phones, targets_counts, path):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--utterances", type=int, default=2800)
-    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--utterances", type=int, default=3600)
+    parser.add_argument("--steps", type=int, default=1200)
     parser.add_argument("--out", default=str(OUTPUT))
     args = parser.parse_args(argv)
     import torch
