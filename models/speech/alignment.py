@@ -6,15 +6,21 @@ speech at any beam, while phrase-sized pieces align reliably and faster. The rec
 (preferring cuts at punctuation), and each piece is aligned on its own. A piece that does not align is
 returned as a failed span, for phone recognition to fill in.
 
-Per piece: two passes over the audio (see the shared notes): the first aligns words, `set_alignment()`
-then aligns phones within them. The alignment is walked word by word, never materialised as a list
-first (doing so segfaults pocketsphinx 5.1.1).
+Per piece, pocketsphinx aligns the words; the phones inside each word are timed from the phone net's
+frame posteriors (phone_timing.py). pocketsphinx's own phone pass (`set_alignment()`, a second decode)
+cost as much as the word pass and is not used.
 """
 
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
+
+from ..audio.load import Audio
 from .decoder import alignment_decoder
+from .pcm import DECODER_RATE
+from .phone_net import phone_posteriors
+from .phone_timing import segments_in_word
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment, base_phone
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.,;:!?]")
@@ -79,9 +85,14 @@ def _spell(decoder, word: str) -> list:
     return []
 
 
-def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = None) -> Alignment:
-    """Align `transcript` to the audio. `speech_regions`: [(start, end)] seconds of voice activity."""
+def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = None,
+                     posteriors: tuple | None = None) -> Alignment:
+    """Align `transcript` to the audio. `speech_regions`: [(start, end)] seconds of voice activity;
+    `posteriors`: the phone net's (log_probs, names) for this audio, when already computed."""
     decoder = alignment_decoder()
+    if posteriors is None:
+        samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
+        posteriors = phone_posteriors(Audio(samples, DECODER_RATE))
     all_words = _words(transcript, decoder)
     unknown = sorted({w.text for w in all_words if w.phones < 0})
     words = [w for w in all_words if w.phones > 0]
@@ -97,10 +108,10 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
             continue
         chunk = pcm[int(start * BYTES_PER_SECOND) & ~1:int(end * BYTES_PER_SECOND) & ~1]
         text = " ".join(w.text for w in piece_words)
-        aligned = _align_piece(decoder, chunk, text, start)
+        aligned = _align_piece(decoder, chunk, text, start, posteriors)
         if aligned is None:
             exhaustive = exhaustive or alignment_decoder(exhaustive=True)
-            aligned = _align_piece(exhaustive, chunk, text, start)
+            aligned = _align_piece(exhaustive, chunk, text, start, posteriors)
         if aligned is None:
             failed.append((start, end))
         else:
@@ -156,23 +167,27 @@ def _share_words(words: list, pieces: list) -> list:
     return shares
 
 
-def _align_piece(decoder, pcm: bytes, text: str, offset: float) -> list | None:
+def _align_piece(decoder, pcm: bytes, text: str, offset: float, posteriors: tuple) -> list | None:
     try:
         decoder.set_align_text(text)
         _decode(decoder, pcm)
         if decoder.hyp() is None:
             return None
-        decoder.set_alignment()
-        _decode(decoder, pcm)
-        phones = []
-        for word in decoder.get_alignment():
-            name = re.sub(r"\(\d+\)$", "", word.name)
-            for phone in word:
-                start = offset + phone.start * FRAME_SECONDS
-                phones.append(PhoneSegment(base_phone(phone.name), start,
-                                           start + phone.duration * FRAME_SECONDS, name))
+        spans = [(s.word, s.start_frame, s.end_frame + 1) for s in decoder.seg()]
+        pronunciations = {word: decoder.lookup_word(word) for word, _, _ in spans}
     except RuntimeError:
         return None
+    log_probs, names = posteriors
+    phones = []
+    for word, first, end in spans:
+        start, stop = offset + first * FRAME_SECONDS, offset + end * FRAME_SECONDS
+        spelled = pronunciations[word]
+        if base_phone(word) == SILENCE or not spelled:
+            phones.append(PhoneSegment(SILENCE, start, stop))
+            continue
+        name = re.sub(r"\(\d+\)$", "", word)
+        phones.extend(segments_in_word(log_probs, names, [base_phone(p) for p in spelled.split()], start, stop,
+                                       name))
     return phones
 
 

@@ -60,8 +60,8 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None) -> P
                 notes.append(f"{len(alignment.failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
             if _alignment_fits(phones, activity):
-                return PhoneTrack(tighten_labials(_silence_outside(phones, activity), features), "alignment",
-                                  activity, features, pitch, notes, speech_like)
+                phones = _released_early(tighten_labials(_silence_outside(phones, activity), features))
+                return PhoneTrack(phones, "alignment", activity, features, pitch, notes, speech_like)
             notes.append("The transcript did not match the audio; used phoneme recognition instead.")
     report(0.45, "Recognising phonemes")
     phones = _recognized(audio, features)
