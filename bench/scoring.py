@@ -73,21 +73,24 @@ class Score:
 
 def score(utterance, predicted: np.ndarray, acoustic_edges: bool = True) -> Score:
     """Compare predicted classes (one per 10 ms frame from t=0) with the utterance's phone timings."""
-    truth = truth_frames(utterance, FRAME_SECONDS, acoustic_edges)
+    closures = [(phone.start, phone.end) for phone in utterance.phones if phone_class(phone.ipa) == CLOSED]
+    return score_frames(truth_frames(utterance, FRAME_SECONDS, acoustic_edges), closures, predicted)
+
+
+def score_frames(truth: np.ndarray, closures: list, predicted: np.ndarray) -> Score:
+    """Score predicted classes against true classes per 10 ms frame and the (start, end) seconds of every
+    true p/b/m: a closure counts as hit when the lips shut anywhere within ±30 ms of it."""
     count = min(len(truth), len(predicted))
     truth, predicted = truth[:count], predicted[:count]
-    hits = total = 0
-    for phone in utterance.phones:
-        if phone_class(phone.ipa) != CLOSED:
-            continue
-        total += 1
-        lo = max(0, int(np.floor((phone.start - CLOSURE_TOLERANCE) / FRAME_SECONDS)))
-        hi = min(count, int(np.ceil((phone.end + CLOSURE_TOLERANCE) / FRAME_SECONDS)))
+    hits = 0
+    for start, end in closures:
+        lo = max(0, int(np.floor((start - CLOSURE_TOLERANCE) / FRAME_SECONDS)))
+        hi = min(count, int(np.ceil((end + CLOSURE_TOLERANCE) / FRAME_SECONDS)))
         hits += bool(np.any(predicted[lo:hi] == CLOSED))
     open_frames = truth == OPEN
-    return Score(hits, total, int(open_frames.sum()), int(np.sum(open_frames & (predicted == CLOSED))),
+    return Score(hits, len(closures), int(open_frames.sum()), int(np.sum(open_frames & (predicted == CLOSED))),
                  int(np.sum(truth == predicted)), count)
 
 
-__all__ = ["Score", "face_classes", "rhubarb_classes", "score", "CLOSED", "LABIODENTAL", "OPEN", "OTHER", "REST",
-           "ROUNDED"]
+__all__ = ["Score", "face_classes", "rhubarb_classes", "score", "score_frames", "CLOSED", "LABIODENTAL", "OPEN",
+           "OTHER", "REST", "ROUNDED"]
