@@ -64,7 +64,7 @@ train-dance: setup
 	$(VENV)/bin/python models/dance/train_prior.py
 
 # Retrain the phone recogniser for lip sync without a transcript (models/speech/phone_net_weights.npz) on
-# synthetic espeak-ng speech (other voices and sentences than bench/lipsync.py); torch again, about 15 min.
+# synthetic espeak-ng speech (other voices and sentences than bench/lipsync.py); torch again, about 10 min.
 train-phones: setup
 	$(VENV)/bin/pip install --quiet torch
 	$(VENV)/bin/python scripts/train_phone_net.py

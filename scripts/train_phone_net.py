@@ -9,7 +9,7 @@ there so the net hears more than espeak's clean studio sound.
     .venv/bin/python scripts/train_phone_net.py          (or: make train-phones)
 
 Needs torch (training only; the add-on runs the net with numpy). Deterministic: fixed seeds, 2 CPU threads;
-about 15 minutes on 2 cores.
+about 10 minutes on 2 cores.
 """
 
 import argparse
@@ -337,8 +337,8 @@ def save(model, phones, targets_counts, path):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--utterances", type=int, default=3600)
-    parser.add_argument("--steps", type=int, default=1200)
+    parser.add_argument("--utterances", type=int, default=5000)
+    parser.add_argument("--steps", type=int, default=3600)
     parser.add_argument("--out", default=str(OUTPUT))
     args = parser.parse_args(argv)
     import torch
