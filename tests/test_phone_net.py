@@ -89,3 +89,14 @@ def test_audio_only_lip_sync_on_held_out_speech_scores_well(tmp_path):
     assert total.frame_accuracy >= 0.70
     assert total.closure_rate >= 0.85
     assert total.closed_in_open_rate <= 0.10
+
+
+def test_recognised_phones_fill_only_the_spans_the_alignment_left_out():
+    from soundmotion.models.speech.phonemes import _fill_spans
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    aligned = [PhoneSegment("HH", 0.0, 0.1, "hi"), PhoneSegment("AY", 0.1, 0.3, "hi")]
+    recognised = [PhoneSegment("AY", 0.0, 0.32), PhoneSegment("M", 0.32, 0.4), PhoneSegment("AA", 0.4, 0.6)]
+    filled = _fill_spans(aligned, [(0.3, 0.5)], recognised)
+    assert [(p.phone, p.start, p.end) for p in filled] == [
+        ("HH", 0.0, 0.1), ("AY", 0.1, 0.3), ("AY", 0.3, 0.32), ("M", 0.32, 0.4), ("AA", 0.4, 0.5)]
