@@ -180,7 +180,7 @@ def augment(samples: np.ndarray, rate: int, rng: np.random.Generator) -> tuple:
     x = samples.astype(np.float64)
     speed = 1.0
     if rng.random() < 0.7:  # resampling changes speed and pitch together, like a faster, higher voice
-        down = int(round(200 * rng.uniform(0.88, 1.12)))
+        down = int(round(200 * rng.uniform(0.85, 1.15)))
         x = resample_poly(x, 200, down)
         speed = down / 200
     lead = int(rng.uniform(0.0, 0.4) * rate)
@@ -188,17 +188,17 @@ def augment(samples: np.ndarray, rate: int, rng: np.random.Generator) -> tuple:
     if rng.random() < 0.6:  # spectral tilt: first-order pre/de-emphasis
         coefficient = float(rng.uniform(-0.8, 0.8))
         x = lfilter([1.0, -coefficient], [1.0], x) if coefficient > 0 else lfilter([1.0], [1.0, coefficient], x)
-    if rng.random() < 0.25:  # band limits of cheap microphones and phone lines
+    if rng.random() < 0.35:  # band limits of cheap microphones and phone lines
         low, high = float(rng.uniform(80, 400)), float(rng.uniform(3400, min(8000, rate / 2 - 200)))
         x = sosfilt(butter(4, [low, high], btype="band", fs=rate, output="sos"), x)
-    if rng.random() < 0.35:  # a room: exponentially decaying noise tail
-        seconds = float(rng.uniform(0.1, 0.6))
+    if rng.random() < 0.5:  # a room: exponentially decaying noise tail
+        seconds = float(rng.uniform(0.1, 0.8))
         t = np.arange(int(seconds * rate)) / rate
         tail = rng.normal(0.0, 1.0, len(t)) * np.exp(-6.9 * t / seconds)
         tail[0] = 0.0
         wet = fftconvolve(x, tail / np.sqrt(np.sum(tail ** 2)))[:len(x)]
         x = x + float(rng.uniform(0.1, 0.5)) * wet
-    if rng.random() < 0.7:
+    if rng.random() < 0.8:
         noise = rng.normal(0.0, 1.0, len(x))
         colour = rng.integers(3)
         if colour == 1:
@@ -232,7 +232,7 @@ def make_dataset(count: int, rng: np.random.Generator, voices: list, progress=pr
         utterance = espeak_truth.synthesize(text, voice, rate)
         if not utterance.phones:
             continue
-        if rng.random() < 0.2:
+        if rng.random() < 0.1:
             samples, speed, lead = utterance.samples, 1.0, 0.0
         else:
             samples, speed, lead = augment(utterance.samples, utterance.sample_rate, rng)
