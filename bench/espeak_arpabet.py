@@ -65,6 +65,19 @@ def arpabet_spans(utterance: Utterance) -> list:
     return spans
 
 
+def span_frames(spans: list, count: int, frame_seconds: float = 0.01, speed: float = 1.0) -> tuple:
+    """(labels, frames of each span): the phone (or SIL) whose span holds each frame's centre, for
+    [(phone, start, end)] seconds; frame k covers [k·dt, (k+1)·dt) of audio played `speed` times faster."""
+    labels = np.full(count, SILENCE, dtype=object)
+    centres = (np.arange(count) + 0.5) * frame_seconds * speed
+    inside_of = []
+    for name, start, end in spans:
+        inside = np.flatnonzero((centres >= start) & (centres < end))
+        labels[inside] = name
+        inside_of.append(inside)
+    return labels, inside_of
+
+
 LIP_VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
 
 
@@ -76,14 +89,8 @@ def arpabet_frames(utterance: Utterance, count: int, frame_seconds: float = 0.01
     the quiet frames at a vowel's edge next to a consonant take the consonant, as in
     espeak_truth.truth_frames: espeak files a stop's closure silence inside the neighbouring vowel.
     """
-    labels = np.full(count, SILENCE, dtype=object)
-    centres = (np.arange(count) + 0.5) * frame_seconds * speed
     spans = arpabet_spans(utterance)
-    inside_of = []
-    for name, start, end in spans:
-        inside = np.flatnonzero((centres >= start) & (centres < end))
-        labels[inside] = name
-        inside_of.append(inside)
+    labels, inside_of = span_frames(spans, count, frame_seconds, speed)
     if not acoustic_edges:
         return labels
     decibels = _frame_decibels(utterance, frame_seconds * speed, count)
