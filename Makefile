@@ -50,8 +50,10 @@ extension: wheels
 
 # Speed and quality figures, each against a baseline measured in the same run (minutes, not a test).
 bench: setup
+	bash scripts/install_system_packages.sh --bench
 	$(VENV)/bin/python bench/keyframes.py
 	$(VENV)/bin/python bench/lipsync.py
+	$(VENV)/bin/python bench/human_speech.py
 	$(VENV)/bin/python bench/retarget.py
 	$(VENV)/bin/python bench/dance.py
 	$(VENV)/bin/python bench/gesture.py
@@ -64,7 +66,7 @@ train-dance: setup
 	$(VENV)/bin/python models/dance/train_prior.py
 
 # Retrain the phone recogniser for lip sync without a transcript (models/speech/phone_net_weights.npz) on
-# synthetic espeak-ng speech (other voices and sentences than bench/lipsync.py); torch again, about 10 min.
+# synthetic espeak-ng and flite speech (other voices and sentences than the benches); torch again, about 15 min.
 train-phones: setup
 	$(VENV)/bin/pip install --quiet torch
 	$(VENV)/bin/python scripts/train_phone_net.py
