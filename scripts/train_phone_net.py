@@ -1,15 +1,17 @@
 """Train the phone recogniser used for lip sync without a transcript → models/speech/phone_net_weights.npz.
 
 Training speech is synthetic: espeak-ng speaks generated sentences in many voices and rates and reports the
-exact time of every phoneme (bench/espeak_truth.py). None of it overlaps the lip-sync bench: its sentences
-(espeak_truth.SENTENCES) and voices (espeak_truth.VOICES, and their variants) are never used here, so the
-bench measures held-out speech. Augmentation (speed/pitch, EQ tilt, band limits, reverb, noise, gain) is
+exact time of every phoneme (bench/espeak_truth.py); half the lines are spoken instead by flite
+voices made from recordings of real speakers, which report their phone timings too (bench/flite_festival.py).
+None of it overlaps the lip-sync benches: their sentences (espeak_truth.SENTENCES) and voices
+(espeak_truth.VOICES and their variants; flite's slt, Festival's ked and slt) are never used here, so the
+benches measure held-out speech. Augmentation (speed/pitch, EQ tilt, band limits, reverb, noise, gain) is
 there so the net hears more than espeak's clean studio sound.
 
     .venv/bin/python scripts/train_phone_net.py          (or: make train-phones)
 
 Needs torch (training only; the add-on runs the net with numpy). Deterministic: fixed seeds, 2 CPU threads;
-about 10 minutes on 2 cores.
+about 15 minutes on 2 cores.
 """
 
 import argparse
@@ -38,6 +40,14 @@ VARIANTS = ("m1", "m2", "m4", "m5", "m6", "m8", "f1", "f4", "f5", "klatt", "klat
             "shelby", "victor", "zac", "Lee", "Jacky", "Michael", "Storm", "Tweaky", "benjamin", "adam", "anika")
 BENCH_VARIANTS = ("f2", "f3", "m3", "m7")
 RATES = (120, 230)
+# Half the lines come from flite voices made from recordings of three men (bench/flite_festival.py), so that
+# the net hears recorded closures and bursts, not only espeak's formant synthesis. flite's slt and
+# Festival's ked and slt are never used here: bench/human_speech.py measures on them.
+FLITE_VOICES = ("kal16", "awb", "rms")
+FLITE_SHARE = 0.5
+FLITE_STRETCH = (0.75, 1.35)   # duration_stretch: slower or faster than the voice's own pace
+FLITE_PITCH_HZ = (75.0, 230.0)
+FLITE_FORMANT_RAISE = (1.1, 1.3)  # a woman's vocal tract is about 15–20 % shorter than a man's
 
 # Common words, for sentences that sound like speech; rare dictionary words add phonetic variety.
 COMMON = """the a an and but or of to in on at by for with from up about into over after before under
@@ -212,10 +222,45 @@ def augment(samples: np.ndarray, rate: int, rng: np.random.Generator) -> tuple:
     return x.astype(np.float32), speed, lead / rate
 
 
-def make_dataset(count: int, rng: np.random.Generator, voices: list, progress=print) -> tuple:
-    """(features list of (T, 40), label-index list of (T,), phone names, texts)."""
+def espeak_line(text: str, voices: list, rng: np.random.Generator):
+    """(samples, sample rate, frame labeller) for `text` in a random espeak-ng training voice and rate, or None;
+    the labeller gives `count` frames' ARPAbet for the audio played `speed` times faster."""
     from soundmotion.bench import espeak_truth
     from soundmotion.bench.espeak_arpabet import arpabet_frames
+
+    voice = voices[int(rng.integers(len(voices)))]
+    utterance = espeak_truth.synthesize(text, voice, int(rng.integers(RATES[0], RATES[1] + 1)))
+    if not utterance.phones:
+        return None
+    return (utterance.samples, utterance.sample_rate,
+            lambda count, speed: arpabet_frames(utterance, count, 0.01, True, speed))
+
+
+def flite_line(text: str, rng: np.random.Generator):
+    """Like espeak_line, in one of flite's voices built from recordings (FLITE_VOICES), at a random pace and
+    pitch; half the lines get a shorter vocal tract (formants and pitch raised together, pace kept), since
+    those voices are all men's."""
+    from scipy.signal import resample_poly
+
+    from soundmotion.bench.espeak_arpabet import span_frames
+    from soundmotion.bench.flite_festival import flite
+
+    voice = FLITE_VOICES[int(rng.integers(len(FLITE_VOICES)))]
+    pitch = float(rng.uniform(*FLITE_PITCH_HZ)) if rng.random() < 0.5 else None
+    raised = float(rng.uniform(*FLITE_FORMANT_RAISE)) if rng.random() < 0.5 else 1.0
+    line = flite(text, voice, float(rng.uniform(*FLITE_STRETCH)) * raised, pitch)
+    if not any(name != "SIL" for name, _, _ in line.phones):
+        return None
+    samples = line.samples
+    if raised != 1.0:  # played `raised` times faster: every frequency up, every duration down by that factor
+        samples = resample_poly(samples, 100, int(round(100 * raised))).astype(np.float32)
+    return samples, line.sample_rate, lambda count, speed: span_frames(line.phones, count, 0.01, speed * raised)[0]
+
+
+def make_dataset(count: int, rng: np.random.Generator, voices: list, flite_share: float = FLITE_SHARE,
+                 progress=print) -> tuple:
+    """(features list of (T, 40), label-index list of (T,), phone names, texts)."""
+    from soundmotion.bench import espeak_truth
     from soundmotion.models.speech.phone_net import normalized_features
     from soundmotion.models.speech.segments import FRAME_SECONDS
 
@@ -227,19 +272,18 @@ def make_dataset(count: int, rng: np.random.Generator, voices: list, progress=pr
         text = maker.sentence()
         if text in bench_sentences:
             continue
-        voice = voices[int(rng.integers(len(voices)))]
-        rate = int(rng.integers(RATES[0], RATES[1] + 1))
-        utterance = espeak_truth.synthesize(text, voice, rate)
-        if not utterance.phones:
+        line = flite_line(text, rng) if rng.random() < flite_share else espeak_line(text, voices, rng)
+        if line is None:
             continue
+        clean, sample_rate, labeller = line
         if rng.random() < 0.1:
-            samples, speed, lead = utterance.samples, 1.0, 0.0
+            samples, speed, lead = clean, 1.0, 0.0
         else:
-            samples, speed, lead = augment(utterance.samples, utterance.sample_rate, rng)
-        frames = normalized_features(samples, utterance.sample_rate)
+            samples, speed, lead = augment(clean, sample_rate, rng)
+        frames = normalized_features(samples, sample_rate)
         shifted = max(0, int(round(lead / FRAME_SECONDS)))
         names = np.full(len(frames), "SIL", dtype=object)
-        inner = arpabet_frames(utterance, max(0, len(frames) - shifted), FRAME_SECONDS, True, speed)
+        inner = labeller(max(0, len(frames) - shifted), speed)
         names[shifted:shifted + len(inner)] = inner
         features.append(frames)
         labels.append(names)
@@ -338,7 +382,9 @@ def save(model, phones, targets_counts, path):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--utterances", type=int, default=5000)
-    parser.add_argument("--steps", type=int, default=3600)
+    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--flite-share", type=float, default=FLITE_SHARE,
+                        help="share of lines spoken by flite's recorded voices (0: espeak-ng only)")
     parser.add_argument("--out", default=str(OUTPUT))
     args = parser.parse_args(argv)
     import torch
@@ -348,7 +394,7 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(SEED)
     voices = training_voices()
     print(f"{len(voices)} training voices (none of the bench's), rates {RATES[0]}–{RATES[1]} wpm")
-    features, labels, texts = make_dataset(args.utterances, rng, voices)
+    features, labels, texts = make_dataset(args.utterances, rng, voices, args.flite_share)
     held = max(1, len(features) // 20)
     phones = tuple(sorted({n for names in labels for n in names}))
     counts = np.array([sum(int(np.sum(names == p)) for names in labels) for p in phones], np.float64)

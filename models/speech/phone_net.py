@@ -4,8 +4,9 @@ Log-mel frames (10 ms, frame k centred on k·10 ms) go through a non-causal dila
 about ±330 ms around each frame and gives per-frame log-posteriors over ARPAbet phones and SIL. A Viterbi
 decode with a price on every phone change and a minimum length per phone turns them into timed segments.
 
-The net is trained by `scripts/train_phone_net.py` (torch, offline) on synthetic espeak-ng speech; here it
-runs on numpy alone, with the weights in `phone_net_weights.npz` beside this file.
+The net is trained by `scripts/train_phone_net.py` (torch, offline) on synthetic speech: espeak-ng's, and flite
+voices made from recordings of real speakers; here it runs on numpy alone, with the weights in
+`phone_net_weights.npz` beside this file.
 """
 
 import os

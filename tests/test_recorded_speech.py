@@ -1,0 +1,49 @@
+"""Lip sync on speech that espeak-ng did not make: flite's voices made from recordings, and a human reader."""
+
+import numpy as np
+
+from soundmotion.bench import flite_festival
+from soundmotion.bench.human_speech import score_human_lines
+
+
+def _decibels(line, start, end):
+    part = line.samples[int(start * line.sample_rate):int(end * line.sample_rate)].astype(np.float64)
+    return 10.0 * np.log10(np.mean(part ** 2) + 1e-12)
+
+
+def test_flite_lines_come_with_arpabet_timings_that_tile_the_audio():
+    line = flite_festival.flite("Bob bought a map.", "kal16")  # diphones: a recorded man's closures
+    names = [name for name, _, _ in line.phones]
+    assert names == ["SIL", "B", "AA", "B", "B", "AA", "T", "AH", "M", "AE", "P", "SIL"]  # flite: "bought" = b aa t
+    assert line.phones[0][1] == 0.0
+    assert all(a[2] == b[1] for a, b in zip(line.phones, line.phones[1:]))
+    assert line.phones[-2][2] <= line.duration  # the last sound ends inside the audio (its pause may be cut)
+    # The labels sit on the sound: the lips are shut in the last "b" of "Bob" (measured 19 dB below its vowel).
+    (_, b_start, b_end), (_, a_start, a_end) = line.phones[3], line.phones[2]
+    assert _decibels(line, a_start, a_end) > _decibels(line, b_start, b_end) + 10.0
+
+
+def test_slower_flite_lines_last_longer_with_the_same_phones():
+    normal = flite_festival.flite("Maybe the moon.", "kal16")
+    slow = flite_festival.flite("Maybe the moon.", "kal16", duration_stretch=1.5)
+    assert [p[0] for p in slow.phones] == [p[0] for p in normal.phones]
+    assert slow.duration > 1.3 * normal.duration
+
+
+def test_radio_phone_names_become_arpabet():
+    assert [flite_festival.to_arpabet(n) for n in ("ax", "pau", "em", "dx", "ae")] == ["AH", "SIL", "M", "D", "AE"]
+
+
+def test_audio_only_lip_sync_closes_the_lips_for_a_human_reader():
+    scored, seconds = score_human_lines(with_transcript=False)
+    assert seconds > 20.0 and scored.closures == 29
+    # measured: 26 of 29 p/b/m closed, 1.7 % closed frames in open vowels, frame accuracy 0.741
+    assert scored.closure_rate >= 0.75
+    assert scored.closed_in_open_rate <= 0.04
+    assert scored.frame_accuracy >= 0.70
+
+
+def test_lip_sync_with_the_transcript_closes_nearly_every_closure_for_a_human_reader():
+    scored, _ = score_human_lines(with_transcript=True)
+    # measured: 28 of 29, 0.7 %, 0.807
+    assert scored.closure_rate >= 0.9 and scored.closed_in_open_rate <= 0.03 and scored.frame_accuracy >= 0.75
