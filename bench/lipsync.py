@@ -10,8 +10,8 @@ phone spans exactly as reported; the main columns move stop closures that espeak
 neighbouring vowel back to the consonant (bench/espeak_truth.py explains why).
 
 SoundMotion's learned phone net (models/speech/phone_net.py) recognises the phones without a transcript (and
-times them inside the aligned words with one). scripts/train_phone_net.py trains it on synthetic espeak-ng
-speech in other voices and other sentences than these: for the net, this bench is held out.
+times them inside the aligned words with one). scripts/train_phone_net.py trains it on synthetic espeak-ng and
+flite speech in other voices and other sentences than these: for the net, this bench is held out.
 """
 
 if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
@@ -182,8 +182,9 @@ def format_table(result: BenchResult) -> str:
         lines.append(f"Speed: one {result.speed['audio seconds']:.0f}-second recording at 30 fps, including decoding "
                      "the file; CPU time of this process (single-threaded) and wall time.")
     lines.append("The phone net (audio only: the phones; with a transcript: their timing in the aligned words) was "
-                 "trained on espeak-ng speech in other voices and other sentences than this bench's: held out. "
-                 "This bench has no human voices (bench/human_speech.py is a five-line check).")
+                 "trained on espeak-ng and flite speech in other voices and other sentences than this bench's: held "
+                 "out. This bench has no human voices: bench/human_speech.py scores voices made from recordings "
+                 "and a human reader.")
     lines.append("")
     lines.append("Targets: closures ≥ 90 % with transcript, ≥ 75 % audio only; closed in open vowels ≤ 3 %; "
                  "frame accuracy ≥ 0.75; ≥ 20× real time for 60 s of speech.")
