@@ -146,3 +146,22 @@ def test_aligned_phones_from_the_face_pipeline_give_the_same_cues(tmp_path):
     assert [(s.time, s.shape, s.cue) for s in reused.plan.strokes] == \
            [(s.time, s.shape, s.cue) for s in aligned_here.plan.strokes]
     assert {"negation", "there"} <= {s.cue for s in reused.plan.strokes}
+
+
+def test_a_handed_over_track_whose_alignment_failed_is_not_aligned_again(tmp_path, monkeypatch):
+    from soundmotion.models.audio.load import load_audio
+    from soundmotion.models.gesture import pipeline
+    from soundmotion.models.speech.phonemes import find_phones
+    utterance = espeak_truth.synthesize("You never know what is there.", "en-us", 150)
+    path = write_wav(tmp_path, "mismatch", utterance.samples, utterance.sample_rate)
+    wrong_text = "Seventeen purple elephants quietly juggled oranges at the railway station yesterday evening."
+    track = find_phones(load_audio(path), wrong_text)
+    assert track.source == "recognition"
+
+    def align_again(*args, **kwargs):
+        raise AssertionError("the face pipeline's track was analysed again")
+
+    monkeypatch.setattr(pipeline, "find_phones", align_again)
+    result = generate_gestures(path, transcript=wrong_text, seed=4, track=track)
+    assert any("could not be aligned" in note for note in result.notes)
+    assert not any(s.word for s in result.plan.strokes)  # no word cues: the voice alone

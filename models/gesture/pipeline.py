@@ -68,11 +68,10 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
     prosody = analyse_prosody(audio, track)
     notes += prosody.notes
     cues = []
-    if transcript and transcript.strip() and prosody.speech_like and track is not None and track.source == "alignment":
-        cues = find_cues(timed_words(track.phones, transcript))
-    elif transcript and transcript.strip() and prosody.speech_like:
-        report(0.3, "Aligning the transcript")
-        track = find_phones(audio, transcript)
+    if transcript and transcript.strip() and prosody.speech_like:
+        if track is None:  # a handed-over track already holds this transcript's alignment, or its failure
+            report(0.3, "Aligning the transcript")
+            track = find_phones(audio, transcript)
         if track.source == "alignment":
             cues = find_cues(timed_words(track.phones, transcript))
         else:
