@@ -98,6 +98,9 @@ def _row(name: str, mode: str, scored: Score) -> str:
             f"{scored.frame_accuracy:.3f} |")
 
 
+__all__ = ["RECORDED_VOICES", "lines", "reference_frames", "score_human_lines", "score_line", "score_recorded_voice"]
+
+
 def main() -> int:
     print("| speech | SoundMotion | p/b/m closed ±30 ms | closed in open vowels | frame accuracy |")
     print("|---|---|---|---|---|")
@@ -120,6 +123,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-__all__ = ["RECORDED_VOICES", "lines", "reference_frames", "score_human_lines", "score_line", "score_recorded_voice"]
