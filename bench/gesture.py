@@ -24,6 +24,7 @@ if __name__ == "__main__" and not __package__:  # run as a file: run it as part 
 
 import argparse
 import glob
+import itertools
 import os
 import tempfile
 import time
@@ -58,18 +59,14 @@ SEEDS = (0, 1)
 def passage(voice: str, rate: int, seconds: float | None = None):
     """(samples, sample rate, transcript) of the story read with the pauses between sentences: once, or (with
     `seconds`) over and over, whole sentences, until it lasts at least that long."""
-    parts, text = [], []
-    rate_hz, length = None, 0
-    while True:
-        for k, sentence in enumerate(STORY):
-            utterance = espeak_truth.synthesize(sentence, voice, rate)
-            rate_hz = utterance.sample_rate
-            parts += [utterance.samples, np.zeros(int(PAUSES[k % len(PAUSES)] * rate_hz), np.float32)]
-            length += len(parts[-2]) + len(parts[-1])
-            text.append(sentence)
-            if seconds is not None and length >= seconds * rate_hz:
-                return np.concatenate(parts), rate_hz, " ".join(text)
-        if seconds is None:
+    parts, text, length = [], [], 0
+    for k, sentence in itertools.cycle(enumerate(STORY)):
+        utterance = espeak_truth.synthesize(sentence, voice, rate)
+        rate_hz = utterance.sample_rate
+        parts += [utterance.samples, np.zeros(int(PAUSES[k % len(PAUSES)] * rate_hz), np.float32)]
+        length += len(parts[-2]) + len(parts[-1])
+        text.append(sentence)
+        if length >= seconds * rate_hz if seconds is not None else k == len(STORY) - 1:
             return np.concatenate(parts), rate_hz, " ".join(text)
 
 
