@@ -25,21 +25,41 @@ def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: 
                  resolution=(640, 360)) -> list:
     """Run "Talk from Audio" on the character in `character_blend`, save `out_blend`, optionally render
     `movie` (adding a camera when the file has none). Returns the paths written."""
+    scene, character = talk_on_character(character_blend, audio, transcript, seed)
+    if movie:
+        ensure_camera(scene, character)
+        configure_video_output(scene, movie, resolution=tuple(resolution))
+    demo_scene.save_blend(out_blend)
+    return [os.path.abspath(out_blend)] + ([render_video(scene)] if movie else [])
+
+
+def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 0, fit_range: bool = False):
+    """Open `character_blend` and run "Talk from Audio" on its character; returns (scene, character).
+    `fit_range` makes the scene's frame range exactly the take's (else it only grows to hold it)."""
     bpy.ops.wm.open_mainfile(filepath=os.path.abspath(character_blend), load_ui=False)
     scene = bpy.context.scene
     character = talking_object()
     scene.soundmotion.transcript = transcript
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
+    if fit_range:
+        scene.frame_end = scene.frame_start
     try:
         demo_scene.run_operator("talk", character, filepath=os.path.abspath(audio))
     except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
         raise ValueError(str(error).strip().removeprefix("Error: ")) from None
-    if movie:
-        if scene.camera is None:
-            height = demo_scene.character_height(demo_scene.face_mesh_name(character))
-            demo_scene.set_look(scene)
-            scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
-        configure_video_output(scene, movie, resolution=tuple(resolution))
-    demo_scene.save_blend(out_blend)
-    return [os.path.abspath(out_blend)] + ([render_video(scene)] if movie else [])
+    return scene, character
+
+
+def ensure_camera(scene, character):
+    """A waist-up camera on the character when the file has none."""
+    if scene.camera is None:
+        height = demo_scene.character_height(demo_scene.face_mesh_name(character))
+        demo_scene.set_look(scene)
+        scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
+
+
+def save_portable_blend(filepath: str):
+    """Save the open file with every external path made absolute, so it can be moved to another folder."""
+    bpy.ops.file.make_paths_absolute()
+    demo_scene.save_blend(filepath)
