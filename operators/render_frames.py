@@ -62,6 +62,9 @@ def render_frame_range(blend_path: str, first: int, last: int, folder: str) -> l
     settings.color_depth = "8"
     settings.compression = 15
     drop_clock_metadata(scene)
+    # The frame is in the file name; Blender pads the stamped one to the digits of the range's last frame,
+    # which would differ between a chunk and the whole take.
+    render.use_stamp_frame = False
     render.use_overwrite = True
     render.use_placeholder = False
     render.filepath = os.path.join(os.path.abspath(folder), "frame_######")

@@ -21,7 +21,8 @@ from soundmotion.clips import FaceClip
 from speech_fixtures import speech_wav
 
 SOUNDMOTION = pathlib.Path(sys.executable).parent / "soundmotion"
-WORDS = ["Bob", "map", "five", "we", "no", "a pea", "the moon", "off", "why", "all"]
+LINES = ["Bob made a map.", "Mom made a map.", "We fed five cats.", "Who knew the way?", "Pam bought a bike.",
+         "Move the blue box.", "Feel the warm sun.", "Tom ate my pie.", "Why was it off?", "Bob met a bee."]
 
 
 def soundmotion(*args, timeout=300):
@@ -32,8 +33,8 @@ def soundmotion(*args, timeout=300):
 def lines(tmp_path_factory):
     """Ten short espeak-ng lines, each with its transcript, and one corrupt .wav."""
     folder = tmp_path_factory.mktemp("lines")
-    for number, word in enumerate(WORDS, start=1):
-        speech_wav(folder, f"{word}.", name=f"line{number:02d}", transcript_file=True)
+    for number, line in enumerate(LINES, start=1):
+        speech_wav(folder, line, name=f"line{number:02d}", transcript_file=True)
     (folder / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(range(256)) * 8)
     return folder
 
@@ -43,8 +44,10 @@ def cue_files(folder):
 
 
 def complete_tsv(data: bytes) -> bool:
-    last = data.decode().splitlines()[-1].split("\t")
-    return data.endswith(b"\n") and last[1] in "XA" and float(last[0]) > 0
+    """A whole Rhubarb TSV of a spoken line: mouth shapes, then the closing cue at the end time."""
+    cues = [line.split("\t") for line in data.decode().splitlines()]
+    return data.endswith(b"\n") and cues[-1][1] in "XA" and float(cues[-1][0]) > 0.5 and \
+        len({shape for _, shape in cues} - {"X"}) >= 3
 
 
 def test_ten_lines_and_a_corrupt_file_killed_resumed_and_on_ray(lines, tmp_path):
