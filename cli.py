@@ -151,13 +151,11 @@ def run_demo(args) -> int:
 def run_batch(args) -> int:
     """Many voice lines in one run: exit 0 when every row is done or up to date, 1 when any row failed."""
     from .batch.engines import RayUnavailable
-    from .batch.row_job import supported_languages
     from .batch.rows import BatchInputError, language_problem, parse_outputs, read_rows
     from .batch.run import REPORT, run_batch as run_rows
 
     try:
-        supported = supported_languages()
-        problem = language_problem(args.language, supported) if supported else None
+        problem = language_problem(args.language)
         if problem:
             raise BatchInputError(problem)
         if args.character and not os.path.isfile(args.character):

@@ -3,7 +3,6 @@ notes, and an error sentence when it fails. The caller writes the files, so a ro
 needs no shared output folder."""
 
 import contextlib
-import inspect
 import io
 import os
 import sys
@@ -12,7 +11,7 @@ import time
 import traceback
 
 from .outputs import timeless_zip
-from .rows import BLENDER_OUTPUTS, ENGLISH, OUTPUTS, language_problem
+from .rows import BLENDER_OUTPUTS, OUTPUTS, pipeline_takes_language
 
 FACE_OUTPUTS = ("cues", "csv", "clip")
 # Set in every worker before it starts (local pool and Ray alike): outputs must not depend on the string-hash
@@ -23,13 +22,6 @@ WORKER_ENVIRONMENT = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_N
 _blender_ready = False
 
 
-def supported_languages():
-    """Language codes the face pipeline lip-syncs: English until generate_face takes a `language`."""
-    from ..models.face.pipeline import generate_face
-
-    return None if "language" in inspect.signature(generate_face).parameters else ENGLISH
-
-
 def run_row(row, outputs, settings: dict) -> dict:
     """Make `outputs` (names from rows.OUTPUTS) for `row`; never raises: failures come back as a sentence."""
     started = time.perf_counter()
@@ -38,14 +30,10 @@ def run_row(row, outputs, settings: dict) -> dict:
         try:
             if row.error:
                 raise ValueError(row.error)
-            supported = supported_languages()
-            problem = language_problem(row.language, supported) if supported else None
-            if problem:
-                raise ValueError(problem)
             with tempfile.TemporaryDirectory(prefix="soundmotion-row-") as folder:
                 face = [o for o in outputs if o in FACE_OUTPUTS]
                 if face:
-                    result["files"].update(_face_files(row, face, settings, result["notes"], supported))
+                    result["files"].update(_face_files(row, face, settings, result["notes"]))
                 blender = [o for o in outputs if o in BLENDER_OUTPUTS]
                 if blender:
                     result["files"].update(_blender_files(row, blender, settings, folder, result["notes"]))
@@ -67,11 +55,11 @@ def _sentence(error: Exception, name: str) -> str:
     return f"Unexpected {type(error).__name__} ({message or 'no message'}); logs/{name}.log has the details."
 
 
-def _face_files(row, outputs, settings, notes, supported) -> dict:
+def _face_files(row, outputs, settings, notes) -> dict:
     from ..models.face.exports import live_link_csv, rhubarb_tsv
     from ..models.face.pipeline import FaceSettings, generate_face
 
-    extra = {} if supported else {"language": row.language}
+    extra = {"language": row.language} if pipeline_takes_language() else {}
     result = generate_face(row.audio, transcript=row.transcript, fps=settings["fps"],
                            settings=FaceSettings(seed=settings["seed"]), **extra)
     notes += [note for note in result.notes if note not in notes]

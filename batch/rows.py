@@ -51,10 +51,19 @@ def parse_outputs(spec) -> tuple:
     return tuple(dict.fromkeys(names))
 
 
-def language_problem(code: str, supported=ENGLISH) -> str | None:
+def pipeline_takes_language() -> bool:
+    """Whether the face pipeline lip-syncs languages other than English (its generate_face takes `language`)."""
+    import inspect
+
+    from ..models.face.pipeline import generate_face
+
+    return "language" in inspect.signature(generate_face).parameters
+
+
+def language_problem(code: str) -> str | None:
     """None when the language can be lip-synced, else a sentence saying what to do."""
     base = str(code or "en").strip().lower().replace("_", "-").split("-")[0]
-    if base in supported:
+    if base in ENGLISH or pipeline_takes_language():  # the pipeline is imported only for other codes
         return None
     return (f"Language '{code}' is not supported yet: this build lip-syncs English (en) only. Leave the language "
             "out or set it to en, or update SoundMotion once other languages have landed.")

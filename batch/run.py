@@ -6,7 +6,7 @@ import time
 
 from .engines import local_results, ray_results, start_ray
 from .outputs import remove_partials, stale_outputs, write_atomic, write_json_atomic
-from .rows import OUTPUTS
+from .rows import OUTPUTS, language_problem
 
 REPORT = "report.json"
 REPORT_EVERY_SECONDS = 5.0  # report.json is rewritten this often while rows finish, and at the end
@@ -24,8 +24,9 @@ def run_batch(rows, out_dir, settings: dict, workers: int = 1, ray_address=None,
     settings = {**settings, "out_dir": out_dir}
     records, jobs = {}, []
     for row in rows:
-        if row.error:
-            records[row.name] = _record(row, "failed", error=row.error)
+        problem = row.error or language_problem(row.language)
+        if problem:
+            records[row.name] = _record(row, "failed", error=problem)
             continue
         stale = stale_outputs(row, out_dir)
         unreadable = _unreadable_audio(row) if stale else None
