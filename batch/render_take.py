@@ -35,20 +35,22 @@ def render_chunk(blend_path: str, first: int, last: int) -> list:
 
 
 def render_take(blend_path, out_path, use_ray: bool = False, ray_address=None, chunk: int = DEFAULT_CHUNK,
-                frames_dir=None, num_cpus=None, log=print) -> dict:
+                frames_dir=None, num_cpus=None) -> dict:
     """Render the take to `out_path` (H.264 + AAC .mp4); returns what was done."""
-    from ..operators.render_frames import mix_sound, take_info
-
     blend_path, out_path = os.path.abspath(blend_path), os.path.abspath(out_path)
+    chunks(0, 0, chunk)  # refuses a chunk under one frame, and a missing file, before Blender starts
+    if not os.path.isfile(blend_path):
+        raise ValueError(f"Take file not found: {blend_path}. Give an existing .blend.")
     if shutil.which("ffmpeg") is None:
         raise ValueError("ffmpeg is not installed: install it (Debian: apt-get install ffmpeg) to join the frames.")
-    info = take_info(blend_path)
-    first, last = info["frame_start"], info["frame_end"]
-    ranges = chunks(first, last, chunk if use_ray else last - first + 1)
+    from ..operators.render_frames import take_info
+
     with tempfile.TemporaryDirectory(prefix="soundmotion-render-") as work:
-        sound = mix_sound(blend_path, os.path.join(work, "sound.wav")) if info["has_sound"] else None
+        info = take_info(blend_path, os.path.join(work, "sound.wav"))
+        first, last = info["frame_start"], info["frame_end"]
+        ranges = chunks(first, last, chunk if use_ray else last - first + 1)
         frames = _ray_frames(blend_path, ranges, ray_address, num_cpus) if use_ray else \
-            [frame for first, last in ranges for frame in render_chunk(blend_path, first, last)]
+            [frame for start, end in ranges for frame in render_chunk(blend_path, start, end)]
         sequence = os.path.join(work, "sequence")
         os.makedirs(sequence)
         if frames_dir:
@@ -59,7 +61,7 @@ def render_take(blend_path, out_path, use_ray: bool = False, ray_address=None, c
             if frames_dir:
                 with open(os.path.join(frames_dir, f"frame_{frame:06d}.png"), "wb") as handle:
                     handle.write(data)
-        _join(sequence, sound, info, out_path)
+        _join(sequence, info["sound"], info, out_path)
     return {**info, "chunks": len(ranges), "frames": len(frames), "out": out_path,
             "engine": "ray" if use_ray else "single process"}
 

@@ -7,7 +7,7 @@ Rows: `espeak` — ten espeak-ng lines (our own synthetic material: the voices t
 one corrupt .wav; `librivox` — five lines of a LibriVox reader (real recordings we did not make or tune on,
 bench/data/librivox), plus the same corrupt file.
 
-Usage: .venv/bin/python bench/batch.py [--outputs cues,csv,clip]
+Usage: .venv/bin/python bench/batch.py [--outputs cues,csv,clip] [--lines 10]
 """
 
 import argparse
@@ -28,12 +28,12 @@ LINES = ("Bob made a map of the moon.", "Mom paid for five blue boats.", "We fed
 CORRUPT = b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(range(256)) * 8
 
 
-def espeak_rows(folder: pathlib.Path) -> pathlib.Path:
+def espeak_rows(folder: pathlib.Path, count: int = 10) -> pathlib.Path:
     from soundmotion.bench import espeak_truth
 
     folder.mkdir(parents=True)
-    for number, line in enumerate(LINES, start=1):
-        voice = ("en-us", "en", "en+f3")[number % 3]
+    for number in range(1, count + 1):
+        line, voice = LINES[(number - 1) % len(LINES)], ("en-us", "en", "en+f3", "en-us+m3")[number % 4]
         espeak_truth.synthesize(line, voice, 175).write_wav(folder / f"line{number:02d}.wav")
         (folder / f"line{number:02d}.txt").write_text(line + "\n")
     (folder / "corrupt.wav").write_bytes(CORRUPT)
@@ -89,10 +89,11 @@ def bench(name, rows, work, outputs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--outputs", default="cues,csv,clip")
+    parser.add_argument("--lines", type=int, default=10, help="espeak-ng lines (the sentences repeat in other voices)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="soundmotion-batch-bench-") as folder:
         work = pathlib.Path(folder)
-        bench("espeak (ours)", espeak_rows(work / "espeak"), work, args.outputs)
+        bench("espeak (ours)", espeak_rows(work / "espeak", args.lines), work, args.outputs)
         bench("librivox (held out)", librivox_rows(work / "librivox"), work, args.outputs)
 
 

@@ -1,6 +1,6 @@
 """A take's frames as PNG files, rendered with the .blend's own settings (engine, resolution, camera, samples,
 colour management), a frame range at a time: what `soundmotion render` runs in each worker. Also what the
-joiner needs from the take: its frame range, rate, video settings and its sound mixed down."""
+joiner needs from the take: its frame range, rate, video settings and its sound mixed down (one opening)."""
 
 import os
 
@@ -23,28 +23,24 @@ def open_take(blend_path: str):
     return scene
 
 
-def take_info(blend_path: str) -> dict:
-    """Frame range, frame rate, output size and the movie settings the joiner copies."""
+def take_info(blend_path: str, sound_path: str) -> dict:
+    """Frame range, frame rate, output size and the movie settings the joiner copies; the scene's sound over
+    its frame range is mixed down to `sound_path` (16-bit WAV, as Blender would mux it) when it has any."""
     scene = open_take(blend_path)
     render, ffmpeg = scene.render, scene.render.ffmpeg
     scale = render.resolution_percentage / 100.0
     editor = scene.sequence_editor
     strips = (editor.strips if hasattr(editor, "strips") else editor.sequences) if editor else []
+    has_sound = any(s.type == "SOUND" and not s.mute for s in strips)
+    if has_sound:
+        with bpy.context.temp_override(scene=scene):
+            bpy.ops.sound.mixdown(filepath=os.path.abspath(sound_path), container="WAV", codec="PCM", format="S16",
+                                  mixrate=ffmpeg.audio_mixrate or 48000, channels="STEREO")
     return {"scene": scene.name, "frame_start": scene.frame_start, "frame_end": scene.frame_end,
             "fps": render.fps / render.fps_base,
             "width": int(render.resolution_x * scale), "height": int(render.resolution_y * scale),
             "crf": CRF.get(ffmpeg.constant_rate_factor, 23), "audio_bitrate": ffmpeg.audio_bitrate or 192,
-            "audio_mixrate": ffmpeg.audio_mixrate or 48000,
-            "has_sound": any(s.type == "SOUND" and not s.mute for s in strips)}
-
-
-def mix_sound(blend_path: str, wav_path: str) -> str:
-    """The scene's sound over its frame range as 16-bit PCM WAV (what Blender would mux into its movie)."""
-    scene = open_take(blend_path)
-    with bpy.context.temp_override(scene=scene):
-        bpy.ops.sound.mixdown(filepath=os.path.abspath(wav_path), container="WAV", codec="PCM", format="S16",
-                              mixrate=scene.render.ffmpeg.audio_mixrate or 48000, channels="STEREO")
-    return wav_path
+            "audio_mixrate": ffmpeg.audio_mixrate or 48000, "sound": sound_path if has_sound else None}
 
 
 def render_frame_range(blend_path: str, first: int, last: int, folder: str) -> list:

@@ -135,3 +135,12 @@ def decode_png(path) -> np.ndarray:
     raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          capture_output=True, check=True).stdout
     return np.frombuffer(raw, np.uint8).reshape(36, 64, 3)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("missing.blend", "--out", "x.mp4"), "Take file not found"),
+    (("missing.blend", "--out", "x.mp4", "--chunk", "0"), "--chunk must be at least 1 frame"),
+])
+def test_render_refuses_bad_input_with_exit_2(args, message, tmp_path):
+    result = subprocess.run([str(SOUNDMOTION), "render", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
