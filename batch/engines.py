@@ -2,10 +2,10 @@
 Both run batch.row_job.run_row with the same environment, so both give the same bytes."""
 
 import contextlib
+import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-import multiprocessing
 
 from .row_job import WORKER_ENVIRONMENT, run_row
 

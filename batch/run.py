@@ -52,12 +52,13 @@ def run_batch(rows, out_dir, settings: dict, workers: int = 1, ray_address=None,
             else:
                 results = local_results(jobs, min(workers, len(jobs)), settings)
             wanted = dict((row.name, outputs) for row, outputs in jobs)
+            failed = sum(record["status"] == "failed" for record in records.values())
             for result in results:
                 row = by_name[result["name"]]
                 records[row.name] = _store(row, result, wanted[row.name], out_dir)
                 bar.update(1)
-                failed = sum(r["status"] == "failed" for r in records.values())
-                if failed:
+                if records[row.name]["status"] == "failed":
+                    failed += 1
                     bar.set_postfix(failed=failed)
                 if time.perf_counter() - last_report > REPORT_EVERY_SECONDS:
                     _write_report(report, rows, records, out_dir, started)
