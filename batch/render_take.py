@@ -49,32 +49,44 @@ def render_take(blend_path, out_path, use_ray: bool = False, ray_address=None, c
         info = take_info(blend_path, os.path.join(work, "sound.wav"))
         first, last = info["frame_start"], info["frame_end"]
         ranges = chunks(first, last, chunk if use_ray else last - first + 1)
-        frames = _ray_frames(blend_path, ranges, ray_address, num_cpus) if use_ray else \
-            [frame for start, end in ranges for frame in render_chunk(blend_path, start, end)]
+        chunk_results = _ray_chunks(blend_path, ranges, ray_address, num_cpus) if use_ray else \
+            [_rendered_here(blend_path, first, last, os.path.join(work, "rendered"))]
         sequence = os.path.join(work, "sequence")
         os.makedirs(sequence)
         if frames_dir:
             os.makedirs(frames_dir, exist_ok=True)
-        for index, (frame, data) in enumerate(sorted(frames)):
-            with open(os.path.join(sequence, f"{index:06d}.png"), "wb") as handle:
-                handle.write(data)
-            if frames_dir:
-                with open(os.path.join(frames_dir, f"frame_{frame:06d}.png"), "wb") as handle:
+        count = 0
+        for frames in chunk_results:  # a chunk at a time as each arrives: a long take never sits in memory
+            for frame, data in frames:
+                with open(os.path.join(sequence, f"{frame - first:06d}.png"), "wb") as handle:
                     handle.write(data)
+                if frames_dir:
+                    with open(os.path.join(frames_dir, f"frame_{frame:06d}.png"), "wb") as handle:
+                        handle.write(data)
+                count += 1
         _join(sequence, info["sound"], info, out_path)
-    return {**info, "chunks": len(ranges), "frames": len(frames), "out": out_path,
+    return {**info, "chunks": len(ranges), "frames": count, "out": out_path,
             "engine": "ray" if use_ray else "single process"}
 
 
-def _ray_frames(blend_path, ranges, address, num_cpus) -> list:
+def _rendered_here(blend_path, first, last, folder):
+    """The whole range rendered in this process (one Render Animation), then read back a frame at a time."""
+    from ..operators.render_frames import render_frame_range
+
+    for frame, path in render_frame_range(blend_path, first, last, folder):
+        with open(path, "rb") as handle:
+            yield frame, handle.read()
+
+
+def _ray_chunks(blend_path, ranges, address, num_cpus):
+    """Yield each chunk's frames as its Ray task finishes."""
     ray = start_ray(address, num_cpus)
     try:
         task = ray.remote(num_cpus=1, max_retries=1)(render_chunk)
         pending = [task.remote(blend_path, first, last) for first, last in ranges]
-        frames = []
-        for chunk_frames in ray.get(pending):
-            frames += chunk_frames
-        return frames
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            yield ray.get(done[0])
     except ray.exceptions.RayError as error:
         raise RuntimeError(f"A Ray worker failed while rendering ({type(error).__name__}): {error}") from None
     finally:

@@ -88,6 +88,10 @@ def read_rows(source, outputs=DEFAULT_OUTPUTS, character=None, language="en") ->
         raise BatchInputError(f"{source} is neither a folder nor a .csv/.json manifest. "
                               "Give a folder of audio files or a manifest with an 'audio' column.")
     rows = [_row(entry, base, defaults, index) for index, entry in enumerate(entries, start=1)]
+    for row in rows:
+        if not row.name or row.name.startswith(".") or any(sep in row.name for sep in ("/", "\\")):
+            raise BatchInputError(f"'{row.name}' cannot name output files: use a plain name without '/', "
+                                  "'\\' or a leading dot.")
     seen = {}
     for row in rows:
         seen.setdefault(row.name, []).append(row.audio)

@@ -155,6 +155,9 @@ def test_read_rows_refuses_what_cannot_start(tmp_path):
     (tmp_path / "rows.json").write_text(json.dumps([{"audio": "a/x.wav"}, {"audio": "b/x.wav"}]))
     with pytest.raises(BatchInputError, match="same outputs 'x'"):
         read_rows(tmp_path / "rows.json")
+    (tmp_path / "rows.json").write_text(json.dumps([{"audio": "x.wav", "name": "../x"}]))
+    with pytest.raises(BatchInputError, match="cannot name output files"):
+        read_rows(tmp_path / "rows.json")
 
 
 def test_a_worker_that_dies_fails_its_row_only(tmp_path):
