@@ -13,6 +13,7 @@ from ..retarget import blender_rig
 from ..retarget.jaw_bone import jaw_rotations_from_clip
 from . import previous_state
 from ..takes.key_poses import KeyStyle, pose_frames
+from ..takes.phone_track import face_through_track
 from ..takes.pose_times import face_pose_times
 from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import face_settings, write_face_takes
@@ -56,12 +57,13 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
     def compute(self, inputs, progress):
         result = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["settings"],
                                  lambda fraction, message: progress(0.95 * fraction, message), [])
+        voice = VoiceMeasures.from_track(result.track, inputs["audio"].duration)
+        result, track = face_through_track(result, voice, inputs["frame_start"], inputs["fps"], inputs["settings"])
         progress(0.97, "Mapping onto shape keys")
         key_values = inputs["map"].key_values(result.clip) if inputs["map"] is not None else {}
         jaw = jaw_rotations_from_clip(result.clip, inputs["rest"], inputs["jaw_bone"]) if inputs["jaw_bone"] else None
         return {"face": result, "clip": result.clip, "notes": result.notes, "key_values": key_values,
-                "voice": VoiceMeasures.from_track(result.track, inputs["audio"].duration), "jaw_rotations": jaw,
-                **inputs}
+                "voice": voice, "track": track, "jaw_rotations": jaw, **inputs}
 
     def apply(self, context, result):
         audio = result["audio"]
@@ -73,7 +75,7 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
             sprite = bpy.data.objects.get(result["sprite_name"] or "")
             parts += write_face_takes(context.scene, audio.stem, result["frame_start"], mesh, result["key_values"],
                                       sprite, context.scene.soundmotion.mouth_chart, result["face"], result["voice"],
-                                      self.keys, written, audio_path=audio.path)
+                                      self.keys, written, track=result["track"], audio_path=audio.path)
             if result["jaw_bone"]:
                 armature = bpy.data.objects[result["armature_name"]]
                 count = len(result["jaw_rotations"])

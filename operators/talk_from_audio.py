@@ -18,6 +18,7 @@ from ..retarget.motion_file import clip_source
 from ..retarget.pipeline import retarget_source
 from ..retarget.root_motion import RootMode
 from ..takes.key_poses import KeyStyle, pose_frames
+from ..takes.phone_track import face_through_track
 from ..takes.pose_times import face_pose_times, gesture_pose_times
 from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError
@@ -102,8 +103,10 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         if inputs["mesh_name"] or inputs["jaw_bone"]:
             face = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["face_settings"],
                                    lambda fraction, message: progress(0.4 * fraction, message), [])
-            result["face_clip"], result["face"] = face.clip, face
             result["voice"] = VoiceMeasures.from_track(face.track, inputs["audio"].duration)
+            face, result["track"] = face_through_track(face, result["voice"], inputs["frame_start"], inputs["fps"],
+                                                       inputs["face_settings"])
+            result["face_clip"], result["face"] = face.clip, face
             if inputs["mesh_name"]:
                 result["key_values"] = inputs["map"].key_values(face.clip)
             result["notes"] += face.notes
@@ -133,7 +136,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                 mesh = bpy.data.objects[result["mesh_name"]]
                 write_face_takes(scene, audio.stem, start, mesh, result["key_values"], mesh,
                                  scene.soundmotion.mouth_chart, result["face"], result["voice"], self.keys, written,
-                                 audio_path=audio.path)
+                                 track=result["track"], audio_path=audio.path)
             if result["armature_name"]:
                 armature = bpy.data.objects[result["armature_name"]]
                 style = KeyStyle(self.keys, pose_frames(result["pose_times"], result["fps"],

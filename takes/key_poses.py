@@ -17,6 +17,7 @@ turn out not to be needed are dropped. Slopes are the data's own derivative at e
 Savitzky–Golay estimate), so every segment depends only on its two keys and the work stays vectorised.
 """
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,9 @@ from scipy.spatial.transform import Rotation
 from . import bezier
 
 POSE, EXTREME, BREAKDOWN = 0, 1, 2  # key roles; operators/keyframes.py shows them as Blender keyframe types
+# Frames over which an extreme's swing is measured: a turn counts where it stands out within ±10 frames, so an edit
+# elsewhere in the take cannot make or unmake it.
+EXTREME_WINDOW = 21
 MEASURES = ("value", "distance", "quaternion", "axis_angle") + tuple(
     f"euler_{order}" for order in ("XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX"))
 
@@ -170,7 +174,9 @@ def _extremes(blocks) -> np.ndarray:
     for block in blocks:
         for channel, tolerance in zip(block.values.T, _channel_tolerances(block)):
             for sign in (1.0, -1.0):
-                peaks, _ = find_peaks(sign * channel, prominence=tolerance)
+                with warnings.catch_warnings():  # flat stretches have peaks of no prominence: not extremes
+                    warnings.filterwarnings("ignore", message="some peaks have a prominence of 0")
+                    peaks, _ = find_peaks(sign * channel, prominence=tolerance, wlen=EXTREME_WINDOW)
                 found.append(peaks)
     return np.unique(np.concatenate(found)) if found else np.zeros(0, int)
 
@@ -242,7 +248,7 @@ class KeyStyle:
     pose_frames: tuple = ()               # offsets from the take's first frame where the performance has poses
     step: int = 0                         # 1, 2, 3: constant keys every `step` frames (a stepped mouth); 0: smooth
     value_tolerance: float = 0.02         # shape-key values and other plain channels
-    rotation_tolerance: float = np.radians(0.5)
+    rotation_tolerance: float = np.radians(0.3)
     location_tolerance: float = 0.005     # metres
 
     def __post_init__(self):

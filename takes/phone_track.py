@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..models.face.pipeline import VoiceMeasures
+from ..models.face.pipeline import VoiceMeasures, face_from_phones
 from ..models.face.visemes import PHONE_VISEME, VISEMES, phone_viseme
 from ..models.speech.segments import SILENCE, PhoneSegment
 
@@ -50,7 +50,8 @@ def words_and_phones(phones: list, frame_start: float, fps: float) -> tuple:
     """(words, phones) in scene frames from timed PhoneSegments; a word is a run of phones of one word."""
     words, out, previous = [], [], None
     for phone in phones:
-        start, end = frame_start + phone.start * fps, frame_start + phone.end * fps
+        # as a Blender float property stores them, so that a track read back is the track written
+        start, end = float(np.float32(frame_start + phone.start * fps)), float(np.float32(frame_start + phone.end * fps))
         in_word = bool(phone.word) and phone.phone != SILENCE
         if in_word and previous is not None and previous.word == phone.word and abs(previous.end - phone.start) < 1e-6:
             words[-1].end = end
@@ -72,6 +73,15 @@ def segments(phones: list, words: list, frame_start: float, fps: float) -> list:
         out.append(PhoneSegment(check_phone(phone.phone), (phone.start - frame_start) / fps,
                                 (phone.end - frame_start) / fps, word))
     return out
+
+
+def face_through_track(face, voice: VoiceMeasures, frame_start: float, fps: float, settings) -> tuple:
+    """(face, (words, phones)): the face rebuilt from its own track as a take stores it, so that re-applying an
+    unedited track gives back exactly the keys the take was written with."""
+    words, phones = words_and_phones(face.phones, frame_start, fps)
+    rebuilt = face_from_phones(segments(phones, words, frame_start, fps), voice, fps, settings)
+    rebuilt.notes, rebuilt.phone_source, rebuilt.track = face.notes, face.phone_source, face.track
+    return rebuilt, (words, phones)
 
 
 def rescale_word(phones: list, word_index: int, old: tuple, new: tuple):
