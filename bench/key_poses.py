@@ -47,25 +47,28 @@ def _take_actions(id_block):
     return actions + ([data.action] if data.action else [])
 
 
-def _key_count(id_block) -> int:
+def _fcurves(action) -> list:
     from soundmotion.operators.action_channels import _action_fcurves, has_slotted_actions
 
-    total = 0
-    for action in _take_actions(id_block):
-        slots = list(action.slots) if has_slotted_actions() else [None]
-        for slot in slots:
-            total += sum(len(fc.keyframe_points) for fc in _action_fcurves(action, slot))
-    return total
+    slots = list(action.slots) if has_slotted_actions() else [None]
+    return [fc for slot in slots for fc in _action_fcurves(action, slot)]
+
+
+def _key_count(id_block) -> int:
+    return sum(len(fc.keyframe_points) for action in _take_actions(id_block) for fc in _fcurves(action))
 
 
 def evaluate(path: str) -> dict:
-    """Keys and, per frame, what Blender evaluates: shape keys, bone rotations (local, armature), root position."""
+    """Keys and, per frame, what Blender evaluates: shape keys, bone rotations (local, armature), and the world
+    position of the root (the bone whose location is keyed)."""
     bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False)
     scene = bpy.context.scene
     rig = next(o for o in bpy.data.objects if o.type == "ARMATURE")
     meshes = [o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys and _take_actions(o.data.shape_keys)]
     bones = rig.pose.bones
-    root = next(pb for pb in bones if pb.parent is None)
+    moved = {fc.data_path.split('"')[1] for action in _take_actions(rig) for fc in _fcurves(action)
+             if fc.data_path.endswith(".location")}
+    root = next((pb for pb in bones if pb.name in moved), next(pb for pb in bones if pb.parent is None))
     frames = range(scene.frame_start, scene.frame_end + 1)
     basis = np.zeros((len(frames), len(bones), 16))
     matrix = np.zeros((len(frames), len(bones), 16))

@@ -206,7 +206,13 @@ def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_nam
 
 def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, root_mode=RootMode.FULL,
                            frame_start: int = 1, action_name: str = None, keep_feet: bool = True, style=None):
-    """Retarget and write one new action on `target_obj`. Everything is checked before the scene changes."""
+    """Retarget and write one new action on `target_obj`. Everything is checked before the scene changes.
+
+    Captured motion is keyed on every frame unless `style` (a takes.key_poses.KeyStyle) asks for key poses."""
+    if style is None:
+        from ..takes.key_poses import KeyStyle
+
+        style = KeyStyle("FRAMES")
     require_armature(target_obj)
     target_rest = read_rig_rest(target_obj)
     bone_map = bone_map_for(target_obj, target_map)
