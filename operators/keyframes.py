@@ -19,7 +19,8 @@ from .action_channels import ActionChannels, place_take
 
 INTERPOLATION = {"CONSTANT": 0, "LINEAR": 1, "BEZIER": 2}  # enum values of FCurve keyframe interpolation
 ALIGNED = 3                                                 # enum value of the 'ALIGNED' handle type
-KEY_TYPE = {POSE: 0, EXTREME: 1, BREAKDOWN: 2}              # 'KEYFRAME', 'EXTREME', 'BREAKDOWN'
+KEY_TYPE = np.zeros(3, dtype=np.int32)                      # key role → 'KEYFRAME', 'EXTREME', 'BREAKDOWN'
+KEY_TYPE[[POSE, EXTREME, BREAKDOWN]] = [0, 1, 2]
 KEY_ITEMS = [("POSES", "Poses", "Keys at the performance's poses and extremes, Bezier in between (editable)"),
              ("FRAMES", "Every Frame", "A key on every frame (a bake)")]
 
@@ -32,7 +33,9 @@ def _fill_fcurve(fcurve, frame_start: float, keys, channel: int):
     values = keys.values[:, channel]
     points.foreach_set("co", np.column_stack([frames, values]).astype(np.float32).ravel())
     points.foreach_set("interpolation", np.full(count, INTERPOLATION[keys.interpolation], dtype=np.int32))
-    points.foreach_set("type", np.array([KEY_TYPE[r] for r in keys.roles], dtype=np.int32))
+    types = KEY_TYPE[keys.roles]
+    if types.any():  # new keys are plain keyframes already
+        points.foreach_set("type", types)
     if keys.interpolation == "BEZIER":
         left, right = bezier.handles(frames, values, keys.slopes[:, channel])
         points.foreach_set("handle_left", left[:, 0].astype(np.float32).ravel())
