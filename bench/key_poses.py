@@ -64,7 +64,8 @@ def evaluate(path: str) -> dict:
     bpy.ops.wm.open_mainfile(filepath=str(path), load_ui=False)
     scene = bpy.context.scene
     rig = next(o for o in bpy.data.objects if o.type == "ARMATURE")
-    meshes = [o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys and _take_actions(o.data.shape_keys)]
+    meshes = [o for o in bpy.data.objects
+              if o.type == "MESH" and o.data.shape_keys and _take_actions(o.data.shape_keys)]
     bones = rig.pose.bones
     moved = {fc.data_path.split('"')[1] for action in _take_actions(rig) for fc in _fcurves(action)
              if fc.data_path.endswith(".location")}

@@ -57,7 +57,10 @@ def _phone_moved(self, context, edge: str):
         return
     phones, k = self.id_data.soundmotion_phones, _index(self)
     old = self.held_start if edge == "start" else self.held_end
-    neighbour = (phones[k - 1] if k > 0 else None) if edge == "start" else (phones[k + 1] if k + 1 < len(phones) else None)
+    if edge == "start":
+        neighbour = phones[k - 1] if k > 0 else None
+    else:
+        neighbour = phones[k + 1] if k + 1 < len(phones) else None
     _syncing.append(True)
     try:
         if neighbour is not None:
@@ -134,24 +137,29 @@ class SoundMotionTrackWord(bpy.types.PropertyGroup):
     held_end: bpy.props.FloatProperty(options={"HIDDEN"})
 
 
-def store_track(action, words: list, phones: list, voice: VoiceMeasures, meta: dict):
-    """Write the track's rows and the voice measures onto a take's action."""
+def write_rows(action, words: list, phones: list):
+    """Replace the take's word and phone rows (TrackWord / TrackPhone lists, scene frames)."""
     _syncing.append(True)
     try:
-        action.soundmotion_words.clear()
-        for word in words:
-            row = action.soundmotion_words.add()
-            row.text = word.text
-            row.start = row.held_start = word.start
-            row.end = row.held_end = word.end
-        action.soundmotion_phones.clear()
-        for phone in phones:
-            row = action.soundmotion_phones.add()
-            row.phone, row.word = phone.phone, phone.word
-            row.start = row.held_start = phone.start
-            row.end = row.held_end = phone.end
+        for rows, items in ((action.soundmotion_words, words), (action.soundmotion_phones, phones)):
+            while len(rows) > len(items):
+                rows.remove(len(rows) - 1)
+            while len(rows) < len(items):
+                rows.add()
+            for row, item in zip(rows, items):
+                if hasattr(item, "text"):
+                    row.text = item.text
+                else:
+                    row.phone, row.word = item.phone, item.word
+                row.start = row.held_start = item.start
+                row.end = row.held_end = item.end
     finally:
         _syncing.pop()
+
+
+def store_track(action, words: list, phones: list, voice: VoiceMeasures, meta: dict):
+    """Write the track's rows and the voice measures onto a take's action."""
+    write_rows(action, words, phones)
     action[TRACK_KEY] = json.dumps(meta)
     action["soundmotion_voice"] = phone_track.voice_to_dict(voice)
 

@@ -60,7 +60,8 @@ def _write_action(id_block, action_name: str, frame_start: float, groups, style:
         action = channels.action
         action.use_frame_range = True  # the strip covers the whole take, even when its last key comes earlier
         action.frame_start, action.frame_end = float(frame_start), float(frame_start + max(length - 1, 1))
-        paths = [(path, first + c) for _, blocks in groups for path, first, b in blocks for c in range(b.values.shape[1])]
+        paths = [(path, first + c) for _, blocks in groups for path, first, block in blocks
+                 for c in range(block.values.shape[1])]
         values = previous_state.read_values(id_block, paths)
         previous_state.store(action, values, place_take(id_block, action, channels.slot))
     except BaseException:

@@ -19,7 +19,7 @@ from ..models.face.pipeline import FaceSettingsError, face_from_phones
 from ..takes import phone_track
 from . import previous_state
 from .background_job import UserFacingError
-from .face_take import face_settings, face_take_of, read_track, refresh_word_markers, write_face_takes
+from .face_take import face_settings, face_take_of, read_track, refresh_word_markers, write_face_takes, write_rows
 from .targets import face_mesh_for, face_shape_key_map
 
 
@@ -101,7 +101,7 @@ class SOUNDMOTION_OT_track_insert_phone(_TakeOperator, bpy.types.Operator):
         except ValueError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
-        _write_rows(action, words, phones)
+        write_rows(action, words, phones)
         action.soundmotion_phone_index = index + 1
         return {"FINISHED"}
 
@@ -121,27 +121,9 @@ class SOUNDMOTION_OT_track_delete_phone(_TakeOperator, bpy.types.Operator):
             return {"CANCELLED"}
         index = min(max(action.soundmotion_phone_index, 0), len(phones) - 1)
         phone_track.delete(phones, index)
-        _write_rows(action, words, phones)
+        write_rows(action, words, phones)
         action.soundmotion_phone_index = max(0, index - 1)
         return {"FINISHED"}
-
-
-def _write_rows(action, words, phones):
-    from .face_take import _syncing
-
-    _syncing.append(True)
-    try:
-        rows = action.soundmotion_phones
-        while len(rows) > len(phones):
-            rows.remove(len(rows) - 1)
-        while len(rows) < len(phones):
-            rows.add()
-        for row, phone in zip(rows, phones):
-            row.phone, row.word = phone.phone, phone.word
-            row.start = row.held_start = phone.start
-            row.end = row.held_end = phone.end
-    finally:
-        _syncing.pop()
 
 
 class SOUNDMOTION_OT_word_markers(_TakeOperator, bpy.types.Operator):
@@ -219,14 +201,17 @@ class SOUNDMOTION_UL_phones(bpy.types.UIList):
         return flags, []
 
 
-class SOUNDMOTION_PT_phone_track(bpy.types.Panel):
-    bl_idname = "SOUNDMOTION_PT_phone_track"
-    bl_label = "Phone Track"
+class _SubPanel:
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "SoundMotion"
     bl_parent_id = "SOUNDMOTION_PT_main"
     bl_options = {"DEFAULT_CLOSED"}
+
+
+class SOUNDMOTION_PT_phone_track(_SubPanel, bpy.types.Panel):
+    bl_idname = "SOUNDMOTION_PT_phone_track"
+    bl_label = "Phone Track"
 
     def draw(self, context):
         layout = self.layout
@@ -255,14 +240,9 @@ class SOUNDMOTION_PT_phone_track(bpy.types.Panel):
         row.operator(SOUNDMOTION_OT_export_track.bl_idname, text="Live Link CSV", icon="EXPORT").kind = "CSV"
 
 
-class SOUNDMOTION_PT_mouth_style(bpy.types.Panel):
+class SOUNDMOTION_PT_mouth_style(_SubPanel, bpy.types.Panel):
     bl_idname = "SOUNDMOTION_PT_mouth_style"
     bl_label = "Mouth Style"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "SoundMotion"
-    bl_parent_id = "SOUNDMOTION_PT_main"
-    bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context):
         settings = context.scene.soundmotion

@@ -90,8 +90,8 @@ def key_poses(blocks: list, pose_frames=()) -> list:
     slopes = [_derivative(block.values) for block in blocks]
     frames = np.arange(count)
     if count == 1 or _error(blocks, [np.repeat(b.values[:1], count, axis=0) for b in blocks]).max() <= 1.0:
-        return [_keys(block, slope, np.zeros(1, int), np.full(1, POSE, np.int8))
-                for block, slope in zip(blocks, slopes)]
+        return [_keys(block, np.zeros_like(slope), np.zeros(1, int), np.full(1, POSE, np.int8))
+                for block, slope in zip(blocks, slopes)]  # one key holds the value
     roles = np.full(count, -1, np.int8)
     poses = _moving_poses(blocks, np.unique(np.clip(np.asarray(pose_frames, int), 0, count - 1)))
     roles[poses] = POSE

@@ -51,7 +51,8 @@ def words_and_phones(phones: list, frame_start: float, fps: float) -> tuple:
     words, out, previous = [], [], None
     for phone in phones:
         # as a Blender float property stores them, so that a track read back is the track written
-        start, end = float(np.float32(frame_start + phone.start * fps)), float(np.float32(frame_start + phone.end * fps))
+        start = float(np.float32(frame_start + phone.start * fps))
+        end = float(np.float32(frame_start + phone.end * fps))
         in_word = bool(phone.word) and phone.phone != SILENCE
         if in_word and previous is not None and previous.word == phone.word and abs(previous.end - phone.start) < 1e-6:
             words[-1].end = end

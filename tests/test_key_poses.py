@@ -25,7 +25,8 @@ def evaluated(keys, frames):
 
 
 def test_bezier_segments_are_hermite_curves_with_handles_at_thirds():
-    frames, values, slopes = np.array([0.0, 6.0, 9.0]), np.array([[0.0], [1.0], [0.5]]), np.array([[0.3], [0.0], [-0.2]])
+    frames, values = np.array([0.0, 6.0, 9.0]), np.array([[0.0], [1.0], [0.5]])
+    slopes = np.array([[0.3], [0.0], [-0.2]])
     curve = bezier.evaluate(frames, values, slopes, np.linspace(0, 9, 91))
     np.testing.assert_allclose(curve[[0, 60, 90], 0], [0.0, 1.0, 0.5])
     np.testing.assert_allclose(np.gradient(curve[:, 0], 0.1)[[1, 89]], [0.3, -0.2], atol=0.02)

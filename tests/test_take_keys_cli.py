@@ -1,22 +1,9 @@
 """`--keys poses|frames` on the command line (issue #13's contract), checked as Blender evaluates the files:
 the demo character's Talk take keyed at its poses against every frame, and dance / gestures onto a rig."""
 
-import pathlib
-import subprocess
-import sys
-
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-ASSETS = ROOT / "assets"
-SOUNDMOTION = pathlib.Path(sys.executable).parent / "soundmotion"
-
-
-def soundmotion(*args, check=True):
-    result = subprocess.run([str(SOUNDMOTION), *map(str, args)], capture_output=True, text=True, timeout=600)
-    if check:
-        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    return result
+from test_cli import ASSETS, soundmotion
 
 
 def test_talk_key_poses_against_every_frame_on_the_demo_character(tmp_path):
@@ -38,8 +25,8 @@ def test_talk_key_poses_against_every_frame_on_the_demo_character(tmp_path):
 
 def test_gestures_onto_a_rig_keep_the_face_alone(tmp_path):
     out = tmp_path / "gesture.blend"
-    result = soundmotion("gesture", ASSETS / "demo_speech.wav", "--target", f"{ASSETS / 'demo_character.blend'}:DemoRig",
-                         "--out", out, "--style", "lecturer")
+    rig = f"{ASSETS / 'demo_character.blend'}:DemoRig"
+    result = soundmotion("gesture", ASSETS / "demo_speech.wav", "--target", rig, "--out", out, "--style", "lecturer")
     assert "gesture: wrote" in result.stdout
     import bpy
 

@@ -99,7 +99,9 @@ def viseme_weights(phones: list, times: np.ndarray, coarticulation: float = 1.0)
     floor = 1e-6
     total = np.full(len(times), floor)
     weights[:, VISEME_INDEX["sil"]] = floor
-    reach = 0.35 * max(1.0, coarticulation)  # seconds beyond which a segment has no influence (keeps this O(frames·neighbours))
+    # seconds beyond which a segment has no influence (keeps this O(frames·neighbours))
+    reach = 0.35 * max(1.0, coarticulation)
+    spread = max(coarticulation, 0.03)
     for label, start, end in zip(labels, starts, ends):
         lo, hi = np.searchsorted(times, [start - reach, end + reach])
         if hi <= lo:
@@ -108,7 +110,6 @@ def viseme_weights(phones: list, times: np.ndarray, coarticulation: float = 1.0)
         dominance = DOMINANCE[label]
         before = np.clip(start - t, 0.0, None)
         after = np.clip(t - end, 0.0, None)
-        spread = max(coarticulation, 0.03)
         value = dominance.strength * np.exp(-before / (dominance.before * spread) - after / (dominance.after * spread))
         weights[lo:hi, VISEME_INDEX[label]] += value
         total[lo:hi] += value
