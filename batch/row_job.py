@@ -95,7 +95,7 @@ def _blender_files(row, outputs, settings, folder, notes) -> dict:
     if "fbx" in paths:
         export_fbx(paths["fbx"])
     if "gltf" in paths:
-        export_glb(paths["gltf"], row.name)
+        export_glb(paths["gltf"])
     if "mp4" in paths:
         # The saved .blend renders to the batch's own movie (Render Animation remakes it); this run renders
         # into the worker's folder, and the batch writes the file.

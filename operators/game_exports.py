@@ -1,5 +1,5 @@
 """Game-engine files of a take through Blender's bundled exporters: FBX (io_scene_fbx) and binary glTF
-(io_scene_gltf2), each with the armature's action and the face mesh's shape-key animation.
+(io_scene_gltf2), each with the body's and the face mesh's shape-key animation, baked from the scene.
 
 Both files are byte-for-byte repeatable for the same scene: the FBX exporter stamps the wall clock into its
 header and keys its object ids on Python's string hash, so the export pins the header time and must run in a
@@ -30,7 +30,8 @@ def _fixed_fbx_header_time():
 
 
 def export_fbx(filepath: str) -> str:
-    """Armatures and meshes with the active action baked (bones) and the shape-key curves, no leaf bones."""
+    """Armatures and meshes, the scene as it plays baked over its frame range (bones and shape keys), no leaf
+    bones."""
     filepath = os.path.abspath(filepath)
     with _fixed_fbx_header_time():
         result = bpy.ops.export_scene.fbx(filepath=filepath, object_types={"ARMATURE", "MESH"}, bake_anim=True,
@@ -41,14 +42,13 @@ def export_fbx(filepath: str) -> str:
     return filepath
 
 
-def export_glb(filepath: str, animation_name: str) -> str:
-    """One glTF animation named `animation_name` holding the bones' and the shape keys' (morph) curves."""
+def export_glb(filepath: str) -> str:
+    """The scene as it plays (takes on their NLA tracks, with anything layered on top) baked over its frame
+    range: one glTF animation for the armature's bones, one for the face mesh's morph weights."""
     filepath = os.path.abspath(filepath)
     result = bpy.ops.export_scene.gltf(filepath=filepath, export_format="GLB", export_animations=True,
-                                       export_animation_mode="ACTIVE_ACTIONS", export_morph=True,
-                                       export_morph_animation=True,
-                                       export_nla_strips_merged_animation_name=animation_name,
-                                       export_cameras=False, export_lights=False)
+                                       export_animation_mode="SCENE", export_morph=True,
+                                       export_morph_animation=True, export_cameras=False, export_lights=False)
     if "FINISHED" not in result:
         raise RuntimeError(f"The glTF exporter did not finish writing {os.path.basename(filepath)}.")
     return filepath

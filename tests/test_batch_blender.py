@@ -32,33 +32,42 @@ def take(tmp_path_factory):
     return folder / "out"
 
 
-def key_curves(objects):
-    """{(datablock kind, data path, index): keyframe (frame, value) array} of objects and their shape keys."""
-    from soundmotion.operators.action_channels import fcurves_of
-
-    curves = {}
-    for obj in objects:
-        for kind, block in (("object", obj), ("key", getattr(getattr(obj, "data", None), "shape_keys", None))):
-            for curve in fcurves_of(block) if block is not None else ():
-                points = np.array([tuple(k.co) for k in curve.keyframe_points])
-                if len(points):
-                    curves[(kind, curve.data_path, curve.array_index)] = points
-    return curves
+def action_curves(action) -> dict:
+    """{(data path, index): F-curve} of an action, whichever slot they are in (Blender 5.0 layered actions)."""
+    return {(curve.data_path, curve.array_index): curve for layer in action.layers for strip in layer.strips
+            for bag in strip.channelbags for curve in bag.fcurves}
 
 
-def take_curves(path):
+def all_curves() -> dict:
+    import bpy
+
+    return {key: curve for action in bpy.data.actions for key, curve in action_curves(action).items()}
+
+
+def take_jaw_and_bones(path):
+    """The take's jawOpen per frame as the scene plays it (NLA strips), and the bones its gesture turns."""
     import bpy
 
     bpy.ops.wm.open_mainfile(filepath=str(path))
-    return key_curves(bpy.data.objects)
+    scene = bpy.context.scene
+    key = bpy.data.objects["DemoHuman"].data.shape_keys
+    jaw = []
+    for frame in range(scene.frame_start, scene.frame_end + 1):
+        scene.frame_set(frame)
+        jaw.append(key.key_blocks["jawOpen"].value)
+    return scene.frame_start, np.array(jaw), turning_bones(action_curves(bpy.data.actions["SM_gesture_line"]))
 
 
-def imported_curves(importer, path):
-    import bpy
-
-    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
-    getattr(bpy.ops.import_scene, importer)(filepath=str(path))
-    return key_curves(bpy.data.objects)
+def turning_bones(curves) -> set:
+    """Bones whose rotation curves move more than 0.05 (quaternion component) over the take."""
+    moving = set()
+    for (path, _), curve in curves.items():
+        if path.startswith("pose.bones") and path.endswith("rotation_quaternion"):
+            start, end = (int(f) for f in curve.range())
+            values = [curve.evaluate(frame) for frame in range(start, end + 1)]
+            if np.ptp(values) > 0.05:
+                moving.add(path.split('"')[1])
+    return moving
 
 
 def test_batch_writes_a_talk_take_with_its_movie(take):
@@ -68,10 +77,14 @@ def test_batch_writes_a_talk_take_with_its_movie(take):
     assert report["rows"][0]["outputs"] == ["line.blend", "line.mp4", "line.fbx", "line.glb"]
     bpy.ops.wm.open_mainfile(filepath=str(take / "line.blend"))
     scene = bpy.context.scene
-    assert bpy.data.objects["DemoRig"].animation_data.action.name == "SM_gesture_line"
-    assert bpy.data.objects["DemoHuman"].data.shape_keys.animation_data.action.name == "SM_face_line"
-    rig = bpy.data.objects["DemoRig"]
-    assert (scene.frame_start, scene.frame_end) == tuple(int(f) for f in rig.animation_data.action.frame_range)
+    strips = {track.name: track.strips[0] for track in bpy.data.objects["DemoRig"].animation_data.nla_tracks}
+    assert strips["SM_gesture_line"].action.name == "SM_gesture_line"
+    face = bpy.data.objects["DemoHuman"].data.shape_keys.animation_data.nla_tracks["SM_face_line"].strips[0]
+    assert face.action.name == "SM_face_line"
+    # The frame range is the take's: the gestures (they return to rest after the words) set its end.
+    gesture = strips["SM_gesture_line"]
+    assert (scene.frame_start, scene.frame_end) == (int(gesture.frame_start), int(gesture.frame_end))
+    assert face.frame_end < gesture.frame_end
     assert scene.render.filepath == str(take / "line.mp4")
     streams = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_type,width,nb_frames",
                               "-of", "csv=p=0", str(take / "line.mp4")], capture_output=True, text=True).stdout
@@ -81,25 +94,23 @@ def test_batch_writes_a_talk_take_with_its_movie(take):
 
 @pytest.mark.parametrize("importer, name", [("fbx", "line.fbx"), ("gltf", "line.glb")])
 def test_game_exports_reimport_with_body_and_shape_key_curves(take, importer, name):
-    source = take_curves(take / "line.blend")
-    curves = imported_curves(importer, take / name)
-    jaw = ("key", 'key_blocks["jawOpen"].value', 0)
-    assert jaw in curves and np.ptp(curves[jaw][:, 1]) > 0.1
-    # The shape-key curve comes back key for key (frame times differ by each format's origin); a baked file
-    # may hold the last value to the end of the scene's range.
-    count = len(source[jaw])
-    np.testing.assert_allclose(curves[jaw][:count, 1], source[jaw][:, 1], atol=2e-3)
-    np.testing.assert_allclose(curves[jaw][count:, 1], source[jaw][-1, 1], atol=2e-3)
-    # The body comes back too: the bones that turn in the take turn in the file (axes may differ per format).
-    moving, source_moving = turning_bones(curves), turning_bones(source)
-    assert len(source_moving) >= 3 and "upperarm_l" in source_moving
+    import bpy
+
+    first, jaw, source_moving = take_jaw_and_bones(take / "line.blend")
+    assert np.ptp(jaw) > 0.3 and len(source_moving) >= 3 and "upperarm_l" in source_moving
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    bpy.context.scene.render.fps = 30  # the take's rate, so imported keys land on its frames
+    getattr(bpy.ops.import_scene, importer)(filepath=str(take / name))
+    curves = all_curves()
+    # The face comes back frame for frame (FBX's importer starts one frame later).
+    curve = curves[('key_blocks["jawOpen"].value', 0)]
+    offset = int(round(curve.range()[0])) - first
+    assert offset in (0, 1)
+    imported = [curve.evaluate(first + offset + k) for k in range(len(jaw))]
+    np.testing.assert_allclose(imported, jaw, atol=0.01)
+    # The body too: the bones that turn in the take turn in the file (axes may differ per format).
+    moving = turning_bones(curves)
     assert len(moving & source_moving) >= 0.8 * len(source_moving), (sorted(source_moving), sorted(moving))
-
-
-def turning_bones(curves) -> set:
-    return {key[1].split('"')[1] for key, points in curves.items()
-            if key[0] == "object" and key[1].startswith("pose.bones") and key[1].endswith("rotation_quaternion")
-            and np.ptp(points[:, 1]) > 0.05}
 
 
 def test_render_on_ray_equals_the_single_process_render_frame_by_frame(take, tmp_path):
