@@ -73,7 +73,9 @@ def maximum_filter1d(input, size, axis=-1, output=None, mode="reflect", cval=0.0
 
 def median_filter(input, size=None, footprint=None, output=None, mode="reflect", cval=0.0, origin=0, *,
                   axes=None):
-    """scipy.ndimage.median_filter for 1-D input: the middle value (rank size // 2) of each window."""
+    """scipy.ndimage.median_filter for 1-D input: the middle value (rank size // 2) of each window. (With
+    'reflect' or 'mirror' and a window longer than the signal, scipy's 1-D and n-D median code disagree with
+    each other; this follows the extension its other filters use.)"""
     x = np.asarray(input)
     if x.ndim != 1 or footprint is not None or output is not None or axes is not None or size is None:
         raise TypeError("only 1-D input with a window `size` is supported")
