@@ -35,18 +35,21 @@ $(VENV42)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV42)
 	$(VENV42)/bin/pip install --quiet --upgrade pip
 	$(VENV42)/bin/pip install --quiet bpy==4.2.0 numpy==1.26.4 pytest
-	$(VENV42)/bin/pip install --quiet -e .
+	$(VENV42)/bin/pip install --quiet -e ".[dev]"
 	$(VENV42)/bin/pip install --quiet --no-deps smplx==0.1.28 anny==0.6.2
 	touch $@
 
+# The runtime wheels for every platform and Python 3.11/3.13, as locked in scripts/wheels.lock (sha256 checked).
 wheels: $(VENV)/.installed
 	$(VENV)/bin/python scripts/fetch_wheels.py
 
+# One zip per platform (windows-x64, macos-arm64, macos-x64, linux-x64), each with its own wheels only.
 extension: wheels
 	mkdir -p dist
+	rm -f dist/soundmotion-*.zip
 	$(VENV)/bin/python $(BLENDER_EXT) validate .
 	$(VENV)/bin/python $(BLENDER_EXT) build --source-dir . --output-dir dist --split-platforms
-	@ls -l dist/soundmotion-*.zip | awk '{printf "extension zip: %s, %.1f MB\n", $$NF, $$5 / 1048576}'
+	@ls -l dist/soundmotion-*.zip | awk '{printf "extension zip: %s, %.1f MB\n", $$NF, $$5 / 1e6}'
 
 # Speed and quality figures, each against a baseline measured in the same run (minutes, not a test).
 bench: setup
