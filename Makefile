@@ -4,7 +4,7 @@ VENV := .venv
 VENV42 := .venv-blender42
 BLENDER_EXT = $(shell $(VENV)/bin/python -c "import bpy; print(bpy.utils.system_resource('SCRIPTS'))")/addons_core/bl_pkg/cli/blender_ext.py
 
-.PHONY: demo test test-blender42 extension wheels setup system-packages bench train-dance train-phones clean
+.PHONY: demo test test-blender42 test-blender51 extension wheels setup system-packages bench train-dance train-phones clean
 
 demo: setup
 	$(VENV)/bin/soundmotion demo --out out
@@ -38,6 +38,20 @@ $(VENV42)/.installed: pyproject.toml
 	$(VENV42)/bin/pip install --quiet -e ".[dev]"
 	$(VENV42)/bin/pip install --quiet --no-deps smplx==0.1.28 anny==0.6.2
 	touch $@
+
+# Blender 5.1 (Python 3.13, bpy 5.1.2): the extension zips and the Linux zip's install and takes. Not part of
+# `make test`: it needs a python3.13 (Debian 13 has one; Debian 12 does not).
+PYTHON313 ?= $(shell command -v python3.13)
+VENV51 := .venv-blender51
+
+$(VENV51)/.installed:
+	$(PYTHON313) -m venv $(VENV51)
+	$(VENV51)/bin/pip install --quiet --upgrade pip
+	$(VENV51)/bin/pip install --quiet bpy==5.1.2 pytest
+	touch $@
+
+test-blender51: $(VENV51)/.installed wheels
+	$(VENV51)/bin/python -m pytest tests/test_extension_install.py tests/test_extension_zips.py
 
 # The runtime wheels for every platform and Python 3.11/3.13, as locked in scripts/wheels.lock (sha256 checked).
 wheels: $(VENV)/.installed
@@ -75,4 +89,4 @@ train-phones: setup
 	$(VENV)/bin/python scripts/train_phone_net.py
 
 clean:
-	rm -rf dist out $(VENV) $(VENV42) wheels
+	rm -rf dist out $(VENV) $(VENV42) $(VENV51) wheels

@@ -1,6 +1,7 @@
 """The Linux zip, built by Blender's own builder, installs offline into a clean, isolated Blender (5.0, and 4.2
 in the 4.2 run) where nothing but Blender's own modules and the zip's wheels can be imported, and runs takes."""
 
+import importlib.util
 import json
 import os
 import pathlib
@@ -32,7 +33,9 @@ def test_installed_zip_runs_talk_and_dance_on_its_own_wheels_and_disabling_remov
     assert report["module_file"].startswith(extensions_dir)  # installed copy, not the checkout
     assert report["enabled"] == {"operator": True, "panel": True, "scene_settings": True}
     # The environment's own copies were out of reach: what the takes imported came from the zip's wheels.
-    assert {"soundfile", "pocketsphinx", "scipy", "soundmotion"} <= set(report["guarded"])
+    in_environment = {name for name in ("soundfile", "pocketsphinx", "scipy", "typing_extensions")
+                      if importlib.util.find_spec(name) is not None}
+    assert in_environment <= set(report["guarded"])   # all of them in the make test environments
     assert report["already_imported"] == []
     for name in ("soundfile", "_cffi_backend", "pocketsphinx", "typing_extensions"):
         assert report["imported_from"][name].startswith(extensions_dir), name
