@@ -6,6 +6,7 @@ algorithms (quaternions scalar-LAST inside `Rotation`, the same signs, angles an
 extension ships without scipy; tests/test_scipy_equivalence.py checks it against scipy.
 """
 
+import math
 import re
 import warnings
 
@@ -165,7 +166,7 @@ class Rotation:
 
     def as_rotvec(self, degrees: bool = False) -> np.ndarray:
         quat = _canonical(self._quat)
-        angle = 2.0 * np.arctan2(np.linalg.norm(quat[:, :3], axis=1), quat[:, 3])
+        angle = 2.0 * _atan2(np.linalg.norm(quat[:, :3], axis=1), quat[:, 3])
         small = angle <= 1e-3
         angle2 = angle ** 2
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -183,7 +184,7 @@ class Rotation:
         return self._out(np.rad2deg(angles) if degrees else angles)
 
     def magnitude(self):
-        angles = 2.0 * np.arctan2(np.linalg.norm(self._quat[:, :3], axis=1), np.abs(self._quat[:, 3]))
+        angles = 2.0 * _atan2(np.linalg.norm(self._quat[:, :3], axis=1), np.abs(self._quat[:, 3]))
         return angles[0] if self._single else angles
 
     # ---- algebra ----
@@ -233,6 +234,17 @@ class Rotation:
 
     def __repr__(self) -> str:
         return f"Rotation.from_quat({self.as_quat().tolist()!r})"
+
+
+_ATAN2 = np.frompyfunc(math.atan2, 2, 1)
+
+
+def _atan2(y, x) -> np.ndarray:
+    """atan2 from the C library, element by element, as scipy computes it. numpy's own vectorised arctan2
+    differs from it in the last bit for about a third of inputs, and numpy falls back to the C library for
+    an array whose memory happens to adjoin its output's: the same input gave different results from one
+    call to the next, and the same seed different takes."""
+    return _ATAN2(y, x).astype(np.float64)
 
 
 def _as_rotation(other):
@@ -331,8 +343,8 @@ def _euler_from_quat(quat: np.ndarray, seq: str, extrinsic: bool, suppress_warni
         c = quat[:, j] + quat[:, 3]
         d = quat[:, k] * sign - quat[:, i]
     angles = np.zeros((len(quat), 3))
-    angles[:, 1] = 2 * np.arctan2(np.hypot(c, d), np.hypot(a, b))
-    half_sum, half_diff = np.arctan2(b, a), np.arctan2(d, c)
+    angles[:, 1] = 2 * _atan2(np.hypot(c, d), np.hypot(a, b))
+    half_sum, half_diff = _atan2(b, a), _atan2(d, c)
     case1 = np.abs(angles[:, 1]) <= 1e-7
     case2 = np.abs(angles[:, 1] - np.pi) <= 1e-7
     case0 = ~(case1 | case2)
@@ -379,7 +391,7 @@ def _align_primary(a: np.ndarray, b: np.ndarray, weights: np.ndarray, infinite: 
     a_pri, b_pri = a_sorted[0] / a_norm, b_sorted[0] / b_norm
     cross = np.cross(b_pri, a_pri)
     cross_norm = np.linalg.norm(cross)
-    theta = np.arctan2(cross_norm, np.dot(a_pri, b_pri))
+    theta = math.atan2(cross_norm, np.dot(a_pri, b_pri))
     tolerance = 1e-3
     q_flip = np.array([[0.0, 0.0, 0.0, 1.0]])
     if np.pi - theta < tolerance:   # near pi: turn by pi about an axis normal to a, then by the small rest
@@ -406,7 +418,7 @@ def _align_primary(a: np.ndarray, b: np.ndarray, weights: np.ndarray, infinite: 
         a_sec = a_sorted[1:]
         sin_term = np.cross(c_sec, a_sec) @ a_pri
         cos_term = np.sum(c_sec * a_sec, axis=1) - (c_sec @ a_pri) * (a_sec @ a_pri)
-        phi = np.arctan2(np.sum(w_sorted[1:] * sin_term), np.sum(w_sorted[1:] * cos_term))
+        phi = math.atan2(np.sum(w_sorted[1:] * sin_term), np.sum(w_sorted[1:] * cos_term))
         q_opt = _compose(_quat_from_rotvec((phi * a_pri)[None]), q_pri)
     zeroed = weights.copy()
     if n > 1 or weights[0] == np.inf:

@@ -6,6 +6,7 @@ Only the arguments SoundMotion passes are implemented; anything else raises Type
 than silently doing something else.
 """
 
+import math
 from math import gcd
 
 import numpy as np
@@ -41,8 +42,9 @@ def gaussian_filter1d(input, sigma, axis=-1, order=0, output=None, mode="reflect
     x = np.asarray(input)
     sigma = float(sigma)
     lw = int(truncate * sigma + 0.5) if radius is None else int(radius)
-    taps = np.arange(-lw, lw + 1)
-    kernel = np.exp(-0.5 / (sigma * sigma) * taps ** 2)
+    # exp from the C library, tap by tap: numpy's vectorised exp can differ in the last bit from one call to
+    # the next (it falls back to the C library depending on where its arrays lie in memory).
+    kernel = np.array([math.exp(-0.5 / (sigma * sigma) * tap * tap) for tap in range(-lw, lw + 1)])
     kernel = kernel / kernel.sum()
     moved = np.moveaxis(x, axis, -1).astype(np.float64)
     padded = _pad(moved, lw, lw, mode, cval)
@@ -288,10 +290,24 @@ def stft(x, fs=1.0, window="hann", nperseg=256, noverlap=None, nfft=None, detren
     return freqs, times, spectrum
 
 
+def _bessel_i0(x: np.ndarray) -> np.ndarray:
+    """The modified Bessel function I0 by its power series, in plain arithmetic (deterministic, unlike
+    numpy.i0's exp); enough terms for the Kaiser windows here (x <= 20)."""
+    term = np.ones_like(x)
+    total = np.ones_like(x)
+    quarter = x * x / 4.0
+    for k in range(1, 60):
+        term = term * quarter / (k * k)
+        total = total + term
+    return total
+
+
 def _kaiser_lowpass(numtaps: int, cutoff: float, beta: float) -> np.ndarray:
     """scipy.signal.firwin(numtaps, cutoff, window=('kaiser', beta)): a windowed sinc scaled to unit gain."""
     m = np.arange(numtaps) - 0.5 * (numtaps - 1)
-    h = cutoff * np.sinc(cutoff * m) * np.kaiser(numtaps, beta)
+    alpha = 0.5 * (numtaps - 1)
+    window = _bessel_i0(beta * np.sqrt(1.0 - (m / alpha) ** 2)) / _bessel_i0(np.array(float(beta)))
+    h = cutoff * np.sinc(cutoff * m) * window
     return h / h.sum()
 
 

@@ -119,15 +119,15 @@ def wheel_modules(archive: zipfile.ZipFile, python: str) -> dict:
         top = name.split("/")[0]
         if top.endswith((".dist-info", ".data")) or name.endswith("/"):
             continue
+        if name.endswith((".so", ".pyd")) and not _extension_module_ok(name.split("/")[-1], python):
+            continue   # compiled for another Python
         if "/" in name:
             module = top
         elif name.endswith(".py"):
             module = name[:-3]
-        elif name.endswith((".so", ".pyd")) and _extension_module_ok(name, python):
+        elif name.endswith((".so", ".pyd")):
             module = name.split(".")[0]
         else:
-            continue
-        if name.endswith((".so", ".pyd")) and not _extension_module_ok(name.split("/")[-1], python):
             continue
         modules.setdefault(module, {})[name] = archive.read(name).decode("utf-8", "replace") if name.endswith(".py") else None
     return modules
