@@ -85,7 +85,8 @@ def main(zip_path, assets):
     # Talk: the transcript beside the audio is force-aligned (pocketsphinx), the voice analysed, the face and
     # the gestures written; Dance: beats, sections, the learned prior and leg IK on the same rig.
     report["talk"] = sorted(bpy.ops.soundmotion.talk(filepath=os.path.join(assets, "demo_speech.wav")))
-    report["talk_actions"] = [face.data.shape_keys.animation_data.action.name, rig.animation_data.action.name]
+    take = importlib.import_module(f"{MODULE}.operators.action_channels").take_action   # the latest take's action
+    report["talk_actions"] = [take(face.data.shape_keys).name, take(rig).name]
     scene = bpy.context.scene
     hand = []
     for frame in range(1, 200, 5):
@@ -102,7 +103,7 @@ def main(zip_path, assets):
     report["alignment_failed_spans"] = aligned.failed_spans
     report["dance"] = sorted(bpy.ops.soundmotion.dance(filepath=os.path.join(assets, "demo_music.wav"),
                                                        trim_seconds=4.0))
-    report["dance_action"] = rig.animation_data.action.name
+    report["dance_action"] = take(rig).name
     report["imported_from"] = {name: getattr(sys.modules.get(name), "__file__", None)
                                for name in ("soundfile", "_cffi_backend", "pocketsphinx", "typing_extensions", "scipy")}
     local_site = extension_site_packages()
