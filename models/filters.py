@@ -186,32 +186,41 @@ def _select_by_distance(peaks: np.ndarray, priority: np.ndarray, distance: float
     return keep
 
 
-def _prominences(x: np.ndarray, peaks: np.ndarray):
+def _prominences(x: np.ndarray, peaks: np.ndarray, wlen: int = None):
+    """scipy's peak prominences: from each peak, walk out on either side (within wlen // 2 samples when
+    `wlen` is given) until a higher sample; each base is the lowest sample passed (the nearest one among
+    equals). All peaks and both sides at once, a block of peaks at a time."""
+    n = len(x)
+    half = n if wlen is None else int(wlen) // 2
+    offsets = np.stack([-np.arange(half + 1), np.arange(half + 1)])          # (side, step)
     prominences = np.empty(len(peaks))
-    left_bases = np.empty(len(peaks), dtype=np.intp)
-    right_bases = np.empty(len(peaks), dtype=np.intp)
-    for n, peak in enumerate(peaks):
-        top = x[peak]
-        i, left_min, left_bases[n] = peak, top, peak
-        while i >= 0 and x[i] <= top:
-            if x[i] < left_min:
-                left_min, left_bases[n] = x[i], i
-            i -= 1
-        i, right_min, right_bases[n] = peak, top, peak
-        while i < len(x) and x[i] <= top:
-            if x[i] < right_min:
-                right_min, right_bases[n] = x[i], i
-            i += 1
-        prominences[n] = top - max(left_min, right_min)
-    return prominences, left_bases, right_bases
+    left, right = np.empty(len(peaks), dtype=np.intp), np.empty(len(peaks), dtype=np.intp)
+    block = max(1, (1 << 21) // (half + 1))
+    for start in range(0, len(peaks), block):
+        chunk = peaks[start:start + block]
+        index = chunk[:, None, None] + offsets[None]                          # (peak, side, step)
+        values = np.where((index >= 0) & (index < n), x[np.clip(index, 0, n - 1)], np.inf)
+        walking = np.logical_and.accumulate(values <= x[chunk][:, None, None], axis=2)   # until a higher sample
+        candidates = np.where(walking, values, np.inf)
+        nearest = np.argmin(candidates, axis=2)                               # (peak, side)
+        lowest = np.take_along_axis(candidates, nearest[..., None], axis=2)[..., 0]
+        prominences[start:start + len(chunk)] = x[chunk] - lowest.max(axis=1)
+        left[start:start + len(chunk)] = chunk - nearest[:, 0]
+        right[start:start + len(chunk)] = chunk + nearest[:, 1]
+    return prominences, left, right
 
 
 def find_peaks(x, height=None, threshold=None, distance=None, prominence=None, width=None, wlen=None,
                rel_height=0.5, plateau_size=None):
-    """scipy.signal.find_peaks with `height`, `distance` and `prominence` (a minimum or a (min, max) pair);
-    returns (peaks, properties) with 'peak_heights', 'prominences', 'left_bases', 'right_bases' as scipy."""
-    if threshold is not None or width is not None or wlen is not None or plateau_size is not None:
-        raise TypeError("only height, distance and prominence are supported")
+    """scipy.signal.find_peaks with `height`, `distance` and `prominence` (a minimum or a (min, max) pair,
+    measured within `wlen` samples when given); returns (peaks, properties) with 'peak_heights',
+    'prominences', 'left_bases', 'right_bases' as scipy does."""
+    if threshold is not None or width is not None or plateau_size is not None:
+        raise TypeError("only height, distance and prominence (with wlen) are supported")
+    if wlen is not None:
+        if not wlen > 1:
+            raise ValueError(f"`wlen` must be larger than 1, was {wlen}")
+        wlen = math.ceil(wlen)
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 1:
         raise ValueError("`x` must be a 1-D array")
@@ -228,7 +237,7 @@ def find_peaks(x, height=None, threshold=None, distance=None, prominence=None, w
         peaks = peaks[keep]
         properties = {key: value[keep] for key, value in properties.items()}
     if prominence is not None:
-        prominences, left, right = _prominences(x, peaks)
+        prominences, left, right = _prominences(x, peaks, wlen)
         properties.update(prominences=prominences, left_bases=left, right_bases=right)
         keep = _within(prominences, prominence)
         peaks = peaks[keep]
