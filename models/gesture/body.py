@@ -4,14 +4,14 @@ Standing feet stay planted by the dance model's leg IK; seated, the legs keep a 
 """
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
-from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
 from ..dance.body import SPINE_SHARE
 from ..dance.leg_ik import Leg
+from ..filters import gaussian_filter1d
 from .arm_ik import Arm
 from .motion import idle_sway
 from .planning import GesturePlan

@@ -9,9 +9,8 @@ Fingers and palm follow the arm with a little lag (overlap and follow-through).
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
-from scipy.signal import lfilter
 
+from ..filters import gaussian_filter1d, lfilter
 from .planning import GesturePlan
 from .shapes import SHAPES, counting_fingers
 from .styles import GestureStyle
