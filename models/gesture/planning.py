@@ -69,13 +69,16 @@ def plan_gestures(prosody: Prosody, cues: list, style: GestureStyle, amount: flo
         if not chosen and end - start > 0.3:
             chosen = [((start + end) / 2, 0.5, "stress", None)]
         unit_shape = _weighted(style.shapes, rng)
-        previous = None
+        previous, run, run_limit = None, 0, int(rng.integers(3, 7))
         for time, strength, kind, cue in chosen:
             stroke = _stroke(time, strength, kind, cue, unit_shape, style, handedness, rng)
             if previous is not None and not stroke.word and not previous.word \
-                    and stroke.time - previous.time < QUICK_SUCCESSION_SECONDS:
-                # No time to change hand shape between quick beats: repeat the last one.
+                    and stroke.time - previous.time < QUICK_SUCCESSION_SECONDS and run < run_limit:
+                # No time to change hand shape between quick beats: repeat the last one (a few times at most).
                 stroke = replace(stroke, shape=previous.shape, hands=previous.hands)
+                run += 1
+            else:
+                run, run_limit = 0, int(rng.integers(3, 7))
             previous = stroke
             strokes.append(stroke)
             head.extend(_head_moves(stroke, style, rng))
