@@ -35,6 +35,7 @@ HAND_CEILING = 0.2            # metres above the chest joint: hands stay below t
 PHRASE_PAUSE_SECONDS = 0.2    # a pause between phrases where an excursion may end
 EXCURSION_SECONDS = (2.0, 5.0)  # how long a hand stays up through phrases before it drops at a pause
 REST_SWITCH_SECONDS = 0.9     # from one rest pose to another
+PARTNER_WAIT_SECONDS = 1.2
 
 
 @dataclass
@@ -76,7 +77,9 @@ def _excursions(plan: GesturePlan, side: str, style: GestureStyle, rng, regions:
         unit_end = plan.units[unit][1] if unit >= 0 else strokes[-1].time
         first = strokes[0].time - style.stroke_seconds - RAISE_SECONDS
         keep_up = rng.uniform(0.25, 0.7)
-        retract = min(strokes[-1].time + style.hold_seconds + keep_up, max(unit_end, strokes[-1].time) + 0.3)
+        # At the end of a unit (a long pause follows) the hands go down with the voice, so they have settled
+        # early in the pause.
+        retract = min(strokes[-1].time + style.hold_seconds + keep_up, max(unit_end - 0.1, strokes[-1].time + 0.15))
         if out and first - (out[-1][1] + RETRACT_SECONDS) < MIN_REST_SECONDS:
             # No time to rest: the hand only dips towards it between the phrases, then starts a new catchment.
             out[-1] = (out[-1][0], retract, out[-1][2] + [strokes])
@@ -98,7 +101,7 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
         other = excursions["right" if side == "left" else "left"]
 
         def busy(t, spans=other):
-            return any(a - 0.3 <= t <= b + RETRACT_SECONDS for a, b, _ in spans)
+            return any(a <= t <= b - 0.2 for a, b, _ in spans)     # clasp while the partner comes down
 
         def rest_pose(t):
             k = max(int(np.searchsorted(starts, t, side="right")) - 1, 0)
@@ -107,7 +110,7 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
                 name = "front" if name == "clasped" else "lap"       # the partner left: no one to clasp
             return name, _pose(name, offset=rest_jitter[(k, side)])
 
-        changes = sorted(set(starts.tolist()) | {t for a, b, _ in other for t in (a - 0.3, b + RETRACT_SECONDS)})
+        changes = sorted(set(starts.tolist()) | {t for a, b, _ in other for t in (a, b - 0.2)})
         keys, anchors = [], set()
 
         def rest_stretch(a, b):
@@ -116,6 +119,8 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
             for c in changes:
                 if a + 0.3 < c < b - REST_SWITCH_SECONDS:
                     new_name, new_pose = rest_pose(c + 0.01)
+                    if new_name in ("front", "lap") and rest_pose(c + PARTNER_WAIT_SECONDS)[0] != new_name:
+                        continue   # the partner is about to come back: clasp then, not twice
                     if new_name != name or c in starts:
                         keys.append((c, pose))
                         keys.append((c + REST_SWITCH_SECONDS, new_pose))
@@ -131,10 +136,14 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
                     if following - last > 0.5:
                         keys.append((0.5 * (last + following) + 0.1, _pose("dip", offset=rng.normal(0, 0.02, 3))))
                 _excursion_keys(keys, anchors, phrase, side, style, amount, rng)
+            apex = strokes[-1][-1].time
+            keys[:] = [key for key in keys if key[0] <= max(retract, apex + 1e-6)]   # no hold past the retraction
             last = keys[-1]
             hold_until = max(retract, last[0] + MIN_KEY_GAP)
             keys.append((hold_until, last[1]))
-            cursor = hold_until + RETRACT_SECONDS
+            # Long enough to get back to rest without outrunning the style's hand speed.
+            distance = float(np.linalg.norm(last[1][0] - rest_pose(hold_until + RETRACT_SECONDS)[1][0]))
+            cursor = hold_until + max(RETRACT_SECONDS, MIN_JERK_PEAK * distance / (0.8 * style.hand_speed))
         rest_stretch(cursor, plan.duration + 10.0)
         keys = [(t, (np.minimum(pose[0], [1.0, 1.0, HAND_CEILING]),) + tuple(pose[1:])) for t, pose in keys]
         track = _interpolate(_limit_speed(_ordered(keys), anchors, style.hand_speed), times)

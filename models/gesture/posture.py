@@ -167,8 +167,8 @@ def stance_tracks(steps: list, times: np.ndarray, ankle_height: float) -> Stance
 
 
 def _pause_starts(regions: list, duration: float) -> np.ndarray:
-    """Where pauses begin (a little after the voice stops): a shift made there is over before the pause is."""
-    starts = [a[1] + 0.1 for a, b in zip(regions[:-1], regions[1:]) if b[0] - a[1] > 0.25]
+    """Where pauses begin (just before the voice stops): a shift made there is over early in the pause."""
+    starts = [a[1] - 0.1 for a, b in zip(regions[:-1], regions[1:]) if b[0] - a[1] > 0.25]
     return np.array([c for c in starts if 0.0 < c < duration])
 
 
