@@ -178,11 +178,52 @@ def body_rows(path, label: str, styles=STYLE_NAMES, seeds=SEEDS) -> dict:
             times = np.arange(clip.num_frames - 1) / clip.fps
             pauses = metrics.long_pause_frames(prosody.active, FRAME_SECONDS, times)
             stats["pause"] = float(metrics.angular_speed(clip)[pauses].mean()) if pauses.any() else float("nan")
+            stats["standing_pelvis"] = standing_pelvis_speed(clip)[0]
             stats["bc"] = metrics.beat_consistency(prosody.accents, clip)
             stats["bc_chance"] = chance_consistency(prosody.accents, clip, prosody.duration, np.random.default_rng(0))
             rows.append(stats)
         out[(label, style)] = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
     return out
+
+
+def standing_pelvis_speed(clip, fps: float = 30.0, still: float = 0.08, seconds: float = 1.5):
+    """(mean horizontal pelvis speed in m/s, seconds) over stretches of at least `seconds` where both ankles move
+    slower than `still` m/s: how much a body sways and shifts its weight while its feet stay put."""
+    from scipy.ndimage import gaussian_filter1d
+
+    from ..clips.kinematics import joint_positions
+
+    step = max(1, int(round(clip.fps / fps)))
+    p = joint_positions(clip)[::step]
+    rate = clip.fps / step
+
+    def speed(x):
+        return np.linalg.norm(np.diff(x, axis=0), axis=1) * rate
+    index = clip.skeleton.index
+    calm = (gaussian_filter1d(speed(p[:, index("left_ankle")]), 1.5) < still) & \
+           (gaussian_filter1d(speed(p[:, index("right_ankle")]), 1.5) < still)
+    edges = np.diff(np.concatenate([[0], calm.astype(np.int8), [0]]))
+    keep = np.zeros_like(calm)
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        keep[a:b] = (b - a) / rate >= seconds
+    pelvis = speed(p[:, 0, :2])
+    return (float(pelvis[keep].mean()) if keep.any() else float("nan")), float(keep.sum() / rate)
+
+
+def cmu_standing_reference() -> tuple:
+    """Pelvis speed while both feet stay put in all of ../shared/mocap/cmu (general and dance): real capture's
+    sway and weight shifts, the reference for the generated body's (there is no conversational capture)."""
+    from ..models.dance.mocap import read_cmu
+
+    speeds, seconds = [], []
+    for path in sorted(glob.glob(os.path.join(CMU_GENERAL, "..", "*", "*.bvh"))):
+        value, length = standing_pelvis_speed(read_cmu(path)[1])
+        if length:
+            speeds.append(value)
+            seconds.append(length)
+    if not seconds:
+        return float("nan"), 0.0
+    return float(np.average(speeds, weights=seconds)), float(sum(seconds))
 
 
 def verdict(stats: dict) -> str:
@@ -203,12 +244,17 @@ def body_table(folder) -> None:
         results.update(body_rows(real, "LibriVox (held out)"))
     width = 40
     print(f"\nWhole-body statistics (bench/body_stats.py, SMPL-X), mean of seeds {', '.join(map(str, SEEDS))}:")
-    print(header(width) + f" {'pause r/s':>9} {'BC acc':>6} {'chance':>6}")
+    print(header(width) + f" {'pause r/s':>9} {'BC acc':>6} {'chance':>6} {'still pelvis':>12}")
     print(row("issue: real speaker (BEAT2, demo rig)", issue_row("real speaker, same speech"), width))
     print(row("issue: generated before (real speech)", issue_row("generated gestures, 64 s"), width))
     for (label, style), stats in results.items():
         print(row(f"{label} {style}", stats, width)
-              + f" {stats['pause']:9.3f} {stats['bc']:6.3f} {stats['bc_chance']:6.3f}  {verdict(stats)}")
+              + f" {stats['pause']:9.3f} {stats['bc']:6.3f} {stats['bc_chance']:6.3f} {stats['standing_pelvis']:12.3f}"
+              + f"  {verdict(stats)}")
+    standing, seconds = cmu_standing_reference()
+    if seconds:
+        print(f"still pelvis: horizontal pelvis speed (m/s) where both feet stay put for 1.5 s or more; real capture "
+              f"(CMU, {seconds:.0f} s of such stretches in ../shared/mocap/cmu): {standing:.3f}")
     print("must show (a minute of real speech): wrist >= 0.40 m/s, head >= 15 deg/s, L/R corr <= 0.70, spread >= "
           "0.16 m, pelvis >= 0.03 m/s, turn >= 20 deg; pause r/s: arm angular speed inside pauses over 1.5 s")
 
