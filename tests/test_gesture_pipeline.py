@@ -13,7 +13,7 @@ from soundmotion.models.gesture.styles import STYLES, GestureSettingsError
 from tests.speech_fixtures import chord_music, silence, white_noise, write_wav
 
 TEXT = "Let me tell you about the longest summer of my life, when everything changed for all of us."
-REST_HEIGHT = 0.1     # metres above the pelvis joint: hands resting (hanging, clasped, on the hip) stay below
+REST_HEIGHT = 0.15    # metres above the pelvis joint: hands resting (hanging, clasped, on the hip) stay below
 
 
 @pytest.fixture(scope="module")

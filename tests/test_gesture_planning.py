@@ -63,7 +63,7 @@ def test_hands_settle_in_a_long_pause_and_move_while_speaking(long_pause):
     assert speed[settled].mean() < 0.1
     assert speed[speaking].mean() > 8 * speed[settled].mean()
     wrists = metrics.arm_positions(clip, metrics.HANDS)[1:][settled]
-    assert np.all(wrists[..., 2] < 0.1)       # hands at rest: hanging, clasped low or on the hip
+    assert np.all(wrists[..., 2] < 0.15)      # hands at rest: hanging, clasped at the belly or on the hip
 
 
 def test_short_pauses_keep_one_gesture_unit(tmp_path):

@@ -33,7 +33,7 @@ EXCURSION_GAP_SECONDS = 1.1   # a hand's strokes further apart than about this: 
 MIN_REST_SECONDS = 0.25       # shorter rests are skipped: the hand stays up
 HAND_CEILING = 0.2            # metres above the chest joint: hands stay below the face
 PHRASE_PAUSE_SECONDS = 0.2    # a pause between phrases where an excursion may end
-EXCURSION_SECONDS = (2.0, 5.0)  # how long a hand stays up through phrases before it drops at a pause
+EXCURSION_SECONDS = (1.5, 4.0)  # how long a hand stays up through phrases before it drops at a pause
 REST_SWITCH_SECONDS = 0.9     # from one rest pose to another
 PARTNER_WAIT_SECONDS = 1.2
 
@@ -67,7 +67,7 @@ def _excursions(plan: GesturePlan, side: str, style: GestureStyle, rng, regions:
         if groups and groups[-1][1] == unit and stroke.time - groups[-1][0][-1].time < gap:
             previous = groups[-1][0][-1].time
             between = any(previous < a and b < stroke.time for a, b in pauses)
-            if not (between and (stroke.time - groups[-1][0][0].time > limit or rng.random() < 0.45)):
+            if not (between and (stroke.time - groups[-1][0][0].time > limit or rng.random() < 0.6)):
                 groups[-1][0].append(stroke)
                 continue
         groups.append(([stroke], unit))

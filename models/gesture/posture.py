@@ -69,20 +69,15 @@ def plan_postures(plan: GesturePlan, regions: list, style: GestureStyle, handedn
     facing, weight = rng.uniform(-0.4, 0.4) * style.turn, float(rng.choice([-1.0, 1.0])) * rng.uniform(0.3, 0.8)
     base = "right" if handedness != "left" else "left"
     while t < plan.duration + 1.0:
-        rest = _weighted(choices, rng)
-        if rest == "hip":
-            hip_side = "left" if rng.random() < 0.6 else "right"
-            rests = ("hip" if hip_side == "left" else "side", "hip" if hip_side == "right" else "side")
-        elif rest in ("clasped", "front", "lap_clasped"):
-            rests = (rest, rest)
-        else:
-            rests = (rest, rest)
         if handedness == "both":
             dominant = str(rng.choice(["left", "right"]))
         else:
             dominant = base if rng.random() < 0.85 else ("left" if base == "right" else "right")
-        if rests[0] == "hip" and dominant == "left" or rests[1] == "hip" and dominant == "right":
-            dominant = "right" if dominant == "left" else "left"   # the hand on the hip is not the talking one
+        rest = _weighted(choices, rng)
+        if rest == "hip":   # the other hand goes on its hip; the talking hand hangs when it rests
+            rests = ("side", "hip") if dominant == "left" else ("hip", "side")
+        else:
+            rests = (rest, rest)
         postures.append(Posture(t, rests, float(facing), float(weight), float(rng.normal(0.0, 1.2)), dominant))
         gap = rng.uniform(*SHIFT_SECONDS) * style.shift_scale * calm
         t_next = t + gap

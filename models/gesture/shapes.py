@@ -33,13 +33,13 @@ SHAPES = {s.name: s for s in (
     # Rest poses a posture picks (posture.py): hanging at the side, clasped or loosely held in front of the
     # belly, on the hip (elbow out: `elbow_out`), on the lap.
     HandShape("side", (0.21, 0.03, -0.36), 0.0, (0.3, 0.2, 0.25, 0.3, 0.35), (0, 0, 0)),
-    HandShape("clasped", (0.035, 0.17, -0.28), 70.0, (0.45, 0.45, 0.5, 0.55, 0.6), (0, 0, 0)),
-    HandShape("front", (0.1, 0.18, -0.27), 45.0, (0.35, 0.3, 0.35, 0.4, 0.45), (0, 0, 0)),
+    HandShape("clasped", (0.035, 0.2, -0.19), 70.0, (0.45, 0.45, 0.5, 0.55, 0.6), (0, 0, 0)),
+    HandShape("front", (0.1, 0.2, -0.21), 45.0, (0.35, 0.3, 0.35, 0.4, 0.45), (0, 0, 0)),
     HandShape("hip", (0.2, 0.0, -0.24), 10.0, (0.3, 0.25, 0.3, 0.35, 0.4), (0, 0, 0), elbow_out=1.0),
     HandShape("lap", (0.14, 0.27, -0.29), 85.0, RELAXED, (0, 0, 0)),
     HandShape("lap_clasped", (0.04, 0.26, -0.27), 70.0, (0.45, 0.45, 0.5, 0.55, 0.6), (0, 0, 0)),
     HandShape("ready", (0.19, 0.2, -0.2), -20.0, RELAXED, (0, 0, 0)),
-    HandShape("dip", (0.2, 0.13, -0.3), 0.0, RELAXED, (0, 0, 0)),        # dropped towards rest in a short pause
+    HandShape("dip", (0.21, 0.1, -0.33), 0.0, RELAXED, (0, 0, 0)),        # dropped towards rest in a short pause
     HandShape("beat", (0.2, 0.3, -0.1), 40.0, (0.25, 0.15, 0.2, 0.25, 0.3)),
     HandShape("open_palm", (0.25, 0.32, -0.08), -65.0, OPEN, (-0.04, -0.05, 0.07)),
     HandShape("precision_grip", (0.15, 0.3, -0.02), 10.0, GRIP, (0.0, -0.02, 0.08)),

@@ -35,20 +35,21 @@ class GestureStyle:
 
 
 STYLES = {s.name: s for s in (
-    GestureStyle("presenter", spacing=0.45, amplitude=1.8, both_share=0.3,
+    GestureStyle("presenter", spacing=0.42, amplitude=2.0, both_share=0.3,
                  shapes={"beat": 3.0, "open_palm": 2.0, "precision_grip": 1.0, "frame": 0.7, "sweep": 0.4},
                  nod_share=0.5, stroke_seconds=0.28, hold_seconds=0.22, torso=2.0, weight_shift=0.03,
-                 stroke_metres=0.28, hand_speed=2.3, wrist_flick=20.0, turn=20.0, shift_scale=1.0, step_share=0.3),
+                 stroke_metres=0.32, hand_speed=2.5, wrist_flick=20.0, turn=20.0, shift_scale=1.0, step_share=0.3,
+                 spread=1.4, large_share=0.2),
     GestureStyle("storyteller", spacing=0.4, amplitude=2.0, both_share=0.3,
                  shapes={"open_palm": 2.5, "sweep": 1.5, "beat": 1.5, "frame": 1.2, "fist_beat": 0.6},
                  nod_share=0.55, stroke_seconds=0.24, hold_seconds=0.18, torso=4.0, weight_shift=0.04,
                  stroke_metres=0.3, hand_speed=2.5, wrist_flick=20.0, turn=22.0, shift_scale=0.8, step_share=0.35,
                  head=1.2, spread=1.3, large_share=0.22),
-    GestureStyle("lecturer", spacing=0.45, amplitude=1.6, both_share=0.2,
+    GestureStyle("lecturer", spacing=0.44, amplitude=1.8, both_share=0.2,
                  shapes={"precision_grip": 3.0, "beat": 2.0, "fist_beat": 1.0, "open_palm": 1.0, "frame": 0.5},
                  nod_share=0.45, stroke_seconds=0.26, hold_seconds=0.25, torso=3.0, weight_shift=0.03,
-                 stroke_metres=0.25, hand_speed=2.2, wrist_flick=15.0, turn=20.0, shift_scale=1.2, step_share=0.2,
-                 head=0.9, spread=0.8, large_share=0.06),
+                 stroke_metres=0.3, hand_speed=2.4, wrist_flick=15.0, turn=20.0, shift_scale=1.2, step_share=0.2,
+                 head=0.9, spread=1.1, large_share=0.1),
 )}
 HANDEDNESS = ("right", "left", "both")
 
