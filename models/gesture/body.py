@@ -29,6 +29,9 @@ SEATED_HIP_HEIGHT = 0.5
 PELVIS_SWAY_METRES = 0.01        # sway while the feet stay put: real capture standing moves the pelvis ~0.04 m/s
 PITCH_NOD_DEGREES = 1.0       # chin up per semitone above the speaker's median pitch
 NOD_DEGREES = 13.0
+# SMPL-X's collar → shoulder bone rises about 15°; relaxed shoulders sit lower (on the demo character the rest
+# collars put the shoulders 4.6 cm above its own rest: a shrug).
+COLLAR_DROP_DEGREES = 10.0
 
 
 def side_to_chest(vectors: np.ndarray, sign: float) -> np.ndarray:
@@ -76,7 +79,8 @@ def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.n
         track = tracks[side]
         arm = Arm(skeleton, side)
         reach = np.clip(track.position[:, 1] - 0.1, 0.0, None)
-        collar = euler(0.0 * times, -sign * (track.lift + torso["breath_lift"]), -sign * 25.0 * reach)
+        collar = euler(0.0 * times, -sign * (track.lift + torso["breath_lift"] - COLLAR_DROP_DEGREES),
+                       -sign * 25.0 * reach)
         local[:, arm.collar] = rotations.from_rotation(collar)
         collar_world = chest_rot * collar
         collar_pos = chest_pos + chest_rot.apply(skeleton.offsets[arm.collar])
@@ -113,7 +117,7 @@ def _pelvis_over_feet(stance, torso: dict, style: GestureStyle, rest: np.ndarray
     half = 0.5 * (right - left)                       # from the centre towards the right foot
     support = stance.support
     shift_share = np.clip(style.weight_shift / FOOT_HALF_WIDTH, 0.0, 0.6)
-    g = (1.0 - np.abs(support)) * torso["weight"] * shift_share + 0.8 * support
+    g = (1.0 - np.abs(support)) * torso["weight"] * shift_share + 0.65 * support
     sway = idle_sway(len(support), fps, rng, PELVIS_SWAY_METRES, seconds=1.0)
     root = np.tile(rest[0], (len(support), 1))
     facing = 0.5 * (stance.yaw["left"] + stance.yaw["right"])

@@ -31,6 +31,7 @@ STROKE_GAIN = 1.5
 REBOUND = 0.4                 # how far the hand springs back after a beat's apex
 EXCURSION_GAP_SECONDS = 1.1   # a hand's strokes further apart than about this: it rests between them
 MIN_REST_SECONDS = 0.25       # shorter rests are skipped: the hand stays up
+STROKE_SCATTER = 0.04        # metres between the apexes of one excursion's strokes (sd per axis)
 HAND_CEILING = 0.2            # metres above the chest joint: hands stay below the face
 PHRASE_PAUSE_SECONDS = 0.2    # a pause between phrases where an excursion may end
 EXCURSION_SECONDS = (1.5, 4.0)  # how long a hand stays up through phrases before it drops at a pause
@@ -156,12 +157,13 @@ def _excursion_keys(keys, anchors, mine, side, style, amount, rng):
     """Preparation → apex → hold keys of one excursion's strokes; the strokes share a locus in gesture space (a
     catchment) that wanders from excursion to excursion, and some are made large."""
     spread = style.spread
-    locus = rng.normal(0.0, 1.0, 3) * np.array([0.05, 0.03, 0.06]) * spread - np.array([0.0, 0.0, 0.02])
+    locus = rng.normal(0.0, 1.0, 3) * np.array([0.05, 0.03, 0.06]) * spread - np.array([0.0, 0.0, 0.05])
     for k, stroke in enumerate(mine):
         shape = SHAPES[stroke.shape]
         fingers = counting_fingers(stroke.count) if stroke.shape == "count" else _relaxed(shape.fingers, stroke, rng)
         scale = STROKE_GAIN * style.amplitude * (0.6 + 0.4 * stroke.strength) * min(amount, 1.5) ** 0.5
-        jitter = rng.normal(0, 0.02, 3) * (0.5 if stroke.word else 1.0) + (0.0 if stroke.word else locus)
+        # Successive beats land near each other, not on one spot: the hand travels between them.
+        jitter = rng.normal(0, STROKE_SCATTER, 3) * (0.5 if stroke.word else 1.0) + (0.0 if stroke.word else locus)
         if not stroke.word and rng.random() < style.large_share * (0.5 + stroke.strength) * min(amount, 1.5):
             jitter = jitter + np.array([rng.uniform(0.06, 0.16), rng.uniform(0.0, 0.06), rng.uniform(0.03, 0.12)])
         roll = 0.0 if stroke.word else float(np.clip(rng.normal(0.0, 12.0), -25.0, 25.0))

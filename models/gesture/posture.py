@@ -119,7 +119,7 @@ def plan_steps(postures: list, style: GestureStyle, rng: np.random.Generator) ->
             sign = 1.0 if side == "left" else -1.0
             splay = sign * rng.uniform(3.0, 8.0)
             a = np.radians(yaw)
-            across = np.array([np.cos(a), np.sin(a)]) * FOOT_HALF_WIDTH * rng.uniform(0.9, 1.25)
+            across = np.array([np.cos(a), np.sin(a)]) * FOOT_HALF_WIDTH * rng.uniform(0.85, 1.1)
             spot = centre + sign * across + rng.normal(0.0, 0.02, 2)
             foot_yaw = yaw + splay
             other = right if side == "left" else left
