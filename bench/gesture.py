@@ -163,6 +163,24 @@ def real_minute(folder) -> str | None:
     return path
 
 
+def flite_story(folder) -> str | None:
+    """The story read by flite's slt voice (a woman's voice made from recordings; the gestures were never tuned on
+    it), with the story's pauses: synthetic, but not the tuning synthesiser."""
+    from .flite_festival import SynthesiserUnavailable, flite
+
+    parts, rate = [], 16000
+    try:
+        for k, sentence in enumerate(STORY):
+            line = flite(sentence, "slt")
+            rate = line.sample_rate
+            parts += [line.samples, np.zeros(int(PAUSES[k % len(PAUSES)] * rate), np.float32)]
+    except (SynthesiserUnavailable, OSError):
+        return None
+    path = os.path.join(folder, "flite_slt_story.wav")
+    soundfile.write(path, np.concatenate(parts), rate, subtype="PCM_16")
+    return path
+
+
 def body_rows(path, label: str, styles=STYLE_NAMES, seeds=SEEDS) -> dict:
     """Whole-body statistics (bench/body_stats.py, retargeted onto the demo character as the issue measured) per
     style, mean over seeds, plus arm speed in long pauses, beat consistency against its chance level and the
@@ -243,6 +261,9 @@ def body_table(folder) -> None:
     real = real_minute(folder)
     if real is not None:
         results.update(body_rows(real, "LibriVox (held out)"))
+    other = flite_story(folder)
+    if other is not None:
+        results.update(body_rows(other, "flite slt (held out)"))
     width = 40
     print(f"\nWhole-body statistics on the demo character (bench/body_stats.py), mean of seeds "
           f"{', '.join(map(str, SEEDS))}:")

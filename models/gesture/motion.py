@@ -1,9 +1,14 @@
 """Gesture plan → per-frame hand tracks (position in gesture space, forearm roll, finger curls, shoulder lift).
 
+Each hand works on its own: its strokes are grouped into excursions (runs of strokes close enough that the hand
+stays up); between excursions it goes back to the posture's rest pose (hanging, clasped or loosely in front of the
+belly, on the hip: posture.py), and where there is no time for that it dips towards rest between phrases. So one
+hand often gestures while the other rests. Each excursion has its own place in gesture space (a catchment), some
+strokes are large, finger curls and palms vary from stroke to stroke.
 Each stroke is keyed as preparation → apex → hold; consecutive keys are joined with minimum-jerk easing, so the
-hand stops at every apex (the kinematic beat lands on the stroke). Between strokes inside a unit the hands drift
-through a relaxed ready pose instead of freezing; between units (long pauses) they return to rest.
-Fingers and palm follow the arm with a little lag (overlap and follow-through).
+hand stops at every apex (the kinematic beat lands on the stroke). Between strokes of one excursion the hand drifts
+through a relaxed ready pose instead of freezing. Fingers and palm follow the arm with a little lag (overlap and
+follow-through).
 """
 
 from dataclasses import dataclass

@@ -4,8 +4,9 @@
     result.clip, result.strokes, result.notes
 
 Steps: prosody (voice activity, pitch accents, stressed syllables; models/speech and models/audio), word cues
-from an aligned transcript (words.py), the gesture plan (planning.py), hand tracks (motion.py) and the body
-(body.py), then optionally the dance model's learned motion prior on the arms, spine and head (prior.py).
+from an aligned transcript (words.py), the gesture plan (planning.py), posture shifts and steps (posture.py), hand
+tracks that rest, rise and dip (motion.py) and the body over its feet with the head following the voice (body.py),
+then optionally the dance model's learned motion prior on the arms, spine and head (prior.py).
 Numpy/scipy only; nothing here imports bpy. The same seed gives the same take.
 """
 

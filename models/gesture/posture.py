@@ -18,6 +18,7 @@ from .styles import GestureStyle
 SHIFT_SECONDS = (3.0, 7.0)        # between posture shifts
 SNAP_TO_PAUSE_SECONDS = 1.5       # a shift this close to the start of a pause moves there
 IDLE_SHIFT_SCALE = 2.5
+LONG_SILENCE_SECONDS = 1.2
 STEP_SECONDS = 0.55               # one foot's swing
 STEP_LIFT = 0.05                  # metres the ankle rises mid-swing
 FOLLOW_GAP_SECONDS = 0.25         # the other foot starts this long after the first lands
@@ -63,6 +64,7 @@ def plan_postures(plan: GesturePlan, regions: list, style: GestureStyle, handedn
                   rng: np.random.Generator) -> list:
     """Posture shifts over the take: every SHIFT_SECONDS (scaled by the style), moved into a nearby pause."""
     pauses = _pause_starts(regions, plan.duration)
+    silences = [(a[1], b[0]) for a, b in zip(regions[:-1], regions[1:]) if b[0] - a[1] > LONG_SILENCE_SECONDS]
     calm = 1.0 if plan.units else IDLE_SHIFT_SCALE   # no speech: a calm idle shifts less often
     choices = SEATED_RESTS if seated else REST_CHOICES.get(style.name, REST_CHOICES["presenter"])
     postures, t = [], 0.0
@@ -82,7 +84,11 @@ def plan_postures(plan: GesturePlan, regions: list, style: GestureStyle, handedn
         gap = rng.uniform(*SHIFT_SECONDS) * style.shift_scale * calm
         t_next = t + gap
         near = pauses[(np.abs(pauses - t_next) < SNAP_TO_PAUSE_SECONDS) & (pauses > t + 1.5)]
-        t = float(near[np.argmin(np.abs(near - t_next))]) if len(near) else t_next
+        t_next = float(near[np.argmin(np.abs(near - t_next))]) if len(near) else t_next
+        for a, b in silences:   # never in the middle of a long pause, where the body settles: at its start or end
+            if a + 0.2 < t_next < b - 0.6:
+                t_next = a - 0.1 if a - 0.1 > t + 1.5 else b - 0.5
+        t = t_next
         if rng.random() < 0.6:   # towards a listener on the other side, or somewhere else
             swing = -np.sign(facing) * rng.uniform(0.4, 1.0) if rng.random() < 0.6 else rng.uniform(-1.0, 1.0)
             facing = float(swing * style.turn)
