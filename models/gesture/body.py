@@ -24,7 +24,7 @@ from .styles import GestureStyle
 BREATHS_PER_SECOND = 0.23
 FINGER_MAX_DEGREES = (70.0, 95.0, 65.0)      # knuckle, middle, tip at full curl
 THUMB_MAX_DEGREES = (30.0, 35.0, 50.0)
-BASE_BEND = 0.015                             # soft knees when standing
+BASE_BEND = 0.008                             # soft knees when standing
 SEATED_HIP_HEIGHT = 0.5
 PELVIS_SWAY_METRES = 0.016       # sway while the feet stay put: real capture standing moves the pelvis ~0.04 m/s
 PITCH_NOD_DEGREES = 1.0       # chin up per semitone above the speaker's median pitch

@@ -36,8 +36,8 @@ STROKE_GAIN = 1.5
 REBOUND = 0.4                 # how far the hand springs back after a beat's apex
 EXCURSION_GAP_SECONDS = 1.1   # a hand's strokes further apart than about this: it rests between them
 MIN_REST_SECONDS = 0.25       # shorter rests are skipped: the hand stays up
-STROKE_SCATTER = 0.04        # metres between the apexes of one excursion's strokes (sd per axis)
-HAND_CEILING = 0.2            # metres above the chest joint: hands stay below the face
+STROKE_SCATTER = 0.06        # metres between the apexes of one excursion's strokes (sd per axis)
+HAND_CEILING = 0.16           # metres above the chest joint: hands stay below the face
 PHRASE_PAUSE_SECONDS = 0.2    # a pause between phrases where an excursion may end
 EXCURSION_SECONDS = (1.5, 4.0)  # how long a hand stays up through phrases before it drops at a pause
 REST_SWITCH_SECONDS = 0.9     # from one rest pose to another
@@ -151,7 +151,7 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
             distance = float(np.linalg.norm(last[1][0] - rest_pose(hold_until + RETRACT_SECONDS)[1][0]))
             cursor = hold_until + max(RETRACT_SECONDS, MIN_JERK_PEAK * distance / (0.8 * style.hand_speed))
         rest_stretch(cursor, plan.duration + 10.0)
-        keys = [(t, (np.minimum(pose[0], [1.0, 1.0, HAND_CEILING]),) + tuple(pose[1:])) for t, pose in keys]
+        keys = [(t, (_below_face(pose[0]),) + tuple(pose[1:])) for t, pose in keys]
         track = _interpolate(_limit_speed(_ordered(keys), anchors, style.hand_speed), times)
         track.position = clear_of_torso(track.position)
         tracks[side] = track
@@ -199,6 +199,13 @@ def _excursion_keys(keys, anchors, mine, side, style, amount, rng):
             keys.append((stroke.time + min(max(style.hold_seconds, 0.35 * gap), 0.45), hold))
         if gap > DRIFT_GAP_SECONDS + HOLD_MIN_GAP_SECONDS and k + 1 < len(mine):
             keys.append((stroke.time + 0.75 * gap, _pose("ready", offset=locus + rng.normal(0, 0.03, 3))))
+
+
+def _below_face(position: np.ndarray) -> np.ndarray:
+    """A hand's key position kept below HAND_CEILING, and lower still near the midline, in front of the face."""
+    out, forward, up = position
+    ceiling = HAND_CEILING - 0.12 * float(np.clip((0.16 - out) / 0.1, 0.0, 1.0))
+    return np.array([out, forward, min(up, ceiling)])
 
 
 def _relaxed(fingers, stroke, rng) -> np.ndarray:

@@ -22,7 +22,7 @@ LONG_SILENCE_SECONDS = 1.2
 STEP_SECONDS = 0.55               # one foot's swing
 STEP_LIFT = 0.05                  # metres the ankle rises mid-swing
 FOLLOW_GAP_SECONDS = 0.25         # the other foot starts this long after the first lands
-FOOT_HALF_WIDTH = 0.10            # rest stance (SMPL-X): ankles 20 cm apart, 2 cm behind the pelvis (+Y)
+FOOT_HALF_WIDTH = 0.085           # stance: ankles 17 cm apart (SMPL-X rest: 20), 2 cm behind the pelvis (+Y)
 FOOT_FRONT = 0.02
 MAX_FOOT_ANGLE = 25.0             # degrees between the feet
 REST_CHOICES = {  # rest pose of the hands in pauses: name -> weight; "hip" puts one hand on its hip
@@ -71,10 +71,7 @@ def plan_postures(plan: GesturePlan, regions: list, style: GestureStyle, handedn
     facing, weight = rng.uniform(-0.4, 0.4) * style.turn, float(rng.choice([-1.0, 1.0])) * rng.uniform(0.3, 0.8)
     base = "right" if handedness != "left" else "left"
     while t < plan.duration + 1.0:
-        if handedness == "both":
-            dominant = str(rng.choice(["left", "right"]))
-        else:
-            dominant = base if rng.random() < 0.85 else ("left" if base == "right" else "right")
+        dominant = str(rng.choice(["left", "right"])) if handedness == "both" else base
         rest = _weighted(choices, rng)
         if rest == "hip":   # the other hand goes on its hip; the talking hand hangs when it rests
             rests = ("side", "hip") if dominant == "left" else ("hip", "side")

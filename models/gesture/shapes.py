@@ -45,7 +45,7 @@ SHAPES = {s.name: s for s in (
     HandShape("precision_grip", (0.15, 0.3, -0.02), 10.0, GRIP, (0.0, -0.02, 0.08)),
     HandShape("fist_beat", (0.18, 0.3, -0.12), 0.0, FIST, (0.0, -0.02, 0.12)),
     HandShape("sweep", (0.38, 0.28, -0.06), 85.0, OPEN, (-0.3, 0.0, 0.04)),
-    HandShape("frame", (0.17, 0.32, -0.02), 0.0, OPEN, (0.06, -0.02, 0.06), both=True),
+    HandShape("frame", (0.17, 0.3, -0.08), 0.0, OPEN, (0.06, -0.02, 0.06), both=True),
     HandShape("big", (0.42, 0.26, 0.04), -10.0, OPEN, (-0.28, 0.0, -0.04), both=True),
     HandShape("small", (0.06, 0.3, 0.0), 15.0, GRIP, (0.05, -0.02, 0.05), both=True),
     HandShape("palms_up", (0.3, 0.24, -0.12), -85.0, OPEN, (-0.12, -0.04, 0.03), both=True, shoulder_lift=9.0),

@@ -35,12 +35,12 @@ class GestureStyle:
 
 
 STYLES = {s.name: s for s in (
-    GestureStyle("presenter", spacing=0.42, amplitude=2.0, both_share=0.3,
+    GestureStyle("presenter", spacing=0.4, amplitude=2.0, both_share=0.4,
                  shapes={"beat": 3.0, "open_palm": 2.0, "precision_grip": 1.0, "frame": 0.7, "sweep": 0.4},
                  nod_share=0.5, stroke_seconds=0.28, hold_seconds=0.22, torso=3.5, weight_shift=0.03,
-                 stroke_metres=0.25, hand_speed=2.5, wrist_flick=20.0, turn=20.0, shift_scale=1.0, step_share=0.3,
+                 stroke_metres=0.25, hand_speed=2.5, wrist_flick=12.0, turn=20.0, shift_scale=1.0, step_share=0.3,
                  spread=1.4, large_share=0.2),
-    GestureStyle("storyteller", spacing=0.4, amplitude=2.0, both_share=0.3,
+    GestureStyle("storyteller", spacing=0.36, amplitude=2.0, both_share=0.45,
                  shapes={"open_palm": 2.5, "sweep": 1.5, "beat": 1.5, "frame": 1.2, "fist_beat": 0.6},
                  nod_share=0.55, stroke_seconds=0.24, hold_seconds=0.18, torso=5.0, weight_shift=0.04,
                  stroke_metres=0.27, hand_speed=2.5, wrist_flick=20.0, turn=22.0, shift_scale=0.8, step_share=0.35,
