@@ -141,7 +141,7 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
                     last, following = strokes[k - 1][-1].time, phrase[0].time - style.stroke_seconds
                     if following - last > 0.5:
                         keys.append((0.5 * (last + following) + 0.1, _pose("dip", offset=rng.normal(0, 0.02, 3))))
-                _excursion_keys(keys, anchors, phrase, side, style, amount, rng)
+                _excursion_keys(keys, anchors, phrase, style, amount, rng)
             apex = strokes[-1][-1].time
             keys[:] = [key for key in keys if key[0] <= max(retract, apex + 1e-6)]   # no hold past the retraction
             last = keys[-1]
@@ -158,7 +158,7 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
     return tracks
 
 
-def _excursion_keys(keys, anchors, mine, side, style, amount, rng):
+def _excursion_keys(keys, anchors, mine, style, amount, rng):
     """Preparation → apex → hold keys of one excursion's strokes; the strokes share a locus in gesture space (a
     catchment) that wanders from excursion to excursion, and some are made large."""
     spread = style.spread
