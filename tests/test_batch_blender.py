@@ -97,7 +97,7 @@ def test_game_exports_reimport_with_body_and_shape_key_curves(take, importer, na
     import bpy
 
     first, jaw, source_moving = take_jaw_and_bones(take / "line.blend")
-    assert np.ptp(jaw) > 0.3 and len(source_moving) >= 3 and "upperarm_l" in source_moving
+    assert np.ptp(jaw) > 0.3 and len(source_moving) >= 3
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     bpy.context.scene.render.fps = 30  # the take's rate, so imported keys land on its frames
     getattr(bpy.ops.import_scene, importer)(filepath=str(take / name))
