@@ -78,8 +78,8 @@ def start_ray(address: str | None, num_cpus: int | None):
             ray.init(address=address, log_to_driver=False, runtime_env=runtime_env, logging_level="ERROR")
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise RayUnavailable(f"Cannot start or join Ray at {address or 'a new local instance'} ({error}). "
-                             "Check the address (joining a cluster with token authentication also needs RAY_AUTH_MODE=token "
-                             "and its token here), or drop it to start a local Ray.") from None
+                             "Check the address (joining a cluster with token authentication also needs "
+                             "RAY_AUTH_MODE=token and its token here), or drop it to start a local Ray.") from None
     return ray
 
 
