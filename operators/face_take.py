@@ -36,9 +36,11 @@ def face_settings(scene) -> FaceSettings:
 
 
 def face_key_style(scene, mode: str, phones: list, count: int) -> KeyStyle:
+    """Face keys at the phones' poses, each key's slope the face's own there (LOCAL): Re-apply after a phone
+    edit then leaves every segment the edit does not reach exactly as it was."""
     fps = scene.render.fps / scene.render.fps_base
     return KeyStyle(mode=mode, pose_frames=pose_frames(face_pose_times(phones), fps, count),
-                    step=STEPS[scene.soundmotion.mouth_step])
+                    step=STEPS[scene.soundmotion.mouth_step], fit="LOCAL")
 
 
 # ---- the track's rows, stored on the take's action -------------------------------------------------------------

@@ -123,9 +123,9 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                 jaw = jaw_rotations_from_clip(face.clip, inputs["rest"], inputs["jaw_bone"])
                 result["retarget"].bone_rotations[inputs["jaw_bone"]] = fit_frames(jaw, result["retarget"].num_frames)
             result["notes"] += [n for n in gestures.notes if n not in result["notes"]]
-            result["pose_times"] = gesture_pose_times(gestures.plan)
+            result["pose_times"] = gesture_pose_times(gestures, inputs["bone_map"])  # per bone
             if inputs["jaw_bone"]:
-                result["pose_times"] += face_pose_times(face.phones)
+                result["pose_times"][inputs["jaw_bone"]] = face_pose_times(face.phones)
         return result
 
     def apply(self, context, result):
@@ -139,8 +139,9 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                                  track=result["track"], audio_path=audio.path)
             if result["armature_name"]:
                 armature = bpy.data.objects[result["armature_name"]]
-                style = KeyStyle(self.keys, pose_frames(result["pose_times"], result["fps"],
-                                                        result["retarget"].num_frames))
+                count = result["retarget"].num_frames
+                style = KeyStyle(self.keys, {bone: pose_frames(times, result["fps"], count)
+                                             for bone, times in result["pose_times"].items()})
                 blender_rig.key_retarget(armature, result["rest"], result["retarget"], f"SM_gesture_{audio.stem}",
                                          start, style=style)
                 written.append(armature)
