@@ -67,7 +67,7 @@ def _write_action(id_block, action_name: str, frame_start: float, groups, style:
         paths = [(path, first + c) for _, blocks in groups for path, first, block in blocks
                  for c in range(block.values.shape[1])]
         values = previous_state.read_values(id_block, paths)
-        previous_state.store(action, values, place_take(id_block, action, channels.slot))
+        previous_state.store(action, values, place_take(id_block, action, channels.slot, values))
     except BaseException:
         channels.discard()
         raise
