@@ -44,6 +44,24 @@ class ActionChannels:
         else:
             self._fcurves = self.action.fcurves
 
+    @classmethod
+    def copy_of(cls, action, slot, id_block):
+        """A fresh copy of a take's action (the next version of that take), to change some of its curves."""
+        channels = cls.__new__(cls)
+        channels.id_block = id_block
+        channels.action = action.copy()
+        channels.slot = None
+        if has_slotted_actions():
+            channels.slot = channels.action.slots.get(slot.identifier) if slot is not None else channels.action.slots[0]
+            channels._fcurves = channels.action.layers[0].strips[0].channelbag(channels.slot, ensure=True).fcurves
+        else:
+            channels._fcurves = channels.action.fcurves
+        return channels
+
+    def remove_fcurves(self, data_path: str):
+        for fcurve in [fc for fc in self._fcurves if fc.data_path == data_path]:
+            self._fcurves.remove(fcurve)
+
     def new_fcurve(self, data_path: str, index: int, group: str):
         if self.slot is None:
             return self._fcurves.new(data_path, index=index, action_group=group)
@@ -86,6 +104,12 @@ def take_action(id_block, prefix: str = ""):
     """The latest SoundMotion take on the datablock (whose name starts with `prefix`), or None."""
     actions = [strip.action for strip, _ in take_strips(id_block) if strip.action.name.startswith(prefix)]
     return actions[-1] if actions else None
+
+
+def take_on_track(id_block, track_name: str):
+    """The strip of the take on the datablock's track `track_name` (that take's latest version), or None."""
+    found = [strip for strip, track in take_strips(id_block) if track.name == track_name]
+    return found[-1] if found else None
 
 
 def _next_serial() -> int:

@@ -17,7 +17,7 @@ from ..clips import rotations
 from ..takes import bezier
 from ..takes.key_poses import BREAKDOWN, EXTREME, POSE, CurveBlock, KeyStyle, chain_scales
 from . import previous_state
-from .action_channels import ActionChannels, place_take
+from .action_channels import ActionChannels, place_take, take_on_track
 
 INTERPOLATION = {"CONSTANT": 0, "LINEAR": 1, "BEZIER": 2}  # enum values of FCurve keyframe interpolation
 FREE, ALIGNED = 0, 3                                        # enum values of the 'FREE' and 'ALIGNED' handle types
@@ -142,3 +142,31 @@ def write_pose_action(armature_obj, action_name: str, frame_start: float, bone_r
         block = CurveBlock(locations, "distance", style.location_tolerance / scale)
         groups.setdefault(name, []).append((path, 0, block))
     return _write_action(armature_obj, action_name, frame_start, list(groups.items()), style)
+
+
+def rekey_bone(armature_obj, take_name: str, frame_start: float, bone: str, quats_wxyz, style: KeyStyle = None):
+    """The next version of the armature's take on track `take_name` with `bone`'s rotation keyed from `quats_wxyz`
+    (T, 4) and every other curve as it was: a Talk take's jaw, re-applied from an edited phone track. Without
+    such a take, a new one holds the bone alone."""
+    style = style or KeyStyle()
+    old = take_on_track(armature_obj, take_name)
+    if old is None:
+        return write_pose_action(armature_obj, take_name, frame_start, {bone: quats_wxyz}, style=style)
+    pose_bone = armature_obj.pose.bones[bone]
+    prop, values, measure = _rotation_channels(pose_bone, np.asarray(quats_wxyz, dtype=np.float64))
+    path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].{prop}'
+    parents = {b.name: b.parent.name if b.parent else None for b in armature_obj.data.bones}
+    share = chain_scales(parents, [bone])[bone]
+    channels = ActionChannels.copy_of(old.action, getattr(old, "action_slot", None), armature_obj)
+    try:
+        channels.remove_fcurves(path)
+        keys = style.reduce([CurveBlock(values, measure, style.rotation_tolerance * share)], bone)[0]
+        for channel in range(values.shape[1]):
+            _fill_fcurve(channels.new_fcurve(path, channel, bone), frame_start, keys, channel)
+        action = channels.action
+        stored = previous_state.stored_values(old.action)
+        previous_state.store(action, stored, place_take(armature_obj, action, channels.slot, stored))
+    except BaseException:
+        channels.discard()
+        raise
+    return action

@@ -366,13 +366,16 @@ class KeyStyle:
     value_tolerance: float = 0.02         # shape-key values and other plain channels
     rotation_tolerance: float = np.radians(0.3)
     location_tolerance: float = 0.005     # metres
-    fit: str = "LEAST_SQUARES"            # how slopes are set (key_poses): "LEAST_SQUARES" or "LOCAL"
+    fit: str = "LEAST_SQUARES"            # how slopes are set (key_poses): "LEAST_SQUARES" or "LOCAL", or a dict:
+    #                                       group → its own (groups it does not name: LEAST_SQUARES)
 
     def __post_init__(self):
         if self.mode not in ("POSES", "FRAMES"):
             raise ValueError(f"Keys must be POSES or FRAMES, got {self.mode!r}.")
-        if self.fit not in FITS:
-            raise ValueError(f"Unknown fit {self.fit!r}; use one of {', '.join(FITS)}.")
+        fits = self.fit.values() if isinstance(self.fit, dict) else [self.fit]
+        unknown = [fit for fit in fits if fit not in FITS]
+        if unknown:
+            raise ValueError(f"Unknown fit {unknown[0]!r}; use one of {', '.join(FITS)}.")
 
     def tolerance(self, measure: str) -> float:
         if measure == "value":
@@ -386,13 +389,18 @@ class KeyStyle:
             return tuple(self.pose_frames.get(group, ()))
         return tuple(self.pose_frames)
 
+    def fit_of(self, group: str = "") -> str:
+        if isinstance(self.fit, dict):
+            return self.fit.get(group, "LEAST_SQUARES")
+        return self.fit
+
     def reduce(self, blocks: list, group: str = "") -> list:
         """Keys for blocks that share their frames (one bone, one shape key), in this style."""
         if self.step:
             return [stepped(block, self.step) for block in blocks]
         if self.mode == "FRAMES":
             return [every_frame(block) for block in blocks]
-        return key_poses(blocks, self.poses_of(group), self.fit)
+        return key_poses(blocks, self.poses_of(group), self.fit_of(group))
 
 
 def chain_scales(parents: dict, keyed) -> dict:
