@@ -38,7 +38,7 @@ EXTREME_WINDOW = 21
 # while a hand strikes) gets no key there; it still gets keys where tolerance asks.
 STOP_SHARE = 0.25
 # Rotation tolerance along bone chains (chain_scales): 0.3° for a bone that carries no other, 0.2° for a hand with its
-# 15 finger bones, 0.16° for a pelvis under 50.
+# 15 finger bones, 0.16° for a pelvis with 50 bones below it.
 CHAIN_EXPONENT = 0.15
 MEASURES = ("value", "distance", "quaternion", "axis_angle") + tuple(
     f"euler_{order}" for order in ("XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX"))
@@ -62,7 +62,7 @@ class CurveBlock:
 class Keys:
     frames: np.ndarray         # (K,) int, offsets from the curve's first frame
     values: np.ndarray         # (K, C)
-    slopes: np.ndarray         # (K, C) per frame (zeros unless interpolation is BEZIER)
+    slopes: np.ndarray         # (K, C) per frame, leaving each key (zeros unless interpolation is BEZIER)
     roles: np.ndarray          # (K,) POSE, EXTREME or BREAKDOWN
     interpolation: str = "BEZIER"  # "BEZIER", "LINEAR" or "CONSTANT", as Blender names them
     left_slopes: np.ndarray = None  # (K, C) slopes arriving at each key where they differ (broken); None: aligned
