@@ -20,6 +20,7 @@ and needs the bench-only environment (`bash bench/madmom_env.sh`).
 """
 
 import argparse
+import hashlib
 import json
 import os
 import pathlib
@@ -360,11 +361,13 @@ def build_training(out: pathlib.Path, cache: pathlib.Path) -> list:
     return rows
 
 
-def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_seconds: float = None):
+def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_seconds: float = None,
+                        networks: int = 8):
     """madmom's RNN + DBN beats and downbeats (bars of 3 or 4) for the tracks of a folder: `<id>.madmom.beats`.
 
     With max_seconds only the middle max_seconds of each track are annotated (training excerpts) and the
-    annotation says so in its name (`<id>.madmom.<start>-<end>.beats`).
+    annotation says so in its name (`<id>.madmom.<start>-<end>.beats`). `networks` < 8 uses only the first of
+    madmom's eight BLSTMs (faster; the training labels use two).
     """
     import numpy
     import soundfile
@@ -372,8 +375,13 @@ def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_secon
     from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
 
     rnn = RNNDownBeatProcessor()
+    if networks < 8:
+        from madmom.ml.nn import NeuralNetworkEnsemble
+        from madmom.models import DOWNBEATS_BLSTM
+        rnn.processors[1] = NeuralNetworkEnsemble.load(DOWNBEATS_BLSTM[:networks])
     dbn = DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)
-    for audio in sorted(folder.glob(pattern)):
+    # in a fixed pseudo-random order, so that a partial run covers every soundtrack
+    for audio in sorted(folder.glob(pattern), key=lambda p: hashlib.md5(p.name.encode()).hexdigest()):
         if list(folder.glob(f"{audio.stem}.madmom*.beats")):
             continue
         samples, rate = soundfile.read(str(audio), dtype="float32", always_2d=True)
@@ -403,8 +411,7 @@ def main(argv=None):
     if args.teacher:
         teacher_annotations(args.out, "world_*.flac")
         if not args.skip_training:
-            teacher_annotations(args.train_out, max_seconds=60.0)
-        teacher_annotations(args.out)
+            teacher_annotations(args.train_out, max_seconds=60.0, networks=2)
 
 
 if __name__ == "__main__":
