@@ -51,6 +51,20 @@ def run_dance(args) -> int:
     return 0
 
 
+def run_beats(args) -> int:
+    import json
+
+    from .models.music.beat_markers import beats_document, summary, track_file
+
+    analysis = track_file(args.music)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(beats_document(analysis), out, indent=1)
+    _print_notes(analysis.notes)
+    print(summary(analysis))
+    return 0
+
+
 def run_gesture(args) -> int:
     from .models.dance.bvh_export import write_bvh
     from .models.gesture.pipeline import generate_gestures
@@ -176,6 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="share of bars (0..1) danced with moves cut from motion capture")
     dance.add_argument("--fps", type=float, default=30.0)
     dance.set_defaults(run=run_dance)
+
+    beats = verbs.add_parser("beats", help="music → beats, downbeats, tempo and meter (JSON)")
+    beats.add_argument("music")
+    beats.add_argument("--json", metavar="OUT.json", help="write beats and downbeats (s), tempo (BPM), beats_per_bar")
+    beats.set_defaults(run=run_beats)
 
     gesture = verbs.add_parser("gesture", help="speech → co-speech gesture MotionClip (.npz) and/or BVH")
     gesture.add_argument("audio")

@@ -16,6 +16,9 @@ Training music, none of it from the beat bench's held-out recordings (bench/musi
    under GPL / CC BY-SA; 60 s from the middle of each track) with beats and downbeats from madmom's RNN + DBN.
    madmom's models are CC BY-NC-SA: they label the training audio, they are never shipped, and the weights
    learned here are the net's own.
+3. **No beat**: speech (espeak-ng voices and flite voices made from recordings), coloured noise and drones, with
+   no beat labelled, so that the analysis can say "no steady beat" where there is none; and 40 songs from
+   SoundMotion's own test synthesizer (other seeds than the tests and benches).
 
 Needs torch, pretty_midi and music21 (training only; the add-on runs the net with numpy), fluidsynth and the
 soundfont (Debian packages). Deterministic given the same inputs: fixed seeds, torch on one thread.
@@ -48,6 +51,7 @@ DILATIONS = (1, 2, 4, 8, 16, 32, 64, 128)       # with kernel 3: each frame hear
 KERNEL = 3
 WINDOW_FRAMES = 1000       # 20 s training windows
 BATCH = 8
+SYNTH_SONGS = 40           # songs of models/music/synth.py (its drum kit and bass) among the training music
 VALIDATION_EVERY = 20      # every 20th example is held back from training, to check it and set the thresholds
 
 METERS = {  # name: (beats per bar, subdivisions per beat, weight)
@@ -338,16 +342,26 @@ def no_beat_sound(rng):
     choice = choose(rng, ["speech", "noise", "drone"])
     seconds = rng.uniform(8.0, 25.0)
     if choice == "speech":
-        words = "the quick brown fox jumps over a lazy dog while seven bright stars watch the quiet river".split()
+        words = ("the quick brown fox jumps over a lazy dog while seven bright stars watch the quiet river and "
+                 "people talk about music time money work home night water story friend").split()
         text = " ".join(choose(rng, words) for _ in range(int(seconds * 2.5)))
         with tempfile.TemporaryDirectory() as folder:
             wav = os.path.join(folder, "speech.wav")
-            subprocess.run(["espeak-ng", "-s", str(int(rng.uniform(120, 220))), "-w", wav, text], check=True,
-                           capture_output=True)
+            if rng.random() < 0.5:     # flite voices are made from recordings of people
+                subprocess.run(["flite", "-voice", choose(rng, ["kal16", "awb", "rms", "slt"]), "-t", text, "-o", wav],
+                               check=True, capture_output=True)
+            else:
+                voice = choose(rng, ["en", "en-us", "en-gb-scotland", "fr", "de", "es", "it", "en+f3", "en+m3"])
+                subprocess.run(["espeak-ng", "-v", voice, "-s", str(int(rng.uniform(120, 220))), "-w", wav, text],
+                               check=True, capture_output=True)
             import soundfile
             from soundmotion.models.audio.load import resample
             samples, rate = soundfile.read(wav, dtype="float32")
-        return resample(samples, rate, RENDER_RATE)
+        samples = resample(samples, rate, RENDER_RATE)
+        if rng.random() < 0.5:      # a room: a little noise and an echo
+            samples = samples + np.roll(samples, int(0.03 * RENDER_RATE)) * 0.3
+            samples = samples + rng.normal(0, 0.01 * np.abs(samples).max(), len(samples)).astype(np.float32)
+        return samples.astype(np.float32)
     if choice == "noise":
         white = rng.standard_normal(int(seconds * RENDER_RATE))
         spectrum = np.fft.rfft(white) / np.maximum(np.arange(len(white) // 2 + 1), 1.0) ** rng.uniform(0.0, 1.0)
@@ -363,7 +377,7 @@ def no_beat_sound(rng):
     return render(rng, notes, times, 0.0, None, beats_are_seconds=True)
 
 
-def make_renders(count: int, rng, folder: pathlib.Path, progress=print):
+def make_renders(count: int, rng, folder: pathlib.Path, progress=print, no_beat_from: int = 450):
     """count rendered pieces in folder: <n>.flac + <n>.json (beats, downbeats, meter, style)."""
     import soundfile
     from music21 import corpus
@@ -379,6 +393,8 @@ def make_renders(count: int, rng, folder: pathlib.Path, progress=print):
         if target.exists():
             continue
         kind = choose(piece_rng, ["band", "acoustic", "corpus", "none"], [0.47, 0.26, 0.21, 0.06])
+        if index >= no_beat_from:   # the extra pieces: sound with no beat only
+            kind = "none"
         if kind == "none":
             soundfile.write(str(target), augment(piece_rng, no_beat_sound(piece_rng)), RENDER_RATE)
             (folder / f"{index:04d}.json").write_text(json.dumps(dict(beats=[], beat_in_bar=[], beats_per_bar=0,
@@ -464,7 +480,34 @@ def load_examples(renders: int, teacher_tracks: int, progress=print):
         targets = frame_targets(rows[:, 0] - start, rows[:, 1].astype(int), len(features), FRAME_RATE)
         mask = np.ones(len(features), np.float32)
         examples.append((features, targets, mask, f"teacher:{stem}"))
+    examples += synth_examples(SYNTH_SONGS)
     progress(f"{len(examples)} examples, {sum(len(e[0]) for e in examples) / FRAME_RATE / 3600:.2f} h")
+    return examples
+
+
+def synth_examples(count: int):
+    """Songs from SoundMotion's own test synthesizer (models/music/synth.py), seeds 1000 on: the tests and the
+    beat bench use seeds below 100. 70–170 BPM, some with a tempo change or a quiet break, a third waltzes."""
+    from soundmotion.models.music.beat_net import FRAME_RATE, spectral_features
+    from soundmotion.models.music.synth import SongPart, synthesize
+    examples = []
+    for index in range(count):
+        rng = np.random.default_rng([SEED, 1000 + index])
+        bpm = float(rng.uniform(70, 170))
+        meter = 3 if rng.random() < 0.33 else 4
+        after = bpm * float(rng.uniform(0.85, 1.2)) if rng.random() < 0.3 else bpm
+        parts = [SongPart(int(rng.integers(4, 9)), bpm, "A", beats_per_bar=meter),
+                 SongPart(int(rng.integers(4, 9)), bpm, "B", beats_per_bar=meter)]
+        if rng.random() < 0.4:
+            parts.append(SongPart(4, after, "C", loudness=0.2, drums=False, beats_per_bar=meter))
+        parts.append(SongPart(int(rng.integers(4, 9)), after, "A", beats_per_bar=meter))
+        song = synthesize(parts, seed=1000 + index, lead_in=float(rng.uniform(0.0, 1.5)))
+        samples = augment(rng, np.interp(np.arange(0, len(song.samples), song.sample_rate / RENDER_RATE),
+                                         np.arange(len(song.samples)), song.samples))
+        features = spectral_features(samples, RENDER_RATE)
+        in_bar = np.array([1 if np.any(np.isclose(b, song.downbeats)) else 2 for b in song.beats])
+        examples.append((features, frame_targets(song.beats, in_bar, len(features), FRAME_RATE),
+                         np.ones(len(features), np.float32), f"synth:{1000 + index}:{meter}"))
     return examples
 
 
@@ -564,8 +607,8 @@ def save(model, mean, std, path: pathlib.Path):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--renders", type=int, default=500)
-    parser.add_argument("--teacher-tracks", type=int, default=1000, help="use at most this many labelled tracks")
+    parser.add_argument("--renders", type=int, default=520)
+    parser.add_argument("--teacher-tracks", type=int, default=72, help="the first N training tracks (hash order)")
     parser.add_argument("--steps", type=int, default=1500)
     parser.add_argument("--out", type=pathlib.Path, default=OUTPUT)
     parser.add_argument("--render-only", action="store_true")
