@@ -309,7 +309,13 @@ recordings (the game's audio latency): one constant per song ("chart offset") is
 onsets and added; tempo and bars stay the authors'. Chart beats also cover silent intros/outros: drop beats
 outside the audible part (bench/beats.py does). The other tracks have no human annotation:
 `<id>.madmom.beats` are madmom's RNN + DBN beats and downbeats (a teacher and baseline, CC BY-NC-SA models,
-not people) — good for "close to madmom", not for "right".
+not people) — good for "close to madmom", not for "right". madmom calls every one of them 4 beats to the bar,
+also the two 3/4 pieces (the Beethoven scherzo it tracks one beat per bar): its downbeats there are not truth.
+
+For dance checks: 4/4 band songs with people's beats: fof_feelings (rock ballad, 95 BPM), fof_war_of_freedom
+(140), fof_escape_from_chaosland (135); world_rock_n_roll (143, madmom's beats). 3/4: world_beethoven_scherzo
+(fast, felt one to the bar), world_caruso_ombra_mai_fu (slow, rubato). No steady ballroom waltz was found in
+Debian's free music yet.
 
 | file | genre | meter | tempo (BPM) | s | licence | source | truth |
 |---|---|---|---|---|---|---|---|
@@ -366,10 +372,9 @@ def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_secon
     """madmom's RNN + DBN beats and downbeats (bars of 3 or 4) for the tracks of a folder: `<id>.madmom.beats`.
 
     With max_seconds only the middle max_seconds of each track are annotated (training excerpts) and the
-    annotation says so in its name (`<id>.madmom.<start>-<end>.beats`). `networks` < 8 uses only the first of
-    madmom's eight BLSTMs (faster; the training labels use two).
+    annotation says so in its name (`<id>.madmom.<start>-<end>.beats`). `networks` < 8 uses only the first
+    `networks` of madmom's eight BLSTMs (faster; the training labels use two).
     """
-    import numpy
     import soundfile
     from madmom.audio.signal import Signal
     from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
