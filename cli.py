@@ -84,6 +84,20 @@ def _gesture_onto_rig(args) -> int:
     return 0
 
 
+def run_beats(args) -> int:
+    import json
+
+    from .models.music.beat_markers import beats_document, summary, track_file
+
+    analysis = track_file(args.music)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(beats_document(analysis), out, indent=1)
+    _print_notes(analysis.notes)
+    print(summary(analysis))
+    return 0
+
+
 def run_gesture(args) -> int:
     if args.target:
         return _gesture_onto_rig(args)
@@ -274,6 +288,11 @@ def build_parser() -> argparse.ArgumentParser:
     dance.add_argument("--fps", type=float, default=30.0)
     _onto_rig_arguments(dance)
     dance.set_defaults(run=run_dance)
+
+    beats = verbs.add_parser("beats", help="music → beats, downbeats, tempo and meter (JSON)")
+    beats.add_argument("music")
+    beats.add_argument("--json", metavar="OUT.json", help="write beats and downbeats (s), tempo (BPM), beats_per_bar")
+    beats.set_defaults(run=run_beats)
 
     gesture = verbs.add_parser("gesture", help="speech → co-speech gesture MotionClip (.npz) and/or BVH")
     gesture.add_argument("audio")
