@@ -12,11 +12,9 @@ from ..models.face.pipeline import VoiceMeasures, face_from_audio, transcript_be
 from ..retarget import blender_rig
 from ..retarget.jaw_bone import jaw_rotations_from_clip
 from . import previous_state
-from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.phone_track import face_through_track
-from ..takes.pose_times import face_pose_times
 from .background_job import BackgroundJobOperator, UserFacingError
-from .face_take import face_settings, write_face_takes
+from .face_take import face_settings, jaw_key_style, write_face_takes
 from .keyframes import KEY_ITEMS, write_pose_action
 from .sound_strip import sound_for_take
 from .targets import lip_sync_targets
@@ -73,13 +71,15 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
                 previous_state.all_or_nothing([]) as written:
             mesh = bpy.data.objects[result["mesh_name"]] if result["mesh_name"] else None
             sprite = bpy.data.objects.get(result["sprite_name"] or "")
+            jaw = {"armature": result["armature_name"], "bone": result["jaw_bone"], "take": f"SM_jaw_{audio.stem}"}
             parts += write_face_takes(context.scene, audio.stem, result["frame_start"], mesh, result["key_values"],
                                       sprite, context.scene.soundmotion.mouth_chart, result["face"], result["voice"],
-                                      self.keys, written, track=result["track"], audio_path=audio.path)
+                                      self.keys, written, track=result["track"], audio_path=audio.path,
+                                      jaw=jaw if result["jaw_bone"] else None)
             if result["jaw_bone"]:
                 armature = bpy.data.objects[result["armature_name"]]
                 count = len(result["jaw_rotations"])
-                style = KeyStyle(self.keys, pose_frames(face_pose_times(result["face"].phones), result["fps"], count))
+                style = jaw_key_style(self.keys, result["face"].phones, result["fps"], count, result["jaw_bone"])
                 action = write_pose_action(armature, f"SM_jaw_{audio.stem}", result["frame_start"],
                                            {result["jaw_bone"]: result["jaw_rotations"]}, style=style)
                 written.append(armature)

@@ -123,24 +123,29 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                 jaw = jaw_rotations_from_clip(face.clip, inputs["rest"], inputs["jaw_bone"])
                 result["retarget"].bone_rotations[inputs["jaw_bone"]] = fit_frames(jaw, result["retarget"].num_frames)
             result["notes"] += [n for n in gestures.notes if n not in result["notes"]]
-            result["pose_times"] = gesture_pose_times(gestures.plan)
+            result["pose_times"] = gesture_pose_times(gestures, inputs["bone_map"])  # per bone
             if inputs["jaw_bone"]:
-                result["pose_times"] += face_pose_times(face.phones)
+                result["pose_times"][inputs["jaw_bone"]] = face_pose_times(face.phones)
         return result
 
     def apply(self, context, result):
         scene, audio, start = context.scene, result["audio"], result["frame_start"]
         notes = list(result["notes"])
+        jaw_bone = result["jaw_bone"] if result["armature_name"] else None
+        jaw = {"armature": result["armature_name"], "bone": jaw_bone, "take": f"SM_gesture_{audio.stem}"}
         with sound_for_take(scene, audio.path, start, notes), previous_state.all_or_nothing([]) as written:
             if result["mesh_name"]:
                 mesh = bpy.data.objects[result["mesh_name"]]
                 write_face_takes(scene, audio.stem, start, mesh, result["key_values"], mesh,
                                  scene.soundmotion.mouth_chart, result["face"], result["voice"], self.keys, written,
-                                 track=result["track"], audio_path=audio.path)
+                                 track=result["track"], audio_path=audio.path, jaw=jaw if jaw_bone else None)
             if result["armature_name"]:
                 armature = bpy.data.objects[result["armature_name"]]
-                style = KeyStyle(self.keys, pose_frames(result["pose_times"], result["fps"],
-                                                        result["retarget"].num_frames))
+                count = result["retarget"].num_frames
+                # the jaw keyed like the face (local slopes), so a phone edit's Re-apply re-keys only around it
+                style = KeyStyle(self.keys, {bone: pose_frames(times, result["fps"], count)
+                                             for bone, times in result["pose_times"].items()},
+                                 fit={jaw_bone: "LOCAL"} if jaw_bone else "LEAST_SQUARES")
                 blender_rig.key_retarget(armature, result["rest"], result["retarget"], f"SM_gesture_{audio.stem}",
                                          start, style=style)
                 written.append(armature)
