@@ -4,8 +4,8 @@ demo character, their world joint positions on that rig, and a contact sheet ren
     python -m soundmotion.bench.look_blender JOB.json
 
 JOB.json: {"character": .blend, "rig": armature name, "fps": 30, "tile": [w, h], "sheet": out .png,
-"positions": out .npz, "takes": [{"label", "source" (.bvh or clip .npz), "start", "end" (s, or null),
-"times": [s, … from the window's start]}]}. Rows are takes, columns their times.
+"takes": [{"label", "source" (.bvh or clip .npz), "start", "end" (s, or null), "times": [s, … from the window's
+start]}]}. Rows are takes, columns their times.
 """
 
 import json
@@ -16,7 +16,6 @@ import bpy
 import numpy as np
 
 from ..retarget.blender_rig import apply_retarget, bone_map_for, read_rig_rest
-from ..retarget.canonical import CANONICAL_JOINTS
 from ..retarget.motion_file import MotionSource, load_motion_file
 from ..retarget.pipeline import retarget_source
 from ..retarget.rig import RigPose, forward_kinematics
@@ -125,21 +124,18 @@ def run(job: dict):
     rig = bpy.data.objects[job["rig"]]
     rest = read_rig_rest(rig)
     bone_map = bone_map_for(rig).restricted_to(rest.names)
-    joints = [j for j in CANONICAL_JOINTS if j in bone_map.bones]
     tile = tuple(job.get("tile", (200, 300)))
     camera, label = _stage(scene, tile)
     folder = os.path.dirname(os.path.abspath(job["sheet"]))
-    tiles, stored = {}, {"joints": np.array(joints), "fps": np.float64(fps)}
+    pelvis_bone = rest.index(bone_map.bones["pelvis"])
+    tiles = {}
     for row, take in enumerate(job["takes"]):
         source = _window(load_motion_file(take["source"], fps=fps), take.get("start"), take.get("end"))
         result = retarget_source(source, rest, bone_map, RootMode.FULL, keep_feet=True)
         pose = forward_kinematics(rest, result.bone_rotations, result.bone_locations, result.num_frames)
-        columns = [rest.index(bone_map.bones[j]) for j in joints]
-        stored[f"take{row}_positions"] = (pose.heads[:, columns] @ np.asarray(rig.matrix_world)[:3, :3].T
-                                          + np.asarray(rig.matrix_world)[:3, 3])
-        stored[f"take{row}_rotations"] = pose.world_rotations[:, columns]
+        matrix = np.array(rig.matrix_world)
+        pelvis = pose.heads[:, pelvis_bone] @ matrix[:3, :3].T + matrix[:3, 3]
         apply_retarget(rig, result, f"SM_look_{row}", 1)
-        pelvis = stored[f"take{row}_positions"][:, joints.index("pelvis")]
         for column, t in enumerate(take["times"]):
             frame = int(np.clip(round(t * fps), 0, result.num_frames - 1))
             scene.frame_set(1 + frame)
@@ -153,7 +149,6 @@ def run(job: dict):
     _tiles_into_sheet(tiles, len(job["takes"]), columns, tile, job["sheet"])
     for path in tiles.values():
         os.remove(path)
-    np.savez(job["positions"], **stored)
 
 
 def main(argv=None):

@@ -16,6 +16,7 @@ CONTACT_HEIGHT = 0.025      # a foot joint this close to its floor height is on 
 CONTACT_SPEED = 0.30        # … if it also moves slower than this (m/s)
 SETTLED = 0.002             # a planted ankle higher than this above its floor is put down
 MIN_CONTACT_FRAMES = 2
+SLIDE_SPEED = 0.15          # m/s: a free foot moving faster than this along the floor is lifted (clearance)
 
 
 def foot_heights_above_floor(positions, skeleton, floor_heights: dict) -> dict:
@@ -40,10 +41,21 @@ def detect_contacts(positions, skeleton, floor_heights: dict, fps: float) -> dic
     return contacts
 
 
-def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3) -> MotionClip:
-    """Pin each contact's ankle to one spot on the floor, keep swing feet above it, and re-solve both legs."""
+def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3, contacts: dict = None,
+                   clearance: float = 0.0) -> MotionClip:
+    """Pin each contact's ankle to one spot on the floor, keep swing feet above it, and re-solve both legs.
+
+    `contacts` ({"left": (T,) bool, "right": …}): where the feet are known to be planted (e.g. in the capture
+    a dance was cut from); feet detected as planted are pinned too. `clearance` (m): a foot that travels while
+    not planted is lifted so its ankle and toe clear the floor by this much (a foot sliding along the floor
+    becomes a small step); 0 leaves swing heights alone."""
     world_rot, positions = world_transforms(clip)
-    contacts = detect_contacts(positions, clip.skeleton, floor_heights, clip.fps)
+    detected = detect_contacts(positions, clip.skeleton, floor_heights, clip.fps)
+    if contacts is not None:
+        contacts = {side: _drop_short(np.asarray(contacts[side], dtype=bool) | detected[side], MIN_CONTACT_FRAMES)
+                    for side in ("left", "right")}
+    else:
+        contacts = detected
     local = clip.rotations.copy()
     for side in ("left", "right"):
         leg = Leg(clip.skeleton, side)
@@ -67,6 +79,9 @@ def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3)
                         target[t, :2] = ankle[t, :2] + correction * w
                         weight[t] = w
         target[:, 2] = np.maximum(target[:, 2], floor)
+        if clearance > 0:
+            toe = positions[:, leg.foot, 2] - floor_heights[f"{side}_foot"] + (target[:, 2] - ankle[:, 2])
+            target[:, 2] += swing_lift(np.minimum(target[:, 2] - floor, toe), target, weight, clearance, clip.fps)
         if np.allclose(target, ankle, atol=1e-5):
             continue
         hip_position = positions[:, leg.hip]
@@ -87,6 +102,30 @@ def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3)
         local[:, leg.knee] = rotations.from_rotation(thigh.inv() * shin)
         local[:, leg.ankle] = rotations.from_rotation(shin.inv() * ankle_world)
     return MotionClip(clip.fps, clip.skeleton, rotations.make_continuous(local), clip.root_translation.copy())
+
+
+def swing_lift(height, ankle_target, pinned, clearance, fps):
+    """(T,) how much to raise a swing foot: where it travels (faster than SLIDE_SPEED) lower than `clearance`,
+    by the shortfall, spread over its swing; `pinned` (T,) 0..1 is how much each frame is held by a contact pin
+    (1 inside a contact, fading at its edges), and the lift fades with it."""
+    speed = np.zeros(len(height))
+    if len(height) > 1:
+        speed[1:] = np.linalg.norm(np.diff(ankle_target[:, :2], axis=0), axis=1) * fps
+        speed[0] = speed[1]
+    moving = np.clip(2.0 * speed / SLIDE_SPEED - 1.0, 0.0, 1.0)
+    free = pinned < 1.0
+    need = np.where(free, np.maximum(0.0, clearance - height) * moving, 0.0)
+    if not need.any():
+        return need
+    from scipy.ndimage import gaussian_filter1d, maximum_filter1d
+    window = max(1, int(round(0.15 * fps)))
+    lift = np.zeros(len(height))
+    for start, end in _runs(free):
+        part = maximum_filter1d(need[start:end], window, mode="nearest")
+        if end - start > 2:
+            part = np.maximum(part, gaussian_filter1d(part, 0.03 * fps, mode="nearest"))
+        lift[start:end] = part * (1.0 - pinned[start:end])
+    return lift
 
 
 def _runs(mask):

@@ -10,12 +10,14 @@ from ..audio.load import Audio, AudioError, load_audio
 from ..music.analysis import MusicAnalysis, analyse_music, fallback_analysis
 from ..music.spectrum import SAMPLE_RATE
 from .body import build_clip, rest_heights
-from .choreography import ChoreographyError, beat_times, plan_dance
+from .choreography import ChoreographyError, bar_grid, beat_times, plan_dance
+from .moves import STYLES
 from .contacts import clean_contacts
 from .performance import perform
 
 MIN_MUSIC_SECONDS = 2.0
 PRIOR_STRENGTH = 0.5
+SWING_CLEARANCE = 0.04   # m a travelling swing foot clears the floor by (captured dance)
 CLIP_MOVES = 0.0         # share of bars danced with captured CMU upper-body segments (see clip_moves.py)
 
 
@@ -66,10 +68,26 @@ def dance_from_audio(audio: Audio, fps: float = 30.0, style: str = "groove", ene
 def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "groove", energy: float = 1.0,
                       seed: int = 0, in_place: bool = False, progress=None,
                       floor_half_size: float = 1.5, prior_strength: float = PRIOR_STRENGTH,
-                      clip_moves: float = CLIP_MOVES) -> DanceResult:
+                      clip_moves: float = CLIP_MOVES, engine: str = "captured") -> DanceResult:
+    """`engine`: "captured" (real dance from the library, the default) or "coded" (moves written as code, the
+    engine before the library; `prior_strength` and `clip_moves` apply to it only). Without the library file
+    the coded engine dances and a note says so."""
     report = progress or (lambda fraction, message: None)
     if not np.isfinite(fps) or fps <= 0:
         raise ChoreographyError(f"Frame rate must be positive, got {fps}.")
+    if style not in STYLES:
+        raise ChoreographyError(f"Unknown dance style {style!r}; choose one of {', '.join(sorted(STYLES))}.")
+    if not np.isfinite(energy) or energy < 0:
+        raise ChoreographyError(f"Energy must be a number from 0 to 2, got {energy}.")
+    if engine not in ("captured", "coded"):
+        raise ChoreographyError(f"Unknown dance engine {engine!r}; choose captured or coded.")
+    if engine == "captured":
+        from .library import available
+        if available():
+            return captured_dance(analysis, fps, style, min(float(energy), 2.0), seed, in_place, report,
+                                  floor_half_size)
+        analysis.notes.append("The dance library is missing, so the dance uses coded moves; reinstall SoundMotion "
+                              "to dance with captured moves.")
     report(0.5, "Choreographing")
     heights = rest_heights()
     plan = plan_dance(analysis, style, energy, seed, in_place, floor_half_size)
@@ -103,3 +121,51 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
                  + (f", {len(clip_bars)} of them danced with captured moves." if clip_bars else "."))
     report(1.0, "Done")
     return DanceResult(clip, analysis.beats.copy(), float(analysis.tempo), notes, analysis, plan.moves, clip_bars)
+
+
+def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: float, seed: int, in_place: bool,
+                   report, floor_half_size: float = 1.5) -> DanceResult:
+    """The dance from the captured library (graph.py): phrases on the bars, stretches of real dance warped onto
+    the beats, blended, a head that moves where the capture has none, feet pinned."""
+    from . import graph
+    from .body import relax_hands
+    from .head import add_head_motion
+    from .library import load_library
+
+    report(0.5, "Choreographing")
+    library = load_library()
+    times_of = lambda indices: beat_times(analysis, indices)
+    start_beat, end_beat = analysis.beat_position(np.array([0.0, analysis.duration]))
+    bars = bar_grid(np.asarray(analysis.bar_starts, dtype=int), int(np.floor(start_beat)), end_beat + 2,
+                    int(getattr(analysis, "beats_per_bar", 4) or 4))
+    phrases = graph.plan_phrases(times_of, bars, analysis.sections, analysis.duration,
+                                 lambda a, b: _mean_loudness(analysis, a, b))
+    choreographer = graph.Choreographer(library, style, energy, seed, in_place, floor_half_size)
+    picks = choreographer.choose(phrases)
+    report(0.7, "Dancing")
+    frames = max(1, int(np.ceil(analysis.duration * fps - 1e-9)))
+    times = np.arange(frames) / fps
+    body, root, contacts, captured_head = graph.perform(library, phrases, picks, times, in_place)
+    clip = graph.to_clip(body, root, fps)
+    clip = add_head_motion(clip, captured_head, analysis, seed)
+    clip = relax_hands(clip)
+    report(0.9, "Cleaning foot contacts")
+    clip = clean_contacts(clip, rest_heights(), contacts={"left": contacts[:, 0], "right": contacts[:, 1]},
+                          clearance=SWING_CLEARANCE)
+    sources = choreographer_sources(library, picks)
+    notes = list(analysis.notes)
+    repeats = sum(p.reason == "repeat" for p in picks)
+    notes.append(f"Style {style}, energy {energy:g}, seed {seed}: {len(phrases)} phrases danced with "
+                 f"{len(set(sources))} captured dances" + (f", {repeats} repeated with the music." if repeats else "."))
+    moves = [(float(p.start), source, pick.mirror) for p, pick, source in zip(phrases, picks, sources)]
+    report(1.0, "Done")
+    return DanceResult(clip, analysis.beats.copy(), float(analysis.tempo), notes, analysis, moves, [])
+
+
+def choreographer_sources(library, picks) -> list:
+    return [str(library.names[library.beat_clip[p.start_beat]]) for p in picks]
+
+
+def _mean_loudness(analysis: MusicAnalysis, start: float, end: float) -> float:
+    t = np.linspace(max(0.0, start), max(min(end, analysis.duration), max(0.0, start)), 24)
+    return float(np.mean(analysis.curve_at(analysis.loudness, t)))

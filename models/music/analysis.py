@@ -38,10 +38,11 @@ class MusicAnalysis:
     fallback: bool = False
     notes: list = field(default_factory=list)
     bar_starts: np.ndarray = None  # indices into beats of the downbeats (bars may be cut short at glitches)
+    beats_per_bar: int = 4         # the meter's beats in a bar (3 for a waltz)
 
     def __post_init__(self):
         if self.bar_starts is None:
-            self.bar_starts = np.arange(self.first_downbeat_index, len(self.beats), 4)
+            self.bar_starts = np.arange(self.first_downbeat_index, len(self.beats), self.beats_per_bar)
 
     def beat_position(self, times: np.ndarray) -> np.ndarray:
         """Continuous beat index at each time (beat i at beats[i]); extrapolated at the tempo outside the beats."""
