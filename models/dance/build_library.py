@@ -69,8 +69,9 @@ def load_sources(mocap: str = MOCAP) -> list:
 
 
 def _on_floor(clip: MotionClip) -> MotionClip:
-    from .g1_mocap import put_on_floor
-    return put_on_floor(clip)
+    """CMU on SMPL-X's proportions: the lowest foot on the floor but in jumps, as for G1 Moves."""
+    from .g1_mocap import ground_feet, put_on_floor
+    return ground_feet(put_on_floor(clip))
 
 
 def glitches(clip: MotionClip) -> np.ndarray:

@@ -234,12 +234,40 @@ def put_on_floor(clip: MotionClip, percentile: float = 5.0) -> MotionClip:
     return MotionClip(clip.fps, clip.skeleton, clip.rotations, root)
 
 
-def read_g1(csv_path: str, model: G1Model = None) -> MotionClip:
-    """One G1 Moves CSV as a SMPL-X body clip at 60 fps."""
+def ground_feet(clip: MotionClip, jump_rise: float = 0.04, window_seconds: float = 2.0) -> MotionClip:
+    """The clip with its lowest foot on the floor in every frame but real jumps.
+
+    The robot retarget keeps the human's pelvis path but not the human's legs, so when the dancer bends the
+    knees in a bounce the robot's feet leave the floor instead of the pelvis dropping. A jump is told apart by
+    the pelvis: it rises (more than `jump_rise` above its running median) while the feet are off the floor;
+    there the floor level is carried across from the frames around it."""
+    from scipy.ndimage import gaussian_filter1d, median_filter
+    from ...clips.kinematics import joint_positions
+
+    positions = joint_positions(clip)
+    rest = SMPLX_SKELETON.rest_positions()
+    lowest = np.min([positions[:, SMPLX_SKELETON.index(n), 2] - rest[SMPLX_SKELETON.index(n), 2]
+                     for n in ("left_ankle", "right_ankle", "left_foot", "right_foot")], axis=0)
+    pelvis = clip.root_translation[:, 2]
+    usual = median_filter(pelvis, size=max(3, int(window_seconds * clip.fps)) | 1, mode="nearest")
+    airborne = (lowest > 0.02) & (pelvis - usual > jump_rise)
+    frames = np.arange(clip.num_frames)
+    floor = lowest.copy()
+    if airborne.any() and not airborne.all():
+        floor[airborne] = np.interp(frames[airborne], frames[~airborne], lowest[~airborne])
+    root = clip.root_translation.copy()
+    root[:, 2] -= gaussian_filter1d(floor, 0.5 * clip.fps / 30.0, mode="nearest")
+    return MotionClip(clip.fps, clip.skeleton, clip.rotations, root)
+
+
+def read_g1(csv_path: str, model: G1Model = None, grounded: bool = True) -> MotionClip:
+    """One G1 Moves CSV as a SMPL-X body clip at 60 fps; `grounded`: the lowest foot on the floor but in jumps
+    (ground_feet), else the robot's own root height."""
     model = model or default_model()
     root_position, root_rotation, angles = load_csv(csv_path)
     world, positions = forward(model, root_position, root_rotation, angles)
-    return to_smplx(model, world, positions)
+    clip = to_smplx(model, world, positions)
+    return ground_feet(clip) if grounded else clip
 
 
 def dance_csvs(data: str = DEFAULT_DATA) -> list:

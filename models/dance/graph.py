@@ -26,10 +26,15 @@ from ...clips.motion import MotionClip
 from ...clips.skeleton import SMPLX_SKELETON
 from .library import BODY_JOINTS, FEATURE_JOINTS, DanceLibrary, mirror_features
 
-PHRASE_BARS = 2
+PHRASE_BARS = {4: 2, 3: 4, 2: 4}       # bars in a phrase, by beats in a bar (about 8 to 12 beats)
+TRIPLE_CALM = 0.6                      # in triple meter the style's taste is mixed with calm's this much …
+TRIPLE_EFFORT = 0.85                   # … and the dancer works this hard (a waltz flows)
 MIN_RATE, MAX_RATE = 0.75, 1.35       # capture seconds per music second a stretch may be played at
-SNAP_DEPTH = 0.35                      # kinematic beats at least this deep snap to a music beat
-SNAP_WINDOW = 0.3                      # … when they fall within this share of a beat of it
+SNAP_DEPTH = 0.2                       # kinematic beats at least this deep may land on a music beat …
+SNAP_WINDOW = 0.6                      # … within this share of a beat of where the even warp puts them
+HALF_BEAT_WEIGHT = 0.4                 # landing on a half beat earns this share of landing on a beat
+WARP_SPEEDS = (0.7, 1.45)              # playing speed between landings, relative to the stretch's average
+W_WARP = 2.0                           # cost of a change of speed (squared log)
 CROSSFADE_BEATS = 0.5                  # whole width of a blend between two captures, in beats
 CROSSFADE_SECONDS = (0.16, 0.4)        # … limited to this many seconds
 TOP_CHOICES = 12                       # the seeded draw picks among this many cheapest candidates
@@ -49,6 +54,8 @@ W_FACING = 0.8
 W_RATE = 6.0
 W_DEPTH = 0.8
 W_TRAVEL_IN_PLACE = 4.0
+W_LEVEL = 1.0                          # level changes (the pelvis going down and up) in loud phrases …
+LEVEL_RANGE = 0.2                      # … rewarded up to this many metres
 
 # Which captures each style dances, by name (weights; captures not named get OTHER_WEIGHT).
 STYLE_CLIPS = {
@@ -108,8 +115,15 @@ class Choreography:
         return [str(library.names[library.beat_clip[p.start_beat]]) for p in self.picks]
 
 
-def plan_phrases(beat_times_of, bar_grid: list, sections: list, duration: float, loudness_of) -> list:
-    """Phrases of PHRASE_BARS bars from `bar_grid` [(start beat index, beats in the bar)], cut at sections."""
+def phrase_bars(beats_per_bar: int) -> int:
+    return PHRASE_BARS.get(int(beats_per_bar), max(1, int(round(8 / max(int(beats_per_bar), 1)))))
+
+
+def plan_phrases(beat_times_of, bar_grid: list, sections: list, duration: float, loudness_of,
+                 beats_per_bar: int = 4) -> list:
+    """Phrases of phrase_bars(beats_per_bar) bars from `bar_grid` [(start beat index, beats in the bar)], cut at
+    section boundaries."""
+    bars_per_phrase = phrase_bars(beats_per_bar)
     def section_at(time):
         for i, section in enumerate(sections):
             if time < section.end - 1e-6:
@@ -121,7 +135,7 @@ def plan_phrases(beat_times_of, bar_grid: list, sections: list, duration: float,
         start_time = float(beat_times_of(np.array([bar[0]]))[0])
         if start_time >= duration:
             break
-        if group and (len(group) == PHRASE_BARS or section_at(start_time) != section_at(
+        if group and (len(group) == bars_per_phrase or section_at(start_time) != section_at(
                 float(beat_times_of(np.array([group[0][0]]))[0]))):
             phrases.append(group)
             group = []
@@ -157,21 +171,22 @@ class _Prepared:
         self.features = {False: library.beat_features, True: mirror_features(library.beat_features)}
         self.heading = _pelvis_heading(library.rotations[:, 0])
         self.root = library.root
-        usable = library.usable
-        # usable_until[f]: the last frame of the usable run containing f (–1 when f itself is unusable)
-        self.usable_until = np.full(library.frames, -1)
-        run_end = -1
-        for f in range(library.frames - 1, -1, -1):
-            if not usable[f]:
-                run_end = -1
-            else:
-                if run_end < 0 or library.clip_of_frame(f) != library.clip_of_frame(run_end):
-                    run_end = f
-                self.usable_until[f] = run_end
+        # usable_until[f]: the last frame of the usable run (within one capture) holding f; -1 where unusable.
+        # A run ends before an unusable frame or at a capture's last frame.
+        index = np.arange(library.frames)
+        ends_here = np.zeros(library.frames, dtype=bool)
+        ends_here[library.offsets[1:] - 1] = True
+        ends_here[:-1] |= ~library.usable[1:]
+        ends_here &= library.usable
+        next_end = np.minimum.accumulate(np.where(ends_here, index, library.frames)[::-1])[::-1]
+        self.usable_until = np.where(library.usable, next_end, -1)
         cumulative = np.concatenate([[0.0], np.cumsum(library.beat_effort)])
         self.cumulative_effort = cumulative
         feet = np.concatenate([[0.0], np.cumsum(library.beat_footwork)])
         self.cumulative_footwork = feet
+        height = library.root[:, 2]
+        self.beat_high = np.maximum.reduceat(height, frames)     # pelvis height range from each beat to the next
+        self.beat_low = np.minimum.reduceat(height, frames)
         count = len(frames)
         self.dimension = library.beat_features.shape[1]
         joints = len(FEATURE_JOINTS)
@@ -181,6 +196,11 @@ class _Prepared:
         weights[6 * joints:] = W_TURNING
         self.weights = weights
         self.count = count
+
+    def distance(self, features: np.ndarray, current: np.ndarray) -> np.ndarray:
+        """Weighted mean squared feature difference of each row from `current`. Summed without BLAS, whose
+        results can differ in the last bits from call to call, which would break determinism per seed."""
+        return np.sum((features - current) ** 2 * self.weights, axis=1) / self.dimension
 
 
 def _pelvis_heading(pelvis_quats: np.ndarray) -> np.ndarray:
@@ -196,7 +216,7 @@ def _rotate2(xy, angle):
 
 class Choreographer:
     def __init__(self, library: DanceLibrary, style: str, energy: float, seed: int, in_place: bool,
-                 floor_half_size: float):
+                 floor_half_size: float, beats_per_bar: int = 4):
         if style not in STYLE_CLIPS:
             raise GraphError(f"Unknown dance style {style!r}; choose one of {', '.join(sorted(STYLE_CLIPS))}.")
         self.lib = library
@@ -206,9 +226,12 @@ class Choreographer:
         self.rng = np.random.default_rng([int(seed), 0xDA7CE])
         self.in_place = in_place
         self.limit = max(0.3, floor_half_size - FLOOR_MARGIN)
-        weights = STYLE_CLIPS[style]
-        clip_weight = np.array([next((w for key, w in weights.items() if name.startswith(key)), OTHER_WEIGHT)
-                                for name in library.names])
+        clip_weight = _clip_weights(library.names, style)
+        self.effort_scale = STYLE_EFFORT[style]
+        if beats_per_bar == 3:
+            calm = _clip_weights(library.names, "calm")
+            clip_weight = (1 - TRIPLE_CALM) * clip_weight / clip_weight.max() + TRIPLE_CALM * calm / calm.max()
+            self.effort_scale *= TRIPLE_EFFORT
         self.clip_cost = W_STYLE * -np.log(clip_weight / clip_weight.max())
         self.used = np.zeros(library.frames)
         pool = clip_weight[self.prep.clip] >= 0.5
@@ -217,12 +240,17 @@ class Choreographer:
 
     # -- search ---------------------------------------------------------------------------------------------
     def candidates(self, duration: float):
-        """(start beats, end beats, rates) of every stretch that can fill `duration` music seconds: for each
-        start beat, the end beat (same capture, usable throughout) that is the clearest stop near the right
-        length."""
+        """(start beats, end beats, rates, pelvis height ranges) of every stretch that can fill `duration` music
+        seconds: for each start beat, the end beat (same capture, usable throughout) that is the clearest stop
+        near the right length."""
         prep = self.prep
-        starts, ends, rates, scores = [], [], [], []
+        starts, ends, rates, scores, levels = [], [], [], [], []
+        high, low = prep.beat_high.copy(), prep.beat_low.copy()     # over beats i … i + k - 1
         for k in range(1, MAX_BEATS_AHEAD + 1):
+            if k > 1:
+                n = prep.count - k + 1
+                high[:n] = np.maximum(high[:n], prep.beat_high[k - 1:])
+                low[:n] = np.minimum(low[:n], prep.beat_low[k - 1:])
             i = np.arange(prep.count - k)
             j = i + k
             rate = (prep.time[j] - prep.time[i]) / duration
@@ -231,17 +259,18 @@ class Choreographer:
             if ok.any():
                 starts.append(i[ok]), ends.append(j[ok]), rates.append(rate[ok])
                 scores.append(self.lib.beat_depth[j[ok]] - W_RATE * np.log(rate[ok]) ** 2)
+                levels.append(high[i[ok]] - low[i[ok]])
         if not starts:
-            return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-        starts, ends, rates, scores = map(np.concatenate, (starts, ends, rates, scores))
+            return np.zeros(0, int), np.zeros(0, int), np.zeros(0), np.zeros(0)
+        starts, ends, rates, scores, levels = map(np.concatenate, (starts, ends, rates, scores, levels))
         order = np.lexsort((-scores, starts))      # best end for each start first
-        starts, ends, rates = starts[order], ends[order], rates[order]
+        starts, ends, rates, levels = starts[order], ends[order], rates[order], levels[order]
         first = np.concatenate([[True], starts[1:] != starts[:-1]])
-        return starts[first], ends[first], rates[first]
+        return starts[first], ends[first], rates[first], levels[first]
 
     def pick(self, phrase: Phrase, state, previous: Pick, forbid_answer: bool) -> Pick:
         duration = phrase.end - phrase.start
-        starts, ends, rates = self.candidates(duration)
+        starts, ends, rates, levels = self.candidates(duration)
         if len(starts) == 0:
             raise GraphError("The dance library has no captured stretch long enough for this music.")
         lib, prep = self.lib, self.prep
@@ -251,7 +280,7 @@ class Choreographer:
             cost = np.zeros(len(starts))
             if previous is not None:
                 current = state["features"]
-                delta = (prep.features[mirror][starts] - current) ** 2 @ prep.weights / prep.dimension
+                delta = prep.distance(prep.features[mirror][starts], current)
                 cost += delta
                 continuing = (starts == previous.end_beat) & (mirror == previous.mirror)
                 cost[continuing] = 0.0
@@ -259,6 +288,7 @@ class Choreographer:
             footwork = (prep.cumulative_footwork[ends] - prep.cumulative_footwork[starts]) / (ends - starts) * rates
             cost += W_EFFORT * np.log(np.maximum(effort, 1e-3) / target) ** 2
             cost -= 0.3 * W_EFFORT * np.clip(footwork / 0.5, 0, 1) * phrase.loudness * self.energy
+            cost -= W_LEVEL * np.clip(levels / LEVEL_RANGE, 0, 1) * phrase.loudness * min(self.energy, 1.5)
             cost += self.clip_cost[prep.clip[starts]]
             cost += W_RATE * np.log(rates) ** 2
             cost -= W_DEPTH * lib.beat_depth[starts]
@@ -305,16 +335,14 @@ class Choreographer:
         if not MIN_RATE <= length / duration <= MAX_RATE:
             return None
         mirror = not previous.mirror
-        delta = ((prep.features[mirror][previous.start_beat] - state["features"]) ** 2 @ prep.weights
-                 / prep.dimension)
+        delta = float(prep.distance(prep.features[mirror][previous.start_beat][None], state["features"])[0])
         if delta > 1.5:
             return None
         return Pick(previous.start_beat, previous.end_beat, mirror, float(delta), "answer")
 
     def _target_effort(self, phrase: Phrase) -> float:
         low, mid, high = self.effort_levels
-        level = np.clip(0.15 + 0.85 * phrase.loudness, 0, 1) * np.clip(self.energy, 0.1, 2.0) \
-            * STYLE_EFFORT[self.style]
+        level = np.clip(0.15 + 0.85 * phrase.loudness, 0, 1) * np.clip(self.energy, 0.1, 2.0) * self.effort_scale
         return float(np.interp(level, [0.0, 0.6, 1.2, 2.0], [low, mid, high, high * 1.2]))
 
     def mark_used(self, pick: Pick):
@@ -362,6 +390,11 @@ class Choreographer:
         return {"position": position, "heading": heading, "features": state["features"]}
 
 
+def _clip_weights(names, style: str) -> np.ndarray:
+    weights = STYLE_CLIPS[style]
+    return np.array([next((w for key, w in weights.items() if name.startswith(key)), OTHER_WEIGHT) for name in names])
+
+
 _PREPARED = {}
 
 
@@ -376,30 +409,60 @@ def _prepared(library: DanceLibrary) -> _Prepared:
 # -- performing the picks: warp, align, blend ---------------------------------------------------------------------
 
 def warp_anchors(library: DanceLibrary, pick: Pick, phrase: Phrase) -> tuple:
-    """(music times, capture seconds) through which the stretch is warped onto the phrase."""
+    """(music times, capture seconds) through which the stretch is warped onto the phrase.
+
+    The stretch's ends land on the phrase's downbeats. Inside, a small dynamic programme (after Davis and
+    Agrawala's visual-beat alignment) picks which of the stretch's kinematic beats land on which music beats or
+    half beats: each landing earns the beat's depth (a full stop counts most; a half beat half as much), each
+    change of playing speed between landings costs, and speeds stay within bounds. Beats left out fall where the
+    warp puts them, so accents land on some beats, not all.
+    """
     fps = library.fps
     a, b = pick.start_beat, pick.end_beat
     u0, u1 = library.beat_frames[a] / fps, library.beat_frames[b] / fps
     t0, t1 = phrase.start, phrase.end
-    anchors = {t0: u0, t1: u1}
-    grid = phrase.beats
-    period = (t1 - t0) / max(len(grid) - 1, 1)
-    inner = [(library.beat_depth[k], library.beat_frames[k] / fps) for k in range(a + 1, b)
-             if library.beat_depth[k] >= SNAP_DEPTH]
-    for depth, u in sorted(inner, reverse=True):
-        nominal = t0 + (u - u0) / (u1 - u0) * (t1 - t0)
-        nearest = grid[int(np.argmin(np.abs(grid - nominal)))]
-        if abs(nearest - nominal) > SNAP_WINDOW * period or nearest in anchors:
+    rate = (u1 - u0) / (t1 - t0)
+    beats = phrase.beats
+    grid = np.concatenate([beats, 0.5 * (beats[:-1] + beats[1:])])
+    grid_weight = np.concatenate([np.ones(len(beats)), np.full(len(beats) - 1, HALF_BEAT_WEIGHT)])
+    period = (t1 - t0) / max(len(beats) - 1, 1)
+    # Nodes: (music time, capture seconds, gain); the start and end are fixed, inner ones are options.
+    nodes = [(t0, u0, 0.0)]
+    for k in range(a + 1, b):
+        depth = library.beat_depth[k]
+        if depth < SNAP_DEPTH:
             continue
-        trial = dict(anchors)
-        trial[nearest] = u
-        times = np.array(sorted(trial))
-        values = np.array([trial[t] for t in times])
-        rate = np.diff(values) / np.diff(times)
-        if np.all(np.diff(values) > 0) and np.all((rate > 0.5 * MIN_RATE) & (rate < 1.6 * MAX_RATE)):
-            anchors = trial
-    times = np.array(sorted(anchors))
-    return times, np.array([anchors[t] for t in times])
+        u = library.beat_frames[k] / fps
+        nominal = t0 + (u - u0) / rate
+        for g, weight in zip(grid, grid_weight):
+            if t0 < g < t1 and abs(g - nominal) <= SNAP_WINDOW * period:
+                nodes.append((g, u, depth * weight))
+    nodes.append((t1, u1, 0.0))
+    order = sorted(range(len(nodes)), key=lambda n: (nodes[n][1], nodes[n][0]))
+    nodes = [nodes[n] for n in order]
+    best = np.full(len(nodes), -np.inf)
+    back = np.full(len(nodes), -1)
+    best[0] = 0.0
+    for n in range(1, len(nodes)):
+        t, u, gain = nodes[n]
+        for m in range(n):
+            tm, um, _ = nodes[m]
+            if best[m] == -np.inf or t <= tm or u <= um:
+                continue
+            local = (u - um) / (t - tm) / rate
+            if not WARP_SPEEDS[0] <= local <= WARP_SPEEDS[1]:
+                continue
+            value = best[m] + gain - W_WARP * np.log(local) ** 2
+            if value > best[n]:
+                best[n], back[n] = value, m
+    path, n = [], len(nodes) - 1
+    while n >= 0:
+        path.append(nodes[n])
+        n = back[n]
+    path = path[::-1]
+    if path[0][:2] != (t0, u0):    # no feasible path (cannot happen: start → end directly is allowed)
+        path = [nodes[0], nodes[-1]]
+    return np.array([p[0] for p in path]), np.array([p[1] for p in path])
 
 
 @dataclass
