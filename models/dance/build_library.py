@@ -12,7 +12,7 @@ Per clip: resampled to 30 fps; the standing start and end trimmed; frames around
 jumping faster than a body can move) marked unusable; put on the floor and foot contacts detected and pinned
 (contacts.py); kinematic beats found (minima of the smoothed joint speed, with how deep each minimum is); at every
 beat, pose features for matching transitions and how much the body moves until the next beat.
-Rotations are stored as int16 quaternion parts (w ≥ 0, 1/32767 steps, about 0.004°), root in millimetres.
+Rotations are stored as the three smallest quaternion parts in int16 (about 0.003° at worst), root in millimetres.
 
     .venv/bin/python -m soundmotion.models.dance.build_library     (or: python models/dance/build_library.py)
 Reproducible: no randomness, about a minute on 2 cores.
@@ -148,7 +148,7 @@ def build(mocap: str = MOCAP, output: str = ASSET) -> dict:
         foot_speed = np.linalg.norm(np.diff(ankles[..., :2], axis=0), axis=2).max(axis=1) * LIBRARY_FPS
         foot_speed = np.append(foot_speed, foot_speed[-1:])
         feet.append([foot_speed[s:max(e, s + 1)].mean() for s, e in zip(frames, ends)])
-    rotations_all = np.concatenate([p["clip"].rotations[:, joints] for p in processed])
+    rotations_all, largest = quantise_rotations(np.concatenate([p["clip"].rotations[:, joints] for p in processed]))
     root = np.concatenate([p["clip"].root_translation for p in processed])
     np.savez_compressed(
         output,
@@ -157,7 +157,8 @@ def build(mocap: str = MOCAP, output: str = ASSET) -> dict:
         has_head=np.array([p["has_head"] for p in processed]),
         joints=np.array(BODY_JOINTS),
         fps=np.float32(LIBRARY_FPS),
-        rotations=quantise_rotations(rotations_all),
+        rotations=rotations_all,
+        rotation_largest=largest,
         root_mm=np.round(root * 1000.0).astype(np.int32),
         usable=np.packbits(np.concatenate([p["usable"] for p in processed])),
         contacts=np.packbits(np.concatenate([p["contacts"] for p in processed]).ravel()),

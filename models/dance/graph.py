@@ -39,7 +39,9 @@ CROSSFADE_BEATS = 0.5                  # whole width of a blend between two capt
 CROSSFADE_SECONDS = (0.16, 0.4)        # … limited to this many seconds
 TOP_CHOICES = 12                       # the seeded draw picks among this many cheapest candidates
 TEMPERATURE = 0.35                     # in cost units: how far from the cheapest a draw may wander
-FLOOR_MARGIN = 0.4                     # metres kept inside the floor area at phrase ends
+FLOOR_MARGIN = 0.4                     # metres kept inside the floor area at phrase ends (soft) …
+FLOOR_EDGE = 0.15                      # … and at every moment (hard, as far as the library allows)
+OFF_FLOOR = 1e3                        # cost per metre a stretch could carry the dancer past the edge
 MIRROR_ANSWER = 0.25                   # chance that a phrase is answered by its mirror image when it fits
 REPEAT_MIRRORED = 0.3                  # chance that a repeated section is danced mirrored
 MAX_BEATS_AHEAD = 40                   # kinematic beats a stretch may span
@@ -120,10 +122,13 @@ def phrase_bars(beats_per_bar: int) -> int:
 
 
 def plan_phrases(beat_times_of, bar_grid: list, sections: list, duration: float, loudness_of,
-                 beats_per_bar: int = 4) -> list:
+                 beats_per_bar: int = 4, first_downbeat: int = None) -> list:
     """Phrases of phrase_bars(beats_per_bar) bars from `bar_grid` [(start beat index, beats in the bar)], cut at
-    section boundaries."""
+    section boundaries; bars before `first_downbeat` (a beat index: the music's first bar) are a pickup phrase
+    of their own, so the phrases after it start on the music's bars."""
     bars_per_phrase = phrase_bars(beats_per_bar)
+    if first_downbeat is None:
+        first_downbeat = bar_grid[0][0] if bar_grid else 0
     def section_at(time):
         for i, section in enumerate(sections):
             if time < section.end - 1e-6:
@@ -135,8 +140,8 @@ def plan_phrases(beat_times_of, bar_grid: list, sections: list, duration: float,
         start_time = float(beat_times_of(np.array([bar[0]]))[0])
         if start_time >= duration:
             break
-        if group and (len(group) == bars_per_phrase or section_at(start_time) != section_at(
-                float(beat_times_of(np.array([group[0][0]]))[0]))):
+        if group and (len(group) == bars_per_phrase or bar[0] == first_downbeat or section_at(start_time) !=
+                      section_at(float(beat_times_of(np.array([group[0][0]]))[0]))):
             phrases.append(group)
             group = []
         group.append(bar)
@@ -147,11 +152,14 @@ def plan_phrases(beat_times_of, bar_grid: list, sections: list, duration: float,
         first, last = group[0][0], group[-1][0] + group[-1][1]
         beats = beat_times_of(np.arange(first, last + 1))
         section = section_at(max(beats[0], 0.0))
-        label = sections[section].label
-        index = counters.get(section, 0)
-        counters[section] = index + 1
-        result.append(Phrase(float(beats[0]), float(beats[-1]), beats, len(group), (label, index),
-                             loudness_of(beats[0], beats[-1]), index == 0))
+        if last <= first_downbeat:   # the pickup before the music's first bar: a phrase of its own
+            key, opening = ("pickup", 0), True
+        else:
+            index = counters.get(section, 0)
+            counters[section] = index + 1
+            key, opening = (sections[section].label, index), index == 0
+        result.append(Phrase(float(beats[0]), float(beats[-1]), beats, len(group), key,
+                             loudness_of(beats[0], beats[-1]), opening))
     if result:
         top = max(p.loudness for p in result)
         for p in result:
@@ -184,6 +192,7 @@ class _Prepared:
         self.cumulative_effort = cumulative
         feet = np.concatenate([[0.0], np.cumsum(library.beat_footwork)])
         self.cumulative_footwork = feet
+        self.beat_xy = library.root[frames, :2]
         height = library.root[:, 2]
         self.beat_high = np.maximum.reduceat(height, frames)     # pelvis height range from each beat to the next
         self.beat_low = np.minimum.reduceat(height, frames)
@@ -226,6 +235,7 @@ class Choreographer:
         self.rng = np.random.default_rng([int(seed), 0xDA7CE])
         self.in_place = in_place
         self.limit = max(0.3, floor_half_size - FLOOR_MARGIN)
+        self.half_size = float(floor_half_size)
         clip_weight = _clip_weights(library.names, style)
         self.effort_scale = STYLE_EFFORT[style]
         if beats_per_bar == 3:
@@ -244,9 +254,12 @@ class Choreographer:
         seconds: for each start beat, the end beat (same capture, usable throughout) that is the clearest stop
         near the right length."""
         prep = self.prep
-        starts, ends, rates, scores, levels = [], [], [], [], []
+        starts, ends, rates, scores, levels, reaches = [], [], [], [], [], []
         high, low = prep.beat_high.copy(), prep.beat_low.copy()     # over beats i … i + k - 1
+        reach = np.zeros(prep.count)                                 # farthest from beat i's spot by beat i + k
         for k in range(1, MAX_BEATS_AHEAD + 1):
+            n = prep.count - k
+            reach[:n] = np.maximum(reach[:n], np.linalg.norm(prep.beat_xy[k:] - prep.beat_xy[:n], axis=1))
             if k > 1:
                 n = prep.count - k + 1
                 high[:n] = np.maximum(high[:n], prep.beat_high[k - 1:])
@@ -260,17 +273,19 @@ class Choreographer:
                 starts.append(i[ok]), ends.append(j[ok]), rates.append(rate[ok])
                 scores.append(self.lib.beat_depth[j[ok]] - W_RATE * np.log(rate[ok]) ** 2)
                 levels.append(high[i[ok]] - low[i[ok]])
+                reaches.append(reach[i[ok]])
         if not starts:
-            return np.zeros(0, int), np.zeros(0, int), np.zeros(0), np.zeros(0)
-        starts, ends, rates, scores, levels = map(np.concatenate, (starts, ends, rates, scores, levels))
+            return (np.zeros(0, int), np.zeros(0, int)) + (np.zeros(0),) * 3
+        starts, ends, rates, scores, levels, reaches = map(np.concatenate,
+                                                           (starts, ends, rates, scores, levels, reaches))
         order = np.lexsort((-scores, starts))      # best end for each start first
-        starts, ends, rates, levels = starts[order], ends[order], rates[order], levels[order]
+        starts, ends, rates, levels, reaches = (x[order] for x in (starts, ends, rates, levels, reaches))
         first = np.concatenate([[True], starts[1:] != starts[:-1]])
-        return starts[first], ends[first], rates[first], levels[first]
+        return starts[first], ends[first], rates[first], levels[first], reaches[first]
 
     def pick(self, phrase: Phrase, state, previous: Pick, forbid_answer: bool) -> Pick:
         duration = phrase.end - phrase.start
-        starts, ends, rates, levels = self.candidates(duration)
+        starts, ends, rates, levels, reaches = self.candidates(duration)
         if len(starts) == 0:
             raise GraphError("The dance library has no captured stretch long enough for this music.")
         lib, prep = self.lib, self.prep
@@ -308,6 +323,10 @@ class Choreographer:
             else:
                 excess = np.maximum(np.abs(end_position) - self.limit, 0.0)
                 cost += W_FLOOR * np.sum(excess ** 2, axis=1)
+                # Hard edge: a stretch that could carry the dancer off the floor is left out (a stretch never
+                # gets farther from where it starts than its reach).
+                outside = np.linalg.norm(state["position"]) + reaches - (self.half_size - FLOOR_EDGE)
+                cost += OFF_FLOOR * np.maximum(outside, 0.0)
             end_heading = state["heading"] + turn
             cost += W_FACING * (1.0 - np.cos(end_heading)) / 2.0
             costs.append(cost)

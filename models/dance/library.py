@@ -30,17 +30,26 @@ class LibraryError(ValueError):
     pass
 
 
-def quantise_rotations(quats: np.ndarray) -> np.ndarray:
-    """(…, 4) w-first unit quaternions → (…, 3) int16 x, y, z with w ≥ 0 implied."""
+def quantise_rotations(quats: np.ndarray) -> tuple:
+    """(…, 4) unit quaternions → ((…, 3) int16, (…,) uint8): "smallest three" compression — the largest
+    component is dropped (made positive, its index kept) and the other three, within ±1/√2, are scaled to int16.
+    Worst error about 0.003°."""
     q = rotations.normalize(quats)
-    q = np.where(q[..., :1] < 0, -q, q)
-    return np.round(q[..., 1:] * QUANT).astype(np.int16)
+    largest = np.argmax(np.abs(q), axis=-1)
+    q = q * np.where(np.take_along_axis(q, largest[..., None], -1) < 0, -1.0, 1.0)
+    keep = np.array([[j for j in range(4) if j != i] for i in range(4)])[largest]
+    rest = np.take_along_axis(q, keep, -1)
+    return np.round(rest * np.sqrt(2.0) * QUANT).astype(np.int16), largest.astype(np.uint8)
 
 
-def dequantise_rotations(parts: np.ndarray) -> np.ndarray:
-    xyz = parts.astype(np.float64) / QUANT
-    w = np.sqrt(np.maximum(0.0, 1.0 - np.sum(xyz * xyz, axis=-1, keepdims=True)))
-    return rotations.normalize(np.concatenate([w, xyz], axis=-1))
+def dequantise_rotations(parts: np.ndarray, largest: np.ndarray) -> np.ndarray:
+    rest = parts.astype(np.float64) / (np.sqrt(2.0) * QUANT)
+    big = np.sqrt(np.maximum(0.0, 1.0 - np.sum(rest * rest, axis=-1)))
+    out = np.zeros(parts.shape[:-1] + (4,))
+    keep = np.array([[j for j in range(4) if j != i] for i in range(4)])[largest.astype(int)]
+    np.put_along_axis(out, keep, rest, -1)
+    np.put_along_axis(out, largest.astype(int)[..., None], big[..., None], -1)
+    return rotations.normalize(out)
 
 
 def heading_of(positions: np.ndarray) -> np.ndarray:
@@ -138,7 +147,8 @@ def load_library(path: str = ASSET) -> DanceLibrary:
     frames = int(data["offsets"][-1])
     return DanceLibrary(
         names=np.array([str(n) for n in data["names"]]), offsets=data["offsets"].astype(int),
-        has_head=data["has_head"].astype(bool), rotations=dequantise_rotations(data["rotations"]),
+        has_head=data["has_head"].astype(bool),
+        rotations=dequantise_rotations(data["rotations"], data["rotation_largest"]),
         root=data["root_mm"].astype(np.float64) / 1000.0,
         usable=np.unpackbits(data["usable"])[:frames].astype(bool),
         contacts=np.unpackbits(data["contacts"])[:2 * frames].reshape(frames, 2).astype(bool),

@@ -151,7 +151,8 @@ def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: floa
     per_bar = int(getattr(analysis, "beats_per_bar", 4) or 4)
     bars = bar_grid(np.asarray(analysis.bar_starts, dtype=int), int(np.floor(start_beat)), end_beat + 2, per_bar)
     phrases = graph.plan_phrases(times_of, bars, analysis.sections, analysis.duration,
-                                 lambda a, b: _mean_loudness(analysis, a, b), per_bar)
+                                 lambda a, b: _mean_loudness(analysis, a, b), per_bar,
+                                 int(analysis.bar_starts[0]) if len(analysis.bar_starts) else None)
     choreographer = graph.Choreographer(library, style, energy, seed, in_place, floor_half_size, per_bar)
     picks = choreographer.choose(phrases)
     report(0.7, "Dancing")
