@@ -41,7 +41,9 @@ TOP_CHOICES = 12                       # the seeded draw picks among this many c
 TEMPERATURE = 0.35                     # in cost units: how far from the cheapest a draw may wander
 FLOOR_MARGIN = 0.4                     # metres kept inside the floor area at phrase ends (soft) …
 FLOOR_EDGE = 0.15                      # … and at every moment (hard, as far as the library allows)
-OFF_FLOOR = 1e3                        # cost per metre a stretch could carry the dancer past the edge
+OFF_FLOOR = 1e3                        # cost per metre a stretch would carry the dancer past the edge …
+EDGE_CHECKED = 400                     # … checked on this many of the cheapest stretches
+W_CENTRE = 0.3                         # per square metre from the centre at a phrase's end
 MIRROR_ANSWER = 0.25                   # chance that a phrase is answered by its mirror image when it fits
 REPEAT_MIRRORED = 0.3                  # chance that a repeated section is danced mirrored
 MAX_BEATS_AHEAD = 40                   # kinematic beats a stretch may span
@@ -56,7 +58,9 @@ W_FACING = 0.8
 W_RATE = 6.0
 W_DEPTH = 0.8
 W_TRAVEL_IN_PLACE = 4.0
-W_LEVEL = 1.0                          # level changes (the pelvis going down and up) in loud phrases …
+W_FOOTWORK = 1.2                       # feet that travel (steps) …
+FOOTWORK_SPEED = 0.4                   # … rewarded up to this mean speed (m/s) of the faster ankle
+W_LEVEL = 1.0                          # level changes (the pelvis going down and up), more in loud phrases …
 LEVEL_RANGE = 0.2                      # … rewarded up to this many metres
 
 # Which captures each style dances, by name (weights; captures not named get OTHER_WEIGHT).
@@ -77,7 +81,7 @@ STYLE_CLIPS = {
     "calm": {"G1_J_Dance1_Modern": 3, "G1_J_Dance12_LushLife": 2, "G1_B_StretchDance": 3, "G1_B_SpiralDance": 3,
              "G1_J_Dance23_MidnightSun": 1.5, "CMU_": 2.5, "G1_B_WiggleDance": 1},
 }
-OTHER_WEIGHT = 0.08
+OTHER_WEIGHT = 0.03
 STYLE_EFFORT = {"groove": 1.0, "hiphop": 1.15, "disco": 1.05, "calm": 0.7}   # how hard each style works
 
 
@@ -254,12 +258,9 @@ class Choreographer:
         seconds: for each start beat, the end beat (same capture, usable throughout) that is the clearest stop
         near the right length."""
         prep = self.prep
-        starts, ends, rates, scores, levels, reaches = [], [], [], [], [], []
+        starts, ends, rates, scores, levels = [], [], [], [], []
         high, low = prep.beat_high.copy(), prep.beat_low.copy()     # over beats i … i + k - 1
-        reach = np.zeros(prep.count)                                 # farthest from beat i's spot by beat i + k
         for k in range(1, MAX_BEATS_AHEAD + 1):
-            n = prep.count - k
-            reach[:n] = np.maximum(reach[:n], np.linalg.norm(prep.beat_xy[k:] - prep.beat_xy[:n], axis=1))
             if k > 1:
                 n = prep.count - k + 1
                 high[:n] = np.maximum(high[:n], prep.beat_high[k - 1:])
@@ -273,19 +274,17 @@ class Choreographer:
                 starts.append(i[ok]), ends.append(j[ok]), rates.append(rate[ok])
                 scores.append(self.lib.beat_depth[j[ok]] - W_RATE * np.log(rate[ok]) ** 2)
                 levels.append(high[i[ok]] - low[i[ok]])
-                reaches.append(reach[i[ok]])
         if not starts:
-            return (np.zeros(0, int), np.zeros(0, int)) + (np.zeros(0),) * 3
-        starts, ends, rates, scores, levels, reaches = map(np.concatenate,
-                                                           (starts, ends, rates, scores, levels, reaches))
+            return (np.zeros(0, int), np.zeros(0, int)) + (np.zeros(0),) * 2
+        starts, ends, rates, scores, levels = map(np.concatenate, (starts, ends, rates, scores, levels))
         order = np.lexsort((-scores, starts))      # best end for each start first
-        starts, ends, rates, levels, reaches = (x[order] for x in (starts, ends, rates, levels, reaches))
+        starts, ends, rates, levels = (x[order] for x in (starts, ends, rates, levels))
         first = np.concatenate([[True], starts[1:] != starts[:-1]])
-        return starts[first], ends[first], rates[first], levels[first], reaches[first]
+        return starts[first], ends[first], rates[first], levels[first]
 
     def pick(self, phrase: Phrase, state, previous: Pick, forbid_answer: bool) -> Pick:
         duration = phrase.end - phrase.start
-        starts, ends, rates, levels, reaches = self.candidates(duration)
+        starts, ends, rates, levels = self.candidates(duration)
         if len(starts) == 0:
             raise GraphError("The dance library has no captured stretch long enough for this music.")
         lib, prep = self.lib, self.prep
@@ -302,8 +301,9 @@ class Choreographer:
             effort = (prep.cumulative_effort[ends] - prep.cumulative_effort[starts]) / (ends - starts) * rates
             footwork = (prep.cumulative_footwork[ends] - prep.cumulative_footwork[starts]) / (ends - starts) * rates
             cost += W_EFFORT * np.log(np.maximum(effort, 1e-3) / target) ** 2
-            cost -= 0.3 * W_EFFORT * np.clip(footwork / 0.5, 0, 1) * phrase.loudness * self.energy
-            cost -= W_LEVEL * np.clip(levels / LEVEL_RANGE, 0, 1) * phrase.loudness * min(self.energy, 1.5)
+            drive = (0.5 + 0.5 * phrase.loudness) * min(self.energy, 1.5)     # dancers keep stepping when quieter
+            cost -= W_FOOTWORK * np.clip(footwork / FOOTWORK_SPEED, 0, 1) * drive
+            cost -= W_LEVEL * np.clip(levels / LEVEL_RANGE, 0, 1) * drive
             cost += self.clip_cost[prep.clip[starts]]
             cost += W_RATE * np.log(rates) ** 2
             cost -= W_DEPTH * lib.beat_depth[starts]
@@ -322,17 +322,17 @@ class Choreographer:
                 cost += W_TRAVEL_IN_PLACE * np.linalg.norm(travel, axis=1)
             else:
                 excess = np.maximum(np.abs(end_position) - self.limit, 0.0)
-                cost += W_FLOOR * np.sum(excess ** 2, axis=1)
-                # Hard edge: a stretch that could carry the dancer off the floor is left out (a stretch never
-                # gets farther from where it starts than its reach).
-                outside = np.linalg.norm(state["position"]) + reaches - (self.half_size - FLOOR_EDGE)
-                cost += OFF_FLOOR * np.maximum(outside, 0.0)
+                cost += W_FLOOR * np.sum(excess ** 2, axis=1) + W_CENTRE * np.sum(end_position ** 2, axis=1)
             end_heading = state["heading"] + turn
             cost += W_FACING * (1.0 - np.cos(end_heading)) / 2.0
             costs.append(cost)
             mirrors.append(np.full(len(starts), mirror))
         costs, mirrors = np.concatenate(costs), np.concatenate(mirrors)
         all_starts, all_ends = np.tile(starts, 2), np.tile(ends, 2)
+        if not self.in_place:   # hard edge: stretches whose path would leave the floor are left out
+            near = np.argsort(costs)[:EDGE_CHECKED]
+            costs = costs.copy()
+            costs[near] += OFF_FLOOR * self.off_floor(all_starts[near], all_ends[near], mirrors[near], state)
         order = np.argsort(costs)[:TOP_CHOICES]
         chances = np.exp(-(costs[order] - costs[order[0]]) / TEMPERATURE)
         choice = order[self.rng.choice(len(order), p=chances / chances.sum())]
@@ -347,11 +347,28 @@ class Choreographer:
         return Pick(int(all_starts[choice]), int(all_ends[choice]), bool(mirrors[choice]), float(costs[choice]),
                     reason)
 
+    def off_floor(self, starts, ends, mirrors, state) -> np.ndarray:
+        """(N,) metres the dancer's path (at the stretches' kinematic beats) would pass the floor's edge."""
+        prep = self.prep
+        steps = np.minimum(starts[:, None] + np.arange(MAX_BEATS_AHEAD + 1)[None], ends[:, None])
+        xy = prep.beat_xy[steps] - prep.beat_xy[starts][:, None]
+        sign = np.where(mirrors, -1.0, 1.0)
+        xy[..., 0] *= sign[:, None]
+        turn = state["heading"] - prep.heading[self.lib.beat_frames[starts]] * sign
+        c, s = np.cos(turn)[:, None], np.sin(turn)[:, None]
+        path = np.stack([c * xy[..., 0] - s * xy[..., 1], s * xy[..., 0] + c * xy[..., 1]], axis=-1)
+        path = path + state["position"]
+        return np.maximum(np.abs(path).max(axis=(1, 2)) - (self.half_size - FLOOR_EDGE), 0.0)
+
     def _answer(self, previous: Pick, duration: float, state) -> Pick:
-        """The previous phrase again, mirrored, if it can be played at this phrase's length and flows on."""
+        """The previous phrase again, mirrored, if it can be played at this phrase's length, flows on and stays
+        on the floor."""
         prep = self.prep
         length = prep.time[previous.end_beat] - prep.time[previous.start_beat]
         if not MIN_RATE <= length / duration <= MAX_RATE:
+            return None
+        if not self.in_place and self.off_floor(np.array([previous.start_beat]), np.array([previous.end_beat]),
+                                                np.array([not previous.mirror]), state)[0] > 0:
             return None
         mirror = not previous.mirror
         delta = float(prep.distance(prep.features[mirror][previous.start_beat][None], state["features"])[0])
@@ -361,7 +378,7 @@ class Choreographer:
 
     def _target_effort(self, phrase: Phrase) -> float:
         low, mid, high = self.effort_levels
-        level = np.clip(0.15 + 0.85 * phrase.loudness, 0, 1) * np.clip(self.energy, 0.1, 2.0) * self.effort_scale
+        level = np.clip(0.3 + 0.7 * phrase.loudness, 0, 1) * np.clip(self.energy, 0.1, 2.0) * self.effort_scale
         return float(np.interp(level, [0.0, 0.6, 1.2, 2.0], [low, mid, high, high * 1.2]))
 
     def mark_used(self, pick: Pick):
@@ -383,8 +400,11 @@ class Choreographer:
                     label = phrase.key[0]
                     if phrase.first_of_section or label not in repeat_mirror:
                         repeat_mirror[label] = bool(self.rng.random() < REPEAT_MIRRORED)
-                    pick = Pick(earlier.start_beat, earlier.end_beat, earlier.mirror ^ repeat_mirror[label], 0.0,
-                                "repeat")
+                    for mirror in (earlier.mirror ^ repeat_mirror[label], not (earlier.mirror ^ repeat_mirror[label])):
+                        if self.in_place or self.off_floor(np.array([earlier.start_beat]), np.array([earlier.end_beat]),
+                                                           np.array([mirror]), state)[0] == 0:
+                            pick = Pick(earlier.start_beat, earlier.end_beat, mirror, 0.0, "repeat")
+                            break
             if pick is None:
                 if previous is not None:
                     state["features"] = self.prep.features[previous.mirror][previous.end_beat]

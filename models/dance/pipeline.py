@@ -98,7 +98,11 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
     if engine == "captured":
         from .library import available
         if available():
-            return captured_dance(analysis, fps, style, energy, seed, in_place, report, floor_half_size)
+            result = captured_dance(analysis, fps, style, energy, seed, in_place, report, floor_half_size)
+            if clip_moves > 0:
+                result.notes.append("Captured Moves (clip moves) apply to the coded engine only; the captured "
+                                    "dance is all captured already.")
+            return result
         notes.append("The dance library is missing, so the dance uses coded moves; reinstall SoundMotion to dance "
                      "with captured moves.")
     report(0.5, "Choreographing")
