@@ -117,12 +117,21 @@ def duration_of(take) -> float:
     return take.duration if isinstance(take, MotionClip) else take.pose.num_frames / take.fps
 
 
+def _fit(times: np.ndarray, duration: float) -> np.ndarray:
+    """The sheet's moments, or for a take too short for them the same number spread over the take."""
+    if times[-1] < duration - 0.05:
+        return times
+    span = times[-1] - times[0]
+    start = max(0.0, min(times[0], duration - 0.1 - span))
+    return np.linspace(start, min(start + span, duration - 0.1), len(times))
+
+
 def render_sheet(rows: list, times: np.ndarray, sheet: str, tile=(180, 270)) -> float:
     """rows: [(label, path, (start, end), duration)]. Runs bench/look_blender.py in a subprocess."""
     folder = os.path.dirname(os.path.abspath(sheet))
     job = {"character": CHARACTER, "rig": RIG, "fps": FPS, "tile": list(tile), "sheet": os.path.abspath(sheet),
            "takes": [{"label": label, "source": path, "start": window[0], "end": window[1],
-                      "times": [float(t) for t in times if t < duration - 0.05]}
+                      "times": [float(t) for t in _fit(times, duration)]}
                      for label, path, window, duration in rows]}
     with tempfile.NamedTemporaryFile("w", suffix=".json", dir=folder, delete=False) as handle:
         json.dump(job, handle)
