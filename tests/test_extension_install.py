@@ -40,6 +40,7 @@ def test_zip_holds_the_add_on_and_its_wheels_but_no_tests(extension_zip):
     assert not any(n.startswith("wheels/numpy") for n in names)  # Blender's own numpy is used
     assert not any(n.startswith(("tests/", "bench/", "scripts/", "assets/readme/", ".venv")) for n in names)
     assert "assets/demo_character.blend" in names and "models/dance/prior_weights.npz" in names
+    assert "models/dance/dance_library.npz" in names   # the captured dance ships; the mocap it came from does not
 
 
 def test_installed_zip_registers_everything_and_disabling_removes_it(extension_zip, tmp_path):

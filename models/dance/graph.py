@@ -27,8 +27,10 @@ from ...clips.skeleton import SMPLX_SKELETON
 from .library import BODY_JOINTS, FEATURE_JOINTS, DanceLibrary, mirror_features
 
 PHRASE_BARS = {4: 2, 3: 4, 2: 4}       # bars in a phrase, by beats in a bar (about 8 to 12 beats)
-TRIPLE_CALM = 0.6                      # in triple meter the style's taste is mixed with calm's this much …
-TRIPLE_EFFORT = 0.85                   # … and the dancer works this hard (a waltz flows)
+TRIPLE_CALM = 0.3                      # in triple meter the style's taste is mixed with calm's this much …
+TRIPLE_EFFORT = 0.9                    # … the dancer works this hard (a waltz flows) …
+TRIPLE_STEPS = 1.5                     # … steps more (a waltz steps on every beat) …
+TRIPLE_TURNS = 2.0                     # … and turns more (a waltz turns as it goes)
 MIN_RATE, MAX_RATE = 0.75, 1.35       # capture seconds per music second a stretch may be played at
 SNAP_DEPTH = 0.2                       # kinematic beats at least this deep may land on a music beat …
 SNAP_WINDOW = 0.6                      # … within this share of a beat of where the even warp puts them
@@ -57,11 +59,14 @@ W_FLOOR = 30.0
 W_FACING = 0.8
 W_RATE = 6.0
 W_DEPTH = 0.8
+W_RHYTHM = 3.0                         # a stretch whose own rhythm does not fit the phrase's beats
 W_TRAVEL_IN_PLACE = 4.0
-W_FOOTWORK = 1.2                       # feet that travel (steps) …
+W_FOOTWORK = 1.6                       # feet that travel (steps) …
 FOOTWORK_SPEED = 0.4                   # … rewarded up to this mean speed (m/s) of the faster ankle
-W_LEVEL = 1.0                          # level changes (the pelvis going down and up), more in loud phrases …
-LEVEL_RANGE = 0.2                      # … rewarded up to this many metres
+W_TURN = 0.6                           # turns (the stretch's net change of facing, up to half a turn) …
+TURN_URGE = 4.0                        # … up to this many times more while the dance has not turned half round
+W_LEVEL = 2.5                          # level changes (the pelvis going down and up), more in loud phrases …
+LEVEL_RANGE = 0.25                     # … rewarded up to this many metres
 
 # Which captures each style dances, by name (weights; captures not named get OTHER_WEIGHT).
 STYLE_CLIPS = {
@@ -242,7 +247,9 @@ class Choreographer:
         self.half_size = float(floor_half_size)
         clip_weight = _clip_weights(library.names, style)
         self.effort_scale = STYLE_EFFORT[style]
+        self.footwork_scale = self.turn_scale = 1.0
         if beats_per_bar == 3:
+            self.footwork_scale, self.turn_scale = TRIPLE_STEPS, TRIPLE_TURNS
             calm = _clip_weights(library.names, "calm")
             clip_weight = (1 - TRIPLE_CALM) * clip_weight / clip_weight.max() + TRIPLE_CALM * calm / calm.max()
             self.effort_scale *= TRIPLE_EFFORT
@@ -253,12 +260,15 @@ class Choreographer:
         self.effort_levels = np.percentile(effort, [10, 50, 90])
 
     # -- search ---------------------------------------------------------------------------------------------
-    def candidates(self, duration: float):
+    def candidates(self, duration: float, beats: int = 8):
         """(start beats, end beats, rates, pelvis height ranges) of every stretch that can fill `duration` music
         seconds: for each start beat, the end beat (same capture, usable throughout) that is the clearest stop
         near the right length."""
         prep = self.prep
         starts, ends, rates, scores, levels = [], [], [], [], []
+        intervals = np.diff(prep.time, append=prep.time[-1])
+        first_sum = np.concatenate([[0.0], np.cumsum(intervals)])
+        square_sum = np.concatenate([[0.0], np.cumsum(intervals ** 2)])
         high, low = prep.beat_high.copy(), prep.beat_low.copy()     # over beats i … i + k - 1
         for k in range(1, MAX_BEATS_AHEAD + 1):
             if k > 1:
@@ -275,16 +285,24 @@ class Choreographer:
                 scores.append(self.lib.beat_depth[j[ok]] - W_RATE * np.log(rate[ok]) ** 2)
                 levels.append(high[i[ok]] - low[i[ok]])
         if not starts:
-            return (np.zeros(0, int), np.zeros(0, int)) + (np.zeros(0),) * 2
+            return (np.zeros(0, int), np.zeros(0, int)) + (np.zeros(0),) * 3
         starts, ends, rates, scores, levels = map(np.concatenate, (starts, ends, rates, scores, levels))
         order = np.lexsort((-scores, starts))      # best end for each start first
         starts, ends, rates, levels = (x[order] for x in (starts, ends, rates, levels))
         first = np.concatenate([[True], starts[1:] != starts[:-1]])
-        return starts[first], ends[first], rates[first], levels[first]
+        starts, ends, rates, levels = starts[first], ends[first], rates[first], levels[first]
+        # How well the stretch's own rhythm fits the phrase's beats: its kinematic beats evenly spaced (their
+        # intervals' spread) and one to a beat, or one to two beats or two to a beat.
+        count = ends - starts
+        mean = (first_sum[ends] - first_sum[starts]) / count
+        spread = np.sqrt(np.maximum((square_sum[ends] - square_sum[starts]) / count - mean ** 2, 0.0)) / mean
+        per_beat = count / max(beats, 1)
+        octave = np.min(np.abs(np.log2(per_beat[:, None] / np.array([0.5, 1.0, 2.0])[None])), axis=1)
+        return starts, ends, rates, levels, spread + octave
 
     def pick(self, phrase: Phrase, state, previous: Pick, forbid_answer: bool) -> Pick:
         duration = phrase.end - phrase.start
-        starts, ends, rates, levels = self.candidates(duration)
+        starts, ends, rates, levels, misfit = self.candidates(duration, len(phrase.beats) - 1)
         if len(starts) == 0:
             raise GraphError("The dance library has no captured stretch long enough for this music.")
         lib, prep = self.lib, self.prep
@@ -302,11 +320,12 @@ class Choreographer:
             footwork = (prep.cumulative_footwork[ends] - prep.cumulative_footwork[starts]) / (ends - starts) * rates
             cost += W_EFFORT * np.log(np.maximum(effort, 1e-3) / target) ** 2
             drive = (0.5 + 0.5 * phrase.loudness) * min(self.energy, 1.5)     # dancers keep stepping when quieter
-            cost -= W_FOOTWORK * np.clip(footwork / FOOTWORK_SPEED, 0, 1) * drive
+            cost -= W_FOOTWORK * self.footwork_scale * np.clip(footwork / FOOTWORK_SPEED, 0, 1) * drive
             cost -= W_LEVEL * np.clip(levels / LEVEL_RANGE, 0, 1) * drive
             cost += self.clip_cost[prep.clip[starts]]
             cost += W_RATE * np.log(rates) ** 2
             cost -= W_DEPTH * lib.beat_depth[starts]
+            cost += W_RHYTHM * misfit
             frames_s, frames_e = lib.beat_frames[starts], lib.beat_frames[ends]
             cumulative_used = np.concatenate([[0.0], np.cumsum(self.used)])
             reuse = (cumulative_used[frames_e] - cumulative_used[frames_s]) / np.maximum(frames_e - frames_s, 1)
@@ -325,6 +344,10 @@ class Choreographer:
                 cost += W_FLOOR * np.sum(excess ** 2, axis=1) + W_CENTRE * np.sum(end_position ** 2, axis=1)
             end_heading = state["heading"] + turn
             cost += W_FACING * (1.0 - np.cos(end_heading)) / 2.0
+            # A dance turns: more so while it has not yet turned half round and the song goes on.
+            short = max(0.0, 1.0 - (state["turned"][1] - state["turned"][0]) / np.pi)
+            urge = 1.0 + TURN_URGE * short * np.clip(phrase.start / max(self.song_end, 1e-6), 0.0, 1.0)
+            cost -= W_TURN * self.turn_scale * urge * np.clip(np.abs(turn) / np.pi, 0, 1) * drive
             costs.append(cost)
             mirrors.append(np.full(len(starts), mirror))
         costs, mirrors = np.concatenate(costs), np.concatenate(mirrors)
@@ -389,7 +412,8 @@ class Choreographer:
     def choose(self, phrases: list) -> list:
         """One Pick per phrase."""
         picks, chosen_for, repeat_mirror = [], {}, {}
-        state = {"position": np.zeros(2), "heading": 0.0, "features": None}
+        state = {"position": np.zeros(2), "heading": 0.0, "features": None, "turned": (0.0, 0.0)}
+        self.song_end = phrases[-1].end if phrases else 1.0
         previous = None
         for phrase in phrases:
             pick = None
@@ -425,8 +449,9 @@ class Choreographer:
             travel = travel * np.array([-1.0, 1.0])
         start_heading = sign * prep.heading[a]
         position = state["position"] + _rotate2(_rotate2(travel, -start_heading), state["heading"])
-        heading = state["heading"] + sign * (prep.heading[b] - prep.heading[a])
-        return {"position": position, "heading": heading, "features": state["features"]}
+        path = state["heading"] + sign * (prep.heading[a:b + 1] - prep.heading[a])
+        turned = (min(state["turned"][0], path.min()), max(state["turned"][1], path.max()))
+        return {"position": position, "heading": float(path[-1]), "features": state["features"], "turned": turned}
 
 
 def _clip_weights(names, style: str) -> np.ndarray:

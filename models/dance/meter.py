@@ -13,7 +13,7 @@ from scipy.spatial.transform import Rotation
 from ...clips import rotations
 from ...clips.motion import MotionClip
 
-RISE_FALL = 0.035          # m the pelvis dips on the one of a 3/4 bar, at energy 1
+RISE_FALL = 0.06           # m the pelvis dips on the one of a 3/4 bar, at energy 1
 LOWEST = 0.05              # bar fraction where the dip is deepest (just after the one)
 SWAY_DEGREES = 7.0         # torso side bend at the height of a sway
 SPINE = ("spine1", "spine2", "spine3")
