@@ -45,12 +45,19 @@ DEFAULT_REAL = {
 FPS = 30.0
 
 
-def generate(kind: str, audio: str, args):
-    """(MotionClip, notes) of a generated take."""
+def generate(kind: str, audio: str, args, beats_per_bar: int = 0):
+    """(MotionClip, notes) of a generated take; `beats_per_bar` > 0 hands a dance that meter."""
     if kind == "dance":
-        from ..models.dance.pipeline import generate_dance
-        result = generate_dance(audio, fps=FPS, style=args.style or "groove", energy=args.energy, seed=args.seed,
-                                in_place=args.in_place)
+        from ..models.audio.load import load_audio
+        from ..models.dance.pipeline import dance_from_audio, dance_to_analysis
+        from ..models.music.spectrum import SAMPLE_RATE
+        options = dict(fps=FPS, style=args.style or "groove", energy=args.energy, seed=args.seed,
+                       in_place=args.in_place)
+        result = dance_from_audio(load_audio(audio, SAMPLE_RATE), **options)
+        if beats_per_bar:   # the meter handed over (until the beat tracker reports it)
+            from .dance import with_meter
+            result = dance_to_analysis(with_meter(result.analysis, beats_per_bar), **options)
+            result.notes.append(f"Meter handed over: {beats_per_bar} beats to the bar.")
         return result.clip, result.notes
     from ..models.gesture.pipeline import generate_gestures
     text = None
@@ -157,12 +164,17 @@ def main(argv=None):
     parser.add_argument("--style")
     parser.add_argument("--energy", type=float, default=1.0)
     parser.add_argument("--in-place", action="store_true")
+    parser.add_argument("--beats-per-bar", type=int, action="append", default=[],
+                        help="dance: for each --audio in order, hand the choreography this meter (3 for a waltz; "
+                             "0: the beat tracker's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--real", action="append", help="real capture to show (see the module's help); repeatable")
     parser.add_argument("--start", type=float, default=2.0, help="first moment on the sheet, seconds")
     parser.add_argument("--span", type=float, default=9.0, help="seconds the sheet's columns cover")
     parser.add_argument("--columns", type=int, default=10)
     parser.add_argument("--sheet", default="out/look_{kind}.png", help="where the contact sheet goes")
+    parser.add_argument("--tile", type=int, nargs=2, default=(180, 270), metavar=("W", "H"),
+                        help="pixels of one moment on the sheet")
     parser.add_argument("--no-render", action="store_true", help="statistics only")
     args = parser.parse_args(argv)
     if not args.audio:
@@ -177,7 +189,8 @@ def main(argv=None):
     for i, audio in enumerate(args.audio):
         label = args.label[i] if i < len(args.label) else os.path.splitext(os.path.basename(audio))[0]
         start = time.perf_counter()
-        clip, notes = generate(args.kind, audio, args)
+        meter = args.beats_per_bar[i] if i < len(args.beats_per_bar) else 0
+        clip, notes = generate(args.kind, audio, args, meter)
         seconds = time.perf_counter() - start
         path = os.path.join(folder, f"take_{i}.npz")
         clip.save(path)
@@ -197,7 +210,7 @@ def main(argv=None):
         print(body_stats.row(label, figures, width))
     if not args.no_render:
         times = args.start + np.arange(args.columns) * args.span / max(args.columns - 1, 1)
-        seconds = render_sheet(rows, times, sheet)
+        seconds = render_sheet(rows, times, sheet, tuple(args.tile))
         print(f"\nContact sheet: {sheet} ({len(rows)} rows × {len(times)} moments from {times[0]:.1f} s every "
               f"{times[1] - times[0] if len(times) > 1 else 0:.1f} s; rendered in {seconds:.0f} s)")
     return 0

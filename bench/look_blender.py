@@ -24,7 +24,7 @@ from ..retarget.root_motion import RootMode
 FLOOR_SIZE = 40.0
 GRID_STEP = 0.5
 SHOT_HEIGHT = 2.5       # metres of the scene a tile shows, top to bottom
-LABEL_SIZE = 0.06
+LABEL_SIZE = 0.045
 
 
 def _window(source: MotionSource, start, end) -> MotionSource:
@@ -98,7 +98,7 @@ def _aim(camera, label, pelvis, tile):
     label.scale = (depth * 0.9,) * 3
 
 
-def _tiles_into_sheet(paths, rows, columns, tile, out):
+def _tiles_into_sheet(paths, rows, columns, tile, out, scene):
     width, height = tile
     sheet = np.zeros((rows * height, columns * width, 4), dtype=np.float32)
     for (row, column), path in paths.items():
@@ -111,9 +111,9 @@ def _tiles_into_sheet(paths, rows, columns, tile, out):
     sheet[..., 3] = 1.0
     image = bpy.data.images.new("SM_LookSheet", columns * width, rows * height, alpha=True)
     image.pixels.foreach_set(sheet.ravel())
-    image.filepath_raw = out
-    image.file_format = "PNG"
-    image.save()
+    settings = scene.render.image_settings
+    settings.file_format, settings.color_mode, settings.compression = "PNG", "RGB", 100
+    image.save_render(out, scene=scene)
 
 
 def run(job: dict):
@@ -140,13 +140,13 @@ def run(job: dict):
             frame = int(np.clip(round(t * fps), 0, result.num_frames - 1))
             scene.frame_set(1 + frame)
             _aim(camera, label, pelvis[frame], tile)
-            label.data.body = f"{take['label']}  {t:.1f}s"
+            label.data.body = f"{take['label']}  {t:.1f}s" if column == 0 else f"{t:.1f}s"
             path = os.path.join(folder, f".look_tile_{row}_{column}.png")
             scene.render.filepath = path
             bpy.ops.render.render(write_still=True)
             tiles[(row, column)] = path
     columns = max(len(t["times"]) for t in job["takes"])
-    _tiles_into_sheet(tiles, len(job["takes"]), columns, tile, job["sheet"])
+    _tiles_into_sheet(tiles, len(job["takes"]), columns, tile, job["sheet"], scene)
     for path in tiles.values():
         os.remove(path)
 

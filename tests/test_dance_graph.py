@@ -132,3 +132,11 @@ def test_in_place_stays_near_the_spot_and_a_small_floor_is_kept(pop):
     assert np.abs(small.root_translation[:, :2]).max() < 1.0
     positions = joint_positions(small)
     assert positions[:, :, 2].min() > -0.01
+
+
+def test_energy_sets_how_hard_the_dancer_works(pop):
+    analysis, _ = pop
+    calm = [clip_stats(dance_to_analysis(analysis, fps=30.0, seed=s, energy=0.3).clip) for s in (0, 1)]
+    busy = [clip_stats(dance_to_analysis(analysis, fps=30.0, seed=s, energy=1.5).clip) for s in (0, 1)]
+    for key in ("wrist_speed", "pelvis_speed"):
+        assert np.mean([b[key] for b in busy]) > 1.15 * np.mean([c[key] for c in calm]), key

@@ -1,25 +1,30 @@
 """Choreography from real dance: a motion graph over the captured library, phrase by phrase, on the music's bars.
 
-The song is cut into phrases (two bars, starting on downbeats, never across a section boundary). Each phrase
-is danced by one stretch of captured dance that starts and ends on kinematic beats (moments where the dancer's
-motion comes to a stop or turns) and lasts about as long as the phrase at the capture's own speed. Choosing it
-weighs (as in motion matching and ChoreoMaster-style graphs): how well its first pose and velocities continue the
-pose the dance is in (carrying on with the same capture costs nothing), how hard the dancer works against how
-loud the phrase is, the style's taste in material, how much of it was danced already, staying on the floor area,
-facing the audience more often than not, and how much it must be sped up or slowed down. Among the cheapest few a
-seeded draw picks, so every seed dances differently and the same seed the same. A section that repeats dances its
-phrases again (whole choreography repeats with the music); sometimes a phrase is answered by its mirror image.
+The song is cut into phrases (two bars in 4/4, four in 3/4, starting on downbeats, never across a section
+boundary). Each phrase is danced by one stretch of captured dance that starts and ends on kinematic beats
+(moments where the dancer's motion comes to a stop or turns) and lasts about as long as the phrase at the
+capture's own speed. Choosing it weighs (as in motion matching and ChoreoMaster-style graphs): how well its first
+pose and velocities continue the pose the dance is in (carrying on with the same capture costs nothing), how hard
+the dancer works against how loud the phrase is, footwork, level changes and turns, the style's taste in
+captures, how much of it was danced already, staying on the floor area (a hard edge on its whole path), facing
+the audience more often than not, how much it must be sped up or slowed down, and how well its own rhythm fits
+the phrase's beats. Among the cheapest few a seeded draw picks, so every seed dances differently and the same
+seed the same. A section that repeats dances its phrases again (now and then mirrored); sometimes a phrase is
+answered by its mirror image.
 
-Each stretch is time-warped onto the music: its ends land on the phrase's downbeats and its clearer kinematic
-beats inside snap to the nearest music beat (weaker ones are left where they fall, so accents land on some
-beats, not all). Stretches from different captures are cross-faded over a fraction of a beat and continue the
-dancer's position and heading; feet are then pinned on the floor by leg IK where the capture has them planted.
+Each stretch is time-warped onto the music (warp_anchors): its ends land on the phrase's downbeats and its
+clearer kinematic beats land on beats or half beats, chosen by a small dynamic programme (weaker ones fall where
+the warp puts them, so accents land on some beats, not all). Stretches from different captures are cross-faded
+over half a beat and continue the dancer's position and heading (perform); the caller adds the head, the meter
+and pins the feet.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
+from scipy.ndimage import gaussian_filter1d
+from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
 from ...clips.motion import MotionClip
@@ -112,18 +117,6 @@ class Pick:
     mirror: bool
     cost: float = 0.0
     reason: str = "new"    # new, continue, repeat (a section's repeat), answer (the mirror of the phrase before)
-
-
-@dataclass
-class Choreography:
-    clip: MotionClip
-    phrases: list
-    picks: list
-    contacts: np.ndarray           # (T, 2) left, right planted
-    notes: list = field(default_factory=list)
-
-    def sources(self, library: DanceLibrary) -> list:
-        return [str(library.names[library.beat_clip[p.start_beat]]) for p in self.picks]
 
 
 def phrase_bars(beats_per_bar: int) -> int:
@@ -307,7 +300,7 @@ class Choreographer:
             raise GraphError("The dance library has no captured stretch long enough for this music.")
         lib, prep = self.lib, self.prep
         target = self._target_effort(phrase)
-        costs, mirrors, reasons = [], [], []
+        costs, mirrors = [], []
         for mirror in (False, True):
             cost = np.zeros(len(starts))
             if previous is not None:
@@ -634,7 +627,7 @@ def perform(library: DanceLibrary, phrases: list, picks: list, times: np.ndarray
             position, heading = out_root[at, :2].copy(), _pelvis_heading(out_q[at:at + 1, 0])[0]
         turn = heading - heading_h[0]
         xy = _rotate2(root[:, :2] - root_h[0, :2], turn) + position
-        spin = rotations.from_rotation(_z_rotation(turn))
+        spin = rotations.from_rotation(Rotation.from_euler("z", turn))
         pelvis = rotations.multiply(np.broadcast_to(spin, q[:, 0].shape), q[:, 0])
         q = q.copy()
         q[:, 0] = pelvis
@@ -650,16 +643,10 @@ def perform(library: DanceLibrary, phrases: list, picks: list, times: np.ndarray
         out_contacts[span] = np.where(w > 0.5, contacts, out_contacts[span])
         out_head[span] = out_head[span] * (1 - weight) + has_head * weight
     if in_place:
-        from scipy.ndimage import gaussian_filter1d
         rate = 1.0 / max(np.median(np.diff(times)), 1e-6) if frames > 1 else 30.0
         drift = gaussian_filter1d(out_root[:, :2], 0.8 * rate, axis=0, mode="nearest")
         out_root[:, :2] -= drift
     return out_q, out_root, out_contacts, out_head
-
-
-def _z_rotation(angle: float):
-    from scipy.spatial.transform import Rotation
-    return Rotation.from_euler("z", angle)
 
 
 def to_clip(body_q: np.ndarray, root: np.ndarray, fps: float) -> MotionClip:

@@ -170,7 +170,7 @@ def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: floa
     report(0.9, "Cleaning foot contacts")
     clip = clean_contacts(clip, rest_heights(), contacts={"left": contacts[:, 0], "right": contacts[:, 1]},
                           clearance=SWING_CLEARANCE)
-    sources = choreographer_sources(library, picks)
+    sources = [str(library.names[library.beat_clip[pick.start_beat]]) for pick in picks]
     notes = list(analysis.notes)
     repeats = sum(p.reason == "repeat" for p in picks)
     notes.append(f"Style {style}, energy {energy:g}, seed {seed}: {len(phrases)} phrases danced with "
@@ -178,10 +178,6 @@ def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: floa
     moves = [(float(p.start), source, pick.mirror) for p, pick, source in zip(phrases, picks, sources)]
     report(1.0, "Done")
     return DanceResult(clip, analysis.beats.copy(), float(analysis.tempo), notes, analysis, moves, [])
-
-
-def choreographer_sources(library, picks) -> list:
-    return [str(library.names[library.beat_clip[p.start_beat]]) for p in picks]
 
 
 def _mean_loudness(analysis: MusicAnalysis, start: float, end: float) -> float:
