@@ -29,7 +29,7 @@ import glob
 import os
 
 import numpy as np
-from scipy.ndimage import binary_dilation, gaussian_filter1d
+from ..filters import gaussian_filter1d
 
 from ...clips import rotations
 from ...clips.kinematics import world_transforms
@@ -84,7 +84,7 @@ def glitches(clip: MotionClip) -> np.ndarray:
     jump = np.zeros(clip.num_frames, dtype=bool)
     jump[1:] = (speed > GLITCH_SPEED) | (turn > GLITCH_TURN)
     margin = int(round(GLITCH_MARGIN * clip.fps))
-    return binary_dilation(jump, np.ones(2 * margin + 1, dtype=bool)) if jump.any() else jump
+    return np.convolve(jump.astype(float), np.ones(2 * margin + 1), mode="same") > 0.5
 
 
 def mean_speed(positions: np.ndarray, fps: float) -> np.ndarray:

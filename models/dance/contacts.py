@@ -5,11 +5,11 @@ pose afterwards (the learned prior, retargeting tweaks) and what the bench measu
 """
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
 from ...clips.kinematics import world_transforms
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
 from .leg_ik import Leg
 
 CONTACT_HEIGHT = 0.025      # a foot joint this close to its floor height is on the floor …
@@ -139,7 +139,7 @@ def swing_lift(height, ankle_target, planted, clearance, fps):
     need = np.where(~planted, np.maximum(0.0, clearance - height) * moving, 0.0)
     if not need.any():
         return need
-    from scipy.ndimage import gaussian_filter1d, maximum_filter1d
+    from ..filters import gaussian_filter1d, maximum_filter1d
     window = max(1, int(round(0.15 * fps)))
     ramp = max(1.0, LIFT_RAMP * fps)
     lift = np.zeros(len(height))

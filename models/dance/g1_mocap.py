@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.spatial.transform import Rotation
-
 from ...clips import rotations
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
 
 DEFAULT_DATA = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "mocap", "g1_moves")
@@ -241,7 +240,7 @@ def ground_feet(clip: MotionClip, jump_rise: float = 0.04, window_seconds: float
     knees in a bounce the robot's feet leave the floor instead of the pelvis dropping. A jump is told apart by
     the pelvis: it rises (more than `jump_rise` above its running median) while the feet are off the floor;
     there the floor level is carried across from the frames around it."""
-    from scipy.ndimage import gaussian_filter1d, median_filter
+    from ..filters import gaussian_filter1d, median_filter
     from ...clips.kinematics import joint_positions
 
     positions = joint_positions(clip)

@@ -22,13 +22,12 @@ and pins the feet.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
-from scipy.ndimage import gaussian_filter1d
-from scipy.spatial.transform import Rotation
-
 from ...clips import rotations
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
+from ..filters import gaussian_filter1d
+from ..interpolate import PchipInterpolator
 from .library import BODY_JOINTS, FEATURE_JOINTS, DanceLibrary, mirror_features
 
 PHRASE_BARS = {4: 2, 3: 4, 2: 4}       # bars in a phrase, by beats in a bar (about 8 to 12 beats)

@@ -8,11 +8,10 @@ share of captured head in each frame):
 """
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
-from scipy.spatial.transform import Rotation
-
 from ...clips import rotations
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
+from ..filters import gaussian_filter1d
 
 STEADY = 0.5               # share of the chest's tilt the head takes back
 LEAD_SECONDS = 0.25        # the head turns as far as the body will have turned this much later …

@@ -8,10 +8,9 @@ bending the knees.
 """
 
 import numpy as np
-from scipy.spatial.transform import Rotation
-
 from ...clips import rotations
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
 
 RISE_FALL = 0.06           # m the pelvis dips on the one of a 3/4 bar, at energy 1
 LOWEST = 0.05              # bar fraction where the dip is deepest (just after the one)
