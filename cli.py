@@ -65,7 +65,7 @@ def _dance_onto_rig(args) -> int:
 
     blend, armature = _blend_and_armature(args.target)
     for path in dance_in_file(blend, args.music, args.out, armature, args.seed, args.style, args.energy,
-                              args.in_place, args.clip_moves, args.keys.upper()):
+                              args.in_place, args.clip_moves, args.keys.upper(), args.engine):
         print(f"dance: wrote {path}")
     return 0
 
