@@ -140,3 +140,19 @@ def test_energy_sets_how_hard_the_dancer_works(pop):
     busy = [clip_stats(dance_to_analysis(analysis, fps=30.0, seed=s, energy=1.5).clip) for s in (0, 1)]
     for key in ("wrist_speed", "pelvis_speed"):
         assert np.mean([b[key] for b in busy]) > 1.15 * np.mean([c[key] for c in calm]), key
+
+
+def test_six_eight_in_two_sways_from_bar_to_bar():
+    analysis = grid_analysis(bpm=100.0, beats_per_bar=2, bars=(16, 16, 16), labels=(0, 1, 2))
+    clip = dance_to_analysis(analysis, fps=30.0, seed=2).clip
+    from soundmotion.clips.kinematics import world_transforms
+    from soundmotion.clips.skeleton import SMPLX_SKELETON
+    positions = world_transforms(clip)[1]
+    across = positions[:, SMPLX_SKELETON.index("neck")] - positions[:, 0]
+    hips = positions[:, SMPLX_SKELETON.index("left_hip")] - positions[:, SMPLX_SKELETON.index("right_hip")]
+    hips /= np.linalg.norm(hips, axis=1, keepdims=True)
+    lean = np.sum(across * hips, axis=1)          # the chest towards the dancer's left (+) or right (-)
+    bars, phase = bar_phase(analysis, np.arange(clip.num_frames) / 30.0)
+    middle = (phase > 0.3) & (phase < 0.7) & (bars >= 0)
+    even, odd = middle & (np.floor(bars) % 2 == 0), middle & (np.floor(bars) % 2 == 1)
+    assert lean[even].mean() - lean[odd].mean() > 0.02

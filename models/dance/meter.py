@@ -2,7 +2,7 @@
 
 Captured dance is mostly danced in fours. In triple meter (3/4) the body goes down on one and rises through two
 and three, and sways to alternate sides bar by bar, so the dance reads in threes whatever the arms do; in a
-two-beat compound meter (6/8 heard in two) it sways across each bar. In 4/4 nothing is added: the captured
+compound meter (6/8, heard in two or counted in six) it sways across each bar. In 4/4 nothing is added: the captured
 grooves already carry it. Feet stay where they are (the leg IK re-solves them afterwards): the pelvis lowers by
 bending the knees.
 """
@@ -37,7 +37,7 @@ def bar_phase(analysis, times: np.ndarray) -> tuple:
 
 def add_meter(clip: MotionClip, analysis, energy: float = 1.0) -> MotionClip:
     per_bar = int(getattr(analysis, "beats_per_bar", 4) or 4)
-    if per_bar not in (2, 3) or clip.num_frames < 2:
+    if per_bar not in (2, 3, 6) or clip.num_frames < 2:
         return clip
     times = np.arange(clip.num_frames) / clip.fps
     bars, phase = bar_phase(analysis, times)
