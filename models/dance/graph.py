@@ -247,15 +247,15 @@ class Choreographer:
             self.effort_scale *= TRIPLE_EFFORT
         self.clip_cost = W_STYLE * -np.log(clip_weight / clip_weight.max())
         self.used = np.zeros(library.frames)
-        pool = clip_weight[self.prep.clip] >= 0.5
+        pool = clip_weight[self.prep.clip] >= 0.25 * clip_weight.max()    # the style's own captures
         effort = library.beat_effort[pool] if pool.any() else library.beat_effort
         self.effort_levels = np.percentile(effort, [10, 50, 90])
 
     # -- search ---------------------------------------------------------------------------------------------
     def candidates(self, duration: float, beats: int = 8):
-        """(start beats, end beats, rates, pelvis height ranges) of every stretch that can fill `duration` music
-        seconds: for each start beat, the end beat (same capture, usable throughout) that is the clearest stop
-        near the right length."""
+        """(start beats, end beats, rates, pelvis height ranges, rhythm misfits) of every stretch that can fill
+        `duration` music seconds of `beats` beats: for each start beat, the end beat (same capture, usable
+        throughout) that is the clearest stop near the right length."""
         prep = self.prep
         starts, ends, rates, scores, levels = [], [], [], [], []
         intervals = np.diff(prep.time, append=prep.time[-1])
