@@ -1,7 +1,6 @@
 """Keep planted feet planted: find the source's foot contacts, then pin the target's ankles during them
 with two-bone leg IK (hip → knee → ankle), blended in and out over a few frames so knees do not pop.
-Also lifts any foot that would go through the floor (z = 0 in the target's armature space), its ankle and toes
-never lower than they stand in the rest pose.
+Also lifts any foot that would go through the floor (z = 0 in the target's armature space).
 
 A contact is a run of frames where the source ankle is near its lowest height in the clip and nearly
 still. During it the target ankle holds its mean horizontal position; height follows the retarget.
@@ -76,7 +75,6 @@ def plant_feet(result: RetargetResult, target: RigRest, target_map: BoneMap, con
                floor: float = 0.0) -> RetargetResult:
     """Adjust the leg rotations of `result` in place of the contacts and the floor; returns a new result."""
     pose = forward_kinematics(target, result.bone_rotations, result.bone_locations, result.num_frames)
-    standing = forward_kinematics(target, {}, {}, 1)   # the rest pose: how high each foot point is when standing
     frames = result.num_frames
     blend = max(1, int(round(BLEND_SECONDS * result.fps)))
     rotations_out = dict(result.bone_rotations)
@@ -102,11 +100,8 @@ def plant_feet(result: RetargetResult, target: RigRest, target_map: BoneMap, con
                     weight[t] = w
                     pinned[t] = anchor
         goal[:, :2] += weight[:, None] * (pinned - current[:, :2])
-        # No foot point lower than when standing on the floor: an ankle below its standing height puts the heel
-        # through the floor even when the toes are above it.
-        clearance = np.maximum(foot_points(standing, target_map, side)[0, :, 2], 0.0)
-        shortfall = (floor + clearance - foot_points(pose, target_map, side)[..., 2]).max(axis=1)
-        goal[:, 2] += np.maximum(0.0, shortfall)
+        lowest = foot_points(pose, target_map, side)[..., 2].min(axis=1)
+        goal[:, 2] += np.maximum(0.0, floor - lowest)
         active = np.flatnonzero(np.linalg.norm(goal - current, axis=1) > 1e-6)
         if active.size == 0:
             continue
