@@ -18,9 +18,9 @@ beats shifted by half a beat): a dance on the beat scores well above it. Publish
 Table 2, issue 10's figures (bench/body_stats.py) measured on the demo character's rig after retargeting: the
 tuning songs' average per engine and style; HELD-OUT real recordings nobody tuned on (the beats helper's corpus:
 by default ../coord/music beside the checkout, see its README for licences), one row each with the captured
-dance's default style and seed 0 — a 3/4 piece also once with the meter handed over (the beat tracker reports
-4/4 for everything until the learned meter tracker lands); and real dance capture on the same rig (CMU subject 5,
-G1 Moves mapped onto SMPL-X). The must-show targets are printed under it.
+dance's default style and seed 0 with the meter the beat tracker reports — a 3/4 piece also once with the meter
+handed over; and real dance capture on the same rig (CMU subject 5, G1 Moves mapped onto SMPL-X). The must-show
+targets are printed under it.
 """
 
 if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
