@@ -42,7 +42,7 @@ def run_dance(args) -> int:
     from .models.dance.pipeline import generate_dance
 
     result = generate_dance(args.music, fps=args.fps, style=args.style, energy=args.energy, seed=args.seed,
-                            in_place=args.in_place, clip_moves=args.clip_moves)
+                            in_place=args.in_place, clip_moves=args.clip_moves, engine=args.engine)
     if args.clip:
         result.clip.save(args.clip)
     if args.bvh:
@@ -65,7 +65,7 @@ def _dance_onto_rig(args) -> int:
 
     blend, armature = _blend_and_armature(args.target)
     for path in dance_in_file(blend, args.music, args.out, armature, args.seed, args.style, args.energy,
-                              args.in_place, args.clip_moves, args.keys.upper()):
+                              args.in_place, args.clip_moves, args.keys.upper(), args.engine):
         print(f"dance: wrote {path}")
     return 0
 
@@ -283,8 +283,10 @@ def build_parser() -> argparse.ArgumentParser:
     dance.add_argument("--style", default="groove", help="groove, hiphop, disco or calm")
     dance.add_argument("--energy", type=float, default=1.0)
     dance.add_argument("--in-place", action="store_true")
+    dance.add_argument("--engine", default="captured", choices=("captured", "coded"),
+                       help="captured: real dance from the bundled library (default); coded: moves written as code")
     dance.add_argument("--clip-moves", type=float, default=0.0, metavar="SHARE",
-                       help="share of bars (0..1) danced with moves cut from motion capture")
+                       help="coded engine: share of bars (0..1) whose upper body dances captured moves")
     dance.add_argument("--fps", type=float, default=30.0)
     _onto_rig_arguments(dance)
     dance.set_defaults(run=run_dance)
