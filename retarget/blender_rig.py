@@ -12,6 +12,7 @@ from .errors import RetargetError
 from .motion_file import MotionSource, load_motion_file
 from .pipeline import retarget_source
 from .rig import RigPose, RigRest, forward_kinematics, sort_parents_first
+from .rig_frame import RigFrame, facing_forward, in_frame, upright_frame
 from .root_motion import RootMode
 from .transfer import RetargetResult
 
@@ -23,8 +24,14 @@ def require_armature(obj, role: str = "target"):
     return obj
 
 
-def read_rig_rest(armature_obj) -> RigRest:
-    """Bone names, parents and rest matrices in armature space."""
+def read_rig_rest(armature_obj, scene=None) -> RigRest:
+    """Bone names, parents and rest matrices in the retarget space (metres, Z-up): the armature's own space
+    turned upright and scaled by its object's world transform (parents included) and the scene's unit scale."""
+    return in_frame(read_armature_rest(armature_obj), armature_frame(armature_obj, scene))
+
+
+def read_armature_rest(armature_obj) -> RigRest:
+    """Bone names, parents and rest matrices in the armature's own space and units."""
     require_armature(armature_obj)
     bones = armature_obj.data.bones
     parents = {b.name: (b.parent.name if b.parent else None) for b in bones}
@@ -36,6 +43,20 @@ def read_rig_rest(armature_obj) -> RigRest:
     rest = rotations.from_rotation(Rotation.from_matrix(matrices), (len(order),))
     parent_index = [index[parents[n]] if parents[n] else -1 for n in order]
     return RigRest(order, parent_index, heads, tails, rest)
+
+
+def armature_frame(armature_obj, scene=None) -> RigFrame:
+    """World up seen from the armature, and metres per armature unit (object scale x scene unit scale)."""
+    scene = scene or bpy.context.scene
+    matrix = np.array(armature_obj.matrix_world, dtype=np.float64)[:3, :3]
+    determinant = np.linalg.det(matrix)
+    if determinant <= 1e-12:
+        raise RetargetError(f"Armature '{armature_obj.name}' has a mirrored or zero scale; apply its scale "
+                            f"(Object > Apply > Scale) and retarget again.")
+    rotation = _orthonormal(matrix)
+    unit = scene.unit_settings.scale_length if scene.unit_settings.system != "NONE" else 1.0
+    scale = float(np.cbrt(determinant)) * float(unit or 1.0)
+    return upright_frame(rotation.T @ np.array([0.0, 0.0, 1.0]), scale)
 
 
 STORED_MAP = "soundmotion_bone_map"  # Object collection property registered by operators/retarget_motion.py
@@ -80,9 +101,10 @@ def bone_map_for(armature_obj, map_spec=None) -> BoneMap:
 
 
 def read_rig_motion(armature_obj, frame_start: int, frame_end: int, scene=None) -> RigPose:
-    """The armature's evaluated pose over a frame range (constraints and drivers included)."""
+    """The armature's evaluated pose over a frame range (constraints and drivers included), in the same
+    retarget space as read_rig_rest."""
     scene = scene or bpy.context.scene
-    rest = read_rig_rest(require_armature(armature_obj, "source"))
+    rest = read_rig_rest(require_armature(armature_obj, "source"), scene)
     pose_bones = [armature_obj.pose.bones[n] for n in rest.names]
     frames = list(range(int(frame_start), int(frame_end) + 1))
     if not frames:
@@ -98,7 +120,7 @@ def read_rig_motion(armature_obj, frame_start: int, frame_end: int, scene=None) 
         scene.frame_set(current)
     world = rotations.from_rotation(Rotation.from_matrix(_orthonormal(matrices[..., :3, :3]).reshape(-1, 3, 3)),
                                     (len(frames), len(rest)))
-    return RigPose(rest, world, matrices[..., :3, 3])
+    return RigPose(rest, rest.frame.rotations_to_retarget(world), rest.frame.points_to_retarget(matrices[..., :3, 3]))
 
 
 def _orthonormal(matrices):
@@ -130,7 +152,8 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     pose_bones.foreach_get("rotation_quaternion", base.ravel())
     base_locations = np.zeros((len(order), 3))
     pose_bones.foreach_get("location", base_locations.ravel())
-    located = {order.index(n): v for n, v in result.bone_locations.items()}
+    frame = rest.frame or RigFrame()
+    located = {order.index(n): v for n, v in frame.locations_to_armature(result.bone_locations).items()}
     modes = {name: pose_bones[name].rotation_mode for name in animated}
     animation = armature_obj.animation_data
     kept_action = animation.action if animation else None
@@ -158,6 +181,7 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
                 pose_bones.foreach_get("matrix", matrices.ravel())
                 evaluated[t] = matrices.transpose(0, 2, 1)  # foreach_get gives column-major matrices
             actual = Rotation.from_matrix(_orthonormal(evaluated[:, columns, :3, :3]).reshape(-1, 3, 3))
+            actual = rotations.to_rotation(frame.rotations_to_retarget(rotations.from_rotation(actual)))
             error = actual.inv() * wanted
             if np.degrees(error.magnitude()).max() < tolerance_deg:
                 break
@@ -183,10 +207,12 @@ def scene_fps(scene) -> float:
     return scene.render.fps / scene.render.fps_base
 
 
-def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame_start: int):
+def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame_start: int, frame: RigFrame = None):
+    """One new action with the result's keys; locations converted to the armature's units (`frame`)."""
     from ..operators.keyframes import write_pose_action
 
-    return write_pose_action(armature_obj, action_name, frame_start, result.bone_rotations, result.bone_locations)
+    locations = (frame or RigFrame()).locations_to_armature(result.bone_locations)
+    return write_pose_action(armature_obj, action_name, frame_start, result.bone_rotations, locations)
 
 
 def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_name: str, frame_start: int):
@@ -195,7 +221,7 @@ def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_nam
     Returns (action, the result as written)."""
     if has_constraints(armature_obj):
         result = match_evaluated_pose(armature_obj, rest, result)
-    return apply_retarget(armature_obj, result, action_name, frame_start), result
+    return apply_retarget(armature_obj, result, action_name, frame_start, rest.frame), result
 
 
 def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, root_mode=RootMode.FULL,

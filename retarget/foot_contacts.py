@@ -1,6 +1,9 @@
 """Keep planted feet planted: find the source's foot contacts, then pin the target's ankles during them
 with two-bone leg IK (hip → knee → ankle), blended in and out over a few frames so knees do not pop.
-Also lifts any foot that would go through the floor (z = 0 in the target's armature space).
+Also lifts any foot that would go through the floor: the ankle may not sink more than ANKLE_TOLERANCE below its
+rest height, the toes not more than TOE_TOLERANCE below the rest floor (rig_frame.rest_floor, the lowest rest
+foot point; the sole lies below the bones, and the source's foot may be pitched more steeply than the rig's
+rest foot). A leg that is straight at rest cannot be lifted by a hair without bending its knee.
 
 A contact is a run of frames where the source ankle is near its lowest height in the clip and nearly
 still. During it the target ankle holds its mean horizontal position; height follows the retarget.
@@ -21,6 +24,8 @@ CONTACT_SPEED = 0.35       # metres per second, horizontal
 MIN_CONTACT_FRAMES = 3
 BLEND_SECONDS = 0.1
 MAX_REACH = 0.995          # of thigh + shin: a straight knee would snap, keep a hair of bend
+ANKLE_TOLERANCE = 0.005    # metres the ankle may dip below its rest height before the leg is lifted
+TOE_TOLERANCE = 0.02       # metres the toe points may dip below the rest floor
 
 
 @dataclass
@@ -100,8 +105,10 @@ def plant_feet(result: RetargetResult, target: RigRest, target_map: BoneMap, con
                     weight[t] = w
                     pinned[t] = anchor
         goal[:, :2] += weight[:, None] * (pinned - current[:, :2])
-        lowest = foot_points(pose, target_map, side)[..., 2].min(axis=1)
-        goal[:, 2] += np.maximum(0.0, floor - lowest)
+        points = foot_points(pose, target_map, side)[..., 2]
+        allowed = np.full(points.shape[1], floor - TOE_TOLERANCE)
+        allowed[0] = target.heads[ankle, 2] - ANKLE_TOLERANCE
+        goal[:, 2] += np.maximum(0.0, np.max(allowed - points, axis=1))
         active = np.flatnonzero(np.linalg.norm(goal - current, axis=1) > 1e-6)
         if active.size == 0:
             continue

@@ -18,13 +18,15 @@ from .errors import RetargetError
 @dataclass(frozen=True, eq=False)
 class RigRest:
     """Bone names, parent indices (-1 for roots, parents first), rest heads/tails (B, 3) and rest
-    rotations (B, 4) w-first, all in armature space (metres, Z-up, facing -Y)."""
+    rotations (B, 4) w-first, in the retarget space (metres, Z-up, facing -Y). `frame` (a rig_frame.RigFrame)
+    says how that space sits on the armature's own when they differ (a tilted, scaled or turned armature)."""
 
     names: tuple
     parents: np.ndarray
     heads: np.ndarray
     tails: np.ndarray
     rest_rotations: np.ndarray
+    frame: object = None
 
     def __post_init__(self):
         object.__setattr__(self, "names", tuple(str(n) for n in self.names))

@@ -14,11 +14,17 @@ from blender_helpers import empty_scene  # noqa: F401  (re-exported: the benches
 from rig_variants import a_posed, synthetic_rig
 
 
-def build_armature(rig: RigRest, name: str):
+def build_armature(rig: RigRest, name: str, world=None, parent=None):
+    """An armature object with `rig` as its rest pose (armature space); `world` (a 4x4) is its object matrix,
+    relative to `parent` when given."""
     scene = bpy.context.scene
     data = bpy.data.armatures.new(name)
     obj = bpy.data.objects.new(name, data)
     scene.collection.objects.link(obj)
+    if parent is not None:
+        obj.parent = parent
+    if world is not None:
+        obj.matrix_basis = Matrix(np.asarray(world, dtype=float).tolist())
     bpy.context.view_layer.objects.active = obj
     obj.select_set(True)
     bpy.ops.object.mode_set(mode="EDIT")
