@@ -18,9 +18,17 @@ ROOT_MODES = [
 ]
 
 
+def _user_fixed(entry, context):
+    entry.confidence = 1.0  # a row the user picked is certain; store_bone_map sets detected values after
+
+
 class SoundMotionBoneMapEntry(bpy.types.PropertyGroup):
     joint: bpy.props.StringProperty(name="Joint", description="Canonical (SMPL-X) joint")
-    bone: bpy.props.StringProperty(name="Bone", description="Bone of this armature that plays the joint")
+    bone: bpy.props.StringProperty(name="Bone", description="Bone of this armature that plays the joint",
+                                   update=_user_fixed)
+    confidence: bpy.props.FloatProperty(name="Confidence", min=0.0, max=1.0, default=1.0, subtype="FACTOR",
+                                        description="How sure detection was of this row (1 for preset names and "
+                                                    "rows you picked)")
 
 
 def _map_choices(self, context):
@@ -102,7 +110,9 @@ class SOUNDMOTION_OT_detect_bone_map(bpy.types.Operator):
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
         blender_rig.store_bone_map(obj, detected)
-        self.report({"INFO"}, f"{obj.name}: {detected.name} map, {len(detected.bones)} joints mapped.")
+        unsure = sorted(j for j, c in detected.confidence.items() if c < 0.6)
+        note = f"; check {', '.join(unsure)} in the panel" if unsure else ""
+        self.report({"INFO"}, f"{obj.name}: {detected.name} map, {len(detected.bones)} joints mapped{note}.")
         return {"FINISHED"}
 
 
@@ -170,9 +180,16 @@ class SOUNDMOTION_PT_retarget(bpy.types.Panel):
         missing = [e.joint for e in entries if e.joint in REQUIRED and not e.bone]
         if missing:
             layout.label(text=f"Unmapped: {', '.join(missing)}", icon="ERROR")
+        unsure = [e.joint for e in entries if e.bone and e.confidence < 0.6]
+        if unsure:
+            layout.label(text=f"Check: {', '.join(unsure[:4])}{'…' if len(unsure) > 4 else ''}", icon="QUESTION")
         column = layout.column(align=True)
         for entry in entries:
-            column.prop_search(entry, "bone", obj.data, "bones", text=entry.joint)
+            row = column.row(align=True)
+            row.alert = bool(entry.bone) and entry.confidence < 0.6
+            row.prop_search(entry, "bone", obj.data, "bones", text=entry.joint)
+            if entry.bone and entry.joint != blender_rig.TRAVEL_ENTRY:
+                row.label(text=f"{entry.confidence:.0%}")
 
 
 CLASSES = (SoundMotionBoneMapEntry, SOUNDMOTION_OT_retarget_motion, SOUNDMOTION_OT_detect_bone_map,

@@ -70,7 +70,8 @@ def stored_bone_map(armature_obj):
         return None
     bones = {e.joint: e.bone for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
     travel = next((e.bone for e in entries if e.joint == TRAVEL_ENTRY), "")
-    return BoneMap("stored", bones, "", travel)
+    confidence = {e.joint: float(e.confidence) for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
+    return BoneMap("stored", bones, "", travel, confidence)
 
 
 def store_bone_map(armature_obj, bone_map: BoneMap):
@@ -82,6 +83,7 @@ def store_bone_map(armature_obj, bone_map: BoneMap):
         entry = entries.add()
         entry.joint = joint
         entry.bone = bone_map.bones.get(joint, "")
+        entry.confidence = bone_map.confidence.get(joint, 1.0)
     entry = entries.add()
     entry.joint = TRAVEL_ENTRY
     entry.bone = bone_map.root_bone

@@ -115,7 +115,7 @@ def test_rig_performs_upright_on_its_own_floor_whatever_its_transform(case):
     # Bone directions, hip and shoulder lines in the world, against the source's turned to the rig's facing.
     joints = result.mapped_joints
     src_map = source.bone_map
-    pairs = segment_pairs(joints) + [("right_shoulder", "left_shoulder")]
+    pairs = segment_pairs(joints)
     src_index = [[source.pose.rest.index(src_map.bones[j]) for j in pair] for pair in pairs]
     tgt_index = [[joints.index(j) for j in pair] for pair in pairs]
     src_dirs = np.stack([source.pose.heads[:, b] - source.pose.heads[:, a] for a, b in src_index], axis=1)
@@ -147,3 +147,28 @@ def test_rig_performs_upright_on_its_own_floor_whatever_its_transform(case):
         src = slide_of(source.pose.heads[:, source.pose.rest.index(src_map.bones[f"{contact.side}_ankle"])], contact)
         tgt = slide_of(posed[:, names.index(bone_map.bones[f"{contact.side}_ankle"])], contact)
         assert tgt <= src * tgt_leg / src_leg + 0.01, (contact, src, tgt)
+
+
+def test_opaque_named_hip_origin_a_posed_rolled_rig_is_detected_and_retargeted(registered_addon):
+    """b001, b002, ...: Detect Bone Map finds the humanoid from its structure, stores a confidence per row, and
+    Retarget Motion follows the source as closely as on the named rig."""
+    from soundmotion.retarget.fidelity import direction_errors
+    from rig_variants import a_posed, opaque_names, rolled
+
+    rig_factory.empty_scene(30)
+    rig = read_makehuman_rig(standard_rig_path("cmu_mb"))
+    named = load_preset("makehuman_cmu_mb").restricted_to(rig.names)
+    rig, truth = opaque_names(rolled(hip_origin(a_posed(rig, named), named), seed=5), named, seed=11)
+    obj = rig_factory.build_armature(rig, "Opaque")
+    bpy.context.view_layer.objects.active = obj
+    assert bpy.ops.soundmotion.detect_bone_map() == {"FINISHED"}
+    stored = blender_rig.stored_bone_map(obj)
+    assert stored.bones == truth.bones
+    assert all(0.5 <= c <= 1.0 for c in stored.confidence.values()) and min(stored.confidence.values()) < 1.0
+    obj.soundmotion_bone_map[0].bone = truth.bones["pelvis"]  # a row the user sets is certain
+    assert obj.soundmotion_bone_map[0].confidence == 1.0
+    source = load_motion_file(WALK, fps=30)
+    _, result = blender_rig.retarget_onto_armature(source, obj, frame_start=1)
+    pose = blender_rig.read_rig_motion(obj, 1, result.num_frames)
+    fidelity = direction_errors(source.pose, source.bone_map, pose, truth, result.mapped_joints)
+    assert fidelity.mean <= 1.0 and fidelity.p95 <= 3.0, fidelity.worst()
