@@ -51,6 +51,10 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
     bone_map: bpy.props.EnumProperty(name="Bone Map", items=_map_choices)
     root_mode: bpy.props.EnumProperty(name="Root Motion", items=ROOT_MODES, default=RootMode.FULL.value)
     keep_feet: bpy.props.BoolProperty(name="Keep Feet Planted", default=True)
+    up_axis: bpy.props.EnumProperty(name="Source Up", default="auto", items=[
+        ("auto", "Auto", "Read the file's up axis from its content"),
+        ("y", "Y", "The file's world is Y-up (BEAT2, EMAGE, EDGE, most BVH)"),
+        ("z", "Z", "The file's world is Z-up (AMASS, Blender exports)")])
 
     @classmethod
     def poll(cls, context):
@@ -84,7 +88,8 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
         if self.source == "FILE":
             if not self.filepath:
                 raise RetargetError("Choose a .bvh or .npz motion file to retarget.")
-            return load_motion_file(bpy.path.abspath(self.filepath), fps=blender_rig.scene_fps(scene))
+            return load_motion_file(bpy.path.abspath(self.filepath), fps=blender_rig.scene_fps(scene),
+                                    up_axis=self.up_axis)
         source_obj = bpy.data.objects.get(self.source_armature)
         if source_obj is None or source_obj is context.active_object:
             raise RetargetError("Choose a source armature other than the active (target) armature.")

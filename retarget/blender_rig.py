@@ -258,12 +258,13 @@ def find_armature(armature_name: str = None):
 
 
 def retarget_file_onto_blend(source_path, blend_path, out_path, armature_name: str = None, map_spec=None,
-                             root_mode=RootMode.FULL, frame_start: int = None, keep_feet: bool = True) -> RetargetResult:
+                             root_mode=RootMode.FULL, frame_start: int = None, keep_feet: bool = True,
+                             up_axis: str = "auto") -> RetargetResult:
     """CLI entry: open `blend_path`, retarget a .bvh/.npz onto its armature, save as `out_path`."""
     bpy.ops.wm.open_mainfile(filepath=str(blend_path))
     scene = bpy.context.scene
     target = find_armature(armature_name)
-    source = load_motion_file(source_path, fps=scene_fps(scene))
+    source = load_motion_file(source_path, fps=scene_fps(scene), up_axis=up_axis)
     start = scene.frame_start if frame_start is None else frame_start
     _, result = retarget_onto_armature(source, target, map_spec, root_mode, start, keep_feet=keep_feet)
     scene.frame_end = max(scene.frame_end, start + result.num_frames - 1)

@@ -5,6 +5,11 @@ of rest_pose.py: W_target(t) = D_source(t) · A · R_target_rest, so bone direct
 whatever the rolls, local axes or rest poses. Unmapped bones keep their rest relation to their parent,
 except along the spine and neck, where extra target bones share the rotation. All work is per bone on
 (T,) rotation arrays: no loop over frames.
+
+The spine bones between the pelvis and the chest take their twist from the pelvis and the chest, shared out
+by height (their aim still follows the source exactly): some skeletons twist one spine joint one way and the
+next one back (a crease in the torso that bone directions do not show), and no bone in between should twist
+beyond what the chest does relative to the pelvis.
 """
 
 from dataclasses import dataclass, field
@@ -102,9 +107,9 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
         joint = by_bone.get(b)
         if joint is None or b in world:
             continue
-        s = source.rest.index(source_map.bones[joint])
-        delta = rotations.multiply(rotations.normalize(source.world_rotations[:, s]),
-                                   rotations.conjugate(source_rest[s]))
+        delta = _source_delta(source, source_map, source_rest, joint)
+        if joint in SPINE_BETWEEN:
+            delta = _spine_twist_shared(source, source_map, source_rest, joint, mapped, delta)
         align = rotations.from_rotation(alignment(source.rest, source_map, target, target_map, joint, mapped))[0]
         desired = _exact_aim(source, source_map, target, target_map, joint, mapped,
                              rotations.multiply(delta, rotations.multiply(align, rest_rot[b])), rest_rot[b])
@@ -113,6 +118,34 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
         if joint in DISTRIBUTED:
             posed.update(_distribute(target, target_map, rest_rot, world, b, joint, mapped, desired))
     return world, posed
+
+
+SPINE_BETWEEN = ("spine1", "spine2")
+
+
+def _source_delta(source, source_map, source_rest, joint):
+    """(T, 4) world rotation of the source joint relative to its rest."""
+    s = source.rest.index(source_map.bones[joint])
+    return rotations.multiply(rotations.normalize(source.world_rotations[:, s]), rotations.conjugate(source_rest[s]))
+
+
+def _spine_twist_shared(source, source_map, source_rest, joint, mapped, delta):
+    """The pelvis's and the chest's rotations blended by the joint's height between them (slerp): a spine
+    bone's twist then lies between theirs. The swing is put right afterwards by _exact_aim."""
+    chest = next((j for j in ("spine3", "spine2") if j in mapped and j != joint and
+                  CANONICAL_JOINTS.index(j) > CANONICAL_JOINTS.index(joint)), None)
+    if chest is None or "pelvis" not in mapped:
+        return delta
+    heights = [source.rest.heads[source.rest.index(source_map.bones[j]), 2] for j in ("pelvis", joint, chest)]
+    span = heights[2] - heights[0]
+    if span <= 1e-6:
+        return delta
+    fraction = float(np.clip((heights[1] - heights[0]) / span, 0.0, 1.0))
+    pelvis = _source_delta(source, source_map, source_rest, "pelvis")
+    top = _source_delta(source, source_map, source_rest, chest)
+    step = (rotations.to_rotation(pelvis).inv() * rotations.to_rotation(top)).as_rotvec()
+    blended = rotations.to_rotation(pelvis) * Rotation.from_rotvec(step * fraction)
+    return rotations.from_rotation(blended, (len(delta),))
 
 
 def _exact_aim(source, source_map, target, target_map, joint, mapped, desired, rest):
