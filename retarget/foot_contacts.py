@@ -6,7 +6,9 @@ foot point; the sole lies below the bones, and the source's foot may be pitched 
 rest foot). A leg that is straight at rest cannot be lifted by a hair without bending its knee.
 
 A contact is a run of frames where the source ankle is near its lowest height in the clip and nearly
-still. During it the target ankle holds its mean horizontal position; height follows the retarget.
+still. During it the target ankle holds its mean horizontal position plus whatever the source ankle itself
+drifts (scaled by the leg-length ratio: a pivot or a slow shuffle stays one, and a foot the source plants
+exactly stays exactly planted); height follows the retarget.
 """
 
 from dataclasses import dataclass
@@ -33,6 +35,7 @@ class Contact:
     side: str
     start: int
     end: int  # inclusive
+    drift: np.ndarray = None  # (end - start + 1, 2) source ankle, horizontal, minus its mean over the contact
 
 
 def detect_contacts(pose: RigPose, bone_map: BoneMap, fps: float) -> list:
@@ -47,7 +50,10 @@ def detect_contacts(pose: RigPose, bone_map: BoneMap, fps: float) -> list:
             speed[0] = step[0]
             speed[:-1] = np.minimum(speed[:-1], step)  # a frame is still if either neighbour step is small
         planted = (height < CONTACT_HEIGHT) & (speed < CONTACT_SPEED)
-        contacts.extend(Contact(side, a, b) for a, b in _runs(planted) if b - a + 1 >= MIN_CONTACT_FRAMES)
+        for a, b in _runs(planted):
+            if b - a + 1 >= MIN_CONTACT_FRAMES:
+                path = ankle[a:b + 1, :2]
+                contacts.append(Contact(side, int(a), int(b), path - path.mean(axis=0)))
     return contacts
 
 
@@ -92,6 +98,7 @@ def plant_feet(result: RetargetResult, target: RigRest, target_map: BoneMap, con
         pinned = np.zeros((frames, 2))
         for contact in (c for c in contacts if c.side == side):
             anchor = current[contact.start:contact.end + 1, :2].mean(axis=0)
+            drift = contact.drift if contact.drift is not None else np.zeros((contact.end - contact.start + 1, 2))
             lo, hi = max(0, contact.start - blend), min(frames - 1, contact.end + blend)
             for t in range(lo, hi + 1):
                 if t < contact.start:
@@ -103,7 +110,7 @@ def plant_feet(result: RetargetResult, target: RigRest, target_map: BoneMap, con
                 w = 0.5 - 0.5 * np.cos(np.pi * w)  # ease in/out
                 if w > weight[t]:
                     weight[t] = w
-                    pinned[t] = anchor
+                    pinned[t] = anchor + result.leg_ratio * drift[min(max(t - contact.start, 0), len(drift) - 1)]
         goal[:, :2] += weight[:, None] * (pinned - current[:, :2])
         points = foot_points(pose, target_map, side)[..., 2]
         allowed = np.full(points.shape[1], floor - TOE_TOLERANCE)

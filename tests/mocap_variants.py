@@ -7,17 +7,19 @@ BEAT2, EMAGE, AMASS or Bandai-Namco file is available here): the same convention
   carries all the translation; Y-up, centimetres; its spine twists one joint +45 deg and the next one back.
 """
 
+import pathlib
+
 import numpy as np
 from scipy.spatial.transform import Rotation
 
 from soundmotion.clips import MotionClip, rotations
 from soundmotion.clips.kinematics import world_transforms
 from soundmotion.clips.skeleton import SMPLX_SKELETON
-from soundmotion.retarget.bone_map import load_preset
+from soundmotion.retarget.bone_map import BoneMap, load_preset
 from soundmotion.retarget.canonical import canonical_tails
 from soundmotion.retarget.motion_file import MotionSource
 from soundmotion.retarget.pipeline import retarget_source
-from soundmotion.retarget.rig import RigRest
+from soundmotion.retarget.rig import RigPose, RigRest
 from soundmotion.retarget.sources.smplx_npz import clip_to_smplx_arrays
 
 
@@ -116,3 +118,70 @@ def write_bandai_bvh(path, clip: MotionClip, hidden_twist_deg: float = HIDDEN_TW
 
 
 BANDAI_MAP = {joint: name for name, joint, _ in BANDAI_JOINTS}
+
+
+# G1 Moves (MOVIN TRACIN markerless capture, CC BY 4.0) as retargeted to the Unitree G1 robot: the 30 bodies'
+# world poses from MuJoCo. Another capture system than CMU, with robot proportions and joints; no head, neck,
+# fingers or toes, so those ride rigidly on the torso, the feet and the hands (virtual joints below).
+G1 = pathlib.Path(__file__).resolve().parents[2] / "shared" / "mocap" / "g1_moves"
+# The robot has no collar bones: its shoulder joints (the pitch links, on their axes) sit on the torso.
+G1_BODIES = {"pelvis": 0, "left_hip": 2, "left_knee": 4, "left_ankle": 5, "right_hip": 8, "right_knee": 10,
+             "right_ankle": 11, "spine1": 15, "left_shoulder": 16, "left_elbow": 19, "left_wrist": 21,
+             "right_shoulder": 23, "right_elbow": 26, "right_wrist": 28}
+# Virtual joints: (name, the body they ride on, offset in metres in that body's frame: X forward, Y left, Z up).
+G1_VIRTUAL = (("left_foot", "left_ankle", (0.12, 0.0, -0.03)), ("right_foot", "right_ankle", (0.12, 0.0, -0.03)),
+              ("spine3", "spine1", (0.0, 0.0, 0.2)), ("neck", "spine1", (0.0, 0.0, 0.3)),
+              ("head", "spine1", (0.0, 0.0, 0.42)))
+
+
+def g1_source(name: str, seconds: float = 20.0) -> MotionSource:
+    """A G1 Moves clip (training/*/<name>.npz) at 30 fps as a posed rig, facing -Y at its most neutral frame."""
+    path = next(G1.glob(f"training/*/{name}.npz"))
+    with np.load(path) as data:
+        positions = np.asarray(data["body_pos_w"], dtype=np.float64)[::2]
+        quats = rotations.normalize(np.asarray(data["body_quat_w"], dtype=np.float64)[::2])
+        angles = np.asarray(data["joint_pos"], dtype=np.float64)[::2]
+    frames = min(len(positions), int(seconds * 30))
+    positions, quats, angles = positions[:frames], quats[:frames], angles[:frames]
+    rest_frame = int(np.argmin(np.linalg.norm(angles, axis=1)))
+    # Face -Y at the rest frame: the robot's front is its pelvis's +X.
+    front = rotations.rotate(quats[rest_frame, 0], [1.0, 0.0, 0.0])
+    turn = Rotation.from_rotvec([0.0, 0.0, -np.pi / 2 - np.arctan2(front[1], front[0])])
+    positions = turn.apply(positions.reshape(-1, 3)).reshape(positions.shape)
+    quats = rotations.multiply(rotations.from_rotation(turn)[0], quats)
+    names, parents, heads, world = [], [], [], []
+    body_parent = {"left_hip": "pelvis", "left_knee": "left_hip", "left_ankle": "left_knee", "right_hip": "pelvis",
+                   "right_knee": "right_hip", "right_ankle": "right_knee", "spine1": "pelvis",
+                   "left_shoulder": "spine3", "left_elbow": "left_shoulder", "left_wrist": "left_elbow",
+                   "right_shoulder": "spine3", "right_elbow": "right_shoulder", "right_wrist": "right_elbow"}
+    order = ["pelvis", "left_hip", "left_knee", "left_ankle", "left_foot", "right_hip", "right_knee",
+             "right_ankle", "right_foot", "spine1", "spine3", "neck", "head", "left_shoulder", "left_elbow",
+             "left_wrist", "right_shoulder", "right_elbow", "right_wrist"]
+    virtual = {name: (parent, np.array(offset)) for name, parent, offset in G1_VIRTUAL}
+    track = {}
+    for name in order:
+        if name in G1_BODIES:
+            b = G1_BODIES[name]
+            track[name] = (positions[:, b], quats[:, b])
+        else:
+            parent, offset = virtual[name]
+            base, q = track[parent]
+            track[name] = (base + rotations.rotate(q, offset), q)
+    for name in order:
+        names.append(name)
+        parent = body_parent.get(name, virtual.get(name, (None,))[0])
+        parents.append(order.index(parent) if parent else -1)
+        heads.append(track[name][0])
+        world.append(track[name][1])
+    heads = np.stack(heads, axis=1)
+    world = np.stack(world, axis=1)
+    tails = heads[rest_frame].copy()
+    for j, name in enumerate(order):
+        kids = [k for k, p in enumerate(parents) if p == j]
+        if kids:
+            tails[j] = heads[rest_frame, kids[0]]
+        else:  # the hands and the head continue their bones; the toes point forward
+            tails[j] = heads[rest_frame, j] + 0.5 * (heads[rest_frame, j] - heads[rest_frame, parents[j]])
+    rig = RigRest(order, parents, heads[rest_frame], tails, world[rest_frame])
+    bone_map = BoneMap("g1", {name: name for name in order})
+    return MotionSource(RigPose(rig, world, heads), bone_map, 30.0, f"g1:{name}")

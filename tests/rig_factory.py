@@ -11,7 +11,7 @@ from soundmotion.retarget.makehuman_rig import read_makehuman_rig, standard_rig_
 from soundmotion.retarget.rig import RigRest
 
 from blender_helpers import empty_scene  # noqa: F401  (re-exported: the benches build rigs in an empty scene)
-from rig_variants import a_posed, synthetic_rig
+from rig_variants import SHAPES, a_posed, hip_origin, opaque_names, rolled, shaped_mesh, synthetic_rig, transformed
 
 
 def build_armature(rig: RigRest, name: str, world=None, parent=None):
@@ -74,3 +74,64 @@ def rigify_armature():
             pose_bone["IK_FK"] = 1.0
     metarig.hide_set(True)
     return rig
+
+
+MAKEHUMAN_PRESETS = {"default": "makehuman_default", "default_no_toes": "makehuman_default",
+                     "game_engine": "unreal_ue4", "game_engine_with_breast": "unreal_ue4", "mixamo": "mixamo",
+                     "cmu_mb": "makehuman_cmu_mb"}
+
+
+def _matrix(rotation=None, scale=1.0, location=(0.0, 0.0, 0.0)):
+    matrix = np.eye(4)
+    matrix[:3, :3] = (rotation or Rotation.identity()).as_matrix() * scale
+    matrix[:3, 3] = location
+    return matrix
+
+
+def placed_armature(rig: RigRest, name: str, rotation: Rotation = None, scale: float = 1.0, unit: float = 1.0,
+                    parent_matrix=None, location=(0.0, 0.0, 0.0)):
+    """`rig` (metres, standing upright in the world) built in whatever armature space makes it stand so under an
+    object rotated by `rotation` and scaled by `scale`, in a scene whose unit is `unit` metres, optionally
+    parented to an empty with `parent_matrix` (4x4)."""
+    scene = bpy.context.scene
+    if unit != 1.0:
+        scene.unit_settings.system = "METRIC"
+        scene.unit_settings.scale_length = unit
+    world = _matrix(rotation, scale, np.asarray(location) / unit)
+    parent, basis = None, world
+    if parent_matrix is not None:
+        parent = bpy.data.objects.new(f"{name}_holder", None)
+        scene.collection.objects.link(parent)
+        parent.matrix_world = Matrix(np.asarray(parent_matrix).tolist())
+        basis = np.linalg.inv(parent_matrix) @ world
+    local = transformed(rig, Rotation.from_matrix(np.linalg.inv(world)[:3, :3] * scale), 1.0 / (scale * unit),
+                        -Rotation.from_matrix(np.linalg.inv(world)[:3, :3] * scale).apply(np.asarray(location)) / (scale * unit))
+    return build_armature(local, name, basis, parent)
+
+
+def variant_armature(spec: dict):
+    """(object, the true bone map of its bones, metres per scene unit) for a rig variant described by `spec`:
+    rig (a MakeHuman rig name), shape (a SHAPES key), a_pose (degrees), roll (seed), hip_origin, opaque (seed),
+    turn (degrees the armature space faces away from -Y), rotation (object Euler XYZ degrees), scale, unit,
+    parent (4x4 of an empty it hangs from)."""
+    from soundmotion.retarget.makehuman_rig import read_base_mesh
+
+    mesh = shaped_mesh(SHAPES[spec["shape"]]) if spec.get("shape") else read_base_mesh()
+    rig = read_makehuman_rig(standard_rig_path(spec["rig"]), mesh)
+    truth = load_preset(MAKEHUMAN_PRESETS[spec["rig"]]).restricted_to(rig.names)
+    if spec.get("a_pose"):
+        rig = a_posed(rig, truth, spec["a_pose"])
+    if spec.get("roll") is not None:
+        rig = rolled(rig, seed=spec["roll"])
+    if spec.get("hip_origin"):
+        rig = hip_origin(rig, truth)
+    if spec.get("turn"):
+        rig = transformed(rig, Rotation.from_euler("z", spec["turn"], degrees=True))
+    if spec.get("opaque") is not None:
+        rig, truth = opaque_names(rig, truth, seed=spec["opaque"])
+    rotation = Rotation.from_euler("xyz", spec["rotation"], degrees=True) if spec.get("rotation") else None
+    parent = _matrix(Rotation.from_euler("xyz", spec["parent"][0], degrees=True), spec["parent"][1],
+                     spec["parent"][2]) if spec.get("parent") else None
+    unit = spec.get("unit", 1.0)
+    obj = placed_armature(rig, spec.get("name", "Character"), rotation, spec.get("scale", 1.0), unit, parent)
+    return obj, truth, unit

@@ -95,3 +95,30 @@ def opaque_names(rig: RigRest, bone_map: BoneMap = None, seed: int = 0, prefix: 
     mapped = BoneMap(bone_map.name, {j: rename[b] for j, b in bone_map.bones.items() if b in rename},
                      bone_map.description, rename.get(bone_map.root_bone, ""))
     return renamed, mapped
+
+
+def shaped_mesh(targets: dict):
+    """MakeHuman's base mesh deformed by morph targets {path under mpfb2/targets (no .target.gz): weight}: a
+    child, a tall long-legged adult, ... whose rigs (read_makehuman_rig(path, mesh)) nobody tuned for."""
+    import gzip
+
+    from soundmotion.retarget.makehuman_rig import OBJ_TO_BLENDER, BaseMesh, mpfb_data_dir, read_base_mesh
+
+    base = read_base_mesh()
+    vertices = base.vertices.copy()
+    for name, weight in targets.items():
+        path = mpfb_data_dir() / "targets" / f"{name}.target.gz"
+        rows = np.loadtxt(gzip.open(path, "rt"), comments="#")
+        vertices[rows[:, 0].astype(int)] += weight * rows[:, 1:4] @ OBJ_TO_BLENDER.T
+    body = base.groups.get("body", np.arange(len(vertices)))
+    return BaseMesh(vertices, base.groups, float(vertices[body, 2].min()))
+
+
+SHAPES = {
+    "child": {"macrodetails/caucasian-female-child": 1.0},
+    "tall long legs": {"macrodetails/height/male-young-averagemuscle-averageweight-maxheight": 1.0,
+                       "legs/upperlegs-height-incr": 1.0, "legs/lowerlegs-height-incr": 1.0},
+    "short legs long arms": {"legs/upperlegs-height-decr": 1.0, "legs/lowerlegs-height-decr": 1.0,
+                             "arms/measure-upperarm-length-incr": 1.0, "arms/measure-lowerarm-length-incr": 1.0},
+    "old woman": {"macrodetails/caucasian-female-old": 1.0},
+}
