@@ -17,7 +17,8 @@ Two splits, reported apart:
 Scores per pair, all in world space from Blender's evaluated pose with the rig's true map (independent of the
 add-on's own frame code): the angle between the source's and the rig's direction of every segment joining two
 mapped joints plus the hip and shoulder lines (the source turned to the rig's facing), mean and 95th
-percentile; hip travel: the rig's pelvis path over the source's scaled by leg length; feet: for every source
+percentile; hip travel: the path of the point between the rig's hip joints over the source's, scaled by leg
+length (sources that travel under 20 cm show nan); feet: for every source
 contact, how much farther the rig's ankle slides than the source's scaled by leg length, and how far a foot
 sinks below its rest height. Speed: a 60 s, 30 fps clip onto a 65-bone rig, retarget + bulk write, next to a
 per-frame pose set + keyframe_insert baseline in the same process.
@@ -211,8 +212,10 @@ def measure(source, obj, truth, unit):
     def path(points):
         return float(np.sum(np.linalg.norm(np.diff(points[:, :2], axis=0), axis=1)))
 
-    src_path = path(src.heads[:, src.rest.index(src_map.bones["pelvis"])])
-    travel = path(posed[:, joints.index("pelvis")]) / (src_path * ratio) if src_path > 0.2 else float("nan")
+    src_hips = 0.5 * sum(src.heads[:, src.rest.index(src_map.bones[f"{s}_hip"])] for s in ("left", "right"))
+    tgt_hips = 0.5 * sum(posed[:, joints.index(f"{s}_hip")] for s in ("left", "right"))
+    src_path = path(src_hips)
+    travel = path(tgt_hips) / (src_path * ratio) if src_path > 0.2 else float("nan")
     excess = [0.0]
     for contact in detect_contacts(src, src_map, source.fps):
         src_slide = slide_of(src.heads[:, src.rest.index(src_map.bones[f"{contact.side}_ankle"])], contact)

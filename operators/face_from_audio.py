@@ -31,7 +31,9 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
 
     def prepare(self, context):
         settings = context.scene.soundmotion
-        mesh, shape_key_map, armature, jaw_bone = lip_sync_targets(context.active_object)
+        mesh, shape_key_map, armature, jaw_bone, face_rig = lip_sync_targets(context.active_object)
+        if face_rig is not None:
+            blender_rig.require_editable(armature)
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
         audio = load_audio(audio_path)  # fails fast, before any scene edit, on unusable audio
         transcript = settings.transcript.strip() or transcript_beside(audio_path)
@@ -39,8 +41,9 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         face_settings.validate()
         return {"mesh_name": mesh.name if mesh else None, "audio": audio, "transcript": transcript,
                 "fps": blender_rig.scene_fps(context.scene), "settings": face_settings, "map": shape_key_map,
-                "frame_start": settings.frame_start, "armature_name": armature.name if jaw_bone else None,
-                "jaw_bone": jaw_bone, "rest": blender_rig.read_rig_rest(armature) if jaw_bone else None}
+                "frame_start": settings.frame_start, "armature_name": armature.name if jaw_bone or face_rig else None,
+                "jaw_bone": jaw_bone, "rest": blender_rig.read_rig_rest(armature) if jaw_bone else None,
+                "face_rig": face_rig}
 
     def compute(self, inputs, progress):
         result = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["settings"],
@@ -48,7 +51,9 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         progress(0.97, "Mapping onto shape keys")
         key_values = inputs["map"].key_values(result.clip) if inputs["map"] is not None else {}
         jaw = jaw_rotations_from_clip(result.clip, inputs["rest"], inputs["jaw_bone"]) if inputs["jaw_bone"] else None
-        return {"clip": result.clip, "notes": result.notes, "key_values": key_values, "jaw_rotations": jaw, **inputs}
+        bone_keys = inputs["face_rig"].keys(result.clip) if inputs["face_rig"] is not None else None
+        return {"clip": result.clip, "notes": result.notes, "key_values": key_values, "jaw_rotations": jaw,
+                "bone_keys": bone_keys, **inputs}
 
     def apply(self, context, result):
         audio = result["audio"]
@@ -68,6 +73,11 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
                                            {result["jaw_bone"]: result["jaw_rotations"]})
                 written.append(armature)
                 parts.append(f"{action.name}: jaw bone {result['jaw_bone']}")
+            if result["bone_keys"] is not None:  # a face rig: its poses blended into bone keys
+                armature = bpy.data.objects[result["armature_name"]]
+                action = write_pose_action(armature, f"SM_face_{audio.stem}", result["frame_start"], *result["bone_keys"])
+                written.append(armature)
+                parts.append(f"{action.name}: {len(result['bone_keys'][0])} face bones ({result['face_rig'].poses.source})")
         last_frame = result["frame_start"] + result["clip"].num_frames - 1
         if context.scene.frame_end < last_frame:
             context.scene.frame_end = last_frame

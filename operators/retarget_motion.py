@@ -110,7 +110,8 @@ class SOUNDMOTION_OT_detect_bone_map(bpy.types.Operator):
     def execute(self, context):
         obj = context.active_object
         try:
-            detected = blender_rig.detect_bone_map(blender_rig.read_rig_rest(obj), f"Armature '{obj.name}'")
+            detected = blender_rig.detect_bone_map(blender_rig.read_rig_rest(obj, to_animate=False),
+                                                   f"Armature '{obj.name}'")
         except RetargetError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
@@ -202,7 +203,9 @@ CLASSES = (SoundMotionBoneMapEntry, SOUNDMOTION_OT_retarget_motion, SOUNDMOTION_
 
 
 def register():
-    bpy.types.Object.soundmotion_bone_map = bpy.props.CollectionProperty(type=SoundMotionBoneMapEntry)
+    # Overridable: a linked character's library override keeps the map edited on it.
+    bpy.types.Object.soundmotion_bone_map = bpy.props.CollectionProperty(
+        type=SoundMotionBoneMapEntry, override={"LIBRARY_OVERRIDABLE", "USE_INSERTION"})
 
 
 def unregister():

@@ -24,10 +24,28 @@ def require_armature(obj, role: str = "target"):
     return obj
 
 
-def read_rig_rest(armature_obj, scene=None) -> RigRest:
+def read_rig_rest(armature_obj, scene=None, to_animate: bool = True) -> RigRest:
     """Bone names, parents and rest matrices in the retarget space (metres, Z-up): the armature's own space
-    turned upright and scaled by its object's world transform (parents included) and the scene's unit scale."""
+    turned upright and scaled by its object's world transform (parents included) and the scene's unit scale.
+    `to_animate`: the rig is about to receive keys, so refuse linked data that cannot hold them."""
+    if to_animate:
+        require_editable(armature_obj)
     return in_frame(read_armature_rest(armature_obj), armature_frame(armature_obj, scene))
+
+
+def require_editable(obj):
+    """Keys can land on local objects and on library overrides, not on data linked from another file."""
+    library = obj.library
+    if library is not None:
+        raise RetargetError(
+            f"'{obj.name}' is linked from {bpy.path.basename(library.filepath)} and cannot be animated in this file. "
+            f"Make a library override of the character (Object > Library Override > Make), select its armature and "
+            f"run again: the new action lands on the override.")
+    override = obj.override_library
+    if override is not None and getattr(override, "is_system_override", False):
+        raise RetargetError(
+            f"'{obj.name}' is a library override that is not editable. Make it editable (Outliner > right-click > "
+            f"Library Override > Make Editable) and run again.")
 
 
 def read_armature_rest(armature_obj) -> RigRest:
@@ -99,14 +117,14 @@ def bone_map_for(armature_obj, map_spec=None) -> BoneMap:
     stored = stored_bone_map(armature_obj)
     if stored is not None:
         return stored
-    return detect_bone_map(read_rig_rest(armature_obj), f"Armature '{armature_obj.name}'")
+    return detect_bone_map(read_rig_rest(armature_obj, to_animate=False), f"Armature '{armature_obj.name}'")
 
 
 def read_rig_motion(armature_obj, frame_start: int, frame_end: int, scene=None) -> RigPose:
     """The armature's evaluated pose over a frame range (constraints and drivers included), in the same
     retarget space as read_rig_rest."""
     scene = scene or bpy.context.scene
-    rest = read_rig_rest(require_armature(armature_obj, "source"), scene)
+    rest = read_rig_rest(require_armature(armature_obj, "source"), scene, to_animate=False)
     pose_bones = [armature_obj.pose.bones[n] for n in rest.names]
     frames = list(range(int(frame_start), int(frame_end) + 1))
     if not frames:
@@ -209,21 +227,30 @@ def scene_fps(scene) -> float:
     return scene.render.fps / scene.render.fps_base
 
 
-def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame_start: int, frame: RigFrame = None):
-    """One new action with the result's keys; locations converted to the armature's units (`frame`)."""
+def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame_start: int, frame: RigFrame = None,
+                   extra: tuple = None):
+    """One new action with the result's keys; locations converted to the armature's units (`frame`). `extra`:
+    more keys for the same action, ({bone: (T, 4)}, {bone: (T, 3)}) already in the armature's units (a face)."""
     from ..operators.keyframes import write_pose_action
 
+    rotations_out = dict(result.bone_rotations)
     locations = (frame or RigFrame()).locations_to_armature(result.bone_locations)
-    return write_pose_action(armature_obj, action_name, frame_start, result.bone_rotations, locations)
+    if extra is not None:
+        rotations_out.update(extra[0])
+        locations.update(extra[1])
+    return write_pose_action(armature_obj, action_name, frame_start, rotations_out, locations)
 
 
-def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_name: str, frame_start: int):
+def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_name: str, frame_start: int,
+                 extra: tuple = None):
     """Write a retarget result as a new action, matching the evaluated pose first on constrained rigs (Rigify).
+    `extra` (see apply_retarget) joins the same action, e.g. the face of a Talk take.
 
     Returns (action, the result as written)."""
+    require_editable(armature_obj)
     if has_constraints(armature_obj):
         result = match_evaluated_pose(armature_obj, rest, result)
-    return apply_retarget(armature_obj, result, action_name, frame_start, rest.frame), result
+    return apply_retarget(armature_obj, result, action_name, frame_start, rest.frame, extra), result
 
 
 def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, root_mode=RootMode.FULL,
