@@ -15,9 +15,9 @@ CHANNEL_ITEMS = [(name, name, f"ARKit channel {name}") for name in ARKIT_BLENDSH
 
 
 class SoundMotionFacePoseEntry(bpy.types.PropertyGroup):
-    pose: bpy.props.StringProperty(name="Pose", description="Pose of the face rig (marker, pose asset or built-in)")
-    channel: bpy.props.EnumProperty(name="Channel", items=CHANNEL_ITEMS, description="ARKit channel that drives it")
-    weight: bpy.props.FloatProperty(name="Weight", default=1.0, soft_min=-1.0, soft_max=2.0,
+    pose: bpy.props.StringProperty(override={"LIBRARY_OVERRIDABLE"}, name="Pose", description="Pose of the face rig (marker, pose asset or built-in)")
+    channel: bpy.props.EnumProperty(override={"LIBRARY_OVERRIDABLE"}, name="Channel", items=CHANNEL_ITEMS, description="ARKit channel that drives it")
+    weight: bpy.props.FloatProperty(override={"LIBRARY_OVERRIDABLE"}, name="Weight", default=1.0, soft_min=-1.0, soft_max=2.0,
                                     description="How much of the channel goes into the pose")
 
 

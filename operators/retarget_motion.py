@@ -20,13 +20,14 @@ ROOT_MODES = [
 
 def _user_fixed(entry, context):
     entry.confidence = 1.0  # a row the user picked is certain; store_bone_map sets detected values after
+    blender_rig.mirror_bone_map(entry.id_data)
 
 
 class SoundMotionBoneMapEntry(bpy.types.PropertyGroup):
-    joint: bpy.props.StringProperty(name="Joint", description="Canonical (SMPL-X) joint")
-    bone: bpy.props.StringProperty(name="Bone", description="Bone of this armature that plays the joint",
+    joint: bpy.props.StringProperty(override={"LIBRARY_OVERRIDABLE"}, name="Joint", description="Canonical (SMPL-X) joint")
+    bone: bpy.props.StringProperty(override={"LIBRARY_OVERRIDABLE"}, name="Bone", description="Bone of this armature that plays the joint",
                                    update=_user_fixed)
-    confidence: bpy.props.FloatProperty(name="Confidence", min=0.0, max=1.0, default=1.0, subtype="FACTOR",
+    confidence: bpy.props.FloatProperty(override={"LIBRARY_OVERRIDABLE"}, name="Confidence", min=0.0, max=1.0, default=1.0, subtype="FACTOR",
                                         description="How sure detection was of this row (1 for preset names and "
                                                     "rows you picked)")
 
@@ -202,11 +203,24 @@ CLASSES = (SoundMotionBoneMapEntry, SOUNDMOTION_OT_retarget_motion, SOUNDMOTION_
            SOUNDMOTION_OT_save_bone_map, SOUNDMOTION_OT_load_bone_map, SOUNDMOTION_PT_retarget)
 
 
+@bpy.app.handlers.persistent
+def _restore_override_maps(_):
+    blender_rig.restore_override_bone_maps()
+
+
 def register():
-    # Overridable: a linked character's library override keeps the map edited on it.
+    # Overridable: a linked character's library override keeps the map edited on it (as rows while the file is
+    # open; Blender saves only part of a Python collection on an override, so a string copy carries it over).
     bpy.types.Object.soundmotion_bone_map = bpy.props.CollectionProperty(
         type=SoundMotionBoneMapEntry, override={"LIBRARY_OVERRIDABLE", "USE_INSERTION"})
+    bpy.types.Object.soundmotion_bone_map_json = bpy.props.StringProperty(
+        name="Bone Map (JSON)", override={"LIBRARY_OVERRIDABLE"}, options={"HIDDEN"},
+        description="The bone map as one string, kept in step with the rows")
+    bpy.app.handlers.load_post.append(_restore_override_maps)
 
 
 def unregister():
+    if _restore_override_maps in bpy.app.handlers.load_post:
+        bpy.app.handlers.load_post.remove(_restore_override_maps)
+    del bpy.types.Object.soundmotion_bone_map_json
     del bpy.types.Object.soundmotion_bone_map

@@ -1,6 +1,8 @@
 """The thin bpy side of retargeting: read an armature's rest pose (and, for rig-to-rig, its animation) into
 plain arrays, and write a RetargetResult as one new action through operators.keyframes."""
 
+import json
+
 import bpy
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -81,9 +83,19 @@ STORED_MAP = "soundmotion_bone_map"  # Object collection property registered by 
 TRAVEL_ENTRY = "travel"  # the stored entry naming BoneMap.root_bone
 
 
+STORED_MAP_JSON = "soundmotion_bone_map_json"  # the same map as one string: it survives on library overrides
+
+
 def stored_bone_map(armature_obj):
     """The map saved on the armature in the .blend (edited in the panel), or None."""
     entries = getattr(armature_obj, STORED_MAP, None)
+    mirror = getattr(armature_obj, STORED_MAP_JSON, "")
+    if armature_obj.override_library is not None and mirror:
+        # Blender keeps only part of a Python collection edited on an override; its string copy is whole.
+        data = json.loads(mirror)
+        bone_map = BoneMap.from_dict(data)
+        bone_map.confidence = {j: float(c) for j, c in data.get("confidence", {}).items()}
+        return bone_map
     if not entries:
         return None
     bones = {e.joint: e.bone for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
@@ -105,6 +117,26 @@ def store_bone_map(armature_obj, bone_map: BoneMap):
     entry = entries.add()
     entry.joint = TRAVEL_ENTRY
     entry.bone = bone_map.root_bone
+    mirror_bone_map(armature_obj)
+
+
+def mirror_bone_map(armature_obj):
+    """Copy the stored rows into the map's string copy (after detection, loading or an edit in the panel)."""
+    entries = getattr(armature_obj, STORED_MAP, None)
+    if entries is None or not hasattr(armature_obj, STORED_MAP_JSON):
+        return
+    bones = {e.joint: e.bone for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
+    travel = next((e.bone for e in entries if e.joint == TRAVEL_ENTRY), "")
+    data = BoneMap("stored", bones, "", travel).to_dict()
+    data["confidence"] = {e.joint: round(float(e.confidence), 3) for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
+    setattr(armature_obj, STORED_MAP_JSON, json.dumps(data))
+
+
+def restore_override_bone_maps():
+    """After a file loads: rebuild the panel rows of library overrides from their whole string copies."""
+    for obj in bpy.data.objects:
+        if obj.type == "ARMATURE" and obj.override_library is not None and getattr(obj, STORED_MAP_JSON, ""):
+            store_bone_map(obj, stored_bone_map(obj))
 
 
 def bone_map_for(armature_obj, map_spec=None) -> BoneMap:
