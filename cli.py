@@ -92,7 +92,8 @@ def run_retarget(args) -> int:
 
     blend, armature = _blend_and_armature(args.target)
     result = retarget_file_onto_blend(args.source, blend, os.path.abspath(args.out), armature, args.map,
-                                      RootMode(args.root), keep_feet=not args.no_feet, up_axis=args.up)
+                                      RootMode(args.root), keep_feet=not args.no_feet, up_axis=args.up,
+                                      ik_limbs=args.ik.upper())
     print(f"retarget: {result.num_frames} frames onto {len(result.mapped_joints)} joints → {args.out}")
     if result.unmapped_joints:
         print(f"note: not in the source: {', '.join(result.unmapped_joints)}")
@@ -206,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     retarget.add_argument("--map", help="bone map preset name or JSON file (default: stored on the rig, else detected)")
     retarget.add_argument("--root", default="full", choices=["full", "in_place", "keep_height", "none"])
     retarget.add_argument("--no-feet", action="store_true", help="do not pin planted feet")
+    retarget.add_argument("--ik", default="legs", choices=["none", "legs", "all"],
+                          help="on rigs with IK limbs, key their IK targets and poles too (default: legs)")
     retarget.add_argument("--up", default="auto", choices=["auto", "y", "z"],
                           help="which axis of the source file's world is up (default: read from its content)")
     retarget.add_argument("--out", required=True, help="the .blend to write")

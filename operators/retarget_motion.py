@@ -52,6 +52,10 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
     bone_map: bpy.props.EnumProperty(name="Bone Map", items=_map_choices)
     root_mode: bpy.props.EnumProperty(name="Root Motion", items=ROOT_MODES, default=RootMode.FULL.value)
     keep_feet: bpy.props.BoolProperty(name="Keep Feet Planted", default=True)
+    ik_limbs: bpy.props.EnumProperty(name="IK Limbs", default="LEGS", items=[
+        ("NONE", "FK Only", "Key the FK controls only"),
+        ("LEGS", "IK Legs", "Also key the legs' IK targets and poles and switch the legs to IK (rigs with IK legs)"),
+        ("ALL", "IK Legs and Arms", "Also key IK targets and poles of the arms")])
     up_axis: bpy.props.EnumProperty(name="Source Up", default="auto", items=[
         ("auto", "Auto", "Read the file's up axis from its content"),
         ("y", "Y", "The file's world is Y-up (BEAT2, EMAGE, EDGE, most BVH)"),
@@ -68,7 +72,8 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
             source = self._source(context)
             map_spec = None if self.bone_map == "AUTO" else self.bone_map
             action, result = blender_rig.retarget_onto_armature(
-                source, target, map_spec, RootMode(self.root_mode), scene.frame_current, keep_feet=self.keep_feet)
+                source, target, map_spec, RootMode(self.root_mode), scene.frame_current, keep_feet=self.keep_feet,
+                ik_limbs=self.ik_limbs)
         except RetargetError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}

@@ -185,7 +185,7 @@ def has_constraints(armature_obj) -> bool:
 
 
 def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, passes: int = 16,
-                         tolerance_deg: float = 0.05) -> RetargetResult:
+                         tolerance_deg: float = 0.05, driven: set = frozenset()) -> RetargetResult:
     """Rigs with constraints (Rigify: FK controls under MCH bones that copy other bones) do not follow the
     plain parent chain the math assumes. Pose each frame in Blender, compare every animated bone's
     evaluated world rotation with the intended one, and fold the difference into its local rotation;
@@ -196,7 +196,8 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     order = [pb.name for pb in pose_bones]
     # Constrained bones (Rigify's MCH-) are driven by their constraints: keys on them would do nothing.
     constrained = {n for n in result.bone_rotations if pose_bones[n].constraints}
-    animated = [n for n in order if n in result.bone_rotations and n not in constrained]
+    fixed = constrained | set(driven)  # bones an IK chain moves keep their planned keys
+    animated = [n for n in order if n in result.bone_rotations and n not in fixed]
     columns = [order.index(n) for n in animated]
     wanted = rotations.to_rotation(intended.world_rotations[:, [rest.index(n) for n in animated]])
     local = np.stack([result.bone_rotations[n] for n in animated], axis=1)
@@ -273,27 +274,48 @@ def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame
     return write_pose_action(armature_obj, action_name, frame_start, rotations_out, locations)
 
 
+IK_LIMBS = ("NONE", "LEGS", "ALL")  # which IK limbs of a rig receive keys on their controls
+
+
 def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_name: str, frame_start: int,
-                 extra: tuple = None):
+                 extra: tuple = None, ik_limbs: str = "LEGS", bone_map: BoneMap = None):
     """Write a retarget result as a new action, matching the evaluated pose first on constrained rigs (Rigify).
-    `extra` (see apply_retarget) joins the same action, e.g. the face of a Talk take.
+    `extra` (see apply_retarget) joins the same action, e.g. the face of a Talk take. On a rig with IK limbs
+    (Rigify, or IK constraints with targets and poles) the limbs named by `ik_limbs` also get keys on their IK
+    controls and are switched to IK in the action (see blender_ik.py); their FK controls are keyed as well.
 
     Returns (action, the result as written)."""
+    from .blender_ik import find_ik_limbs, ik_chain, ik_control_keys, key_properties
+
     require_editable(armature_obj)
+    limbs = []
+    if ik_limbs != "NONE" and any(c.type == "IK" for pb in armature_obj.pose.bones for c in pb.constraints):
+        bone_map = (bone_map or bone_map_for(armature_obj)).restricted_to(rest.names)
+        limbs = [limb for limb in find_ik_limbs(armature_obj, bone_map, rest)
+                 if ik_limbs == "ALL" or limb.kind == "leg"]
+    planned = result
     if has_constraints(armature_obj):
-        result = match_evaluated_pose(armature_obj, rest, result)
-    return apply_retarget(armature_obj, result, action_name, frame_start, rest.frame, extra), result
+        driven = {b for limb in limbs for b in ik_chain(armature_obj, limb.chain_end)}
+        result = match_evaluated_pose(armature_obj, rest, result, driven=driven)
+    props = {}
+    if limbs:
+        rots, locs, props = ik_control_keys(armature_obj, rest, result, bone_map, limbs, planned=planned)
+        extra = ({**rots, **(extra[0] if extra else {})}, {**locs, **(extra[1] if extra else {})})
+    action = apply_retarget(armature_obj, result, action_name, frame_start, rest.frame, extra)
+    key_properties(armature_obj, action, props, frame_start, result.num_frames)
+    return action, result
 
 
 def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, root_mode=RootMode.FULL,
-                           frame_start: int = 1, action_name: str = None, keep_feet: bool = True):
+                           frame_start: int = 1, action_name: str = None, keep_feet: bool = True,
+                           ik_limbs: str = "LEGS"):
     """Retarget and write one new action on `target_obj`. Everything is checked before the scene changes."""
     require_armature(target_obj)
     target_rest = read_rig_rest(target_obj)
     bone_map = bone_map_for(target_obj, target_map)
     result = retarget_source(source, target_rest, bone_map, root_mode, keep_feet)
     return key_retarget(target_obj, target_rest, result, action_name or f"{source.label} → {target_obj.name}",
-                        frame_start)
+                        frame_start, ik_limbs=ik_limbs, bone_map=bone_map)
 
 
 def source_from_armature(source_obj, frame_start: int, frame_end: int, scene=None, map_spec=None) -> MotionSource:
@@ -318,14 +340,15 @@ def find_armature(armature_name: str = None):
 
 def retarget_file_onto_blend(source_path, blend_path, out_path, armature_name: str = None, map_spec=None,
                              root_mode=RootMode.FULL, frame_start: int = None, keep_feet: bool = True,
-                             up_axis: str = "auto") -> RetargetResult:
+                             up_axis: str = "auto", ik_limbs: str = "LEGS") -> RetargetResult:
     """CLI entry: open `blend_path`, retarget a .bvh/.npz onto its armature, save as `out_path`."""
     bpy.ops.wm.open_mainfile(filepath=str(blend_path))
     scene = bpy.context.scene
     target = find_armature(armature_name)
     source = load_motion_file(source_path, fps=scene_fps(scene), up_axis=up_axis)
     start = scene.frame_start if frame_start is None else frame_start
-    _, result = retarget_onto_armature(source, target, map_spec, root_mode, start, keep_feet=keep_feet)
+    _, result = retarget_onto_armature(source, target, map_spec, root_mode, start, keep_feet=keep_feet,
+                                       ik_limbs=ik_limbs)
     scene.frame_end = max(scene.frame_end, start + result.num_frames - 1)
     bpy.ops.wm.save_as_mainfile(filepath=str(out_path))
     return result
