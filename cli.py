@@ -129,6 +129,22 @@ def _start_blender():
     from . import register  # imports the operators, and with them the `bpy` module
 
     register()
+    import atexit
+
+    import bpy
+
+    if bpy.app.version < (4, 4, 0):
+        # bpy 4.2 crashes while Python shuts down after it opened a Rigify rig: leave with our own status first.
+        atexit.register(_leave_before_blender_teardown)
+
+
+_EXIT_STATUS = [0]
+
+
+def _leave_before_blender_teardown():
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_EXIT_STATUS[0])
 
 
 def run_demo(args) -> int:
@@ -231,11 +247,13 @@ def main(argv=None) -> int:
     from .clips.errors import ClipError
     from .models.audio.load import AudioError
 
+    _EXIT_STATUS[0] = 1  # a crash before the verb returns is a failure, also when bpy 4.2 exits early
     try:
-        return args.run(args)
+        _EXIT_STATUS[0] = args.run(args)
     except (AudioError, ClipError, ValueError, OSError) as error:
         print(f"soundmotion {args.verb}: {error}", file=sys.stderr)
-        return 2
+        _EXIT_STATUS[0] = 2
+    return _EXIT_STATUS[0]
 
 
 if __name__ == "__main__":
