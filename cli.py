@@ -36,6 +36,8 @@ def run_face(args) -> int:
 
 
 def run_dance(args) -> int:
+    if args.target:
+        return _dance_onto_rig(args)
     from .models.dance.bvh_export import write_bvh
     from .models.dance.pipeline import generate_dance
 
@@ -51,7 +53,40 @@ def run_dance(args) -> int:
     return 0
 
 
+def _needs_out(args):
+    if not args.out:
+        raise ValueError(f"--target needs --out OUT.blend: the file to write with the {args.verb} on the rig.")
+
+
+def _dance_onto_rig(args) -> int:
+    _needs_out(args)
+    _start_blender()
+    from .operators.character_files import dance_in_file
+
+    blend, armature = _blend_and_armature(args.target)
+    for path in dance_in_file(blend, args.music, args.out, armature, args.seed, args.style, args.energy,
+                              args.in_place, args.clip_moves, args.keys.upper()):
+        print(f"dance: wrote {path}")
+    return 0
+
+
+def _gesture_onto_rig(args) -> int:
+    _needs_out(args)
+    _start_blender()
+    from .operators.character_files import talk_in_file
+
+    blend, armature = _blend_and_armature(args.target)
+    transcript = open(args.text, encoding="utf-8").read() if args.text else ""
+    gesture = {"style": args.style, "amount": args.amount, "handedness": args.hand, "seated": args.seated}
+    for path in talk_in_file(blend, args.audio, args.out, transcript, args.seed, keys=args.keys.upper(), face=False,
+                             armature=armature, gesture=gesture):
+        print(f"gesture: wrote {path}")
+    return 0
+
+
 def run_gesture(args) -> int:
+    if args.target:
+        return _gesture_onto_rig(args)
     from .models.dance.bvh_export import write_bvh
     from .models.gesture.pipeline import generate_gestures
 
@@ -73,7 +108,7 @@ def run_talk(args) -> int:
 
     transcript = open(args.text, encoding="utf-8").read() if args.text else ""
     for path in talk_in_file(args.character, args.audio, args.out, transcript, args.seed, args.render,
-                             args.resolution):
+                             args.resolution, keys=args.keys.upper()):
         print(f"talk: wrote {path}")
     return 0
 
@@ -86,14 +121,15 @@ def _blend_and_armature(spec: str):
 
 def run_retarget(args) -> int:
     from .retarget.root_motion import RootMode
+    from .takes.key_poses import KeyStyle
 
     _start_blender()
     from .retarget.blender_rig import retarget_file_onto_blend
 
     blend, armature = _blend_and_armature(args.target)
     result = retarget_file_onto_blend(args.source, blend, os.path.abspath(args.out), armature, args.map,
-                                      RootMode(args.root), keep_feet=not args.no_feet, up_axis=args.up,
-                                      ik_limbs=args.ik.upper())
+                                      RootMode(args.root), keep_feet=not args.no_feet,
+                                      style=KeyStyle(args.keys.upper()), up_axis=args.up, ik_limbs=args.ik.upper())
     print(f"retarget: {result.num_frames} frames onto {len(result.mapped_joints)} joints → {args.out}")
     if result.unmapped_joints:
         print(f"note: not in the source: {', '.join(result.unmapped_joints)}")
@@ -165,6 +201,16 @@ def run_demo(args) -> int:
     return 0
 
 
+KEY_CHOICES = ("poses", "frames")
+KEYS_HELP = "poses (default): keys at the performance's poses, Bezier in between; frames: a key on every frame"
+
+
+def _onto_rig_arguments(verb):
+    verb.add_argument("--target", metavar="FILE.blend[:ARMATURE]", help="key it onto this rig (needs --out)")
+    verb.add_argument("--out", help="with --target: the .blend to write")
+    verb.add_argument("--keys", default="poses", choices=KEY_CHOICES, help=KEYS_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="soundmotion", description="Turn sound into animation.")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -192,6 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     dance.add_argument("--clip-moves", type=float, default=0.0, metavar="SHARE",
                        help="share of bars (0..1) danced with moves cut from motion capture")
     dance.add_argument("--fps", type=float, default=30.0)
+    _onto_rig_arguments(dance)
     dance.set_defaults(run=run_dance)
 
     gesture = verbs.add_parser("gesture", help="speech → co-speech gesture MotionClip (.npz) and/or BVH")
@@ -205,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     gesture.add_argument("--hand", default="right", help="right, left or both")
     gesture.add_argument("--seated", action="store_true")
     gesture.add_argument("--fps", type=float, default=30.0)
+    _onto_rig_arguments(gesture)
     gesture.set_defaults(run=run_gesture)
 
     talk = verbs.add_parser("talk", help="face + gestures on the character in a .blend")
@@ -215,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     talk.add_argument("--out", required=True, help="the .blend to write")
     talk.add_argument("--render", metavar="OUT.mp4", help="also render a movie with the sound")
     talk.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"))
+    talk.add_argument("--keys", default="poses", choices=KEY_CHOICES, help=KEYS_HELP)
     talk.set_defaults(run=run_talk)
 
     retarget = verbs.add_parser("retarget", help="BVH / SMPL-X / clip .npz → an armature in a .blend")
@@ -228,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     retarget.add_argument("--up", default="auto", choices=["auto", "y", "z"],
                           help="which axis of the source file's world is up (default: read from its content)")
     retarget.add_argument("--out", required=True, help="the .blend to write")
+    retarget.add_argument("--keys", default="frames", choices=KEY_CHOICES,
+                          help="frames (default: captured motion as captured) or poses (key poses, Bezier between)")
     retarget.set_defaults(run=run_retarget)
 
     bonemap = verbs.add_parser("bonemap", help="print the detected bone map of an armature as JSON")

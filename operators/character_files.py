@@ -24,20 +24,40 @@ def talking_object():
                      "keep one character in it.")
 
 
+def _open(blend):
+    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(blend), load_ui=False)
+    return bpy.context.scene
+
+
+def _named_armature(name: str):
+    obj = bpy.data.objects.get(name)
+    if obj is None or obj.type != "ARMATURE":
+        names = ", ".join(o.name for o in bpy.data.objects if o.type == "ARMATURE") or "none"
+        raise ValueError(f"No armature named {name!r} in the file; armatures here: {names}.")
+    return obj
+
+
+def _run(operator: str, obj, **properties):
+    try:
+        demo_scene.run_operator(operator, obj, **properties)
+    except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
+        raise ValueError(str(error).strip().removeprefix("Error: ")) from None
+
+
 def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: int = 0, movie: str = None,
-                 resolution=(640, 360)) -> list:
+                 resolution=(640, 360), keys: str = "POSES", face: bool = True, armature: str = None,
+                 gesture: dict = None) -> list:
     """Run "Talk from Audio" on the character in `character_blend`, save `out_blend`, optionally render
-    `movie` (adding a camera when the file has none). Returns the paths written."""
-    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(character_blend), load_ui=False)
-    scene = bpy.context.scene
-    character = talking_object()
+    `movie` (adding a camera when the file has none). Returns the paths written.
+
+    `face=False` animates only the gestures (on `armature`, or the file's one armature); `gesture`: the
+    operator's style, amount, handedness and seated."""
+    scene = _open(character_blend)
+    character = _named_armature(armature) if armature else talking_object()
     scene.soundmotion.transcript = transcript
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
-    try:
-        demo_scene.run_operator("talk", character, filepath=os.path.abspath(audio))
-    except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
-        raise ValueError(str(error).strip().removeprefix("Error: ")) from None
+    _run("talk", character, filepath=os.path.abspath(audio), keys=keys, face=face, **(gesture or {}))
     if movie:
         if scene.camera is None:
             height = demo_scene.character_height(demo_scene.face_mesh_name(character))
@@ -46,3 +66,16 @@ def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: 
         configure_video_output(scene, movie, resolution=tuple(resolution))
     demo_scene.save_blend(out_blend)
     return [os.path.abspath(out_blend)] + ([render_video(scene)] if movie else [])
+
+
+def dance_in_file(character_blend, music, out_blend, armature: str = None, seed: int = 0, style: str = "groove",
+                  energy: float = 1.0, in_place: bool = False, clip_moves: float = 0.0, keys: str = "POSES") -> list:
+    """Run "Dance to Music" on the armature in `character_blend` and save `out_blend`."""
+    scene = _open(character_blend)
+    rig = _named_armature(armature) if armature else talking_object()
+    scene.soundmotion.frame_start = scene.frame_start
+    scene.soundmotion.seed = seed
+    _run("dance", rig, filepath=os.path.abspath(music), style=style, energy=energy, in_place=in_place,
+         clip_moves=clip_moves, keys=keys)
+    demo_scene.save_blend(out_blend)
+    return [os.path.abspath(out_blend)]

@@ -9,6 +9,8 @@ from ..retarget.canonical import REQUIRED
 from ..retarget.errors import RetargetError
 from ..retarget.motion_file import load_motion_file
 from ..retarget.root_motion import RootMode
+from ..takes.key_poses import KeyStyle
+from .keyframes import KEY_ITEMS
 
 ROOT_MODES = [
     (RootMode.FULL.value, "Full", "Travel and height, scaled by the ratio of leg lengths"),
@@ -60,6 +62,8 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
         ("auto", "Auto", "Read the file's up axis from its content"),
         ("y", "Y", "The file's world is Y-up (BEAT2, EMAGE, EDGE, most BVH)"),
         ("z", "Z", "The file's world is Z-up (AMASS, Blender exports)")])
+    keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="FRAMES",
+                                 description="Captured motion is kept as it was captured (every frame) by default")
 
     @classmethod
     def poll(cls, context):
@@ -73,7 +77,7 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
             map_spec = None if self.bone_map == "AUTO" else self.bone_map
             action, result = blender_rig.retarget_onto_armature(
                 source, target, map_spec, RootMode(self.root_mode), scene.frame_current, keep_feet=self.keep_feet,
-                ik_limbs=self.ik_limbs)
+                style=KeyStyle(self.keys), ik_limbs=self.ik_limbs)
         except RetargetError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}

@@ -9,7 +9,7 @@ import os
 import bpy
 
 from ..models.audio.load import load_audio
-from ..models.face.pipeline import FaceSettings, face_from_audio, transcript_beside
+from ..models.face.pipeline import VoiceMeasures, face_from_audio, transcript_beside
 from ..models.gesture.pipeline import gestures_from_audio
 from ..models.gesture.styles import HANDEDNESS, STYLES
 from ..retarget import blender_rig
@@ -17,9 +17,13 @@ from ..retarget.jaw_bone import fit_frames, jaw_rotations_from_clip
 from ..retarget.motion_file import clip_source
 from ..retarget.pipeline import retarget_source
 from ..retarget.root_motion import RootMode
+from ..takes.key_poses import KeyStyle, pose_frames
+from ..takes.phone_track import face_through_track
+from ..takes.pose_times import face_pose_times, gesture_pose_times
 from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError
-from .keyframes import write_shape_key_action
+from .face_take import face_settings, write_face_takes
+from .keyframes import KEY_ITEMS
 from .sound_strip import sound_for_take
 from .targets import face_mesh_for, face_rig_for, face_shape_key_map, jaw_bone_of, no_face_note
 
@@ -58,11 +62,17 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
     amount: bpy.props.FloatProperty(name="Gesture Amount", default=1.0, min=0.0, max=2.0)
     handedness: bpy.props.EnumProperty(name="Hand", items=HAND_ITEMS, default="right")
     seated: bpy.props.BoolProperty(name="Seated", default=False, description="Keep the lower body still")
+    keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="POSES")
+    face: bpy.props.BoolProperty(name="Face", default=True, description="Lip sync the face too (off: gestures only)")
 
     def prepare(self, context):
         settings = context.scene.soundmotion
         mesh, armature = character_parts(context.active_object)
-        jaw_bone, shape_key_map = jaw_bone_of(armature), None
+        if not self.face:
+            if armature is None:
+                raise UserFacingError("Gestures need the character's armature; select it (or turn Face on).")
+            mesh = None
+        jaw_bone, shape_key_map = jaw_bone_of(armature) if self.face else None, None
         if mesh is not None:
             try:
                 shape_key_map = face_shape_key_map(mesh)
@@ -80,7 +90,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                   "map": shape_key_map, "jaw_bone": jaw_bone, "face_rig": face_rig,
                   "face_note": no_face_note(armature) if mesh is None and jaw_bone is None and face_rig is None else None}
         if mesh is not None or jaw_bone is not None or face_rig is not None:
-            inputs["face_settings"] = FaceSettings(articulation=settings.strength, seed=settings.seed)
+            inputs["face_settings"] = face_settings(context.scene)
             inputs["face_settings"].validate()
         if armature is not None:
             inputs["rest"] = blender_rig.read_rig_rest(armature)
@@ -97,7 +107,10 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         if inputs["mesh_name"] or inputs["jaw_bone"] or inputs["face_rig"]:
             face = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["face_settings"],
                                    lambda fraction, message: progress(0.4 * fraction, message), [])
-            result["face_clip"] = face.clip
+            result["voice"] = VoiceMeasures.from_track(face.track, inputs["audio"].duration)
+            face, result["track"] = face_through_track(face, result["voice"], inputs["frame_start"], inputs["fps"],
+                                                       inputs["face_settings"])
+            result["face_clip"], result["face"] = face.clip, face
             if inputs["mesh_name"]:
                 result["key_values"] = inputs["map"].key_values(face.clip)
             result["notes"] += face.notes
@@ -116,6 +129,9 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             if inputs["face_rig"]:
                 result["face_keys"] = inputs["face_rig"].keys(face.clip, result["retarget"].num_frames)
             result["notes"] += [n for n in gestures.notes if n not in result["notes"]]
+            result["pose_times"] = gesture_pose_times(gestures.plan)
+            if inputs["jaw_bone"] or inputs["face_rig"]:
+                result["pose_times"] += face_pose_times(face.phones)
         if inputs["face_note"]:
             result["notes"].append(inputs["face_note"])
         return result
@@ -126,12 +142,15 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         with sound_for_take(scene, audio.path, start, notes), previous_state.all_or_nothing([]) as written:
             if result["mesh_name"]:
                 mesh = bpy.data.objects[result["mesh_name"]]
-                write_shape_key_action(mesh, f"SM_face_{audio.stem}", start, result["key_values"])
-                written.append(mesh.data.shape_keys)
+                write_face_takes(scene, audio.stem, start, mesh, result["key_values"], mesh,
+                                 scene.soundmotion.mouth_chart, result["face"], result["voice"], self.keys, written,
+                                 track=result["track"], audio_path=audio.path)
             if result["armature_name"]:
                 armature = bpy.data.objects[result["armature_name"]]
+                style = KeyStyle(self.keys, pose_frames(result["pose_times"], result["fps"],
+                                                        result["retarget"].num_frames))
                 blender_rig.key_retarget(armature, result["rest"], result["retarget"], f"SM_gesture_{audio.stem}",
-                                         start, extra=result.get("face_keys"))
+                                         start, style=style, extra=result.get("face_keys"))
                 written.append(armature)
         frames = [result["face_clip"].num_frames] if "face_clip" in result else []
         frames += [result["retarget"].num_frames] if result["armature_name"] else []

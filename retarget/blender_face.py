@@ -113,25 +113,30 @@ def face_poses_of(armature) -> FacePoses:
 
 
 def calibrated(armature, poses: FacePoses, preset: dict) -> FacePoses:
-    """Scale a built-in rig's mouthClose so that jawOpen + mouthClose leave the lips as at rest, measured on the
-    deform bones of this very rig (its controls drive the lips through constraints the math cannot see)."""
+    """Fit a built-in rig's mouthClose so that jawOpen + mouthClose put the lower lip back where it sits at rest
+    relative to the upper one, measured on this very rig's lip deform bones (its controls drive the lips
+    through constraints the math cannot see, and an opened jaw also carries the lower lip backwards)."""
     upper, lower = preset.get("lips", (None, None))
     bones = armature.pose.bones
-    if "mouthClose" not in poses.poses or "jawOpen" not in poses.poses or upper not in bones or lower not in bones:
+    closing = poses.poses.get("mouthClose", {})
+    if "jawOpen" not in poses.poses or len(closing) != 1 or upper not in bones or lower not in bones:
         return poses
+    (control, (location, rotation)), = closing.items()
 
-    def gap(weights):
-        return _evaluated(armature, poses, weights, lambda: (bones[upper].head - bones[lower].head).length)
+    def lips(weights):
+        return _evaluated(armature, poses, weights,
+                          lambda: (np.array(bones[upper].head - bones[lower].head),
+                                   np.array(bones[control].matrix.to_3x3().normalized())))
 
-    rest = gap({})
-    opened = gap({"jawOpen": 1.0})
-    for _ in range(2):
-        closed = gap({"jawOpen": 1.0, "mouthClose": 1.0})
-        given_back = opened - closed
-        if given_back <= 1e-9 or abs(closed - rest) < 1e-4 * max(rest, 1e-3):
+    at_rest, _ = lips({})
+    location = np.array(location, dtype=np.float64)
+    for _ in range(6):
+        apart, axes = lips({"jawOpen": 1.0, "mouthClose": 1.0})
+        residual = apart - at_rest  # the lower lip must move by this much more
+        if np.linalg.norm(residual) < 1e-4 * max(np.linalg.norm(at_rest), 1e-2):
             break
-        factor = (opened - rest) / given_back
-        poses.poses["mouthClose"] = {b: (loc * factor, rot) for b, (loc, rot) in poses.poses["mouthClose"].items()}
+        location = location + axes.T @ residual
+        poses.poses["mouthClose"] = {control: (location.copy(), rotation)}
     return poses
 
 
@@ -144,9 +149,11 @@ def _evaluated(armature, poses, weights, measure):
     animation = armature.animation_data
     kept = animation.action if animation else None
     kept_slot = getattr(animation, "action_slot", None) if animation else None
+    kept_nla = animation.use_nla if animation else True
     try:
         if animation:
             animation.action = None
+            animation.use_nla = False
         for bone in poses.bones:
             bones[bone].rotation_mode = "QUATERNION"
             bones[bone].rotation_quaternion = rots[bone][0] if bone in rots else (1.0, 0.0, 0.0, 0.0)
@@ -161,6 +168,7 @@ def _evaluated(armature, poses, weights, measure):
             animation.action = kept
             if kept_slot is not None:
                 animation.action_slot = kept_slot
+            animation.use_nla = kept_nla
         bpy.context.view_layer.update()
 
 

@@ -282,6 +282,7 @@ def _evaluated_matrices(armature, pose_rotations, pose_locations, names, frames,
     animation = armature.animation_data
     kept = animation.action if animation else None
     kept_slot = getattr(animation, "action_slot", None) if animation else None
+    kept_nla = animation.use_nla if animation else True
     wanted = [order.index(n) for n in names]
     out = np.zeros((frames, len(names), 4, 4))
     matrices = np.zeros((len(order), 4, 4))
@@ -289,6 +290,7 @@ def _evaluated_matrices(armature, pose_rotations, pose_locations, names, frames,
     try:
         if animation:
             animation.action = None
+            animation.use_nla = False  # earlier takes on the NLA would pose the bones over the values set here
         for n in rotated:
             pose_bones[n].rotation_mode = "QUATERNION"
         for (bone, prop), value in (props or {}).items():
@@ -317,6 +319,7 @@ def _evaluated_matrices(armature, pose_rotations, pose_locations, names, frames,
             animation.action = kept
             if kept_slot is not None:
                 animation.action_slot = kept_slot
+            animation.use_nla = kept_nla
         armature.update_tag(refresh={"DATA"})
         bpy.context.view_layer.update()
     return {name: out[:, i] for i, name in enumerate(names)}
@@ -328,9 +331,8 @@ def key_properties(armature, action, props: dict, frame_start: int, frames: int)
 
     if not props:
         return
-    if has_slotted_actions():
-        slot = armature.animation_data.action_slot
-        fcurves = action.layers[0].strips[0].channelbag(slot, ensure=True).fcurves
+    if has_slotted_actions():  # the take's one slot (takes sit on the NLA, not as the active action)
+        fcurves = action.layers[0].strips[0].channelbag(action.slots[0], ensure=True).fcurves
     else:
         fcurves = action.fcurves
     for (bone, prop), value in props.items():

@@ -211,10 +211,12 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     animation = armature_obj.animation_data
     kept_action = animation.action if animation else None
     kept_slot = getattr(animation, "action_slot", None) if animation else None
+    kept_nla = animation.use_nla if animation else True
     matrices = np.zeros((len(order), 4, 4))
     try:
         if animation:
             animation.action = None
+            animation.use_nla = False  # earlier takes on the NLA would pose the bones over the values set here
         for name in modes:
             pose_bones[name].rotation_mode = "QUATERNION"
         for _ in range(passes):
@@ -248,6 +250,7 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
             animation.action = kept_action
             if kept_slot is not None:
                 animation.action_slot = kept_slot
+            animation.use_nla = kept_nla
         armature_obj.update_tag(refresh={"DATA"})
         bpy.context.view_layer.update()
     rotations_out = {n: q for n, q in result.bone_rotations.items() if n not in constrained}
@@ -261,9 +264,10 @@ def scene_fps(scene) -> float:
 
 
 def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame_start: int, frame: RigFrame = None,
-                   extra: tuple = None):
-    """One new action with the result's keys; locations converted to the armature's units (`frame`). `extra`:
-    more keys for the same action, ({bone: (T, 4)}, {bone: (T, 3)}) already in the armature's units (a face)."""
+                   extra: tuple = None, style=None):
+    """One new action (a take) with the result's keys; locations converted to the armature's units (`frame`).
+    `extra`: more keys for the same action, ({bone: (T, 4)}, {bone: (T, 3)}) already in the armature's units (a
+    face). `style`: a takes.key_poses.KeyStyle (key poses by default, or every frame)."""
     from ..operators.keyframes import write_pose_action
 
     rotations_out = dict(result.bone_rotations)
@@ -271,14 +275,14 @@ def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame
     if extra is not None:
         rotations_out.update(extra[0])
         locations.update(extra[1])
-    return write_pose_action(armature_obj, action_name, frame_start, rotations_out, locations)
+    return write_pose_action(armature_obj, action_name, frame_start, rotations_out, locations, style=style)
 
 
 IK_LIMBS = ("NONE", "LEGS", "ALL")  # which IK limbs of a rig receive keys on their controls
 
 
 def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_name: str, frame_start: int,
-                 extra: tuple = None, ik_limbs: str = "LEGS", bone_map: BoneMap = None):
+                 style=None, extra: tuple = None, ik_limbs: str = "LEGS", bone_map: BoneMap = None):
     """Write a retarget result as a new action, matching the evaluated pose first on constrained rigs (Rigify).
     `extra` (see apply_retarget) joins the same action, e.g. the face of a Talk take. On a rig with IK limbs
     (Rigify, or IK constraints with targets and poles) the limbs named by `ik_limbs` also get keys on their IK
@@ -301,21 +305,27 @@ def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_nam
     if limbs:
         rots, locs, props = ik_control_keys(armature_obj, rest, result, bone_map, limbs, planned=planned)
         extra = ({**rots, **(extra[0] if extra else {})}, {**locs, **(extra[1] if extra else {})})
-    action = apply_retarget(armature_obj, result, action_name, frame_start, rest.frame, extra)
+    action = apply_retarget(armature_obj, result, action_name, frame_start, rest.frame, extra, style)
     key_properties(armature_obj, action, props, frame_start, result.num_frames)
     return action, result
 
 
 def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, root_mode=RootMode.FULL,
-                           frame_start: int = 1, action_name: str = None, keep_feet: bool = True,
+                           frame_start: int = 1, action_name: str = None, keep_feet: bool = True, style=None,
                            ik_limbs: str = "LEGS"):
-    """Retarget and write one new action on `target_obj`. Everything is checked before the scene changes."""
+    """Retarget and write one new action on `target_obj`. Everything is checked before the scene changes.
+
+    Captured motion is keyed on every frame unless `style` (a takes.key_poses.KeyStyle) asks for key poses."""
+    if style is None:
+        from ..takes.key_poses import KeyStyle
+
+        style = KeyStyle("FRAMES")
     require_armature(target_obj)
     target_rest = read_rig_rest(target_obj)
     bone_map = bone_map_for(target_obj, target_map)
     result = retarget_source(source, target_rest, bone_map, root_mode, keep_feet)
     return key_retarget(target_obj, target_rest, result, action_name or f"{source.label} → {target_obj.name}",
-                        frame_start, ik_limbs=ik_limbs, bone_map=bone_map)
+                        frame_start, style, ik_limbs=ik_limbs, bone_map=bone_map)
 
 
 def source_from_armature(source_obj, frame_start: int, frame_end: int, scene=None, map_spec=None) -> MotionSource:
@@ -340,14 +350,14 @@ def find_armature(armature_name: str = None):
 
 def retarget_file_onto_blend(source_path, blend_path, out_path, armature_name: str = None, map_spec=None,
                              root_mode=RootMode.FULL, frame_start: int = None, keep_feet: bool = True,
-                             up_axis: str = "auto", ik_limbs: str = "LEGS") -> RetargetResult:
+                             style=None, up_axis: str = "auto", ik_limbs: str = "LEGS") -> RetargetResult:
     """CLI entry: open `blend_path`, retarget a .bvh/.npz onto its armature, save as `out_path`."""
     bpy.ops.wm.open_mainfile(filepath=str(blend_path))
     scene = bpy.context.scene
     target = find_armature(armature_name)
     source = load_motion_file(source_path, fps=scene_fps(scene), up_axis=up_axis)
     start = scene.frame_start if frame_start is None else frame_start
-    _, result = retarget_onto_armature(source, target, map_spec, root_mode, start, keep_feet=keep_feet,
+    _, result = retarget_onto_armature(source, target, map_spec, root_mode, start, keep_feet=keep_feet, style=style,
                                        ik_limbs=ik_limbs)
     scene.frame_end = max(scene.frame_end, start + result.num_frames - 1)
     bpy.ops.wm.save_as_mainfile(filepath=str(out_path))

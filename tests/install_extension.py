@@ -38,7 +38,7 @@ def main(zip_path, audio_path):
     bpy.context.view_layer.objects.active = mesh
     bpy.context.scene.soundmotion.audio_path = audio_path
     report["lip_sync"] = sorted(bpy.ops.soundmotion.lip_sync())
-    report["action"] = mesh.data.shape_keys.animation_data.action.name
+    report["action"] = mesh.data.shape_keys.animation_data.nla_tracks[0].strips[0].action.name  # the take's strip
     local_site = os.path.join(bpy.utils.user_resource("EXTENSIONS"), ".local", "lib",
                               f"python{sys.version_info[0]}.{sys.version_info[1]}", "site-packages")
     report["installed_wheels"] = sorted(os.listdir(local_site)) if os.path.isdir(local_site) else []

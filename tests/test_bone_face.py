@@ -95,7 +95,9 @@ def test_marked_poses_drive_a_bone_face_through_lip_sync_with_an_editable_stored
     wav, _ = speech_wav(tmp_path, "Bob bought a palm.", name="line", transcript_file=True)
     scene.soundmotion.audio_path = str(wav)
     assert bpy.ops.soundmotion.lip_sync() == {"FINISHED"}
-    take = rig.animation_data.action
+    from soundmotion.operators.action_channels import take_action
+
+    take = take_action(rig)
     assert take.name == "SM_face_line" and action.name in bpy.data.actions
     keyed = {fc.data_path.split('"')[1] for fc in fcurves_of(rig)}
     assert keyed == {"jaw", "lip_upper", "lip_lower"}

@@ -5,6 +5,7 @@ sentence that says what to do, and nothing is written."""
 import bpy
 import pytest
 
+from soundmotion.operators.action_channels import take_action
 from soundmotion.retarget import blender_rig
 from soundmotion.retarget.errors import RetargetError
 from soundmotion.retarget.motion_file import load_motion_file
@@ -47,13 +48,13 @@ def test_retarget_lands_on_the_library_override_and_survives_reopening(registere
     bpy.context.view_layer.objects.active = rig
     assert bpy.ops.soundmotion.detect_bone_map() == {"FINISHED"}  # the map is stored on the override too
     action, result = blender_rig.retarget_onto_armature(load_motion_file(WALK, fps=30), rig)
-    assert rig.animation_data.action == action
+    assert take_action(rig) == action
     action_name = action.name
     shot = tmp_path / "shot.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(shot))
     bpy.ops.wm.open_mainfile(filepath=str(shot))
     rig = next(o for o in bpy.data.objects if o.type == "ARMATURE" and o.override_library is not None)
-    assert rig.animation_data.action is not None and rig.animation_data.action.name == action_name
+    assert take_action(rig) is not None and take_action(rig).name == action_name
     assert blender_rig.stored_bone_map(rig).bones["left_wrist"] == "hand_l"
     scene = bpy.context.scene
     scene.frame_set(40)
