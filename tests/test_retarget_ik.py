@@ -49,7 +49,7 @@ def _curve(obj, path):
 
 
 def test_rigify_ik_legs_follow_the_source_like_fk_and_keep_feet_planted(scene):
-    source = _walk(45)
+    source = _walk(30)
     obj = rig_factory.rigify_armature(ik_fk=1.0)
     deform = match_preset(load_preset("rigify_def"), set(obj.data.bones.keys()))
     _, result = blender_rig.retarget_onto_armature(source, obj, frame_start=1, ik_limbs="NONE")
