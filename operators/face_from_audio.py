@@ -95,7 +95,8 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
                 action = write_pose_action(armature, f"SM_face_{audio.stem}", result["frame_start"],
                                            *result["bone_keys"], style=style)
                 written.append(armature)
-                parts.append(f"{action.name}: {len(result['bone_keys'][0])} face bones ({result['face_rig'].poses.source})")
+                source = result["face_rig"].poses.source
+                parts.append(f"{action.name}: {len(result['bone_keys'][0])} face bones ({source})")
         last_frame = result["frame_start"] + result["clip"].num_frames - 1
         if context.scene.frame_end < last_frame:
             context.scene.frame_end = last_frame

@@ -14,10 +14,15 @@ from .targets import armature_of
 CHANNEL_ITEMS = [(name, name, f"ARKit channel {name}") for name in ARKIT_BLENDSHAPES]
 
 
+OVERRIDABLE = {"LIBRARY_OVERRIDABLE"}
+
+
 class SoundMotionFacePoseEntry(bpy.types.PropertyGroup):
-    pose: bpy.props.StringProperty(override={"LIBRARY_OVERRIDABLE"}, name="Pose", description="Pose of the face rig (marker, pose asset or built-in)")
-    channel: bpy.props.EnumProperty(override={"LIBRARY_OVERRIDABLE"}, name="Channel", items=CHANNEL_ITEMS, description="ARKit channel that drives it")
-    weight: bpy.props.FloatProperty(override={"LIBRARY_OVERRIDABLE"}, name="Weight", default=1.0, soft_min=-1.0, soft_max=2.0,
+    pose: bpy.props.StringProperty(name="Pose", override=OVERRIDABLE,
+                                   description="Pose of the face rig (marker, pose asset or built-in)")
+    channel: bpy.props.EnumProperty(name="Channel", items=CHANNEL_ITEMS, override=OVERRIDABLE,
+                                    description="ARKit channel that drives it")
+    weight: bpy.props.FloatProperty(name="Weight", default=1.0, soft_min=-1.0, soft_max=2.0, override=OVERRIDABLE,
                                     description="How much of the channel goes into the pose")
 
 

@@ -25,11 +25,15 @@ def _user_fixed(entry, context):
     blender_rig.mirror_bone_map(entry.id_data)
 
 
+OVERRIDABLE = {"LIBRARY_OVERRIDABLE"}  # rows edited on a linked character's library override are kept
+
+
 class SoundMotionBoneMapEntry(bpy.types.PropertyGroup):
-    joint: bpy.props.StringProperty(override={"LIBRARY_OVERRIDABLE"}, name="Joint", description="Canonical (SMPL-X) joint")
-    bone: bpy.props.StringProperty(override={"LIBRARY_OVERRIDABLE"}, name="Bone", description="Bone of this armature that plays the joint",
-                                   update=_user_fixed)
-    confidence: bpy.props.FloatProperty(override={"LIBRARY_OVERRIDABLE"}, name="Confidence", min=0.0, max=1.0, default=1.0, subtype="FACTOR",
+    joint: bpy.props.StringProperty(name="Joint", description="Canonical (SMPL-X) joint", override=OVERRIDABLE)
+    bone: bpy.props.StringProperty(name="Bone", description="Bone of this armature that plays the joint",
+                                   update=_user_fixed, override=OVERRIDABLE)
+    confidence: bpy.props.FloatProperty(name="Confidence", min=0.0, max=1.0, default=1.0, subtype="FACTOR",
+                                        override=OVERRIDABLE,
                                         description="How sure detection was of this row (1 for preset names and "
                                                     "rows you picked)")
 

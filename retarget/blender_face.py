@@ -58,7 +58,8 @@ def _pose_at(curves: dict, armature, frame: float) -> dict:
         if "rotation_quaternion" in used:
             quat = Quaternion(values["rotation_quaternion"])
         elif "rotation_euler" in used:
-            quat = Euler(values["rotation_euler"], mode if mode not in ("QUATERNION", "AXIS_ANGLE") else "XYZ").to_quaternion()
+            order = mode if mode not in ("QUATERNION", "AXIS_ANGLE") else "XYZ"
+            quat = Euler(values["rotation_euler"], order).to_quaternion()
         elif "rotation_axis_angle" in used:
             angle, *axis = values["rotation_axis_angle"]
             quat = Quaternion(axis, angle)
@@ -205,7 +206,9 @@ class FaceRig:
         rots, locs = self.poses.keys_for(clip, self.pose_map)
         if frames is None:
             return rots, locs
-        fit = lambda values, rest: np.concatenate([values[:frames], np.tile(rest, (max(0, frames - len(values)), 1))])  # noqa: E731
+        def fit(values, rest):
+            return np.concatenate([values[:frames], np.tile(rest, (max(0, frames - len(values)), 1))])
+
         return ({b: fit(q, rotations.IDENTITY_WXYZ) for b, q in rots.items()},
                 {b: fit(v, np.zeros(3)) for b, v in locs.items()})
 

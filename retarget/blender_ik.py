@@ -147,7 +147,8 @@ def ik_control_keys(armature, rest: RigRest, result, bone_map: BoneMap, limbs: l
     chain_bones = {b for limb in limbs for b in ik_chain(armature, limb.chain_end)}
     references = sorted({b for bones in joints.values() for b in bones})
     # A mapped bone the IK chain carries (its own bones, or a foot below them) cannot be its own reference.
-    chain_bones |= {b for b in references if any(p.name in chain_bones for p in armature.pose.bones[b].parent_recursive)}
+    chain_bones |= {b for b in references
+                    if any(p.name in chain_bones for p in armature.pose.bones[b].parent_recursive)}
     evaluated = _evaluated_matrices(armature, pose_rotations, pose_locations,
                                     sorted(set(parents.values()) | set(references)), frames)
     intended = _intended_matrices(armature, rest, planned or result, frame, references)

@@ -14,7 +14,7 @@ from .errors import RetargetError
 from .motion_file import MotionSource, load_motion_file
 from .pipeline import retarget_source
 from .rig import RigPose, RigRest, forward_kinematics, sort_parents_first
-from .rig_frame import RigFrame, facing_forward, in_frame, upright_frame
+from .rig_frame import RigFrame, in_frame, upright_frame
 from .root_motion import RootMode
 from .transfer import RetargetResult
 

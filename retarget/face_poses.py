@@ -113,7 +113,6 @@ def preset_face_poses(name: str, rest: RigRest) -> FacePoses:
     units["lid"] = float(np.mean(lids)) if lids else 0.25 * units["mouth"]
     jaw, degrees = preset["jaw"], float(preset["jaw_open_degrees"])
     opening = _jaw_turn(rest, jaw, degrees)
-    closing = _lip_drop(rest, jaw, opening, "lip.B")
     poses = {}
     for channel, bones in preset["poses"].items():
         for pose_name, swap in _sided(channel):
@@ -125,8 +124,9 @@ def preset_face_poses(name: str, rest: RigRest) -> FacePoses:
                 location, rotation = np.zeros(3), rotations.IDENTITY_WXYZ.copy()
                 if "open" in move:
                     rotation = rotations.from_rotation(Rotation.from_rotvec(opening.as_rotvec() * move["open"]))[0]
-                if "close" in move:
-                    location = _local(rest, bone, np.array([0.0, 0.0, closing * move["close"]])) / scale
+                if "close" in move:  # a first guess; blender_face.calibrated fits it on the rig itself
+                    drop = _lip_drop(rest, jaw, opening, bone)
+                    location = _local(rest, bone, np.array([0.0, 0.0, drop * move["close"]])) / scale
                 if "move" in move:
                     x, forward, up = move["move"]
                     if swap:

@@ -35,10 +35,6 @@ class RigFrame:
         if not np.isfinite(self.scale) or self.scale <= 0:
             raise RetargetError(f"An armature's scale must be positive, got {self.scale:g}.")
 
-    @property
-    def is_identity(self) -> bool:
-        return abs(self.scale - 1.0) < 1e-12 and abs(abs(self.rotation[0]) - 1.0) < 1e-12
-
     def then(self, rotation: Rotation) -> "RigFrame":
         """This frame followed by a further rotation of the retarget space (e.g. a facing correction)."""
         return RigFrame(rotations.from_rotation(rotation * rotations.to_rotation(self.rotation))[0], self.scale)
@@ -49,9 +45,6 @@ class RigFrame:
     def rotations_to_retarget(self, quats: np.ndarray) -> np.ndarray:
         return rotations.multiply(self.rotation, np.asarray(quats, dtype=np.float64))
 
-    def rotations_to_armature(self, quats: np.ndarray) -> np.ndarray:
-        return rotations.multiply(rotations.conjugate(self.rotation), np.asarray(quats, dtype=np.float64))
-
     def locations_to_armature(self, locations: dict) -> dict:
         """Pose-bone locations (in each bone's rest frame) from retarget units to the armature's units."""
         return {name: np.asarray(values, dtype=np.float64) / self.scale for name, values in locations.items()}
@@ -60,7 +53,7 @@ class RigFrame:
 def upright_frame(armature_up: np.ndarray, scale: float = 1.0) -> RigFrame:
     """The frame that turns the armature's own `armature_up` (world up seen from the armature) into +Z.
 
-    Only a tilt: the turn about the vertical is left to `facing_frame`, which reads it from the rig."""
+    Only a tilt: the turn about the vertical is left to `facing_forward`, which reads it from the rig."""
     up = np.asarray(armature_up, dtype=np.float64)
     if np.linalg.norm(up) < 1e-9:
         raise RetargetError("The armature's transform has no up direction (zero scale?).")
@@ -72,16 +65,6 @@ def in_frame(rest: RigRest, frame: RigFrame) -> RigRest:
     """`rest` (armature space) expressed in the retarget space of `frame`."""
     return RigRest(rest.names, rest.parents, frame.points_to_retarget(rest.heads), frame.points_to_retarget(rest.tails),
                    frame.rotations_to_retarget(rest.rest_rotations), frame)
-
-
-def armature_rest(rest: RigRest) -> RigRest:
-    """The inverse of in_frame: the rig in its armature's own space and units."""
-    frame = rest.frame
-    if frame is None or frame.is_identity:
-        return rest
-    back = rotations.conjugate(frame.rotation)
-    return RigRest(rest.names, rest.parents, rotations.rotate(back, rest.heads) / frame.scale,
-                   rotations.rotate(back, rest.tails) / frame.scale, frame.rotations_to_armature(rest.rest_rotations))
 
 
 def facing_rotation(rest: RigRest, bone_map: BoneMap) -> Rotation:

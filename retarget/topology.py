@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bone_map import BoneMap
-from .canonical import FINGERS, SIDES
+from .canonical import SIDES
 from .rig import RigRest
 
 UP = np.array([0.0, 0.0, 1.0])
@@ -211,8 +211,11 @@ def _best_middle(tree, chain, upper, end):
 
 def _find_feet(tree):
     """(pelvis, foot leaf, other foot leaf): the two lowest leaves whose branches part above knee height."""
-    leaves = sorted(tree.leaves(), key=lambda b: (min(tree.rig.tails[b, 2], tree.rig.heads[b, 2]), tuple(tree.rig.heads[b])))
-    low = [b for b in leaves if min(tree.rig.tails[b, 2], tree.rig.heads[b, 2]) < tree.floor + 0.12 * tree.height]
+    def lowest(b):
+        return min(tree.rig.tails[b, 2], tree.rig.heads[b, 2])
+
+    leaves = sorted(tree.leaves(), key=lambda b: (lowest(b), tuple(tree.rig.heads[b])))
+    low = [b for b in leaves if lowest(b) < tree.floor + 0.12 * tree.height]
     for a in low:
         for b in low:
             if b == a:
@@ -293,7 +296,6 @@ def _spine_joints(spine, heads, pelvis, neck):
 
 
 def _map_arm(tree, chest, hand_leaf, side, forward, bones, confidence, sure):
-    heads = tree.rig.heads
     chain = tree.path(chest, hand_leaf)
     wrist = _wrist_on(tree, chain)
     if wrist is None or chain.index(wrist) < 2:
@@ -330,7 +332,8 @@ def _finger_chains(tree, wrist):
         path = tree.path(wrist, leaf)
         if not path:
             continue
-        while len(path) > 3 or (len(path) > 1 and np.linalg.norm(heads[path[0]] - heads[wrist]) < METACARPAL * tree.height):
+        while len(path) > 3 or (len(path) > 1 and
+                                np.linalg.norm(heads[path[0]] - heads[wrist]) < METACARPAL * tree.height):
             path = path[1:]  # a metacarpal: starts at the wrist (a thumb's first bone starts a little off it)
         chains.append(path[:3])
     # Chains sharing their first bone are one finger (a branching palm bone): keep the longest.
@@ -475,6 +478,3 @@ def _symmetry_check(rig, bones, confidence, centre, left_axis):
             confidence[joint] = confidence.get(joint, 1.0) * factor
             confidence[other] = confidence.get(other, 1.0) * factor
 
-
-def finger_joints():
-    return [f"{side}_{finger}{k}" for side in SIDES for finger in FINGERS for k in (1, 2, 3)]

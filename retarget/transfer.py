@@ -75,7 +75,8 @@ def retarget(source: RigPose, source_map: BoneMap, target: RigRest, target_map: 
 
 def _hip_centre(heads, rig, bone_map):
     """Midpoint of the two hip joints, (..., 3) for heads (..., B, 3)."""
-    return 0.5 * (heads[..., rig.index(bone_map.bones["left_hip"]), :] + heads[..., rig.index(bone_map.bones["right_hip"]), :])
+    left, right = (rig.index(bone_map.bones[f"{side}_hip"]) for side in ("left", "right"))
+    return 0.5 * (heads[..., left, :] + heads[..., right, :])
 
 
 def _pelvis_path(source, source_map, target, target_map, pelvis_world, pelvis_rest, ratio, root_mode):

@@ -125,8 +125,8 @@ def placed_armature(rig: RigRest, name: str, rotation: Rotation = None, scale: f
         scene.collection.objects.link(parent)
         parent.matrix_world = Matrix(np.asarray(parent_matrix).tolist())
         basis = np.linalg.inv(parent_matrix) @ world
-    local = transformed(rig, Rotation.from_matrix(np.linalg.inv(world)[:3, :3] * scale), 1.0 / (scale * unit),
-                        -Rotation.from_matrix(np.linalg.inv(world)[:3, :3] * scale).apply(np.asarray(location)) / (scale * unit))
+    back = Rotation.from_matrix(np.linalg.inv(world)[:3, :3] * scale)
+    local = transformed(rig, back, 1.0 / (scale * unit), -back.apply(np.asarray(location)) / (scale * unit))
     return build_armature(local, name, basis, parent)
 
 

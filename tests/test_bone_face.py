@@ -101,7 +101,8 @@ def test_marked_poses_drive_a_bone_face_through_lip_sync_with_an_editable_stored
     assert take.name == "SM_face_line" and action.name in bpy.data.actions
     keyed = {fc.data_path.split('"')[1] for fc in fcurves_of(rig)}
     assert keyed == {"jaw", "lip_upper", "lip_lower"}
-    jaw = [fc for fc in fcurves_of(rig) if fc.data_path == 'pose.bones["jaw"].rotation_quaternion' and fc.array_index == 0][0]
+    jaw = next(fc for fc in fcurves_of(rig)
+               if fc.data_path == 'pose.bones["jaw"].rotation_quaternion' and fc.array_index == 0)
     values = np.array([jaw.evaluate(f) for f in range(1, int(jaw.keyframe_points[-1].co[0]) + 1)])
     opened = np.degrees(2 * np.arccos(np.clip(values, -1, 1)))
     assert opened.max() > 5.0 and opened.min() < 1.0  # the jaw opens on vowels and closes again

@@ -9,7 +9,6 @@ import pytest
 
 from soundmotion.operators.action_channels import take_action
 from soundmotion.retarget import blender_rig
-from soundmotion.retarget.bone_map import load_preset
 from soundmotion.retarget.errors import RetargetError
 from soundmotion.retarget.fidelity import direction_errors
 from soundmotion.retarget.foot_contacts import detect_contacts, foot_points, slide_of

@@ -43,7 +43,8 @@ CASES = {
         "game_engine", "unreal_ue4", False, Rotation.from_euler("x", 90, degrees=True), 1.0, 1.0, None, None),
     "cmu_mb hip-origin, turned 90 deg": (
         "cmu_mb", "makehuman_cmu_mb", True, Rotation.from_euler("z", 90, degrees=True), 1.0, 1.0, None, None),
-    "mixamo, armature facing +Y": ("mixamo", "mixamo", False, None, 1.0, 1.0, None, Rotation.from_euler("z", 180, degrees=True)),
+    "mixamo, armature facing +Y": ("mixamo", "mixamo", False, None, 1.0, 1.0, None,
+                                   Rotation.from_euler("z", 180, degrees=True)),
     "game_engine under a turned, scaled, tilted empty": (
         "game_engine", "unreal_ue4", False, None, 1.0, 1.0,
         _matrix(Rotation.from_euler("xz", [90, 30], degrees=True), 0.5, (2.0, -1.0, 0.3)), None),

@@ -58,7 +58,8 @@ def source_clip(source):
     world = source.pose.world_rotations
     local = np.empty_like(world)
     for j, parent in enumerate(source.pose.rest.parents):
-        local[:, j] = world[:, j] if parent < 0 else rotations.multiply(rotations.conjugate(world[:, parent]), world[:, j])
+        local[:, j] = world[:, j] if parent < 0 else \
+            rotations.multiply(rotations.conjugate(world[:, parent]), world[:, j])
     assert np.allclose(rest, rotations.IDENTITY_WXYZ)
     return MotionClip(source.fps, SMPLX_SKELETON, local, source.pose.heads[:, 0])
 

@@ -109,7 +109,8 @@ def test_root_motion_scaled_by_leg_length_and_modes():
                                atol=1e-9)
     # In place, the point between the hip joints stays put (the pelvis bone's head may swing about it).
     in_place = target_pose(small, retarget(source, source_map, small, target_map, fps, RootMode.IN_PLACE))
-    centre = 0.5 * (in_place.heads[:, small.index("mixamorig:LeftUpLeg")] + in_place.heads[:, small.index("mixamorig:RightUpLeg")])
+    hips = [small.index(f"mixamorig:{side}UpLeg") for side in ("Left", "Right")]
+    centre = 0.5 * (in_place.heads[:, hips[0]] + in_place.heads[:, hips[1]])
     assert np.ptp(centre[:, 0]) < 1e-9 and np.ptp(centre[:, 1]) < 1e-9 and np.ptp(centre[:, 2]) > 0.01
     none = retarget(source, source_map, small, target_map, fps, RootMode.NONE)
     assert np.abs(none.bone_locations["mixamorig:Hips"]).max() < 1e-12
