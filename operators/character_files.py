@@ -52,20 +52,42 @@ def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: 
 
     `face=False` animates only the gestures (on `armature`, or the file's one armature); `gesture`: the
     operator's style, amount, handedness and seated."""
+    scene, character = talk_on_character(character_blend, audio, transcript, seed, keys, face=face,
+                                         armature=armature, gesture=gesture)
+    if movie:
+        ensure_camera(scene, character)
+        configure_video_output(scene, movie, resolution=tuple(resolution))
+    demo_scene.save_blend(out_blend)
+    return [os.path.abspath(out_blend)] + ([render_video(scene)] if movie else [])
+
+
+def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 0, keys: str = "POSES",
+                      fit_range: bool = False, face: bool = True, armature: str = None, gesture: dict = None):
+    """Open `character_blend` and run "Talk from Audio" on its character; returns (scene, character).
+    `fit_range` makes the scene's frame range exactly the take's (else it only grows to hold it)."""
     scene = _open(character_blend)
     character = _named_armature(armature) if armature else talking_object()
     scene.soundmotion.transcript = transcript
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
+    if fit_range:
+        scene.frame_end = scene.frame_start
     _run("talk", character, filepath=os.path.abspath(audio), keys=keys, face=face, **(gesture or {}))
-    if movie:
-        if scene.camera is None:
-            height = demo_scene.character_height(demo_scene.face_mesh_name(character))
-            demo_scene.set_look(scene)
-            scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
-        configure_video_output(scene, movie, resolution=tuple(resolution))
-    demo_scene.save_blend(out_blend)
-    return [os.path.abspath(out_blend)] + ([render_video(scene)] if movie else [])
+    return scene, character
+
+
+def ensure_camera(scene, character):
+    """A waist-up camera on the character when the file has none."""
+    if scene.camera is None:
+        height = demo_scene.character_height(demo_scene.face_mesh_name(character))
+        demo_scene.set_look(scene)
+        scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
+
+
+def save_portable_blend(filepath: str):
+    """Save the open file with every external path made absolute, so it can be moved to another folder."""
+    bpy.ops.file.make_paths_absolute()
+    demo_scene.save_blend(filepath)
 
 
 def dance_in_file(character_blend, music, out_blend, armature: str = None, seed: int = 0, style: str = "groove",

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import bpy
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..clips import rotations
+from ..clips.rotations import Rotation
 from .bone_map import BoneMap
 from .rig import RigRest
 from .rig_frame import RigFrame

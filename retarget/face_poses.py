@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..clips import rotations
 from ..clips.face import FaceClip
+from ..clips.rotations import Rotation
 from .errors import RetargetError
 from .jaw_bone import opening_sign
 from .rig import RigRest

@@ -11,9 +11,9 @@ do not depend on the frame; only locations change, by the scale.
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..clips import rotations
+from ..clips.rotations import Rotation
 from .bone_map import BoneMap
 from .errors import RetargetError
 from .rest_pose import shortest_arc

@@ -15,9 +15,9 @@ beyond what the chest does relative to the pelvis.
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..clips import rotations
+from ..clips.rotations import Rotation
 from .bone_map import BoneMap
 from .canonical import CANONICAL_JOINTS, DISTRIBUTED
 from .errors import RetargetError

@@ -12,10 +12,10 @@ the new root). Position channels that never change are just the joint's offset.
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ...clips import MotionClip, rotations
 from ...clips.errors import ClipError
+from ...clips.rotations import Rotation
 from ...clips.skeleton import Skeleton
 from ..errors import RetargetError
 from ..rig import RigRest

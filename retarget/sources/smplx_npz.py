@@ -14,11 +14,11 @@ metres per second) are scaled to metres.
 """
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ...clips import MotionClip, rotations
 from ...clips.errors import ClipError
 from ...clips.npz_io import load_npz_arrays
+from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
 from ..errors import RetargetError
 
