@@ -73,19 +73,20 @@ def foot_points(pose: RigPose, bone_map: BoneMap, side: str) -> np.ndarray:
     rest = pose.rest
     ankle = rest.index(bone_map.bones[f"{side}_ankle"])
     points = [pose.heads[:, ankle]]
-    tails = tails_of(pose)
     toe = bone_map.bones.get(f"{side}_foot")
     if toe in rest.names:
-        points += [pose.heads[:, rest.index(toe)], tails[:, rest.index(toe)]]
+        points += [pose.heads[:, rest.index(toe)], tails_of(pose, [rest.index(toe)])[:, 0]]
     else:
-        points.append(tails[:, ankle])
+        points.append(tails_of(pose, [ankle])[:, 0])
     return np.stack(points, axis=1)
 
 
 def plant_feet(result: RetargetResult, target: RigRest, target_map: BoneMap, contacts: list,
                floor: float = 0.0) -> RetargetResult:
     """Adjust the leg rotations of `result` in place of the contacts and the floor; returns a new result."""
-    pose = forward_kinematics(target, result.bone_rotations, result.bone_locations, result.num_frames)
+    legs = [target_map.bones[f"{side}_{joint}"] for side in ("left", "right") for joint in ("ankle", "foot")
+            if target_map.bones.get(f"{side}_{joint}") in target.names]
+    pose = forward_kinematics(target, result.bone_rotations, result.bone_locations, result.num_frames, only=legs)
     frames = result.num_frames
     blend = max(1, int(round(BLEND_SECONDS * result.fps)))
     rotations_out = dict(result.bone_rotations)
