@@ -12,7 +12,9 @@ from ..models.face.pipeline import VoiceMeasures, face_from_audio, transcript_be
 from ..retarget import blender_rig
 from ..retarget.jaw_bone import jaw_rotations_from_clip
 from . import previous_state
+from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.phone_track import face_through_track
+from ..takes.pose_times import face_pose_times
 from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import face_settings, jaw_key_style, write_face_takes
 from .keyframes import KEY_ITEMS, write_pose_action
