@@ -6,6 +6,7 @@ import os
 import bpy
 
 from . import demo_scene
+from .settings import set_language
 from .render_video import configure_video_output, render_video
 
 
@@ -22,17 +23,21 @@ def talking_object():
 
 
 def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: int = 0, movie: str = None,
-                 resolution=(640, 360)) -> list:
+                 resolution=(640, 360), language: str | None = None, emotion: str = "neutral",
+                 emotion_strength: float = 0.0) -> list:
     """Run "Talk from Audio" on the character in `character_blend`, save `out_blend`, optionally render
-    `movie` (adding a camera when the file has none). Returns the paths written."""
+    `movie` (adding a camera when the file has none). Returns the paths written. `language`: the transcript's
+    eSpeak NG code (None: Auto)."""
     bpy.ops.wm.open_mainfile(filepath=os.path.abspath(character_blend), load_ui=False)
     scene = bpy.context.scene
     character = talking_object()
     scene.soundmotion.transcript = transcript
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
+    set_language(scene.soundmotion, language)
     try:
-        demo_scene.run_operator("talk", character, filepath=os.path.abspath(audio))
+        demo_scene.run_operator("talk", character, filepath=os.path.abspath(audio), emotion=emotion.upper(),
+                                emotion_strength=emotion_strength)
     except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
         raise ValueError(str(error).strip().removeprefix("Error: ")) from None
     if movie:

@@ -14,6 +14,7 @@ from ..retarget.jaw_bone import jaw_rotations_from_clip
 from . import previous_state
 from .background_job import BackgroundJobOperator
 from .keyframes import write_pose_action, write_shape_key_action
+from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, language_of
 from .sound_strip import sound_for_take
 from .targets import lip_sync_targets
 
@@ -28,6 +29,9 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
 
     filepath: bpy.props.StringProperty(
         name="Audio", subtype="FILE_PATH", description="Audio file; empty uses the scene's SoundMotion audio")
+    emotion: bpy.props.EnumProperty(name="Emotion", items=EMOTIONS, default="NEUTRAL", description=EMOTION_DESCRIPTION)
+    emotion_strength: bpy.props.FloatProperty(name="Emotion Strength", default=0.7, min=0.0, max=1.0,
+                                              description=EMOTION_STRENGTH_DESCRIPTION)
 
     def prepare(self, context):
         settings = context.scene.soundmotion
@@ -35,7 +39,9 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
         audio = load_audio(audio_path)  # fails fast, before any scene edit, on unusable audio
         transcript = settings.transcript.strip() or transcript_beside(audio_path)
-        face_settings = FaceSettings(articulation=settings.strength, seed=settings.seed)
+        face_settings = FaceSettings(
+            articulation=settings.strength, seed=settings.seed, language=language_of(settings),
+            emotion=self.emotion.lower(), emotion_strength=self.emotion_strength)
         face_settings.validate()
         return {"mesh_name": mesh.name if mesh else None, "audio": audio, "transcript": transcript,
                 "fps": blender_rig.scene_fps(context.scene), "settings": face_settings, "map": shape_key_map,

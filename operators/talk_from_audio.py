@@ -20,6 +20,7 @@ from ..retarget.root_motion import RootMode
 from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError
 from .keyframes import write_shape_key_action
+from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, language_of
 from .sound_strip import sound_for_take
 from .targets import face_mesh_for, face_shape_key_map, jaw_bone_of
 
@@ -58,6 +59,9 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
     amount: bpy.props.FloatProperty(name="Gesture Amount", default=1.0, min=0.0, max=2.0)
     handedness: bpy.props.EnumProperty(name="Hand", items=HAND_ITEMS, default="right")
     seated: bpy.props.BoolProperty(name="Seated", default=False, description="Keep the lower body still")
+    emotion: bpy.props.EnumProperty(name="Emotion", items=EMOTIONS, default="NEUTRAL", description=EMOTION_DESCRIPTION)
+    emotion_strength: bpy.props.FloatProperty(name="Emotion Strength", default=0.7, min=0.0, max=1.0,
+                                              description=EMOTION_STRENGTH_DESCRIPTION)
 
     def prepare(self, context):
         settings = context.scene.soundmotion
@@ -76,7 +80,9 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                   "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
                   "map": shape_key_map, "jaw_bone": jaw_bone}
         if mesh is not None or jaw_bone is not None:
-            inputs["face_settings"] = FaceSettings(articulation=settings.strength, seed=settings.seed)
+            inputs["face_settings"] = FaceSettings(
+                articulation=settings.strength, seed=settings.seed, language=language_of(settings),
+                emotion=self.emotion.lower(), emotion_strength=self.emotion_strength)
             inputs["face_settings"].validate()
         if armature is not None:
             inputs["rest"] = blender_rig.read_rig_rest(armature)
@@ -84,7 +90,8 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
         inputs["audio"] = load_audio(audio_path)
         inputs["transcript"] = settings.transcript.strip() or transcript_beside(audio_path)
-        inputs.update(style=self.style, amount=self.amount, handedness=self.handedness, seated=self.seated)
+        inputs.update(style=self.style, amount=self.amount, handedness=self.handedness, seated=self.seated,
+                      language=language_of(settings))
         return inputs
 
     def compute(self, inputs, progress):
@@ -102,7 +109,8 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             gestures = gestures_from_audio(  # the audio prepare() already decoded
                 inputs["audio"], inputs["transcript"], inputs["fps"], inputs["style"], inputs["amount"],
                 inputs["handedness"], inputs["seated"], inputs["seed"],
-                progress=lambda fraction, message: progress(0.4 + 0.45 * fraction, message), track=track)
+                progress=lambda fraction, message: progress(0.4 + 0.45 * fraction, message), track=track,
+                language=inputs["language"])
             progress(0.9, "Retargeting gestures onto the rig")
             result["retarget"] = retarget_source(clip_source(gestures.clip, label=inputs["audio"].stem),
                                                  inputs["rest"], inputs["bone_map"], RootMode.FULL)

@@ -18,10 +18,12 @@ from ...clips.face import FaceClip
 from ..audio.load import Audio, load_audio
 from ..speech.phonemes import find_phones
 from ..speech.segments import FRAME_SECONDS
+from ..speech.espeak import EspeakUnavailable, check_language
 from .arkit_curves import jali_scales, mouth_weights
+from .emotion import EmotionError, add_emotion, apply_gain_offset, check_emotion, strength_curve
 from .mouth_cues import mouth_cues
 from .secondary import add_blinks, add_brow_raises, add_saccades, pitch_accents
-from .visemes import viseme_weights
+from .visemes import VISEME_INDEX, viseme_weights
 
 
 class FaceSettingsError(ValueError):
@@ -37,12 +39,29 @@ class FaceSettings:
     blinks: bool = True
     brows: bool = True
     eyes: bool = True
+    language: str | None = None   # eSpeak NG code of the transcript's language; None: English (audio alone needs none)
+    emotion: str = "neutral"      # neutral, happy, sad, angry, surprised, afraid or disgusted
+    emotion_strength: float = 0.0  # 0..1
+    emotion_curve: list | None = None  # [(seconds, 0..1)]: the strength over time (times emotion_strength)
+    channel_gains: dict | None = None    # {ARKit channel: gain}, applied last
+    channel_offsets: dict | None = None  # {ARKit channel: offset}
 
     def validate(self):
         for name, low, high in (("articulation", 0.0, 2.0), ("expressiveness", 0.0, 1.0), ("smoothing", 0.0, 1.0)):
             value = getattr(self, name)
             if not (low <= value <= high):
                 raise FaceSettingsError(f"{name.capitalize()} must be between {low:g} and {high:g}, got {value:g}.")
+        try:
+            self.emotion = check_emotion(self.emotion, self.emotion_strength)
+            apply_gain_offset(np.zeros((1, len(ARKIT_BLENDSHAPES))), self.channel_gains, self.channel_offsets)
+            strength_curve(1.0, 1, 1.0, self.emotion_curve)
+        except EmotionError as error:
+            raise FaceSettingsError(str(error)) from None
+        if self.language:
+            try:
+                self.language = check_language(self.language)
+            except EspeakUnavailable as error:
+                raise FaceSettingsError(str(error)) from None
 
 
 @dataclass
@@ -92,7 +111,7 @@ def load_speech(audio_path, transcript: str | None, report) -> tuple:
 def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: FaceSettings,
                     report, notes: list) -> FaceResult:
     report(0.1, "Finding speech")
-    track = find_phones(audio, transcript, report)
+    track = find_phones(audio, transcript, report, language=settings.language)
     notes = notes + track.notes
     if track.source == "recognition" and not (transcript and transcript.strip()) and track.speech_like:
         notes.append("No transcript given: phonemes were recognised from the audio; a transcript "
@@ -121,6 +140,10 @@ def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: 
         add_brow_raises(weights, pitch_accents(semitones, voiced & speaking, fps), fps, settings.expressiveness)
     if settings.eyes:
         add_saccades(weights, fps, rng, settings.expressiveness)
+    if settings.emotion != "neutral" and settings.emotion_strength > 0:
+        strength = strength_curve(settings.emotion_strength, count, fps, settings.emotion_curve)
+        add_emotion(weights, settings.emotion, strength, visemes[:, VISEME_INDEX["PP"]])
+    apply_gain_offset(weights, settings.channel_gains, settings.channel_offsets)
     clip = FaceClip(fps, np.clip(weights, 0.0, 1.0), ARKIT_BLENDSHAPES)
     cue_times = np.arange(int(np.ceil(audio.duration / FRAME_SECONDS))) * FRAME_SECONDS
     cues = mouth_cues(viseme_weights(phones, cue_times), cue_times, audio.duration)

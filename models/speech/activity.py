@@ -68,7 +68,23 @@ def syllable_rhythm(features: FrameFeatures, activity: VoiceActivity) -> float:
     return float(np.clip(depth / 12.0, 0.0, 1.0))
 
 
-MIN_VOICED_SHARE = 0.25  # speech is voiced (has a pitch) over roughly half its active time
+MIN_VOICED_SHARE = 0.25  # speech is voiced (has a pitch) over roughly half its active time...
+# ...but whispered, creaky and very low voices are not, so little pitch alone never refuses a clip: only little
+# pitch with onsets as regular as a drum machine's. Measured: speech 0.07–0.25 (espeak voices, whispered and
+# creaky ones, the LibriVox reader), drum loops 0.85–0.93, plucked and chord music 0.32–0.73.
+MAX_SPEECH_REGULARITY = 0.5
+
+
+def onset_regularity(features: FrameFeatures) -> float:
+    """How periodic the loudness onsets are (autocorrelation peak at 0.15–1.2 s lags), 0..1: a beat is, speech not."""
+    decibels = features.decibels
+    if len(decibels) < 130:
+        return 0.0
+    envelope = np.clip(decibels, np.percentile(decibels, 95) - 40.0, None)
+    onsets = np.clip(np.diff(envelope), 0.0, None)
+    onsets = onsets - onsets.mean()
+    autocorrelation = np.correlate(onsets, onsets, "full")[len(onsets) - 1:]
+    return float(np.clip(autocorrelation[15:121].max() / (autocorrelation[0] + 1e-9), 0.0, 1.0))
 
 
 def speech_notes(features: FrameFeatures, activity: VoiceActivity, voiced: np.ndarray | None = None) -> list:
@@ -89,7 +105,7 @@ def speech_notes(features: FrameFeatures, activity: VoiceActivity, voiced: np.nd
     if voiced is not None:
         count = min(len(voiced), len(activity.active))
         voiced_share = float(np.mean(voiced[:count][activity.active[:count]])) if count else 0.0
-        if voiced_share < MIN_VOICED_SHARE:
+        if voiced_share < MIN_VOICED_SHARE and onset_regularity(features) > MAX_SPEECH_REGULARITY:
             return ["The audio sounds like percussion or noise rather than a voice; mouth movement is kept small."]
     if high > 0.5 and rhythm < 0.5:
         notes.append("The audio sounds like noise rather than speech; mouth movement is kept small.")
