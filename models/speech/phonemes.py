@@ -54,14 +54,15 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     `aligner`: "pocketsphinx" or "espeak" for English transcripts (default ENGLISH_ALIGNER)."""
     report = progress or (lambda fraction, message: None)
     features = frame_features(audio.samples, audio.sample_rate)
-    activity = detect_voice_activity(features)
+    posteriors = phone_posteriors(audio) if np.any(audio.samples) else None
+    speech = None if posteriors is None else 1.0 - np.exp(posteriors[0][:, posteriors[1].index(SILENCE)])
+    activity = detect_voice_activity(features, speech)
     pitch = estimate_pitch(audio, fps=1.0 / FRAME_SECONDS)
-    notes = speech_notes(features, activity, pitch.voiced)
+    notes = speech_notes(features, activity, pitch.voiced, speech)
     speech_like = not notes
     if activity.speech_seconds < 0.15:
         return PhoneTrack([], "none", activity, features, pitch, notes, False)
     report(0.2, "Listening for phonemes")
-    posteriors = phone_posteriors(audio)
     regions = [(a * FRAME_SECONDS, b * FRAME_SECONDS) for a, b in activity.regions()]
     if transcript and transcript.strip():
         try:
