@@ -43,10 +43,14 @@ def test_zip_holds_the_add_on_and_its_wheels_but_no_tests(extension_zip):
 
 
 def test_installed_zip_registers_everything_and_disabling_removes_it(extension_zip, tmp_path):
+    from soundmotion.bench import espeak_truth
+
     environment = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "blender-user"))
+    spanish = "Pablo compró un mapa bonito en Bogotá."
+    espeak_truth.synthesize(spanish, "es+f3", 175).write_wav(tmp_path / "pablo.wav")
     result = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "install_extension.py"), str(extension_zip),
-         str(ROOT / "assets" / "demo_speech.wav")],
+         str(ROOT / "assets" / "demo_speech.wav"), str(tmp_path / "pablo.wav"), spanish],
         env=environment, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     lines = [line for line in result.stdout.splitlines() if line.startswith("REPORT ")]
     assert lines, result.stdout[-3000:] + result.stderr[-3000:]
@@ -55,7 +59,10 @@ def test_installed_zip_registers_everything_and_disabling_removes_it(extension_z
     assert report["module_file"].startswith(extensions_dir)  # installed copy, not the checkout
     assert report["enabled"] == {"operator": True, "panel": True, "scene_settings": True}
     assert report["lip_sync"] == ["FINISHED"] and report["action"] == "SM_face_demo_speech"
-    assert {"pocketsphinx", "scipy", "soundfile.py"} <= set(report["installed_wheels"])
+    assert {"pocketsphinx", "scipy", "soundfile.py", "espeakng_loader"} <= set(report["installed_wheels"])
+    # A Spanish take with its transcript: eSpeak NG from the bundled wheel, aligned (not recognition's fallback).
+    assert report["lip_sync_es"] == ["FINISHED"] and report["action_es"] == "SM_face_pablo"
+    assert report["phones_es"] == "alignment" and report["espeak_from"].startswith(extensions_dir)
     assert not any(name.startswith("numpy") for name in report["installed_wheels"])
     assert report["disabled"] == {"operator": False, "panel": False, "scene_settings": False}
     assert not os.path.exists(os.path.expanduser("~/.config/blender/5.0/extensions/user_default/soundmotion"))

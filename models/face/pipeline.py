@@ -18,7 +18,7 @@ from ...clips.face import FaceClip
 from ..audio.load import Audio, load_audio
 from ..speech.phonemes import find_phones
 from ..speech.segments import FRAME_SECONDS
-from ..speech.espeak import EspeakUnavailable, check_language
+from ..speech.espeak import EspeakUnavailable, UnknownLanguage, check_language
 from .arkit_curves import jali_scales, mouth_weights
 from .emotion import EmotionError, add_emotion, apply_gain_offset, check_emotion, strength_curve
 from .mouth_cues import mouth_cues
@@ -60,7 +60,7 @@ class FaceSettings:
         if self.language:
             try:
                 self.language = check_language(self.language)
-            except EspeakUnavailable as error:
+            except (EspeakUnavailable, UnknownLanguage) as error:
                 raise FaceSettingsError(str(error)) from None
 
 

@@ -126,7 +126,16 @@ class EspeakEngine:
 
 
 def system_library() -> str:
-    """The system's libespeak-ng (apt install libespeak-ng1), for the benches and training."""
+    """The system's libespeak-ng (apt install libespeak-ng1), for the benches and training, by its full path: loaded
+    by its bare name, the dynamic loader would hand back the extension's copy if that was loaded first (both are
+    "libespeak-ng.so.1"), with the wrong data folder."""
+    import glob
+
+    for pattern in ("/usr/lib/*/libespeak-ng.so.1", "/usr/lib/libespeak-ng.so.1", "/usr/local/lib/libespeak-ng.so.1",
+                    "/opt/homebrew/lib/libespeak-ng.1.dylib", "/usr/local/lib/libespeak-ng.1.dylib"):
+        found = sorted(glob.glob(pattern))
+        if found:
+            return found[0]
     return ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
 
 
