@@ -41,12 +41,12 @@ class Utterance:
 _ENGINE = None
 
 
-def synthesize(text: str, voice: str = "en-us", rate: int = 175) -> Utterance:
-    """`text` spoken by the system's espeak-ng (apt) in `voice` at `rate` words per minute."""
+def synthesize(text: str, voice: str = "en-us", rate: int = 175, engine: EspeakEngine | None = None) -> Utterance:
+    """`text` spoken by the system's espeak-ng (apt; or by `engine`) in `voice` at `rate` words per minute."""
     global _ENGINE
-    if _ENGINE is None:
+    if _ENGINE is None and engine is None:
         _ENGINE = EspeakEngine(system_library())
-    spoken = _ENGINE.speak(text, voice, rate)
+    spoken = (engine or _ENGINE).speak(text, voice, rate)
     samples = spoken.samples.astype(np.float32) / 32768.0
     phones = [Phone(name, start, end) for name, start, end in spoken.phones]
     return Utterance(samples, spoken.sample_rate, phones, text, voice, rate, spoken.words)

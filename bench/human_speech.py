@@ -35,7 +35,7 @@ import tempfile
 import numpy as np
 import soundfile
 
-from ..models.face.pipeline import generate_face
+from ..models.face.pipeline import FaceSettings, generate_face
 from .espeak_truth import CLOSED, LABIODENTAL, OPEN, OTHER, REST, ROUNDED, SENTENCES
 from .flite_festival import SynthesiserUnavailable, festival, flite
 from .scoring import FRAME_SECONDS, Score, face_classes, score_frames
@@ -137,11 +137,11 @@ def refused_voice_quality() -> tuple:
     return refused, len(clips)
 
 
-def score_human_lines(with_transcript: bool) -> tuple:
+def score_human_lines(with_transcript: bool, settings=None) -> tuple:
     """(Score, seconds of speech) of SoundMotion on the five lines, with or without their transcripts."""
     total, seconds = None, 0.0
     for audio, text, phones in lines():
-        scored = score_line(audio, text if with_transcript else "", phones)
+        scored = score_line(audio, text if with_transcript else "", phones, settings)
         total = scored if total is None else total + scored
         seconds += scored.frames * FRAME_SECONDS
     return total, seconds
@@ -187,18 +187,18 @@ def main() -> int:
             continue
         print(_row(f"{name}, {len(SENTENCES)} bench sentences", "transcript", text), flush=True)
         print(_row(f"{name}, {len(SENTENCES)} bench sentences", "audio only", audio), flush=True)
-    for with_transcript in (True, False):
-        scored, seconds = score_human_lines(with_transcript)
-        print(_row(f"LibriVox reader, {len(lines())} lines, {seconds:.0f} s", "transcript" if with_transcript
-                   else "audio only", scored))
+    modes = (("transcript", True, None), ("transcript, eSpeak NG aligner", True, FaceSettings(aligner="espeak")),
+             ("audio only", False, None))
+    for mode, with_transcript, settings in modes:
+        scored, seconds = score_human_lines(with_transcript, settings)
+        print(_row(f"LibriVox reader, {len(lines())} lines, {seconds:.0f} s", mode, scored))
     print("")
     print("Real speakers (held out): | mode | p/b/m closed | closed in open vowels | frame accuracy | pause frames "
           "at rest | clips refused |")
     print("|---|---|---|---|---|---|---|")
-    for with_transcript in (True, False):
-        mode = "transcript" if with_transcript else "audio only"
+    for mode, with_transcript, settings in modes:
         total = None
-        for speaker, (scored, pauses, rest, refused) in score_real_speakers(with_transcript).items():
+        for speaker, (scored, pauses, rest, refused) in score_real_speakers(with_transcript, settings).items():
             print(_row(speaker, mode, scored) + f" {rest / max(pauses, 1):.1%} ({rest}/{pauses}) | {refused} |")
             total = (scored, pauses, rest, refused) if total is None else tuple(a + b for a, b in zip(total, (
                 scored, pauses, rest, refused)))

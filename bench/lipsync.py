@@ -33,7 +33,7 @@ import numpy as np
 from ..clips.arkit import ARKIT_BLENDSHAPES, ARKIT_INDEX
 from ..models.audio.load import load_audio
 from ..models.audio.loudness import rms_envelope, to_decibels
-from ..models.face.pipeline import generate_face
+from ..models.face.pipeline import FaceSettings, generate_face
 from . import espeak_truth
 from .scoring import FRAME_SECONDS, Score, face_classes, rhubarb_classes, score
 
@@ -118,9 +118,12 @@ def run_bench(quick: bool = False, speed: bool = True, progress=print) -> BenchR
             utterance.write_wav(wav)
             result.utterances += 1
             result.speech_seconds += utterance.duration
-            for name, transcript in (("SoundMotion + transcript", text), ("SoundMotion, audio only", None)):
+            for name, transcript, aligner in (("SoundMotion + transcript", text, None),
+                                              ("SoundMotion + transcript, eSpeak NG aligner", text, "espeak"),
+                                              ("SoundMotion, audio only", None, None)):
                 started = time.perf_counter()
-                face = generate_face(wav, transcript=transcript if transcript else "", fps=BENCH_FPS)
+                face = generate_face(wav, transcript=transcript if transcript else "", fps=BENCH_FPS,
+                                     settings=FaceSettings(aligner=aligner))
                 elapsed = time.perf_counter() - started
                 predicted = face_classes(face.clip.weights, face.clip.channel_names)
                 methods.setdefault(name, MethodResult(name)).add(*_score_both(utterance, predicted), elapsed,

@@ -26,6 +26,10 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "models" / "speech" / "phone_net_weights.npz"
+# The English net this one starts from: trained by this script's earlier version (git 8796d9f: `git checkout 8796d9f
+# && make train-phones` reproduces it to the byte) on English espeak-ng and flite speech, 40 ARPAbet classes. Its
+# layers are copied and its output rows merged into the articulatory classes, then everything is trained further.
+INIT = ROOT / "scripts" / "phone_net_english.npz"
 
 SEED = 20261125
 CHANNELS = 96
@@ -450,15 +454,41 @@ def build_model(classes: int, mel_bands: int):
     return DilatedNet()
 
 
-def train(features, labels, phones, steps: int, rng: np.random.Generator, progress=print):
+def initialise_from(model, path, phones):
+    """Copy an earlier net's layers into `model`; its output rows for ARPAbet phones are averaged into the rows of
+    their articulatory classes (the bias: log of the summed class probabilities' share)."""
+    import torch
+
+    from soundmotion.models.speech.articulation import arpabet_class
+
+    with np.load(path, allow_pickle=False) as data:
+        old_phones = [str(p) for p in data["phones"]]
+        layers = [(data[f"layer{k}_weight"].astype(np.float32), data[f"layer{k}_bias"].astype(np.float32))
+                  for k in range(int(data["layer_count"]))]
+    convs = [conv for conv, _, _ in model.export_layers()]
+    with torch.no_grad():
+        for conv, (weight, bias) in zip(convs[:-1], layers[:-1]):
+            conv.weight.copy_(torch.from_numpy(weight))
+            conv.bias.copy_(torch.from_numpy(bias))
+        weight, bias = layers[-1]
+        for k, name in enumerate(phones):
+            rows = [i for i, old in enumerate(old_phones) if arpabet_class(old) == name]
+            convs[-1].weight[k] = torch.from_numpy(weight[rows].mean(axis=0))
+            convs[-1].bias[k] = float(np.log(np.sum(np.exp(bias[rows].astype(np.float64)))))
+
+
+def train(features, labels, phones, steps: int, rng: np.random.Generator, progress=print, init=None,
+          max_lr: float = 2e-3):
     import torch
 
     index = {p: i for i, p in enumerate(phones)}
     stream = np.concatenate(features).astype(np.float32)
     targets = np.concatenate([np.array([index[n] for n in names], np.int64) for names in labels])
     model = build_model(len(phones), stream.shape[1])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=steps, pct_start=0.08)
+    if init:
+        initialise_from(model, init, phones)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=steps, pct_start=0.08)
     loss_function = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
     started = time.time()
     model.train()
@@ -509,8 +539,10 @@ def save(model, phones, targets_counts, path):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--utterances", type=int, default=6000)
-    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--utterances", type=int, default=4000)
+    parser.add_argument("--steps", type=int, default=1200)
+    parser.add_argument("--init", default=str(INIT), help="earlier net to start from ('' : from scratch)")
+    parser.add_argument("--max-lr", type=float, default=1e-3)
     parser.add_argument("--flite-share", type=float, default=FLITE_SHARE,
                         help="share of lines spoken by flite's recorded voices (0: espeak-ng only)")
     parser.add_argument("--english-share", type=float, default=ENGLISH_ESPEAK_SHARE,
@@ -532,7 +564,8 @@ def main(argv=None) -> int:
     counts = np.array([sum(int(np.sum(names == p)) for names in labels) for p in phones], np.float64)
     print(f"{len(set(texts))} distinct sentences, {sum(len(f) for f in features) / 100 / 3600:.2f} h of audio, "
           f"{len(phones)} classes")
-    model = train(features[held:], labels[held:], phones, args.steps, rng)
+    model = train(features[held:], labels[held:], phones, args.steps, rng, init=args.init or None,
+                  max_lr=args.max_lr)
     print(f"frame accuracy on {held} held-out training-style utterances: "
           f"{frame_accuracy(model, features[:held], labels[:held], phones):.3f}")
     save(model, phones, counts, args.out)

@@ -45,6 +45,7 @@ class FaceSettings:
     emotion_curve: list | None = None  # [(seconds, 0..1)]: the strength over time (times emotion_strength)
     channel_gains: dict | None = None    # {ARKit channel: gain}, applied last
     channel_offsets: dict | None = None  # {ARKit channel: offset}
+    aligner: str | None = None    # English transcripts: "pocketsphinx" or "espeak" (default phonemes.ENGLISH_ALIGNER)
 
     def validate(self):
         for name, low, high in (("articulation", 0.0, 2.0), ("expressiveness", 0.0, 1.0), ("smoothing", 0.0, 1.0)):
@@ -111,7 +112,7 @@ def load_speech(audio_path, transcript: str | None, report) -> tuple:
 def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: FaceSettings,
                     report, notes: list) -> FaceResult:
     report(0.1, "Finding speech")
-    track = find_phones(audio, transcript, report, language=settings.language)
+    track = find_phones(audio, transcript, report, language=settings.language, aligner=settings.aligner)
     notes = notes + track.notes
     if track.source == "recognition" and not (transcript and transcript.strip()) and track.speech_like:
         notes.append("No transcript given: phonemes were recognised from the audio; a transcript "

@@ -34,6 +34,8 @@ SWITCH_PENALTY = 4.0      # log-probability paid for each change of phone
 MIN_FRAMES = 3            # shortest phone, in 10 ms frames
 SILENCE_MIN_FRAMES = 3
 PRIOR_SCALE = 0.0         # 0: decode posteriors as they are; 1: divide by the training phone frequencies
+LABIAL_BIAS = 0.0         # log-probability added to the lip closures (B, M, P) before decoding
+LABIALS = ("B", "M", "P")
 
 
 class PhoneNetUnavailable(RuntimeError):
@@ -146,7 +148,8 @@ def phone_posteriors(audio: Audio) -> tuple:
 
 def decode_phones(log_probs: np.ndarray, phones: tuple, log_prior: np.ndarray | None = None,
                   switch_penalty: float = SWITCH_PENALTY, min_frames: int = MIN_FRAMES,
-                  silence_min_frames: int = SILENCE_MIN_FRAMES, prior_scale: float = PRIOR_SCALE) -> list:
+                  silence_min_frames: int = SILENCE_MIN_FRAMES, prior_scale: float = PRIOR_SCALE,
+                  labial_bias: float | None = None) -> list:
     """Most likely phone sequence under a price per change and a minimum length → [(phone, first, end) frames].
 
     Each phone is a left-to-right chain of `min_frames` states whose last state may repeat; leaving a chain's
@@ -155,6 +158,9 @@ def decode_phones(log_probs: np.ndarray, phones: tuple, log_prior: np.ndarray | 
     scores = log_probs.astype(np.float64)
     if log_prior is not None and prior_scale:
         scores = scores - prior_scale * log_prior[None, :]
+    bias = LABIAL_BIAS if labial_bias is None else labial_bias
+    if bias:
+        scores[:, [k for k, name in enumerate(phones) if name in LABIALS]] += bias
     count, classes = scores.shape
     if count == 0:
         return []
