@@ -501,7 +501,7 @@ def train(features, labels, phones, steps: int, rng: np.random.Generator, progre
         loss.backward()
         optimizer.step()
         schedule.step()
-        if progress and (step + 1) % 200 == 0:
+        if progress and (step + 1) % 40 == 0:
             progress(f"  step {step + 1}/{steps}: loss {loss.item():.3f} ({time.time() - started:.0f} s)")
     model.eval()
     return model
@@ -540,7 +540,7 @@ def save(model, phones, targets_counts, path):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--utterances", type=int, default=4000)
-    parser.add_argument("--steps", type=int, default=1200)
+    parser.add_argument("--steps", type=int, default=360)
     parser.add_argument("--init", default=str(INIT), help="earlier net to start from ('' : from scratch)")
     parser.add_argument("--max-lr", type=float, default=1e-3)
     parser.add_argument("--flite-share", type=float, default=FLITE_SHARE,

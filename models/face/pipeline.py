@@ -17,9 +17,9 @@ from ...clips.arkit import ARKIT_BLENDSHAPES
 from ...clips.face import FaceClip
 from ..audio.load import Audio, load_audio
 from ..speech.phonemes import find_phones
-from ..speech.segments import FRAME_SECONDS
+from ..speech.segments import FRAME_SECONDS, SILENCE
 from ..speech.espeak import EspeakUnavailable, UnknownLanguage, check_language
-from .arkit_curves import jali_scales, mouth_weights
+from .arkit_curves import jali_scales, mouth_weights, rest_in_pauses
 from .emotion import EmotionError, add_emotion, apply_gain_offset, check_emotion, strength_curve
 from .mouth_cues import mouth_cues
 from .secondary import add_blinks, add_brow_raises, add_saccades, pitch_accents
@@ -132,6 +132,7 @@ def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: 
     jaw_scale, lip_scale = jali_scales(loudness, semitones, speaking, settings.expressiveness)
     articulation = settings.articulation
     weights = mouth_weights(visemes, jaw_scale, lip_scale, fps, articulation, settings.smoothing)
+    rest_in_pauses(weights, [(p.start, p.end) for p in phones if p.phone == SILENCE], fps)
 
     report(0.85, "Adding blinks, brows and eyes")
     rng = np.random.default_rng(settings.seed)

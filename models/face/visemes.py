@@ -59,10 +59,6 @@ DOMINANCE = {
     "oh": Dominance(0.85, 0.035, 0.03), "ou": Dominance(0.9, 0.045, 0.03), "ax": Dominance(0.6, 0.03, 0.03),
 }
 
-# Inside a pause this long the face is at rest, but for REST_EDGE_SECONDS at each end (coarticulation).
-REST_PAUSE_SECONDS = 0.2
-REST_EDGE_SECONDS = 0.03
-
 # Lip targets that must be reached: (viseme, minimum share of the mixture, lead in seconds, minimum span).
 LIP_TARGETS = (("PP", 0.97, 0.0, 0.03), ("FF", 0.85, 0.0, 0.03))
 
@@ -116,11 +112,6 @@ def viseme_weights(phones: list, times: np.ndarray) -> np.ndarray:
     for label, share, lead, span in LIP_TARGETS:
         for start, end in _target_spans(labels, starts, ends, label, lead, span):
             _enforce(weights, times, start, end, VISEME_INDEX[label], share)
-    for label, start, end in zip(labels, starts, ends):
-        if label == "sil" and end - start >= REST_PAUSE_SECONDS:
-            inside = (times >= start + REST_EDGE_SECONDS) & (times <= end - REST_EDGE_SECONDS)
-            weights[inside] = 0.0
-            weights[inside, VISEME_INDEX["sil"]] = 1.0
     return weights
 
 
