@@ -1,8 +1,8 @@
 """Lip closures where the loudness says they are: p/b/m shrunk to the quiet stretch of their dip."""
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
+from ..filters import maximum_filter1d
 from .features import FrameFeatures
 from .segments import FRAME_SECONDS
 
@@ -11,35 +11,24 @@ CLOSURE_BELOW_PEAK_DB = 10.0
 NASAL_BELOW_PEAK_DB = 5.0  # an m hums through closed lips: a shallower dip than a stop's silence
 
 
-def tighten_labials(phones: list, features: FrameFeatures, search_seconds: float = 0.0) -> list:
+def tighten_labials(phones: list, features: FrameFeatures) -> list:
     """Shrink each p/b/m to the quiet stretch where the lips are actually shut.
 
     Aligners and recognisers place phone boundaries to within a few frames; a closure that runs into the
     neighbouring vowel shows closed lips while the vowel still sounds. The closure is the dip in loudness:
     keep the run of frames around the segment's quietest frame that lie well below the nearby peak.
-    `search_seconds`: also look this far beyond the segment's ends for the dip (a transcript says the closure is
-    there; an aligner may have placed it a few frames off), never past the neighbouring phones' middles.
     """
     from .segments import PhoneSegment
 
     decibels = features.decibels
     peaks = maximum_filter1d(decibels, size=31)
     out = []
-    margin = int(round(search_seconds / FRAME_SECONDS))
-    for k, phone in enumerate(phones):
+    for phone in phones:
         if phone.phone not in LABIALS:
             out.append(phone)
             continue
         lo = max(0, int(round(phone.start / FRAME_SECONDS)))
         hi = min(features.count, max(lo + 1, int(round(phone.end / FRAME_SECONDS))))
-        if margin:
-            before = phones[k - 1] if k > 0 else None
-            after = phones[k + 1] if k + 1 < len(phones) else None
-            floor = lo - margin if before is None else max(lo - margin, int(round(
-                0.5 * (before.start + before.end) / FRAME_SECONDS)))
-            ceiling = hi + margin if after is None else min(hi + margin, int(round(
-                0.5 * (after.start + after.end) / FRAME_SECONDS)))
-            lo, hi = max(0, min(lo, floor)), min(features.count, max(hi, ceiling))
         if hi <= lo:
             out.append(phone)
             continue

@@ -26,7 +26,6 @@ from .segments import FRAME_SECONDS, SILENCE, PhoneSegment
 LABIAL_RELEASE_LEAD = 0.01  # seconds
 MISMATCH_SILENT_SHARE = 0.35  # aligned speech that falls where nobody speaks
 MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length
-ALIGNED_DIP_SEARCH = 0.05    # an aligned p/b/m's loudness dip is looked for this far beyond its ends
 PAUSE_SECONDS = 0.15          # a stretch this long where no voice is heard is a pause, whatever a phone claims
 ENGLISH = ("en", "en-us", "en-gb", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
            "en-us-nyc")
@@ -79,8 +78,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 notes.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
             if _alignment_fits(phones, activity):
-                phones = _released_early(tighten_labials(_silence_outside(phones, activity), features,
-                                                         ALIGNED_DIP_SEARCH))
+                phones = _released_early(tighten_labials(_silence_outside(phones, activity), features))
                 return PhoneTrack(phones, "alignment", activity, features, pitch, notes, speech_like)
             notes.append("The transcript did not match the audio; used phoneme recognition instead.")
     report(0.45, "Recognising phonemes")
