@@ -34,7 +34,8 @@ from ..models.face.pipeline import FaceSettings, generate_face
 from ..models.speech.espeak import runtime_engine
 from . import espeak_truth
 from .espeak_truth import CLOSED, LABIODENTAL, OPEN, OTHER, REST, ROUNDED
-from .lipsync import run_rhubarb
+from ..clips.arkit import ARKIT_BLENDSHAPES
+from .lipsync import loudness_baseline, run_rhubarb
 from .scoring import FRAME_SECONDS, Score, face_classes, rhubarb_classes, score_frames
 
 VARIANTS = ("f2", "f3", "m3", "m7")
@@ -128,7 +129,8 @@ def score_utterance(utterance, predicted: np.ndarray) -> Score:
 
 
 def run_language(language: str, quick: bool = False, rhubarb: bool = True) -> dict:
-    """{method: Score} for `language`: SoundMotion with and without transcript (and Rhubarb when on PATH)."""
+    """{method: Score} for `language`: SoundMotion with and without transcript, the loudness-driven jaw (the
+    baseline, measured in the same run) and Rhubarb when on PATH."""
     totals = {}
     with tempfile.TemporaryDirectory(prefix=f"languages-{language}-") as folder:
         for index, (text, voice, rate) in enumerate(corpus(language, quick)):
@@ -140,6 +142,9 @@ def run_language(language: str, quick: bool = False, rhubarb: bool = True) -> di
                                      settings=FaceSettings(language=language))
                 scored = score_utterance(utterance, face_classes(face.clip.weights, face.clip.channel_names))
                 totals[name] = scored if name not in totals else totals[name] + scored
+            baseline = face_classes(loudness_baseline(wav, 1.0 / FRAME_SECONDS), ARKIT_BLENDSHAPES)
+            scored = score_utterance(utterance, baseline)
+            totals["baseline"] = scored if "baseline" not in totals else totals["baseline"] + scored
             if rhubarb and shutil.which("rhubarb"):
                 cues = run_rhubarb(wav, None)
                 count = int(np.ceil(utterance.duration / FRAME_SECONDS))
@@ -150,7 +155,7 @@ def run_language(language: str, quick: bool = False, rhubarb: bool = True) -> di
 
 def format_row(language: str, totals: dict) -> str:
     cells = []
-    for name in ("transcript", "audio only", "Rhubarb"):
+    for name in ("transcript", "audio only", "baseline", "Rhubarb"):
         s = totals.get(name)
         cells.append("—" if s is None else f"{s.closure_rate:.1%} ({s.closures_hit}/{s.closures}) / "
                                            f"{s.closed_in_open_rate:.1%} / {s.frame_accuracy:.3f}")
@@ -165,8 +170,9 @@ def main(argv=None) -> int:
     print("Closures hit ±30 ms / closed in open-vowel frames / frame accuracy, per language; voices "
           f"{'+'.join(VARIANTS)} variants (held out), {len(SENTENCES['es'])} bench sentences each (held out).")
     print("")
-    print("| language | SoundMotion + transcript | SoundMotion, audio only | Rhubarb (phonetic) |")
-    print("|---|---|---|---|")
+    print("| language | SoundMotion + transcript | SoundMotion, audio only | loudness jaw (baseline) | "
+          "Rhubarb (phonetic) |")
+    print("|---|---|---|---|---|")
     overall = {}
     for language in args.languages:
         totals = run_language(language, args.quick)
