@@ -185,9 +185,11 @@ def format_table(result: BenchResult) -> str:
         lines.append(f"Speed: one {result.speed['audio seconds']:.0f}-second recording at 30 fps, including decoding "
                      "the file; CPU time of this process (single-threaded) and wall time.")
     lines.append("The phone net (audio only: the phones; with a transcript: their timing in the aligned words) was "
-                 "trained on espeak-ng and flite speech in other voices and other sentences than this bench's: held "
-                 "out. This bench has no human voices: bench/human_speech.py scores voices made from recordings "
-                 "and a human reader.")
+                 "trained on eSpeak NG speech in 42 other languages and English, and flite speech, in other voices "
+                 "and other sentences than this bench's: held out. 'eSpeak NG aligner': the transcript's phones from "
+                 "eSpeak NG aligned over the net's posteriors, as for every other language (pocketsphinx aligns "
+                 "English by default). This bench has no human voices: bench/human_speech.py scores voices made from "
+                 "recordings and real speakers.")
     lines.append("")
     lines.append("Targets: closures ≥ 90 % with transcript, ≥ 75 % audio only; closed in open vowels ≤ 3 %; "
                  "frame accuracy ≥ 0.75; ≥ 20× real time for 60 s of speech.")
