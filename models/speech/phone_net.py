@@ -35,11 +35,12 @@ MIN_FRAMES = 3            # shortest phone, in 10 ms frames
 SILENCE_MIN_FRAMES = 3
 PRIOR_SCALE = 0.0         # 0: decode posteriors as they are; 1: divide by the training phone frequencies
 # Log-probability added to the lip closures (B, M, P) before decoding: people's closures are shorter and softer than
-# a synthesiser's. Chosen on tuning material (the LibriVox lines, Festival's slt on 8 bench sentences, half the
-# espeak bench), not on the held-out real speakers: 0 → 0.75 → 1.0 gave LibriVox closures 83 → 90 → 97 % with
-# 2.2 → 4.5 → 4.7 % closed open-vowel frames, slt 74 → 83 → 83 %, espeak 97.7 → 98.2 → 98.5 % with 0.33 → 0.71 →
-# 0.93 % closed open-vowel frames.
-LABIAL_BIAS = 0.75
+# a synthesiser's. 0 → 0.75 → 1.0 gave the LibriVox lines 83 → 90 → 97 % closures with 2.2 → 4.5 → 4.7 % closed
+# open-vowel frames, Festival's slt (8 sentences) 74 → 83 → 83 %, half the espeak bench 97.7 → 98.2 → 98.5 % with
+# 0.33 → 0.71 → 0.93 %. At 0.75 the full benches measured English espeak 1.0 % closed open-vowel frames (today's
+# limit 0.9 %) and Russian 7.2 % (limit 5 %), held-out real speakers 52 → 61 % closures: left at 0 (see
+# bench/lipsync_results.md).
+LABIAL_BIAS = 0.0
 LABIALS = ("B", "M", "P")
 
 
