@@ -87,7 +87,8 @@ def test_audio_only_lip_sync_on_held_out_speech_scores_well(tmp_path):
         assert face.phone_source == "recognition"
         scored = score(utterance, face_classes(face.clip.weights, face.clip.channel_names))
         total = scored if total is None else total + scored
-    # measured: frame accuracy 0.816, closures 20/21, closed lips in 0 of 50 open-vowel frames
+    # measured: frame accuracy 0.771, closures 20/21, closed lips in 1 of 50 open-vowel frames
+    # (the English-only net: 0.816, 20/21, 0 of 50)
     assert total.frame_accuracy >= 0.70
     assert total.closure_rate >= 0.85
     assert total.closed_in_open_rate <= 0.10
