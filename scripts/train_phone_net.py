@@ -14,8 +14,8 @@ is there so the net hears more than a synthesiser's clean studio sound.
     .venv/bin/python scripts/train_phone_net.py          (or: make train-phones)
 
 It starts from the English net (INIT below: 40 ARPAbet outputs merged into the 23 classes) and trains 360 steps
-on 4 000 lines: what the 2 cores, shared with other jobs, allowed (3–6 s a step); more steps from scratch
-(`--init '' --steps 6000 --max-lr 2e-3`) is the better recipe where time allows.
+on 4 000 lines: what the 2 cores, shared with other jobs, allowed (3–6 s a step). A longer training, or one from
+scratch (`--init '' --steps 6000 --max-lr 2e-3 --utterances 7000`), has not been measured yet.
 
 Needs torch and wordfreq (training only; the add-on runs the net with numpy). Deterministic: fixed seeds, 2 CPU
 threads; about 40 minutes on 2 shared cores.
