@@ -81,6 +81,8 @@ def run_face(args) -> int:
 
 
 def run_dance(args) -> int:
+    if args.target:
+        return _dance_onto_rig(args)
     from .models.dance.bvh_export import write_bvh
     from .models.dance.pipeline import generate_dance
 
@@ -96,16 +98,55 @@ def run_dance(args) -> int:
     return 0
 
 
+def _needs_out(args):
+    if not args.out:
+        raise ValueError(f"--target needs --out OUT.blend: the file to write with the {args.verb} on the rig.")
+
+
+def _dance_onto_rig(args) -> int:
+    _needs_out(args)
+    _start_blender()
+    from .operators.character_files import dance_in_file
+
+    blend, armature = _blend_and_armature(args.target)
+    for path in dance_in_file(blend, args.music, args.out, armature, args.seed, args.style, args.energy,
+                              args.in_place, args.clip_moves, args.keys.upper()):
+        print(f"dance: wrote {path}")
+    return 0
+
+
+def _gesture_language(args):
+    """The eSpeak NG code of --language (checked before any work starts), or None."""
+    if not args.language:
+        return None
+    from .models.speech.espeak import check_language
+
+    return check_language(args.language)
+
+
+def _gesture_onto_rig(args) -> int:
+    _needs_out(args)
+    language = _gesture_language(args)
+    _start_blender()
+    from .operators.character_files import talk_in_file
+
+    blend, armature = _blend_and_armature(args.target)
+    transcript = open(args.text, encoding="utf-8").read() if args.text else ""
+    gesture = {"style": args.style, "amount": args.amount, "handedness": args.hand, "seated": args.seated}
+    for path in talk_in_file(blend, args.audio, args.out, transcript, args.seed, keys=args.keys.upper(), face=False,
+                             armature=armature, gesture=gesture, language=language):
+        print(f"gesture: wrote {path}")
+    return 0
+
+
 def run_gesture(args) -> int:
+    if args.target:
+        return _gesture_onto_rig(args)
     from .models.dance.bvh_export import write_bvh
     from .models.gesture.pipeline import generate_gestures
 
     transcript = open(args.text, encoding="utf-8").read() if args.text else None
-    language = None
-    if args.language:
-        from .models.speech.espeak import check_language
-
-        language = check_language(args.language)
+    language = _gesture_language(args)
     result = generate_gestures(args.audio, transcript, fps=args.fps, style=args.style, amount=args.amount,
                                handedness=args.hand, seated=args.seated, seed=args.seed, language=language)
     if args.clip:
@@ -125,8 +166,8 @@ def run_talk(args) -> int:
     settings = face_settings_from(args)
     settings.validate()  # bad options are refused before Blender opens the file
     for path in talk_in_file(args.character, args.audio, args.out, transcript, args.seed, args.render,
-                             args.resolution, language=settings.language, emotion=settings.emotion,
-                             emotion_strength=settings.emotion_strength):
+                             args.resolution, keys=args.keys.upper(), language=settings.language,
+                             emotion=settings.emotion, emotion_strength=settings.emotion_strength):
         print(f"talk: wrote {path}")
     return 0
 
@@ -139,13 +180,15 @@ def _blend_and_armature(spec: str):
 
 def run_retarget(args) -> int:
     from .retarget.root_motion import RootMode
+    from .takes.key_poses import KeyStyle
 
     _start_blender()
     from .retarget.blender_rig import retarget_file_onto_blend
 
     blend, armature = _blend_and_armature(args.target)
     result = retarget_file_onto_blend(args.source, blend, os.path.abspath(args.out), armature, args.map,
-                                      RootMode(args.root), keep_feet=not args.no_feet)
+                                      RootMode(args.root), keep_feet=not args.no_feet,
+                                      style=KeyStyle(args.keys.upper()))
     print(f"retarget: {result.num_frames} frames onto {len(result.mapped_joints)} joints → {args.out}")
     if result.unmapped_joints:
         print(f"note: not in the source: {', '.join(result.unmapped_joints)}")
@@ -212,6 +255,66 @@ def _speech_options(parser):
     parser.add_argument("--emotion-strength", type=float, metavar="S", help="0..1 (default 0.7 with --emotion)")
 
 
+def run_batch(args) -> int:
+    """Many voice lines in one run: exit 0 when every row is done or up to date, 1 when any row failed."""
+    from .batch.engines import RayUnavailable
+    from .batch.rows import BatchInputError, language_problem, parse_outputs, read_rows
+    from .batch.run import REPORT, run_batch as run_rows
+
+    try:
+        problem = language_problem(args.language)
+        if problem:
+            raise BatchInputError(problem)
+        if args.character and not os.path.isfile(args.character):
+            raise BatchInputError(f"Character file not found: {args.character}. Give an existing .blend.")
+        if args.workers < 1:
+            raise BatchInputError(f"--workers must be at least 1, got {args.workers}.")
+        rows = read_rows(args.input, parse_outputs(args.outputs), args.character and os.path.abspath(args.character),
+                         args.language)
+        settings = {"fps": args.fps, "seed": args.seed, "resolution": tuple(args.resolution)}
+        report = run_rows(rows, args.out, settings, workers=args.workers, use_ray=args.ray is not None,
+                          ray_address=None if args.ray in (None, "local") else args.ray,
+                          progress=not args.no_progress, source=args.input)
+    except (BatchInputError, RayUnavailable) as error:
+        print(f"soundmotion batch: {error}", file=sys.stderr)
+        return 2
+    summary = report["summary"]
+    print(f"batch: {summary['done']} done, {summary['skipped']} up to date, {summary['failed']} failed of "
+          f"{summary['rows']} rows in {summary['seconds']:.1f} s → {os.path.join(report['out'], REPORT)}")
+    for row in report["rows"]:
+        if row["status"] == "failed":
+            print(f"failed: {row['name']}: {row['error']}")
+    return 1 if summary["failed"] else 0
+
+
+def run_render(args) -> int:
+    """A take's frames in chunks (Ray tasks with --ray), joined with its sound by ffmpeg."""
+    from .batch.engines import RayUnavailable
+    from .batch.render_take import render_take
+
+    try:
+        with _blender_log_to_stderr():
+            done = render_take(args.take, args.out, use_ray=args.ray is not None,
+                               ray_address=None if args.ray in (None, "local") else args.ray, chunk=args.chunk,
+                               frames_dir=args.frames, num_cpus=args.workers)
+    except RayUnavailable as error:
+        print(f"soundmotion render: {error}", file=sys.stderr)
+        return 2
+    print(f"render: {done['frames']} frames ({done['frame_start']}-{done['frame_end']}) in {done['chunks']} "
+          f"chunk(s) on {done['engine']} → {done['out']}")
+    return 0
+
+
+KEY_CHOICES = ("poses", "frames")
+KEYS_HELP = "poses (default): keys at the performance's poses, Bezier in between; frames: a key on every frame"
+
+
+def _onto_rig_arguments(verb):
+    verb.add_argument("--target", metavar="FILE.blend[:ARMATURE]", help="key it onto this rig (needs --out)")
+    verb.add_argument("--out", help="with --target: the .blend to write")
+    verb.add_argument("--keys", default="poses", choices=KEY_CHOICES, help=KEYS_HELP)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="soundmotion", description="Turn sound into animation.")
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -246,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     dance.add_argument("--clip-moves", type=float, default=0.0, metavar="SHARE",
                        help="share of bars (0..1) danced with moves cut from motion capture")
     dance.add_argument("--fps", type=float, default=30.0)
+    _onto_rig_arguments(dance)
     dance.set_defaults(run=run_dance)
 
     gesture = verbs.add_parser("gesture", help="speech → co-speech gesture MotionClip (.npz) and/or BVH")
@@ -260,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
     gesture.add_argument("--seated", action="store_true")
     gesture.add_argument("--language", metavar="CODE", help=LANGUAGE_HELP)
     gesture.add_argument("--fps", type=float, default=30.0)
+    _onto_rig_arguments(gesture)
     gesture.set_defaults(run=run_gesture)
 
     talk = verbs.add_parser("talk", help="face + gestures on the character in a .blend")
@@ -271,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     talk.add_argument("--render", metavar="OUT.mp4", help="also render a movie with the sound")
     talk.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"))
     _speech_options(talk)
+    talk.add_argument("--keys", default="poses", choices=KEY_CHOICES, help=KEYS_HELP)
     talk.set_defaults(run=run_talk)
 
     retarget = verbs.add_parser("retarget", help="BVH / SMPL-X / clip .npz → an armature in a .blend")
@@ -280,6 +386,8 @@ def build_parser() -> argparse.ArgumentParser:
     retarget.add_argument("--root", default="full", choices=["full", "in_place", "keep_height", "none"])
     retarget.add_argument("--no-feet", action="store_true", help="do not pin planted feet")
     retarget.add_argument("--out", required=True, help="the .blend to write")
+    retarget.add_argument("--keys", default="frames", choices=KEY_CHOICES,
+                          help="frames (default: captured motion as captured) or poses (key poses, Bezier between)")
     retarget.set_defaults(run=run_retarget)
 
     bonemap = verbs.add_parser("bonemap", help="print the detected bone map of an armature as JSON")
@@ -291,6 +399,36 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-render", action="store_true", help="write only the .blend")
     demo.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"))
     demo.set_defaults(run=run_demo)
+
+    batch = verbs.add_parser("batch", help="many voice lines → cues, CSV, clips, .blend, .mp4, FBX, glTF; resumable")
+    batch.add_argument("input", metavar="INPUT", help="a folder of audio files (name.txt = transcript) or a "
+                                                     "CSV/JSON manifest")
+    batch.add_argument("--out", required=True, metavar="DIR", help="output folder (DIR/<name>.<ext>, report.json)")
+    batch.add_argument("--outputs", default="cues,csv,clip",
+                       help="comma-separated: cues, csv, clip, blend, mp4, fbx, gltf (default cues,csv,clip)")
+    batch.add_argument("--character", metavar="FILE.blend", help="character for blend/mp4/fbx/gltf "
+                                                                  "(default: the bundled demo character)")
+    batch.add_argument("--language", default="en", metavar="CODE", help="language of the lines (default en)")
+    batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="local worker processes, or CPUs of a local Ray (default: all cores)")
+    batch.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                       help="run rows as Ray tasks: alone starts a local Ray, ADDRESS joins a cluster")
+    batch.add_argument("--fps", type=float, default=60.0, help="frame rate of cues/csv/clip (default 60)")
+    batch.add_argument("--seed", type=int, default=0)
+    batch.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"),
+                       help="movie size for mp4 outputs")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.set_defaults(run=run_batch)
+
+    render = verbs.add_parser("render", help="render a take's frames in chunks (Ray with --ray), join with its sound")
+    render.add_argument("take", metavar="TAKE.blend")
+    render.add_argument("--out", required=True, metavar="OUT.mp4")
+    render.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                        help="render chunks as Ray tasks: alone starts a local Ray, ADDRESS joins a cluster")
+    render.add_argument("--chunk", type=int, default=24, metavar="FRAMES", help="frames per Ray task (default 24)")
+    render.add_argument("--frames", metavar="DIR", help="also keep the rendered frames as PNG files in DIR")
+    render.add_argument("--workers", type=int, default=None, metavar="N", help="CPUs of a local Ray (default: all)")
+    render.set_defaults(run=run_render)
     return parser
 
 

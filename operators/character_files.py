@@ -22,29 +22,85 @@ def talking_object():
                      "keep one character in it.")
 
 
+def _open(blend):
+    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(blend), load_ui=False)
+    return bpy.context.scene
+
+
+def _named_armature(name: str):
+    obj = bpy.data.objects.get(name)
+    if obj is None or obj.type != "ARMATURE":
+        names = ", ".join(o.name for o in bpy.data.objects if o.type == "ARMATURE") or "none"
+        raise ValueError(f"No armature named {name!r} in the file; armatures here: {names}.")
+    return obj
+
+
+def _run(operator: str, obj, **properties):
+    try:
+        demo_scene.run_operator(operator, obj, **properties)
+    except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
+        raise ValueError(str(error).strip().removeprefix("Error: ")) from None
+
+
 def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: int = 0, movie: str = None,
-                 resolution=(640, 360), language: str | None = None, emotion: str = "neutral",
+                 resolution=(640, 360), keys: str = "POSES", face: bool = True, armature: str = None,
+                 gesture: dict = None, language: str | None = None, emotion: str = "neutral",
                  emotion_strength: float = 0.0) -> list:
     """Run "Talk from Audio" on the character in `character_blend`, save `out_blend`, optionally render
-    `movie` (adding a camera when the file has none). Returns the paths written. `language`: the transcript's
-    eSpeak NG code (None: Auto)."""
-    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(character_blend), load_ui=False)
-    scene = bpy.context.scene
-    character = talking_object()
+    `movie` (adding a camera when the file has none). Returns the paths written.
+
+    `face=False` animates only the gestures (on `armature`, or the file's one armature); `gesture`: the
+    operator's style, amount, handedness and seated. `language`: the transcript's eSpeak NG code (None: Auto)."""
+    scene, character = talk_on_character(character_blend, audio, transcript, seed, keys, face=face,
+                                         armature=armature, gesture=gesture, language=language, emotion=emotion,
+                                         emotion_strength=emotion_strength)
+    if movie:
+        ensure_camera(scene, character)
+        configure_video_output(scene, movie, resolution=tuple(resolution))
+    demo_scene.save_blend(out_blend)
+    return [os.path.abspath(out_blend)] + ([render_video(scene)] if movie else [])
+
+
+def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 0, keys: str = "POSES",
+                      fit_range: bool = False, face: bool = True, armature: str = None, gesture: dict = None,
+                      language: str | None = None, emotion: str = "neutral", emotion_strength: float = 0.0):
+    """Open `character_blend` and run "Talk from Audio" on its character; returns (scene, character).
+    `fit_range` makes the scene's frame range exactly the take's (else it only grows to hold it)."""
+    scene = _open(character_blend)
+    character = _named_armature(armature) if armature else talking_object()
     scene.soundmotion.transcript = transcript
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
     set_language(scene.soundmotion, language)
-    try:
-        demo_scene.run_operator("talk", character, filepath=os.path.abspath(audio), emotion=emotion.upper(),
-                                emotion_strength=emotion_strength)
-    except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
-        raise ValueError(str(error).strip().removeprefix("Error: ")) from None
-    if movie:
-        if scene.camera is None:
-            height = demo_scene.character_height(demo_scene.face_mesh_name(character))
-            demo_scene.set_look(scene)
-            scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
-        configure_video_output(scene, movie, resolution=tuple(resolution))
+    if fit_range:
+        scene.frame_end = scene.frame_start
+    _run("talk", character, filepath=os.path.abspath(audio), keys=keys, face=face, emotion=emotion.upper(),
+         emotion_strength=emotion_strength, **(gesture or {}))
+    return scene, character
+
+
+def ensure_camera(scene, character):
+    """A waist-up camera on the character when the file has none."""
+    if scene.camera is None:
+        height = demo_scene.character_height(demo_scene.face_mesh_name(character))
+        demo_scene.set_look(scene)
+        scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
+
+
+def save_portable_blend(filepath: str):
+    """Save the open file with every external path made absolute, so it can be moved to another folder."""
+    bpy.ops.file.make_paths_absolute()
+    demo_scene.save_blend(filepath)
+
+
+def dance_in_file(character_blend, music, out_blend, armature: str = None, seed: int = 0, style: str = "groove",
+                  energy: float = 1.0, in_place: bool = False, clip_moves: float = 0.0, keys: str = "POSES") -> list:
+    """Run "Dance to Music" on the armature in `character_blend` and save `out_blend`."""
+    scene = _open(character_blend)
+    rig = _named_armature(armature) if armature else talking_object()
+    scene.soundmotion.frame_start = scene.frame_start
+    scene.soundmotion.seed = seed
+    _run("dance", rig, filepath=os.path.abspath(music), style=style, energy=energy, in_place=in_place,
+         clip_moves=clip_moves, keys=keys)
     demo_scene.save_blend(out_blend)
-    return [os.path.abspath(out_blend)] + ([render_video(scene)] if movie else [])
+    return [os.path.abspath(out_blend)]

@@ -12,7 +12,10 @@ from ..retarget import blender_rig
 from ..retarget.motion_file import clip_source
 from ..retarget.pipeline import retarget_source
 from ..retarget.root_motion import RootMode
+from ..takes.key_poses import KeyStyle, pose_frames
+from ..takes.pose_times import dance_pose_times
 from .background_job import BackgroundJobOperator
+from .keyframes import KEY_ITEMS
 from .sound_strip import sound_for_take
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Dance in the {name} style") for name in STYLES]
@@ -36,6 +39,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
                                         description="Share of bars danced with moves cut from motion capture")
     trim_seconds: bpy.props.FloatProperty(name="Trim", default=0.0, min=0.0, unit="TIME_ABSOLUTE",
                                           description="Stop the dance after this many seconds (0: whole song)")
+    keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="POSES")
 
     def prepare(self, context):
         settings = context.scene.soundmotion
@@ -61,15 +65,17 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         root_mode = RootMode.IN_PLACE if inputs["in_place"] else RootMode.FULL
         result = retarget_source(clip_source(clip, label=inputs["audio"].stem), inputs["rest"], inputs["bone_map"],
                                  root_mode)
-        return {"retarget": result, "notes": dance.notes, "tempo": dance.tempo, **inputs}
+        return {"retarget": result, "notes": dance.notes, "tempo": dance.tempo, "beats": dance.beats, **inputs}
 
     def apply(self, context, result):
         armature = bpy.data.objects[result["armature_name"]]
         audio, start = result["audio"], result["frame_start"]
         notes = list(result["notes"])
         with sound_for_take(context.scene, audio.path, start, notes):
+            style = KeyStyle(self.keys, pose_frames(dance_pose_times(result["beats"]), result["fps"],
+                                                    result["retarget"].num_frames))
             action, written = blender_rig.key_retarget(armature, result["rest"], result["retarget"],
-                                                       f"SM_dance_{audio.stem}", start)
+                                                       f"SM_dance_{audio.stem}", start, style=style)
         context.scene.frame_end = max(context.scene.frame_end, start + written.num_frames - 1)
         self.report({"INFO"}, f"Wrote {action.name}: {written.num_frames} frames at {result['tempo']:.0f} BPM "
                               f"from {os.path.basename(audio.path)}." + "".join(" " + n for n in notes))

@@ -6,8 +6,6 @@ import pathlib
 
 import bpy
 
-from .action_channels import push_down_to_nla
-
 ASSETS = pathlib.Path(__file__).resolve().parents[1] / "assets"
 DEMO_CHARACTER = ASSETS / "demo_character.blend"
 DEMO_SPEECH = ASSETS / "demo_speech.wav"
@@ -69,19 +67,17 @@ def run_operator(name: str, obj, **properties):
 def build_demo(speech=DEMO_SPEECH, music=DEMO_MUSIC, dance_seconds: float = 0.0):
     """Open the demo character and animate it with the operators a user would press; returns the scene.
 
-    The line (face + gestures) and the dance are two takes on one rig: each goes into its own NLA strip,
-    which acts only over its own frames.
+    The line (face + gestures) and the dance are two takes on one rig: each is its own NLA strip on its own
+    track, which acts only over its own frames.
     """
     scene = open_demo_character()
     settings = scene.soundmotion
     scene.frame_start = settings.frame_start = 1
     rig = bpy.data.objects[RIG]
     run_operator("talk", rig, filepath=str(speech))
-    push_down_to_nla(rig)
     dance_start = scene.frame_end + GAP_FRAMES
     settings.frame_start = dance_start
     run_operator("dance", rig, filepath=str(music), trim_seconds=dance_seconds)
-    push_down_to_nla(rig)
 
     height = character_height()
     set_look(scene)

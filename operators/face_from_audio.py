@@ -8,13 +8,17 @@ import os
 import bpy
 
 from ..models.audio.load import load_audio
-from ..models.face.pipeline import FaceSettings, face_from_audio, transcript_beside
+from ..models.face.pipeline import VoiceMeasures, face_from_audio, transcript_beside
 from ..retarget import blender_rig
 from ..retarget.jaw_bone import jaw_rotations_from_clip
 from . import previous_state
-from .background_job import BackgroundJobOperator
-from .keyframes import write_pose_action, write_shape_key_action
-from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, language_of
+from ..takes.key_poses import KeyStyle, pose_frames
+from ..takes.phone_track import face_through_track
+from ..takes.pose_times import face_pose_times
+from .background_job import BackgroundJobOperator, UserFacingError
+from .face_take import face_settings, write_face_takes
+from .keyframes import KEY_ITEMS, write_pose_action
+from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS
 from .sound_strip import sound_for_take
 from .targets import lip_sync_targets
 
@@ -32,29 +36,38 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
     emotion: bpy.props.EnumProperty(name="Emotion", items=EMOTIONS, default="NEUTRAL", description=EMOTION_DESCRIPTION)
     emotion_strength: bpy.props.FloatProperty(name="Emotion Strength", default=0.7, min=0.0, max=1.0,
                                               description=EMOTION_STRENGTH_DESCRIPTION)
+    keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="POSES")
 
     def prepare(self, context):
         settings = context.scene.soundmotion
-        mesh, shape_key_map, armature, jaw_bone = lip_sync_targets(context.active_object)
+        sprite = context.active_object
+        try:
+            mesh, shape_key_map, armature, jaw_bone = lip_sync_targets(context.active_object)
+        except UserFacingError:
+            if settings.mouth_chart == "NONE" or sprite is None:
+                raise
+            mesh, shape_key_map, armature, jaw_bone = None, None, None, None  # a 2D mouth only
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
         audio = load_audio(audio_path)  # fails fast, before any scene edit, on unusable audio
         transcript = settings.transcript.strip() or transcript_beside(audio_path)
-        face_settings = FaceSettings(
-            articulation=settings.strength, seed=settings.seed, language=language_of(settings),
-            emotion=self.emotion.lower(), emotion_strength=self.emotion_strength)
-        face_settings.validate()
+        face = face_settings(context.scene, self.emotion, self.emotion_strength)
+        face.validate()
         return {"mesh_name": mesh.name if mesh else None, "audio": audio, "transcript": transcript,
-                "fps": blender_rig.scene_fps(context.scene), "settings": face_settings, "map": shape_key_map,
+                "sprite_name": (mesh or sprite).name if settings.mouth_chart != "NONE" else None,
+                "fps": blender_rig.scene_fps(context.scene), "settings": face, "map": shape_key_map,
                 "frame_start": settings.frame_start, "armature_name": armature.name if jaw_bone else None,
                 "jaw_bone": jaw_bone, "rest": blender_rig.read_rig_rest(armature) if jaw_bone else None}
 
     def compute(self, inputs, progress):
         result = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["settings"],
                                  lambda fraction, message: progress(0.95 * fraction, message), [])
+        voice = VoiceMeasures.from_track(result.track, inputs["audio"].duration)
+        result, track = face_through_track(result, voice, inputs["frame_start"], inputs["fps"], inputs["settings"])
         progress(0.97, "Mapping onto shape keys")
         key_values = inputs["map"].key_values(result.clip) if inputs["map"] is not None else {}
         jaw = jaw_rotations_from_clip(result.clip, inputs["rest"], inputs["jaw_bone"]) if inputs["jaw_bone"] else None
-        return {"clip": result.clip, "notes": result.notes, "key_values": key_values, "jaw_rotations": jaw, **inputs}
+        return {"face": result, "clip": result.clip, "notes": result.notes, "key_values": key_values,
+                "voice": voice, "track": track, "jaw_rotations": jaw, **inputs}
 
     def apply(self, context, result):
         audio = result["audio"]
@@ -62,16 +75,18 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         parts = []
         with sound_for_take(context.scene, audio.path, result["frame_start"], notes), \
                 previous_state.all_or_nothing([]) as written:
-            if result["mesh_name"]:
-                mesh = bpy.data.objects[result["mesh_name"]]
-                action = write_shape_key_action(mesh, f"SM_face_{audio.stem}", result["frame_start"],
-                                                result["key_values"])
-                written.append(mesh.data.shape_keys)
-                parts.append(f"{action.name}: {len(result['key_values'])} shape keys")
+            mesh = bpy.data.objects[result["mesh_name"]] if result["mesh_name"] else None
+            sprite = bpy.data.objects.get(result["sprite_name"] or "")
+            parts += write_face_takes(context.scene, audio.stem, result["frame_start"], mesh, result["key_values"],
+                                      sprite, context.scene.soundmotion.mouth_chart, result["face"], result["voice"],
+                                      self.keys, written, track=result["track"], audio_path=audio.path,
+                                      settings=result["settings"])
             if result["jaw_bone"]:
                 armature = bpy.data.objects[result["armature_name"]]
+                count = len(result["jaw_rotations"])
+                style = KeyStyle(self.keys, pose_frames(face_pose_times(result["face"].phones), result["fps"], count))
                 action = write_pose_action(armature, f"SM_jaw_{audio.stem}", result["frame_start"],
-                                           {result["jaw_bone"]: result["jaw_rotations"]})
+                                           {result["jaw_bone"]: result["jaw_rotations"]}, style=style)
                 written.append(armature)
                 parts.append(f"{action.name}: jaw bone {result['jaw_bone']}")
         last_frame = result["frame_start"] + result["clip"].num_frames - 1

@@ -1,8 +1,9 @@
-"""What a datablock looked like before SoundMotion animated it, stored on the new action so it can be restored.
+"""What a datablock looked like before SoundMotion animated it, stored on the new take so it can be restored.
 
-A new action overrides the user's static values (a shape key at 0.3, a posed bone) on every frame; removing
-it would leave whatever the last evaluated frame set. So each action remembers the previous action (and
-slot) and the static value of every channel it animates, and "Restore Previous Animation" puts them back.
+A take overrides the user's static values (a shape key at 0.3, a posed bone) on every frame; removing it would
+leave whatever the last evaluated frame set. So each take remembers the static value of every channel it
+animates and what its NLA placement replaced (an earlier version of the take on its track, an active action it
+set aside), and "Restore Previous Animation" puts them back.
 """
 
 import contextlib
@@ -10,7 +11,7 @@ import json
 
 import bpy
 
-from .action_channels import has_slotted_actions
+from .action_channels import has_slotted_actions, remove_take, take_strips
 
 STATE_KEY = "soundmotion_previous_state"
 
@@ -24,48 +25,68 @@ def read_values(id_block, channels) -> dict:
     """{"path|index": value} for (data_path, index) pairs, read from the datablock as it is now."""
     values = {}
     for data_path, index in channels:
+        if data_path.startswith('["'):  # a custom property: it may not exist yet
+            name = data_path[2:-2]
+            if name not in id_block:
+                continue
+            values[f"{data_path}|{index}"] = float(id_block[name])
+            continue
         owner, attribute = _resolve_owner(id_block, data_path)
         value = getattr(owner, attribute)
         values[f"{data_path}|{index}"] = float(value[index] if hasattr(value, "__len__") else value)
     return values
 
 
-def remember(action, id_block, channels):
-    """Record, on `action`, id_block's current action/slot and static channel values (before assignment)."""
-    animation_data = id_block.animation_data
-    previous = animation_data.action if animation_data else None
-    slot = animation_data.action_slot if previous is not None and has_slotted_actions() else None
-    action[STATE_KEY] = json.dumps({
-        "action": previous.name if previous else "",
-        "slot": slot.identifier if slot is not None else "",
-        "values": read_values(id_block, channels),
-    })
+def store(action, values: dict, replaced: dict):
+    """Record on the take what restoring it must give back: static values and what its placement replaced."""
+    action[STATE_KEY] = json.dumps({"values": values, "replaced": replaced})
 
 
-def restore(id_block) -> str:
-    """Undo what a SoundMotion action did to id_block; returns the name of the action that was removed.
-
-    The SoundMotion action itself is kept (fake user) so the take can be re-assigned later.
-    """
-    animation_data = id_block.animation_data
-    action = animation_data.action if animation_data else None
-    if action is None or STATE_KEY not in action:
-        return ""
-    state = json.loads(action[STATE_KEY])
-    previous = bpy.data.actions.get(state["action"]) if state["action"] else None
-    animation_data.action = previous
-    if previous is not None and state["slot"] and has_slotted_actions():
-        slot = previous.slots.get(state["slot"])
-        if slot is not None:
-            animation_data.action_slot = slot
-    for key, value in state["values"].items():
+def _put_back_values(id_block, values: dict):
+    for key, value in values.items():
         data_path, index = key.rsplit("|", 1)
+        if data_path.startswith('["'):
+            id_block[data_path[2:-2]] = type(id_block[data_path[2:-2]])(value)
+            continue
         owner, attribute = _resolve_owner(id_block, data_path)
         current = getattr(owner, attribute)
         if hasattr(current, "__len__"):
             current[int(index)] = value
         else:
             setattr(owner, attribute, value)
+
+
+def restore(id_block) -> str:
+    """Undo the latest SoundMotion take on id_block; returns the name of the take's action ("" when none).
+
+    The take's action itself is kept (fake user) so it can be used again."""
+    takes = [strip.action for strip, _ in take_strips(id_block) if STATE_KEY in strip.action]
+    if takes:
+        action = takes[-1]
+        state = json.loads(action[STATE_KEY])
+        remove_take(id_block, action, state["replaced"])
+        _put_back_values(id_block, state["values"])
+        return action.name
+    return _restore_active_action(id_block)
+
+
+def _restore_active_action(id_block) -> str:
+    """Files written before takes went into the NLA: the take is the active action, which remembers the one
+    it replaced."""
+    animation_data = id_block.animation_data
+    action = animation_data.action if animation_data else None
+    if action is None or STATE_KEY not in action:
+        return ""
+    state = json.loads(action[STATE_KEY])
+    if "action" not in state:
+        return ""
+    previous = bpy.data.actions.get(state["action"]) if state["action"] else None
+    animation_data.action = previous
+    if previous is not None and state["slot"] and has_slotted_actions():
+        slot = previous.slots.get(state["slot"])
+        if slot is not None:
+            animation_data.action_slot = slot
+    _put_back_values(id_block, state["values"])
     return action.name
 
 
@@ -77,5 +98,7 @@ def all_or_nothing(written: list):
         yield written
     except BaseException:
         for id_block in written:
-            bpy.data.actions.remove(bpy.data.actions[restore(id_block)])
+            name = restore(id_block)
+            if name:
+                bpy.data.actions.remove(bpy.data.actions[name])
         raise

@@ -9,6 +9,8 @@ from ..retarget.canonical import REQUIRED
 from ..retarget.errors import RetargetError
 from ..retarget.motion_file import load_motion_file
 from ..retarget.root_motion import RootMode
+from ..takes.key_poses import KeyStyle
+from .keyframes import KEY_ITEMS
 
 ROOT_MODES = [
     (RootMode.FULL.value, "Full", "Travel and height, scaled by the ratio of leg lengths"),
@@ -43,6 +45,8 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
     bone_map: bpy.props.EnumProperty(name="Bone Map", items=_map_choices)
     root_mode: bpy.props.EnumProperty(name="Root Motion", items=ROOT_MODES, default=RootMode.FULL.value)
     keep_feet: bpy.props.BoolProperty(name="Keep Feet Planted", default=True)
+    keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="FRAMES",
+                                 description="Captured motion is kept as it was captured (every frame) by default")
 
     @classmethod
     def poll(cls, context):
@@ -55,7 +59,8 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
             source = self._source(context)
             map_spec = None if self.bone_map == "AUTO" else self.bone_map
             action, result = blender_rig.retarget_onto_armature(
-                source, target, map_spec, RootMode(self.root_mode), scene.frame_current, keep_feet=self.keep_feet)
+                source, target, map_spec, RootMode(self.root_mode), scene.frame_current, keep_feet=self.keep_feet,
+                style=KeyStyle(self.keys))
         except RetargetError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}

@@ -22,9 +22,10 @@ def add_sound_strip(scene, audio_path: str, frame_start: int):
     """
     editor = scene.sequence_editor or scene.sequence_editor_create()
     audio_path = os.path.abspath(audio_path)
+    same_file = os.path.normcase(audio_path)   # Windows paths compare case-insensitively
     for strip in _strips(editor):
         if strip.type == "SOUND" and strip.frame_start == frame_start and \
-                os.path.abspath(bpy.path.abspath(strip.sound.filepath)) == audio_path:
+                os.path.normcase(os.path.abspath(bpy.path.abspath(strip.sound.filepath))) == same_file:
             return strip, False
     used_channels = {strip.channel for strip in _strips(editor)}
     channel = next(c for c in range(1, 129) if c not in used_channels)

@@ -9,7 +9,7 @@ import os
 import bpy
 
 from ..models.audio.load import load_audio
-from ..models.face.pipeline import FaceSettings, face_from_audio, transcript_beside
+from ..models.face.pipeline import VoiceMeasures, face_from_audio, transcript_beside
 from ..models.gesture.pipeline import gestures_from_audio
 from ..models.gesture.styles import HANDEDNESS, STYLES
 from ..retarget import blender_rig
@@ -17,9 +17,13 @@ from ..retarget.jaw_bone import fit_frames, jaw_rotations_from_clip
 from ..retarget.motion_file import clip_source
 from ..retarget.pipeline import retarget_source
 from ..retarget.root_motion import RootMode
+from ..takes.key_poses import KeyStyle, pose_frames
+from ..takes.phone_track import face_through_track
+from ..takes.pose_times import face_pose_times, gesture_pose_times
 from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError
-from .keyframes import write_shape_key_action
+from .face_take import face_settings, write_face_takes
+from .keyframes import KEY_ITEMS
 from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, language_of
 from .sound_strip import sound_for_take
 from .targets import face_mesh_for, face_shape_key_map, jaw_bone_of
@@ -62,11 +66,17 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
     emotion: bpy.props.EnumProperty(name="Emotion", items=EMOTIONS, default="NEUTRAL", description=EMOTION_DESCRIPTION)
     emotion_strength: bpy.props.FloatProperty(name="Emotion Strength", default=0.7, min=0.0, max=1.0,
                                               description=EMOTION_STRENGTH_DESCRIPTION)
+    keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="POSES")
+    face: bpy.props.BoolProperty(name="Face", default=True, description="Lip sync the face too (off: gestures only)")
 
     def prepare(self, context):
         settings = context.scene.soundmotion
         mesh, armature = character_parts(context.active_object)
-        jaw_bone, shape_key_map = jaw_bone_of(armature), None
+        if not self.face:
+            if armature is None:
+                raise UserFacingError("Gestures need the character's armature; select it (or turn Face on).")
+            mesh = None
+        jaw_bone, shape_key_map = jaw_bone_of(armature) if self.face else None, None
         if mesh is not None:
             try:
                 shape_key_map = face_shape_key_map(mesh)
@@ -80,9 +90,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                   "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
                   "map": shape_key_map, "jaw_bone": jaw_bone}
         if mesh is not None or jaw_bone is not None:
-            inputs["face_settings"] = FaceSettings(
-                articulation=settings.strength, seed=settings.seed, language=language_of(settings),
-                emotion=self.emotion.lower(), emotion_strength=self.emotion_strength)
+            inputs["face_settings"] = face_settings(context.scene, self.emotion, self.emotion_strength)
             inputs["face_settings"].validate()
         if armature is not None:
             inputs["rest"] = blender_rig.read_rig_rest(armature)
@@ -100,7 +108,10 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         if inputs["mesh_name"] or inputs["jaw_bone"]:
             face = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["face_settings"],
                                    lambda fraction, message: progress(0.4 * fraction, message), [])
-            result["face_clip"] = face.clip
+            result["voice"] = VoiceMeasures.from_track(face.track, inputs["audio"].duration)
+            face, result["track"] = face_through_track(face, result["voice"], inputs["frame_start"], inputs["fps"],
+                                                       inputs["face_settings"])
+            result["face_clip"], result["face"] = face.clip, face
             if inputs["mesh_name"]:
                 result["key_values"] = inputs["map"].key_values(face.clip)
             result["notes"] += face.notes
@@ -118,6 +129,9 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                 jaw = jaw_rotations_from_clip(face.clip, inputs["rest"], inputs["jaw_bone"])
                 result["retarget"].bone_rotations[inputs["jaw_bone"]] = fit_frames(jaw, result["retarget"].num_frames)
             result["notes"] += [n for n in gestures.notes if n not in result["notes"]]
+            result["pose_times"] = gesture_pose_times(gestures.plan)
+            if inputs["jaw_bone"]:
+                result["pose_times"] += face_pose_times(face.phones)
         return result
 
     def apply(self, context, result):
@@ -126,12 +140,15 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         with sound_for_take(scene, audio.path, start, notes), previous_state.all_or_nothing([]) as written:
             if result["mesh_name"]:
                 mesh = bpy.data.objects[result["mesh_name"]]
-                write_shape_key_action(mesh, f"SM_face_{audio.stem}", start, result["key_values"])
-                written.append(mesh.data.shape_keys)
+                write_face_takes(scene, audio.stem, start, mesh, result["key_values"], mesh,
+                                 scene.soundmotion.mouth_chart, result["face"], result["voice"], self.keys, written,
+                                 track=result["track"], audio_path=audio.path, settings=result["face_settings"])
             if result["armature_name"]:
                 armature = bpy.data.objects[result["armature_name"]]
+                style = KeyStyle(self.keys, pose_frames(result["pose_times"], result["fps"],
+                                                        result["retarget"].num_frames))
                 blender_rig.key_retarget(armature, result["rest"], result["retarget"], f"SM_gesture_{audio.stem}",
-                                         start)
+                                         start, style=style)
                 written.append(armature)
         frames = [result["face_clip"].num_frames] if "face_clip" in result else []
         frames += [result["retarget"].num_frames] if result["armature_name"] else []

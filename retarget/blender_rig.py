@@ -3,9 +3,9 @@ plain arrays, and write a RetargetResult as one new action through operators.key
 
 import bpy
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..clips import rotations
+from ..clips.rotations import Rotation
 from .bone_map import BoneMap, load_preset
 from .detect import detect_bone_map
 from .errors import RetargetError
@@ -135,10 +135,12 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     animation = armature_obj.animation_data
     kept_action = animation.action if animation else None
     kept_slot = getattr(animation, "action_slot", None) if animation else None
+    kept_nla = animation.use_nla if animation else True
     matrices = np.zeros((len(order), 4, 4))
     try:
         if animation:
             animation.action = None
+            animation.use_nla = False  # earlier takes on the NLA would pose the bones over the values set here
         for name in modes:
             pose_bones[name].rotation_mode = "QUATERNION"
         for _ in range(passes):
@@ -171,6 +173,7 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
             animation.action = kept_action
             if kept_slot is not None:
                 animation.action_slot = kept_slot
+            animation.use_nla = kept_nla
         armature_obj.update_tag(refresh={"DATA"})
         bpy.context.view_layer.update()
     rotations_out = {n: q for n, q in result.bone_rotations.items() if n not in constrained}
@@ -183,30 +186,39 @@ def scene_fps(scene) -> float:
     return scene.render.fps / scene.render.fps_base
 
 
-def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame_start: int):
+def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame_start: int, style=None):
+    """`style`: a takes.key_poses.KeyStyle (key poses by default, or every frame)."""
     from ..operators.keyframes import write_pose_action
 
-    return write_pose_action(armature_obj, action_name, frame_start, result.bone_rotations, result.bone_locations)
+    return write_pose_action(armature_obj, action_name, frame_start, result.bone_rotations, result.bone_locations,
+                             style=style)
 
 
-def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_name: str, frame_start: int):
+def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_name: str, frame_start: int,
+                 style=None):
     """Write a retarget result as a new action, matching the evaluated pose first on constrained rigs (Rigify).
 
     Returns (action, the result as written)."""
     if has_constraints(armature_obj):
         result = match_evaluated_pose(armature_obj, rest, result)
-    return apply_retarget(armature_obj, result, action_name, frame_start), result
+    return apply_retarget(armature_obj, result, action_name, frame_start, style), result
 
 
 def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, root_mode=RootMode.FULL,
-                           frame_start: int = 1, action_name: str = None, keep_feet: bool = True):
-    """Retarget and write one new action on `target_obj`. Everything is checked before the scene changes."""
+                           frame_start: int = 1, action_name: str = None, keep_feet: bool = True, style=None):
+    """Retarget and write one new action on `target_obj`. Everything is checked before the scene changes.
+
+    Captured motion is keyed on every frame unless `style` (a takes.key_poses.KeyStyle) asks for key poses."""
+    if style is None:
+        from ..takes.key_poses import KeyStyle
+
+        style = KeyStyle("FRAMES")
     require_armature(target_obj)
     target_rest = read_rig_rest(target_obj)
     bone_map = bone_map_for(target_obj, target_map)
     result = retarget_source(source, target_rest, bone_map, root_mode, keep_feet)
     return key_retarget(target_obj, target_rest, result, action_name or f"{source.label} → {target_obj.name}",
-                        frame_start)
+                        frame_start, style)
 
 
 def source_from_armature(source_obj, frame_start: int, frame_end: int, scene=None, map_spec=None) -> MotionSource:
@@ -230,14 +242,15 @@ def find_armature(armature_name: str = None):
 
 
 def retarget_file_onto_blend(source_path, blend_path, out_path, armature_name: str = None, map_spec=None,
-                             root_mode=RootMode.FULL, frame_start: int = None, keep_feet: bool = True) -> RetargetResult:
+                             root_mode=RootMode.FULL, frame_start: int = None, keep_feet: bool = True,
+                             style=None) -> RetargetResult:
     """CLI entry: open `blend_path`, retarget a .bvh/.npz onto its armature, save as `out_path`."""
     bpy.ops.wm.open_mainfile(filepath=str(blend_path))
     scene = bpy.context.scene
     target = find_armature(armature_name)
     source = load_motion_file(source_path, fps=scene_fps(scene))
     start = scene.frame_start if frame_start is None else frame_start
-    _, result = retarget_onto_armature(source, target, map_spec, root_mode, start, keep_feet=keep_feet)
+    _, result = retarget_onto_armature(source, target, map_spec, root_mode, start, keep_feet=keep_feet, style=style)
     scene.frame_end = max(scene.frame_end, start + result.num_frames - 1)
     bpy.ops.wm.save_as_mainfile(filepath=str(out_path))
     return result

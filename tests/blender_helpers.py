@@ -57,6 +57,12 @@ def open_demo_character():
     return scene, rig, bpy.data.objects[demo_scene.FACE_MESH]
 
 
+def evaluated_curve(id_block, data_path: str, frames, index: int = 0):
+    """The take's F-curve for data_path[index] as Blender evaluates it at each of `frames`."""
+    curve = next(fc for fc in fcurves_of(id_block) if fc.data_path == data_path and fc.array_index == index)
+    return np.array([curve.evaluate(frame) for frame in frames])
+
+
 def curve_values(id_block, data_path: str, index: int = 0):
     """(frames, values) of the assigned action's F-curve for data_path[index]."""
     for fcurve in fcurves_of(id_block):

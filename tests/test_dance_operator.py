@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from blender_helpers import make_chain_armature, open_demo_character, sound_strips
-from soundmotion.operators.action_channels import fcurves_of
+from soundmotion.operators.action_channels import fcurves_of, take_action
 from soundmotion.operators.demo_scene import DEMO_CHARACTER
 
 pytestmark = pytest.mark.blender
@@ -17,7 +17,7 @@ def test_dance_writes_a_new_action_on_the_rig_bones_for_the_whole_song(registere
     scene.soundmotion.frame_start = 10
     music = ASSETS / "demo_music.wav"
     assert bpy.ops.soundmotion.dance(filepath=str(music), style="groove", trim_seconds=6.0) == {"FINISHED"}
-    action = rig.animation_data.action
+    action = take_action(rig)
     assert action.name == "SM_dance_demo_music"
     curves = fcurves_of(rig)
     bones = {fc.data_path.split('"')[1] for fc in curves}
@@ -51,6 +51,7 @@ def test_dance_on_a_constrained_rigify_rig(scene):
 
     rig = rig_factory.rigify_armature()
     bpy.context.view_layer.objects.active = rig
-    assert bpy.ops.soundmotion.dance(filepath=str(ASSETS / "demo_music.wav"), trim_seconds=1.0) == {"FINISHED"}
-    assert rig.animation_data.action.name == "SM_dance_demo_music"
+    assert bpy.ops.soundmotion.dance(filepath=str(ASSETS / "demo_music.wav"), trim_seconds=1.0,
+                                     keys="FRAMES") == {"FINISHED"}
+    assert take_action(rig).name == "SM_dance_demo_music"
     assert len(fcurves_of(rig)[0].keyframe_points) == 30

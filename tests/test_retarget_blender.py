@@ -7,6 +7,7 @@ import bpy
 import numpy as np
 import pytest
 
+from soundmotion.operators.action_channels import take_action
 from soundmotion.retarget import blender_rig
 from soundmotion.retarget.bone_map import load_preset
 from soundmotion.retarget.errors import RetargetError
@@ -64,7 +65,7 @@ def test_cmu_walk_onto_armature_is_faithful_and_keeps_feet(scene, kind, name, a_
     obj = build(kind, name, a_pose)
     source = load_motion_file(WALK, fps=30)
     action, result = blender_rig.retarget_onto_armature(source, obj, frame_start=1)
-    assert obj.animation_data.action == action and result.num_frames == source.pose.num_frames
+    assert take_action(obj) == action and result.num_frames == source.pose.num_frames
     bone_map = blender_rig.bone_map_for(obj)
     pose, fidelity = evaluated_fidelity(source, obj, bone_map, result)
     assert fidelity.mean <= 2.0 and fidelity.p95 <= 5.0, fidelity.worst()
@@ -105,7 +106,7 @@ def test_previous_action_is_kept(scene):
     source = load_motion_file(_smplx_npz(scene), fps=30)
     first, _ = blender_rig.retarget_onto_armature(source, obj)
     second, _ = blender_rig.retarget_onto_armature(source, obj)
-    assert obj.animation_data.action == second and first.name in bpy.data.actions and first.use_fake_user
+    assert take_action(obj) == second and first.name in bpy.data.actions and first.use_fake_user
 
 
 def _smplx_npz(scene, frames=40):
@@ -163,7 +164,7 @@ def test_operators_detect_and_retarget(registered_addon, scene, tmp_path):
     assert stored.bones["left_wrist"] == "J_Bip_L_Hand" and stored.missing_required() == []
     path = _smplx_npz(scene)
     assert bpy.ops.soundmotion.retarget_motion(source="FILE", filepath=str(path)) == {"FINISHED"}
-    assert obj.animation_data.action is not None
+    assert take_action(obj) is not None
 
 
 def test_bad_input_leaves_the_scene_unchanged(registered_addon, scene, tmp_path):
@@ -210,6 +211,6 @@ def test_cli_entry_points_work_on_blend_files(scene, tmp_path):
     result = blender_rig.retarget_file_onto_blend(WALK, blend, out, armature_name=name, root_mode="in_place")
     bpy.ops.wm.open_mainfile(filepath=str(out))
     target = bpy.data.objects[name]
-    assert target.animation_data.action is not None and bpy.context.scene.frame_end >= result.num_frames
+    assert take_action(target) is not None and bpy.context.scene.frame_end >= result.num_frames
     with pytest.raises(RetargetError, match="No armature named 'Nope'"):
         blender_rig.retarget_file_onto_blend(WALK, blend, out, armature_name="Nope")

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from blender_helpers import make_chain_armature, make_face_mesh, open_demo_character, sound_strips
+from soundmotion.operators.action_channels import take_action
 from soundmotion.operators.demo_scene import DEMO_SPEECH, FACE_MESH, RIG
 
 pytestmark = pytest.mark.blender
@@ -15,8 +16,8 @@ def test_talk_writes_face_and_gesture_takes_from_either_part(registered_addon, s
     scene, rig, mesh = open_demo_character()
     bpy.context.view_layer.objects.active = bpy.data.objects[select]
     assert bpy.ops.soundmotion.talk(filepath=str(DEMO_SPEECH), style="storyteller") == {"FINISHED"}
-    assert mesh.data.shape_keys.animation_data.action.name == "SM_face_demo_speech"
-    assert rig.animation_data.action.name == "SM_gesture_demo_speech"
+    assert take_action(mesh.data.shape_keys).name == "SM_face_demo_speech"
+    assert take_action(rig).name == "SM_gesture_demo_speech"
     wrists, jaw = [], []
     for frame in range(1, 300, 3):
         scene.frame_set(frame)
@@ -31,7 +32,7 @@ def test_talk_writes_face_and_gesture_takes_from_either_part(registered_addon, s
 def test_a_face_without_a_rig_still_talks(scene):
     mesh = make_face_mesh()
     assert bpy.ops.soundmotion.talk(filepath=str(DEMO_SPEECH)) == {"FINISHED"}
-    assert mesh.data.shape_keys.animation_data.action.name == "SM_face_demo_speech"
+    assert take_action(mesh.data.shape_keys).name == "SM_face_demo_speech"
 
 
 def test_a_rig_without_arms_is_refused_and_nothing_is_written(scene):

@@ -63,7 +63,7 @@ def load_audio(path, sample_rate: int = 16000, max_seconds: float = MAX_SECONDS_
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     if from_rate == to_rate:
         return np.ascontiguousarray(samples, dtype=np.float32)
-    from scipy.signal import resample_poly
+    from ..filters import resample_poly
 
     divisor = gcd(int(from_rate), int(to_rate))
     out = resample_poly(samples, int(to_rate) // divisor, int(from_rate) // divisor)

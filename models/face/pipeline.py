@@ -5,7 +5,7 @@
 
 Steps: voice activity and phones (models/speech), a coarticulated viseme mixture (visemes.py), JALI-style
 jaw and lip amplitudes from loudness and pitch (arkit_curves.py), then blinks, brows and eyes
-(secondary.py). Everything is numpy/scipy; nothing here imports bpy.
+(secondary.py), emotion layers (emotion.py). Everything is numpy; nothing here imports bpy.
 """
 
 import os
@@ -22,6 +22,7 @@ from ..speech.espeak import EspeakUnavailable, UnknownLanguage, check_language
 from .arkit_curves import jali_scales, mouth_weights, rest_in_pauses
 from .emotion import EmotionError, add_emotion, apply_gain_offset, check_emotion, strength_curve
 from .mouth_cues import mouth_cues
+from .mouth_style import hold_phones
 from .secondary import add_blinks, add_brow_raises, add_saccades, pitch_accents
 from .visemes import VISEME_INDEX, viseme_weights
 
@@ -39,6 +40,8 @@ class FaceSettings:
     blinks: bool = True
     brows: bool = True
     eyes: bool = True
+    coarticulation: float = 1.0   # 0..2: 0 holds each mouth shape, 1 blends neighbours as tuned, 2 blends more
+    min_hold: float = 0.0         # seconds: no mouth shape is held shorter (mouth_style.hold_phones)
     language: str | None = None   # eSpeak NG code of the transcript's language; None: English (audio alone needs none)
     emotion: str = "neutral"      # neutral, happy, sad, angry, surprised, afraid or disgusted
     emotion_strength: float = 0.0  # 0..1
@@ -48,7 +51,8 @@ class FaceSettings:
     aligner: str | None = None    # English transcripts: "pocketsphinx" or "espeak" (default phonemes.ENGLISH_ALIGNER)
 
     def validate(self):
-        for name, low, high in (("articulation", 0.0, 2.0), ("expressiveness", 0.0, 1.0), ("smoothing", 0.0, 1.0)):
+        for name, low, high in (("articulation", 0.0, 2.0), ("expressiveness", 0.0, 1.0), ("smoothing", 0.0, 1.0),
+                                ("coarticulation", 0.0, 2.0), ("min_hold", 0.0, 0.5)):
             value = getattr(self, name)
             if not (low <= value <= high):
                 raise FaceSettingsError(f"{name.capitalize()} must be between {low:g} and {high:g}, got {value:g}.")
@@ -73,6 +77,7 @@ class FaceResult:
     phone_source: str = "none"                 # "alignment", "recognition" or "none"
     phones: list = field(default_factory=list)
     track: object = None                       # the PhoneTrack: 10 ms voice measurements other models reuse
+    visemes: np.ndarray = None                 # (frames, visemes): the mixture the mouth follows
 
 
 def transcript_beside(audio_path) -> str | None:
@@ -109,6 +114,23 @@ def load_speech(audio_path, transcript: str | None, report) -> tuple:
     return audio, transcript, notes
 
 
+@dataclass
+class VoiceMeasures:
+    """What the face takes from the voice besides its phones, per 10 ms frame. A take keeps it, so the face can be
+    rebuilt from an edited phone track (`face_from_phones`) without analysing the audio again."""
+    decibels: np.ndarray     # loudness, dBFS
+    speaking: np.ndarray     # bool: voice activity
+    semitones: np.ndarray    # pitch against the median voiced pitch, 0 where unvoiced
+    voiced: np.ndarray       # bool
+    duration: float          # seconds of audio
+    speech_like: bool = True
+
+    @classmethod
+    def from_track(cls, track, duration: float) -> "VoiceMeasures":
+        return cls(track.features.decibels, track.activity.active, track.pitch.semitones(), track.pitch.voiced,
+                   float(duration), bool(track.speech_like))
+
+
 def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: FaceSettings,
                     report, notes: list) -> FaceResult:
     report(0.1, "Finding speech")
@@ -118,17 +140,27 @@ def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: 
         notes.append("No transcript given: phonemes were recognised from the audio; a transcript "
                      "(text field or a .txt beside the audio) gives more accurate lip sync.")
     report(0.7, "Shaping visemes")
-    count = max(1, int(np.ceil(audio.duration * fps - 1e-9)))
-    times = np.arange(count) / fps
     # Whatever the recogniser made of music or noise is not speech: the mouth rests rather than flaps.
     phones = track.phones if track.speech_like else []
-    visemes = viseme_weights(phones, times)
+    result = face_from_phones(phones, VoiceMeasures.from_track(track, audio.duration), fps, settings, report)
+    result.notes, result.phone_source, result.track = notes, track.source, track
+    return result
 
-    frame_index = np.clip((times / FRAME_SECONDS).astype(int), 0, track.features.count - 1)
-    loudness = track.features.decibels[frame_index]
-    speaking = track.activity.active[frame_index]
-    pitch_index = np.clip(frame_index, 0, len(track.pitch.f0) - 1)
-    semitones, voiced = track.pitch.semitones()[pitch_index], track.pitch.voiced[pitch_index]
+
+def face_from_phones(phones: list, voice: VoiceMeasures, fps: float, settings: FaceSettings,
+                     report=None) -> FaceResult:
+    """The face for a given phone track (e.g. one an animator edited) and the voice's measures."""
+    report = report or (lambda fraction, message: None)
+    count = max(1, int(np.ceil(voice.duration * fps - 1e-9)))
+    times = np.arange(count) / fps
+    held = hold_phones(phones, settings.min_hold)
+    visemes = viseme_weights(held, times, settings.coarticulation)
+
+    frame_index = np.clip((times / FRAME_SECONDS).astype(int), 0, len(voice.decibels) - 1)
+    loudness = voice.decibels[frame_index]
+    speaking = voice.speaking[frame_index]
+    pitch_index = np.clip(frame_index, 0, len(voice.semitones) - 1)
+    semitones, voiced = voice.semitones[pitch_index], voice.voiced[pitch_index]
     jaw_scale, lip_scale = jali_scales(loudness, semitones, speaking, settings.expressiveness)
     articulation = settings.articulation
     weights = mouth_weights(visemes, jaw_scale, lip_scale, fps, articulation, settings.smoothing)
@@ -138,7 +170,7 @@ def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: 
     rng = np.random.default_rng(settings.seed)
     if settings.blinks:
         add_blinks(weights, fps, rng, settings.expressiveness)
-    if settings.brows and track.speech_like:
+    if settings.brows and voice.speech_like:
         add_brow_raises(weights, pitch_accents(semitones, voiced & speaking, fps), fps, settings.expressiveness)
     if settings.eyes:
         add_saccades(weights, fps, rng, settings.expressiveness)
@@ -147,7 +179,7 @@ def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: 
         add_emotion(weights, settings.emotion, strength, visemes[:, VISEME_INDEX["PP"]])
     apply_gain_offset(weights, settings.channel_gains, settings.channel_offsets)
     clip = FaceClip(fps, np.clip(weights, 0.0, 1.0), ARKIT_BLENDSHAPES)
-    cue_times = np.arange(int(np.ceil(audio.duration / FRAME_SECONDS))) * FRAME_SECONDS
-    cues = mouth_cues(viseme_weights(phones, cue_times), cue_times, audio.duration)
+    cue_times = np.arange(int(np.ceil(voice.duration / FRAME_SECONDS))) * FRAME_SECONDS
+    cues = mouth_cues(viseme_weights(held, cue_times, settings.coarticulation), cue_times, voice.duration)
     report(1.0, "Done")
-    return FaceResult(clip, cues, notes, track.source, phones, track)
+    return FaceResult(clip, cues, [], "track", list(phones), None, visemes)

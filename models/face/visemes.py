@@ -84,8 +84,11 @@ def _reduced_vowels(phones: list) -> list:
     return flags
 
 
-def viseme_weights(phones: list, times: np.ndarray) -> np.ndarray:
-    """(len(times), len(VISEMES)) mixture weights, rows sum to 1; silence where there are no phones."""
+def viseme_weights(phones: list, times: np.ndarray, coarticulation: float = 1.0) -> np.ndarray:
+    """(len(times), len(VISEMES)) mixture weights, rows sum to 1; silence where there are no phones.
+
+    `coarticulation` scales how far each segment reaches into its neighbours: 1 blends as tuned, towards 0 each
+    viseme holds until the next one (a held, "snappy" mouth), above 1 the shapes blend more."""
     weights = np.zeros((len(times), len(VISEMES)))
     if not phones:
         weights[:, VISEME_INDEX["sil"]] = 1.0
@@ -96,7 +99,9 @@ def viseme_weights(phones: list, times: np.ndarray) -> np.ndarray:
     floor = 1e-6
     total = np.full(len(times), floor)
     weights[:, VISEME_INDEX["sil"]] = floor
-    reach = 0.35  # seconds beyond which a segment has no influence (keeps this O(frames·neighbours))
+    # seconds beyond which a segment has no influence (keeps this O(frames·neighbours))
+    reach = 0.35 * max(1.0, coarticulation)
+    spread = max(coarticulation, 0.03)
     for label, start, end in zip(labels, starts, ends):
         lo, hi = np.searchsorted(times, [start - reach, end + reach])
         if hi <= lo:
@@ -105,7 +110,7 @@ def viseme_weights(phones: list, times: np.ndarray) -> np.ndarray:
         dominance = DOMINANCE[label]
         before = np.clip(start - t, 0.0, None)
         after = np.clip(t - end, 0.0, None)
-        value = dominance.strength * np.exp(-before / dominance.before - after / dominance.after)
+        value = dominance.strength * np.exp(-before / (dominance.before * spread) - after / (dominance.after * spread))
         weights[lo:hi, VISEME_INDEX[label]] += value
         total[lo:hi] += value
     weights /= total[:, None]

@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import stft
+
+from ..filters import stft
 
 SAMPLE_RATE = 22050
 HOP = 256            # 11.6 ms: fine enough for beat positions, cheap enough for 10 minutes of audio

@@ -1,7 +1,8 @@
 """Tempo from the onset envelope's autocorrelation, globally and per window (a tempo curve that may drift)."""
 
 import numpy as np
-from scipy.ndimage import median_filter
+
+from ..filters import median_filter
 
 MIN_BPM, MAX_BPM = 60.0, 200.0
 PRIOR_BPM = 120.0          # dance music clusters here; a log-normal prior settles octave ambiguity

@@ -1,0 +1,140 @@
+"""The phone/word track a face take keeps, and the edits an animator makes to it (no bpy).
+
+A face take stores the words and phones it used, in scene frames, and the voice's measures (loudness, pitch,
+voice activity per 10 ms: models/face/pipeline.VoiceMeasures), so that after retiming a word, changing,
+inserting or deleting a phone the face is rebuilt (`models.face.pipeline.face_from_phones`) without analysing
+the audio again. operators/phone_track_panel.py shows the track as lists; this module does the arithmetic.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..models.face.pipeline import VoiceMeasures, face_from_phones
+from ..models.face.visemes import PHONE_VISEME, VISEMES, phone_viseme
+from ..models.speech.segments import SILENCE, PhoneSegment
+
+# The phone an animator gets when they pick a viseme instead of a phone.
+VISEME_PHONE = {"sil": SILENCE, "PP": "M", "FF": "F", "TH": "TH", "DD": "D", "kk": "K", "CH": "SH", "SS": "S",
+                "nn": "N", "RR": "R", "aa": "AA", "E": "EH", "ih": "IY", "oh": "OW", "ou": "UW", "ax": "AH"}
+
+
+def known_phones() -> list:
+    return sorted(PHONE_VISEME)
+
+
+def check_phone(phone: str) -> str:
+    """The phone in the track's spelling, or a ValueError naming the phones there are."""
+    name = phone.strip().upper().rstrip("012")
+    if name not in PHONE_VISEME:
+        raise ValueError(f"'{phone}' is not a phone SoundMotion knows; use one of {', '.join(known_phones())}.")
+    return name
+
+
+@dataclass
+class TrackPhone:
+    phone: str
+    start: float   # scene frames
+    end: float
+    word: int = -1  # index into the words, -1 outside words
+
+
+@dataclass
+class TrackWord:
+    text: str
+    start: float
+    end: float
+
+
+def words_and_phones(phones: list, frame_start: float, fps: float) -> tuple:
+    """(words, phones) in scene frames from timed PhoneSegments; a word is a run of phones of one word."""
+    words, out, previous = [], [], None
+    for phone in phones:
+        # as a Blender float property stores them, so that a track read back is the track written
+        start = float(np.float32(frame_start + phone.start * fps))
+        end = float(np.float32(frame_start + phone.end * fps))
+        in_word = bool(phone.word) and phone.phone != SILENCE
+        if in_word and previous is not None and previous.word == phone.word and abs(previous.end - phone.start) < 1e-6:
+            words[-1].end = end
+        elif in_word:
+            words.append(TrackWord(phone.word, start, end))
+        out.append(TrackPhone(phone.phone, start, end, len(words) - 1 if in_word else -1))
+        previous = phone if in_word else None
+    return words, out
+
+
+def segments(phones: list, words: list, frame_start: float, fps: float) -> list:
+    """PhoneSegments in seconds for the face, in time order, without empty phones. Overlaps are kept: the face
+    blends overlapping phones as it blends neighbours (the analysis itself overlaps a released p/b/m a little)."""
+    out = []
+    for phone in sorted(phones, key=lambda p: (p.start, p.end)):
+        if phone.end - phone.start < 1e-6:
+            continue
+        word = words[phone.word].text if 0 <= phone.word < len(words) else ""
+        out.append(PhoneSegment(check_phone(phone.phone), (phone.start - frame_start) / fps,
+                                (phone.end - frame_start) / fps, word))
+    return out
+
+
+def face_through_track(face, voice: VoiceMeasures, frame_start: float, fps: float, settings) -> tuple:
+    """(face, (words, phones)): the face rebuilt from its own track as a take stores it, so that re-applying an
+    unedited track gives back exactly the keys the take was written with."""
+    words, phones = words_and_phones(face.phones, frame_start, fps)
+    rebuilt = face_from_phones(segments(phones, words, frame_start, fps), voice, fps, settings)
+    rebuilt.notes, rebuilt.phone_source, rebuilt.track = face.notes, face.phone_source, face.track
+    return rebuilt, (words, phones)
+
+
+def rescale_word(phones: list, word_index: int, old: tuple, new: tuple):
+    """Move and stretch a word's phones from its old (start, end) to its new one."""
+    (a, b), (c, d) = old, new
+    scale = (d - c) / (b - a) if b > a else 0.0
+    for phone in phones:
+        if phone.word == word_index:
+            phone.start, phone.end = c + (phone.start - a) * scale, c + (phone.end - a) * scale
+
+
+def insert_after(phones: list, index: int, phone: str) -> TrackPhone:
+    """Split phone `index` in two; the new phone takes its second half (and its word)."""
+    check_phone(phone)
+    current = phones[index]
+    middle = 0.5 * (current.start + current.end)
+    new = TrackPhone(phone, middle, current.end, current.word)
+    current.end = middle
+    phones.insert(index + 1, new)
+    return new
+
+
+def delete(phones: list, index: int):
+    """Remove phone `index`; the phone before it (else after it) takes its time, so no gap opens."""
+    gone = phones.pop(index)
+    if index > 0 and abs(phones[index - 1].end - gone.start) < 1e-6:
+        phones[index - 1].end = gone.end
+    elif index < len(phones) and abs(phones[index].start - gone.end) < 1e-6:
+        phones[index].start = gone.start
+
+
+def viseme_of(phone: TrackPhone, fps: float) -> str:
+    try:
+        return phone_viseme(check_phone(phone.phone), (phone.end - phone.start) / fps)
+    except ValueError:
+        return "sil"
+
+
+def voice_to_dict(voice: VoiceMeasures) -> dict:
+    """Plain lists and numbers (what a Blender ID property holds)."""
+    return {"decibels": np.asarray(voice.decibels, np.float64).tolist(),
+            "speaking": np.asarray(voice.speaking, np.int32).tolist(),
+            "semitones": np.asarray(voice.semitones, np.float64).tolist(),
+            "voiced": np.asarray(voice.voiced, np.int32).tolist(),
+            "duration": float(voice.duration), "speech_like": int(voice.speech_like)}
+
+
+def voice_from_dict(data) -> VoiceMeasures:
+    return VoiceMeasures(np.asarray(data["decibels"], np.float64), np.asarray(data["speaking"], bool),
+                         np.asarray(data["semitones"], np.float64), np.asarray(data["voiced"], bool),
+                         float(data["duration"]), bool(data["speech_like"]))
+
+
+__all__ = ["VISEMES", "VISEME_PHONE", "TrackPhone", "TrackWord", "words_and_phones", "segments", "rescale_word",
+           "insert_after", "delete", "viseme_of", "check_phone", "voice_to_dict", "voice_from_dict"]
