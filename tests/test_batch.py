@@ -188,3 +188,23 @@ def test_ray_tqdm_and_batch_stay_out_of_the_extension_zips(tmp_path):
         assert not any(("ray-" in w or "tqdm" in w or "bpy-" in w) for w in manifest.get("wheels", [])), platform
         for name, text in sources.items():
             assert "import ray" not in text and "from tqdm" not in text and "import tqdm" not in text, name
+
+
+def test_a_rows_language_reaches_the_face(tmp_path):
+    """A Spanish row's cues are the face pipeline's with language "es" (eSpeak NG's alignment), not the English
+    reading of the same text."""
+    from soundmotion.batch.row_job import run_row
+    from soundmotion.models.face.exports import rhubarb_tsv
+    from soundmotion.models.face.pipeline import FaceSettings, generate_face
+
+    text = "Pablo compró un mapa bonito en Bogotá."
+    audio, _ = speech_wav(tmp_path, text, voice="es+f3", name="pablo")
+    cues = {}
+    for language in ("es", "en"):
+        row = Row(f"pablo_{language}", str(audio), text, None, language, "", ("cues",))
+        result = run_row(row, ("cues",), {"fps": 30.0, "seed": 0})
+        assert result["status"] == "done", result["error"]
+        cues[language] = result["files"]["cues"]
+    spanish = generate_face(audio, transcript=text, fps=30.0, settings=FaceSettings(language="es"))
+    assert cues["es"] == rhubarb_tsv(spanish.mouth_cues, spanish.clip.duration).encode("utf-8")
+    assert cues["es"] != cues["en"]
