@@ -4,7 +4,8 @@ VENV := .venv
 VENV42 := .venv-blender42
 BLENDER_EXT = $(shell $(VENV)/bin/python -c "import bpy; print(bpy.utils.system_resource('SCRIPTS'))")/addons_core/bl_pkg/cli/blender_ext.py
 
-.PHONY: demo test test-blender42 test-blender51 extension wheels setup system-packages bench train-dance train-phones clean
+.PHONY: demo test test-blender42 test-blender51 extension wheels setup system-packages bench train-dance \
+	train-phones train-beats beat-bench clean
 
 demo: setup
 	$(VENV)/bin/soundmotion demo --out out
@@ -88,6 +89,23 @@ train-dance: setup
 train-phones: setup
 	$(VENV)/bin/pip install --quiet torch wordfreq==3.1.1
 	$(VENV)/bin/python scripts/train_phone_net.py
+
+# Retrain the beat/downbeat net (models/music/beat_net_weights.npz): music rendered with FluidSynth from written and
+# music21-corpus scores under human timing, plus game soundtracks labelled by madmom (a teacher in .venv-bench).
+train-beats: setup
+	apt-get install -y -q fluidsynth fluid-soundfont-gm >/dev/null 2>&1 || sudo apt-get install -y -q fluidsynth fluid-soundfont-gm
+	$(VENV)/bin/pip install --quiet torch==2.14.1 music21==10.5.1 pretty_midi==0.2.11.post0
+	bash bench/madmom_env.sh
+	$(VENV)/bin/python bench/music_corpus.py
+	nice -n 10 .venv-bench/bin/python bench/music_corpus.py --teacher
+	nice -n 10 $(VENV)/bin/python scripts/train_beat_net.py --renders 520 --teacher-tracks 72 --steps 1500
+
+# The beat bench on real recordings (bench/music_corpus.py's held-out split), beside librosa and madmom.
+beat-bench: setup
+	$(VENV)/bin/pip install --quiet mir_eval==0.8.2 librosa
+	bash bench/madmom_env.sh
+	$(VENV)/bin/python bench/music_corpus.py --skip-training
+	$(VENV)/bin/python bench/beats.py
 
 clean:
 	rm -rf dist out $(VENV) $(VENV42) $(VENV51) wheels
