@@ -142,7 +142,7 @@ def test_a_generated_rigify_human_talks_with_its_face_from_the_command_line(scen
     rig_factory.rigify_armature()
     rig_blend = tmp_path / "RIG.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(rig_blend))  # the metarig stays in the file, as users keep it
-    text = "Bob bought a big map, and Pam met Mom by the palm."
+    text = "Bob bought a map for Pam."  # 1.5 s: seven closures, five open vowels (the bench talks longer lines)
     wav, utterance = speech_wav(tmp_path, text, name="line", transcript_file=True)
     out = tmp_path / "out.blend"
     command = [str(pathlib.Path(sys.executable).parent / "soundmotion"), "talk", str(rig_blend), str(wav),
@@ -168,7 +168,7 @@ def test_a_generated_rigify_human_talks_with_its_face_from_the_command_line(scen
     closures = [during(p.start - 0.03, p.end + 0.03).min() for p in utterance.phones if p.ipa in PBM]
     vowels = [during(p.start, p.end).max() for p in utterance.phones if p.ipa.startswith(OPEN)]
     closures, vowels = np.array(closures), np.array(vowels)
-    assert len(closures) >= 10 and len(vowels) >= 5
+    assert len(closures) >= 6 and len(vowels) >= 4
     assert abs(np.median(closures) - rest) <= 0.002 and np.mean(np.abs(closures - rest) <= 0.002) >= 0.8, \
         (closures - rest) * 1000
     assert np.median(vowels) - np.median(closures) >= 0.006, (vowels - rest) * 1000
