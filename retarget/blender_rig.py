@@ -240,7 +240,7 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     kept_slot = getattr(animation, "action_slot", None) if animation else None
     kept_nla = animation.use_nla if animation else True
     matrices = np.zeros((len(order), 4, 4))
-    # Each bone's correction also undoes what its nearest animated ancestor's correction will do to it, so a
+    # Each bone's correction also undoes what its carrier's correction will do to it (_carriers), so a
     # whole chain settles in a pass or two where constraints pass the parent's turn on (plain parents, Rigify's
     # FK chains); where they do not, the next pass measures and fixes the rest. Frames stop being posed once
     # every bone in them is within the tolerance.
