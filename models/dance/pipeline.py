@@ -169,7 +169,7 @@ def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: floa
     clip = relax_hands(clip)
     report(0.9, "Cleaning foot contacts")
     clip = clean_contacts(clip, rest_heights(), contacts={"left": contacts[:, 0], "right": contacts[:, 1]},
-                          clearance=SWING_CLEARANCE)
+                          clearance=SWING_CLEARANCE, tilt_clearance=True)
     sources = [str(library.names[library.beat_clip[pick.start_beat]]) for pick in picks]
     notes = list(analysis.notes)
     repeats = sum(p.reason == "repeat" for p in picks)
