@@ -20,14 +20,14 @@ SHORT_GAP = 0.12            # s: a gap this short between two contacts, with the
 LIFT_RAMP = 0.07            # s a lifted swing foot takes to rise to its clearance (and to come down)
 SWING_EASE = 1.0            # share of smoothstep timing in a swing's horizontal path (clearance on)
 SLIDE_SPEED = 0.15          # m/s: a free foot moving faster than this along the floor is lifted (clearance)
-# Ankle clearance for other rigs (tilt_clearance): a rig's hips sit elsewhere around its pelvis than SMPL-X's, so
-# when the pelvis tilts, a leg copied rotation for rotation puts that rig's ankle lower than ours; retargeters keep
-# toes above the floor, not the ankle above its standing height. Measured on the demo character (MakeHuman's
-# game-engine rig): a 15° sideways tilt with a planted foot puts its ankle 1.5 cm low, a 20° forward tilt 0.7 cm.
-# So planted ankles stand this much higher than their floor, on the ball of the foot (heel lifted, toes down):
+# Ankle clearance for other rigs (tilt_clearance): a rig whose legs, feet and hips sit otherwise in its rest pose than
+# SMPL-X's, its legs copied rotation for rotation, can have its ankle lower than ours; retargeters keep toes above
+# the floor, not the ankle above its standing height. Measured on the demo character (MakeHuman's game-engine rig;
+# retargeted without foot planting its ankles sit 0.8 cm low on a typical frame of the calm style, up to 4.6 cm
+# where the pelvis is bent far forward or back): so ankles keep this much above their standing height, planted
+# ones standing on the ball of the foot (heel lifted, toes down). Sideways tilt did not matter there.
 ANKLE_MARGIN = 0.004        # m always …
-ANKLE_MARGIN_ROLL = 0.085   # … plus m per radian of the pelvis's sideways tilt …
-ANKLE_MARGIN_PITCH = 0.03   # … and per radian of its forward or backward tilt
+ANKLE_MARGIN_PITCH = 0.04   # … plus m per radian of the pelvis's forward or backward tilt
 HEEL = np.array([0.0, 0.04, -0.08])   # the heel's place from the ankle joint in SMPL-X's rest pose (on the floor)
 HEEL_SHARE = 0.6            # share of that margin made by lifting the heel (the rest lifts the whole foot a little)
 
@@ -144,9 +144,8 @@ def ankle_margin(pelvis_world: np.ndarray) -> np.ndarray:
     across[:, 2] = 0.0
     across /= np.maximum(np.linalg.norm(across, axis=1, keepdims=True), 1e-9)
     ahead = np.stack([-across[:, 1], across[:, 0], np.zeros(len(up))], axis=1)
-    roll = np.abs(np.arcsin(np.clip(np.sum(up * across, axis=1), -1.0, 1.0)))
     pitch = np.abs(np.arcsin(np.clip(np.sum(up * ahead, axis=1), -1.0, 1.0)))
-    return ANKLE_MARGIN + ANKLE_MARGIN_ROLL * roll + ANKLE_MARGIN_PITCH * pitch
+    return ANKLE_MARGIN + ANKLE_MARGIN_PITCH * pitch
 
 
 def heel_lift(skeleton, side: str, lift: np.ndarray) -> tuple:
