@@ -143,7 +143,7 @@ def run_retarget(args) -> int:
     blend, armature = _blend_and_armature(args.target)
     result = retarget_file_onto_blend(args.source, blend, os.path.abspath(args.out), armature, args.map,
                                       RootMode(args.root), keep_feet=not args.no_feet,
-                                      style=KeyStyle(args.keys.upper()))
+                                      style=KeyStyle(args.keys.upper()), up_axis=args.up, ik_limbs=args.ik.upper())
     print(f"retarget: {result.num_frames} frames onto {len(result.mapped_joints)} joints → {args.out}")
     if result.unmapped_joints:
         print(f"note: not in the source: {', '.join(result.unmapped_joints)}")
@@ -179,6 +179,22 @@ def _start_blender():
     from . import register  # imports the operators, and with them the `bpy` module
 
     register()
+    import atexit
+
+    import bpy
+
+    if bpy.app.version < (4, 4, 0):
+        # bpy 4.2 crashes while Python shuts down after it opened a Rigify rig: leave with our own status first.
+        atexit.register(_leave_before_blender_teardown)
+
+
+_EXIT_STATUS = [0]
+
+
+def _leave_before_blender_teardown():
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_EXIT_STATUS[0])
 
 
 def run_demo(args) -> int:
@@ -327,6 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     retarget.add_argument("--map", help="bone map preset name or JSON file (default: stored on the rig, else detected)")
     retarget.add_argument("--root", default="full", choices=["full", "in_place", "keep_height", "none"])
     retarget.add_argument("--no-feet", action="store_true", help="do not pin planted feet")
+    retarget.add_argument("--ik", default="legs", choices=["none", "legs", "all"],
+                          help="on rigs with IK limbs, key their IK targets and poles too (default: legs)")
+    retarget.add_argument("--up", default="auto", choices=["auto", "y", "z"],
+                          help="which axis of the source file's world is up (default: read from its content)")
     retarget.add_argument("--out", required=True, help="the .blend to write")
     retarget.add_argument("--keys", default="frames", choices=KEY_CHOICES,
                           help="frames (default: captured motion as captured) or poses (key poses, Bezier between)")
@@ -379,11 +399,13 @@ def main(argv=None) -> int:
     from .clips.errors import ClipError
     from .models.audio.load import AudioError
 
+    _EXIT_STATUS[0] = 1  # a crash before the verb returns is a failure, also when bpy 4.2 exits early
     try:
-        return args.run(args)
+        _EXIT_STATUS[0] = args.run(args)
     except (AudioError, ClipError, ValueError, OSError) as error:
         print(f"soundmotion {args.verb}: {error}", file=sys.stderr)
-        return 2
+        _EXIT_STATUS[0] = 2
+    return _EXIT_STATUS[0]
 
 
 if __name__ == "__main__":

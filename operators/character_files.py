@@ -12,6 +12,9 @@ from .render_video import configure_video_output, render_video
 def talking_object():
     """The armature that moves (with its face mesh), or the one face mesh when there is no armature."""
     armatures = [o for o in bpy.data.objects if o.type == "ARMATURE"]
+    generated = [o for o in armatures if "rig_id" in o.data]  # a Rigify rig; its metarig only builds it
+    if len(armatures) > 1 and len(generated) == 1:
+        return generated[0]
     if len(armatures) == 1:
         return armatures[0]
     meshes = [o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys is not None]
