@@ -30,7 +30,6 @@ if __name__ == "__main__" and not __package__:  # run as a file: run it as part 
     raise SystemExit
 
 import argparse
-import dataclasses
 import glob
 import json
 import os
