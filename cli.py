@@ -87,7 +87,7 @@ def run_dance(args) -> int:
     from .models.dance.pipeline import generate_dance
 
     result = generate_dance(args.music, fps=args.fps, style=args.style, energy=args.energy, seed=args.seed,
-                            in_place=args.in_place, clip_moves=args.clip_moves, engine=args.engine)
+                            in_place=args.in_place, clip_moves=args.clip_moves, engine=args.engine, meter=args.meter)
     if args.clip:
         result.clip.save(args.clip)
     if args.bvh:
@@ -105,6 +105,9 @@ def _needs_out(args):
 
 def _dance_onto_rig(args) -> int:
     _needs_out(args)
+    if args.meter != "auto":
+        raise ValueError("--meter applies to the clip and BVH output for now; drop --target, or drop --meter to "
+                         "dance on the rig with the meter the beat tracker hears.")
     _start_blender()
     from .operators.character_files import dance_in_file
 
@@ -380,6 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="captured: real dance from the bundled library (default); coded: moves written as code")
     dance.add_argument("--clip-moves", type=float, default=0.0, metavar="SHARE",
                        help="coded engine: share of bars (0..1) whose upper body dances captured moves")
+    dance.add_argument("--meter", default="auto", choices=("auto", "4/4", "3/4", "6/8"),
+                       help="auto: the beat tracker's; 3/4 dances a waltz, 6/8 sways on two pulses to the bar")
     dance.add_argument("--fps", type=float, default=30.0)
     _onto_rig_arguments(dance)
     dance.set_defaults(run=run_dance)

@@ -30,7 +30,6 @@ if __name__ == "__main__" and not __package__:  # run as a file: run it as part 
     raise SystemExit
 
 import argparse
-import dataclasses
 import glob
 import json
 import os
@@ -46,6 +45,7 @@ from ..models.dance.body import rest_heights
 from ..models.dance.metrics import (beat_align_score, diversity_between, diversity_within, foot_figures,
                                     frechet_distance, jitter, kinematic_beats)
 from ..models.dance.mocap import BODY_JOINTS
+from ..models.dance.meter import with_meter
 from ..models.dance.pipeline import dance_from_audio, dance_to_analysis
 from ..models.dance.prior_features import PRIOR_JOINTS, UPPER_BODY, to_features
 from ..models.music.analysis import analyse_music
@@ -163,13 +163,6 @@ def held_out_songs(paths=None) -> list:
         if os.path.isfile(path):
             found.append((name, path, meters.get(name)))
     return found
-
-
-def with_meter(analysis, beats_per_bar: int):
-    """The analysis with its bars regrouped in `beats_per_bar` from its first downbeat (the meter handed over)."""
-    bar_starts = np.arange(analysis.first_downbeat_index, len(analysis.beats), beats_per_bar)
-    return dataclasses.replace(analysis, bar_starts=bar_starts, downbeats=analysis.beats[bar_starts],
-                               beats_per_bar=beats_per_bar, notes=list(analysis.notes))
 
 
 def real_capture_stats() -> list:

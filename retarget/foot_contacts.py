@@ -26,7 +26,8 @@ CONTACT_SPEED = 0.35       # metres per second, horizontal
 MIN_CONTACT_FRAMES = 3
 BLEND_SECONDS = 0.1
 MAX_REACH = 0.995          # of thigh + shin: a straight knee would snap, keep a hair of bend
-ANKLE_TOLERANCE = 0.005    # metres the ankle may dip below its rest height before the leg is lifted
+ANKLE_TOLERANCE = 0.001    # metres the ankle may dip below its rest height before the leg is lifted (a heel
+                           # 5 mm into the floor shows on a flat foot: dance on Rigify and MakeHuman rigs)
 TOE_TOLERANCE = 0.02       # metres the toe points may dip below the rest floor
 
 

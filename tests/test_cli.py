@@ -47,6 +47,16 @@ def test_dance_writes_a_canonical_clip_and_a_bvh(tmp_path):
     assert bvh.startswith("HIERARCHY") and f"Frames: {clip.num_frames}" in bvh
 
 
+
+def test_dance_meter_three_four_dances_a_waltz_and_a_wrong_combination_exits_2(tmp_path):
+    result = soundmotion("dance", ASSETS / "demo_music.wav", "--meter", "3/4", "--clip", tmp_path / "w.npz")
+    assert "Meter 3/4 as asked" in result.stdout and "a waltz of" in result.stdout
+    assert MotionClip.load(tmp_path / "w.npz").num_frames > 30
+    refused = soundmotion("dance", ASSETS / "demo_music.wav", "--meter", "3/4", "--target",
+                          ASSETS / "demo_character.blend", "--out", tmp_path / "o.blend", check=False)
+    assert refused.returncode == 2 and "--meter" in refused.stderr + refused.stdout
+    assert not (tmp_path / "o.blend").exists()
+
 def test_bonemap_prints_only_json_on_stdout():
     bone_map = json.loads(soundmotion("bonemap", f"{ASSETS / 'demo_character.blend'}:DemoRig").stdout)
     assert bone_map["bones"]["left_elbow"] == "lowerarm_l" and bone_map["bones"]["head"] == "head"

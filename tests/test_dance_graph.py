@@ -9,29 +9,8 @@ from soundmotion.models.dance import graph
 from soundmotion.models.dance.library import load_library
 from soundmotion.models.dance.meter import bar_phase
 from soundmotion.models.dance.pipeline import dance_to_analysis
-from soundmotion.models.music.analysis import MusicAnalysis, Section
-
-
-def grid_analysis(bpm=120.0, beats_per_bar=4, bars=(8, 8, 8), labels=(0, 1, 0), loudness=(0.8, 1.0, 0.8),
-                  lead_in=0.3) -> MusicAnalysis:
-    """A song's analysis handed over directly (a steady grid, sections of whole bars), as the music model would
-    report it, e.g. for a 3/4 waltz."""
-    period = 60.0 / bpm
-    total_bars = sum(bars)
-    beats = lead_in + np.arange(total_bars * beats_per_bar + 1) * period
-    bar_starts = np.arange(0, total_bars * beats_per_bar, beats_per_bar)
-    duration = float(beats[-1] + 0.5)
-    rate = 100.0
-    curve = np.zeros(int(duration * rate) + 1)
-    sections, bar = [], 0
-    for count, label, loud in zip(bars, labels, loudness):
-        start = 0.0 if bar == 0 else float(beats[bar * beats_per_bar])
-        bar += count
-        end = duration if bar == total_bars else float(beats[bar * beats_per_bar])
-        sections.append(Section(start, end, label, loud))
-        curve[int(start * rate):int(end * rate) + 1] = loud
-    return MusicAnalysis(duration, bpm, beats, beats[bar_starts], 0, sections, rate, np.zeros_like(curve), curve,
-                         bar_starts=bar_starts, beats_per_bar=beats_per_bar)
+from soundmotion.models.filters import gaussian_filter1d
+from music_grid import grid_analysis
 
 
 @pytest.fixture(scope="module")
@@ -40,20 +19,19 @@ def pop():
     return analysis, dance_to_analysis(analysis, fps=30.0, seed=3)
 
 
-@pytest.fixture(scope="module")
-def waltz():
-    analysis = grid_analysis(bpm=150.0, beats_per_bar=3, bars=(8, 8, 8))
-    return analysis, dance_to_analysis(analysis, fps=30.0, seed=3)
-
-
-def test_phrases_start_on_downbeats_two_bars_in_four_four_and_four_bars_in_three(pop, waltz):
-    for (analysis, result), bars in ((pop, 2), (waltz, 4)):
-        starts = [m[0] for m in result.moves]
-        downbeats = set(np.round(analysis.downbeats, 6))
-        inside = [s for s in starts if analysis.beats[0] <= s <= analysis.downbeats[-1]]
-        assert len(inside) >= 6 and all(round(s, 6) in downbeats for s in inside)
-        lengths = np.diff([analysis.beats.tolist().index(b) for b in starts if b in analysis.beats])
-        assert np.all(lengths == bars * analysis.beats_per_bar)
+def test_phrases_start_on_downbeats_two_bars_in_four_four_and_four_bars_in_three(pop):
+    analysis, result = pop
+    starts = [m[0] for m in result.moves]
+    downbeats = set(np.round(analysis.downbeats, 6))
+    inside = [s for s in starts if analysis.beats[0] <= s <= analysis.downbeats[-1]]
+    assert len(inside) >= 6 and all(round(s, 6) in downbeats for s in inside)
+    lengths = np.diff([analysis.beats.tolist().index(b) for b in starts if b in analysis.beats])
+    assert np.all(lengths == 2 * analysis.beats_per_bar)
+    waltz = grid_analysis(bpm=150.0, beats_per_bar=3, bars=(8, 8, 8))
+    phrases = graph.plan_phrases(lambda i: np.interp(i, np.arange(len(waltz.beats)), waltz.beats),
+                                 [(int(s), 3) for s in waltz.bar_starts], waltz.sections, waltz.duration,
+                                 lambda a, b: 1.0, 3)
+    assert [p.bars for p in phrases] == [4] * 6 and all(len(p.beats) == 13 for p in phrases)
 
 
 def test_a_repeated_section_dances_its_phrases_again(pop):
@@ -92,8 +70,9 @@ def test_a_pop_song_meets_issue_10s_dance_figures(pop):
     assert stats["above_head"] >= 5 and stats["foot_skate"] <= 0.06 and stats["penetration"] < 0.01
 
 
-def test_three_four_goes_down_on_one_and_up_through_two_and_three(waltz):
-    analysis, result = waltz
+def test_three_four_goes_down_on_one_and_up_through_two_and_three():
+    analysis = grid_analysis(bpm=150.0, beats_per_bar=3, bars=(8, 8, 8))
+    result = dance_to_analysis(analysis, fps=30.0, seed=3)
     times = np.arange(result.clip.num_frames) / result.clip.fps
     _, phase = bar_phase(analysis, times)
     pelvis = result.clip.root_translation[:, 2]
@@ -142,7 +121,7 @@ def test_energy_sets_how_hard_the_dancer_works(pop):
         assert np.mean([b[key] for b in busy]) > 1.15 * np.mean([c[key] for c in calm]), key
 
 
-def test_six_eight_in_two_sways_from_bar_to_bar():
+def test_six_eight_in_two_sways_on_the_two_pulses_of_each_bar():
     analysis = grid_analysis(bpm=100.0, beats_per_bar=2, bars=(16, 16, 16), labels=(0, 1, 2))
     clip = dance_to_analysis(analysis, fps=30.0, seed=2).clip
     from soundmotion.clips.kinematics import world_transforms
@@ -153,6 +132,10 @@ def test_six_eight_in_two_sways_from_bar_to_bar():
     hips /= np.linalg.norm(hips, axis=1, keepdims=True)
     lean = np.sum(across * hips, axis=1)          # the chest towards the dancer's left (+) or right (-)
     bars, phase = bar_phase(analysis, np.arange(clip.num_frames) / 30.0)
-    middle = (phase > 0.3) & (phase < 0.7) & (bars >= 0)
-    even, odd = middle & (np.floor(bars) % 2 == 0), middle & (np.floor(bars) % 2 == 1)
-    assert lean[even].mean() - lean[odd].mean() > 0.02
+    music = bars >= 0
+    first = music & ((phase < 0.1) | (phase > 0.9))     # around each bar's first pulse …
+    second = music & (np.abs(phase - 0.5) < 0.1)        # … and its second
+    assert lean[first].mean() - lean[second].mean() > 0.02
+    pelvis = positions[:, 0, :2]
+    side = np.sum((pelvis - gaussian_filter1d(pelvis, 30, axis=0, mode="nearest")) * hips[:, :2], axis=1)
+    assert side[first].mean() - side[second].mean() > 0.03      # the weight goes from one foot to the other

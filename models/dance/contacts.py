@@ -20,6 +20,16 @@ SHORT_GAP = 0.12            # s: a gap this short between two contacts, with the
 LIFT_RAMP = 0.07            # s a lifted swing foot takes to rise to its clearance (and to come down)
 SWING_EASE = 1.0            # share of smoothstep timing in a swing's horizontal path (clearance on)
 SLIDE_SPEED = 0.15          # m/s: a free foot moving faster than this along the floor is lifted (clearance)
+# Ankle clearance for other rigs (tilt_clearance): a rig whose legs, feet and hips sit otherwise in its rest pose than
+# SMPL-X's, its legs copied rotation for rotation, can have its ankle lower than ours; retargeters keep toes above
+# the floor, not the ankle above its standing height. Measured on the demo character (MakeHuman's game-engine rig;
+# retargeted without foot planting its ankles sit 0.8 cm low on a typical frame of the calm style, up to 4.6 cm
+# where the pelvis is bent far forward or back): so ankles keep this much above their standing height, planted
+# ones standing on the ball of the foot (heel lifted, toes down). Sideways tilt did not matter there.
+ANKLE_MARGIN = 0.004        # m always …
+ANKLE_MARGIN_PITCH = 0.04   # … plus m per radian of the pelvis's forward or backward tilt
+HEEL = np.array([0.0, 0.04, -0.08])   # the heel's place from the ankle joint in SMPL-X's rest pose (on the floor)
+HEEL_SHARE = 0.6            # share of that margin made by lifting the heel (the rest lifts the whole foot a little)
 
 
 def foot_heights_above_floor(positions, skeleton, floor_heights: dict) -> dict:
@@ -45,14 +55,17 @@ def detect_contacts(positions, skeleton, floor_heights: dict, fps: float) -> dic
 
 
 def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3, contacts: dict = None,
-                   clearance: float = 0.0) -> MotionClip:
+                   clearance: float = 0.0, tilt_clearance: bool = False) -> MotionClip:
     """Pin each contact's ankle to one spot on the floor, keep swing feet above it, and re-solve both legs.
 
     `contacts` ({"left": (T,) bool, "right": …}): where the feet are known to be planted (e.g. in the capture
     a dance was cut from); feet detected as planted are pinned too. `clearance` (m): a foot that travels while
     not planted is lifted so its ankle and toe clear the floor by this much (a foot sliding along the floor
-    becomes a small step); 0 leaves swing heights alone."""
+    becomes a small step); 0 leaves swing heights alone. `tilt_clearance`: keep every ankle above its standing
+    height by ankle_margin() (more where the pelvis tilts), planted feet heel-up on the ball of the foot, so the
+    dance keeps its heels out of the floor on rigs proportioned otherwise."""
     world_rot, positions = world_transforms(clip)
+    margin = ankle_margin(world_rot[:, 0]) if tilt_clearance else np.zeros(clip.num_frames)
     detected = detect_contacts(positions, clip.skeleton, floor_heights, clip.fps)
     if contacts is not None:
         contacts = {side: _drop_short(np.asarray(contacts[side], dtype=bool) | detected[side], MIN_CONTACT_FRAMES)
@@ -83,7 +96,11 @@ def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3,
                     if 0 <= t < len(ankle) and weight[t] < w:
                         target[t, :2] = ankle[t, :2] + correction * w
                         weight[t] = w
-        target[:, 2] = np.maximum(target[:, 2], floor)
+        target[:, 2] = np.maximum(target[:, 2], floor + margin)
+        if tilt_clearance:   # a foot in the air flexed toes-up keeps its heel above the floor too
+            heel = rotations.rotate(world_rot[:, leg.ankle], np.tile(HEEL, (len(target), 1)))[:, 2]
+            short = np.maximum(margin - (target[:, 2] - floor + heel - HEEL[2]), 0.0)
+            target[:, 2] += np.where(weight > 0.5, 0.0, short)
         if clearance > 0:
             target[:, :2] = ease_swings(target[:, :2], contacts[side])
             toe = positions[:, leg.foot, 2] - floor_heights[f"{side}_foot"] + (target[:, 2] - ankle[:, 2])
@@ -93,8 +110,8 @@ def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3,
             continue
         hip_position = positions[:, leg.hip]
         knee_dir = positions[:, leg.knee] - 0.5 * (hip_position + ankle)
-        forward = rotations.to_rotation(world_rot[:, leg.ankle]).apply([0.0, -1.0, 0.0]) + 2.0 * knee_dir
-        thigh, shin = leg.solve(hip_position, target, forward)
+        forward_dir = rotations.to_rotation(world_rot[:, leg.ankle]).apply([0.0, -1.0, 0.0]) + 2.0 * knee_dir
+        thigh, shin = leg.solve(hip_position, target, forward_dir)
         parent = rotations.to_rotation(world_rot[:, clip.skeleton.parents[leg.hip]])
         ankle_world = rotations.to_rotation(world_rot[:, leg.ankle])
         if np.any(contacts[side]):   # planted feet lie flat with one heading per contact: the toes stay put too
@@ -102,13 +119,44 @@ def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3,
             heading = np.arctan2(x_axis[:, 1], x_axis[:, 0])
             for start, end in _runs(contacts[side]):
                 heading[start:end] = heading[(start + end) // 2]
-            flat_q = rotations.from_rotation(Rotation.from_euler("z", heading[:, None]))
+            lift = np.where(weight > 0.5, np.maximum(target[:, 2] - floor, 0.0), 0.0) if tilt_clearance \
+                else np.zeros(len(target))
+            pitch, shift = heel_lift(clip.skeleton, side, HEEL_SHARE * lift)
+            flat = Rotation.from_euler("z", heading[:, None]) * Rotation.from_euler("x", pitch[:, None])
+            flat_q = rotations.from_rotation(flat)
             keep_q = rotations.from_rotation(ankle_world)
             ankle_world = rotations.to_rotation(np.where(weight[:, None] > 0.5, flat_q, keep_q))
+            if tilt_clearance:   # the ball of the foot stays where it was: the ankle comes forward over it
+                forward = np.stack([np.sin(heading), -np.cos(heading)], axis=1)
+                target[:, :2] += np.where(weight[:, None] > 0.5, forward * shift[:, None], 0.0)
+                thigh, shin = leg.solve(hip_position, target, forward_dir)
         local[:, leg.hip] = rotations.from_rotation(parent.inv() * thigh)
         local[:, leg.knee] = rotations.from_rotation(thigh.inv() * shin)
         local[:, leg.ankle] = rotations.from_rotation(shin.inv() * ankle_world)
     return MotionClip(clip.fps, clip.skeleton, rotations.make_continuous(local), clip.root_translation.copy())
+
+
+def ankle_margin(pelvis_world: np.ndarray) -> np.ndarray:
+    """(T,) metres an ankle keeps above its standing height for the pelvis world rotations (T, 4)."""
+    q = rotations.to_rotation(pelvis_world)
+    up = q.apply([0.0, 0.0, 1.0])
+    across = q.apply([1.0, 0.0, 0.0])
+    across[:, 2] = 0.0
+    across /= np.maximum(np.linalg.norm(across, axis=1, keepdims=True), 1e-9)
+    ahead = np.stack([-across[:, 1], across[:, 0], np.zeros(len(up))], axis=1)
+    pitch = np.abs(np.arcsin(np.clip(np.sum(up * ahead, axis=1), -1.0, 1.0)))
+    return ANKLE_MARGIN + ANKLE_MARGIN_PITCH * pitch
+
+
+def heel_lift(skeleton, side: str, lift: np.ndarray) -> tuple:
+    """(heel-up pitch in radians (T,), metres the ankle moves forward (T,)) that raise a flat foot's ankle by `lift`
+    (T,) while the ball of the foot (the `foot` joint) stays where it was on the floor."""
+    rest = skeleton.rest_positions()
+    v = rest[skeleton.index(f"{side}_foot")] - rest[skeleton.index(f"{side}_ankle")]
+    length, drop, ahead = float(np.linalg.norm(v)), float(-v[2]), float(np.linalg.norm(v[:2]))
+    base = np.arctan2(drop, ahead)
+    angle = np.arcsin(np.clip((drop + lift) / length, -1.0, 1.0)) - base
+    return angle, ahead - length * np.cos(base + angle)
 
 
 def ease_swings(xy, planted, share: float = SWING_EASE):

@@ -1,9 +1,10 @@
 """The meter in the body: a waltz's rise and fall and a compound meter's sway, over the captured dance.
 
-Captured dance is mostly danced in fours. In triple meter (3/4) the body goes down on one and rises through two
-and three, and sways to alternate sides bar by bar, so the dance reads in threes whatever the arms do; in a
-compound meter (6/8, heard in two or counted in six) it sways across each bar. In 4/4 nothing is added: the captured
-grooves already carry it. Feet stay where they are (the leg IK re-solves them afterwards): the pelvis lowers by
+Captured dance is mostly danced in fours. In triple meter (3/4) the body sways to alternate sides bar by bar (the
+waltz's steps, waltz.py, bring their own rise and fall; over captured legs the body goes down on one and rises
+through two and three); in a compound meter (6/8, heard in two or counted in six) it sways with the bar's two
+pulses: the weight goes over one foot on the first and over the other on the second, dipping a little on each (a
+lilt). In 4/4 nothing is added: the captured grooves already carry it. Feet stay where they are (the leg IK re-solves them afterwards): the pelvis lowers by
 bending the knees.
 """
 
@@ -15,7 +16,30 @@ from ...clips.rotations import Rotation
 RISE_FALL = 0.06           # m the pelvis dips on the one of a 3/4 bar, at energy 1
 LOWEST = 0.05              # bar fraction where the dip is deepest (just after the one)
 SWAY_DEGREES = 7.0         # torso side bend at the height of a sway
+PULSE_SHIFT = 0.035        # m the pelvis moves over one foot and then the other in a compound meter (6/8) …
+PULSE_DIP = 0.03           # … and dips on each of the bar's two pulses
 SPINE = ("spine1", "spine2", "spine3")
+
+
+METERS = ("auto", "4/4", "3/4", "6/8")
+COMPOUND_FAST = 150.0      # BPM: a 6/8 whose tracked beats come faster than this is counted in six, else in two
+
+
+def beats_per_bar_for(meter: str, tempo: float) -> int:
+    """Beats to the bar for a meter name (METERS; "auto": 0, keep the tracker's)."""
+    if meter in (None, "", "auto"):
+        return 0
+    if meter == "6/8":
+        return 6 if tempo >= COMPOUND_FAST else 2
+    return int(meter.split("/")[0])
+
+
+def with_meter(analysis, beats_per_bar: int):
+    """The analysis with its bars regrouped in `beats_per_bar` from its first downbeat (the meter handed over)."""
+    import dataclasses
+    bar_starts = np.arange(analysis.first_downbeat_index, len(analysis.beats), beats_per_bar)
+    return dataclasses.replace(analysis, bar_starts=bar_starts, downbeats=analysis.beats[bar_starts],
+                               beats_per_bar=beats_per_bar, notes=list(analysis.notes))
 
 
 def bar_phase(analysis, times: np.ndarray) -> tuple:
@@ -35,7 +59,8 @@ def bar_phase(analysis, times: np.ndarray) -> tuple:
     return number + fraction, fraction
 
 
-def add_meter(clip: MotionClip, analysis, energy: float = 1.0) -> MotionClip:
+def add_meter(clip: MotionClip, analysis, energy: float = 1.0, rise: bool = True) -> MotionClip:
+    """The meter's rise and fall (3/4; `rise` False: the caller's waltz has its own) and sway on the clip."""
     per_bar = int(getattr(analysis, "beats_per_bar", 4) or 4)
     if per_bar not in (2, 3, 6) or clip.num_frames < 2:
         return clip
@@ -45,9 +70,19 @@ def add_meter(clip: MotionClip, analysis, energy: float = 1.0) -> MotionClip:
     scale = float(np.clip(energy, 0.0, 2.0)) * (0.6 + 0.4 * loud)
     root = clip.root_translation.copy()
     local = clip.rotations.copy()
-    if per_bar == 3:   # down on one, up through two and three
+    if per_bar == 3 and rise:   # down on one, up through two and three
         root[:, 2] -= RISE_FALL * scale * 0.5 * (1.0 + np.cos(2 * np.pi * (phase - LOWEST)))
-    sway = np.radians(SWAY_DEGREES) * scale * np.sin(np.pi * bars)   # one side per bar, through the middle
+    if per_bar == 3:
+        sway = np.radians(SWAY_DEGREES) * scale * np.sin(np.pi * bars)   # one side per bar, through the middle
+    else:   # compound: two pulses to the bar, the weight over one foot on the first and the other on the second
+        pulse = 2.0 * bars
+        side = np.cos(np.pi * pulse)
+        sway = np.radians(SWAY_DEGREES) * scale * side
+        across = rotations.rotate(local[:, 0], np.array([1.0, 0.0, 0.0]))
+        across[:, 2] = 0.0
+        across /= np.maximum(np.linalg.norm(across, axis=1, keepdims=True), 1e-9)
+        root[:, :2] += (PULSE_SHIFT * scale * side)[:, None] * across[:, :2]
+        root[:, 2] -= PULSE_DIP * scale * (0.5 + 0.5 * np.cos(2 * np.pi * (pulse - 0.05)))   # a lilt on each pulse
     bend = Rotation.from_euler("y", sway[:, None] / len(SPINE))
     for name in SPINE:
         j = clip.skeleton.index(name)

@@ -12,6 +12,7 @@ from ..music.spectrum import SAMPLE_RATE
 from .body import build_clip, rest_heights
 from .choreography import ChoreographyError, bar_grid, beat_times, plan_dance
 from .contacts import clean_contacts
+from .meter import METERS, beats_per_bar_for, with_meter
 from .moves import STYLES
 from .performance import perform
 
@@ -20,6 +21,7 @@ PRIOR_STRENGTH = 0.5     # coded engine: how much of the learned motion prior's 
 ENGINES = ("captured", "coded")
 ENGINE = "captured"
 SWING_CLEARANCE = 0.04   # m a travelling swing foot clears the floor by (captured dance)
+WALTZ = True             # music in three is danced as a waltz (waltz.py): figures stepped on every beat
 CLIP_MOVES = 0.0         # coded engine: share of bars danced with captured CMU upper-body segments (clip_moves.py)
 
 
@@ -38,30 +40,33 @@ class DanceResult:
 def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy: float = 1.0, seed: int = 0,
                    in_place: bool = False, progress=None, floor_half_size: float = 1.5,
                    prior_strength: float = PRIOR_STRENGTH, clip_moves: float = CLIP_MOVES,
-                   engine: str = ENGINE) -> DanceResult:
+                   engine: str = ENGINE, meter: str = "auto") -> DanceResult:
     """Dance to a music file. `progress(fraction, message)` is called between stages and may raise to cancel.
 
     `engine`: "captured" (the default: real dance from the library, graph.py) or "coded" (moves written as code,
     the engine before the library). Without the library file the coded engine dances and a note says so.
     For the coded engine only: `prior_strength` (0..1) blends the learned motion prior into the upper body;
     `clip_moves` (0..1) is the share of bars whose upper body dances a captured CMU segment.
+    `meter`: "auto" (the beat tracker's), "4/4", "3/4" (a waltz) or "6/8" (two pulses to the bar): the bars are
+    regrouped from the tracker's first downbeat.
     """
+    check_settings(fps, style, energy, clip_moves, engine, meter)
     report = progress or (lambda fraction, message: None)
     report(0.0, "Loading music")
     audio = load_audio(audio_path, SAMPLE_RATE, allow_silence=True)
     return dance_from_audio(audio, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength,
-                            clip_moves, engine)
+                            clip_moves, engine, meter)
 
 
 def dance_from_audio(audio: Audio, fps: float = 30.0, style: str = "groove", energy: float = 1.0, seed: int = 0,
                      in_place: bool = False, progress=None, floor_half_size: float = 1.5,
                      prior_strength: float = PRIOR_STRENGTH, clip_moves: float = CLIP_MOVES,
-                     engine: str = ENGINE) -> DanceResult:
+                     engine: str = ENGINE, meter: str = "auto") -> DanceResult:
     """generate_dance for music already decoded at SAMPLE_RATE (load_audio(path, SAMPLE_RATE))."""
     report = progress or (lambda fraction, message: None)
     if audio.sample_rate != SAMPLE_RATE:
         raise AudioError(f"Internal: dance analysis needs audio at {SAMPLE_RATE} Hz, got {audio.sample_rate} Hz.")
-    check_settings(fps, style, energy, clip_moves, engine)
+    check_settings(fps, style, energy, clip_moves, engine, meter)
     report(0.15, "Finding beats, bars and sections")
     if audio.duration < MIN_MUSIC_SECONDS:
         analysis = fallback_analysis(audio.duration, f"The audio is only {audio.duration:.1f} s long, too short to "
@@ -69,10 +74,10 @@ def dance_from_audio(audio: Audio, fps: float = 30.0, style: str = "groove", ene
     else:
         analysis = analyse_music(audio)
     return dance_to_analysis(analysis, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength,
-                             clip_moves, engine)
+                             clip_moves, engine, meter)
 
 
-def check_settings(fps, style, energy, clip_moves=0.0, engine=ENGINE):
+def check_settings(fps, style, energy, clip_moves=0.0, engine=ENGINE, meter="auto"):
     """Refuse bad settings with a sentence that says what to do (before any work)."""
     if not np.isfinite(fps) or fps <= 0:
         raise ChoreographyError(f"Frame rate must be positive, got {fps}.")
@@ -84,15 +89,21 @@ def check_settings(fps, style, energy, clip_moves=0.0, engine=ENGINE):
         raise ChoreographyError(f"Clip moves must be a share from 0 to 1, got {clip_moves}.")
     if engine not in ENGINES:
         raise ChoreographyError(f"Unknown dance engine {engine!r}; choose {' or '.join(ENGINES)}.")
+    if meter not in METERS:
+        raise ChoreographyError(f"Unknown meter {meter!r}; choose one of {', '.join(METERS)}.")
 
 
 def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "groove", energy: float = 1.0,
                       seed: int = 0, in_place: bool = False, progress=None,
                       floor_half_size: float = 1.5, prior_strength: float = PRIOR_STRENGTH,
-                      clip_moves: float = CLIP_MOVES, engine: str = ENGINE) -> DanceResult:
+                      clip_moves: float = CLIP_MOVES, engine: str = ENGINE, meter: str = "auto") -> DanceResult:
     """The dance for an analysed song (generate_dance's parameters)."""
     report = progress or (lambda fraction, message: None)
-    check_settings(fps, style, energy, clip_moves, engine)
+    check_settings(fps, style, energy, clip_moves, engine, meter)
+    per_bar = beats_per_bar_for(meter, analysis.tempo)
+    if per_bar and not analysis.fallback and per_bar != int(analysis.beats_per_bar or 4):
+        analysis = with_meter(analysis, per_bar)
+        analysis.notes.append(f"Meter {meter} as asked: bars of {per_bar} beats.")
     energy = min(float(energy), 2.0)
     notes = []
     if engine == "captured":
@@ -163,19 +174,30 @@ def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: floa
     frames = max(1, int(np.ceil(analysis.duration * fps - 1e-9)))
     times = np.arange(frames) / fps
     body, root, contacts, captured_head = graph.perform(library, phrases, picks, times, in_place)
+    waltz_plan = None
+    if per_bar == 3 and WALTZ:   # the steps of a waltz under the captured arms: feet placed exactly, no cleaning
+        from . import waltz
+        waltz_plan = waltz.plan_waltz(phrases, seed, energy, in_place, floor_half_size, analysis.tempo)
+        body, root, contacts = waltz.waltz_legs(body, waltz_plan, analysis, times, fps, energy, in_place)
     clip = graph.to_clip(body, root, fps)
     clip = add_head_motion(clip, captured_head, analysis, seed)
-    clip = add_meter(clip, analysis, energy)
+    clip = add_meter(clip, analysis, energy, rise=waltz_plan is None)
     clip = relax_hands(clip)
-    report(0.9, "Cleaning foot contacts")
-    clip = clean_contacts(clip, rest_heights(), contacts={"left": contacts[:, 0], "right": contacts[:, 1]},
-                          clearance=SWING_CLEARANCE)
+    if waltz_plan is None:
+        report(0.9, "Cleaning foot contacts")
+        clip = clean_contacts(clip, rest_heights(), contacts={"left": contacts[:, 0], "right": contacts[:, 1]},
+                              clearance=SWING_CLEARANCE, tilt_clearance=True)
     sources = [str(library.names[library.beat_clip[pick.start_beat]]) for pick in picks]
     notes = list(analysis.notes)
     repeats = sum(p.reason == "repeat" for p in picks)
     notes.append(f"Style {style}, energy {energy:g}, seed {seed}: {len(phrases)} phrases danced with "
                  f"{len(set(sources))} captured dances" + (f", {repeats} repeated with the music." if repeats else "."))
     moves = [(float(p.start), source, pick.mirror) for p, pick, source in zip(phrases, picks, sources)]
+    if waltz_plan is not None:
+        names = [name for _, name, _ in waltz_plan.figures]
+        notes.append(f"In three: a waltz of {len(names)} figures ({len(set(names))} different) under the "
+                     "captured arms.")
+        moves = [(start, f"waltz: {name}", mirror) for start, name, mirror in waltz_plan.figures]
     report(1.0, "Done")
     return DanceResult(clip, analysis.beats.copy(), float(analysis.tempo), notes, analysis, moves, [])
 
