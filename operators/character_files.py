@@ -5,7 +5,9 @@ import os
 
 import bpy
 
+from ..errors import SoundMotionError
 from . import demo_scene
+from .action_channels import TAKE_KEY
 from .render_video import configure_video_output, render_video
 
 
@@ -17,20 +19,30 @@ def talking_object():
     meshes = [o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys is not None]
     if not armatures and len(meshes) == 1:
         return meshes[0]
-    raise ValueError(f"The file has {len(armatures)} armatures and {len(meshes)} meshes with shape keys; "
-                     "keep one character in it.")
+    raise SoundMotionError(f"The file has {len(armatures)} armatures and {len(meshes)} meshes with shape keys; "
+                           "keep one character in it, or name the armature as FILE.blend:ARMATURE.")
 
 
-def _open(blend):
-    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(blend), load_ui=False)
+def open_blend(blend):
+    """Open a .blend; a damaged, truncated or foreign file is refused with a sentence (Blender raises
+    RuntimeError)."""
+    try:
+        bpy.ops.wm.open_mainfile(filepath=os.path.abspath(blend), load_ui=False)
+    except RuntimeError as error:
+        reason = str(error).strip().removeprefix("Error: ").split("\n")[0].strip().rstrip(".")
+        raise SoundMotionError(f"Blender cannot open {blend} ({reason}). Give an intact .blend saved by Blender "
+                               "4.2 or newer.") from None
     return bpy.context.scene
+
+
+_open = open_blend
 
 
 def _named_armature(name: str):
     obj = bpy.data.objects.get(name)
     if obj is None or obj.type != "ARMATURE":
         names = ", ".join(o.name for o in bpy.data.objects if o.type == "ARMATURE") or "none"
-        raise ValueError(f"No armature named {name!r} in the file; armatures here: {names}.")
+        raise SoundMotionError(f"No armature named {name!r} in the file; armatures here: {names}.")
     return obj
 
 
@@ -38,31 +50,51 @@ def _run(operator: str, obj, **properties):
     try:
         demo_scene.run_operator(operator, obj, **properties)
     except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
-        raise ValueError(str(error).strip().removeprefix("Error: ")) from None
+        raise SoundMotionError(str(error).strip().removeprefix("Error: ")) from None
+
+
+def _takes_since(serial: int) -> list:
+    """NLA strips of the takes written since the take serial `serial` (this run's)."""
+    strips = []
+    for block in list(bpy.data.objects) + list(bpy.data.shape_keys):
+        animation_data = getattr(block, "animation_data", None)
+        for track in animation_data.nla_tracks if animation_data else ():
+            strips += [s for s in track.strips if s.action is not None and s.action.get(TAKE_KEY, 0) >= serial]
+    return strips
+
+
+def _next_take_serial() -> int:
+    return 1 + max((int(action[TAKE_KEY]) for action in bpy.data.actions if TAKE_KEY in action), default=0)
 
 
 def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: int = 0, movie: str = None,
                  resolution=(640, 360), keys: str = "POSES", face: bool = True, armature: str = None,
-                 gesture: dict = None) -> list:
+                 gesture: dict = None, outputs=None) -> list:
     """Run "Talk from Audio" on the character in `character_blend`, save `out_blend`, optionally render
-    `movie` (adding a camera when the file has none). Returns the paths written.
+    `movie` (adding a camera when the file has none) over the line's own frames. Returns the paths written.
 
     `face=False` animates only the gestures (on `armature`, or the file's one armature); `gesture`: the
-    operator's style, amount, handedness and seated."""
+    operator's style, amount, handedness and seated. `outputs` (errors.OutputFiles): the files are written to
+    its temporary paths, to be moved into place when everything succeeded."""
+    written_to = outputs.temporary if outputs is not None else (lambda path: path)
     scene = _open(character_blend)
     character = _named_armature(armature) if armature else talking_object()
     scene.soundmotion.transcript = transcript
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
+    serial = _next_take_serial()
     _run("talk", character, filepath=os.path.abspath(audio), keys=keys, face=face, **(gesture or {}))
     if movie:
         if scene.camera is None:
             height = demo_scene.character_height(demo_scene.face_mesh_name(character))
             demo_scene.set_look(scene)
             scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
+        strips = _takes_since(serial)
+        if strips:  # the movie is the line: from its first frame to the end of its takes
+            scene.frame_end = max(scene.frame_start, int(round(max(s.frame_end for s in strips))))
         configure_video_output(scene, movie, resolution=tuple(resolution))
-    demo_scene.save_blend(out_blend)
-    return [os.path.abspath(out_blend)] + ([render_video(scene)] if movie else [])
+    demo_scene.save_blend(written_to(out_blend))
+    return [os.path.abspath(out_blend)] + ([render_video(scene, written_to(movie))] if movie else [])
 
 
 def dance_in_file(character_blend, music, out_blend, armature: str = None, seed: int = 0, style: str = "groove",

@@ -245,7 +245,9 @@ def retarget_file_onto_blend(source_path, blend_path, out_path, armature_name: s
                              root_mode=RootMode.FULL, frame_start: int = None, keep_feet: bool = True,
                              style=None) -> RetargetResult:
     """CLI entry: open `blend_path`, retarget a .bvh/.npz onto its armature, save as `out_path`."""
-    bpy.ops.wm.open_mainfile(filepath=str(blend_path))
+    from ..operators.character_files import open_blend
+
+    open_blend(blend_path)
     scene = bpy.context.scene
     target = find_armature(armature_name)
     source = load_motion_file(source_path, fps=scene_fps(scene))
@@ -258,5 +260,7 @@ def retarget_file_onto_blend(source_path, blend_path, out_path, armature_name: s
 
 def bone_map_of_blend(blend_path, armature_name: str = None) -> BoneMap:
     """CLI entry for `soundmotion bonemap`: the detected map of an armature in a .blend."""
-    bpy.ops.wm.open_mainfile(filepath=str(blend_path))
+    from ..operators.character_files import open_blend
+
+    open_blend(blend_path)
     return bone_map_for(find_armature(armature_name))

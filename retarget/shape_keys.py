@@ -13,9 +13,10 @@ import numpy as np
 
 from ..clips.arkit import ARKIT_BLENDSHAPES, ARKIT_INDEX
 from ..clips.face import FaceClip
+from ..errors import SoundMotionError
 
 
-class ShapeKeyMapError(ValueError):
+class ShapeKeyMapError(SoundMotionError):
     """The mesh's shape keys cannot play a face clip; the message says what is missing."""
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ...clips.face import FaceClip
 from .mouth_cues import SHAPES
+from ...errors import SoundMotionError
 
 LIVE_LINK_BLENDSHAPES = (
     "EyeBlinkLeft", "EyeLookDownLeft", "EyeLookInLeft", "EyeLookOutLeft", "EyeLookUpLeft", "EyeSquintLeft",
@@ -32,7 +33,7 @@ LIVE_LINK_ROTATIONS = ("HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEy
 LIVE_LINK_HEADER = ("Timecode", "BlendShapeCount") + LIVE_LINK_BLENDSHAPES + LIVE_LINK_ROTATIONS
 
 
-class ExportError(ValueError):
+class ExportError(SoundMotionError):
     """The data cannot be written in the requested format; the message says why."""
 
 
