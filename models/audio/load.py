@@ -55,7 +55,7 @@ def load_audio(path, sample_rate: int = 16000, max_seconds: float = MAX_SECONDS_
         if len(samples) == 0:
             raise AudioError(f"{name} contains no audio samples. Choose a file with sound in it.")
         _check_length(name, len(samples) / sample_rate, max_seconds)
-        if not allow_silence and float(np.max(np.abs(samples))) < SILENCE_PEAK:
+        if not allow_silence and peak_of(samples) < SILENCE_PEAK:
             raise AudioError(f"{name} is silent. Choose a file in which something can be heard.")
         return audio if samples is audio.samples else Audio(samples, sample_rate, audio.path)
     import soundfile
@@ -90,6 +90,11 @@ def load_audio(path, sample_rate: int = 16000, max_seconds: float = MAX_SECONDS_
     return Audio(samples, sample_rate, path)
 
 
+def peak_of(samples: np.ndarray) -> float:
+    """The largest absolute sample, without an |samples| copy of the signal."""
+    return float(max(samples.max(), -samples.min())) if len(samples) else 0.0
+
+
 def _check_length(name: str, seconds: float, max_seconds: float):
     if seconds > max_seconds:
         raise AudioError(f"{name} is {seconds / 60:.1f} minutes long; the limit is {max_seconds / 60:.0f} minutes. "
@@ -110,7 +115,7 @@ def _decode(soundfile, path: str, info, sample_rate: int) -> tuple:
                 if not len(block):
                     return
                 mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
-                peak = max(peak, float(np.max(np.abs(mono))))
+                peak = max(peak, peak_of(mono))
                 yield mono
 
     for piece in resampled_blocks(mono_blocks(), native, sample_rate):

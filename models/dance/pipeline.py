@@ -12,6 +12,7 @@ from ..music.spectrum import SAMPLE_RATE
 from .body import build_clip, rest_heights
 from .choreography import ChoreographyError, beat_times, plan_dance
 from .contacts import clean_contacts
+from .long_music import dance_in_parts
 from .performance import perform
 
 MIN_MUSIC_SECONDS = 2.0
@@ -59,8 +60,9 @@ def dance_from_audio(audio: Audio, fps: float = 30.0, style: str = "groove", ene
                                                      "find a beat, so the dancer grooves at a steady tempo.")
     else:
         analysis = analyse_music(audio)
-    return dance_to_analysis(analysis, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength,
-                             clip_moves)
+    # An hour of music is danced in parts of a few minutes (long_music.py); a song in one piece.
+    return dance_in_parts(analysis, fps, lambda part, part_report: dance_to_analysis(
+        part, fps, style, energy, seed, in_place, part_report, floor_half_size, prior_strength, clip_moves), report)
 
 
 def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "groove", energy: float = 1.0,

@@ -91,7 +91,8 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
     `posteriors`: the phone net's (log_probs, names) for this audio, when already computed."""
     decoder = alignment_decoder()
     if posteriors is None:
-        samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
+        samples = np.frombuffer(pcm, "<i2").astype(np.float32)
+        samples /= 32768.0  # in place: one copy of the signal, not two
         posteriors = phone_posteriors(Audio(samples, DECODER_RATE))
     all_words = _words(transcript, decoder)
     unknown = sorted({w.text for w in all_words if w.phones < 0})
