@@ -212,7 +212,10 @@ def run_retarget(args) -> int:
     from .retarget.root_motion import RootMode
     from .takes.key_poses import KeyStyle
 
+    from .retarget.motion_file import load_motion_file
+
     require_input_file(args.source, "SOURCE", "a .bvh or .npz motion file")
+    load_motion_file(args.source)  # a broken motion file is refused here, before Blender opens the rig
     blend, armature = _blend_and_armature(args.target, "--target")
     map_spec = _bone_map_option(args.map)
     outputs = OutputFiles()
@@ -255,17 +258,15 @@ def run_bonemap(args) -> int:
     return 0
 
 
-_REGISTERED = []
-
-
 def _start_blender():
-    """Register the add-on once per process (main may run several verbs in one process, e.g. in tests)."""
-    if _REGISTERED:
+    """Register the add-on, once per process (main may run several verbs in one process, e.g. in tests)."""
+    import bpy
+
+    if hasattr(bpy.types, "SOUNDMOTION_OT_talk"):
         return
     from . import register  # imports the operators, and with them the `bpy` module
 
     register()
-    _REGISTERED.append(True)
 
 
 def run_demo(args) -> int:

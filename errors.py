@@ -69,6 +69,47 @@ def read_text_file(path, option: str = "--text") -> str:
         raise SoundMotionError(f"{option}: {os_error_sentence(error, path)}") from None
 
 
+def read_json_file(path, what: str = "file", error=None):
+    """The JSON in a UTF-8 file, or `error` (a SoundMotionError class) saying what is wrong with the file."""
+    error = error or SoundMotionError
+    path = os.fspath(path) if path else ""
+    if not path or not os.path.exists(path):
+        raise error(f"The {what} {path or '(no file chosen)'} was not found. Choose an existing .json file.")
+    if os.path.isdir(path):
+        raise error(f"{path} is a folder. Choose a {what} (.json file).")
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            text = handle.read()
+    except UnicodeDecodeError:
+        raise error(f"{path} is not a {what}: it is not UTF-8 text. Choose a .json file saved by SoundMotion "
+                    "or a text editor.") from None
+    except OSError as failure:
+        raise error(os_error_sentence(failure, path, what)) from None
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as failure:
+        raise error(f"{path} is not valid JSON ({failure.msg} at line {failure.lineno}); it cannot be a "
+                    f"{what}.") from None
+
+
+def write_text_file(path, text: str, what: str = "file", error=None):
+    """Write `text` as UTF-8, or raise `error` with a sentence naming the file (nothing half-written: the text
+    goes to a temporary file that replaces `path` at the end)."""
+    error = error or SoundMotionError
+    outputs = OutputFiles()
+    try:
+        target = outputs.add(path, what)
+        with outputs.writing():
+            with open(outputs.temporary(target), "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+    except SoundMotionError as failure:
+        raise error(str(failure)) from None
+    except OSError as failure:
+        raise error(os_error_sentence(failure, path, what)) from None
+
+
 def require_input_file(path, option: str, kinds: str = "") -> str:
     """An existing, readable file (not a folder); `kinds` names what it should be (".blend", "audio", …)."""
     path = os.fspath(path) if path else ""
@@ -101,13 +142,17 @@ def check_range(option: str, value, low=None, high=None, integer: bool = False, 
     return int(number) if integer else number
 
 
+def _number(value) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 def _span(low, high) -> str:
     if low is not None and high is not None:
-        return f" from {low:g} to {high:g}"
+        return f" from {_number(low)} to {_number(high)}"
     if low is not None:
-        return f" of at least {low:g}"
+        return f" of at least {_number(low)}"
     if high is not None:
-        return f" of at most {high:g}"
+        return f" of at most {_number(high)}"
     return ""
 
 

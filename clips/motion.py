@@ -99,6 +99,8 @@ class MotionClip:
     def from_arrays(cls, data: dict, label="arrays") -> "MotionClip":
         """A clip from the arrays of the documented .npz schema (already loaded)."""
         require_keys(data, MOTION_KEYS, label)
+        if np.ndim(data["rotations"]) < 1 or len(data["rotations"]) == 0:
+            raise ClipError(f"{label} has no frames of motion; choose a clip with at least one frame.")
         skeleton = Skeleton(tuple(str(n) for n in data["joint_names"]), data["parents"], data["offsets"])
         rot = rotations.normalize(data["rotations"]) if _nearly_unit(data["rotations"]) else data["rotations"]
         return cls(scalar_fps(data["fps"]), skeleton, rot, data["root_translation"])

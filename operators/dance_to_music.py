@@ -71,7 +71,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         armature = bpy.data.objects[result["armature_name"]]
         audio, start = result["audio"], result["frame_start"]
         notes = list(result["notes"])
-        with sound_for_take(context.scene, audio.path, start, notes):
+        with sound_for_take(context.scene, audio.path, start, notes, owners=[armature.name]):
             style = KeyStyle(self.keys, pose_frames(dance_pose_times(result["beats"]), result["fps"],
                                                     result["retarget"].num_frames))
             action, written = blender_rig.key_retarget(armature, result["rest"], result["retarget"],

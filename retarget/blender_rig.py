@@ -18,7 +18,8 @@ from .transfer import RetargetResult
 
 def require_armature(obj, role: str = "target"):
     if obj is None or obj.type != "ARMATURE":
-        name = f"'{obj.name}' is a {obj.type.lower()}" if obj is not None else "nothing is selected"
+        kind = obj.type.lower().replace("_", " ") if obj is not None else ""
+        name = f"'{obj.name}' is {'an' if kind[:1] in 'aeiou' else 'a'} {kind} object" if obj else "nothing is selected"
         raise RetargetError(f"The {role} must be an armature, but {name}. Select the character's armature.")
     return obj
 
