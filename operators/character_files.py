@@ -7,7 +7,6 @@ import bpy
 
 from ..errors import SoundMotionError
 from . import demo_scene
-from .action_channels import TAKE_KEY
 from .render_video import configure_video_output, render_video
 
 
@@ -53,20 +52,6 @@ def _run(operator: str, obj, **properties):
         raise SoundMotionError(str(error).strip().removeprefix("Error: ")) from None
 
 
-def _takes_since(serial: int) -> list:
-    """NLA strips of the takes written since the take serial `serial` (this run's)."""
-    strips = []
-    for block in list(bpy.data.objects) + list(bpy.data.shape_keys):
-        animation_data = getattr(block, "animation_data", None)
-        for track in animation_data.nla_tracks if animation_data else ():
-            strips += [s for s in track.strips if s.action is not None and s.action.get(TAKE_KEY, 0) >= serial]
-    return strips
-
-
-def _next_take_serial() -> int:
-    return 1 + max((int(action[TAKE_KEY]) for action in bpy.data.actions if TAKE_KEY in action), default=0)
-
-
 def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: int = 0, movie: str = None,
                  resolution=(640, 360), keys: str = "POSES", face: bool = True, armature: str = None,
                  gesture: dict = None, outputs=None) -> list:
@@ -77,24 +62,43 @@ def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: 
     operator's style, amount, handedness and seated. `outputs` (errors.OutputFiles): the files are written to
     its temporary paths, to be moved into place when everything succeeded."""
     written_to = outputs.temporary if outputs is not None else (lambda path: path)
+    # A movie is the line: the scene's frame range becomes the take's.
+    scene, character = talk_on_character(character_blend, audio, transcript, seed, keys, fit_range=bool(movie),
+                                         face=face, armature=armature, gesture=gesture)
+    if movie:
+        ensure_camera(scene, character)
+        configure_video_output(scene, movie, resolution=tuple(resolution))
+    demo_scene.save_blend(written_to(out_blend))
+    return [os.path.abspath(out_blend)] + ([render_video(scene, written_to(movie))] if movie else [])
+
+
+def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 0, keys: str = "POSES",
+                      fit_range: bool = False, face: bool = True, armature: str = None, gesture: dict = None):
+    """Open `character_blend` and run "Talk from Audio" on its character; returns (scene, character).
+    `fit_range` makes the scene's frame range exactly the take's (else it only grows to hold it)."""
     scene = _open(character_blend)
     character = _named_armature(armature) if armature else talking_object()
     scene.soundmotion.transcript = transcript
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
-    serial = _next_take_serial()
+    if fit_range:
+        scene.frame_end = scene.frame_start
     _run("talk", character, filepath=os.path.abspath(audio), keys=keys, face=face, **(gesture or {}))
-    if movie:
-        if scene.camera is None:
-            height = demo_scene.character_height(demo_scene.face_mesh_name(character))
-            demo_scene.set_look(scene)
-            scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
-        strips = _takes_since(serial)
-        if strips:  # the movie is the line: from its first frame to the end of its takes
-            scene.frame_end = max(scene.frame_start, int(round(max(s.frame_end for s in strips))))
-        configure_video_output(scene, movie, resolution=tuple(resolution))
-    demo_scene.save_blend(written_to(out_blend))
-    return [os.path.abspath(out_blend)] + ([render_video(scene, written_to(movie))] if movie else [])
+    return scene, character
+
+
+def ensure_camera(scene, character):
+    """A waist-up camera on the character when the file has none."""
+    if scene.camera is None:
+        height = demo_scene.character_height(demo_scene.face_mesh_name(character))
+        demo_scene.set_look(scene)
+        scene.camera = demo_scene.add_camera(scene, "SM_TalkCamera", height - 0.36, 0.8)
+
+
+def save_portable_blend(filepath: str):
+    """Save the open file with every external path made absolute, so it can be moved to another folder."""
+    bpy.ops.file.make_paths_absolute()
+    demo_scene.save_blend(filepath)
 
 
 def dance_in_file(character_blend, music, out_blend, armature: str = None, seed: int = 0, style: str = "groove",

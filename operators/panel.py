@@ -22,6 +22,7 @@ class SOUNDMOTION_PT_main(bpy.types.Panel):
         layout.operator("soundmotion.talk", icon="OUTLINER_OB_ARMATURE")
         layout.operator("soundmotion.lip_sync", icon="SPEAKER")
         layout.operator("soundmotion.dance", icon="ARMATURE_DATA")
+        layout.operator("soundmotion.beat_markers", icon="MARKER_HLT")
         layout.operator("soundmotion.restore_previous", icon="LOOP_BACK")
 
 

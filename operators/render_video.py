@@ -41,3 +41,11 @@ def render_video(scene, filepath: str = None) -> str:
     finally:
         scene.render.filepath = configured
 
+
+
+def drop_clock_metadata(scene):
+    """Leave the render date, render time, host and memory out of the files' metadata, so that rendering the
+    same frames again (on any machine) writes the same bytes."""
+    render = scene.render
+    render.use_stamp_date = render.use_stamp_render_time = False
+    render.use_stamp_hostname = render.use_stamp_memory = False

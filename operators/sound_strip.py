@@ -19,7 +19,9 @@ OWNERS_KEY = "soundmotion_objects"  # on a strip SoundMotion added: the objects 
 
 
 def _same_file(strip, audio_path: str) -> bool:
-    return strip.sound is not None and os.path.abspath(bpy.path.abspath(strip.sound.filepath)) == audio_path
+    """Whether the strip plays `audio_path` (compared case-insensitively where the file system is: Windows)."""
+    return strip.sound is not None and \
+        os.path.normcase(os.path.abspath(bpy.path.abspath(strip.sound.filepath))) == os.path.normcase(audio_path)
 
 
 def add_sound_strip(scene, audio_path: str, frame_start: int, owners=()):

@@ -3,9 +3,9 @@ plain arrays, and write a RetargetResult as one new action through operators.key
 
 import bpy
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..clips import rotations
+from ..clips.rotations import Rotation
 from .bone_map import BoneMap, load_preset
 from .detect import detect_bone_map
 from .errors import RetargetError

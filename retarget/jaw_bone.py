@@ -6,11 +6,11 @@ rest pose: opening must move the bone's tail down (and forward when the bone han
 """
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..clips import rotations
 from ..clips.arkit import ARKIT_INDEX
 from ..clips.face import FaceClip
+from ..clips.rotations import Rotation
 from .rig import RigRest
 
 MAX_OPEN_DEGREES = 20.0

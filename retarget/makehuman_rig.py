@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..clips import rotations
+from ..clips.rotations import Rotation
 from .errors import RetargetError
 from .rest_pose import shortest_arc
 from .rig import RigRest, sort_parents_first

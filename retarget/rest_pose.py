@@ -7,8 +7,8 @@ facing direction). The aim is matched exactly, the twist reference as closely as
 """
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
+from ..clips.rotations import Rotation
 from .bone_map import BoneMap
 from .canonical import ACROSS, AIMS, twist_reference
 from .rig import RigRest

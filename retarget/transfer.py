@@ -10,9 +10,9 @@ except along the spine and neck, where extra target bones share the rotation. Al
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ..clips import rotations
+from ..clips.rotations import Rotation
 from .bone_map import BoneMap
 from .canonical import CANONICAL_JOINTS, DISTRIBUTED
 from .errors import RetargetError

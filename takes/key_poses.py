@@ -21,9 +21,9 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import find_peaks
-from scipy.spatial.transform import Rotation
 
+from ..clips.rotations import Rotation
+from ..models.filters import find_peaks
 from . import bezier
 
 POSE, EXTREME, BREAKDOWN = 0, 1, 2  # key roles; operators/keyframes.py shows them as Blender keyframe types

@@ -14,6 +14,7 @@ from soundmotion.models.gesture.pipeline import generate_gestures
 from soundmotion.models.gesture.prosody import FRAME_SECONDS
 from soundmotion.models.gesture.styles import GestureSettingsError
 from tests.speech_fixtures import write_wav
+from tests.test_gesture_pipeline import assert_feet_planted_but_when_stepping
 
 TEXT = "Let me tell you about the longest summer of my life, when everything changed for all of us."
 
@@ -49,11 +50,7 @@ def test_prior_moves_only_the_upper_body_and_keeps_the_elbow_a_hinge(speech, sea
         wrist = rotations.to_rotation(prior.clip.rotations[:, skeleton.index(f"{side}_wrist")]).magnitude()
         assert np.degrees(wrist).max() < 95.0
     if not seated:
-        positions = joint_positions(prior.clip)
-        rest = skeleton.rest_positions()
-        for side in ("left", "right"):
-            ankle = positions[:, skeleton.index(f"{side}_ankle")]
-            assert np.abs(ankle - rest[skeleton.index(f"{side}_ankle")]).max() < 0.005
+        assert_feet_planted_but_when_stepping(joint_positions(prior.clip))
 
 
 def test_prior_keeps_beats_on_accents_and_hands_settling_at_the_end(speech):

@@ -155,7 +155,7 @@ def resampled_blocks(blocks, from_rate: int, to_rate: int):
 
     Each piece is filtered with `margin` input samples on either side, more than the filter's reach, and starts
     at a multiple of `down` input samples so that it lands on the output's sample grid."""
-    from scipy.signal import resample_poly
+    from ..filters import resample_poly
 
     up, down = _ratio(from_rate, to_rate)
     if up == down:

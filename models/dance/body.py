@@ -1,10 +1,10 @@
 """Pose channels, facing and foot targets → a MotionClip on the SMPL-X skeleton (feet placed by leg IK)."""
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
 from .leg_ik import Leg
 from .performance import Performance

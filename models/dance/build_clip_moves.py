@@ -21,13 +21,12 @@ import glob
 import os
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
-from scipy.signal import find_peaks
 
 from ...clips.kinematics import joint_positions
 from ...clips.rotations import make_continuous, slerp_resample
 from ...clips.motion import MotionClip
 from ...clips.skeleton import SMPLX_SKELETON
+from ..filters import find_peaks, gaussian_filter1d
 from .clip_moves import ASSET, BEATS_PER_SEGMENT, JOINTS, STORE_FPS
 from .metrics import SPEED_SMOOTHING_FRAMES_60
 

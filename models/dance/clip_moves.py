@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.interpolate import PchipInterpolator
-from scipy.ndimage import gaussian_filter1d
-from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
+from ..filters import gaussian_filter1d
+from ..interpolate import PchipInterpolator
 from .moves import MOVES
 from .prior_features import PRIOR_JOINTS, from_features, mirrored, to_features
 from ...errors import SoundMotionError

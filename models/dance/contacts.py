@@ -5,11 +5,11 @@ pose afterwards (the learned prior, retargeting tweaks) and what the bench measu
 """
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
 from ...clips.kinematics import world_transforms
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
 from .leg_ik import Leg
 
 CONTACT_HEIGHT = 0.025      # a foot joint this close to its floor height is on the floor …

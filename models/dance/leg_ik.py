@@ -1,8 +1,8 @@
 """Two-bone leg IK on the SMPL-X skeleton: hip and knee rotations that put the ankle exactly on a target."""
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
+from ...clips.rotations import Rotation
 from ...clips.skeleton import Skeleton
 
 REACH = 0.999   # never straighten the knee completely: a locked knee flips the bend direction

@@ -1,8 +1,8 @@
 """Dance metrics shared by the bench and the tests: beat alignment (AIST++/FACT/Bailando), feet, jitter, diversity."""
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
-from scipy.signal import argrelextrema
+
+from ..filters import argrelextrema, gaussian_filter1d
 
 
 BEAT_SIGMA_FRAMES_60 = 3.0     # Bailando's calc_ba_score: exp(-d² / (2·9)) in 60 fps frames

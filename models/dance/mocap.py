@@ -73,7 +73,7 @@ _BONE_CHILD = {"pelvis": "spine1", "left_hip": "left_knee", "right_hip": "right_
 def _rest_corrections(cc_skeleton) -> dict:
     """Per SMPL-X joint, the rotation C with world_cc · C acting on SMPL-X's T-pose bone as world_cc on CC's rest
     bone: the CC rest (the file's first frame) is not a T-pose, SMPL-X's is."""
-    from scipy.spatial.transform import Rotation
+    from ...clips.rotations import Rotation
 
     cc_rest = cc_skeleton.rest_positions()
     smplx_rest = SMPLX_SKELETON.rest_positions()

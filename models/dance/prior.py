@@ -12,12 +12,12 @@ import os
 from functools import lru_cache
 
 import numpy as np
-from scipy.interpolate import CubicSpline
-from scipy.ndimage import gaussian_filter1d
 
 from ...clips import rotations
 from ...clips.motion import MotionClip
 from ...clips.skeleton import SMPLX_SKELETON
+from ..filters import gaussian_filter1d
+from ..interpolate import CubicSpline
 from .prior_features import PRIOR_JOINTS, UPPER_BODY, from_features, to_features
 from ...errors import SoundMotionError
 

@@ -1,9 +1,9 @@
 """Features the motion prior sees: 6D rotations (two matrix columns) of the body joints below the pelvis, per frame."""
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
+from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
 
 PRIOR_FPS = 30.0

@@ -8,9 +8,9 @@ meet however far the jaw moves.
 """
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
 
 from ...clips.arkit import ARKIT_BLENDSHAPES, ARKIT_INDEX
+from ..filters import gaussian_filter1d
 from .visemes import VISEMES, VISEME_INDEX
 
 

@@ -2,9 +2,9 @@
 small eye saccades. Deterministic for a given seed."""
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d, maximum_filter1d
 
 from ...clips.arkit import ARKIT_INDEX
+from ..filters import gaussian_filter1d, maximum_filter1d
 
 BLINK_MEAN_SECONDS = 3.6   # people blink every ~2–6 s while talking
 BLINK_CLOSE_SECONDS, BLINK_OPEN_SECONDS = 0.07, 0.15

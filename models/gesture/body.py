@@ -1,27 +1,37 @@
-"""Hand tracks + plan → a MotionClip on SMPL-X: torso breathing and weight shift, spine and head following the
-gestures (nods, shakes, tilts), collar bones, arms by two-bone IK in gesture space, wrists and fingers posed.
-Standing feet stay planted by the dance model's leg IK; seated, the legs keep a chair pose.
+"""Hand tracks + plan + postures → a MotionClip on SMPL-X: the pelvis over the feet (weight shifts, a little sway,
+steps that turn the body towards other listeners; posture.py plans them), torso breathing, leaning and turning with
+the gestures, the head moving with the voice (nods on accents, the chin following the pitch, gaze shifts, tilts,
+shakes), collar bones, arms by two-bone IK in gesture space, wrists and fingers posed. Standing feet stay planted
+by the dance model's leg IK wherever they are not stepping; seated, the legs keep a chair pose.
 """
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
-from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
 from ..dance.body import SPINE_SHARE
 from ..dance.leg_ik import Leg
+from ..filters import gaussian_filter1d
 from .arm_ik import Arm
 from .motion import idle_sway
 from .planning import GesturePlan
+from .posture import FOOT_FRONT, FOOT_HALF_WIDTH, Posture, plan_steps, stance_tracks
+from .prosody import FPS as FPS_PROSODY
 from .styles import GestureStyle
 
 BREATHS_PER_SECOND = 0.23
 FINGER_MAX_DEGREES = (70.0, 95.0, 65.0)      # knuckle, middle, tip at full curl
 THUMB_MAX_DEGREES = (30.0, 35.0, 50.0)
-BASE_BEND = 0.015                             # soft knees when standing
+BASE_BEND = 0.008                             # soft knees when standing
 SEATED_HIP_HEIGHT = 0.5
+PELVIS_SWAY_METRES = 0.016       # sway while the feet stay put: real capture standing moves the pelvis ~0.04 m/s
+PITCH_NOD_DEGREES = 1.0       # chin up per semitone above the speaker's median pitch
+NOD_DEGREES = 13.0
+# SMPL-X's collar → shoulder bone rises about 15°; relaxed shoulders sit lower (on the demo character the rest
+# collars put the shoulders 4.6 cm above its own rest: a shrug).
+COLLAR_DROP_DEGREES = 10.0
 
 
 def side_to_chest(vectors: np.ndarray, sign: float) -> np.ndarray:
@@ -30,31 +40,34 @@ def side_to_chest(vectors: np.ndarray, sign: float) -> np.ndarray:
 
 
 def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.ndarray, fps: float, seated: bool,
-               rng: np.random.Generator) -> MotionClip:
+               rng: np.random.Generator, postures: list = None, prosody=None) -> MotionClip:
     skeleton = SMPLX_SKELETON
     index = skeleton.index
     frames = len(times)
     local = np.zeros((frames, len(skeleton), 4))
     local[..., 0] = 1.0
-    torso = torso_channels(tracks, plan, style, times, fps, seated, rng)
+    postures = postures or [Posture(0.0, ("rest", "rest"), 0.0, 0.0, 0.0, "right")]
+    torso = torso_channels(tracks, plan, style, times, fps, seated, rng, postures, prosody)
 
     def euler(x, y, z):   # degrees about the world-aligned axes: x = forward pitch, y = side bend, z = turn left
         return Rotation.from_euler("xyz", np.radians(np.stack(np.broadcast_arrays(x, y, z), axis=1)))
 
     rest = skeleton.rest_positions()
-    root = np.tile(rest[0], (frames, 1))
-    root[:, 0] += torso["shift"]
-    pelvis = euler(0.0 * times, torso["hip_roll"], 0.3 * torso["twist"])
+    stance = None
     if seated:
+        root = np.tile(rest[0], (frames, 1))
         root[:, 2] = SEATED_HIP_HEIGHT + (rest[0, 2] - rest[index("left_hip"), 2])
         root[:, 1] += 0.02
+        yaw = 0.3 * torso["twist"]
     else:
-        root[:, 2] -= BASE_BEND + torso["drop"]
+        stance = stance_tracks(plan_steps(postures, style, rng), times, rest[index("left_ankle"), 2])
+        root, yaw = _pelvis_over_feet(stance, torso, style, rest, fps, rng)
+    pelvis = euler(0.0 * times, torso["hip_roll"], yaw)
     local[:, 0] = rotations.from_rotation(pelvis)
     world, position = pelvis, root
     for name, share in SPINE_SHARE.items():
         spine = euler(torso["lean"] * share + (torso["breath"] if name == "spine3" else 0.0),
-                      torso["side"] * share, 0.7 * torso["twist"] * share)
+                      torso["side"] * share, (0.7 * torso["twist"] + torso["chest_turn"]) * share)
         local[:, index(name)] = rotations.from_rotation(spine)
         position = position + world.apply(skeleton.offsets[index(name)])
         world = world * spine
@@ -66,14 +79,18 @@ def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.n
         track = tracks[side]
         arm = Arm(skeleton, side)
         reach = np.clip(track.position[:, 1] - 0.1, 0.0, None)
-        collar = euler(0.0 * times, -sign * (track.lift + torso["breath_lift"]), -sign * 25.0 * reach)
+        collar = euler(0.0 * times, -sign * (track.lift + torso["breath_lift"] - COLLAR_DROP_DEGREES),
+                       -sign * 25.0 * reach)
         local[:, arm.collar] = rotations.from_rotation(collar)
         collar_world = chest_rot * collar
         collar_pos = chest_pos + chest_rot.apply(skeleton.offsets[arm.collar])
         shoulder_pos = collar_pos + collar_world.apply(skeleton.offsets[arm.shoulder])
         target = chest_pos + chest_rot.apply(side_to_chest(track.position, sign))
-        pole = chest_rot.apply(np.tile([sign * 0.45, 0.55, -1.0], (frames, 1)))
-        upper, fore = arm.solve(shoulder_pos, target, pole)
+        out = np.zeros(frames) if track.elbow_out is None else np.clip(track.elbow_out, 0.0, 1.0)
+        # The elbow points down and back, or out to the side for a hand on the hip.
+        pole_local = ((1 - out)[:, None] * np.array([sign * 0.45, 0.55, -1.0])
+                      + out[:, None] * np.array([sign * 1.0, 0.45, -0.1]))
+        upper, fore = arm.solve(shoulder_pos, target, chest_rot.apply(pole_local))
         # With the wrist at identity the palm faces the midline (thumb up); rolling about the hand's own axis
         # (±X at rest) turns it down (+) or up (−), the same sign on both sides.
         wrist = Rotation.from_euler("x", track.roll[:, None], degrees=True)
@@ -88,66 +105,127 @@ def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.n
             local[:, index(f"{side}_hip")] = rotations.from_rotation(pelvis.inv() * thigh)
             local[:, index(f"{side}_knee")] = rotations.from_rotation(thigh.inv())
     else:
-        _plant_feet(local, skeleton, root, pelvis, frames)
+        _plant_feet(local, skeleton, root, pelvis, stance)
     return MotionClip(fps, skeleton, rotations.make_continuous(local), root)
 
 
+def _pelvis_over_feet(stance, torso: dict, style: GestureStyle, rest: np.ndarray, fps: float, rng):
+    """Pelvis position and heading (degrees) over the feet: between them, towards the weighted foot (all the way
+    over the standing foot while the other steps), swaying a little, low enough for both legs to reach."""
+    left, right = stance.ankle["left"], stance.ankle["right"]
+    centre = 0.5 * (left + right)
+    half = 0.5 * (right - left)                       # from the centre towards the right foot
+    support = stance.support
+    shift_share = np.clip(style.weight_shift / FOOT_HALF_WIDTH, 0.0, 0.6)
+    g = (1.0 - np.abs(support)) * torso["weight"] * shift_share + 0.65 * support
+    sway = idle_sway(len(support), fps, rng, PELVIS_SWAY_METRES, seconds=1.0)
+    root = np.tile(rest[0], (len(support), 1))
+    facing = 0.5 * (stance.yaw["left"] + stance.yaw["right"])
+    a = np.radians(facing)
+    ahead = np.stack([np.sin(a), -np.cos(a)], axis=1) * FOOT_FRONT    # at rest the ankles are 2 cm behind the pelvis
+    root[:, :2] = centre[:, :2] + ahead + g[:, None] * half[:, :2] + sway[:, :2]
+    root[:, 2] -= BASE_BEND + torso["drop"] + 0.012 * np.abs(g)
+    # Low enough that both ankles are in reach.
+    hip = SMPLX_SKELETON.index("left_hip")
+    hip_drop = rest[0, 2] - rest[hip, 2]
+    leg = (np.linalg.norm(SMPLX_SKELETON.offsets[SMPLX_SKELETON.index("left_knee")])
+           + np.linalg.norm(SMPLX_SKELETON.offsets[SMPLX_SKELETON.index("left_ankle")]))
+    for ankle in (left, right):
+        horizontal = np.linalg.norm(ankle[:, :2] - root[:, :2], axis=1) + 0.07
+        highest = ankle[:, 2] + np.sqrt(np.maximum((0.985 * leg) ** 2 - horizontal ** 2, 0.0)) + hip_drop
+        root[:, 2] = np.minimum(root[:, 2], highest)
+    root[:, 2] = gaussian_filter1d(root[:, 2], 0.05 * fps)
+    return root, facing + 0.3 * torso["twist"]
+
+
 def torso_channels(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.ndarray, fps: float,
-                   seated: bool, rng) -> dict:
+                   seated: bool, rng, postures: list = None, prosody=None) -> dict:
     frames = len(times)
     phase = rng.uniform(0, 2 * np.pi)
     breath = np.sin(2 * np.pi * BREATHS_PER_SECOND * times * rng.uniform(0.9, 1.1) + phase)
     left, right = tracks["left"].position, tracks["right"].position
     up = np.clip((left[:, 1] + right[:, 1] - 0.1) / 0.4, 0.0, 1.0)
     lag = int(0.08 * fps)
+    postures = postures or [Posture(0.0, ("rest", "rest"), 0.0, 0.0, 0.0, "right")]
+    starts = [p.start for p in postures]
 
     def follow(x, seconds=0.12):
         x = np.concatenate([np.repeat(x[:1], lag), x])[:frames]
         return gaussian_filter1d(x, seconds * fps)
 
-    shift = 0.0 * times if seated else style.weight_shift * _weight_shifts(times, rng)
+    weight = 0.0 * times if seated else _eased(starts, [p.weight for p in postures], times, 1.0)
+    lean = _eased(starts, [p.lean for p in postures], times, 1.2)
+    facing = _eased(starts, [p.facing for p in postures], times, 1.0)
     drift = idle_sway(frames, fps, rng, 1.0, seconds=1.2)
-    channels = {
+    head = head_channels(plan, style, times, fps, rng, prosody)
+    shift = weight * style.weight_shift / 0.03
+    return {
         "breath": -0.8 * breath,
         "breath_lift": 0.6 * breath,
-        "shift": shift,
-        "hip_roll": -60.0 * shift,
-        "side": 45.0 * shift + 0.6 * drift[:, 0],
+        "weight": weight,
+        "hip_roll": -2.5 * shift,
+        "side": 2.0 * shift + 0.6 * drift[:, 0],
         "drop": 0.0 * times,
-        "lean": follow(style.torso * 0.6 * up) + (2.0 if seated else 0.0) + 0.5 * drift[:, 1],
+        "lean": follow(style.torso * 0.6 * up) + (2.0 if seated else 0.0) + 0.5 * drift[:, 1] + lean,
         "twist": follow(style.torso * 3.0 * (left[:, 1] - right[:, 1]) + 4.0 * (left[:, 0] - right[:, 0])),
-        "nod": -0.5 * follow(style.torso * 0.6 * up) + 1.2 * drift[:, 2],
-        "tilt": 1.5 * drift[:, 0],
-        "look": 3.0 * drift[:, 1] + follow(3.0 * (right[:, 1] - left[:, 1]), 0.3),
+        # Seated, the chest does the turning that the feet do standing; either way it turns a little with the gaze.
+        "chest_turn": (0.8 * facing if seated else 0.0 * times) + 0.25 * head["look"],
+        "nod": -0.5 * follow(style.torso * 0.6 * up) + 1.2 * drift[:, 2] + head["nod"],
+        "tilt": 1.5 * drift[:, 0] + head["tilt"],
+        "look": 3.0 * drift[:, 1] + follow(3.0 * (right[:, 1] - left[:, 1]), 0.3) + 0.75 * head["look"],
     }
+
+
+def head_channels(plan: GesturePlan, style: GestureStyle, times: np.ndarray, fps: float, rng,
+                  prosody=None) -> dict:
+    """Head pitch (nod), roll (tilt) and yaw (look) in degrees, driven by the voice: nods on pitch accents (the
+    plan's head moves), the chin following the pitch contour, small bobs on stressed syllables, gaze shifts from
+    listener to listener every few seconds (with a tilt), slower in pauses."""
+    frames = len(times)
+    nod, tilt, look = np.zeros(frames), np.zeros(frames), np.zeros(frames)
+    gain = style.head
+    if prosody is not None and len(prosody.semitones):
+        index = np.clip((times * FPS_PROSODY).astype(int), 0, len(prosody.semitones) - 1)
+        voiced = (prosody.voiced & prosody.active)[index]
+        pitch = np.where(voiced, np.clip(prosody.semitones[index], -6.0, 8.0), 0.0)
+        nod -= gain * PITCH_NOD_DEGREES * gaussian_filter1d(pitch, 0.12 * fps)
+        for t in prosody.syllables[prosody.prominence > 2.0]:
+            nod += gain * 2.5 * np.exp(-0.5 * ((times - t - 0.03) / 0.09) ** 2)
+    # Gaze shifts from one listener to another (yaw), the head tilting a little each time.
+    t, target = 0.0, rng.normal(0.0, 6.0)
+    keys = [(-1.0, target, rng.normal(0.0, 2.0))]
+    units = plan.units or [(0.0, plan.duration)]
+    while t < plan.duration + 1.0:
+        speaking = any(a <= t <= b for a, b in units)
+        t += rng.uniform(1.2, 3.5) if speaking else rng.uniform(2.5, 5.0)
+        target = float(np.clip(0.4 * target + rng.normal(0.0, 11.0) * gain, -20.0, 20.0))
+        keys.append((t, target, float(np.clip(rng.normal(0.0, 4.0) * gain, -8.0, 8.0))))
+    key_times = [k[0] for k in keys]
+    look += _eased(key_times, [k[1] for k in keys], times, 0.45)
+    tilt += _eased(key_times, [k[2] for k in keys], times, 0.6)
     for move in plan.head:
         dt = times - move.time
         if move.kind == "nod":
             bump = np.where(dt < 0, np.exp(-0.5 * (dt / 0.08) ** 2), np.exp(-0.5 * (dt / 0.18) ** 2))
             rebound = np.exp(-0.5 * ((dt - 0.35) / 0.12) ** 2)
-            channels["nod"] += 7.0 * move.strength * (bump - 0.25 * rebound)
+            nod += NOD_DEGREES * gain * move.strength * (bump - 0.25 * rebound)
         elif move.kind == "shake":
             window = np.clip(np.sin(np.pi * np.clip((dt + 0.1) / 0.9, 0, 1)), 0, None)
-            channels["look"] += 9.0 * window * np.sin(2 * np.pi * 2.4 * (dt + 0.1))
+            look += 9.0 * window * np.sin(2 * np.pi * 2.4 * (dt + 0.1))
         elif move.kind == "tilt":
-            channels["tilt"] += 7.0 * np.exp(-0.5 * (dt / 0.45) ** 2)
-            channels["nod"] -= 3.0 * np.exp(-0.5 * (dt / 0.45) ** 2)
-    return channels
+            tilt += 7.0 * np.exp(-0.5 * (dt / 0.45) ** 2)
+            nod -= 3.0 * np.exp(-0.5 * (dt / 0.45) ** 2)
+    return {"nod": nod, "tilt": tilt, "look": look}
 
 
-def _weight_shifts(times: np.ndarray, rng) -> np.ndarray:
-    """Weight moving from foot to foot every few seconds, as people standing do (−1 left … +1 right)."""
-    keys_t, keys_v, t = [times[0] - 1.0], [rng.uniform(-0.5, 0.5)], times[0]
-    while t < times[-1] + 1.0:
-        t += rng.uniform(4.0, 9.0)
-        keys_t.append(t)
-        keys_v.append(float(np.clip(-np.sign(keys_v[-1]) * rng.uniform(0.4, 1.0), -1, 1)))
-    keys_t, keys_v = np.array(keys_t), np.array(keys_v)
-    index = np.clip(np.searchsorted(keys_t, times, side="right") - 1, 0, len(keys_t) - 2)
-    # The shift itself takes about a second; the rest of the time the weight stays put.
-    u = np.clip((times - keys_t[index + 1] + 1.2) / 1.2, 0.0, 1.0)
-    ease = u ** 3 * (10 - 15 * u + 6 * u * u)
-    return keys_v[index] + (keys_v[index + 1] - keys_v[index]) * ease
+def _eased(key_times, values, times: np.ndarray, seconds: float) -> np.ndarray:
+    """Piecewise constant values that change at `key_times`, each change eased (minimum jerk) over `seconds`."""
+    values = np.asarray(values, float)
+    out = np.full(len(times), values[0])
+    for k in range(1, len(values)):
+        u = np.clip((times - key_times[k]) / seconds, 0.0, 1.0)
+        out += (values[k] - values[k - 1]) * u ** 3 * (10 - 15 * u + 6 * u * u)
+    return out
 
 
 def _pose_fingers(local, skeleton, side, sign, curls):
@@ -163,14 +241,13 @@ def _pose_fingers(local, skeleton, side, sign, curls):
             local[:, j] = rotations.from_rotation(Rotation.from_rotvec(angle[:, None] * axis / np.linalg.norm(axis)))
 
 
-def _plant_feet(local, skeleton, root, pelvis, frames):
-    rest = skeleton.rest_positions()
-    index = skeleton.index
-    for side in ("left", "right"):
+def _plant_feet(local, skeleton, root, pelvis, stance):
+    """Legs by IK onto the stance's ankle targets, knees over the toes, each foot turned to its own yaw."""
+    for side, sign in (("left", 1.0), ("right", -1.0)):
         leg = Leg(skeleton, side)
-        ankle = np.tile(rest[index(f"{side}_ankle")], (frames, 1))
-        forward = np.tile([0.15 if side == "left" else -0.15, -1.0, 0.0], (frames, 1))
-        thigh, shin = leg.solve(root + pelvis.apply(leg.hip_offset), ankle, forward)
+        yaw = Rotation.from_euler("z", stance.yaw[side][:, None], degrees=True)
+        forward = yaw.apply(np.tile([0.15 * sign, -1.0, 0.0], (len(root), 1)))
+        thigh, shin = leg.solve(root + pelvis.apply(leg.hip_offset), stance.ankle[side], forward)
         local[:, leg.hip] = rotations.from_rotation(pelvis.inv() * thigh)
         local[:, leg.knee] = rotations.from_rotation(thigh.inv() * shin)
-        local[:, leg.ankle] = rotations.from_rotation(shin.inv())
+        local[:, leg.ankle] = rotations.from_rotation(shin.inv() * yaw)

@@ -1,23 +1,28 @@
 """Gesture plan → per-frame hand tracks (position in gesture space, forearm roll, finger curls, shoulder lift).
 
+Each hand works on its own: its strokes are grouped into excursions (runs of strokes close enough that the hand
+stays up); between excursions it goes back to the posture's rest pose (hanging, clasped or loosely in front of the
+belly, on the hip: posture.py), and where there is no time for that it dips towards rest between phrases. So one
+hand often gestures while the other rests. Each excursion has its own place in gesture space (a catchment), some
+strokes are large, finger curls and palms vary from stroke to stroke.
 Each stroke is keyed as preparation → apex → hold; consecutive keys are joined with minimum-jerk easing, so the
-hand stops at every apex (the kinematic beat lands on the stroke). Between strokes inside a unit the hands drift
-through a relaxed ready pose instead of freezing; between units (long pauses) they return to rest.
-Fingers and palm follow the arm with a little lag (overlap and follow-through).
+hand stops at every apex (the kinematic beat lands on the stroke). Between strokes of one excursion the hand drifts
+through a relaxed ready pose instead of freezing. Fingers and palm follow the arm with a little lag (overlap and
+follow-through).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d
-from scipy.signal import lfilter
 
+from ..filters import gaussian_filter1d, lfilter
 from .planning import GesturePlan
+from .posture import Posture
 from .shapes import SHAPES, counting_fingers
 from .styles import GestureStyle
 
-RAISE_SECONDS = 0.6           # rest → preparation
-RETRACT_SECONDS = 0.8         # last hold → rest
+RAISE_SECONDS = 0.5           # rest → preparation
+RETRACT_SECONDS = 0.65        # last hold → rest
 HOLD_MIN_GAP_SECONDS = 0.8
 DRIFT_GAP_SECONDS = 1.0       # a gap this long between strokes gets a drifting ready pose
 FINGER_LAG_SECONDS = 0.07
@@ -28,6 +33,14 @@ TORSO_HALF_WIDTH = 0.15
 TORSO_FRONT = 0.15            # metres in front of the chest joint that the body surface reaches
 STROKE_GAIN = 1.5
 REBOUND = 0.4                 # how far the hand springs back after a beat's apex
+EXCURSION_GAP_SECONDS = 1.1   # a hand's strokes further apart than about this: it rests between them
+MIN_REST_SECONDS = 0.25       # shorter rests are skipped: the hand stays up
+STROKE_SCATTER = 0.06        # metres between the apexes of one excursion's strokes (sd per axis)
+HAND_CEILING = 0.16           # metres above the chest joint: hands stay below the face
+PHRASE_PAUSE_SECONDS = 0.2    # a pause between phrases where an excursion may end
+EXCURSION_SECONDS = (1.5, 4.0)  # how long a hand stays up through phrases before it drops at a pause
+REST_SWITCH_SECONDS = 0.9     # from one rest pose to another
+PARTNER_WAIT_SECONDS = 1.2
 
 
 @dataclass
@@ -36,75 +49,171 @@ class HandTrack:
     roll: np.ndarray       # (T,) forearm roll, degrees (shapes.HandShape.roll)
     fingers: np.ndarray    # (T, 5) curls
     lift: np.ndarray       # (T,) collar lift, degrees
+    elbow_out: np.ndarray = None   # (T,) 0 elbow down and back … 1 out to the side (hand on the hip)
 
 
-def _pose(name, fingers=None, offset=(0.0, 0.0, 0.0)):
+def _pose(name, fingers=None, offset=(0.0, 0.0, 0.0), roll=0.0):
     shape = SHAPES[name]
-    return (np.asarray(shape.position) + offset, np.array([shape.roll]),
-            np.asarray(fingers if fingers is not None else shape.fingers, float), shape.shoulder_lift)
+    return (np.asarray(shape.position) + offset, np.array([shape.roll + roll]),
+            np.asarray(fingers if fingers is not None else shape.fingers, float), shape.shoulder_lift,
+            shape.elbow_out)
+
+
+def _excursions(plan: GesturePlan, side: str, style: GestureStyle, rng, regions: list = ()) -> list:
+    """The side's strokes grouped into excursions: runs of strokes close enough that the hand stays up between
+    them; between excursions it goes back to rest (if there is time), as speakers' hands do in pauses. A long run
+    also ends at a pause between phrases once it has lasted a few seconds (or sometimes sooner)."""
+    mine = [s for s in plan.strokes if s.hands in (side, "both")]
+    unit_of = [next((k for k, (a, b) in enumerate(plan.units) if a - 0.2 <= s.time <= b + 0.2), -1) for s in mine]
+    pauses = [(a[1], b[0]) for a, b in zip(regions[:-1], regions[1:]) if b[0] - a[1] >= PHRASE_PAUSE_SECONDS]
+    groups, limit = [], 0.0
+    for stroke, unit in zip(mine, unit_of):
+        gap = EXCURSION_GAP_SECONDS * rng.uniform(0.7, 1.4)
+        if groups and groups[-1][1] == unit and stroke.time - groups[-1][0][-1].time < gap:
+            previous = groups[-1][0][-1].time
+            between = any(previous < a and b < stroke.time for a, b in pauses)
+            if not (between and (stroke.time - groups[-1][0][0].time > limit or rng.random() < 0.6)):
+                groups[-1][0].append(stroke)
+                continue
+        groups.append(([stroke], unit))
+        limit = rng.uniform(*EXCURSION_SECONDS)
+    out = []
+    for strokes, unit in groups:
+        unit_end = plan.units[unit][1] if unit >= 0 else strokes[-1].time
+        first = strokes[0].time - style.stroke_seconds - RAISE_SECONDS
+        keep_up = rng.uniform(0.25, 0.7)
+        # At the end of a unit (a long pause follows) the hands go down with the voice, so they have settled
+        # early in the pause.
+        retract = min(strokes[-1].time + style.hold_seconds + keep_up, max(unit_end - 0.1, strokes[-1].time + 0.15))
+        if out and first - (out[-1][1] + RETRACT_SECONDS) < MIN_REST_SECONDS:
+            # No time to rest: the hand only dips towards it between the phrases, then starts a new catchment.
+            out[-1] = (out[-1][0], retract, out[-1][2] + [strokes])
+        else:
+            out.append((first, retract, [strokes]))
+    return out
 
 
 def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np.ndarray, seated: bool,
-                rng: np.random.Generator) -> dict:
-    rest = _pose("rest_seated" if seated else "rest")
+                rng: np.random.Generator, postures: list = None, regions: list = ()) -> dict:
+    if not postures:
+        rest_name = "rest_seated" if seated else "rest"
+        postures = [Posture(0.0, (rest_name, rest_name), 0.0, 0.0, 0.0, "right")]
+    excursions = {side: _excursions(plan, side, style, rng, regions) for side in ("left", "right")}
+    rest_jitter = {(k, side): rng.normal(0.0, 0.012, 3) for k in range(len(postures)) for side in ("left", "right")}
+    starts = np.array([p.start for p in postures])
     tracks = {}
-    for side in ("left", "right"):
-        keys, anchors = [(-1.0, rest)], set()
-        for start, end in plan.units:
-            strokes = [s for s in plan.strokes if start - 0.1 <= s.time <= end + 0.1]
-            mine = [s for s in strokes if s.hands in (side, "both")]
-            if not strokes:
-                continue
-            if not mine:
-                # The idle hand joins the unit low in gesture space and sways a little with its partner.
-                ready = _pose("ready", offset=rng.normal(0, 0.015, 3) + (0, -0.05, -0.06))
-                first = strokes[0].time - style.stroke_seconds - RAISE_SECONDS * 0.5
-                keys.append((first - 0.2, rest))
-                keys.append((first + 0.3, ready))
-                for s in strokes[1::2]:
-                    keys.append((s.time, _pose("ready", offset=rng.normal(0, 0.02, 3) + (0, -0.05, -0.06))))
-                keys.append((strokes[-1].time + style.hold_seconds + 0.2, ready))
-                keys.append((strokes[-1].time + style.hold_seconds + 0.2 + RETRACT_SECONDS * 1.3, rest))
-                continue
-            keys.append((mine[0].time - style.stroke_seconds - RAISE_SECONDS, rest))
-            for k, stroke in enumerate(mine):
-                shape = SHAPES[stroke.shape]
-                fingers = counting_fingers(stroke.count) if stroke.shape == "count" else shape.fingers
-                scale = STROKE_GAIN * style.amplitude * (0.6 + 0.4 * stroke.strength) * min(amount, 1.5) ** 0.5
-                jitter = rng.normal(0, 0.02, 3) * (0.5 if stroke.word else 1.0)
-                apex = _pose(stroke.shape, fingers, jitter)
-                travel = np.asarray(shape.stroke) * scale
-                length = float(np.linalg.norm(travel))
-                if length > style.stroke_metres:
-                    travel, length = travel * style.stroke_metres / length, style.stroke_metres
-                prep = _pose(stroke.shape, fingers, jitter + travel)
-                prep = (prep[0], prep[1] + _flick(shape.roll, style.wrist_flick)) + prep[2:]
-                prep_time = stroke.time - max(style.stroke_seconds, MIN_JERK_PEAK * length / style.hand_speed)
-                if k > 0:
-                    # Strokes in quick succession: rebound from the last apex straight into this stroke.
-                    last = mine[k - 1].time
-                    prep_time = max(prep_time, last + 0.45 * (stroke.time - last))
-                    keys = [key for key in keys if key[0] <= last + 1e-6 or key[0] < prep_time - MIN_KEY_GAP]
-                keys.append((prep_time, prep))
-                keys.append((stroke.time, apex))
-                anchors.add(stroke.time)
-                # The hand leaves the apex slowly (a post-stroke hold that relaxes), so its motion stops at the
-                # apex itself rather than somewhere along a hold.
-                following = mine[k + 1].time - style.stroke_seconds if k + 1 < len(mine) else stroke.time + 1.5
-                gap = following - stroke.time
-                if gap > HOLD_MIN_GAP_SECONDS:
-                    hold = _pose(stroke.shape, fingers, jitter + travel * REBOUND)
-                    keys.append((stroke.time + min(max(style.hold_seconds, 0.35 * gap), 0.45), hold))
-                if gap > DRIFT_GAP_SECONDS + HOLD_MIN_GAP_SECONDS and k + 1 < len(mine):
-                    keys.append((stroke.time + 0.75 * gap, _pose("ready", offset=rng.normal(0, 0.03, 3))))
-            retract = max(end - 0.2, mine[-1].time + style.hold_seconds)
-            keys.append((retract, keys[-1][1]))
-            keys.append((retract + RETRACT_SECONDS, rest))
-        keys.append((plan.duration + 10.0, rest))
+    for side_index, side in enumerate(("left", "right")):
+        other = excursions["right" if side == "left" else "left"]
+
+        def busy(t, spans=other):
+            return any(a <= t <= b - 0.2 for a, b, _ in spans)     # clasp while the partner comes down
+
+        def rest_pose(t):
+            k = max(int(np.searchsorted(starts, t, side="right")) - 1, 0)
+            name = postures[k].rest[side_index]
+            if busy(t) and name in ("clasped", "lap_clasped"):
+                name = "front" if name == "clasped" else "lap"       # the partner left: no one to clasp
+            return name, _pose(name, offset=rest_jitter[(k, side)])
+
+        changes = sorted(set(starts.tolist()) | {t for a, b, _ in other for t in (a, b - 0.2)})
+        keys, anchors = [], set()
+
+        def rest_stretch(a, b):
+            name, pose = rest_pose(a)
+            keys.append((a, pose))
+            for c in changes:
+                if a + 0.3 < c < b - REST_SWITCH_SECONDS:
+                    new_name, new_pose = rest_pose(c + 0.01)
+                    if new_name in ("front", "lap") and rest_pose(c + PARTNER_WAIT_SECONDS)[0] != new_name:
+                        continue   # the partner is about to come back: clasp then, not twice
+                    if new_name != name or c in starts:
+                        keys.append((c, pose))
+                        keys.append((c + REST_SWITCH_SECONDS, new_pose))
+                        name, pose = new_name, new_pose
+            keys.append((b, pose))
+
+        cursor = -1.0
+        for first, retract, strokes in excursions[side]:
+            rest_stretch(cursor, max(first, cursor + 0.1))
+            for k, phrase in enumerate(strokes):
+                if k:
+                    last, following = strokes[k - 1][-1].time, phrase[0].time - style.stroke_seconds
+                    if following - last > 0.5:
+                        keys.append((0.5 * (last + following) + 0.1, _pose("dip", offset=rng.normal(0, 0.02, 3))))
+                _excursion_keys(keys, anchors, phrase, style, amount, rng)
+            apex = strokes[-1][-1].time
+            keys[:] = [key for key in keys if key[0] <= max(retract, apex + 1e-6)]   # no hold past the retraction
+            last = keys[-1]
+            hold_until = max(retract, last[0] + MIN_KEY_GAP)
+            keys.append((hold_until, last[1]))
+            # Long enough to get back to rest without outrunning the style's hand speed.
+            distance = float(np.linalg.norm(last[1][0] - rest_pose(hold_until + RETRACT_SECONDS)[1][0]))
+            cursor = hold_until + max(RETRACT_SECONDS, MIN_JERK_PEAK * distance / (0.8 * style.hand_speed))
+        rest_stretch(cursor, plan.duration + 10.0)
+        keys = [(t, (_below_face(pose[0]),) + tuple(pose[1:])) for t, pose in keys]
         track = _interpolate(_limit_speed(_ordered(keys), anchors, style.hand_speed), times)
         track.position = clear_of_torso(track.position)
         tracks[side] = track
     return tracks
+
+
+def _excursion_keys(keys, anchors, mine, style, amount, rng):
+    """Preparation → apex → hold keys of one excursion's strokes; the strokes share a locus in gesture space (a
+    catchment) that wanders from excursion to excursion, and some are made large."""
+    spread = style.spread
+    locus = rng.normal(0.0, 1.0, 3) * np.array([0.05, 0.03, 0.06]) * spread - np.array([0.0, 0.0, 0.05])
+    for k, stroke in enumerate(mine):
+        shape = SHAPES[stroke.shape]
+        fingers = counting_fingers(stroke.count) if stroke.shape == "count" else _relaxed(shape.fingers, stroke, rng)
+        scale = STROKE_GAIN * style.amplitude * (0.6 + 0.4 * stroke.strength) * min(amount, 1.5) ** 0.5
+        # Successive beats land near each other, not on one spot: the hand travels between them.
+        jitter = rng.normal(0, STROKE_SCATTER, 3) * (0.5 if stroke.word else 1.0) + (0.0 if stroke.word else locus)
+        if not stroke.word and rng.random() < style.large_share * (0.5 + stroke.strength) * min(amount, 1.5):
+            jitter = jitter + np.array([rng.uniform(0.06, 0.16), rng.uniform(0.0, 0.06), rng.uniform(0.03, 0.12)])
+        roll = 0.0 if stroke.word else float(np.clip(rng.normal(0.0, 12.0), -25.0, 25.0))
+        apex = _pose(stroke.shape, fingers, jitter, roll)
+        travel = np.asarray(shape.stroke) * scale
+        length = float(np.linalg.norm(travel))
+        if length > style.stroke_metres:
+            travel, length = travel * style.stroke_metres / length, style.stroke_metres
+        prep = _pose(stroke.shape, fingers, jitter + travel, roll)
+        prep = (prep[0], prep[1] + _flick(shape.roll + roll, style.wrist_flick)) + prep[2:]
+        prep_time = stroke.time - max(style.stroke_seconds, MIN_JERK_PEAK * length / style.hand_speed)
+        if k > 0:
+            # Strokes in quick succession: rebound from the last apex straight into this stroke.
+            last = mine[k - 1].time
+            prep_time = max(prep_time, last + 0.45 * (stroke.time - last))
+            keys[:] = [key for key in keys if key[0] <= last + 1e-6 or key[0] < prep_time - MIN_KEY_GAP]
+        else:
+            keys[:] = [key for key in keys if key[0] < prep_time - MIN_KEY_GAP]
+        keys.append((prep_time, prep))
+        keys.append((stroke.time, apex))
+        anchors.add(stroke.time)
+        # The hand leaves the apex slowly (a post-stroke hold that relaxes), so its motion stops at the
+        # apex itself rather than somewhere along a hold.
+        following = mine[k + 1].time - style.stroke_seconds if k + 1 < len(mine) else stroke.time + 1.5
+        gap = following - stroke.time
+        if gap > HOLD_MIN_GAP_SECONDS:
+            hold = _pose(stroke.shape, fingers, jitter + travel * REBOUND, roll)
+            keys.append((stroke.time + min(max(style.hold_seconds, 0.35 * gap), 0.45), hold))
+        if gap > DRIFT_GAP_SECONDS + HOLD_MIN_GAP_SECONDS and k + 1 < len(mine):
+            keys.append((stroke.time + 0.75 * gap, _pose("ready", offset=locus + rng.normal(0, 0.03, 3))))
+
+
+def _below_face(position: np.ndarray) -> np.ndarray:
+    """A hand's key position kept below HAND_CEILING, and lower still near the midline, in front of the face."""
+    out, forward, up = position
+    ceiling = HAND_CEILING - 0.12 * float(np.clip((0.16 - out) / 0.1, 0.0, 1.0))
+    return np.array([out, forward, min(up, ceiling)])
+
+
+def _relaxed(fingers, stroke, rng) -> np.ndarray:
+    """A stroke's finger curls, varied: relaxed hands are never the same twice, and curl more towards the pinky."""
+    base = np.asarray(fingers, float)
+    if stroke.word:
+        return base
+    cascade = np.array([0.0, 0.0, 0.04, 0.08, 0.12]) * rng.uniform(0.0, 1.5)
+    return np.clip(base + rng.normal(0.0, 0.07, 5) + cascade + rng.uniform(-0.05, 0.15), 0.0, 1.0)
 
 
 def _flick(roll: float, degrees: float) -> float:
@@ -156,13 +265,13 @@ def _ordered(keys: list) -> list:
 
 def _interpolate(keys: list, times: np.ndarray) -> HandTrack:
     key_times = np.array([k[0] for k in keys])
-    values = [np.array([np.atleast_1d(k[1][c]) for k in keys], float) for c in range(4)]
+    values = [np.array([np.atleast_1d(k[1][c]) for k in keys], float) for c in range(5)]
     index = np.clip(np.searchsorted(key_times, times, side="right") - 1, 0, len(keys) - 2)
     u = np.clip((times - key_times[index]) / (key_times[index + 1] - key_times[index]), 0.0, 1.0)
     ease = (u ** 3 * (10 - 15 * u + 6 * u * u))[:, None]
     channels = [v[index] + (v[index + 1] - v[index]) * ease for v in values]
-    position, roll, fingers, lift = channels
-    return HandTrack(position, roll[:, 0], fingers, lift[:, 0])
+    position, roll, fingers, lift, elbow_out = channels
+    return HandTrack(position, roll[:, 0], fingers, lift[:, 0], elbow_out[:, 0])
 
 
 def follow_through(track: HandTrack, fps: float) -> HandTrack:
@@ -172,7 +281,7 @@ def follow_through(track: HandTrack, fps: float) -> HandTrack:
     def lag(x):
         once = lfilter([alpha], [1, alpha - 1], x, axis=0, zi=(1 - alpha) * x[:1])[0]
         return lfilter([alpha], [1, alpha - 1], once, axis=0, zi=(1 - alpha) * once[:1])[0]
-    return HandTrack(track.position, lag(track.roll), lag(track.fingers), track.lift)
+    return HandTrack(track.position, lag(track.roll), lag(track.fingers), track.lift, track.elbow_out)
 
 
 def idle_sway(count: int, fps: float, rng: np.random.Generator, amplitude: float, seconds: float = 0.9):

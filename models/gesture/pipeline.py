@@ -4,12 +4,13 @@
     result.clip, result.strokes, result.notes
 
 Steps: prosody (voice activity, pitch accents, stressed syllables; models/speech and models/audio), word cues
-from an aligned transcript (words.py), the gesture plan (planning.py), hand tracks (motion.py) and the body
-(body.py), then optionally the dance model's learned motion prior on the arms, spine and head (prior.py).
+from an aligned transcript (words.py), the gesture plan (planning.py), posture shifts and steps (posture.py), hand
+tracks that rest, rise and dip (motion.py) and the body over its feet with the head following the voice (body.py),
+then optionally the dance model's learned motion prior on the arms, spine and head (prior.py).
 Numpy/scipy only; nothing here imports bpy. The same seed gives the same take.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -20,6 +21,7 @@ from ..speech.phonemes import PhoneTrack, find_phones
 from .body import build_clip
 from .motion import follow_through, hand_tracks, idle_sway
 from .planning import GesturePlan, plan_gestures
+from .posture import plan_postures, posture_at
 from .prior import apply_gesture_prior, weights_available
 from .prosody import Prosody, analyse_prosody
 from .styles import check_settings
@@ -38,6 +40,7 @@ class GestureResult:
     notes: list = field(default_factory=list)  # plain sentences about what was noticed
     plan: GesturePlan = None
     prosody: Prosody = None
+    postures: list = None                      # posture.Posture shifts over the take
 
 
 def generate_gestures(audio_path, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
@@ -87,7 +90,9 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
         settle = float(np.clip(END_SETTLE_SECONDS - (audio.duration - plan.units[-1][1]), 0.0, END_SETTLE_SECONDS))
     count = max(1, int(np.ceil((audio.duration + settle) * fps - 1e-9)))
     times = np.arange(count) / fps
-    tracks = hand_tracks(plan, preset, amount, times, seated, rng)
+    postures = plan_postures(plan, prosody.regions(), preset, handedness, seated, rng)
+    plan = _hands_for_postures(plan, postures, handedness)
+    tracks = hand_tracks(plan, preset, amount, times, seated, rng, postures, prosody.regions())
     for side, track in tracks.items():
         # Raised hands wander more than hands hanging at rest.
         raised = np.clip((track.position[:, 1] - 0.05) / 0.2, 0.0, 1.0)[:, None]
@@ -95,7 +100,7 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
         track.position = track.position + sway * idle_sway(count, fps, rng, 1.0, seconds=0.6)
         tracks[side] = follow_through(track, fps)
     report(0.85, "Moving the body")
-    clip = build_clip(tracks, plan, preset, times, fps, seated, rng)
+    clip = build_clip(tracks, plan, preset, times, fps, seated, rng, postures, prosody)
     if prior_strength > 0:
         if weights_available():
             report(0.95, "Applying the motion prior")
@@ -103,4 +108,20 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
         else:
             notes.append("The motion prior's weights are missing, so the gestures are procedural only.")
     report(1.0, "Done")
-    return GestureResult(clip, [s.time for s in plan.strokes], notes, plan, prosody)
+    return GestureResult(clip, [s.time for s in plan.strokes], notes, plan, prosody, postures)
+
+
+def _hands_for_postures(plan: GesturePlan, postures: list, handedness: str) -> GesturePlan:
+    """One-handed strokes go to the posture's talking hand: never the hand resting on the hip; with handedness
+    "both", the hand the posture favours."""
+    strokes = []
+    for stroke in plan.strokes:
+        if stroke.hands in ("left", "right"):
+            posture = posture_at(postures, stroke.time)
+            on_hip = [side for side, rest in zip(("left", "right"), posture.rest) if rest == "hip"]
+            if handedness == "both" and stroke.cue in ("accent", "stress"):
+                stroke = replace(stroke, hands=posture.dominant)
+            if stroke.hands in on_hip:
+                stroke = replace(stroke, hands="right" if stroke.hands == "left" else "left")
+        strokes.append(stroke)
+    return replace(plan, strokes=strokes)

@@ -18,6 +18,8 @@ ANTICIPATION_SECONDS = 0.03     # the stroke's apex lands just before the accent
 CUE_REACH_SECONDS = 0.35        # a word cue takes over a prosodic stroke this close to it
 QUICK_SUCCESSION_SECONDS = 0.8
 SHAPE_REUSE = 0.65
+DOMINANT_SHARE = 0.85           # one-handed strokes made by the dominant hand (the rest by the other)
+MAX_BOTH_RUN = 2                # strokes in a row with one two-handed shape at most (word cues aside)
 # When word cues crowd each other, the question's palms-up (it frames the whole sentence) and a negation win.
 CUE_PRIORITY = {"question": 2.6, "negation": 2.4, "count": 2.2}              # speakers repeat a unit's beat shape (a catchment) more often than not
 
@@ -69,13 +71,24 @@ def plan_gestures(prosody: Prosody, cues: list, style: GestureStyle, amount: flo
         if not chosen and end - start > 0.3:
             chosen = [((start + end) / 2, 0.5, "stress", None)]
         unit_shape = _weighted(style.shapes, rng)
-        previous = None
+        previous, run, run_limit, both_run = None, 0, int(rng.integers(3, 7)), 0
         for time, strength, kind, cue in chosen:
             stroke = _stroke(time, strength, kind, cue, unit_shape, style, handedness, rng)
             if previous is not None and not stroke.word and not previous.word \
-                    and stroke.time - previous.time < QUICK_SUCCESSION_SECONDS:
-                # No time to change hand shape between quick beats: repeat the last one.
+                    and stroke.time - previous.time < QUICK_SUCCESSION_SECONDS and run < run_limit:
+                # No time to change hand shape between quick beats: repeat the last one (a few times at most).
                 stroke = replace(stroke, shape=previous.shape, hands=previous.hands)
+                run += 1
+            else:
+                run, run_limit = 0, int(rng.integers(3, 7))
+            if SHAPES[stroke.shape].both and not stroke.word and both_run >= MAX_BOTH_RUN:
+                # One two-handed shape stroke after stroke looks like holding a box: the hands change to another
+                # shape, each at its own place in gesture space, or one hand carries on alone.
+                one_handed = {k: v for k, v in style.shapes.items() if not SHAPES[k].both}
+                alone = "left" if handedness == "left" else "right"
+                stroke = replace(stroke, shape=_weighted(one_handed, rng),
+                                 hands="both" if rng.random() < 0.5 else alone)
+            both_run = both_run + 1 if SHAPES[stroke.shape].both else 0
             previous = stroke
             strokes.append(stroke)
             head.extend(_head_moves(stroke, style, rng))
@@ -141,7 +154,7 @@ def _stroke(time, strength, kind, cue, unit_shape, style, handedness, rng) -> St
     elif cue is not None:
         hands = dominant
     else:
-        hands = dominant if rng.random() < 0.85 else other
+        hands = dominant if rng.random() < DOMINANT_SHARE else other
     return Stroke(float(time - ANTICIPATION_SECONDS), shape, str(hands), strength, kind,
                   cue.word if cue is not None else "", cue.count if cue is not None else 0)
 

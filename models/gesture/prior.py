@@ -14,10 +14,10 @@ What is left damps the strokes a little and keeps the idle arms drifting gently 
 """
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ...clips import rotations
 from ...clips.motion import MotionClip
+from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
 from ..dance.prior import MotionPrior, apply_prior, weights_available
 

@@ -5,11 +5,11 @@ from dataclasses import dataclass, field
 import re
 
 import numpy as np
-from scipy.ndimage import gaussian_filter1d, maximum_filter1d
 
 from ..audio.load import Audio
 from ..audio.pitch import estimate_pitch
 from ..face.secondary import pitch_accents
+from ..filters import gaussian_filter1d, maximum_filter1d
 from ..speech.activity import detect_voice_activity, speech_notes
 from ..speech.features import frame_features
 from ..speech.segments import FRAME_SECONDS

@@ -24,18 +24,28 @@ class HandShape:
     stroke: tuple = (0.0, -0.03, 0.09)   # where the preparation sits relative to the apex: the stroke moves back
     both: bool = False                   # made with both hands by default
     shoulder_lift: float = 0.0           # degrees the collar bones rise (a shrug)
+    elbow_out: float = 0.0               # 1: the elbow points out to the side (hand on the hip), 0: down and back
 
 
 SHAPES = {s.name: s for s in (
     HandShape("rest", (0.21, 0.03, -0.36), 0.0, (0.3, 0.2, 0.25, 0.3, 0.35), (0, 0, 0)),
     HandShape("rest_seated", (0.14, 0.27, -0.29), 85.0, RELAXED, (0, 0, 0)),
+    # Rest poses a posture picks (posture.py): hanging at the side, clasped or loosely held in front of the
+    # belly, on the hip (elbow out: `elbow_out`), on the lap.
+    HandShape("side", (0.21, 0.03, -0.36), 0.0, (0.3, 0.2, 0.25, 0.3, 0.35), (0, 0, 0)),
+    HandShape("clasped", (0.035, 0.2, -0.19), 70.0, (0.45, 0.45, 0.5, 0.55, 0.6), (0, 0, 0)),
+    HandShape("front", (0.1, 0.2, -0.21), 45.0, (0.35, 0.3, 0.35, 0.4, 0.45), (0, 0, 0)),
+    HandShape("hip", (0.2, 0.0, -0.24), 10.0, (0.3, 0.25, 0.3, 0.35, 0.4), (0, 0, 0), elbow_out=1.0),
+    HandShape("lap", (0.14, 0.27, -0.29), 85.0, RELAXED, (0, 0, 0)),
+    HandShape("lap_clasped", (0.04, 0.26, -0.27), 70.0, (0.45, 0.45, 0.5, 0.55, 0.6), (0, 0, 0)),
     HandShape("ready", (0.19, 0.2, -0.2), -20.0, RELAXED, (0, 0, 0)),
+    HandShape("dip", (0.21, 0.1, -0.33), 0.0, RELAXED, (0, 0, 0)),        # dropped towards rest in a short pause
     HandShape("beat", (0.2, 0.3, -0.1), 40.0, (0.25, 0.15, 0.2, 0.25, 0.3)),
     HandShape("open_palm", (0.25, 0.32, -0.08), -65.0, OPEN, (-0.04, -0.05, 0.07)),
     HandShape("precision_grip", (0.15, 0.3, -0.02), 10.0, GRIP, (0.0, -0.02, 0.08)),
     HandShape("fist_beat", (0.18, 0.3, -0.12), 0.0, FIST, (0.0, -0.02, 0.12)),
     HandShape("sweep", (0.38, 0.28, -0.06), 85.0, OPEN, (-0.3, 0.0, 0.04)),
-    HandShape("frame", (0.17, 0.32, -0.02), 0.0, OPEN, (0.06, -0.02, 0.06), both=True),
+    HandShape("frame", (0.17, 0.3, -0.08), 0.0, OPEN, (0.06, -0.02, 0.06), both=True),
     HandShape("big", (0.42, 0.26, 0.04), -10.0, OPEN, (-0.28, 0.0, -0.04), both=True),
     HandShape("small", (0.06, 0.3, 0.0), 15.0, GRIP, (0.05, -0.02, 0.05), both=True),
     HandShape("palms_up", (0.3, 0.24, -0.12), -85.0, OPEN, (-0.12, -0.04, 0.03), both=True, shoulder_lift=9.0),
@@ -46,6 +56,7 @@ SHAPES = {s.name: s for s in (
     HandShape("wipe", (0.4, 0.3, -0.12), 90.0, OPEN, (-0.3, 0.0, 0.02), both=True),
     HandShape("count", (0.12, 0.32, 0.0), 20.0, OPEN, (0.0, -0.05, 0.05)),
 )}
+REST_SHAPES = ("side", "clasped", "front", "hip", "lap", "lap_clasped")
 BEAT_SHAPES = ("beat", "open_palm", "precision_grip", "fist_beat", "sweep", "frame")
 CUE_SHAPES = {"self": "self", "other": "point_you", "here": "point_here", "there": "point_there", "big": "big",
               "small": "small", "negation": "wipe", "question": "palms_up", "count": "count"}

@@ -28,21 +28,30 @@ class GestureStyle:
     stroke_metres: float = 0.2    # longest stroke (preparation → apex) at amount 1
     hand_speed: float = 1.8       # m/s at the fastest point of a movement
     wrist_flick: float = 0.0      # degrees the forearm rolls through a stroke, towards the apex's palm direction
+    turn: float = 12.0            # degrees the body turns at most towards one side's listeners
+    shift_scale: float = 1.0      # posture shifts come every 3–7 s times this
+    step_share: float = 0.25      # posture shifts made with a step even without a turn (standing)
+    head: float = 1.0             # how much the head moves with the voice (nods, pitch, gaze)
+    spread: float = 1.0           # how far strokes wander over the gesture space
+    large_share: float = 0.12     # strokes made large (wide and high)
 
 
 STYLES = {s.name: s for s in (
-    GestureStyle("presenter", spacing=0.58, amplitude=1.5, both_share=0.3,
+    GestureStyle("presenter", spacing=0.4, amplitude=2.0, both_share=0.4,
                  shapes={"beat": 3.0, "open_palm": 2.0, "precision_grip": 1.0, "frame": 0.7, "sweep": 0.4},
-                 nod_share=0.35, stroke_seconds=0.28, hold_seconds=0.22, torso=2.0, weight_shift=0.02,
-                 stroke_metres=0.28, hand_speed=2.3, wrist_flick=20.0),
-    GestureStyle("storyteller", spacing=0.4, amplitude=2.0, both_share=0.4,
+                 nod_share=0.5, stroke_seconds=0.28, hold_seconds=0.22, torso=3.5, weight_shift=0.03,
+                 stroke_metres=0.25, hand_speed=2.5, wrist_flick=12.0, turn=20.0, shift_scale=1.0, step_share=0.3,
+                 spread=1.4, large_share=0.2),
+    GestureStyle("storyteller", spacing=0.36, amplitude=2.0, both_share=0.45,
                  shapes={"open_palm": 2.5, "sweep": 1.5, "beat": 1.5, "frame": 1.2, "fist_beat": 0.6},
-                 nod_share=0.55, stroke_seconds=0.24, hold_seconds=0.18, torso=4.0, weight_shift=0.035,
-                 stroke_metres=0.3, hand_speed=2.5, wrist_flick=20.0),
-    GestureStyle("lecturer", spacing=0.52, amplitude=1.3, both_share=0.2,
+                 nod_share=0.55, stroke_seconds=0.24, hold_seconds=0.18, torso=5.0, weight_shift=0.04,
+                 stroke_metres=0.27, hand_speed=2.5, wrist_flick=20.0, turn=22.0, shift_scale=0.8, step_share=0.35,
+                 head=1.2, spread=1.3, large_share=0.22),
+    GestureStyle("lecturer", spacing=0.44, amplitude=1.8, both_share=0.2,
                  shapes={"precision_grip": 3.0, "beat": 2.0, "fist_beat": 1.0, "open_palm": 1.0, "frame": 0.5},
-                 nod_share=0.45, stroke_seconds=0.26, hold_seconds=0.25, torso=3.0, weight_shift=0.025,
-                 stroke_metres=0.25, hand_speed=2.2, wrist_flick=15.0),
+                 nod_share=0.45, stroke_seconds=0.26, hold_seconds=0.25, torso=4.0, weight_shift=0.03,
+                 stroke_metres=0.23, hand_speed=2.4, wrist_flick=15.0, turn=20.0, shift_scale=1.2, step_share=0.2,
+                 head=0.9, spread=1.1, large_share=0.1),
 )}
 HANDEDNESS = ("right", "left", "both")
 

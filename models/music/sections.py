@@ -1,7 +1,8 @@
 """Song sections from bar-synchronous features: novelty on a self-similarity matrix, repeats labelled alike."""
 
 import numpy as np
-from scipy.signal import find_peaks
+
+from ..filters import find_peaks
 
 MIN_SECTION_BARS = 4
 SAME_LABEL_DISTANCE = 0.35      # cosine distance under which two sections count as the same part

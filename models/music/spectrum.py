@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import stft
+
+from ..filters import stft
 
 from ..audio.frames import frame_chunks
 

@@ -23,6 +23,7 @@ class SongPart:
     label: str = "A"
     loudness: float = 1.0    # 1 = full band; below ~0.3 the drums drop out
     drums: bool = True
+    beats_per_bar: int = 4   # 3: a waltz (kick on one, soft snare on two and three)
 
 
 @dataclass
@@ -48,33 +49,36 @@ def synthesize(parts, sample_rate: int = 22050, seed: int = 0, lead_in: float = 
         period = 60.0 / part.bpm
         for bar in range(part.bars):
             downbeats.append(t)
-            for beat in range(4):
+            for beat in range(part.beats_per_bar):
                 beat_times.append(t)
                 t += period
         sections.append((start, t, part.label))
     total = int(np.ceil((t + 1.0) * sample_rate))
     out = np.zeros(total)
-    index = 0
+    index, bar_index = 0, 0
     for part in parts:
         period = 60.0 / part.bpm
         chords = PROGRESSIONS.get(part.label, PROGRESSIONS["A"])
+        waltz = part.beats_per_bar == 3
         for bar in range(part.bars):
             root = chords[bar % len(chords)]
-            for beat in range(4):
+            for beat in range(part.beats_per_bar):
                 when = beat_times[index]
                 index += 1
                 drums = part.drums and part.loudness >= 0.3
                 if drums:
-                    if beat in (0, 2):
+                    if beat == 0 or (beat == 2 and not waltz):
                         _add(out, when, sample_rate, _kick(sample_rate, 1.0 if beat == 0 else 0.8) * part.loudness)
                     else:
-                        _add(out, when, sample_rate, _snare(sample_rate, rng) * 0.5 * part.loudness)
+                        _add(out, when, sample_rate, _snare(sample_rate, rng) * (0.3 if waltz else 0.5) * part.loudness)
                     for half in (0.0, 0.5):
                         _add(out, when + half * period, sample_rate, _hat(sample_rate, rng) * 0.15 * part.loudness)
-                bass_freq = 55.0 * 2 ** (root / 12)
-                _add(out, when, sample_rate, _bass(sample_rate, bass_freq, period * 0.9) * 0.35 * part.loudness)
-            _add(out, downbeats[index // 4 - 1], sample_rate,
-                 _chord(sample_rate, 110.0 * 2 ** (root / 12), period * 4) * 0.12 * max(part.loudness, 0.25))
+                if beat == 0 or not waltz:
+                    bass_freq = 55.0 * 2 ** (root / 12)
+                    _add(out, when, sample_rate, _bass(sample_rate, bass_freq, period * 0.9) * 0.35 * part.loudness)
+            _add(out, downbeats[bar_index], sample_rate, _chord(sample_rate, 110.0 * 2 ** (root / 12),
+                                                                period * part.beats_per_bar) * 0.12 * max(part.loudness, 0.25))
+            bar_index += 1
     out /= max(1e-9, np.max(np.abs(out))) / 0.8
     return SynthSong(out.astype(np.float32), sample_rate, np.array(beat_times), np.array(downbeats), sections)
 

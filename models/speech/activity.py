@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
+from ..filters import maximum_filter1d
 from .features import FrameFeatures
 from .segments import FRAME_SECONDS
 

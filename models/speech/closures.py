@@ -1,8 +1,8 @@
 """Lip closures where the loudness says they are: p/b/m shrunk to the quiet stretch of their dip."""
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
 
+from ..filters import maximum_filter1d
 from .features import FrameFeatures
 from .segments import FRAME_SECONDS
 

@@ -7,10 +7,10 @@ file's axes, exactly like MotionClip joints, so only a change of basis is needed
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ...clips import MotionClip, rotations
 from ...clips.errors import ClipError
+from ...clips.rotations import Rotation
 from ...clips.skeleton import Skeleton
 from ..errors import RetargetError
 from ..rig import RigRest

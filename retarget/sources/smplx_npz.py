@@ -7,11 +7,11 @@ the pelvis sits J0 above it. Generators (EDGE, EMAGE, TalkSHOW…) write Y-up wo
 """
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from ...clips import MotionClip, rotations
 from ...clips.errors import ClipError
 from ...clips.npz_io import load_npz_arrays
+from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
 from ..errors import RetargetError
 

@@ -1,0 +1,290 @@
+"""Beat bench: beats, downbeats, meter and tempo on real recordings, next to librosa and madmom in the same run.
+
+    .venv/bin/python bench/beats.py [--music DIR] [--no-madmom] [--no-dance]
+
+Recordings: the held-out split of bench/music_corpus.py (default /work/coord/music; run that script first).
+None of them trains or tunes the tracker. Truth per track, said in every row:
+
+* "people": Frets on Fire charts (tempo map and bars written by the songs' authors to fit the recording);
+  beats in silent intros and outros are dropped.
+* "madmom": no human annotation exists; madmom's RNN + DBN (the best published classical tracker, CC BY-NC-SA,
+  a baseline here) stands in. These rows say how close we come to madmom, not to people, and madmom's own
+  score on them is 1 by construction (shown as "=").
+* none: scored only for the "no steady beat" decision.
+
+Figures (mir_eval, ±70 ms, beats in the first 5 s ignored): beat F-measure, CMLt, AMLt, downbeat F-measure; the
+tempo (median beat period) against the truth's: "ok" within 8 %, else "×2", "×½", "×3"… an octave error; the meter.
+Tuning rows: songs from SoundMotion's own synthesizer (models/music/synth.py), which the net never trained on but
+which say little about real music. Speed: analysis time (decoded audio in, beats out) against the audio's length.
+Dance: Dance to Music on three held-out songs with people's beats, Beat Align Score (k→m) against the true beats
+and against the tracker's own beats.
+"""
+
+if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
+    import runpy
+
+    runpy.run_module("soundmotion.bench.beats", run_name="__main__")
+    raise SystemExit
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import soundfile
+
+from ..models.audio.load import Audio, load_audio
+from ..models.music.analysis import analyse_music
+from ..models.music.spectrum import SAMPLE_RATE
+from ..models.music.synth import SongPart, standard_song, synthesize
+
+HELD_OUT = pathlib.Path(os.environ.get("SOUNDMOTION_MUSIC", "/work/coord/music"))
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
+CACHE = pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
+SKIP_SECONDS = 5.0
+DANCE_SONGS = ("fof_feelings", "fof_war_of_freedom", "fof_escape_from_chaosland")
+DANCE_EXCERPT = (30.0, 90.0)
+
+
+def truth_for(folder: pathlib.Path, row: dict):
+    """(beats, downbeats, source) for a held-out track; source is 'people', 'madmom' or None."""
+    if (folder / f"{row['id']}.beats").exists():
+        table = np.loadtxt(folder / f"{row['id']}.beats", ndmin=2)
+        samples, rate = soundfile.read(str(folder / row["file"]), dtype="float32", always_2d=True)
+        first, last = audible_span(samples.mean(axis=1), rate)
+        keep = (table[:, 0] >= first - 0.1) & (table[:, 0] <= last + 0.1)
+        table = table[keep]
+        return table[:, 0], table[table[:, 1] == 1, 0], "people"
+    if row.get("truth") != "none" and (folder / f"{row['id']}.madmom.beats").exists():
+        table = np.loadtxt(folder / f"{row['id']}.madmom.beats", ndmin=2)
+        return table[:, 0], table[table[:, 1] == 1, 0], "madmom"
+    return None, None, None
+
+
+def audible_span(samples: np.ndarray, rate: int, floor_db: float = -45.0):
+    """First and last time the 50 ms RMS comes within floor_db of the loudest."""
+    hop = int(0.05 * rate)
+    frames = len(samples) // hop
+    rms = np.sqrt(np.mean(samples[:frames * hop].reshape(frames, hop) ** 2, axis=1) + 1e-12)
+    loud = np.flatnonzero(20 * np.log10(rms / rms.max()) > floor_db)
+    return loud[0] * hop / rate, (loud[-1] + 1) * hop / rate
+
+
+def scores(beats, downbeats, true_beats, true_downbeats) -> dict:
+    import mir_eval
+    reference = mir_eval.beat.trim_beats(np.asarray(true_beats, float), SKIP_SECONDS)
+    estimated = mir_eval.beat.trim_beats(np.asarray(beats, float), SKIP_SECONDS)
+    cmlc, cmlt, amlc, amlt = mir_eval.beat.continuity(reference, estimated)
+    row = {"F": mir_eval.beat.f_measure(reference, estimated), "CMLt": cmlt, "AMLt": amlt, "downF": float("nan")}
+    if downbeats is not None and true_downbeats is not None and len(true_downbeats) > 1:
+        row["downF"] = mir_eval.beat.f_measure(mir_eval.beat.trim_beats(np.asarray(true_downbeats, float), SKIP_SECONDS),
+                                               mir_eval.beat.trim_beats(np.asarray(downbeats, float), SKIP_SECONDS))
+    row["tempo"] = tempo_relation(beats, true_beats)
+    return row
+
+
+def tempo_relation(beats, true_beats) -> str:
+    if len(beats) < 2 or len(true_beats) < 2:
+        return "-"
+    ratio = float(np.median(np.diff(true_beats)) / np.median(np.diff(beats)))   # estimated BPM / true BPM
+    for value, name in ((1.0, "ok"), (2.0, "×2"), (0.5, "×½"), (3.0, "×3"), (1 / 3, "×⅓"), (1.5, "×3/2"),
+                        (2 / 3, "×2/3")):
+        if abs(ratio / value - 1.0) < 0.08:
+            return name
+    return f"×{ratio:.2f}"
+
+
+def soundmotion_beats(path):
+    audio = load_audio(path, SAMPLE_RATE, allow_silence=True)
+    start = time.perf_counter()
+    analysis = analyse_music(audio)
+    seconds = time.perf_counter() - start
+    return analysis, seconds, audio
+
+
+def librosa_beats(audio: Audio):
+    import librosa
+    start = time.perf_counter()
+    _, frames = librosa.beat.beat_track(y=audio.samples, sr=audio.sample_rate, hop_length=512)
+    seconds = time.perf_counter() - start
+    return librosa.frames_to_time(frames, sr=audio.sample_rate, hop_length=512), seconds
+
+
+def madmom_beats(paths: list) -> dict:
+    """{path: {beats, downbeats, seconds, duration}} from the bench environment; cached by file size and time."""
+    if not BENCH_PYTHON.exists():
+        print("madmom: not installed (bash bench/madmom_env.sh makes .venv-bench); its column is left out")
+        return {}
+    cache_file = CACHE / "madmom_baseline.json"
+    cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
+    key = lambda p: f"{p}:{os.path.getsize(p)}:{int(os.path.getmtime(p))}"
+    missing = [p for p in paths if key(p) not in cache]
+    timed = paths[:1] if paths else []      # one track is always run again: the speed figure is today's
+    todo = sorted(set(missing) | set(timed))
+    if todo:
+        with tempfile.TemporaryDirectory() as folder:
+            out = os.path.join(folder, "madmom.json")
+            subprocess.run([str(BENCH_PYTHON), str(ROOT / "bench" / "madmom_baseline.py"), out, *todo], check=True)
+            fresh = json.loads(pathlib.Path(out).read_text())
+        for path, result in fresh.items():
+            cache[key(path)] = result
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        cache_file.write_text(json.dumps(cache))
+    results = {p: cache[key(p)] for p in paths if key(p) in cache}
+    for p in timed:
+        results[p]["timed_today"] = True
+    return results
+
+
+def held_out_rows(folder: pathlib.Path, use_madmom: bool):
+    tracks = json.loads((folder / "tracks.json").read_text())
+    paths = [str(folder / row["file"]) for row in tracks]
+    madmom = madmom_beats(paths) if use_madmom else {}
+    rows, speed = [], {"soundmotion": [0.0, 0.0], "librosa": [0.0, 0.0], "madmom": [0.0, 0.0]}
+    for row, path in zip(tracks, paths):
+        true_beats, true_downbeats, source = truth_for(folder, row)
+        analysis, seconds, audio = soundmotion_beats(path)
+        speed["soundmotion"][0] += seconds
+        speed["soundmotion"][1] += audio.duration
+        lib_beats, lib_seconds = librosa_beats(audio)
+        speed["librosa"][0] += lib_seconds
+        speed["librosa"][1] += audio.duration
+        entry = {"id": row["id"], "genre": row["genre"], "truth": source, "fallback": analysis.fallback,
+                 "meter": analysis.beats_per_bar, "true_meter": row.get("meter"), "tempo": analysis.tempo,
+                 "confidence": analysis.confidence}
+        if source:
+            entry["ours"] = scores(analysis.beats, analysis.downbeats, true_beats, true_downbeats)
+            entry["librosa"] = scores(lib_beats, None, true_beats, None)
+            if path in madmom:
+                entry["madmom"] = scores(madmom[path]["beats"], madmom[path]["downbeats"], true_beats, true_downbeats)
+        if path in madmom and madmom[path].get("timed_today"):
+            speed["madmom"] = [madmom[path]["seconds"], madmom[path]["duration"]]
+        rows.append(entry)
+        print(_line(entry), flush=True)
+    return rows, speed
+
+
+def tuning_rows():
+    songs = (("synth 120 steady", standard_song(seed=11, bpm=120)),
+             ("synth 84 slow", standard_song(seed=12, bpm=84)),
+             ("synth 100→128 change", standard_song(seed=14, bpm=100, bpm_after=128)),
+             ("synth 150 no break", standard_song(seed=16, bpm=150, quiet=False)),
+             ("synth 80→84 drift", synthesize([SongPart(8, 80, "A"), SongPart(8, 82, "B"), SongPart(8, 84, "A")],
+                                               seed=15, lead_in=0.4)))
+    rows = []
+    for name, song in songs:
+        analysis = analyse_music(Audio(song.samples, song.sample_rate))
+        entry = {"id": name, "genre": "synthesized", "truth": "synth", "fallback": analysis.fallback,
+                 "meter": analysis.beats_per_bar, "true_meter": "4/4", "tempo": analysis.tempo,
+                 "confidence": analysis.confidence,
+                 "ours": scores(analysis.beats, analysis.downbeats, song.beats, song.downbeats)}
+        lib_beats, _ = librosa_beats(Audio(song.samples, song.sample_rate))
+        entry["librosa"] = scores(lib_beats, None, song.beats, None)
+        rows.append(entry)
+        print(_line(entry), flush=True)
+    return rows
+
+
+def dance_rows(folder: pathlib.Path):
+    """Beat Align Score (k→m) of Dance to Music on held-out songs: against people's beats and the tracker's own."""
+    from ..clips.kinematics import joint_positions
+    from ..models.dance import generate_dance
+    from ..models.dance.metrics import beat_align_score, kinematic_beats
+    rows = []
+    for track_id in DANCE_SONGS:
+        path = folder / f"{track_id}.flac"
+        if not path.exists():
+            continue
+        true_beats, _, source = truth_for(folder, {"id": track_id, "file": path.name})
+        samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
+        a, b = (int(t * rate) for t in DANCE_EXCERPT)
+        with tempfile.TemporaryDirectory() as tmp:
+            excerpt = os.path.join(tmp, f"{track_id}.wav")
+            soundfile.write(excerpt, samples[a:b].mean(axis=1), rate)
+            result = generate_dance(excerpt, fps=60.0, seed=0)
+        kinematic = kinematic_beats(joint_positions(result.clip), 60.0)
+        truth = true_beats[(true_beats >= DANCE_EXCERPT[0]) & (true_beats < DANCE_EXCERPT[1])] - DANCE_EXCERPT[0]
+        rows.append({"id": track_id, "truth": source, "own": beat_align_score(kinematic, result.beats),
+                     "true": beat_align_score(kinematic, truth)})
+        print(f"dance {track_id}: BAS against its own beats {rows[-1]['own']:.3f}, against {source}'s "
+              f"{rows[-1]['true']:.3f}", flush=True)
+    return rows
+
+
+def _line(entry):
+    parts = [f"{entry['id']:<28} {entry['truth'] or 'none':<7} meter {entry['meter']} ({entry['true_meter'] or '?'})"
+             f" {entry['tempo']:6.1f} BPM conf {entry['confidence']:.2f}{' FALLBACK' if entry['fallback'] else ''}"]
+    for method in ("ours", "librosa", "madmom"):
+        if method in entry:
+            s = entry[method]
+            parts.append(f"{method} F {s['F']:.2f} CMLt {s['CMLt']:.2f} AMLt {s['AMLt']:.2f} "
+                         f"dF {s['downF']:.2f} {s['tempo']}")
+    return " | ".join(parts)
+
+
+def summary(rows, label):
+    print(f"\n{label}")
+    print("| method | tracks | beat F | CMLt | AMLt | downbeat F | tempo octave errors | fallbacks |")
+    print("|---|---|---|---|---|---|---|---|")
+    for method in ("ours", "librosa", "madmom"):
+        scored = [r for r in rows if method in r]
+        if not scored:
+            continue
+        mean = lambda k: float(np.nanmean([r[method][k] for r in scored])) if scored else float("nan")
+        octave = sum(r[method]["tempo"] != "ok" for r in scored)
+        identical = all(r["truth"] == "madmom" for r in scored) and method == "madmom"
+        fallbacks = sum(r["fallback"] for r in scored) if method == "ours" else "-"
+        down = "-" if method == "librosa" else f"{mean('downF'):.3f}"
+        if identical:
+            print(f"| {method} | {len(scored)} | = | = | = | = | = | - |")
+        else:
+            print(f"| {method} | {len(scored)} | {mean('F'):.3f} | {mean('CMLt'):.3f} | {mean('AMLt'):.3f} | {down} | "
+                  f"{octave} of {len(scored)} | {fallbacks} |")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--music", type=pathlib.Path, default=HELD_OUT)
+    parser.add_argument("--no-madmom", action="store_true")
+    parser.add_argument("--no-dance", action="store_true")
+    args = parser.parse_args(argv)
+    if not (args.music / "tracks.json").exists():
+        print(f"No recordings in {args.music}: run `python3 bench/music_corpus.py --out {args.music}` first.")
+        return 2
+    analyse_music(Audio(np.zeros(SAMPLE_RATE * 3, np.float32), SAMPLE_RATE))   # first-use costs out of the timing
+    print("== tuning: SoundMotion's synthesized songs")
+    tuning = tuning_rows()
+    print("\n== held out: real recordings (bench/music_corpus.py)")
+    held, speed = held_out_rows(args.music, not args.no_madmom)
+    summary(tuning, "Tuning (synthesized songs)")
+    people = [r for r in held if r["truth"] == "people"]
+    teacher = [r for r in held if r["truth"] == "madmom"]
+    summary(people, "Held out, people's annotations (Frets on Fire charts)")
+    summary(teacher, "Held out, madmom's beats as truth (no human annotation)")
+    summary(people + teacher, "Held out, all annotated")
+    unannotated = [r for r in held if r["truth"] is None]
+    for r in unannotated:
+        print(f"{r['id']}: {'no steady beat (fallback)' if r['fallback'] else 'beats found'}, "
+              f"confidence {r['confidence']:.2f}")
+    print("\nspeed (× real time, analysis of decoded audio):")
+    for method, (seconds, duration) in speed.items():
+        if seconds > 0:
+            print(f"  {method}: {duration / seconds:.0f}× ({duration:.0f} s of audio in {seconds:.1f} s)")
+    if not args.no_dance:
+        rows = dance_rows(args.music)
+        if rows:
+            own = np.mean([r["own"] for r in rows])
+            true = np.mean([r["true"] for r in rows])
+            print(f"\nDance to Music on {len(rows)} held-out songs: Beat Align Score against its own beats {own:.3f}, "
+                  f"against people's beats {true:.3f} (difference {own - true:+.3f})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

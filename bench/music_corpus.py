@@ -1,0 +1,423 @@
+"""Real music recordings for the beat bench and the beat tracker's training, fetched reproducibly from Debian.
+
+    python3 bench/music_corpus.py [--out DIR] [--train-out DIR] [--cache DIR]
+
+Nothing here is made by SoundMotion's synthesizer: these are recordings by bands, fiddlers, singers and game
+composers, taken from pinned Debian packages (`apt-get download NAME=VERSION`, unpacked with `dpkg -x`), whose
+copyright files give free licences (listed per track). Two splits:
+
+* **held out** (`--out`, default `/work/coord/music`): scored by `bench/beats.py`, never trained or tuned on.
+  Frets on Fire songs come with people's annotations: the game chart's tempo map and time signature, written by
+  the song's authors so that the notes fall on the recording (`<id>.beats`, "seconds<TAB>beat-in-bar"), shifted
+  by the chart's constant audio delay (chart_offset).
+  The rest have no human annotation; `--teacher` writes madmom's beats and downbeats (`<id>.madmom.beats`) as an
+  indicative reference, and the bench says which truth it used.
+* **training** (`--train-out`, default in the cache): game music used only to train the beat net (with madmom's
+  beats as teacher labels) and never scored as held out.
+
+Needs ffmpeg, apt-get, dpkg, numpy and soundfile (run it with .venv/bin/python). `--teacher` imports madmom
+and needs the bench-only environment (`bash bench/madmom_env.sh`).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+import struct
+import subprocess
+import sys
+import zipfile
+import zlib
+
+CACHE = pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion")) / "music"
+HELD_OUT = pathlib.Path("/work/coord/music")
+SAMPLE_RATE = 44100
+
+PACKAGES = {  # Debian bookworm, pinned: the same bytes on every machine
+    "fretsonfire-songs-muldjord": "2.dfsg-2.1",
+    "fretsonfire-songs-sectoid": "1.dfsg-3.1",
+    "gcompris-qt-data": "3.1-2",
+    "wesnoth-1.16-music": "1:1.16.9-1",
+    "hedgewars-data": "1.0.2-6",
+    "singularity-music": "007-2",
+    "pushover-data": "0.0.5+git20180909-4",
+    "nexuiz-music": "2.5.2-12",
+}
+FOF = "usr/share/games/fretsonfire/data/songs/"
+WORLD = "gcompris/src/activities/explore_world_music/resource/music/"
+MULDJORD = "CC BY-SA 3.0, El Senator (Muldjord)"
+SECTOID = "MIT-style (Expat), Carlos Viola Iborra (Sectoid)"
+
+# id, package, source (stems are mixed), genre, meter, tempo (BPM, None = unknown), licence, truth, note
+HELD_OUT_TRACKS = [
+    ("fof_armygeddon", "fretsonfire-songs-muldjord", FOF + "muldjord/armygeddon/{song,guitar}.ogg",
+     "death metal (band)", "4/4", 170, MULDJORD, "chart", ""),
+    ("fof_chaos_god", "fretsonfire-songs-muldjord", FOF + "muldjord/chaos_god/{song,guitar}.ogg",
+     "death metal (band)", "4/4", 170, MULDJORD, "chart", ""),
+    ("fof_internal_degeneration", "fretsonfire-songs-muldjord", FOF + "muldjord/internal_degeneration/{song,guitar}.ogg",
+     "death metal (band)", "4/4", 190, MULDJORD, "chart", ""),
+    ("fof_mutilated_mime", "fretsonfire-songs-muldjord", FOF + "muldjord/mutilated_mime/{song,guitar}.ogg",
+     "death metal (band)", "4/4", 180, MULDJORD, "chart", ""),
+    ("fof_escape_from_chaosland", "fretsonfire-songs-sectoid", FOF + "sectoid/Escape from chaosland/{song,guitar}.ogg",
+     "heavy metal (guitar, bass, drums)", "4/4", 135, SECTOID, "chart", ""),
+    ("fof_feelings", "fretsonfire-songs-sectoid", FOF + "sectoid/Feelings/{song,guitar}.ogg",
+     "rock ballad", "4/4", 95, SECTOID, "chart", ""),
+    ("fof_metal_madness", "fretsonfire-songs-sectoid", FOF + "sectoid/Metal madness/{song,guitar}.ogg",
+     "heavy metal", "4/4", 150, SECTOID, "chart", ""),
+    ("fof_war_of_freedom", "fretsonfire-songs-sectoid", FOF + "sectoid/War of freedom/{song,guitar}.ogg",
+     "power metal", "4/4", 140, SECTOID, "chart", ""),
+    ("world_rock_n_roll", "gcompris-qt-data", WORLD + "america.ogg", "rock 'n' roll (band)", "4/4", None,
+     "CC BY 3.0, Karel Schmiedberger (Wikimedia Commons 08-rock-n-roll.ogg)", "madmom", ""),
+    ("world_irish_reel", "gcompris-qt-data", WORLD + "ireland.ogg", "Irish fiddle reel (solo fiddle)", "4/4", None,
+     "CC BY 3.0, peakfiddler (Wikimedia Commons The_Wind_that_Shakes_the_Barley.ogg)", "madmom", ""),
+    ("world_mariachi", "gcompris-qt-data", WORLD + "mexico.ogg", "mariachi (Mexican anthem)", "4/4", None,
+     "public domain, Mariachi Mexico de Pepe Villa (Wikimedia Commons)", "madmom", ""),
+    ("world_turkish_song", "gcompris-qt-data", WORLD + "middleeast.ogg", "Turkish song (Safiye Ayla, Katibim)", None,
+     None, "public domain (archive.org KatibimuskudaraGiderIken-SafiyeAyla)", "madmom", "old 78 rpm recording"),
+    ("world_caruso_ombra_mai_fu", "gcompris-qt-data", WORLD + "italy.ogg",
+     "opera aria, rubato (Caruso, Handel's Ombra mai fu)", "3/4", None,
+     "public domain, Adam Cuerden's restoration (Wikimedia Commons)", "madmom", "1920 recording, very free tempo"),
+    ("world_beethoven_scherzo", "gcompris-qt-data", WORLD + "beethoven.ogg",
+     "orchestra (Beethoven, Symphony 9, scherzo)", "3/4", None, "CC0, Drummyfish (Wikimedia Commons)", "madmom",
+     "fast 3/4: often felt one beat to the bar"),
+    ("world_taiko", "gcompris-qt-data", WORLD + "japan.ogg", "Japanese taiko drumming", None, None,
+     "CC0, Scott Harding (Wikimedia Commons 02_Taiko2_(short).oga)", "madmom", ""),
+    ("world_djembe", "gcompris-qt-data", WORLD + "africa.ogg", "West African djembe accompaniment", None, None,
+     "CC0, Michi Henning (Wikimedia Commons Djembe_accompaniment.ogg)", "madmom", "12.6 s"),
+    ("world_didgeridoo", "gcompris-qt-data", WORLD + "australia.ogg", "didgeridoo drone (relaxation)", None, None,
+     "public domain, Jouke Kooistra and Rob Tol (archive.org didgeridoorelax)", "none",
+     "little or no steady beat: a test of the 'no steady beat' note"),
+]
+
+TRAIN_SOURCES = [  # (package, glob inside the package or the pk3, licence)
+    ("wesnoth-1.16-music", "usr/share/games/wesnoth/1.16/data/core/music/*.ogg", "GPL-2+, Wesnoth composers"),
+    ("hedgewars-data", "usr/share/games/hedgewars/Data/Music/*.ogg", "GPL-2, Hedgewars"),
+    ("singularity-music", "usr/share/games/singularity/music/**/*.ogg", "CC BY-SA 3.0, Max McCracken"),
+    ("pushover-data", "usr/share/pushover/themes/*.ogg", "GPL-3+, Pushover"),
+    ("nexuiz-music", "usr/share/games/nexuiz/data/music.pk3:sound/cdtracks/*.ogg", "GPL-2+, Alientrap (Nexuiz)"),
+]
+
+
+def fetch(package: str, cache: pathlib.Path) -> pathlib.Path:
+    """Unpack the pinned Debian package into the cache (once); return the unpacked root."""
+    root = cache / "packages" / package
+    if (root / ".done").exists():
+        return root
+    version = PACKAGES[package]
+    debs = cache / "debs"
+    debs.mkdir(parents=True, exist_ok=True)
+    found = [p for p in debs.glob(f"{package}_*.deb")]
+    if not found:
+        subprocess.run(["apt-get", "download", f"{package}={version}"], cwd=debs, check=True)
+        found = [p for p in debs.glob(f"{package}_*.deb")]
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    subprocess.run(["dpkg", "-x", str(found[0]), str(root)], check=True)
+    (root / ".done").touch()
+    return root
+
+
+def rcc_members(path: pathlib.Path) -> dict:
+    """{path: bytes} of a Qt binary resource file (GCompris packs its activities' data in them)."""
+    data = path.read_bytes()
+    assert data[:4] == b"qres", f"{path} is not a Qt resource file"
+    version, tree, payload, names = struct.unpack(">IIII", data[4:20])
+    node_size = 14 if version == 1 else 22
+    out = {}
+
+    def name_at(offset):
+        length = struct.unpack(">H", data[names + offset:names + offset + 2])[0]
+        return data[names + offset + 6:names + offset + 6 + 2 * length].decode("utf-16-be")
+
+    def walk(index, prefix):
+        base = tree + index * node_size
+        name_offset, flags = struct.unpack(">IH", data[base:base + 6])
+        full = f"{prefix}/{name_at(name_offset)}" if index else ""
+        if flags & 2:
+            count, first = struct.unpack(">II", data[base + 6:base + 14])
+            for child in range(first, first + count):
+                walk(child, full)
+            return
+        offset = payload + struct.unpack(">I", data[base + 10:base + 14])[0]
+        size = struct.unpack(">I", data[offset:offset + 4])[0]
+        blob = data[offset + 4:offset + 4 + size]
+        out[full.lstrip("/")] = zlib.decompress(blob[4:]) if flags & 1 else blob
+
+    walk(0, "")
+    return out
+
+
+def decode_mix(sources: list, target: pathlib.Path):
+    """Mix the sources (stems of one song, or a single file) into one 44.1 kHz FLAC."""
+    command = ["ffmpeg", "-loglevel", "error", "-y"]
+    for source in sources:
+        command += ["-i", str(source)]
+    if len(sources) > 1:
+        command += ["-filter_complex", f"amix=inputs={len(sources)}:duration=longest:normalize=0"]
+    command += ["-ar", str(SAMPLE_RATE), "-c:a", "flac", str(target)]
+    subprocess.run(command, check=True)
+
+
+def read_midi_tempo_map(path: pathlib.Path):
+    """(ticks per beat, [(tick, microseconds per beat)], [(tick, numerator)]) from a standard MIDI file."""
+    data = path.read_bytes()
+    assert data[:4] == b"MThd"
+    _, _, division = struct.unpack(">HHH", data[8:14])
+    tempos, meters, position = [], [], 8 + struct.unpack(">I", data[4:8])[0]
+    while position < len(data):
+        kind, length = data[position:position + 4], struct.unpack(">I", data[position + 4:position + 8])[0]
+        chunk, position = data[position + 8:position + 8 + length], position + 8 + length
+        if kind != b"MTrk":
+            continue
+        tick, i, status = 0, 0, 0
+        while i < len(chunk):
+            delta = 0
+            while True:
+                byte = chunk[i]; i += 1
+                delta = (delta << 7) | (byte & 0x7F)
+                if byte < 0x80:
+                    break
+            tick += delta
+            if chunk[i] >= 0x80:
+                status = chunk[i]; i += 1
+            if status == 0xFF:
+                meta, length = chunk[i], 0
+                i += 1
+                while True:
+                    byte = chunk[i]; i += 1
+                    length = (length << 7) | (byte & 0x7F)
+                    if byte < 0x80:
+                        break
+                body = chunk[i:i + length]; i += length
+                if meta == 0x51:
+                    tempos.append((tick, int.from_bytes(body, "big")))
+                elif meta == 0x58:
+                    meters.append((tick, body[0]))
+            elif status in (0xF0, 0xF7):
+                length = 0
+                while True:
+                    byte = chunk[i]; i += 1
+                    length = (length << 7) | (byte & 0x7F)
+                    if byte < 0x80:
+                        break
+                i += length
+            else:
+                i += 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
+    return division, sorted(tempos) or [(0, 500000)], sorted(meters) or [(0, 4)]
+
+
+def chart_beats(midi: pathlib.Path, duration: float) -> list:
+    """[(seconds, beat in bar)] of a Frets on Fire chart's tempo map, up to the recording's end."""
+    division, tempos, meters = read_midi_tempo_map(midi)
+    beats, tick, seconds, bar_beat = [], 0, 0.0, 1
+    while seconds < duration:
+        numerator = [n for t, n in meters if t <= tick][-1]
+        if any(t == tick for t, _ in meters):
+            bar_beat = 1
+        beats.append((seconds, bar_beat))
+        tempo = [us for t, us in tempos if t <= tick][-1]
+        seconds += tempo / 1e6  # tempo changes are assumed on beats (true for these charts)
+        tick += division
+        bar_beat = bar_beat % numerator + 1
+    return beats
+
+
+def chart_offset(audio: pathlib.Path, beats: list) -> float:
+    """The constant delay (-30–100 ms) between a chart's beats and the recording, from the onsets at the beats.
+
+    Frets on Fire charts are written against the game's audio latency: their beats fall 20–70 ms before the
+    recorded hits, the same all through a song (measured in 30 s windows). Only this one constant per song is
+    taken from the audio (where the spectral flux at the beats peaks); the tempo map and the bars stay the chart
+    author's. Lags are searched from -30 to 100 ms only: a lag near half a beat would put the beats on the
+    off-beats of busy eighth-note riffs.
+    """
+    import numpy
+    import soundfile
+    samples, rate = soundfile.read(str(audio), dtype="float32", always_2d=True)
+    samples = samples.mean(axis=1)
+    hop, window = int(rate * 0.005), 512     # a short window: a long one finds onsets early
+    count = (len(samples) - window) // hop
+    frames = samples[(numpy.arange(count) * hop)[:, None] + numpy.arange(window)[None, :]] * numpy.hanning(window)
+    log_magnitude = numpy.log1p(100.0 * numpy.abs(numpy.fft.rfft(frames, axis=1)))
+    flux = numpy.maximum(0.0, numpy.diff(log_magnitude, axis=0)).sum(axis=1)
+    centres = (numpy.arange(1, count) * hop + window / 2) / rate           # time of each flux value
+    beat_times = numpy.asarray(beats)
+    lags = numpy.arange(-0.03, 0.101, 0.005)
+    strength = [numpy.interp(beat_times + lag, centres, flux).mean() for lag in lags]
+    return float(lags[int(numpy.argmax(strength))])
+
+
+def duration_of(path: pathlib.Path) -> float:
+    result = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                             str(path)], capture_output=True, text=True, check=True)
+    return float(result.stdout.strip())
+
+
+def write_beats(path: pathlib.Path, beats: list):
+    path.write_text("".join(f"{t:.4f}\t{b}\n" for t, b in beats))
+
+
+def build_held_out(out: pathlib.Path, cache: pathlib.Path) -> list:
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    gcompris = None
+    for track_id, package, source, genre, meter, tempo, licence, truth, note in HELD_OUT_TRACKS:
+        target = out / f"{track_id}.flac"
+        root = fetch(package, cache)
+        if package == "gcompris-qt-data":
+            if gcompris is None:
+                gcompris = rcc_members(root / "usr/share/gcompris-qt/rcc/explore_world_music.rcc")
+            staged = cache / "gcompris" / pathlib.Path(source).name
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            staged.write_bytes(gcompris[source])
+            sources = [staged]
+        elif "{" in source:
+            head, stems = source.split("{")
+            sources = [root / head / f"{stem}" for stem in stems.rstrip("}.ogg").split(",")]
+            sources = [s.with_suffix(".ogg") for s in sources]
+        else:
+            sources = [root / source]
+        if not target.exists():
+            decode_mix(sources, target)
+        duration = duration_of(target)
+        offset = None
+        if truth == "chart":
+            beats = chart_beats(sources[0].parent / "notes.mid", duration)
+            offset = chart_offset(target, [t for t, _ in beats])
+            write_beats(out / f"{track_id}.beats", [(t + offset, b) for t, b in beats])
+        rows.append(dict(id=track_id, file=target.name, genre=genre, meter=meter, tempo=tempo, licence=licence,
+                         source=f"Debian {package} {PACKAGES[package]}", truth=truth, note=note,
+                         duration=round(duration, 1), chart_offset_ms=None if offset is None else round(offset * 1000)))
+        print(f"{track_id}: {duration:.0f} s", flush=True)
+    (out / "tracks.json").write_text(json.dumps(rows, indent=1))
+    write_readme(out, rows)
+    return rows
+
+
+README = """# Real music recordings for benches (held out: never train or tune on these)
+
+Made by `bench/music_corpus.py` (branch `beats`): `.venv/bin/python bench/music_corpus.py --skip-training
+--out DIR`. Pinned Debian packages (`apt-get download NAME=VERSION`, `dpkg -x`), decoded (and the Frets on Fire
+stems mixed: song.ogg + guitar.ogg) with ffmpeg to 44.1 kHz FLAC. None of it is made by SoundMotion's synthesizer.
+
+**Truth.** `<id>.beats` ("seconds<TAB>beat in bar", 1 = downbeat) exists for the Frets on Fire songs: the game
+chart's tempo map and time signature, written by the songs' authors so that the notes fall on the recording
+(people, not a tracker; constant tempo, the bands played to a click). The charts run 0–40 ms ahead of the
+recordings (the game's audio latency): one constant per song ("chart offset") is measured from the audio's
+onsets and added; tempo and bars stay the authors'. Chart beats also cover silent intros/outros: drop beats
+outside the audible part (bench/beats.py does). The other tracks have no human annotation:
+`<id>.madmom.beats` are madmom's RNN + DBN beats and downbeats (a teacher and baseline, CC BY-NC-SA models,
+not people) — good for "close to madmom", not for "right". madmom calls every one of them 4 beats to the bar,
+also the two 3/4 pieces (the Beethoven scherzo it tracks one beat per bar): its downbeats there are not truth.
+
+For dance checks: 4/4 band songs with people's beats: fof_feelings (rock ballad, 95 BPM), fof_war_of_freedom
+(140), fof_escape_from_chaosland (135); world_rock_n_roll (143, madmom's beats). 3/4: world_beethoven_scherzo
+(fast, felt one to the bar), world_caruso_ombra_mai_fu (slow, rubato). No steady ballroom waltz was found in
+Debian's free music yet.
+
+| file | genre | meter | tempo (BPM) | s | licence | source | truth |
+|---|---|---|---|---|---|---|---|
+"""
+
+
+def write_readme(out: pathlib.Path, rows: list):
+    lines = [README]
+    for r in rows:
+        truth = {"chart": f"people (chart, offset {r['chart_offset_ms']} ms)", "madmom": "madmom (not people)",
+                 "none": "none"}[r["truth"]]
+        note = f" ({r['note']})" if r["note"] else ""
+        lines.append(f"| {r['file']} | {r['genre']}{note} | {r['meter'] or '?'} | {r['tempo'] or '?'} | "
+                     f"{r['duration']:.0f} | {r['licence']} | {r['source']} | {truth} |\n")
+    lines.append("\nThe training split (game soundtracks: Wesnoth, Hedgewars, Endgame: Singularity, Pushover, Nexuiz)\n"
+                 "goes to the cache (~/.cache/soundmotion/music/train), not here.\n")
+    (out / "README.md").write_text("".join(lines))
+
+
+def build_training(out: pathlib.Path, cache: pathlib.Path) -> list:
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for package, pattern, licence in TRAIN_SOURCES:
+        root = fetch(package, cache)
+        if ":" in pattern:
+            archive, inner = pattern.split(":")
+            with zipfile.ZipFile(root / archive) as pk3:
+                names = sorted(n for n in pk3.namelist() if pathlib.PurePath(n).match(inner))
+                staged_dir = cache / "staged" / package
+                staged_dir.mkdir(parents=True, exist_ok=True)
+                sources = []
+                for name in names:
+                    staged = staged_dir / pathlib.Path(name).name
+                    if not staged.exists():
+                        staged.write_bytes(pk3.read(name))
+                    sources.append(staged)
+        else:
+            sources = sorted(root.glob(pattern))
+        for source in sources:
+            track_id = f"{package.split('-')[0]}_{source.stem.replace(' ', '_').lower()}"
+            target = out / f"{track_id}.flac"
+            if not target.exists():
+                decode_mix([source], target)
+            rows.append(dict(id=track_id, file=target.name, licence=licence,
+                             source=f"Debian {package} {PACKAGES[package]}", duration=round(duration_of(target), 1)))
+    rows = [r for r in rows if r["duration"] >= 20.0]   # jingles teach nothing about beats
+    (out / "tracks.json").write_text(json.dumps(rows, indent=1))
+    print(f"training: {len(rows)} tracks, {sum(r['duration'] for r in rows) / 3600:.2f} h", flush=True)
+    return rows
+
+
+def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_seconds: float = None,
+                        networks: int = 8):
+    """madmom's RNN + DBN beats and downbeats (bars of 3 or 4) for the tracks of a folder: `<id>.madmom.beats`.
+
+    With max_seconds only the middle max_seconds of each track are annotated (training excerpts) and the
+    annotation says so in its name (`<id>.madmom.<start>-<end>.beats`). `networks` < 8 uses only the first
+    `networks` of madmom's eight BLSTMs (faster; the training labels use two).
+    """
+    import soundfile
+    from madmom.audio.signal import Signal
+    from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
+
+    rnn = RNNDownBeatProcessor()
+    if networks < 8:
+        from madmom.ml.nn import NeuralNetworkEnsemble
+        from madmom.models import DOWNBEATS_BLSTM
+        rnn.processors[1] = NeuralNetworkEnsemble.load(DOWNBEATS_BLSTM[:networks])
+    dbn = DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)
+    # in a fixed pseudo-random order, so that a partial run covers every soundtrack
+    for audio in sorted(folder.glob(pattern), key=lambda p: hashlib.md5(p.name.encode()).hexdigest()):
+        if list(folder.glob(f"{audio.stem}.madmom*.beats")):
+            continue
+        samples, rate = soundfile.read(str(audio), dtype="float32", always_2d=True)
+        samples = samples.mean(axis=1)
+        start, name = 0, f"{audio.stem}.madmom.beats"
+        if max_seconds and len(samples) > max_seconds * rate:
+            start = int((len(samples) - max_seconds * rate) // 2)
+            samples = samples[start:start + int(max_seconds * rate)]
+            name = f"{audio.stem}.madmom.{start / rate:.2f}-{(start + len(samples)) / rate:.2f}.beats"
+        activations = rnn(Signal(samples, sample_rate=rate))
+        beats = dbn(activations)
+        write_beats(folder / name, [(float(t) + start / rate, int(b)) for t, b in beats])
+        print(f"madmom: {name}: {len(beats)} beats", flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=pathlib.Path, default=HELD_OUT, help="held-out recordings (the bench's)")
+    parser.add_argument("--train-out", type=pathlib.Path, default=CACHE / "train", help="training recordings")
+    parser.add_argument("--cache", type=pathlib.Path, default=CACHE)
+    parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--teacher", action="store_true", help="write madmom annotations (bench environment)")
+    args = parser.parse_args(argv)
+    build_held_out(args.out, args.cache)
+    if not args.skip_training:
+        build_training(args.train_out, args.cache)
+    if args.teacher:
+        teacher_annotations(args.out, "world_*.flac")
+        if not args.skip_training:
+            teacher_annotations(args.train_out, max_seconds=60.0, networks=2)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

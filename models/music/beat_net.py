@@ -1,0 +1,139 @@
+"""Beat and downbeat activations from a small learned net over a log-mel spectrogram, run with numpy alone.
+
+Frames are 20 ms (50 per second, frame k centred on k·20 ms). The features are a 64-band log-mel spectrum of
+the peak-normalised signal at 22.05 kHz and its half-wave rectified change, standardised per band with the
+training set's statistics. The net is a temporal convolution network in the manner of Böck & Davies
+(2019–2020): an input layer over three frames, then residual blocks of two parallel dilated convolutions over
+time (kernel 3, dilations d and 2d, d = 1, 2, 4 … 128: each frame hears about ±10 s), and two sigmoid outputs:
+"a beat is here" and "a downbeat is here".
+
+It is trained by `scripts/train_beat_net.py` (torch, offline, `make train-beats`) on music rendered from
+notation with FluidSynth under human-like timing and on game music labelled by madmom (a teacher only); the
+weights sit beside this file in `beat_net_weights.npz`.
+"""
+
+import os
+from functools import lru_cache
+
+import numpy as np
+
+from ..audio.load import resample
+
+WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "beat_net_weights.npz")
+
+FEATURE_RATE = 22050
+HOP = 441                 # 20 ms
+FRAME_RATE = FEATURE_RATE / HOP
+WINDOW = 1024             # 46 ms
+MEL_BANDS = 64
+MEL_LOW_HZ, MEL_HIGH_HZ = 30.0, 11000.0
+
+
+class BeatNetUnavailable(RuntimeError):
+    """The weights file is missing (run `make train-beats`)."""
+
+
+@lru_cache(maxsize=1)
+def _mel_filters() -> np.ndarray:
+    """(WINDOW//2+1, MEL_BANDS) triangular filters on the HTK mel scale, each summing to one."""
+    to_mel = lambda hz: 2595.0 * np.log10(1.0 + hz / 700.0)
+    to_hz = lambda mel: 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
+    edges = to_hz(np.linspace(to_mel(MEL_LOW_HZ), to_mel(MEL_HIGH_HZ), MEL_BANDS + 2))
+    bins = np.fft.rfftfreq(WINDOW, 1.0 / FEATURE_RATE)
+    filters = np.zeros((len(bins), MEL_BANDS), np.float32)
+    for band in range(MEL_BANDS):
+        low, centre, high = edges[band:band + 3]
+        rising = (bins - low) / max(centre - low, 1e-9)
+        falling = (high - bins) / max(high - centre, 1e-9)
+        filters[:, band] = np.clip(np.minimum(rising, falling), 0.0, None)
+        if filters[:, band].sum() == 0.0:  # a band narrower than one FFT bin: take the nearest bin
+            filters[np.argmin(np.abs(bins - centre)), band] = 1.0
+    return filters / filters.sum(axis=0, keepdims=True)
+
+
+def spectral_features(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """(T, 2·MEL_BANDS) float32: log-mel and its positive change, T = ceil(duration / 20 ms), not standardised."""
+    samples = np.asarray(samples, np.float32)
+    if sample_rate != FEATURE_RATE:
+        samples = resample(samples, int(sample_rate), FEATURE_RATE)
+    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+    samples = samples / max(peak, 1e-4)
+    count = max(1, int(np.ceil(len(samples) / HOP - 1e-9)))
+    padded = np.concatenate([np.zeros(WINDOW // 2, np.float32), samples, np.zeros(WINDOW + HOP, np.float32)])
+    window = np.hanning(WINDOW).astype(np.float32)
+    log_mel = np.empty((count, MEL_BANDS), np.float32)
+    filters = _mel_filters()
+    for start in range(0, count, 4096):  # in blocks: a 20-minute file never holds its whole STFT
+        stop = min(count, start + 4096)
+        frames = padded[(np.arange(start, stop) * HOP)[:, None] + np.arange(WINDOW)[None, :]]
+        magnitude = np.abs(np.fft.rfft(frames * window, axis=1)).astype(np.float32)
+        log_mel[start:stop] = np.log1p(100.0 * (magnitude @ filters))
+    change = np.maximum(0.0, np.diff(log_mel, axis=0, prepend=log_mel[:1]))
+    return np.concatenate([log_mel, change], axis=1)
+
+
+class BeatNet:
+    """The trained net: `activations(features)` → (T, 2) probabilities of beat and downbeat per frame."""
+
+    def __init__(self, path: str = WEIGHTS_PATH):
+        if not os.path.isfile(path):
+            raise BeatNetUnavailable(f"Beat tracker weights are missing ({path}); run `make train-beats`.")
+        with np.load(path, allow_pickle=False) as data:
+            if int(data["mel_bands"]) != MEL_BANDS or int(data["hop"]) != HOP:
+                raise BeatNetUnavailable("Beat tracker weights were trained on other features; retrain them.")
+            self.mean = data["feature_mean"].astype(np.float32)
+            self.std = data["feature_std"].astype(np.float32)
+            self.input = _stacked(data["input_weight"]), data["input_bias"].astype(np.float32)
+            self.blocks = []
+            for k in range(int(data["block_count"])):
+                self.blocks.append((int(data[f"block{k}_dilation"]),
+                                    _stacked(data[f"block{k}_a_weight"]), data[f"block{k}_a_bias"].astype(np.float32),
+                                    _stacked(data[f"block{k}_b_weight"]), data[f"block{k}_b_bias"].astype(np.float32),
+                                    _stacked(data[f"block{k}_mix_weight"]),
+                                    data[f"block{k}_mix_bias"].astype(np.float32)))
+            self.output = _stacked(data["output_weight"]), data["output_bias"].astype(np.float32)
+
+    def activations(self, features: np.ndarray) -> np.ndarray:
+        x = (features - self.mean) / self.std
+        x = _elu(_conv(x, *self.input, dilation=1))
+        for dilation, a_w, a_b, b_w, b_b, mix_w, mix_b in self.blocks:
+            branches = np.concatenate([_conv(x, a_w, a_b, dilation), _conv(x, b_w, b_b, 2 * dilation)], axis=1)
+            x = x + _conv(_elu(branches), mix_w, mix_b, 1)
+        logits = _conv(x, *self.output, dilation=1)
+        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+
+
+@lru_cache(maxsize=1)
+def load_beat_net(path: str = WEIGHTS_PATH) -> BeatNet:
+    """The trained net, read once per process."""
+    return BeatNet(path)
+
+
+def beat_activations(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+    """(T, 2) float32: per 20 ms frame, the probability of a beat and of a downbeat."""
+    return load_beat_net().activations(spectral_features(samples, sample_rate)).astype(np.float32)
+
+
+def _stacked(weight: np.ndarray) -> np.ndarray:
+    """torch's (C_out, C_in, kernel) as (kernel·C_in, C_out) for one matmul over stacked shifted copies."""
+    weight = np.asarray(weight, np.float32)
+    out_channels, in_channels, kernel = weight.shape
+    return np.ascontiguousarray(weight.transpose(2, 1, 0).reshape(kernel * in_channels, out_channels))
+
+
+def _conv(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, dilation: int) -> np.ndarray:
+    """'Same' 1-D convolution over time (zero padding) of x (T, C_in)."""
+    kernel = weight.shape[0] // x.shape[1]
+    if kernel == 1:
+        return x @ weight + bias
+    reach = dilation * (kernel - 1) // 2
+    padded = np.pad(x, ((reach, reach), (0, 0)))
+    count, width = x.shape
+    out = padded[:count] @ weight[:width] + bias
+    for j in range(1, kernel):
+        out += padded[j * dilation:j * dilation + count] @ weight[j * width:(j + 1) * width]
+    return out
+
+
+def _elu(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0.0, x, np.expm1(np.minimum(x, 0.0)))

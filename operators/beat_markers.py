@@ -1,0 +1,56 @@
+"""Operator "Add Beat Markers": timeline markers on the music's beats and bars, so animators can key to them."""
+
+import os
+
+import bpy
+
+from ..models.music.beat_markers import marker_frames, track_file
+from .background_job import BackgroundJobOperator
+
+OWNED = "soundmotion_beat_markers"   # scene property: the names of the markers this operator made
+
+
+class SOUNDMOTION_OT_beat_markers(BackgroundJobOperator, bpy.types.Operator):
+    """Put timeline markers on the music's beats and bars (downbeats named by bar number)"""
+
+    bl_idname = "soundmotion.beat_markers"
+    bl_label = "Add Beat Markers"
+    bl_options = {"REGISTER", "UNDO"}
+    job_title = "Beat markers"
+
+    filepath: bpy.props.StringProperty(
+        name="Music", subtype="FILE_PATH", description="Music file; empty uses the scene's SoundMotion audio")
+    bars_only: bpy.props.BoolProperty(name="Bars Only", default=False,
+                                      description="Mark only the first beat of each bar")
+    replace: bpy.props.BoolProperty(name="Replace", default=True,
+                                    description="Remove the beat markers this button added before (yours stay)")
+
+    def prepare(self, context):
+        settings = context.scene.soundmotion
+        path = bpy.path.abspath(self.filepath or settings.audio_path)
+        return {"path": path, "fps": context.scene.render.fps / context.scene.render.fps_base,
+                "frame_start": settings.frame_start, "bars_only": self.bars_only, "replace": self.replace}
+
+    def compute(self, inputs, progress):
+        progress(0.1, "Finding beats and bars")
+        analysis = track_file(inputs["path"])  # AudioError with a sentence for the user when there are none
+        markers = marker_frames(analysis, inputs["fps"], inputs["frame_start"], inputs["bars_only"])
+        return {"markers": markers, "analysis": analysis, **inputs}
+
+    def apply(self, context, result):
+        scene = context.scene
+        owned = set(scene.get(OWNED, []))
+        if result["replace"]:
+            for marker in [m for m in scene.timeline_markers if m.name in owned]:
+                scene.timeline_markers.remove(marker)
+            owned = set()
+        for frame, name in result["markers"]:
+            scene.timeline_markers.new(name, frame=frame)
+            owned.add(name)
+        scene[OWNED] = sorted(owned)
+        analysis = result["analysis"]
+        self.report({"INFO"}, f"Added {len(result['markers'])} markers from {os.path.basename(result['path'])}: "
+                              f"{analysis.tempo:.0f} BPM, {analysis.beats_per_bar} beats to the bar.")
+
+
+CLASSES = (SOUNDMOTION_OT_beat_markers,)

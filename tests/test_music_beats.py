@@ -1,0 +1,126 @@
+"""The beat tracker: bar-pointer decoding, the learned net's features, meter, markers and `soundmotion beats`."""
+
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile
+
+from soundmotion.models.audio.load import Audio
+from soundmotion.models.music import analyse_music
+from soundmotion.models.music.analysis import MusicAnalysis
+from soundmotion.models.music.bar_decoder import decode
+from soundmotion.models.music.beat_markers import beats_document, marker_frames
+from soundmotion.models.music.beat_net import FRAME_RATE, spectral_features
+from soundmotion.models.music.synth import SongPart, synthesize, write_wav
+
+SOUNDMOTION = pathlib.Path(sys.executable).parent / "soundmotion"
+
+
+def _activations(beat_frames, downbeat_frames, count, floor=0.005):
+    activations = np.full((count, 2), floor)
+    activations[beat_frames, 0] = 0.9
+    activations[downbeat_frames, 1] = 0.85
+    return activations
+
+
+def _recall(found, truth, tolerance=0.07):
+    return float(np.mean(np.min(np.abs(np.asarray(found)[:, None] - np.asarray(truth)[None]), axis=0) < tolerance))
+
+
+@pytest.mark.parametrize("meter", [3, 4])
+def test_decoder_finds_the_meter_the_beats_and_the_bars(meter):
+    period = 25                                      # frames: 120 BPM at 50 frames/s
+    beats = np.arange(10, 3000, period)
+    downbeats = beats[2::meter]                      # bars start on the third beat: a pickup of two beats
+    decoded = decode(_activations(beats, downbeats, 3000), 50.0)
+    assert decoded.beats_per_bar == meter
+    assert _recall(decoded.beats, beats / 50.0, 0.021) == 1.0
+    found_downbeats = decoded.beats[decoded.beat_in_bar == 1]
+    assert _recall(found_downbeats, downbeats / 50.0, 0.021) == 1.0
+    assert len(found_downbeats) == len(downbeats)
+
+
+def test_decoder_follows_a_tempo_change_and_ignores_a_missing_beat():
+    first = np.arange(10, 1500, 30)                  # 100 BPM, then 125 BPM
+    second = np.arange(first[-1] + 24, 3000, 24)
+    beats = np.concatenate([first, second])
+    activations = _activations(beats, beats[::4], 3000)
+    activations[beats[20], :] = 0.005                # a beat nobody played
+    decoded = decode(activations, 50.0)
+    assert _recall(decoded.beats, np.delete(beats, 20) / 50.0, 0.021) == 1.0 and len(decoded.beats) == len(beats)
+    assert np.any(np.abs(decoded.beats - beats[20] / 50.0) < 0.05), "the missing beat is filled in"
+
+
+def test_features_have_one_frame_per_20_ms():
+    rate = 22050
+    samples = np.random.default_rng(0).standard_normal(int(rate * 3.01)).astype(np.float32)
+    features = spectral_features(samples, rate)
+    assert features.shape == (int(np.ceil(3.01 * FRAME_RATE)), 128) and np.isfinite(features).all()
+    assert (features[:, 64:] >= 0).all()
+
+
+def test_a_waltz_gets_three_beats_to_the_bar():
+    song = synthesize([SongPart(16, 150, "A", beats_per_bar=3), SongPart(16, 150, "B", beats_per_bar=3)],
+                      seed=3, lead_in=0.3)
+    analysis = analyse_music(Audio(song.samples, song.sample_rate))
+    assert not analysis.fallback and analysis.beats_per_bar == 3
+    assert _recall(analysis.beats, song.beats) >= 0.9
+    assert _recall(analysis.downbeats, song.downbeats) >= 0.8
+    assert analysis.tempo == pytest.approx(150, rel=0.04)
+    assert np.allclose(analysis.downbeats, analysis.beats[analysis.bar_starts])
+
+
+def test_speech_has_no_steady_beat():
+    speech = pathlib.Path(__file__).resolve().parents[1] / "assets" / "demo_speech.wav"
+    samples, rate = soundfile.read(str(speech), dtype="float32")
+    analysis = analyse_music(Audio(samples, rate))
+    assert analysis.fallback and "No steady beat" in analysis.notes[0]
+
+
+def test_markers_name_bars_and_beats_and_the_pickup():
+    beats = np.arange(10) * 0.5 + 0.25
+    analysis = MusicAnalysis(5.0, 120.0, beats, beats[[2, 5, 8]], 2, [], 100.0, np.zeros(10), np.zeros(10),
+                             bar_starts=np.array([2, 5, 8]), beats_per_bar=3, confidence=0.9)
+    markers = marker_frames(analysis, fps=24.0, start_frame=10)
+    assert markers[:6] == [(16, "0.2"), (28, "0.3"), (40, "Bar 1"), (52, "1.2"), (64, "1.3"), (76, "Bar 2")]
+    assert marker_frames(analysis, 24.0, 1, bars_only=True) == [(31, "Bar 1"), (67, "Bar 2"), (103, "Bar 3")]
+    document = beats_document(analysis)
+    assert document["beats_per_bar"] == 3 and document["downbeats"] == [1.25, 2.75, 4.25]
+
+
+def _soundmotion(*args):
+    return subprocess.run([str(SOUNDMOTION), *map(str, args)], capture_output=True, text=True, timeout=300)
+
+
+def test_cli_beats_writes_json_with_beats_downbeats_tempo_and_meter(tmp_path):
+    song = synthesize([SongPart(12, 96, "A"), SongPart(12, 96, "B")], seed=4, lead_in=0.5)
+    write_wav(song, tmp_path / "song.wav")
+    result = _soundmotion("beats", tmp_path / "song.wav", "--json", tmp_path / "beats.json")
+    assert result.returncode == 0, result.stderr
+    assert "96" in result.stdout and "4 beats to the bar" in result.stdout
+    document = json.loads((tmp_path / "beats.json").read_text())
+    assert set(document) >= {"beats", "downbeats", "tempo", "beats_per_bar"}
+    assert document["tempo"] == pytest.approx(96, rel=0.03) and document["beats_per_bar"] == 4
+    assert _recall(document["beats"], song.beats) >= 0.9 and _recall(document["downbeats"], song.downbeats) >= 0.85
+
+
+@pytest.mark.parametrize("kind, message", [("silence", "silent"), ("noise", "No steady beat"),
+                                           ("short", "too short|only"), ("missing", "not found")])
+def test_cli_beats_refuses_bad_input_with_exit_2(kind, message, tmp_path):
+    rate = 22050
+    path = tmp_path / f"{kind}.wav"
+    if kind == "silence":
+        soundfile.write(str(path), np.zeros(rate * 8, np.float32), rate)
+    elif kind == "noise":
+        soundfile.write(str(path), 0.3 * np.random.default_rng(1).standard_normal(rate * 8).astype(np.float32), rate)
+    elif kind == "short":
+        soundfile.write(str(path), synthesize([SongPart(1, 120)]).samples[:int(1.5 * rate)], rate)
+    result = _soundmotion("beats", path, "--json", tmp_path / "out.json")
+    assert result.returncode == 2 and not (tmp_path / "out.json").exists()
+    assert len(result.stderr.strip().splitlines()) == 1
+    import re
+    assert re.search(message, result.stderr), result.stderr
