@@ -7,8 +7,9 @@ import numpy as np
 CHUNK_FRAMES = 4096  # 41 s of 10 ms frames per step: a few tens of MB of spectra at most
 
 
-def frame_chunks(count: int, chunk: int = CHUNK_FRAMES):
-    """(first, end) frame ranges covering 0..count."""
+def frame_chunks(count: int, chunk: int = None):
+    """(first, end) frame ranges covering 0..count, `chunk` (default CHUNK_FRAMES) frames each."""
+    chunk = chunk or CHUNK_FRAMES
     for first in range(0, count, chunk):
         yield first, min(count, first + chunk)
 
