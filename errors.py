@@ -94,6 +94,16 @@ def read_json_file(path, what: str = "file", error=None):
                     f"{what}.") from None
 
 
+def file_name_with(path, suffix: str, what: str = "file", error=None) -> str:
+    """A path chosen in a file browser as a file name ending in `suffix`: a folder (or nothing) is refused."""
+    error = error or SoundMotionError
+    path = os.fspath(path) if path else ""
+    if not path or path.endswith(("/", os.sep)) or os.path.isdir(path) or not os.path.basename(path):
+        raise error(f"{path or '(nothing)'} is a folder, not a file name: give the {what} a name ending in "
+                    f"{suffix}.")
+    return path if path.lower().endswith(suffix.lower()) else path + suffix
+
+
 def write_text_file(path, text: str, what: str = "file", error=None):
     """Write `text` as UTF-8, or raise `error` with a sentence naming the file (nothing half-written: the text
     goes to a temporary file that replaces `path` at the end)."""

@@ -5,7 +5,7 @@ import os
 
 import bpy
 
-from ..errors import SoundMotionError, one_line
+from ..errors import SoundMotionError, file_name_with, one_line
 from ..retarget import blender_rig
 from ..retarget.bone_map import BoneMap, preset_names
 from ..retarget.canonical import REQUIRED
@@ -131,7 +131,7 @@ class SOUNDMOTION_OT_save_bone_map(bpy.types.Operator):
         if stored is None:
             self.report({"ERROR"}, "This armature has no stored bone map; run Detect Bone Map first.")
             return {"CANCELLED"}
-        path = bpy.path.ensure_ext(bpy.path.abspath(self.filepath), ".json")
+        path = file_name_with(bpy.path.abspath(self.filepath), ".json", "bone map", RetargetError)
         stored.save(path)
         self.report({"INFO"}, f"Saved the bone map to {path}.")
         return {"FINISHED"}

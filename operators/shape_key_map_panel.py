@@ -3,7 +3,7 @@ rows, and the "Shape Keys" sub-panel that lists and edits the map stored on the 
 
 import bpy
 
-from ..errors import read_json_file, write_text_file
+from ..errors import file_name_with, read_json_file, write_text_file
 from ..retarget.shape_keys import ShapeKeyMap, ShapeKeyMapError, map_shape_keys, preset_label, preset_names, unused_keys
 from .background_job import UserFacingError
 from .stored_shape_key_map import (STORED_MAP, STORED_PRESET, SoundMotionShapeKeyMapEntry, store_shape_key_map,
@@ -75,7 +75,7 @@ class SOUNDMOTION_OT_save_shape_key_map(_MeshOperator, bpy.types.Operator):
         if stored is None:
             self.report({"ERROR"}, "This mesh has no stored shape-key map; run Detect Shape-Key Map first.")
             return {"CANCELLED"}
-        path = bpy.path.ensure_ext(bpy.path.abspath(self.filepath), ".json")
+        path = file_name_with(bpy.path.abspath(self.filepath), ".json", "shape-key map", ShapeKeyMapError)
         write_text_file(path, stored.to_json(), "shape-key map", ShapeKeyMapError)
         self.report({"INFO"}, f"Saved {len(stored.rows)} shape-key rows to {path}.")
         return {"FINISHED"}

@@ -34,6 +34,9 @@ def add_sound_strip(scene, audio_path: str, frame_start: int, owners=()):
     audio_path = os.path.abspath(audio_path)
     for strip in _strips(editor):
         if strip.type == "SOUND" and strip.frame_start == frame_start and _same_file(strip, audio_path):
+            if OWNERS_KEY in strip:  # the same line, now also for these objects' take
+                for owner in owners:
+                    strip[OWNERS_KEY][owner] = 1
             return strip, False
     used_channels = {strip.channel for strip in _strips(editor)}
     channel = next(c for c in range(1, 129) if c not in used_channels)

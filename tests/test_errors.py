@@ -227,3 +227,18 @@ def test_long_music_is_danced_in_cross_faded_parts(monkeypatch):
     turn = np.abs(np.diff(result.clip.rotations[:, 1, 1]))
     assert turn.max() < 0.06
     assert any("danced in 4 parts" in note or "danced in 3 parts" in note for note in result.notes)
+
+
+def test_talk_renders_a_short_line_as_a_short_movie(tmp_path):
+    """The movie is the take (the line, and the hands settling after it), not the character file's frame range."""
+    speech, rate = soundfile.read(bad.DEMO_SPEECH, dtype="float32")
+    line = bad.wav(str(tmp_path), "short.wav", speech[:int(1.2 * rate)], rate)
+    movie = tmp_path / "short.mp4"
+    done = subprocess.run([SOUNDMOTION, "talk", bad.DEMO_BLEND, line, "--out", str(tmp_path / "short.blend"),
+                           "--render", str(movie), "--resolution", "64", "36"], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seconds = float(subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
+                                    str(movie)], capture_output=True, text=True, check=True).stdout)
+    assert 1.1 < seconds < 1.2 + 1.7  # the demo file's own range is 8.3 s
+    assert sorted(os.listdir(tmp_path)) == ["short.blend", "short.mp4", "short.wav"]
