@@ -59,8 +59,11 @@ def _face_files(row, outputs, settings, notes) -> dict:
     from ..models.face.exports import live_link_csv, rhubarb_tsv
     from ..models.face.pipeline import FaceSettings, generate_face
 
+    from ..models.audio.load import load_audio
+
     extra = {"language": row.language} if pipeline_takes_language() else {}
-    result = generate_face(row.audio, transcript=row.transcript, fps=settings["fps"],
+    audio = load_audio(row.audio)  # silent audio is refused here as by every verb and operator
+    result = generate_face(audio, transcript=row.transcript, fps=settings["fps"],
                            settings=FaceSettings(seed=settings["seed"]), **extra)
     notes += [note for note in result.notes if note not in notes]
     files = {}

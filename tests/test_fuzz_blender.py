@@ -125,7 +125,7 @@ def test_retarget_motion_refuses_every_broken_file_and_leaves_the_rig(inputs):
     assert scene_state() == before
 
 
-@pytest.mark.parametrize("operator", ["lip_sync", "talk", "dance"])
+@pytest.mark.parametrize("operator", ["lip_sync", "talk", "dance", "beat_markers"])
 def test_audio_operators_refuse_every_bad_audio_file(operator, inputs):
     open_demo_character()
     before = scene_state()
