@@ -27,7 +27,7 @@ def _transcript(args):
     return read_text_file(args.text, "--text") if getattr(args, "text", None) else None
 
 
-def _speech_audio(args, sample_rate: int = 16000):
+def _decoded_audio(args, sample_rate: int = 16000):
     """The audio, decoded once (silent, empty or unreadable files are refused here, as the operators do)."""
     from .models.audio.load import load_audio
 
@@ -46,7 +46,7 @@ def run_face(args) -> int:
     transcript = _transcript(args)
     settings = FaceSettings(articulation=args.articulation, expressiveness=args.expressiveness, seed=args.seed)
     settings.validate()
-    result = generate_face(_speech_audio(args), transcript=transcript, fps=check_fps("--fps", args.fps),
+    result = generate_face(_decoded_audio(args), transcript=transcript, fps=check_fps("--fps", args.fps),
                            settings=settings)
     duration = result.clip.duration
     with outputs.writing():
@@ -98,7 +98,7 @@ def run_dance(args) -> int:
     from .models.dance.pipeline import generate_dance
     from .models.music.spectrum import SAMPLE_RATE
 
-    result = generate_dance(_speech_audio(args, SAMPLE_RATE), fps=args.fps, style=args.style, energy=args.energy,
+    result = generate_dance(_decoded_audio(args, SAMPLE_RATE), fps=args.fps, style=args.style, energy=args.energy,
                             seed=args.seed, in_place=args.in_place, clip_moves=args.clip_moves)
     _write_clip_files(outputs, clip_path, bvh_path, result.clip)
     _print_notes(result.notes)
@@ -177,7 +177,7 @@ def run_gesture(args) -> int:
     from .models.gesture.pipeline import generate_gestures
 
     transcript = _transcript(args)
-    result = generate_gestures(_speech_audio(args), transcript, fps=args.fps, style=args.style, amount=args.amount,
+    result = generate_gestures(_decoded_audio(args), transcript, fps=args.fps, style=args.style, amount=args.amount,
                                handedness=args.hand, seated=args.seated, seed=args.seed)
     _write_clip_files(outputs, clip_path, bvh_path, result.clip)
     _print_notes(result.notes)
@@ -226,10 +226,9 @@ def _bone_map_option(spec):
 
 
 def run_retarget(args) -> int:
+    from .retarget.motion_file import load_motion_file
     from .retarget.root_motion import RootMode
     from .takes.key_poses import KeyStyle
-
-    from .retarget.motion_file import load_motion_file
 
     require_input_file(args.source, "SOURCE", "a .bvh or .npz motion file")
     load_motion_file(args.source)  # a broken motion file is refused here, before Blender opens the rig

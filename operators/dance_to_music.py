@@ -32,7 +32,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
     filepath: bpy.props.StringProperty(
         name="Music", subtype="FILE_PATH", description="Music file; empty uses the scene's SoundMotion audio")
     style: bpy.props.EnumProperty(name="Style", items=STYLE_ITEMS, default="groove")
-    energy: bpy.props.FloatProperty(name="Energy", default=1.0, min=0.2, max=1.5,
+    energy: bpy.props.FloatProperty(name="Energy", default=1.0, min=0.0, max=2.0, soft_min=0.2, soft_max=1.5,
                                     description="How big and busy the moves are")
     in_place: bpy.props.BoolProperty(name="In Place", default=False, description="Dance without travelling")
     clip_moves: bpy.props.FloatProperty(name="Captured Moves", default=0.0, min=0.0, max=1.0, subtype="FACTOR",
