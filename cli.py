@@ -99,7 +99,7 @@ def run_dance(args) -> int:
     from .models.music.spectrum import SAMPLE_RATE
 
     result = generate_dance(_decoded_audio(args, SAMPLE_RATE), fps=args.fps, style=args.style, energy=args.energy,
-                            seed=args.seed, in_place=args.in_place, clip_moves=args.clip_moves)
+                            seed=args.seed, in_place=args.in_place, clip_moves=args.clip_moves, engine=args.engine)
     _write_clip_files(outputs, clip_path, bvh_path, result.clip)
     _print_notes(result.notes)
     print(f"dance: {result.clip.num_frames} frames at {result.clip.fps:g} fps, {result.tempo:.0f} BPM, "
@@ -124,7 +124,7 @@ def _dance_onto_rig(args) -> int:
 
     with outputs.writing():
         dance_in_file(blend, args.music, outputs.temporary(out), armature, args.seed, args.style, args.energy,
-                      args.in_place, args.clip_moves, args.keys.upper())
+                      args.in_place, args.clip_moves, args.keys.upper(), args.engine)
     print(f"dance: wrote {out}")
     return 0
 
@@ -242,7 +242,8 @@ def run_retarget(args) -> int:
     with outputs.writing():
         result = retarget_file_onto_blend(args.source, blend, outputs.temporary(out), armature, map_spec,
                                           RootMode(args.root), keep_feet=not args.no_feet,
-                                          style=KeyStyle(args.keys.upper()))
+                                          style=KeyStyle(args.keys.upper()), up_axis=args.up,
+                                          ik_limbs=args.ik.upper())
     print(f"retarget: {result.num_frames} frames onto {len(result.mapped_joints)} joints → {args.out}")
     if result.unmapped_joints:
         print(f"note: not in the source: {', '.join(result.unmapped_joints)}")
@@ -283,6 +284,20 @@ def _start_blender():
     from . import register  # imports the operators, and with them the `bpy` module
 
     register()
+    import atexit
+
+    if bpy.app.version < (4, 4, 0):
+        # bpy 4.2 crashes while Python shuts down after it opened a Rigify rig: leave with our own status first.
+        atexit.register(_leave_before_blender_teardown)
+
+
+_EXIT_STATUS = [0]
+
+
+def _leave_before_blender_teardown():
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_EXIT_STATUS[0])
 
 
 def run_demo(args) -> int:
@@ -412,8 +427,10 @@ def build_parser() -> argparse.ArgumentParser:
     dance.add_argument("--style", default="groove", help="groove, hiphop, disco or calm")
     dance.add_argument("--energy", type=float, default=1.0)
     dance.add_argument("--in-place", action="store_true")
+    dance.add_argument("--engine", default="captured", choices=("captured", "coded"),
+                       help="captured: real dance from the bundled library (default); coded: moves written as code")
     dance.add_argument("--clip-moves", type=float, default=0.0, metavar="SHARE",
-                       help="share of bars (0..1) danced with moves cut from motion capture")
+                       help="coded engine: share of bars (0..1) whose upper body dances captured moves")
     dance.add_argument("--fps", type=float, default=30.0)
     _onto_rig_arguments(dance)
     dance.set_defaults(run=run_dance)
@@ -454,6 +471,10 @@ def build_parser() -> argparse.ArgumentParser:
     retarget.add_argument("--map", help="bone map preset name or JSON file (default: stored on the rig, else detected)")
     retarget.add_argument("--root", default="full", choices=["full", "in_place", "keep_height", "none"])
     retarget.add_argument("--no-feet", action="store_true", help="do not pin planted feet")
+    retarget.add_argument("--ik", default="legs", choices=["none", "legs", "all"],
+                          help="on rigs with IK limbs, key their IK targets and poles too (default: legs)")
+    retarget.add_argument("--up", default="auto", choices=["auto", "y", "z"],
+                          help="which axis of the source file's world is up (default: read from its content)")
     retarget.add_argument("--out", required=True, help="the .blend to write")
     retarget.add_argument("--keys", default="frames", choices=KEY_CHOICES,
                           help="frames (default: captured motion as captured) or poses (key poses, Bezier between)")
@@ -513,6 +534,12 @@ def main(argv=None) -> int:
         return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
     except KeyboardInterrupt:
         return _say("soundmotion", "interrupted; nothing was written.", EXIT_INTERRUPTED)
+    _EXIT_STATUS[0] = EXIT_FAILED  # a crash before the verb returns is a failure, also when bpy 4.2 exits early
+    _EXIT_STATUS[0] = _run_verb(args)
+    return _EXIT_STATUS[0]
+
+
+def _run_verb(args) -> int:
     prefix = f"soundmotion {args.verb}"
     try:
         return args.run(args)

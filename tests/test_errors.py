@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 
 import numpy as np
 import pytest
@@ -242,3 +243,36 @@ def test_talk_renders_a_short_line_as_a_short_movie(tmp_path):
                                     str(movie)], capture_output=True, text=True, check=True).stdout)
     assert 1.1 < seconds < 1.2 + 1.7  # the demo file's own range is 8.3 s
     assert sorted(os.listdir(tmp_path)) == ["short.blend", "short.mp4", "short.wav"]
+
+
+def test_long_music_is_danced_in_parts_by_the_captured_engine(monkeypatch):
+    """The captured dance (the default engine) also goes through the parts: parts shrunk to 40 s so that 100 s of
+    music is danced in 2-3 parts; the phrases' start times (seconds) run on across the joins and the dancer does
+    not jump where two parts meet."""
+    from soundmotion.models.dance import library, long_music, pipeline
+    from soundmotion.models.music.analysis import fallback_analysis
+
+    if not library.available():
+        pytest.skip("no dance library in this checkout")
+    monkeypatch.setattr(long_music, "PART_SECONDS", 40.0)
+    analysis = fallback_analysis(100.0, "steady", bpm=120.0)
+    parts = []
+    real = pipeline.dance_to_analysis
+
+    def counted(part, *args, **kwargs):
+        parts.append(part.duration)
+        return real(part, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "dance_to_analysis", counted)
+    monkeypatch.setattr(pipeline, "analyse_music", lambda audio: analysis)
+    audio = types.SimpleNamespace(sample_rate=pipeline.SAMPLE_RATE, duration=100.0)
+    result = pipeline.dance_from_audio(audio, fps=30.0, engine="captured", seed=3)
+    assert len(parts) >= 2 and max(parts) < 70.0
+    assert result.clip.num_frames == 3000
+    starts = [move[0] for move in result.moves]
+    assert starts == sorted(starts) and starts[-1] > 60.0  # captured moves: (start s, dance, mirrored)
+    assert all(isinstance(move[1], str) for move in result.moves)
+    steps = np.linalg.norm(np.diff(result.clip.root_translation[:, :2], axis=0), axis=1)
+    assert steps.max() < 0.12  # no teleport at a join (a dancer covers well under 3.6 m/s)
+    assert any("captured dances" in note for note in result.notes)  # not the coded fallback
+    assert any("danced in" in note for note in result.notes)

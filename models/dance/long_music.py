@@ -18,8 +18,9 @@ PART_SECONDS = 300.0
 OVERLAP_BARS = 2
 
 
-def dance_in_parts(analysis, fps: float, dance, progress=None):
-    """`dance(part_analysis, progress)` → DanceResult for one stretch; returns the DanceResult of the whole."""
+def dance_in_parts(analysis, fps: float, dance, progress=None, moves_in_seconds: bool = False):
+    """`dance(part_analysis, progress)` → DanceResult for one stretch; returns the DanceResult of the whole.
+    `moves_in_seconds`: the result's moves start at a time in seconds (captured engine), else at a beat index."""
     report = progress or (lambda fraction, message: None)
     if analysis.duration <= 1.5 * PART_SECONDS or len(analysis.downbeats) < 4:
         return dance(analysis, report)
@@ -41,9 +42,13 @@ def dance_in_parts(analysis, fps: float, dance, progress=None):
             root = np.empty((total, 3))
         _join(rotations, root, window_start, overlap, clip.rotations[:count], clip.root_translation[:count])
         del clip
+        if moves_in_seconds:  # (phrase start s, captured dance, mirrored), kept from where this part takes over
+            moves += [(at + window_start / fps,) + tuple(rest) for at, *rest in result.moves
+                      if k == 0 or at + window_start / fps >= start / fps - 1e-6]
+        else:                 # (bar start beat, move, mirrored)
+            moves += [(bar + first_beat,) + tuple(rest) for bar, *rest in result.moves
+                      if k == 0 or bar + first_beat >= _beat_index(analysis, start / fps)]
         beat_shift = first_beat
-        moves += [(bar + beat_shift,) + tuple(rest) for bar, *rest in result.moves
-                  if k == 0 or bar + beat_shift >= _beat_index(analysis, start / fps)]
         clip_bars += [(bar + beat_shift,) + tuple(rest) for bar, *rest in getattr(result, "clip_bars", [])]
         notes += [note for note in result.notes if note not in notes and (k == 0 or not note.startswith("Style "))]
         del result
