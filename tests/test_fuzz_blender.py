@@ -53,6 +53,8 @@ def scene_state():
             "pose": [tuple(round(v, 6) for v in b.rotation_quaternion) for b in obj.pose.bones]
             if obj.type == "ARMATURE" else [],
             "properties": sorted(k for k in obj.keys()),
+            "face_map": [(e.pose, e.channel, round(e.weight, 6))
+                         for e in getattr(obj, "soundmotion_face_pose_map", [])],
         }
         if obj.type == "MESH" and obj.data.shape_keys is not None:
             state["objects"][obj.name]["key_map"] = [(e.key, e.channel, round(e.weight, 6))
@@ -81,6 +83,7 @@ BLENDER_CASES = [
     (["retarget", "{valid_motion}", "--target", BLEND + ":Nope", "--out", "{out}/o.blend"], "No armature named"),
     (["dance", MUSIC, "--target", BLEND + ":Nope", "--out", "{out}/o.blend"], "No armature named 'Nope'"),
     (["gesture", "{audio.silent}", "--target", BLEND, "--out", "{out}/o.blend"], "is silent"),
+    (["dance", "{audio.silent}", "--engine", "captured", "--target", BLEND, "--out", "{out}/o.blend"], "is silent"),
     (["retarget", "{valid_motion}", "--target", BLEND, "--out", "{out}/o.blend", "--map", "{json.unknown_bones}"],
      "does not look like a humanoid"),
 ]
@@ -178,6 +181,37 @@ def test_load_shape_key_map_refuses_broken_files(inputs):
                           "shape_rows_list": "of the form", "shape_weight_text": "Weights must be numbers"}.items():
         refused(lambda: bpy.ops.soundmotion.load_shape_key_map(filepath=inputs[f"json.{kind}"]), message)
     assert scene_state() == before and mesh.data.shape_keys.animation_data is None
+
+
+def test_face_pose_map_operators_refuse_broken_files_and_unwritable_paths(inputs, tmp_path, registered_addon):
+    """Face Rig panel: Load keeps the stored map unless the new one is a map of this rig's poses; Save writes
+    nothing where it cannot."""
+    from blender_helpers import empty_scene
+    from test_bone_face import _little_face
+
+    empty_scene()
+    rig, _ = _little_face(bpy)
+    bpy.context.view_layer.objects.active = rig
+    assert bpy.ops.soundmotion.detect_face_poses() == {"FINISHED"}
+    before = scene_state()
+    foreign = bad.write(str(tmp_path), "foreign.json", b'{"shape_keys": {"NoSuchPose": {"jawOpen": 1.0}}}')
+    empty = bad.write(str(tmp_path), "empty.json", b'{"shape_keys": {}}')
+    cases = {inputs["json.latin1"]: "not UTF-8", inputs["json.not_json"]: "not valid JSON",
+             inputs["json.missing"]: "was not found", inputs["json.folder"]: "is a folder",
+             inputs["json.shape_rows_list"]: "of the form", inputs["json.shape_weight_text"]: "Weights must be numbers",
+             foreign: "maps none of Face's face poses", empty: "maps none of Face's face poses"}
+    for path, message in cases.items():
+        refused(lambda: bpy.ops.soundmotion.load_face_pose_map(filepath=path), message)
+    assert scene_state() == before and len(before["objects"]["Face"]["face_map"]) >= 3
+    with bad.read_only_folder(str(tmp_path)) as read_only:
+        targets = {str(tmp_path) + os.sep: "is a folder",
+                   os.path.join(inputs["file"], "face.json"): "which is a file, not a folder"}
+        if read_only:
+            targets[os.path.join(read_only, "face.json")] = "cannot write in"
+        listed = set(os.listdir(tmp_path)) | set(os.listdir(inputs["dir"]))
+        for path, message in targets.items():
+            refused(lambda: bpy.ops.soundmotion.save_face_pose_map(filepath=path), message)
+        assert set(os.listdir(tmp_path)) | set(os.listdir(inputs["dir"])) == listed
 
 
 def test_detect_bone_map_and_restore_refuse_without_changes(registered_addon):
