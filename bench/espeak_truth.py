@@ -6,6 +6,8 @@ timings are exact rather than estimated. The library is driven through ctypes (a
 
 import ctypes
 import ctypes.util
+import os
+import pickle
 import threading
 from dataclasses import dataclass
 
@@ -126,10 +128,49 @@ _ENGINE = None
 
 
 def synthesize(text: str, voice: str = "en-us", rate: int = 175) -> Utterance:
+    """The same text, voice and rate give the same samples whatever was spoken before.
+
+    espeak-ng's synthesizer keeps state from one utterance to the next (a line came out up to 20 ms longer or
+    shorter depending on what the process had said before, which made tests depend on their order), so where the
+    platform can fork, each utterance is spoken by a child of the process's freshly initialised engine."""
     global _ENGINE
     if _ENGINE is None:
         _ENGINE = _Engine()
-    return _ENGINE.speak(text, voice, rate)
+    if not hasattr(os, "fork"):
+        return _ENGINE.speak(text, voice, rate)
+    return _in_child(_ENGINE.speak, text, voice, rate)
+
+
+def _in_child(function, *args):
+    """function(*args) in a forked child (the parent's state stays as it was); its result or error comes back."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        status = 0
+        try:
+            try:
+                payload = pickle.dumps((True, function(*args)))
+            except BaseException as error:  # noqa: BLE001 - handed to the parent
+                payload = pickle.dumps((False, error))
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(write, view):]
+        except BaseException:  # noqa: BLE001 - a child must not run the parent's code
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write)
+    chunks = []
+    with os.fdopen(read, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            chunks.append(chunk)
+    os.waitpid(pid, 0)
+    if not chunks:
+        raise RuntimeError("espeak-ng's child process ended without a result")
+    ok, value = pickle.loads(b"".join(chunks))
+    if not ok:
+        raise value
+    return value
 
 
 # Coarse mouth classes used for scoring; IPA as espeak-ng reports it (length marks and stress stripped).
