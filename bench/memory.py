@@ -8,7 +8,8 @@ The recordings are made here, on the fly, and deleted afterwards (nothing long i
   16-bit WAV, as a recorder would;
 - music: real recordings from bench/music_corpus.py's held-out set (/work/coord/music, fetched from Debian)
   joined to 60 minutes when they are there, else the bundled demo loop (our own synthesizer: tuning material);
-  44.1 kHz stereo WAV.
+  44.1 kHz stereo WAV;
+- a studio master: the same LibriVox lines at 96 kHz in 6 channels (FLAC), 15 minutes, through `face`.
 
 Each run is a fresh process (`soundmotion <verb>` through the package of that checkout); its peak resident memory
 comes from the kernel (wait4's ru_maxrss). The baseline is another commit of this repository (default: `main`),
@@ -17,6 +18,7 @@ End to end: bench/end_to_end.py (60 s of speech through the operators) run with 
 alternating, the faster of the two kept.
 
 Usage: .venv/bin/python bench/memory.py [--baseline REF] [--no-baseline] [--no-end-to-end] [--long-minutes 60]
+       [--talk-minutes 10] [--studio-minutes 15]
 """
 
 import argparse
@@ -53,27 +55,30 @@ else:
 """
 
 
-def _stereo_wav(path: pathlib.Path, pieces, minutes: float) -> float:
-    """Write `pieces` (mono arrays at RATE) one after another, repeated until `minutes`, as 16-bit stereo."""
+def _stereo_wav(path: pathlib.Path, pieces, minutes: float, rate: int = RATE, channels: int = 2) -> float:
+    """Write `pieces` (mono arrays at `rate`) one after another, repeated until `minutes`, as 16-bit audio with
+    `channels` channels (the voice in all of them, quieter away from the front; WAV, or FLAC by the suffix)."""
     import numpy as np
     import soundfile
 
-    total, done = int(minutes * 60 * RATE), 0
-    with soundfile.SoundFile(str(path), "w", RATE, 2, subtype="PCM_16") as handle:
+    gains = np.ones(channels, np.float32) if channels <= 2 else \
+        np.array([1.0, 1.0, 0.8, 0.3, 0.5, 0.5, 0.4, 0.4][:channels], np.float32)
+    total, done = int(minutes * 60 * rate), 0
+    with soundfile.SoundFile(str(path), "w", rate, channels, subtype="PCM_16") as handle:
         while done < total:
             for piece in pieces:
                 block = piece[:total - done]
-                handle.write(np.repeat(block[:, None], 2, axis=1))
+                handle.write(block[:, None] * gains[None, :])
                 done += len(block)
                 if done >= total:
                     break
-    return done / RATE
+    return done / rate
 
 
-def _at_rate(path):
+def _at_rate(path, rate: int = RATE):
     from soundmotion.models.audio.load import load_audio
 
-    return load_audio(path, RATE, max_seconds=1e9).samples
+    return load_audio(path, rate, max_seconds=1e9).samples
 
 
 def make_speech(folder: pathlib.Path, minutes: float) -> pathlib.Path:
@@ -91,6 +96,25 @@ def make_speech(folder: pathlib.Path, minutes: float) -> pathlib.Path:
     rounds = max(1, int(minutes * 60 // round_seconds))
     path = folder / f"speech_{minutes:g}min.wav"
     _stereo_wav(path, pieces * rounds, rounds * round_seconds / 60.0)
+    path.with_suffix(".txt").write_text(" ".join(texts * rounds) + "\n")
+    return path
+
+
+def make_studio_speech(folder: pathlib.Path, minutes: float) -> pathlib.Path:
+    """The LibriVox lines as a studio master: 96 kHz, 6 channels (5.1), FLAC (a third of the WAV on disk), with the
+    transcript beside it."""
+    import numpy as np
+
+    rate = 96000
+    pause = np.zeros(rate // 2, np.float32)
+    pieces, texts = [], []
+    for line in sorted(LIBRIVOX.glob("*.flac")):
+        pieces += [_at_rate(line, rate), pause]
+        texts.append(line.with_suffix(".txt").read_text().strip())
+    round_seconds = sum(len(p) for p in pieces) / rate
+    rounds = max(1, int(minutes * 60 // round_seconds))
+    path = folder / f"studio_{minutes:g}min.flac"
+    _stereo_wav(path, pieces * rounds, rounds * round_seconds / 60.0, rate, 6)
     path.with_suffix(".txt").write_text(" ".join(texts * rounds) + "\n")
     return path
 
@@ -156,6 +180,8 @@ def main():
     parser.add_argument("--no-end-to-end", action="store_true")
     parser.add_argument("--long-minutes", type=float, default=60.0)
     parser.add_argument("--talk-minutes", type=float, default=10.0)
+    parser.add_argument("--studio-minutes", type=float, default=15.0,
+                        help="minutes of 96 kHz 6-channel speech through face (0: skip)")
     args = parser.parse_args()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="soundmotion-memory-"))
@@ -173,8 +199,8 @@ def main():
         print("Making the recordings …", flush=True)
         # In another process: a child's peak memory counts its parent's at the fork, so this one stays small.
         music_label = subprocess.run([sys.executable, __file__, "--make-recordings", str(work),
-                                      str(args.talk_minutes), str(args.long_minutes)], capture_output=True, text=True,
-                                     check=True).stdout.strip()
+                                      str(args.talk_minutes), str(args.long_minutes), str(args.studio_minutes)],
+                                     capture_output=True, text=True, check=True).stdout.strip()
         talk_speech = work / f"speech_{args.talk_minutes:g}min.wav"
         long_speech = work / f"speech_{args.long_minutes:g}min.wav"
         music = work / f"music_{args.long_minutes:g}min.wav"
@@ -189,6 +215,9 @@ def main():
             (f"dance, {args.long_minutes:g} min music", ["dance", music, "--clip", out / "d.npz", "--bvh",
                                                         out / "d.bvh"]),
         ]
+        if args.studio_minutes > 0:
+            runs.append((f"face, {args.studio_minutes:g} min 96 kHz 6-ch FLAC + tr.",
+                         ["face", work / f"studio_{args.studio_minutes:g}min.flac", "--clip", out / "s.npz"]))
         print(f"speech: held out (LibriVox, bench/data/librivox) repeated; music: {music_label}")
         print(f"{'run':<40}{'checkout':<28}{'exit':>5}{'peak MB':>9}{'seconds':>9}  note")
         results = {}
@@ -221,15 +250,17 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def make_recordings(folder: str, talk_minutes: str, long_minutes: str):
+def make_recordings(folder: str, talk_minutes: str, long_minutes: str, studio_minutes: str):
     folder = pathlib.Path(folder)
     make_speech(folder, float(talk_minutes))
     make_speech(folder, float(long_minutes))
+    if float(studio_minutes) > 0:
+        make_studio_speech(folder, float(studio_minutes))
     print(make_music(folder, float(long_minutes))[1])
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--make-recordings"]:
-        make_recordings(*sys.argv[2:5])
+        make_recordings(*sys.argv[2:6])
     else:
         main()
