@@ -18,7 +18,7 @@ End to end: bench/end_to_end.py (60 s of speech through the operators) run with 
 alternating, the faster of the two kept.
 
 Usage: .venv/bin/python bench/memory.py [--baseline REF] [--no-baseline] [--no-end-to-end] [--long-minutes 60]
-       [--talk-minutes 10] [--studio-minutes 15]
+       [--talk-minutes 10] [--studio-minutes 15] [--no-dance]
 """
 
 import argparse
@@ -182,6 +182,7 @@ def main():
     parser.add_argument("--talk-minutes", type=float, default=10.0)
     parser.add_argument("--studio-minutes", type=float, default=15.0,
                         help="minutes of 96 kHz 6-channel speech through face (0: skip)")
+    parser.add_argument("--no-dance", action="store_true", help="skip the long music (and its ~0.6 GB of disk)")
     args = parser.parse_args()
 
     work = pathlib.Path(tempfile.mkdtemp(prefix="soundmotion-memory-"))
@@ -199,7 +200,8 @@ def main():
         print("Making the recordings …", flush=True)
         # In another process: a child's peak memory counts its parent's at the fork, so this one stays small.
         music_label = subprocess.run([sys.executable, __file__, "--make-recordings", str(work),
-                                      str(args.talk_minutes), str(args.long_minutes), str(args.studio_minutes)],
+                                      str(args.talk_minutes), str(args.long_minutes), str(args.studio_minutes),
+                                      "0" if args.no_dance else str(args.long_minutes)],
                                      capture_output=True, text=True, check=True).stdout.strip()
         talk_speech = work / f"speech_{args.talk_minutes:g}min.wav"
         long_speech = work / f"speech_{args.long_minutes:g}min.wav"
@@ -215,6 +217,8 @@ def main():
             (f"dance, {args.long_minutes:g} min music", ["dance", music, "--clip", out / "d.npz", "--bvh",
                                                         out / "d.bvh"]),
         ]
+        if args.no_dance:
+            runs = [run for run in runs if run[1][0] != "dance"]
         if args.studio_minutes > 0:
             runs.append((f"face, {args.studio_minutes:g} min 96 kHz 6-ch FLAC + tr.",
                          ["face", work / f"studio_{args.studio_minutes:g}min.flac", "--clip", out / "s.npz"]))
@@ -250,17 +254,17 @@ def main():
         shutil.rmtree(work, ignore_errors=True)
 
 
-def make_recordings(folder: str, talk_minutes: str, long_minutes: str, studio_minutes: str):
+def make_recordings(folder: str, talk_minutes: str, long_minutes: str, studio_minutes: str, music_minutes: str):
     folder = pathlib.Path(folder)
     make_speech(folder, float(talk_minutes))
     make_speech(folder, float(long_minutes))
     if float(studio_minutes) > 0:
         make_studio_speech(folder, float(studio_minutes))
-    print(make_music(folder, float(long_minutes))[1])
+    print(make_music(folder, float(music_minutes))[1] if float(music_minutes) > 0 else "not made (--no-dance)")
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--make-recordings"]:
-        make_recordings(*sys.argv[2:6])
+        make_recordings(*sys.argv[2:7])
     else:
         main()
