@@ -12,11 +12,9 @@ from ..models.face.pipeline import VoiceMeasures, face_from_audio, transcript_be
 from ..retarget import blender_rig
 from ..retarget.jaw_bone import jaw_rotations_from_clip
 from . import previous_state
-from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.phone_track import face_through_track
-from ..takes.pose_times import face_pose_times
 from .background_job import BackgroundJobOperator, UserFacingError
-from .face_take import face_settings, jaw_key_style, write_face_takes
+from .face_take import face_rig_key_style, face_settings, jaw_key_style, write_face_takes
 from .keyframes import KEY_ITEMS, write_pose_action
 from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS
 from .sound_strip import sound_for_take
@@ -98,7 +96,7 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
             if result["bone_keys"] is not None:  # a face rig: its poses blended into bone keys
                 armature = bpy.data.objects[result["armature_name"]]
                 count = result["clip"].num_frames
-                style = KeyStyle(self.keys, pose_frames(face_pose_times(result["face"].phones), result["fps"], count))
+                style = face_rig_key_style(self.keys, result["face"].phones, result["fps"], count)
                 action = write_pose_action(armature, f"SM_face_{audio.stem}", result["frame_start"],
                                            *result["bone_keys"], style=style)
                 written.append(armature)

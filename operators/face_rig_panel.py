@@ -19,13 +19,17 @@ CHANNEL_ITEMS = [(name, name, f"ARKit channel {name}") for name in ARKIT_BLENDSH
 OVERRIDABLE = {"LIBRARY_OVERRIDABLE"}
 
 
+def _edited(entry, _context):
+    blender_face.mirror_face_pose_map(entry.id_data)  # the string copy a library override keeps whole
+
+
 class SoundMotionFacePoseEntry(bpy.types.PropertyGroup):
-    pose: bpy.props.StringProperty(name="Pose", override=OVERRIDABLE,
+    pose: bpy.props.StringProperty(name="Pose", override=OVERRIDABLE, update=_edited,
                                    description="Pose of the face rig (marker, pose asset or built-in)")
-    channel: bpy.props.EnumProperty(name="Channel", items=CHANNEL_ITEMS, override=OVERRIDABLE,
+    channel: bpy.props.EnumProperty(name="Channel", items=CHANNEL_ITEMS, override=OVERRIDABLE, update=_edited,
                                     description="ARKit channel that drives it")
     weight: bpy.props.FloatProperty(name="Weight", default=1.0, soft_min=-1.0, soft_max=2.0, override=OVERRIDABLE,
-                                    description="How much of the channel goes into the pose")
+                                    update=_edited, description="How much of the channel goes into the pose")
 
 
 def _armature(context):
@@ -135,7 +139,9 @@ class SOUNDMOTION_OT_add_face_pose_row(_ArmatureOperator, bpy.types.Operator):
 
     @reports_errors
     def execute(self, context):
-        getattr(_armature(context), blender_face.STORED_MAP).add()
+        armature = _armature(context)
+        getattr(armature, blender_face.STORED_MAP).add()
+        blender_face.mirror_face_pose_map(armature)
         return {"FINISHED"}
 
 
@@ -155,6 +161,7 @@ class SOUNDMOTION_OT_remove_face_pose_row(_ArmatureOperator, bpy.types.Operator)
             self.report({"ERROR"}, f"There is no face-pose row {self.index}.")
             return {"CANCELLED"}
         entries.remove(self.index)
+        blender_face.mirror_face_pose_map(_armature(context))
         return {"FINISHED"}
 
 
@@ -173,7 +180,7 @@ class SOUNDMOTION_PT_face_rig(bpy.types.Panel):
         if armature is None:
             layout.label(text="Select the character's armature.")
             return
-        layout.prop_search(armature, blender_face.STORED_SOURCE, bpy.data, "actions", text="Pose Action")
+        layout.prop(armature, blender_face.STORED_SOURCE, text="Pose Action")
         row = layout.row(align=True)
         row.operator(SOUNDMOTION_OT_detect_face_poses.bl_idname, icon="VIEWZOOM")
         row.operator(SOUNDMOTION_OT_load_face_pose_map.bl_idname, text="", icon="IMPORT")
@@ -196,15 +203,30 @@ CLASSES = (SoundMotionFacePoseEntry, SOUNDMOTION_OT_detect_face_poses, SOUNDMOTI
            SOUNDMOTION_PT_face_rig)
 
 
+@bpy.app.handlers.persistent
+def _restore_override_maps(_):
+    blender_face.restore_override_face_pose_maps()
+
+
 def register():
+    # Overridable: a linked character's library override keeps the map edited on it (as rows while the file is
+    # open; Blender saves only part of a Python collection on an override, so a string copy carries it over).
     bpy.types.Object.soundmotion_face_pose_map = bpy.props.CollectionProperty(
         type=SoundMotionFacePoseEntry, override={"LIBRARY_OVERRIDABLE", "USE_INSERTION"})
-    bpy.types.Object.soundmotion_face_pose_source = bpy.props.StringProperty(
-        name="Pose Action", override={"LIBRARY_OVERRIDABLE"},
+    bpy.types.Object.soundmotion_face_pose_map_json = bpy.props.StringProperty(
+        name="Face-Pose Map (JSON)", override={"LIBRARY_OVERRIDABLE"}, options={"HIDDEN"},
+        description="The face-pose map as one string, kept in step with the rows")
+    bpy.app.handlers.load_post.append(_restore_override_maps)
+    # A pointer, not a name: a character linked into a shot brings the pose action set on it in its own file.
+    bpy.types.Object.soundmotion_face_pose_action = bpy.props.PointerProperty(
+        type=bpy.types.Action, name="Pose Action", override={"LIBRARY_OVERRIDABLE"},
         description="Action with one marked pose per viseme or ARKit channel; empty: marked poses found in the file, "
                     "else pose assets, else a built-in face rig (Rigify's face)")
 
 
 def unregister():
-    del bpy.types.Object.soundmotion_face_pose_source
+    if _restore_override_maps in bpy.app.handlers.load_post:
+        bpy.app.handlers.load_post.remove(_restore_override_maps)
+    del bpy.types.Object.soundmotion_face_pose_map_json
+    del bpy.types.Object.soundmotion_face_pose_action
     del bpy.types.Object.soundmotion_face_pose_map

@@ -53,6 +53,15 @@ def face_key_style(scene, mode: str, phones: list, count: int) -> KeyStyle:
                     step=STEPS[scene.soundmotion.mouth_step], fit="LOCAL")
 
 
+FACE_BONE_TOLERANCE = 0.0005  # metres: a face rig's lip controls move millimetres (a body's 5 mm skips closures)
+
+
+def face_rig_key_style(mode: str, phones: list, fps: float, count: int) -> KeyStyle:
+    """A face rig's bones keyed at the phones' poses with local slopes, like the face, to half a millimetre."""
+    return KeyStyle(mode=mode, pose_frames=pose_frames(face_pose_times(phones), fps, count), fit="LOCAL",
+                    location_tolerance=FACE_BONE_TOLERANCE)
+
+
 def jaw_key_style(mode: str, phones: list, fps: float, count: int, bone: str) -> KeyStyle:
     """A jaw bone keyed at the phones' poses with local slopes, like the face (see face_key_style)."""
     return KeyStyle(mode=mode, pose_frames={bone: pose_frames(face_pose_times(phones), fps, count)},

@@ -22,7 +22,7 @@ from ..takes.phone_track import face_through_track
 from ..takes.pose_times import face_pose_times, gesture_pose_times
 from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError
-from .face_take import face_settings, write_face_takes
+from .face_take import FACE_BONE_TOLERANCE, face_settings, write_face_takes
 from .keyframes import KEY_ITEMS
 from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, language_of
 from .sound_strip import sound_for_take
@@ -161,10 +161,13 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             if result["armature_name"]:
                 armature = bpy.data.objects[result["armature_name"]]
                 count = result["retarget"].num_frames
-                # the jaw keyed like the face (local slopes), so a phone edit's Re-apply re-keys only around it
+                # the jaw and a face rig's bones keyed like the face (local slopes: a closure keeps its value, and a
+                # phone edit's Re-apply re-keys only around it)
+                mouth = ([jaw_bone] if jaw_bone else []) + [b for keys in result.get("face_keys", ()) for b in keys]
                 style = KeyStyle(self.keys, {bone: pose_frames(times, result["fps"], count)
                                              for bone, times in result["pose_times"].items()},
-                                 fit={jaw_bone: "LOCAL"} if jaw_bone else "LEAST_SQUARES")
+                                 fit={bone: "LOCAL" for bone in mouth} or "LEAST_SQUARES",
+                                 location_tolerance=FACE_BONE_TOLERANCE if result.get("face_keys") else 0.005)
                 blender_rig.key_retarget(armature, result["rest"], result["retarget"], f"SM_gesture_{audio.stem}",
                                          start, style=style, extra=result.get("face_keys"))
                 written.append(armature)

@@ -14,7 +14,8 @@ from .face_poses import FacePoses, load_face_preset, matching_face_preset, pose_
 from .shape_keys import ShapeKeyMap
 
 STORED_MAP = "soundmotion_face_pose_map"        # Object collection property (operators/face_rig_panel.py)
-STORED_SOURCE = "soundmotion_face_pose_source"  # "" (auto) or the name of an action with marked poses
+STORED_SOURCE = "soundmotion_face_pose_action"  # None (auto) or an action with marked poses (travels when linked)
+STORED_MAP_JSON = "soundmotion_face_pose_map_json"  # the same map as one string: it survives on library overrides
 BONE_PATH = 'pose.bones["'
 
 
@@ -96,10 +97,9 @@ def _marked_actions(armature) -> list:
 def face_poses_of(armature) -> FacePoses:
     """The armature's face poses: the marked action named on it, else an action with marked poses for its
     bones, else pose assets, else a built-in face rig it matches; None when it has none."""
-    source = getattr(armature, STORED_SOURCE, "")
-    if source:
-        action = bpy.data.actions.get(source)
-        return poses_from_marked_action(action, armature) if action is not None else None
+    action = getattr(armature, STORED_SOURCE, None)
+    if action is not None:
+        return poses_from_marked_action(action, armature)
     marked = _marked_actions(armature)
     if marked:
         return poses_from_marked_action(marked[0], armature)
@@ -176,6 +176,11 @@ def _evaluated(armature, poses, weights, measure):
 def stored_face_pose_map(armature):
     """The map saved on the armature (edited in the Face Rig panel), or None."""
     entries = getattr(armature, STORED_MAP, None)
+    mirror = getattr(armature, STORED_MAP_JSON, "")
+    if armature.override_library is not None and mirror:
+        # Blender keeps only part of a Python collection edited on an override; its string copy is whole.
+        stored = ShapeKeyMap.from_json(mirror)
+        return stored if stored.rows else None
     if not entries:
         return None
     rows = {}
@@ -193,6 +198,29 @@ def store_face_pose_map(armature, pose_map: ShapeKeyMap):
         for channel, weight in row.items():
             entry = entries.add()
             entry.pose, entry.channel, entry.weight = pose, channel, weight
+    mirror_face_pose_map(armature)
+
+
+def mirror_face_pose_map(armature):
+    """Copy the stored rows into the map's string copy (after detection, loading or an edit in the panel)."""
+    entries = getattr(armature, STORED_MAP, None)
+    if entries is None or not hasattr(armature, STORED_MAP_JSON):
+        return
+    rows = {}
+    for entry in entries:
+        if entry.pose:
+            row = rows.setdefault(entry.pose, {})
+            row[entry.channel] = row.get(entry.channel, 0.0) + entry.weight
+    text = ShapeKeyMap(rows).to_json() if rows else ""
+    if getattr(armature, STORED_MAP_JSON) != text:
+        setattr(armature, STORED_MAP_JSON, text)
+
+
+def restore_override_face_pose_maps():
+    """After a file loads: rebuild the panel rows of library overrides from their whole string copies."""
+    for obj in bpy.data.objects:
+        if obj.type == "ARMATURE" and obj.override_library is not None and getattr(obj, STORED_MAP_JSON, ""):
+            store_face_pose_map(obj, stored_face_pose_map(obj))
 
 
 class FaceRig:

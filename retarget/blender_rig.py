@@ -8,6 +8,7 @@ import numpy as np
 
 from ..clips import rotations
 from ..clips.rotations import Rotation
+from .blender_eval import measuring_only
 from .bone_map import BoneMap, load_preset
 from .detect import detect_bone_map
 from .errors import RetargetError
@@ -181,16 +182,42 @@ def _orthonormal(matrices):
     return u @ vt
 
 
+def _carriers(pose_bones, animated: list, bone_map: BoneMap = None) -> list:
+    """For each animated bone, the index in `animated` of the animated bone that carries it, or -1: the bone of its
+    joint's nearest mapped ancestor on the canonical skeleton (a rig's constraints may hang a hand's fingers
+    from a mechanism bone, but they carry the hand's turn to them), else its nearest animated parent in Blender."""
+    from ..clips.skeleton import SMPLX_SKELETON
+
+    joints = {bone: joint for joint, bone in (bone_map.bones.items() if bone_map else ())}
+    index = {name: i for i, name in enumerate(animated)}
+    names, parents = SMPLX_SKELETON.joint_names, SMPLX_SKELETON.parents
+    out = []
+    for name in animated:
+        carrier = -1
+        if name in joints and joints[name] in names:
+            joint = parents[names.index(joints[name])]
+            while joint >= 0 and carrier < 0:
+                carrier = index.get(bone_map.bones.get(names[joint]), -1)
+                joint = parents[joint]
+        parent = pose_bones[name].parent
+        while carrier < 0 and parent is not None:
+            carrier = index.get(parent.name, -1)
+            parent = parent.parent
+        out.append(carrier)
+    return out
+
+
 def has_constraints(armature_obj) -> bool:
     return any(pose_bone.constraints for pose_bone in armature_obj.pose.bones)
 
 
 def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, passes: int = 16,
-                         tolerance_deg: float = 0.05, driven: set = frozenset()) -> RetargetResult:
+                         tolerance_deg: float = 0.05, driven: set = frozenset(),
+                         bone_map: BoneMap = None) -> RetargetResult:
     """Rigs with constraints (Rigify: FK controls under MCH bones that copy other bones) do not follow the
     plain parent chain the math assumes. Pose each frame in Blender, compare every animated bone's
     evaluated world rotation with the intended one, and fold the difference into its local rotation;
-    repeat until parents and children agree (one pass settles one more level of the hierarchy)."""
+    repeat until parents and children agree. Only what the animated bones depend on is evaluated (blender_eval)."""
     frames = result.num_frames
     intended = forward_kinematics(rest, result.bone_rotations, result.bone_locations, frames)
     pose_bones = armature_obj.pose.bones
@@ -200,7 +227,7 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     fixed = constrained | set(driven)  # bones an IK chain moves keep their planned keys
     animated = [n for n in order if n in result.bone_rotations and n not in fixed]
     columns = [order.index(n) for n in animated]
-    wanted = rotations.to_rotation(intended.world_rotations[:, [rest.index(n) for n in animated]])
+    wanted = intended.world_rotations[:, [rest.index(n) for n in animated]]  # (T, A, 4)
     local = np.stack([result.bone_rotations[n] for n in animated], axis=1)
     base = np.zeros((len(order), 4))
     pose_bones.foreach_get("rotation_quaternion", base.ravel())
@@ -214,34 +241,51 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     kept_slot = getattr(animation, "action_slot", None) if animation else None
     kept_nla = animation.use_nla if animation else True
     matrices = np.zeros((len(order), 4, 4))
+    # Each bone's correction also undoes what its carrier's correction will do to it (_carriers), so a
+    # whole chain settles in a pass or two where constraints pass the parent's turn on (plain parents, Rigify's
+    # FK chains); where they do not, the next pass measures and fixes the rest. Frames stop being posed once
+    # every bone in them is within the tolerance.
+    ancestor = _carriers(pose_bones, animated, bone_map)
+    pending = np.arange(frames)
     try:
         if animation:
             animation.action = None
             animation.use_nla = False  # earlier takes on the NLA would pose the bones over the values set here
         for name in modes:
             pose_bones[name].rotation_mode = "QUATERNION"
-        for _ in range(passes):
-            evaluated = np.zeros((frames, len(order), 4, 4))
-            for t in range(frames):
-                current = base.copy()
-                current[columns] = local[t]
-                pose_bones.foreach_set("rotation_quaternion", current.ravel())
-                locations = base_locations.copy()
-                for b, values in located.items():
-                    locations[b] = values[t]
-                pose_bones.foreach_set("location", locations.ravel())
-                # foreach_set skips the RNA update that tags the depsgraph; untagged, view_layer.update() keeps
-                # the stale pose (a plain rig in 4.2 and 5.0, Rigify's in 4.2), so every pass measured the same.
-                armature_obj.update_tag(refresh={"DATA"})
-                bpy.context.view_layer.update()
-                pose_bones.foreach_get("matrix", matrices.ravel())
-                evaluated[t] = matrices.transpose(0, 2, 1)  # foreach_get gives column-major matrices
-            actual = Rotation.from_matrix(_orthonormal(evaluated[:, columns, :3, :3]).reshape(-1, 3, 3))
-            actual = rotations.to_rotation(frame.rotations_to_retarget(rotations.from_rotation(actual)))
-            error = actual.inv() * wanted
-            if np.degrees(error.magnitude()).max() < tolerance_deg:
-                break
-            local = rotations.from_rotation(rotations.to_rotation(local) * error, (frames, len(animated)))
+        with measuring_only(armature_obj, animated):
+            for _ in range(passes):
+                evaluated = np.zeros((len(pending), len(order), 4, 4))
+                for i, t in enumerate(pending):
+                    current = base.copy()
+                    current[columns] = local[t]
+                    pose_bones.foreach_set("rotation_quaternion", current.ravel())
+                    locations = base_locations.copy()
+                    for b, values in located.items():
+                        locations[b] = values[t]
+                    pose_bones.foreach_set("location", locations.ravel())
+                    # foreach_set skips the RNA update that tags the depsgraph; untagged, view_layer.update()
+                    # keeps the stale pose (a plain rig in 4.2 and 5.0, Rigify's in 4.2): every pass would
+                    # measure the same.
+                    armature_obj.update_tag(refresh={"DATA"})
+                    bpy.context.view_layer.update()
+                    pose_bones.foreach_get("matrix", matrices.ravel())
+                    evaluated[i] = matrices.transpose(0, 2, 1)  # foreach_get gives column-major matrices
+                actual = Rotation.from_matrix(_orthonormal(evaluated[:, columns, :3, :3]).reshape(-1, 3, 3))
+                actual = frame.rotations_to_retarget(rotations.from_rotation(actual, (len(pending), len(animated))))
+                goal = wanted[pending]
+                error = rotations.multiply(rotations.conjugate(actual), goal)
+                off = np.degrees(2 * np.arccos(np.clip(np.abs(error[..., 0]), 0.0, 1.0))).max(axis=1) >= tolerance_deg
+                if not off.any():
+                    break
+                for i, a in enumerate(ancestor):  # the ancestor's coming turn (actual · goal⁻¹), seen from here
+                    if a >= 0:
+                        carried = rotations.multiply(actual[:, a], rotations.conjugate(goal[:, a]))
+                        error[:, i] = rotations.multiply(rotations.conjugate(actual[:, i]),
+                                                         rotations.multiply(carried, goal[:, i]))
+                fix = pending[off]
+                local[fix] = rotations.normalize(rotations.multiply(local[fix], error[off]))
+                pending = fix
     finally:
         pose_bones.foreach_set("rotation_quaternion", base.ravel())
         pose_bones.foreach_set("location", base_locations.ravel())
@@ -301,7 +345,8 @@ def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_nam
     planned = result
     if has_constraints(armature_obj):
         driven = {b for limb in limbs for b in ik_chain(armature_obj, limb.chain_end)}
-        result = match_evaluated_pose(armature_obj, rest, result, driven=driven)
+        bone_map = (bone_map or bone_map_for(armature_obj)).restricted_to(rest.names)
+        result = match_evaluated_pose(armature_obj, rest, result, driven=driven, bone_map=bone_map)
     props = {}
     if limbs:
         rots, locs, props = ik_control_keys(armature_obj, rest, result, bone_map, limbs, planned=planned)

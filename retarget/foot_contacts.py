@@ -133,8 +133,18 @@ def _solve_leg(pose, target, rotations_out, bones, goal, frames_to_fix):
     lower = np.linalg.norm(target.heads[ankle] - target.heads[knee])
     to_goal = T - H
     distance = np.linalg.norm(to_goal, axis=1)
+    longest = MAX_REACH * (upper + lower)
+    # Out of reach (a straight source leg): the ankle keeps the goal's place on the floor and rises the hair the
+    # leg is short of it, instead of being pulled towards the hip along the leg, which would slide a planted foot.
+    across_floor = np.linalg.norm(to_goal[:, :2], axis=1)
+    lift = (distance > longest) & (across_floor < longest)
+    if lift.any():
+        rise = np.sqrt(longest ** 2 - across_floor[lift] ** 2)
+        to_goal = to_goal.copy()
+        to_goal[lift, 2] = np.where(to_goal[lift, 2] < 0.0, -rise, rise)
+        distance = np.linalg.norm(to_goal, axis=1)
     axis = to_goal / np.maximum(distance, 1e-9)[:, None]
-    reach = np.clip(distance, abs(upper - lower) + 1e-4, MAX_REACH * (upper + lower))
+    reach = np.clip(distance, abs(upper - lower) + 1e-4, longest)
     along = (upper ** 2 - lower ** 2 + reach ** 2) / (2 * reach)
     across = np.sqrt(np.maximum(upper ** 2 - along ** 2, 0.0))
     bend = (K - H) - np.sum((K - H) * axis, axis=1, keepdims=True) * axis

@@ -38,9 +38,10 @@ def build_zips(out_dir: pathlib.Path) -> dict:
     """`make extension`'s build: validate the source, then one zip per platform. {platform: zip path}."""
     assert list((ROOT / "wheels").glob("*.whl")), "wheels/ is empty: run `make wheels` (make test does)"
     cli = blender_ext_cli()
-    subprocess.run([sys.executable, cli, "validate", str(ROOT)], check=True, capture_output=True)
-    subprocess.run([sys.executable, cli, "build", "--source-dir", str(ROOT), "--output-dir", str(out_dir),
-                    "--split-platforms"], check=True, capture_output=True)
+    for args in (["validate", str(ROOT)],
+                 ["build", "--source-dir", str(ROOT), "--output-dir", str(out_dir), "--split-platforms"]):
+        done = subprocess.run([sys.executable, cli, *args], capture_output=True, text=True)
+        assert done.returncode == 0, f"blender_ext {args[0]} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return {platform: out_dir / f"soundmotion-{version()}-{platform.replace('-', '_')}.zip" for platform in PLATFORMS}
 
 

@@ -156,3 +156,36 @@ def variant_armature(spec: dict):
     unit = spec.get("unit", 1.0)
     obj = placed_armature(rig, spec.get("name", "Character"), rotation, spec.get("scale", 1.0), unit, parent)
     return obj, truth, unit
+
+
+def little_face():
+    """An armature with a jaw and two lip bones (no shape keys), and an action with one marked pose per
+    Preston Blair viseme: AI opens the jaw, MBP presses the lips, O rounds them."""
+    from blender_helpers import make_chain_armature
+
+    rig = make_chain_armature("Face", 2)
+    bpy.ops.object.mode_set(mode="EDIT")
+    bones = rig.data.edit_bones
+    for name, head, tail, parent in (("jaw", (0, -0.02, 0.38), (0, -0.1, 0.32), "bone1"),
+                                     ("lip_upper", (0, -0.11, 0.36), (0, -0.12, 0.36), "bone1"),
+                                     ("lip_lower", (0, -0.1, 0.33), (0, -0.11, 0.33), "jaw")):
+        bone = bones.new(name)
+        bone.head, bone.tail, bone.parent = head, tail, bones[parent]
+    bpy.ops.object.mode_set(mode="OBJECT")
+    action = bpy.data.actions.new("Visemes")
+    rig.animation_data_create().action = action
+    poses = {"AI": {"jaw": ("rotation_quaternion", (0.966, 0.259, 0.0, 0.0))},
+             "MBP": {"lip_upper": ("location", (0.0, 0.0, -0.004)), "lip_lower": ("location", (0.0, 0.0, 0.004))},
+             "O": {"lip_upper": ("location", (0.0, 0.006, 0.0)), "jaw": ("rotation_quaternion", (0.991, 0.131, 0, 0))}}
+    for frame, (name, bones_posed) in enumerate(poses.items(), start=1):
+        for pose_bone in rig.pose.bones:
+            pose_bone.rotation_mode = "QUATERNION"
+            pose_bone.location, pose_bone.rotation_quaternion = (0, 0, 0), (1, 0, 0, 0)
+        for bone, (prop, value) in bones_posed.items():
+            setattr(rig.pose.bones[bone], prop, value)
+        for pose_bone in rig.pose.bones:
+            pose_bone.keyframe_insert("location", frame=frame)
+            pose_bone.keyframe_insert("rotation_quaternion", frame=frame)
+        action.pose_markers.new(name).frame = frame
+    rig.animation_data.action = None
+    return rig, action

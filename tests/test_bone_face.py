@@ -34,39 +34,6 @@ def test_poses_blend_by_weight_locations_add_and_rotations_compose_by_rotation_v
 
 # In Blender ---------------------------------------------------------------------------------------------------
 
-def _little_face(bpy):
-    """An armature with a jaw and two lip bones (no shape keys), and an action with one marked pose per
-    Preston Blair viseme: AI opens the jaw, MBP presses the lips, O rounds them."""
-    from blender_helpers import make_chain_armature
-
-    rig = make_chain_armature("Face", 2)
-    bpy.ops.object.mode_set(mode="EDIT")
-    bones = rig.data.edit_bones
-    for name, head, tail, parent in (("jaw", (0, -0.02, 0.38), (0, -0.1, 0.32), "bone1"),
-                                     ("lip_upper", (0, -0.11, 0.36), (0, -0.12, 0.36), "bone1"),
-                                     ("lip_lower", (0, -0.1, 0.33), (0, -0.11, 0.33), "jaw")):
-        bone = bones.new(name)
-        bone.head, bone.tail, bone.parent = head, tail, bones[parent]
-    bpy.ops.object.mode_set(mode="OBJECT")
-    action = bpy.data.actions.new("Visemes")
-    rig.animation_data_create().action = action
-    poses = {"AI": {"jaw": ("rotation_quaternion", (0.966, 0.259, 0.0, 0.0))},
-             "MBP": {"lip_upper": ("location", (0.0, 0.0, -0.004)), "lip_lower": ("location", (0.0, 0.0, 0.004))},
-             "O": {"lip_upper": ("location", (0.0, 0.006, 0.0)), "jaw": ("rotation_quaternion", (0.991, 0.131, 0, 0))}}
-    for frame, (name, bones_posed) in enumerate(poses.items(), start=1):
-        for pose_bone in rig.pose.bones:
-            pose_bone.rotation_mode = "QUATERNION"
-            pose_bone.location, pose_bone.rotation_quaternion = (0, 0, 0), (1, 0, 0, 0)
-        for bone, (prop, value) in bones_posed.items():
-            setattr(rig.pose.bones[bone], prop, value)
-        for pose_bone in rig.pose.bones:
-            pose_bone.keyframe_insert("location", frame=frame)
-            pose_bone.keyframe_insert("rotation_quaternion", frame=frame)
-        action.pose_markers.new(name).frame = frame
-    rig.animation_data.action = None
-    return rig, action
-
-
 @pytest.mark.blender
 def test_marked_poses_drive_a_bone_face_through_lip_sync_with_an_editable_stored_map(scene, tmp_path):
     import bpy
@@ -74,7 +41,9 @@ def test_marked_poses_drive_a_bone_face_through_lip_sync_with_an_editable_stored
     from soundmotion.operators.action_channels import fcurves_of
     from soundmotion.retarget import blender_face
 
-    rig, action = _little_face(bpy)
+    import rig_factory
+
+    rig, action = rig_factory.little_face()
     bpy.context.view_layer.objects.active = rig
     poses = blender_face.face_poses_of(rig)
     assert poses.source == "action Visemes" and set(poses.names) == {"AI", "MBP", "O"}
@@ -114,7 +83,9 @@ def test_pose_assets_named_after_arkit_channels_are_found(scene):
 
     from soundmotion.retarget import blender_face
 
-    rig, marked = _little_face(bpy)
+    import rig_factory
+
+    rig, marked = rig_factory.little_face()
     bpy.data.actions.remove(marked)
     action = bpy.data.actions.new("jawOpen")
     rig.animation_data.action = action
@@ -142,7 +113,7 @@ def test_a_generated_rigify_human_talks_with_its_face_from_the_command_line(scen
     rig_factory.rigify_armature()
     rig_blend = tmp_path / "RIG.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(rig_blend))  # the metarig stays in the file, as users keep it
-    text = "Bob bought a big map, and Pam met Mom by the palm."
+    text = "Bob bought a map for Pam."  # 1.5 s: seven closures, five open vowels (the bench talks longer lines)
     wav, utterance = speech_wav(tmp_path, text, name="line", transcript_file=True)
     out = tmp_path / "out.blend"
     command = [str(pathlib.Path(sys.executable).parent / "soundmotion"), "talk", str(rig_blend), str(wav),
@@ -168,7 +139,7 @@ def test_a_generated_rigify_human_talks_with_its_face_from_the_command_line(scen
     closures = [during(p.start - 0.03, p.end + 0.03).min() for p in utterance.phones if p.ipa in PBM]
     vowels = [during(p.start, p.end).max() for p in utterance.phones if p.ipa.startswith(OPEN)]
     closures, vowels = np.array(closures), np.array(vowels)
-    assert len(closures) >= 10 and len(vowels) >= 5
+    assert len(closures) >= 6 and len(vowels) >= 4
     assert abs(np.median(closures) - rest) <= 0.002 and np.mean(np.abs(closures - rest) <= 0.002) >= 0.8, \
         (closures - rest) * 1000
     assert np.median(vowels) - np.median(closures) >= 0.006, (vowels - rest) * 1000

@@ -72,3 +72,30 @@ def test_knees_do_not_pop():
         tgt = np.abs(np.diff(knee_angles(pose.heads, target, target_map, side)))
         src = np.abs(np.diff(knee_angles(source.pose.heads, source.pose.rest, source.bone_map, side)))
         assert tgt.max() <= src.max() + 10.0
+
+
+def test_a_planted_foot_out_of_reach_rises_a_hair_instead_of_sliding():
+    """Hips that rise and sway above a planted foot beyond the straight leg's reach: the ankle keeps its place on
+    the floor (no slide at all) and rises by what the leg is short of it."""
+    from soundmotion.clips import rotations
+    from soundmotion.retarget.foot_contacts import Contact
+    from soundmotion.retarget.transfer import RetargetResult
+
+    target = read_makehuman_rig(standard_rig_path("game_engine"))
+    target_map = load_preset("unreal_ue4").restricted_to(target.names)
+    frames = 30
+    pelvis = target_map.bones["pelvis"]
+    world = np.zeros((frames, 3))
+    world[:, 0] = 0.04 * np.sin(np.linspace(0, 2 * np.pi, frames))  # sway
+    world[:, 2] = 0.03  # up: the straight legs cannot reach the floor
+    rest = target.rest_rotations[target.index(pelvis)]
+    local = rotations.rotate(rotations.conjugate(np.tile(rest, (frames, 1))), world)
+    still = RetargetResult(30.0, {pelvis: np.tile(rotations.IDENTITY_WXYZ, (frames, 1))}, {pelvis: local}, ["pelvis"])
+    contact = Contact("left", 0, frames - 1, np.zeros((frames, 2)))
+    ankle = target.index(target_map.bones["left_ankle"])
+    before = target_pose(target, still).heads[:, ankle]
+    after = target_pose(target, plant_feet(still, target, target_map, [contact])).heads[:, ankle]
+    assert slide_of(before, contact) > 0.03  # the ankle swings with the hips unless held
+    assert slide_of(after, contact) < 1e-6
+    rise = after[:, 2] - target.heads[ankle, 2]
+    assert 0.0 < rise.min() and rise.max() < 0.04

@@ -120,3 +120,22 @@ def test_a_rig_with_ik_constraints_and_poles_gets_its_controls_keyed(scene):
     fidelity, slide = _scores(source, obj, named, result)
     assert fidelity.mean <= 1.0 and fidelity.p95 <= 3.0, fidelity.worst()
     assert slide <= 0.01
+
+
+def test_posing_frame_by_frame_leaves_out_the_face_and_restores_it(scene):
+    """While a Rigify human's body controls are measured pose by pose, its face's constraints and drivers are
+    muted (they cost evaluation time and move none of them); afterwards every mute is as it was."""
+    from soundmotion.retarget.blender_eval import measuring_only
+
+    obj = rig_factory.rigify_armature()
+    constraints = [(pb.name, c.name, c.mute) for pb in obj.pose.bones for c in pb.constraints]
+    drivers = [(d.data_path, d.mute) for d in obj.animation_data.drivers]
+    with measuring_only(obj, ["upper_arm_fk.L", "thigh_fk.R", "head"]) as needed:
+        assert {"upper_arm_fk.L", "thigh_fk.R", "head", "root"} <= needed
+        assert not any(word in name for name in needed for word in ("lip", "jaw", "brow", "lid"))
+        muted = [(pb.name, c.name) for pb in obj.pose.bones for c in pb.constraints if c.mute]
+        assert len(muted) >= len(constraints) // 3 and all(name not in needed for name, _ in muted)
+        lip = obj.pose.bones["DEF-lip.T.L"].constraints
+        assert len(lip) and all(c.mute for c in lip)
+    assert [(pb.name, c.name, c.mute) for pb in obj.pose.bones for c in pb.constraints] == constraints
+    assert [(d.data_path, d.mute) for d in obj.animation_data.drivers] == drivers

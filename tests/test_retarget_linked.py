@@ -80,3 +80,43 @@ def test_linked_data_that_is_not_overridden_is_refused_with_what_to_do(registere
         with pytest.raises(RuntimeError, match="Make a library override"):
             bpy.ops.soundmotion.dance(filepath=str(path))
     assert len(bpy.data.actions) == actions
+
+
+def test_the_face_pose_map_edited_on_an_override_drives_the_face_and_survives_reopening(registered_addon, tmp_path):
+    """A bone-driven face linked with its pose library: the map detected and edited on the override is the one
+    the face is keyed with, before and after the shot is saved and reopened."""
+    from soundmotion.retarget import blender_face
+
+    rig_factory.empty_scene(30)
+    rig, action = rig_factory.little_face()
+    rig.soundmotion_face_pose_action = action  # set in the character's file: it comes along when linked
+    collection = bpy.data.collections.new("Character")
+    bpy.context.scene.collection.children.link(collection)
+    collection.objects.link(rig)
+    bpy.context.scene.collection.objects.unlink(rig)
+    character = tmp_path / "character.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(character))
+    rig_factory.empty_scene(30)
+    with bpy.data.libraries.load(str(character), link=True) as (source, linked):
+        linked.collections = ["Character"]
+    scene = bpy.context.scene
+    override = linked.collections[0].override_hierarchy_create(scene, bpy.context.view_layer, do_fully_editable=True)
+    rig = next(o for o in override.all_objects if o.type == "ARMATURE")
+    assert rig.override_library is not None
+    bpy.context.view_layer.objects.active = rig
+    assert bpy.ops.soundmotion.detect_face_poses() == {"FINISHED"}
+    rows = getattr(rig, blender_face.STORED_MAP)
+    closing = next(row for row in rows if row.pose == "MBP")
+    closing.weight, channel = 0.4, closing.channel  # edited in the panel
+    edited = blender_face.face_rig_of(rig).pose_map.rows
+    assert edited["MBP"][channel] == pytest.approx(0.4)
+    shot = tmp_path / "shot.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(shot))
+    bpy.ops.wm.open_mainfile(filepath=str(shot))
+    rig = next(o for o in bpy.data.objects if o.type == "ARMATURE" and o.override_library is not None)
+    face = blender_face.face_rig_of(rig)
+    assert set(face.pose_map.rows) == set(edited) == {"AI", "MBP", "O"}
+    for pose, row in edited.items():
+        assert face.pose_map.rows[pose] == pytest.approx(row)
+    assert face.pose_map.rows["MBP"][channel] == pytest.approx(0.4)
+    assert len(getattr(rig, blender_face.STORED_MAP)) == sum(len(r) for r in face.pose_map.rows.values())
