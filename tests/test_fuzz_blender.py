@@ -186,11 +186,11 @@ def test_load_shape_key_map_refuses_broken_files(inputs):
 def test_face_pose_map_operators_refuse_broken_files_and_unwritable_paths(inputs, tmp_path, registered_addon):
     """Face Rig panel: Load keeps the stored map unless the new one is a map of this rig's poses; Save writes
     nothing where it cannot."""
+    import rig_factory
     from blender_helpers import empty_scene
-    from test_bone_face import _little_face
 
     empty_scene()
-    rig, _ = _little_face(bpy)
+    rig, _ = rig_factory.little_face()
     bpy.context.view_layer.objects.active = rig
     assert bpy.ops.soundmotion.detect_face_poses() == {"FINISHED"}
     before = scene_state()
