@@ -76,6 +76,7 @@ bench: setup
 	$(VENV)/bin/python bench/dance.py
 	$(VENV)/bin/python bench/gesture.py
 	$(VENV)/bin/python bench/end_to_end.py
+	$(VENV)/bin/python bench/memory.py
 
 # Retrain the dance motion prior (models/dance/prior_weights.npz) on ../shared/mocap; needs torch, which the
 # add-on itself never uses. On Linux, PyPI's default torch is the large CUDA build; a CPU build is enough.

@@ -2,6 +2,11 @@
 
 Verbs that only compute (face, dance, gesture) run without Blender; the others register the add-on, whose
 operators load `bpy`, and call batch jobs in operators/.
+
+Bad input (errors.py): each verb checks its options and every output path before any work, writes its files
+through `OutputFiles` (temporary files moved into place at the end), and raises `SoundMotionError` for anything
+the user can fix; `main` prints that as one line and exits 2. Anything else is a bug: one line naming its type,
+exit 1 (SOUNDMOTION_DEBUG=1 adds the traceback). Ctrl+C exits 130 with nothing written.
 """
 
 import argparse
@@ -9,10 +14,24 @@ import contextlib
 import os
 import sys
 
+from .errors import (OutputFiles, SoundMotionError, check_fps, check_range, check_resolution, check_seed,
+                     one_line, os_error_sentence, read_text_file, require_blend_file, require_input_file)
+
 
 def _print_notes(notes):
     for note in notes:
         print(f"note: {note}")
+
+
+def _transcript(args):
+    return read_text_file(args.text, "--text") if getattr(args, "text", None) else None
+
+
+def _decoded_audio(args, sample_rate: int = 16000):
+    """The audio, decoded once (silent, empty or unreadable files are refused here, as the operators do)."""
+    from .models.audio.load import load_audio
+
+    return load_audio(args.audio if hasattr(args, "audio") else args.music, sample_rate)
 
 
 def _channel_values(pairs, option: str) -> dict:
@@ -23,7 +42,7 @@ def _channel_values(pairs, option: str) -> dict:
         try:
             values[name.strip()] = float(value)
         except ValueError:
-            raise ValueError(f"{option} takes CHANNEL=NUMBER (an ARKit channel name), got {pair!r}.") from None
+            raise SoundMotionError(f"{option} takes CHANNEL=NUMBER (an ARKit channel name), got {pair!r}.") from None
     return values
 
 
@@ -32,17 +51,17 @@ def _emotion_curve(path):
     if not path:
         return None
     points = []
-    with open(path, encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            fields = line.split("#")[0].replace(",", " ").split()
-            if not fields:
-                continue
-            try:
-                points.append((float(fields[0]), float(fields[1])))
-            except (ValueError, IndexError):
-                raise ValueError(f"{path}, line {number}: an emotion curve line is 'SECONDS STRENGTH'.") from None
+    for number, line in enumerate(read_text_file(path, "--emotion-curve").splitlines(), 1):
+        fields = line.split("#")[0].replace(",", " ").split()
+        if not fields:
+            continue
+        try:
+            points.append((float(fields[0]), float(fields[1])))
+        except (ValueError, IndexError):
+            raise SoundMotionError(f"--emotion-curve: {path}, line {number}: an emotion curve line is "
+                                   "'SECONDS STRENGTH'.") from None
     if not points:
-        raise ValueError(f"{path} has no 'SECONDS STRENGTH' lines.")
+        raise SoundMotionError(f"--emotion-curve: {path} has no 'SECONDS STRENGTH' lines.")
     return points
 
 
@@ -64,57 +83,98 @@ def run_face(args) -> int:
     from .models.face.exports import write_live_link_csv, write_mouth_cues
     from .models.face.pipeline import generate_face
 
-    transcript = open(args.text, encoding="utf-8").read() if args.text else None
+    check_seed("--seed", args.seed)
+    outputs = OutputFiles()
+    cues = outputs.add(args.cues, "--cues", (".tsv", ".txt", ".json", ".xml"))
+    csv = outputs.add(args.csv, "--csv")
+    clip = outputs.add(args.clip, "--clip", (".npz",))
+    transcript = _transcript(args)
     settings = face_settings_from(args)
-    result = generate_face(args.audio, transcript=transcript, fps=args.fps, settings=settings)
+    settings.validate()
+    result = generate_face(_decoded_audio(args), transcript=transcript, fps=check_fps("--fps", args.fps),
+                           settings=settings)
     duration = result.clip.duration
-    if args.cues:
-        write_mouth_cues(args.cues, result.mouth_cues, duration, sound_file=os.path.abspath(args.audio))
-    if args.csv:
-        write_live_link_csv(args.csv, result.clip)
-    if args.clip:
-        result.clip.save(args.clip)
+    with outputs.writing():
+        if cues:
+            write_mouth_cues(outputs.temporary(cues), result.mouth_cues, duration,
+                             sound_file=os.path.abspath(args.audio))
+        if csv:
+            write_live_link_csv(outputs.temporary(csv), result.clip)
+        if clip:
+            result.clip.save(outputs.temporary(clip))
     _print_notes(result.notes)
     print(f"face: {result.clip.num_frames} frames at {result.clip.fps:g} fps, {len(result.mouth_cues)} mouth cues "
           f"(phones from {result.phone_source})")
     return 0
 
 
+def _clip_outputs(args) -> tuple:
+    """(OutputFiles, clip path, bvh path) of dance and gesture; with --target, the .blend is the output."""
+    outputs = OutputFiles()
+    if args.target:
+        if args.clip or args.bvh:
+            raise SoundMotionError(f"--clip and --bvh cannot be combined with --target; run `soundmotion "
+                                   f"{args.verb}` once for the files and once with --target.")
+        return outputs, None, None
+    return outputs, outputs.add(args.clip, "--clip", (".npz",)), outputs.add(args.bvh, "--bvh", (".bvh",))
+
+
+def _write_clip_files(outputs, clip_path, bvh_path, clip):
+    from .models.dance.bvh_export import write_bvh
+
+    with outputs.writing():
+        if clip_path:
+            clip.save(outputs.temporary(clip_path))
+        if bvh_path:
+            write_bvh(clip, outputs.temporary(bvh_path))
+
+
+DANCE_ENERGY = (0.0, 2.0)
+
+
 def run_dance(args) -> int:
+    check_seed("--seed", args.seed)
+    check_range("--energy", args.energy, *DANCE_ENERGY)
+    check_range("--clip-moves", args.clip_moves, 0.0, 1.0)
+    check_fps("--fps", args.fps)
+    outputs, clip_path, bvh_path = _clip_outputs(args)
     if args.target:
         return _dance_onto_rig(args)
-    from .models.dance.bvh_export import write_bvh
     from .models.dance.pipeline import generate_dance
+    from .models.music.spectrum import SAMPLE_RATE
 
-    result = generate_dance(args.music, fps=args.fps, style=args.style, energy=args.energy, seed=args.seed,
-                            in_place=args.in_place, clip_moves=args.clip_moves, engine=args.engine, meter=args.meter)
-    if args.clip:
-        result.clip.save(args.clip)
-    if args.bvh:
-        write_bvh(result.clip, args.bvh)
+    result = generate_dance(_decoded_audio(args, SAMPLE_RATE), fps=args.fps, style=args.style, energy=args.energy,
+                            seed=args.seed, in_place=args.in_place, clip_moves=args.clip_moves, engine=args.engine,
+                            meter=args.meter)
+    _write_clip_files(outputs, clip_path, bvh_path, result.clip)
     _print_notes(result.notes)
     print(f"dance: {result.clip.num_frames} frames at {result.clip.fps:g} fps, {result.tempo:.0f} BPM, "
           f"{len(result.beats)} beats")
     return 0
 
 
-def _needs_out(args):
+def _blend_output(args) -> tuple:
+    """(OutputFiles, the checked --out .blend) of a verb that writes a .blend."""
     if not args.out:
-        raise ValueError(f"--target needs --out OUT.blend: the file to write with the {args.verb} on the rig.")
+        raise SoundMotionError(f"--target needs --out OUT.blend: the file to write with the {args.verb} on the rig.")
+    outputs = OutputFiles()
+    return outputs, outputs.add(args.out, "--out", (".blend",))
 
 
 def _dance_onto_rig(args) -> int:
-    _needs_out(args)
     if args.meter != "auto":
-        raise ValueError("--meter applies to the clip and BVH output for now; drop --target, or drop --meter to "
-                         "dance on the rig with the meter the beat tracker hears.")
+        raise SoundMotionError("--meter applies to the clip and BVH output for now; drop --target, or drop --meter "
+                               "to dance on the rig with the meter the beat tracker hears.")
+    outputs, out = _blend_output(args)
+    blend, armature = _blend_and_armature(args.target, "--target")
+    require_input_file(args.music, "MUSIC", "an audio file")
     _start_blender()
     from .operators.character_files import dance_in_file
 
-    blend, armature = _blend_and_armature(args.target)
-    for path in dance_in_file(blend, args.music, args.out, armature, args.seed, args.style, args.energy,
-                              args.in_place, args.clip_moves, args.keys.upper(), args.engine):
-        print(f"dance: wrote {path}")
+    with outputs.writing():
+        dance_in_file(blend, args.music, outputs.temporary(out), armature, args.seed, args.style, args.energy,
+                      args.in_place, args.clip_moves, args.keys.upper(), args.engine)
+    print(f"dance: wrote {out}")
     return 0
 
 
@@ -128,17 +188,19 @@ def _gesture_language(args):
 
 
 def _gesture_onto_rig(args) -> int:
-    _needs_out(args)
+    outputs, out = _blend_output(args)
+    blend, armature = _blend_and_armature(args.target, "--target")
+    require_input_file(args.audio, "AUDIO", "an audio file")
+    transcript = _transcript(args) or ""
     language = _gesture_language(args)
     _start_blender()
     from .operators.character_files import talk_in_file
 
-    blend, armature = _blend_and_armature(args.target)
-    transcript = open(args.text, encoding="utf-8").read() if args.text else ""
     gesture = {"style": args.style, "amount": args.amount, "handedness": args.hand, "seated": args.seated}
-    for path in talk_in_file(blend, args.audio, args.out, transcript, args.seed, keys=args.keys.upper(), face=False,
-                             armature=armature, gesture=gesture, language=language):
-        print(f"gesture: wrote {path}")
+    with outputs.writing():
+        talk_in_file(blend, args.audio, outputs.temporary(out), transcript, args.seed, keys=args.keys.upper(),
+                     face=False, armature=armature, gesture=gesture, language=language)
+    print(f"gesture: wrote {out}")
     return 0
 
 
@@ -147,65 +209,104 @@ def run_beats(args) -> int:
 
     from .models.music.beat_markers import beats_document, summary, track_file
 
+    outputs = OutputFiles()
+    document = outputs.add(args.json, "--json", (".json",))
     analysis = track_file(args.music)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(beats_document(analysis), out, indent=1)
+    if document:
+        with outputs.writing():
+            with open(outputs.temporary(document), "w", encoding="utf-8") as out:
+                json.dump(beats_document(analysis), out, indent=1)
     _print_notes(analysis.notes)
     print(summary(analysis))
     return 0
 
 
+GESTURE_AMOUNT = (0.0, 2.0)
+
+
 def run_gesture(args) -> int:
+    from .models.gesture.styles import check_settings
+
+    check_seed("--seed", args.seed)
+    check_range("--amount", args.amount, *GESTURE_AMOUNT)
+    check_settings(args.style, args.amount, args.hand, check_fps("--fps", args.fps))
+    outputs, clip_path, bvh_path = _clip_outputs(args)
     if args.target:
         return _gesture_onto_rig(args)
-    from .models.dance.bvh_export import write_bvh
     from .models.gesture.pipeline import generate_gestures
 
-    transcript = open(args.text, encoding="utf-8").read() if args.text else None
+    transcript = _transcript(args)
     language = _gesture_language(args)
-    result = generate_gestures(args.audio, transcript, fps=args.fps, style=args.style, amount=args.amount,
+    result = generate_gestures(_decoded_audio(args), transcript, fps=args.fps, style=args.style, amount=args.amount,
                                handedness=args.hand, seated=args.seated, seed=args.seed, language=language)
-    if args.clip:
-        result.clip.save(args.clip)
-    if args.bvh:
-        write_bvh(result.clip, args.bvh)
+    _write_clip_files(outputs, clip_path, bvh_path, result.clip)
     _print_notes(result.notes)
     print(f"gesture: {result.clip.num_frames} frames at {result.clip.fps:g} fps, {len(result.strokes)} strokes")
     return 0
 
 
 def run_talk(args) -> int:
+    character = require_blend_file(args.character, "CHARACTER.blend")
+    require_input_file(args.audio, "AUDIO", "an audio file")
+    check_seed("--seed", args.seed)
+    resolution = check_resolution("--resolution", args.resolution)
+    outputs = OutputFiles()
+    out = outputs.add(args.out, "--out", (".blend",))
+    movie = outputs.add(args.render, "--render", (".mp4",))
+    transcript = _transcript(args) or ""
+    settings = face_settings_from(args)
+    settings.validate()  # bad options are refused before Blender opens the file
     _start_blender()
     from .operators.character_files import talk_in_file
 
-    transcript = open(args.text, encoding="utf-8").read() if args.text else ""
-    settings = face_settings_from(args)
-    settings.validate()  # bad options are refused before Blender opens the file
-    for path in talk_in_file(args.character, args.audio, args.out, transcript, args.seed, args.render,
-                             args.resolution, keys=args.keys.upper(), language=settings.language,
-                             emotion=settings.emotion, emotion_strength=settings.emotion_strength):
-        print(f"talk: wrote {path}")
+    with outputs.writing():
+        talk_in_file(character, args.audio, out, transcript, args.seed, movie, resolution,
+                     keys=args.keys.upper(), outputs=outputs, language=settings.language, emotion=settings.emotion,
+                     emotion_strength=settings.emotion_strength)
+    for path in (out, movie):
+        if path:
+            print(f"talk: wrote {path}")
     return 0
 
 
-def _blend_and_armature(spec: str):
-    """FILE.blend[:ARMATURE] → (path, armature name or None)."""
-    path, _, armature = spec.partition(".blend:")
-    return (path + ".blend", armature or None) if armature else (spec, None)
+def _blend_and_armature(spec: str, option: str = "FILE.blend"):
+    """FILE.blend[:ARMATURE] → (checked path, armature name or None); "FILE.blend:" names no armature."""
+    path, colon, armature = spec.partition(".blend:")
+    path = path + ".blend" if colon else spec
+    return require_blend_file(path, option), armature or None
+
+
+def _bone_map_option(spec):
+    """--map: a preset name, or a JSON file (checked here, before Blender starts)."""
+    from .retarget.bone_map import preset_names
+
+    if spec is None or spec in preset_names():
+        return spec
+    if spec.lower().endswith(".json") or os.sep in spec or os.path.exists(spec):
+        require_input_file(spec, "--map", "a bone map .json")
+        return spec
+    raise SoundMotionError(f"--map {spec}: not a preset ({', '.join(preset_names())}) nor a .json file.")
 
 
 def run_retarget(args) -> int:
+    from .retarget.motion_file import load_motion_file
     from .retarget.root_motion import RootMode
     from .takes.key_poses import KeyStyle
 
+    require_input_file(args.source, "SOURCE", "a .bvh or .npz motion file")
+    load_motion_file(args.source)  # a broken motion file is refused here, before Blender opens the rig
+    blend, armature = _blend_and_armature(args.target, "--target")
+    map_spec = _bone_map_option(args.map)
+    outputs = OutputFiles()
+    out = outputs.add(args.out, "--out", (".blend",))
     _start_blender()
     from .retarget.blender_rig import retarget_file_onto_blend
 
-    blend, armature = _blend_and_armature(args.target)
-    result = retarget_file_onto_blend(args.source, blend, os.path.abspath(args.out), armature, args.map,
-                                      RootMode(args.root), keep_feet=not args.no_feet,
-                                      style=KeyStyle(args.keys.upper()), up_axis=args.up, ik_limbs=args.ik.upper())
+    with outputs.writing():
+        result = retarget_file_onto_blend(args.source, blend, outputs.temporary(out), armature, map_spec,
+                                          RootMode(args.root), keep_feet=not args.no_feet,
+                                          style=KeyStyle(args.keys.upper()), up_axis=args.up,
+                                          ik_limbs=args.ik.upper())
     print(f"retarget: {result.num_frames} frames onto {len(result.mapped_joints)} joints → {args.out}")
     if result.unmapped_joints:
         print(f"note: not in the source: {', '.join(result.unmapped_joints)}")
@@ -227,23 +328,26 @@ def _blender_log_to_stderr():
 
 
 def run_bonemap(args) -> int:
+    blend, armature = _blend_and_armature(args.blend)
     with _blender_log_to_stderr():
         _start_blender()
         from .retarget.blender_rig import bone_map_of_blend
 
-        blend, armature = _blend_and_armature(args.blend)
         bone_map = bone_map_of_blend(blend, armature)
     print(bone_map.to_json())
     return 0
 
 
 def _start_blender():
+    """Register the add-on, once per process (main may run several verbs in one process, e.g. in tests)."""
+    import bpy
+
+    if hasattr(bpy.types, "SOUNDMOTION_OT_talk"):
+        return
     from . import register  # imports the operators, and with them the `bpy` module
 
     register()
     import atexit
-
-    import bpy
 
     if bpy.app.version < (4, 4, 0):
         # bpy 4.2 crashes while Python shuts down after it opened a Rigify rig: leave with our own status first.
@@ -260,19 +364,25 @@ def _leave_before_blender_teardown():
 
 
 def run_demo(args) -> int:
+    resolution = check_resolution("--resolution", args.resolution)
+    if os.path.exists(args.out) and not os.path.isdir(args.out):
+        raise SoundMotionError(f"--out {args.out} is a file; give a folder for demo.blend and demo.mp4.")
+    outputs = OutputFiles()
+    blend = outputs.add(os.path.join(args.out, "demo.blend"), "--out")
+    video = outputs.add(os.path.join(args.out, "demo.mp4"), "--out")
+    _start_blender()
     from .operators import demo_scene
     from .operators.render_video import configure_video_output, render_video
 
-    _start_blender()
-    scene = demo_scene.build_demo()
-    video = os.path.join(args.out, "demo.mp4")
-    # Saved with its output settings, so Render Animation in the .blend makes the same movie.
-    configure_video_output(scene, video, resolution=tuple(args.resolution))
-    blend = os.path.join(args.out, "demo.blend")
-    demo_scene.save_blend(blend)
+    with outputs.writing():
+        scene = demo_scene.build_demo()
+        # Saved with its output settings, so Render Animation in the .blend makes the same movie.
+        configure_video_output(scene, video, resolution=resolution)
+        demo_scene.save_blend(outputs.temporary(blend))
+        if not args.no_render:
+            render_video(scene, outputs.temporary(video))
     print(f"demo: wrote {blend}")
     if not args.no_render:
-        render_video(scene)
         print(f"demo: wrote {video} ({scene.frame_end - scene.frame_start + 1} frames)")
     return 0
 
@@ -294,6 +404,9 @@ def run_batch(args) -> int:
     from .batch.rows import BatchInputError, language_problem, parse_outputs, read_rows
     from .batch.run import REPORT, run_batch as run_rows
 
+    check_fps("--fps", args.fps)
+    check_seed("--seed", args.seed)
+    check_resolution("--resolution", args.resolution)
     try:
         problem = language_problem(args.language)
         if problem:
@@ -325,14 +438,23 @@ def run_render(args) -> int:
     from .batch.engines import RayUnavailable
     from .batch.render_take import render_take
 
+    take = require_blend_file(args.take, "TAKE.blend")
+    check_range("--chunk", args.chunk, 1, None, integer=True)
+    if args.workers is not None:
+        check_range("--workers", args.workers, 1, None, integer=True)
+    if args.frames and os.path.exists(args.frames) and not os.path.isdir(args.frames):
+        raise SoundMotionError(f"--frames {args.frames} is a file; give a folder for the PNG frames.")
+    outputs = OutputFiles()
+    out = outputs.add(args.out, "--out", (".mp4",))
     try:
-        with _blender_log_to_stderr():
-            done = render_take(args.take, args.out, use_ray=args.ray is not None,
+        with _blender_log_to_stderr(), outputs.writing():
+            done = render_take(take, outputs.temporary(out), use_ray=args.ray is not None,
                                ray_address=None if args.ray in (None, "local") else args.ray, chunk=args.chunk,
                                frames_dir=args.frames, num_cpus=args.workers)
     except RayUnavailable as error:
         print(f"soundmotion render: {error}", file=sys.stderr)
         return 2
+    done["out"] = out
     print(f"render: {done['frames']} frames ({done['frame_start']}-{done['frame_end']}) in {done['chunks']} "
           f"chunk(s) on {done['engine']} → {done['out']}")
     return 0
@@ -348,8 +470,15 @@ def _onto_rig_arguments(verb):
     verb.add_argument("--keys", default="poses", choices=KEY_CHOICES, help=KEYS_HELP)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its complaints on one line like every other refusal (exit 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: {one_line(message)}. See `{self.prog} --help`.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="soundmotion", description="Turn sound into animation.")
+    parser = _Parser(prog="soundmotion", description="Turn sound into animation.")
     verbs = parser.add_subparsers(dest="verb", required=True)
 
     face = verbs.add_parser("face", help="speech audio → ARKit-52 face clip, mouth cues, Live Link CSV")
@@ -478,18 +607,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    from .clips.errors import ClipError
-    from .models.audio.load import AudioError
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-    _EXIT_STATUS[0] = 1  # a crash before the verb returns is a failure, also when bpy 4.2 exits early
+
+def main(argv=None) -> int:
+    """Run one verb; returns the exit status: 0 done, 2 bad input (one line on stderr), 1 a failure or a bug,
+    130 interrupted (Ctrl+C). Nothing new is left on disk unless the verb succeeded."""
     try:
-        _EXIT_STATUS[0] = args.run(args)
-    except (AudioError, ClipError, ValueError, OSError) as error:
-        print(f"soundmotion {args.verb}: {error}", file=sys.stderr)
-        _EXIT_STATUS[0] = 2
+        args = build_parser().parse_args(argv)
+    except SystemExit as done:  # argparse: --help (0) or a malformed command line (2, one line printed)
+        return done.code if isinstance(done.code, int) else EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return _say("soundmotion", "interrupted; nothing was written.", EXIT_INTERRUPTED)
+    _EXIT_STATUS[0] = EXIT_FAILED  # a crash before the verb returns is a failure, also when bpy 4.2 exits early
+    _EXIT_STATUS[0] = _run_verb(args)
     return _EXIT_STATUS[0]
+
+
+def _run_verb(args) -> int:
+    prefix = f"soundmotion {args.verb}"
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        return _say(prefix, "interrupted; nothing was written.", EXIT_INTERRUPTED)
+    except SoundMotionError as error:
+        return _say(prefix, error, EXIT_BAD_INPUT)
+    except OSError as error:  # a path or permission problem a check did not foresee (the disk filled up, …)
+        return _say(prefix, os_error_sentence(error), EXIT_BAD_INPUT)
+    except MemoryError:
+        return _say(prefix, "ran out of memory; nothing was written. Close other programs or split the audio.",
+                    EXIT_FAILED)
+    except Exception as error:  # a bug: say so, with its type, on one line
+        if os.environ.get("SOUNDMOTION_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        return _say(prefix, f"internal error ({type(error).__name__}: {error}); nothing was written. This is a bug "
+                            "in SoundMotion: please report it with the command line (SOUNDMOTION_DEBUG=1 shows the "
+                            "traceback).", EXIT_FAILED)
+
+
+def _say(prefix: str, message, status: int) -> int:
+    sys.stdout.flush()
+    print(f"{prefix}: {one_line(message)}", file=sys.stderr, flush=True)
+    return status
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 
+from ..errors import SoundMotionError
 from .engines import start_ray
 
 DEFAULT_CHUNK = 24
@@ -18,7 +19,7 @@ DEFAULT_CHUNK = 24
 def chunks(first: int, last: int, size: int) -> list:
     """[(first, last)] ranges of at most `size` frames covering first..last."""
     if size < 1:
-        raise ValueError(f"--chunk must be at least 1 frame, got {size}.")
+        raise SoundMotionError(f"--chunk must be at least 1 frame, got {size}.")
     return [(start, min(start + size - 1, last)) for start in range(first, last + 1, size)]
 
 
@@ -40,9 +41,9 @@ def render_take(blend_path, out_path, use_ray: bool = False, ray_address=None, c
     blend_path, out_path = os.path.abspath(blend_path), os.path.abspath(out_path)
     chunks(0, 0, chunk)  # refuses a chunk under one frame, and a missing file, before Blender starts
     if not os.path.isfile(blend_path):
-        raise ValueError(f"Take file not found: {blend_path}. Give an existing .blend.")
+        raise SoundMotionError(f"Take file not found: {blend_path}. Give an existing .blend.")
     if shutil.which("ffmpeg") is None:
-        raise ValueError("ffmpeg is not installed: install it (Debian: apt-get install ffmpeg) to join the frames.")
+        raise SoundMotionError("ffmpeg is not installed: install it (Debian: apt-get install ffmpeg) to join the frames.")
     from ..operators.render_frames import take_info
 
     with tempfile.TemporaryDirectory(prefix="soundmotion-render-") as work:

@@ -59,7 +59,10 @@ def _face_files(row, outputs, settings, notes) -> dict:
     from ..models.face.exports import live_link_csv, rhubarb_tsv
     from ..models.face.pipeline import FaceSettings, generate_face
 
-    result = generate_face(row.audio, transcript=row.transcript, fps=settings["fps"],
+    from ..models.audio.load import load_audio
+
+    audio = load_audio(row.audio)  # silent audio is refused here as by every verb and operator
+    result = generate_face(audio, transcript=row.transcript, fps=settings["fps"],
                            settings=FaceSettings(seed=settings["seed"], language=face_language(row.language)))
     notes += [note for note in result.notes if note not in notes]
     files = {}

@@ -7,6 +7,8 @@ import os
 import pathlib
 from dataclasses import dataclass, field
 
+from ..errors import SoundMotionError
+
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
 # Output name → file extension in the output folder (DIR/<row name>.<extension>).
 OUTPUTS = {"cues": "tsv", "csv": "csv", "clip": "npz", "blend": "blend", "mp4": "mp4", "fbx": "fbx",
@@ -17,7 +19,7 @@ DEMO_CHARACTER = pathlib.Path(__file__).resolve().parents[1] / "assets" / "demo_
 ENGLISH = ("en", "eng", "english")
 
 
-class BatchInputError(ValueError):
+class BatchInputError(SoundMotionError):
     """The batch cannot start (bad folder, manifest or option): the message says what to fix."""
 
 

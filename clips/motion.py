@@ -10,6 +10,7 @@ from .npz_io import read_npz, require_keys, scalar_fps, write_npz
 from .skeleton import SMPLX_SKELETON, Skeleton
 
 UNIT_TOLERANCE = 1e-3
+VALIDATE_FRAMES = 4096
 MOTION_KEYS = ("fps", "joint_names", "parents", "offsets", "rotations", "root_translation")
 
 
@@ -56,14 +57,18 @@ class MotionClip:
                 f"got {self.rotations.shape}.")
         if self.root_translation.shape != (frames, 3):
             raise ClipError(f"MotionClip root_translation must be ({frames}, 3), got {self.root_translation.shape}.")
-        if not np.all(np.isfinite(self.rotations)) or not np.all(np.isfinite(self.root_translation)):
+        if not np.all(np.isfinite(self.root_translation)):
             raise ClipError("MotionClip contains NaN or infinite values.")
-        norms = np.linalg.norm(self.rotations, axis=-1)
-        if frames and np.max(np.abs(norms - 1.0)) > UNIT_TOLERANCE:
-            worst = np.unravel_index(np.argmax(np.abs(norms - 1.0)), norms.shape)
-            raise ClipError(
-                f"MotionClip rotations must be unit quaternions; frame {worst[0]} joint "
-                f"{self.skeleton.joint_names[worst[1]]!r} has length {norms[worst]:.4f}.")
+        for first in range(0, frames, VALIDATE_FRAMES):  # a block at a time: an hour of motion makes no copies
+            block = self.rotations[first:first + VALIDATE_FRAMES]
+            if not np.all(np.isfinite(block)):
+                raise ClipError("MotionClip contains NaN or infinite values.")
+            norms = np.linalg.norm(block, axis=-1)
+            if np.max(np.abs(norms - 1.0)) > UNIT_TOLERANCE:
+                worst = np.unravel_index(np.argmax(np.abs(norms - 1.0)), norms.shape)
+                raise ClipError(
+                    f"MotionClip rotations must be unit quaternions; frame {first + worst[0]} joint "
+                    f"{self.skeleton.joint_names[worst[1]]!r} has length {norms[worst]:.4f}.")
 
     def resampled(self, fps: float) -> "MotionClip":
         """The same motion at another frame rate: slerp for rotations, linear for translation."""
@@ -94,6 +99,8 @@ class MotionClip:
     def from_arrays(cls, data: dict, label="arrays") -> "MotionClip":
         """A clip from the arrays of the documented .npz schema (already loaded)."""
         require_keys(data, MOTION_KEYS, label)
+        if np.ndim(data["rotations"]) < 1 or len(data["rotations"]) == 0:
+            raise ClipError(f"{label} has no frames of motion; choose a clip with at least one frame.")
         skeleton = Skeleton(tuple(str(n) for n in data["joint_names"]), data["parents"], data["offsets"])
         rot = rotations.normalize(data["rotations"]) if _nearly_unit(data["rotations"]) else data["rotations"]
         return cls(scalar_fps(data["fps"]), skeleton, rot, data["root_translation"])

@@ -1,5 +1,8 @@
 """Reading and writing the documented `.npz` clip schema (see README, "Clip files")."""
 
+import os
+import zipfile
+
 import numpy as np
 
 from .errors import ClipError
@@ -7,13 +10,30 @@ from .errors import ClipError
 
 def load_npz_arrays(path, error=ClipError, noun: str = "Clip", kind: str = "clip") -> dict:
     """Every array of an .npz (never unpickled); a missing or unreadable file raises `error` saying so."""
+    if os.path.isdir(path):
+        raise error(f"{path} is a folder; choose a .npz {kind} file.")
     try:
-        with np.load(path, allow_pickle=False) as data:
+        if os.path.exists(path) and os.path.getsize(path) == 0:
+            raise error(f"{path} is an empty file (0 bytes), not a .npz {kind}. Choose another file.")
+        if os.path.exists(path):
+            with open(path, "rb") as handle:
+                head = handle.read(6)
+            if not head.startswith((b"PK", b"\x93NUMPY")):
+                raise error(f"{path} is not a .npz {kind}: it does not start like one (a zip archive of numpy "
+                            "arrays). Choose a file saved with numpy.savez.")
+        data = np.load(path, allow_pickle=False)
+        if not hasattr(data, "files"):  # a plain .npy array saved under an .npz name
+            raise error(f"{path} holds a single array, not a .npz {kind}. Save it with numpy.savez.")
+        with data:
             return {key: data[key] for key in data.files}
     except FileNotFoundError:
         raise error(f"{noun} file {path} does not exist.") from None
-    except (OSError, ValueError) as failure:
-        raise error(f"{path} is not a readable .npz {kind} ({failure}).") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as failure:
+        if isinstance(failure, ValueError) and isinstance(failure, error):
+            raise
+        reason = " ".join(str(failure).split()) or type(failure).__name__
+        raise error(f"{path} is not a readable .npz {kind} ({reason}); it may be truncated or another kind of "
+                    "file. Export it again.") from None
 
 
 def require_keys(arrays: dict, required: tuple, label) -> dict:

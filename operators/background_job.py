@@ -9,28 +9,17 @@ Subclasses split their work in three:
 """
 
 import threading
-import traceback
 
-from ..clips.errors import ClipError
-from ..models.audio.load import AudioError
-from ..models.dance.choreography import ChoreographyError
-from ..models.face.pipeline import FaceSettingsError
-from ..models.gesture.styles import GestureSettingsError
-from ..retarget.errors import RetargetError
-from ..retarget.shape_keys import ShapeKeyMapError
+from ..errors import SoundMotionError
+from .user_errors import EXPECTED_ERRORS, failure_message, refuse  # noqa: F401  (EXPECTED_ERRORS: for callers)
 
 
-class UserFacingError(ValueError):
+class UserFacingError(SoundMotionError):
     """A problem the user can fix; its message is shown as it is, without a traceback."""
 
 
 class JobCancelled(Exception):
     pass
-
-
-# Errors whose message is written for the user; anything else is a bug and reported with its type.
-EXPECTED_ERRORS = (UserFacingError, AudioError, ClipError, FaceSettingsError, ShapeKeyMapError, RetargetError,
-                   ChoreographyError, GestureSettingsError)
 
 
 class _Progress:
@@ -67,9 +56,8 @@ class BackgroundJobOperator:
             inputs = self.prepare(context)
             result = self.compute(inputs, _Progress())
             self.apply(context, result)
-        except EXPECTED_ERRORS as error:
-            self.report({"ERROR"}, str(error))
-            return {"CANCELLED"}
+        except Exception as error:  # bad input: its sentence; a bug: its type (both leave the scene as it was)
+            return refuse(self, error)
         return {"FINISHED"}
 
     # ---- modal path -------------------------------------------------------------------------------
@@ -78,9 +66,8 @@ class BackgroundJobOperator:
             return self.execute(context)
         try:
             inputs = self.prepare(context)
-        except EXPECTED_ERRORS as error:
-            self.report({"ERROR"}, str(error))
-            return {"CANCELLED"}
+        except Exception as error:
+            return refuse(self, error)
         self._progress = _Progress()
         self._outcome = {}
         self._thread = threading.Thread(target=self._run, args=(inputs,), daemon=True)
@@ -97,11 +84,8 @@ class BackgroundJobOperator:
             self._outcome["result"] = self.compute(inputs, self._progress)
         except JobCancelled:
             self._outcome["cancelled"] = True
-        except EXPECTED_ERRORS as error:
-            self._outcome["error"] = str(error)
-        except Exception as error:  # a bug: keep Blender alive and say what broke
-            traceback.print_exc()
-            self._outcome["error"] = f"{self.job_title} failed unexpectedly ({type(error).__name__}: {error})."
+        except Exception as error:  # bad input or a bug: keep Blender alive and say what broke
+            self._outcome["error"] = failure_message(error, self.job_title)
 
     def _show_status(self, context):
         text = f"{self.job_title}: {self._progress.message} ({self._progress.fraction * 100:.0f}%) — Esc to cancel"
@@ -134,7 +118,6 @@ class BackgroundJobOperator:
             return {"CANCELLED"}
         try:
             self.apply(context, self._outcome["result"])
-        except EXPECTED_ERRORS as error:
-            self.report({"ERROR"}, str(error))
-            return {"CANCELLED"}
+        except Exception as error:
+            return refuse(self, error)
         return {"FINISHED"}

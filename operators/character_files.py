@@ -5,6 +5,7 @@ import os
 
 import bpy
 
+from ..errors import SoundMotionError
 from . import demo_scene
 from .settings import set_language
 from .render_video import configure_video_output, render_video
@@ -21,20 +22,30 @@ def talking_object():
     meshes = [o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys is not None]
     if not armatures and len(meshes) == 1:
         return meshes[0]
-    raise ValueError(f"The file has {len(armatures)} armatures and {len(meshes)} meshes with shape keys; "
-                     "keep one character in it.")
+    raise SoundMotionError(f"The file has {len(armatures)} armatures and {len(meshes)} meshes with shape keys; "
+                           "keep one character in it, or name the armature as FILE.blend:ARMATURE.")
 
 
-def _open(blend):
-    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(blend), load_ui=False)
+def open_blend(blend):
+    """Open a .blend; a damaged, truncated or foreign file is refused with a sentence (Blender raises
+    RuntimeError)."""
+    try:
+        bpy.ops.wm.open_mainfile(filepath=os.path.abspath(blend), load_ui=False)
+    except RuntimeError as error:
+        reason = str(error).strip().removeprefix("Error: ").split("\n")[0].strip().rstrip(".")
+        raise SoundMotionError(f"Blender cannot open {blend} ({reason}). Give an intact .blend saved by Blender "
+                               "4.2 or newer.") from None
     return bpy.context.scene
+
+
+_open = open_blend
 
 
 def _named_armature(name: str):
     obj = bpy.data.objects.get(name)
     if obj is None or obj.type != "ARMATURE":
         names = ", ".join(o.name for o in bpy.data.objects if o.type == "ARMATURE") or "none"
-        raise ValueError(f"No armature named {name!r} in the file; armatures here: {names}.")
+        raise SoundMotionError(f"No armature named {name!r} in the file; armatures here: {names}.")
     return obj
 
 
@@ -42,26 +53,30 @@ def _run(operator: str, obj, **properties):
     try:
         demo_scene.run_operator(operator, obj, **properties)
     except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
-        raise ValueError(str(error).strip().removeprefix("Error: ")) from None
+        raise SoundMotionError(str(error).strip().removeprefix("Error: ")) from None
 
 
 def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: int = 0, movie: str = None,
                  resolution=(640, 360), keys: str = "POSES", face: bool = True, armature: str = None,
-                 gesture: dict = None, language: str | None = None, emotion: str = "neutral",
+                 gesture: dict = None, outputs=None, language: str | None = None, emotion: str = "neutral",
                  emotion_strength: float = 0.0) -> list:
     """Run "Talk from Audio" on the character in `character_blend`, save `out_blend`, optionally render
-    `movie` (adding a camera when the file has none). Returns the paths written.
+    `movie` (adding a camera when the file has none) over the line's own frames. Returns the paths written.
 
     `face=False` animates only the gestures (on `armature`, or the file's one armature); `gesture`: the
-    operator's style, amount, handedness and seated. `language`: the transcript's eSpeak NG code (None: Auto)."""
-    scene, character = talk_on_character(character_blend, audio, transcript, seed, keys, face=face,
-                                         armature=armature, gesture=gesture, language=language, emotion=emotion,
-                                         emotion_strength=emotion_strength)
+    operator's style, amount, handedness and seated. `language`: the transcript's eSpeak NG code (None: Auto).
+    `outputs` (errors.OutputFiles): the files are written to its temporary paths, to be moved into place when
+    everything succeeded."""
+    written_to = outputs.temporary if outputs is not None else (lambda path: path)
+    # A movie is the line: the scene's frame range becomes the take's.
+    scene, character = talk_on_character(character_blend, audio, transcript, seed, keys, fit_range=bool(movie),
+                                         face=face, armature=armature, gesture=gesture, language=language,
+                                         emotion=emotion, emotion_strength=emotion_strength)
     if movie:
         ensure_camera(scene, character)
         configure_video_output(scene, movie, resolution=tuple(resolution))
-    demo_scene.save_blend(out_blend)
-    return [os.path.abspath(out_blend)] + ([render_video(scene)] if movie else [])
+    demo_scene.save_blend(written_to(out_blend))
+    return [os.path.abspath(out_blend)] + ([render_video(scene, written_to(movie))] if movie else [])
 
 
 def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 0, keys: str = "POSES",

@@ -32,7 +32,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
     filepath: bpy.props.StringProperty(
         name="Music", subtype="FILE_PATH", description="Music file; empty uses the scene's SoundMotion audio")
     style: bpy.props.EnumProperty(name="Style", items=STYLE_ITEMS, default="groove")
-    energy: bpy.props.FloatProperty(name="Energy", default=1.0, min=0.2, max=1.5,
+    energy: bpy.props.FloatProperty(name="Energy", default=1.0, min=0.0, max=2.0, soft_min=0.2, soft_max=1.5,
                                     description="How big and busy the moves are")
     in_place: bpy.props.BoolProperty(name="In Place", default=False, description="Dance without travelling")
     engine: bpy.props.EnumProperty(
@@ -76,7 +76,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         armature = bpy.data.objects[result["armature_name"]]
         audio, start = result["audio"], result["frame_start"]
         notes = list(result["notes"])
-        with sound_for_take(context.scene, audio.path, start, notes):
+        with sound_for_take(context.scene, audio.path, start, notes, owners=[armature.name]):
             style = KeyStyle(self.keys, pose_frames(dance_pose_times(result["beats"]), result["fps"],
                                                     result["retarget"].num_frames))
             action, written = blender_rig.key_retarget(armature, result["rest"], result["retarget"],
@@ -84,5 +84,6 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         context.scene.frame_end = max(context.scene.frame_end, start + written.num_frames - 1)
         self.report({"INFO"}, f"Wrote {action.name}: {written.num_frames} frames at {result['tempo']:.0f} BPM "
                               f"from {os.path.basename(audio.path)}." + "".join(" " + n for n in notes))
+
 
 CLASSES = (SOUNDMOTION_OT_dance,)

@@ -75,7 +75,8 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         audio = result["audio"]
         notes = list(result["notes"])
         parts = []
-        with sound_for_take(context.scene, audio.path, result["frame_start"], notes), \
+        owners = [name for name in (result["mesh_name"], result["sprite_name"], result["armature_name"]) if name]
+        with sound_for_take(context.scene, audio.path, result["frame_start"], notes, owners), \
                 previous_state.all_or_nothing([]) as written:
             mesh = bpy.data.objects[result["mesh_name"]] if result["mesh_name"] else None
             sprite = bpy.data.objects.get(result["sprite_name"] or "")

@@ -6,10 +6,12 @@ from face channels to those poses, editable row by row like the shape-key map, s
 import bpy
 
 from ..clips.arkit import ARKIT_BLENDSHAPES
+from ..errors import file_name_with, read_json_file, write_text_file
 from ..retarget import blender_face
 from ..retarget.face_poses import pose_map_for
 from ..retarget.shape_keys import ShapeKeyMap, ShapeKeyMapError
 from .targets import armature_of
+from .user_errors import reports_errors
 
 CHANNEL_ITEMS = [(name, name, f"ARKit channel {name}") for name in ARKIT_BLENDSHAPES]
 
@@ -47,6 +49,7 @@ class SOUNDMOTION_OT_detect_face_poses(_ArmatureOperator, bpy.types.Operator):
     bl_label = "Detect Face Poses"
     bl_options = {"REGISTER", "UNDO"}
 
+    @reports_errors
     def execute(self, context):
         armature = _armature(context)
         poses = blender_face.face_poses_of(armature)
@@ -74,17 +77,18 @@ class SOUNDMOTION_OT_save_face_pose_map(_ArmatureOperator, bpy.types.Operator):
     filepath: bpy.props.StringProperty(subtype="FILE_PATH")
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})
 
+    @reports_errors
     def execute(self, context):
         stored = blender_face.stored_face_pose_map(_armature(context))
         if stored is None:
             self.report({"ERROR"}, "This armature has no stored face-pose map; run Detect Face Poses first.")
             return {"CANCELLED"}
-        path = bpy.path.ensure_ext(bpy.path.abspath(self.filepath), ".json")
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(stored.to_json())
+        path = file_name_with(bpy.path.abspath(self.filepath), ".json", "face-pose map", ShapeKeyMapError)
+        write_text_file(path, stored.to_json(), "face-pose map", ShapeKeyMapError)
         self.report({"INFO"}, f"Saved {len(stored.rows)} face-pose rows to {path}.")
         return {"FINISHED"}
 
+    @reports_errors
     def invoke(self, context, event):
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
@@ -100,22 +104,27 @@ class SOUNDMOTION_OT_load_face_pose_map(_ArmatureOperator, bpy.types.Operator):
     filepath: bpy.props.StringProperty(subtype="FILE_PATH")
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})
 
+    @reports_errors
     def execute(self, context):
         armature = _armature(context)
         path = bpy.path.abspath(self.filepath)
         try:
-            with open(path, encoding="utf-8") as handle:
-                loaded = ShapeKeyMap.from_json(handle.read())
-        except OSError as error:
-            self.report({"ERROR"}, f"Cannot read the face-pose map {path}: {error.strerror}.")
-            return {"CANCELLED"}
+            loaded = ShapeKeyMap.from_dict(read_json_file(path, "face-pose map", ShapeKeyMapError))
         except ShapeKeyMapError as error:
             self.report({"ERROR"}, f"{path} is not a usable face-pose map. {error}")
+            return {"CANCELLED"}
+        poses = blender_face.face_poses_of(armature)
+        known = set(poses.names) if poses is not None and poses.poses else None
+        if not loaded.rows or (known is not None and not known & set(loaded.rows)):
+            # the map on the armature is kept: an empty or foreign map would silently leave the face still
+            self.report({"ERROR"}, f"{path} maps none of {armature.name}'s face poses; choose a map saved for this "
+                                   "rig, or run Detect Face Poses.")
             return {"CANCELLED"}
         blender_face.store_face_pose_map(armature, loaded)
         self.report({"INFO"}, f"{armature.name}: loaded {len(loaded.rows)} face-pose rows.")
         return {"FINISHED"}
 
+    @reports_errors
     def invoke(self, context, event):
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
@@ -128,6 +137,7 @@ class SOUNDMOTION_OT_add_face_pose_row(_ArmatureOperator, bpy.types.Operator):
     bl_label = "Add Face-Pose Row"
     bl_options = {"REGISTER", "UNDO"}
 
+    @reports_errors
     def execute(self, context):
         armature = _armature(context)
         getattr(armature, blender_face.STORED_MAP).add()
@@ -144,6 +154,7 @@ class SOUNDMOTION_OT_remove_face_pose_row(_ArmatureOperator, bpy.types.Operator)
 
     index: bpy.props.IntProperty(name="Row", min=0)
 
+    @reports_errors
     def execute(self, context):
         entries = getattr(_armature(context), blender_face.STORED_MAP)
         if self.index >= len(entries):

@@ -27,6 +27,7 @@ from .face_take import (face_take_of, jaw_key_style, read_track, refresh_word_ma
                         write_face_takes, write_rows)
 from .keyframes import rekey_bone
 from .targets import face_mesh_for, face_shape_key_map
+from .user_errors import reports_errors
 
 
 def _take(context):
@@ -68,6 +69,7 @@ class SOUNDMOTION_OT_reapply_track(_TakeOperator, bpy.types.Operator):
     bl_label = "Re-apply"
     bl_options = {"REGISTER", "UNDO"}
 
+    @reports_errors
     def execute(self, context):
         began = time.perf_counter()
         action, _ = _take(context)
@@ -117,6 +119,7 @@ class SOUNDMOTION_OT_track_insert_phone(_TakeOperator, bpy.types.Operator):
 
     phone: bpy.props.StringProperty(name="Phone", default="AH")
 
+    @reports_errors
     def execute(self, context):
         action, _ = _take(context)
         words, phones, _, _ = read_track(action)
@@ -138,6 +141,7 @@ class SOUNDMOTION_OT_track_delete_phone(_TakeOperator, bpy.types.Operator):
     bl_label = "Delete Phone"
     bl_options = {"REGISTER", "UNDO"}
 
+    @reports_errors
     def execute(self, context):
         action, _ = _take(context)
         words, phones, _, _ = read_track(action)
@@ -160,6 +164,7 @@ class SOUNDMOTION_OT_word_markers(_TakeOperator, bpy.types.Operator):
 
     enable: bpy.props.BoolProperty(name="Show", default=True)
 
+    @reports_errors
     def execute(self, context):
         action, _ = _take(context)
         context.scene.soundmotion.word_markers = self.enable
@@ -177,6 +182,7 @@ class SOUNDMOTION_OT_export_track(_TakeOperator, bpy.types.Operator):
     kind: bpy.props.EnumProperty(name="Format", items=[("CUES", "Mouth Cues", "Rhubarb Lip Sync cues"),
                                                        ("CSV", "Live Link CSV", "Live Link Face CSV")])
 
+    @reports_errors
     def execute(self, context):
         action, _ = _take(context)
         try:
@@ -195,6 +201,7 @@ class SOUNDMOTION_OT_export_track(_TakeOperator, bpy.types.Operator):
         self.report({"INFO"}, f"Wrote {path} from the edited track.")
         return {"FINISHED"}
 
+    @reports_errors
     def invoke(self, context, event):
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}

@@ -11,7 +11,7 @@ import json
 
 import bpy
 
-from .action_channels import has_slotted_actions, remove_take, take_strips
+from .action_channels import TAKE_KEY, has_slotted_actions, remove_take, take_strips
 
 STATE_KEY = "soundmotion_previous_state"
 
@@ -98,7 +98,8 @@ def _restore_active_action(id_block) -> str:
 @contextlib.contextmanager
 def all_or_nothing(written: list):
     """Collects the datablocks a run gives new takes; if the run fails, each gets its previous animation back
-    and the new take is deleted, so no half-applied run is left behind."""
+    and the new take is deleted, so no half-applied run is left behind. If it succeeds, the takes are marked as
+    one run, which Restore Previous Animation takes back as a whole (Talk: face and body)."""
     try:
         yield written
     except BaseException:
@@ -107,3 +108,36 @@ def all_or_nothing(written: list):
             if name:
                 bpy.data.actions.remove(bpy.data.actions[name])
         raise
+    _mark_run(written)
+
+
+RUN_KEY = "soundmotion_run"  # on a take's action: the serial of the run that wrote it (shared by its takes)
+
+
+def _latest_take(id_block):
+    takes = [strip.action for strip, _ in take_strips(id_block) if STATE_KEY in strip.action]
+    return takes[-1] if takes else None
+
+
+def _mark_run(blocks: list):
+    actions = [action for action in map(_latest_take, blocks) if action is not None]
+    run = max((int(action[TAKE_KEY]) for action in actions), default=0)
+    for action in actions:
+        action[RUN_KEY] = run
+
+
+def with_run_partners(id_blocks: list) -> list:
+    """`id_blocks` plus every datablock whose latest take came from the same run as their latest take."""
+    latest = [action for action in map(_latest_take, id_blocks) if action is not None]
+    if not latest:
+        return list(id_blocks)
+    newest = max(latest, key=lambda action: int(action[TAKE_KEY]))
+    run = newest.get(RUN_KEY)
+    blocks = list(id_blocks)
+    if run is None:
+        return blocks
+    for block in list(bpy.data.objects) + list(bpy.data.shape_keys):
+        action = _latest_take(block)
+        if action is not None and action.get(RUN_KEY) == run and block not in blocks:
+            blocks.append(block)
+    return blocks

@@ -6,6 +6,8 @@ import os
 
 import bpy
 
+from ..errors import SoundMotionError
+from .character_files import open_blend
 from .render_video import drop_clock_metadata
 
 # Blender's H.264 quality presets as x264 constant rate factors (Blender's ffmpeg writer uses the same values).
@@ -14,11 +16,10 @@ CRF = {"LOSSLESS": 0, "PERC_LOSSLESS": 17, "HIGH": 20, "MEDIUM": 23, "LOW": 26, 
 
 def open_take(blend_path: str):
     if not os.path.isfile(blend_path):
-        raise ValueError(f"Take file not found: {blend_path}. Give an existing .blend.")
-    bpy.ops.wm.open_mainfile(filepath=os.path.abspath(blend_path), load_ui=False)
-    scene = bpy.context.scene
+        raise SoundMotionError(f"Take file not found: {blend_path}. Give an existing .blend.")
+    scene = open_blend(blend_path)
     if scene.camera is None:
-        raise ValueError(f"{os.path.basename(blend_path)} has no active camera in scene {scene.name}: set one "
+        raise SoundMotionError(f"{os.path.basename(blend_path)} has no active camera in scene {scene.name}: set one "
                          "(Scene Properties → Camera) and save the file.")
     return scene
 

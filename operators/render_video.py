@@ -27,11 +27,19 @@ def configure_video_output(scene, filepath: str, engine: str = "BLENDER_WORKBENC
     render.filepath = os.path.abspath(filepath)
 
 
-def render_video(scene) -> str:
-    """Render frame_start..frame_end with the output configured by configure_video_output; returns the file."""
-    with bpy.context.temp_override(scene=scene):
-        bpy.ops.render.render(animation=True, scene=scene.name)
-    return scene.render.filepath
+def render_video(scene, filepath: str = None) -> str:
+    """Render frame_start..frame_end with the output configured by configure_video_output; returns the file.
+
+    `filepath`: write the movie there instead (e.g. a temporary file; the scene keeps its own output path)."""
+    configured = scene.render.filepath
+    if filepath:
+        scene.render.filepath = os.path.abspath(filepath)
+    try:
+        with bpy.context.temp_override(scene=scene):
+            bpy.ops.render.render(animation=True, scene=scene.name)
+        return scene.render.filepath
+    finally:
+        scene.render.filepath = configured
 
 
 

@@ -1,8 +1,11 @@
 """Operators "Retarget Motion" (a source armature or a .bvh/.npz file → the active armature) and "Detect Bone
 Map", the bone map stored on each armature (editable in the panel, saved in the .blend, JSON in/out)."""
 
+import os
+
 import bpy
 
+from ..errors import SoundMotionError, file_name_with, one_line
 from ..retarget import blender_rig
 from ..retarget.bone_map import BoneMap, preset_names
 from ..retarget.canonical import REQUIRED
@@ -11,6 +14,7 @@ from ..retarget.motion_file import load_motion_file
 from ..retarget.root_motion import RootMode
 from ..takes.key_poses import KeyStyle
 from .keyframes import KEY_ITEMS
+from .user_errors import reports_errors
 
 ROOT_MODES = [
     (RootMode.FULL.value, "Full", "Travel and height, scaled by the ratio of leg lengths"),
@@ -73,6 +77,7 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
     def poll(cls, context):
         return context.active_object is not None and context.active_object.type == "ARMATURE"
 
+    @reports_errors
     def execute(self, context):
         scene = context.scene
         target = context.active_object
@@ -82,8 +87,8 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
             action, result = blender_rig.retarget_onto_armature(
                 source, target, map_spec, RootMode(self.root_mode), scene.frame_current, keep_feet=self.keep_feet,
                 style=KeyStyle(self.keys), ik_limbs=self.ik_limbs)
-        except RetargetError as error:
-            self.report({"ERROR"}, str(error))
+        except SoundMotionError as error:  # a bad file or rig (ClipError, RetargetError, …)
+            self.report({"ERROR"}, one_line(error))
             return {"CANCELLED"}
         scene.frame_end = max(scene.frame_end, scene.frame_current + result.num_frames - 1)
         note = f"; not in the source: {', '.join(result.unmapped_joints)}" if result.unmapped_joints else ""
@@ -91,6 +96,7 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
                               f"({len(result.mapped_joints)} joints{note}).")
         return {"FINISHED"}
 
+    @reports_errors
     def invoke(self, context, event):
         if self.source == "FILE" and not self.filepath:
             context.window_manager.fileselect_add(self)
@@ -121,6 +127,7 @@ class SOUNDMOTION_OT_detect_bone_map(bpy.types.Operator):
     def poll(cls, context):
         return context.active_object is not None and context.active_object.type == "ARMATURE"
 
+    @reports_errors
     def execute(self, context):
         obj = context.active_object
         try:
@@ -143,14 +150,18 @@ class SOUNDMOTION_OT_save_bone_map(bpy.types.Operator):
     bl_label = "Save Bone Map"
     filepath: bpy.props.StringProperty(subtype="FILE_PATH")
 
+    @reports_errors
     def execute(self, context):
         stored = blender_rig.stored_bone_map(context.active_object)
         if stored is None:
             self.report({"ERROR"}, "This armature has no stored bone map; run Detect Bone Map first.")
             return {"CANCELLED"}
-        stored.save(bpy.path.abspath(self.filepath))
+        path = file_name_with(bpy.path.abspath(self.filepath), ".json", "bone map", RetargetError)
+        stored.save(path)
+        self.report({"INFO"}, f"Saved the bone map to {path}.")
         return {"FINISHED"}
 
+    @reports_errors
     def invoke(self, context, event):
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
@@ -163,16 +174,24 @@ class SOUNDMOTION_OT_load_bone_map(bpy.types.Operator):
     bl_label = "Load Bone Map"
     filepath: bpy.props.StringProperty(subtype="FILE_PATH")
 
+    @reports_errors
     def execute(self, context):
         obj = context.active_object
-        try:
-            loaded = BoneMap.load(bpy.path.abspath(self.filepath)).restricted_to(obj.data.bones.keys())
-        except RetargetError as error:
-            self.report({"ERROR"}, str(error))
-            return {"CANCELLED"}
-        blender_rig.store_bone_map(obj, loaded)
+        path = bpy.path.abspath(self.filepath)
+        loaded = BoneMap.load(path)
+        kept = loaded.restricted_to(obj.data.bones.keys())
+        missing = kept.missing_required()
+        if missing:  # the armature keeps its map: a map it cannot use would only make Dance and Retarget fail
+            absent = sorted({loaded.bones[j] for j in missing if j in loaded.bones})
+            detail = f" (no bone named {', '.join(absent[:6])} on it)" if absent else ""
+            raise RetargetError(f"{os.path.basename(path)} does not fit {obj.name}: it maps no bone for "
+                                f"{', '.join(missing[:6])}{detail}. The armature keeps its current map; choose "
+                                "the map saved for this rig or edit it in the panel.")
+        blender_rig.store_bone_map(obj, kept)
+        self.report({"INFO"}, f"{obj.name}: loaded {len(kept.bones)} joints from {os.path.basename(path)}.")
         return {"FINISHED"}
 
+    @reports_errors
     def invoke(self, context, event):
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}

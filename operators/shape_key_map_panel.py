@@ -3,6 +3,7 @@ rows, and the "Shape Keys" sub-panel that lists and edits the map stored on the 
 
 import bpy
 
+from ..errors import file_name_with, read_json_file, write_text_file
 from ..retarget.shape_keys import ShapeKeyMap, ShapeKeyMapError, map_shape_keys, preset_label, preset_names, unused_keys
 from .background_job import UserFacingError
 from .stored_shape_key_map import (STORED_MAP, STORED_PRESET, SoundMotionShapeKeyMapEntry, store_shape_key_map,
@@ -10,6 +11,7 @@ from .stored_shape_key_map import (STORED_MAP, STORED_PRESET, SoundMotionShapeKe
 from .stored_shape_key_map import register as register_storage
 from .stored_shape_key_map import unregister as unregister_storage
 from .targets import face_mesh_for
+from .user_errors import reports_errors
 
 
 def _preset_choices(self, context):
@@ -44,6 +46,7 @@ class SOUNDMOTION_OT_detect_shape_key_map(_MeshOperator, bpy.types.Operator):
 
     preset: bpy.props.EnumProperty(name="Preset", items=_preset_choices)
 
+    @reports_errors
     def execute(self, context):
         mesh = _face_mesh(context)
         detected = map_shape_keys(_key_names(mesh), None if self.preset == "AUTO" else self.preset)
@@ -66,17 +69,18 @@ class SOUNDMOTION_OT_save_shape_key_map(_MeshOperator, bpy.types.Operator):
     filepath: bpy.props.StringProperty(subtype="FILE_PATH")
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})
 
+    @reports_errors
     def execute(self, context):
         stored = stored_shape_key_map(_face_mesh(context))
         if stored is None:
             self.report({"ERROR"}, "This mesh has no stored shape-key map; run Detect Shape-Key Map first.")
             return {"CANCELLED"}
-        path = bpy.path.ensure_ext(bpy.path.abspath(self.filepath), ".json")
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(stored.to_json())
+        path = file_name_with(bpy.path.abspath(self.filepath), ".json", "shape-key map", ShapeKeyMapError)
+        write_text_file(path, stored.to_json(), "shape-key map", ShapeKeyMapError)
         self.report({"INFO"}, f"Saved {len(stored.rows)} shape-key rows to {path}.")
         return {"FINISHED"}
 
+    @reports_errors
     def invoke(self, context, event):
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
@@ -92,15 +96,12 @@ class SOUNDMOTION_OT_load_shape_key_map(_MeshOperator, bpy.types.Operator):
     filepath: bpy.props.StringProperty(subtype="FILE_PATH")
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})
 
+    @reports_errors
     def execute(self, context):
         mesh = _face_mesh(context)
         path = bpy.path.abspath(self.filepath)
         try:
-            with open(path, encoding="utf-8") as handle:
-                loaded = ShapeKeyMap.from_json(handle.read())
-        except OSError as error:
-            self.report({"ERROR"}, f"Cannot read the shape-key map {path}: {error.strerror}.")
-            return {"CANCELLED"}
+            loaded = ShapeKeyMap.from_dict(read_json_file(path, "shape-key map", ShapeKeyMapError))
         except ShapeKeyMapError as error:
             self.report({"ERROR"}, f"{path} is not a usable shape-key map. {error}")
             return {"CANCELLED"}
@@ -115,6 +116,7 @@ class SOUNDMOTION_OT_load_shape_key_map(_MeshOperator, bpy.types.Operator):
         self.report({"INFO"}, f"{mesh.name}: loaded {len(kept.rows)} shape-key rows{note}.")
         return {"FINISHED"}
 
+    @reports_errors
     def invoke(self, context, event):
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}
@@ -127,6 +129,7 @@ class SOUNDMOTION_OT_add_shape_key_row(_MeshOperator, bpy.types.Operator):
     bl_label = "Add Shape-Key Row"
     bl_options = {"REGISTER", "UNDO"}
 
+    @reports_errors
     def execute(self, context):
         mesh = _face_mesh(context)
         entries = getattr(mesh, STORED_MAP)
@@ -146,6 +149,7 @@ class SOUNDMOTION_OT_remove_shape_key_row(_MeshOperator, bpy.types.Operator):
 
     index: bpy.props.IntProperty(name="Row", min=0)
 
+    @reports_errors
     def execute(self, context):
         entries = getattr(_face_mesh(context), STORED_MAP)
         if self.index >= len(entries):

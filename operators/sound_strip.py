@@ -15,17 +15,28 @@ def _strips(sequence_editor):
     return sequence_editor.strips if hasattr(sequence_editor, "strips") else sequence_editor.sequences
 
 
-def add_sound_strip(scene, audio_path: str, frame_start: int):
-    """Add (or reuse, when this file already sits at this frame) a sound strip.
+OWNERS_KEY = "soundmotion_objects"  # on a strip SoundMotion added: the objects whose take it plays for
+
+
+def _same_file(strip, audio_path: str) -> bool:
+    """Whether the strip plays `audio_path` (compared case-insensitively where the file system is: Windows)."""
+    return strip.sound is not None and \
+        os.path.normcase(os.path.abspath(bpy.path.abspath(strip.sound.filepath))) == os.path.normcase(audio_path)
+
+
+def add_sound_strip(scene, audio_path: str, frame_start: int, owners=()):
+    """Add (or reuse, when this file already sits at this frame) a sound strip, marked with the objects whose
+    take it plays for.
 
     Returns (strip, created) so a caller whose later steps fail can remove what it added.
     """
     editor = scene.sequence_editor or scene.sequence_editor_create()
     audio_path = os.path.abspath(audio_path)
-    same_file = os.path.normcase(audio_path)   # Windows paths compare case-insensitively
     for strip in _strips(editor):
-        if strip.type == "SOUND" and strip.frame_start == frame_start and \
-                os.path.normcase(os.path.abspath(bpy.path.abspath(strip.sound.filepath))) == same_file:
+        if strip.type == "SOUND" and strip.frame_start == frame_start and _same_file(strip, audio_path):
+            if OWNERS_KEY in strip:  # the same line, now also for these objects' take
+                for owner in owners:
+                    strip[OWNERS_KEY][owner] = 1
             return strip, False
     used_channels = {strip.channel for strip in _strips(editor)}
     channel = next(c for c in range(1, 129) if c not in used_channels)
@@ -36,6 +47,7 @@ def add_sound_strip(scene, audio_path: str, frame_start: int):
         if "Audaspace" in str(error):
             raise SoundStripUnavailable("This Blender build has no audio support, so no sound strip was added.") from None
         raise
+    strip[OWNERS_KEY] = {owner: 1 for owner in owners}
     return strip, True
 
 
@@ -46,12 +58,25 @@ def remove_sound_strip(scene, strip):
         bpy.data.sounds.remove(sound)
 
 
+def _replaced_strips(scene, audio_path: str, frame_start: int, owners) -> list:
+    """Sound strips SoundMotion added at this frame for these objects' takes with other audio: a new take of
+    theirs there replaces them (two voices must not play at once)."""
+    if scene.sequence_editor is None or not owners:
+        return []
+    audio_path = os.path.abspath(audio_path)
+    return [strip for strip in _strips(scene.sequence_editor)
+            if strip.type == "SOUND" and strip.frame_start == frame_start and OWNERS_KEY in strip
+            and set(strip[OWNERS_KEY].keys()) & set(owners) and not _same_file(strip, audio_path)]
+
+
 @contextlib.contextmanager
-def sound_for_take(scene, audio_path: str, frame_start: int, notes: list):
+def sound_for_take(scene, audio_path: str, frame_start: int, notes: list, owners=()):
     """Add the take's sound strip (a note instead when this Blender has no audio), and remove it again if
-    writing the take fails, so a failed run leaves the sequencer as it was."""
+    writing the take fails, so a failed run leaves the sequencer as it was. `owners`: names of the objects the
+    take animates; the strip of their earlier take at this frame with other audio goes once this one is written."""
+    replaced = _replaced_strips(scene, audio_path, frame_start, owners)
     try:
-        strip, created = add_sound_strip(scene, audio_path, frame_start)
+        strip, created = add_sound_strip(scene, audio_path, frame_start, owners)
     except SoundStripUnavailable as error:
         notes.append(str(error))
         strip, created = None, False
@@ -61,3 +86,6 @@ def sound_for_take(scene, audio_path: str, frame_start: int, notes: list):
         if created:
             remove_sound_strip(scene, strip)
         raise
+    for old in replaced:
+        notes.append(f"Replaced the sound strip {old.name} at frame {frame_start}.")
+        remove_sound_strip(scene, old)

@@ -148,9 +148,10 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
     def apply(self, context, result):
         scene, audio, start = context.scene, result["audio"], result["frame_start"]
         notes = list(result["notes"])
+        owners = [name for name in (result["mesh_name"], result["armature_name"]) if name]
         jaw_bone = result["jaw_bone"] if result["armature_name"] else None
         jaw = {"armature": result["armature_name"], "bone": jaw_bone, "take": f"SM_gesture_{audio.stem}"}
-        with sound_for_take(scene, audio.path, start, notes), previous_state.all_or_nothing([]) as written:
+        with sound_for_take(scene, audio.path, start, notes, owners), previous_state.all_or_nothing([]) as written:
             if result["mesh_name"]:
                 mesh = bpy.data.objects[result["mesh_name"]]
                 write_face_takes(scene, audio.stem, start, mesh, result["key_values"], mesh,

@@ -22,7 +22,8 @@ from .transfer import RetargetResult
 
 def require_armature(obj, role: str = "target"):
     if obj is None or obj.type != "ARMATURE":
-        name = f"'{obj.name}' is a {obj.type.lower()}" if obj is not None else "nothing is selected"
+        kind = obj.type.lower().replace("_", " ") if obj is not None else ""
+        name = f"'{obj.name}' is {'an' if kind[:1] in 'aeiou' else 'a'} {kind} object" if obj else "nothing is selected"
         raise RetargetError(f"The {role} must be an armature, but {name}. Select the character's armature.")
     return obj
 
@@ -397,7 +398,9 @@ def retarget_file_onto_blend(source_path, blend_path, out_path, armature_name: s
                              root_mode=RootMode.FULL, frame_start: int = None, keep_feet: bool = True,
                              style=None, up_axis: str = "auto", ik_limbs: str = "LEGS") -> RetargetResult:
     """CLI entry: open `blend_path`, retarget a .bvh/.npz onto its armature, save as `out_path`."""
-    bpy.ops.wm.open_mainfile(filepath=str(blend_path))
+    from ..operators.character_files import open_blend
+
+    open_blend(blend_path)
     scene = bpy.context.scene
     target = find_armature(armature_name)
     source = load_motion_file(source_path, fps=scene_fps(scene), up_axis=up_axis)
@@ -411,5 +414,7 @@ def retarget_file_onto_blend(source_path, blend_path, out_path, armature_name: s
 
 def bone_map_of_blend(blend_path, armature_name: str = None) -> BoneMap:
     """CLI entry for `soundmotion bonemap`: the detected map of an armature in a .blend."""
-    bpy.ops.wm.open_mainfile(filepath=str(blend_path))
+    from ..operators.character_files import open_blend
+
+    open_blend(blend_path)
     return bone_map_for(find_armature(armature_name))

@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import read_json_file, write_text_file
 from .canonical import CANONICAL_JOINTS, REQUIRED
 from .errors import RetargetError
 
@@ -70,6 +71,10 @@ class BoneMap:
     def from_dict(cls, data: dict) -> "BoneMap":
         if not isinstance(data, dict) or not isinstance(data.get("bones"), dict):
             raise RetargetError("A bone map JSON needs an object with a 'bones' object {canonical joint: bone}.")
+        wrong = sorted(joint for joint, bone in data["bones"].items() if bone is not None and not isinstance(bone, str))
+        if wrong:
+            raise RetargetError(f"A bone map gives each joint a bone name (text); {', '.join(wrong[:5])} "
+                                "are not. Fix the file or save a new one with Save Bone Map.")
         return cls(str(data.get("name", "custom")), data["bones"], str(data.get("description", "")),
                    str(data.get("root_bone", "")))
 
@@ -81,15 +86,15 @@ class BoneMap:
             raise RetargetError(f"Bone map is not valid JSON: {error}.") from None
 
     def save(self, path):
-        Path(path).write_text(self.to_json() + "\n", encoding="utf-8")
+        write_text_file(path, self.to_json() + "\n", "bone map", RetargetError)
 
     @classmethod
     def load(cls, path) -> "BoneMap":
+        data = read_json_file(path, "bone map", RetargetError)
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as error:
-            raise RetargetError(f"Cannot read bone map {path}: {error.strerror or error}.") from None
-        return cls.from_json(text)
+            return cls.from_dict(data)
+        except RetargetError as error:
+            raise RetargetError(f"{path}: {error}") from None
 
 
 def preset_names() -> list:

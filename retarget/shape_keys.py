@@ -13,9 +13,10 @@ import numpy as np
 
 from ..clips.arkit import ARKIT_BLENDSHAPES, ARKIT_INDEX
 from ..clips.face import FaceClip
+from ..errors import SoundMotionError
 
 
-class ShapeKeyMapError(ValueError):
+class ShapeKeyMapError(SoundMotionError):
     """The mesh's shape keys cannot play a face clip; the message says what is missing."""
 
 
@@ -68,13 +69,28 @@ class ShapeKeyMap:
     def from_json(cls, text: str) -> "ShapeKeyMap":
         try:
             data = json.loads(text)
-            rows, preset = data["shape_keys"], str(data.get("preset", ""))
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise ShapeKeyMapError('A shape-key map preset is JSON of the form {"shape_keys": {key: {channel: weight}}}.') from None
+        except ValueError:
+            raise ShapeKeyMapError(f"{FORM} It is not valid JSON.") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data) -> "ShapeKeyMap":
+        rows = data.get("shape_keys") if isinstance(data, dict) else None
+        if not isinstance(rows, dict) or not all(isinstance(row, dict) for row in rows.values()):
+            raise ShapeKeyMapError(FORM)
+        bad = sorted(str(key) for key, row in rows.items() for weight in row.values()
+                     if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not np.isfinite(weight))
+        if bad:
+            raise ShapeKeyMapError(f"Weights must be numbers; the rows of {', '.join(bad[:5])} have others.")
         unknown = sorted({c for row in rows.values() for c in row} - set(ARKIT_BLENDSHAPES))
         if unknown:
             raise ShapeKeyMapError(f"The preset names channels that are not ARKit blendshapes: {', '.join(unknown)}.")
-        return cls({str(k): {str(c): float(w) for c, w in row.items()} for k, row in rows.items()}, preset)
+        preset = data.get("preset", "")
+        return cls({str(k): {str(c): float(w) for c, w in row.items()} for k, row in rows.items()},
+                   preset if isinstance(preset, str) else "")
+
+
+FORM = 'A shape-key map preset is JSON of the form {"shape_keys": {key: {channel: weight}}}.'
 
 
 def map_by_name(key_names) -> ShapeKeyMap:

@@ -1,16 +1,26 @@
-"""Load any wav/flac/ogg/mp3 file as mono float32 at a chosen sample rate, with messages a user can act on."""
+"""Load any wav/flac/ogg/mp3 file as mono float32 at a chosen sample rate, with messages a user can act on.
 
+Decoding streams: the file is read in blocks, each block is downmixed and resampled as it arrives, so memory holds
+the mono signal at the analysis rate (16 kHz speech: 230 MB an hour) and one block, never the file's own channels
+at its own rate (an hour at 48 kHz in stereo would be 1.4 GB as float32). Resampling in blocks gives the same
+samples as resampling the whole signal at once: each block is filtered with enough of its neighbours around it.
+"""
+
+import math
 import os
 from dataclasses import dataclass
 from math import gcd
 
 import numpy as np
 
-MAX_SECONDS_DEFAULT = 15 * 60.0
+from ...errors import SoundMotionError
+
+MAX_SECONDS_DEFAULT = 120 * 60.0  # analysis memory grows with length (about 1 GB at an hour): keep it bounded
 SILENCE_PEAK = 1e-4  # ~ -80 dBFS: below this nothing audible was recorded
+BLOCK_SAMPLES = 1 << 18  # ~5 s at 48 kHz: what decoding and resampling hold at once
 
 
-class AudioError(ValueError):
+class AudioError(SoundMotionError):
     """The audio cannot be used; the message tells the user what to do about it."""
 
 
@@ -28,43 +38,150 @@ class Audio:
     def stem(self) -> str:
         return os.path.splitext(os.path.basename(self.path))[0] if self.path else "audio"
 
+    def __fspath__(self) -> str:
+        """Decoded audio stands for its file (a transcript beside it, its name in messages)."""
+        return self.path
+
 
 def load_audio(path, sample_rate: int = 16000, max_seconds: float = MAX_SECONDS_DEFAULT,
                allow_silence: bool = False) -> Audio:
-    """Decode, downmix and resample; raise AudioError for missing, unreadable, empty, silent or too long audio."""
+    """Decode, downmix and resample; raise AudioError for missing, unreadable, empty, silent or too long audio.
+
+    `path` may be an Audio already decoded (it is resampled if needed and checked the same way)."""
+    if isinstance(path, Audio):
+        audio = path
+        samples = resample(audio.samples, audio.sample_rate, sample_rate)
+        name = os.path.basename(audio.path) or "The audio"
+        if len(samples) == 0:
+            raise AudioError(f"{name} contains no audio samples. Choose a file with sound in it.")
+        _check_length(name, len(samples) / sample_rate, max_seconds)
+        if not allow_silence and peak_of(samples) < SILENCE_PEAK:
+            raise AudioError(f"{name} is silent. Choose a file in which something can be heard.")
+        return audio if samples is audio.samples else Audio(samples, sample_rate, audio.path)
     import soundfile
 
     path = os.fspath(path)
-    if not path or not os.path.isfile(path):
-        raise AudioError(f"Audio file not found: {path or '(no file chosen)'}. Choose an existing wav, flac, ogg or mp3 file.")
+    name = os.path.basename(path)
+    if not path or not os.path.exists(path):
+        raise AudioError(f"Audio file not found: {path or '(no file chosen)'}. Choose an existing wav, flac, ogg or "
+                         "mp3 file.")
+    if os.path.isdir(path):
+        raise AudioError(f"{path} is a folder, not an audio file. Choose a wav, flac, ogg or mp3 file.")
+    if not os.access(path, os.R_OK):
+        raise AudioError(f"No permission to read {path}. Change its permissions or copy it somewhere readable.")
+    if os.path.getsize(path) == 0:
+        raise AudioError(f"{name} is an empty file (0 bytes). Choose a file with sound in it.")
     try:
         info = soundfile.info(path)
     except Exception:
-        raise AudioError(
-            f"Cannot read {os.path.basename(path)} as audio. Convert it to wav, flac, ogg or mp3 and try again.") from None
-    if info.frames <= 0 or info.duration <= 0:
-        raise AudioError(f"{os.path.basename(path)} contains no audio samples. Choose a file with sound in it.")
-    if info.duration > max_seconds:
-        raise AudioError(
-            f"{os.path.basename(path)} is {info.duration / 60:.1f} minutes long; the limit is "
-            f"{max_seconds / 60:.0f} minutes. Trim the audio or split it into parts.")
+        raise AudioError(f"Cannot read {name} as audio. Convert it to wav, flac, ogg or mp3 and try again.") from None
+    if info.frames <= 0 or info.duration <= 0 or info.samplerate <= 0:
+        raise AudioError(f"{name} contains no audio samples. Choose a file with sound in it.")
+    _check_length(name, info.duration, max_seconds)
     try:
-        data, native_rate = soundfile.read(path, dtype="float32", always_2d=True)
-    except Exception as error:
-        raise AudioError(f"Cannot decode {os.path.basename(path)} ({error}). Re-export it as wav and try again.") from None
-    mono = data.mean(axis=1)
-    if len(mono) == 0:
-        raise AudioError(f"{os.path.basename(path)} contains no audio samples. Choose a file with sound in it.")
-    if not allow_silence and float(np.max(np.abs(mono))) < SILENCE_PEAK:
-        raise AudioError(f"{os.path.basename(path)} is silent. Choose a file in which something can be heard.")
-    return Audio(resample(mono, native_rate, sample_rate), sample_rate, path)
+        samples, peak = _decode(soundfile, path, info, sample_rate)
+    except (RuntimeError, soundfile.LibsndfileError, OSError) as error:
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise AudioError(f"Cannot decode {name} ({reason}). Re-export it as wav and try again.") from None
+    if len(samples) == 0:
+        raise AudioError(f"{name} contains no audio samples. Choose a file with sound in it.")
+    if not allow_silence and peak < SILENCE_PEAK:
+        raise AudioError(f"{name} is silent. Choose a file in which something can be heard.")
+    return Audio(samples, sample_rate, path)
+
+
+def peak_of(samples: np.ndarray) -> float:
+    """The largest absolute sample, without an |samples| copy of the signal."""
+    return float(max(samples.max(), -samples.min())) if len(samples) else 0.0
+
+
+def _check_length(name: str, seconds: float, max_seconds: float):
+    if seconds > max_seconds:
+        raise AudioError(f"{name} is {seconds / 60:.1f} minutes long; the limit is {max_seconds / 60:.0f} minutes. "
+                         "Trim the audio or split it into parts.")
+
+
+def _decode(soundfile, path: str, info, sample_rate: int) -> tuple:
+    """(mono float32 at sample_rate, peak of the mono signal), read block by block."""
+    native = int(info.samplerate)
+    out = np.empty(output_length(int(info.frames), native, sample_rate), np.float32)
+    filled, peak = 0, 0.0
+
+    def mono_blocks():
+        nonlocal peak
+        with soundfile.SoundFile(path) as handle:
+            while True:
+                block = handle.read(BLOCK_SAMPLES, dtype="float32", always_2d=True)
+                if not len(block):
+                    return
+                mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
+                peak = max(peak, peak_of(mono))
+                yield mono
+
+    for piece in resampled_blocks(mono_blocks(), native, sample_rate):
+        if filled + len(piece) > len(out):  # a header that undercounts its frames
+            out = np.concatenate([out[:filled], np.empty(filled + len(piece) - len(out) + BLOCK_SAMPLES, np.float32)])
+        out[filled:filled + len(piece)] = piece
+        filled += len(piece)
+    return out[:filled], peak
+
+
+def output_length(count: int, from_rate: int, to_rate: int) -> int:
+    up, down = _ratio(from_rate, to_rate)
+    return count * up // down + bool(count * up % down)
+
+
+def _ratio(from_rate: int, to_rate: int) -> tuple:
+    divisor = gcd(int(from_rate), int(to_rate))
+    return int(to_rate) // divisor, int(from_rate) // divisor
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
+    """The signal at `to_rate` (float32, clipped to [-1, 1]); long signals are filtered block by block."""
     if from_rate == to_rate:
         return np.ascontiguousarray(samples, dtype=np.float32)
+    out = np.empty(output_length(len(samples), from_rate, to_rate), np.float32)
+    filled = 0
+    blocks = (samples[k:k + BLOCK_SAMPLES] for k in range(0, len(samples), BLOCK_SAMPLES))
+    for piece in resampled_blocks(blocks, from_rate, to_rate):
+        out[filled:filled + len(piece)] = piece
+        filled += len(piece)
+    return out[:filled]
+
+
+def resampled_blocks(blocks, from_rate: int, to_rate: int):
+    """Resample a signal that arrives in blocks; yields float32 pieces that join into what scipy's
+    `resample_poly` gives for the whole signal (clipped to [-1, 1]).
+
+    Each piece is filtered with `margin` input samples on either side, more than the filter's reach, and starts
+    at a multiple of `down` input samples so that it lands on the output's sample grid."""
     from ..filters import resample_poly
 
-    divisor = gcd(int(from_rate), int(to_rate))
-    out = resample_poly(samples, int(to_rate) // divisor, int(from_rate) // divisor)
-    return np.clip(out, -1.0, 1.0).astype(np.float32)
+    up, down = _ratio(from_rate, to_rate)
+    if up == down:
+        for block in blocks:
+            yield np.asarray(block, np.float32)
+        return
+    reach = math.ceil(10 * max(up, down) / up) + 2  # resample_poly's filter: 10·max(up, down) taps each side
+    margin = down * math.ceil(reach / down)
+    step = down * max(1, math.ceil(BLOCK_SAMPLES / down))
+    buffer, buffer_start, start = np.zeros(0, np.float32), 0, 0  # buffer holds input samples from buffer_start
+
+    def piece(end: int, final: bool) -> np.ndarray:
+        window_start = max(0, start - margin)
+        window = buffer[window_start - buffer_start:(end if final else end + margin) - buffer_start]
+        out = resample_poly(window, up, down)
+        first = (start - window_start) * up // down
+        count = None if final else (end - start) * up // down
+        return np.clip(out[first:None if count is None else first + count], -1.0, 1.0).astype(np.float32)
+
+    for block in blocks:
+        buffer = np.concatenate([buffer, np.asarray(block, np.float32)])
+        while buffer_start + len(buffer) >= start + step + margin:
+            yield piece(start + step, final=False)
+            start += step
+            keep = max(0, start - margin)
+            buffer, buffer_start = buffer[keep - buffer_start:], keep
+    end = buffer_start + len(buffer)
+    if end > start:
+        yield piece(end, final=True)

@@ -4,11 +4,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .frames import frame_chunks, framed
 from .load import Audio, resample
 
 ANALYSIS_RATE = 8000
 WINDOW_SECONDS = 0.04
 YIN_THRESHOLD = 0.2
+PITCH_CHUNK_FRAMES = 1024  # YIN holds ~40 kB of spectra and lags per frame
 
 
 @dataclass
@@ -31,14 +33,21 @@ class PitchTrack:
 
 
 def estimate_pitch(audio: Audio, fps: float = 100.0, fmin: float = 70.0, fmax: float = 400.0) -> PitchTrack:
-    samples = resample(audio.samples, audio.sample_rate, ANALYSIS_RATE).astype(np.float64)
+    """YIN f0 per frame (frame k at k/fps seconds), a chunk of frames at a time (frames.py)."""
+    samples = resample(audio.samples, audio.sample_rate, ANALYSIS_RATE)
     window = int(WINDOW_SECONDS * ANALYSIS_RATE)
     count = max(1, int(np.ceil(len(samples) / ANALYSIS_RATE * fps - 1e-9)))
     times = np.arange(count) / fps
     starts = np.round(times * ANALYSIS_RATE).astype(int) - window // 2
-    padded = np.concatenate([np.zeros(window), samples, np.zeros(2 * window)])
-    index = starts[:, None] + window + np.arange(window)[None, :]
-    frames = padded[index]
+    f0, periodicity = np.empty(count), np.empty(count)
+    for first, end in frame_chunks(count, PITCH_CHUNK_FRAMES):
+        f0[first:end], periodicity[first:end] = _yin(framed(samples, starts[first:end], window, np.float64),
+                                                     window, fmin, fmax)
+    return PitchTrack(times, f0, periodicity)
+
+
+def _yin(frames: np.ndarray, window: int, fmin: float, fmax: float) -> tuple:
+    """(f0 in Hz, 0 where unvoiced; periodicity 0..1) of each row of `frames` (float64, modified)."""
     frames -= frames.mean(axis=1, keepdims=True)
 
     max_lag = min(int(ANALYSIS_RATE / fmin), window - 1)
@@ -76,4 +85,4 @@ def estimate_pitch(audio: Audio, fps: float = 100.0, fmin: float = 70.0, fmax: f
     loud = frames.std(axis=1) > 1e-3
     voiced = (value < YIN_THRESHOLD) & loud
     f0 = np.where(voiced, ANALYSIS_RATE / period, 0.0)
-    return PitchTrack(times, f0, np.clip(1.0 - value, 0.0, 1.0))
+    return f0, np.clip(1.0 - value, 0.0, 1.0)

@@ -11,25 +11,31 @@ Z_UP_TO_Y_UP = rotations.Y_UP_TO_Z_UP.inv()
 CM = 100.0
 
 
+BLOCK_FRAMES = 2048  # frames converted and written at a time (an hour at 30 fps stays a few MB)
+
+
 def write_bvh(clip: MotionClip, path) -> None:
     skeleton = clip.skeleton
     offsets = Z_UP_TO_Y_UP.apply(skeleton.offsets) * CM
-    local = rotations.change_of_basis(clip.rotations, Z_UP_TO_Y_UP)
+    lines, order = ["HIERARCHY"], []
+    _write_joint(lines, order, skeleton, offsets, 0, 0)
+    lines += ["MOTION", f"Frames: {clip.num_frames}", f"Frame Time: {1.0 / clip.fps:.8f}"]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+        for first in range(0, clip.num_frames, BLOCK_FRAMES):
+            handle.write(_motion_lines(clip, order, first, min(clip.num_frames, first + BLOCK_FRAMES)))
+
+
+def _motion_lines(clip: MotionClip, order: list, first: int, end: int) -> str:
+    local = rotations.change_of_basis(clip.rotations[first:end], Z_UP_TO_Y_UP)
     with warnings.catch_warnings():
         # At X = ±90° scipy zeroes the third angle and warns; the angles still give the same rotation.
         warnings.filterwarnings("ignore", message="Gimbal lock detected")
         euler = np.degrees(rotations.to_rotation(local).as_euler("ZXY"))
-    euler = euler.reshape(clip.num_frames, len(skeleton), 3)
-    root = Z_UP_TO_Y_UP.apply(clip.root_translation) * CM
-    lines, order = ["HIERARCHY"], []
-    _write_joint(lines, order, skeleton, offsets, 0, 0)
-    euler = euler[:, order]   # channel values follow the hierarchy's depth-first order
-    lines += ["MOTION", f"Frames: {clip.num_frames}", f"Frame Time: {1.0 / clip.fps:.8f}"]
-    for t in range(clip.num_frames):
-        values = np.concatenate([root[t], euler[t].ravel()])
-        lines.append(" ".join(f"{v:.5f}" for v in values))
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+    euler = euler.reshape(end - first, len(clip.skeleton), 3)[:, order]  # the hierarchy's depth-first order
+    root = Z_UP_TO_Y_UP.apply(clip.root_translation[first:end]) * CM
+    rows = np.concatenate([root, euler.reshape(end - first, -1)], axis=1)
+    return "".join(" ".join(f"{v:.5f}" for v in values) + "\n" for values in rows)
 
 
 def _write_joint(lines, order, skeleton, offsets, joint, depth):

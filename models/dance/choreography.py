@@ -10,13 +10,14 @@ import numpy as np
 
 from ..music.analysis import MusicAnalysis
 from .moves import CHANNELS, MOVES, NEUTRAL, STYLES, Move
+from ...errors import SoundMotionError
 
 PHRASE_BARS = 4
 QUIET_SECTION = 0.4          # sections quieter than this (relative to the loudest) get calm moves
 FLOOR_MARGIN = 0.35          # keep the dance frame this far inside the floor area
 
 
-class ChoreographyError(ValueError):
+class ChoreographyError(SoundMotionError):
     pass
 
 

@@ -25,6 +25,7 @@ from ..filters import gaussian_filter1d
 from ..interpolate import PchipInterpolator
 from .moves import MOVES
 from .prior_features import PRIOR_JOINTS, from_features, mirrored, to_features
+from ...errors import SoundMotionError
 
 ASSET = os.path.join(os.path.dirname(__file__), "clip_moves.npz")
 STORE_FPS = 30.0
@@ -36,7 +37,7 @@ SMOOTHING_SECONDS = 0.04                    # σ of the low-pass on captured mot
 CROSSFADE_BEATS = 0.35                      # half-width of the blend across a bar line into or out of a clip move
 
 
-class ClipMovesError(ValueError):
+class ClipMovesError(SoundMotionError):
     pass
 
 

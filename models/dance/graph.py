@@ -26,6 +26,7 @@ from ...clips import rotations
 from ...clips.motion import MotionClip
 from ...clips.rotations import Rotation
 from ...clips.skeleton import SMPLX_SKELETON
+from ...errors import SoundMotionError
 from ..filters import gaussian_filter1d
 from ..interpolate import PchipInterpolator
 from .library import BODY_JOINTS, FEATURE_JOINTS, DanceLibrary, mirror_features
@@ -94,7 +95,7 @@ OTHER_WEIGHT = 0.03
 STYLE_EFFORT = {"groove": 1.0, "hiphop": 1.15, "disco": 1.05, "calm": 0.7}   # how hard each style works
 
 
-class GraphError(ValueError):
+class GraphError(SoundMotionError):
     pass
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ...clips import rotations
 from ...clips.skeleton import SMPLX_SKELETON
+from ...errors import SoundMotionError
 
 ASSET = os.path.join(os.path.dirname(__file__), "dance_library.npz")
 LIBRARY_FPS = 30.0
@@ -26,7 +27,7 @@ FEATURE_JOINTS = ("pelvis", "left_ankle", "right_ankle", "left_knee", "right_kne
 QUANT = 32767.0
 
 
-class LibraryError(ValueError):
+class LibraryError(SoundMotionError):
     pass
 
 

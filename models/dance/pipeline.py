@@ -12,6 +12,7 @@ from ..music.spectrum import SAMPLE_RATE
 from .body import build_clip, rest_heights
 from .choreography import ChoreographyError, bar_grid, beat_times, plan_dance
 from .contacts import clean_contacts
+from .long_music import dance_in_parts
 from .meter import METERS, beats_per_bar_for, with_meter
 from .moves import STYLES
 from .performance import perform
@@ -73,8 +74,11 @@ def dance_from_audio(audio: Audio, fps: float = 30.0, style: str = "groove", ene
                                                      "find a beat, so the dancer grooves at a steady tempo.")
     else:
         analysis = analyse_music(audio)
-    return dance_to_analysis(analysis, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength,
-                             clip_moves, engine, meter)
+    # An hour of music is danced in parts of a few minutes (long_music.py), with either engine; a song in one piece.
+    from .library import available
+    return dance_in_parts(analysis, fps, lambda part, part_report: dance_to_analysis(
+        part, fps, style, energy, seed, in_place, part_report, floor_half_size, prior_strength, clip_moves, engine,
+        meter), report, moves_in_seconds=engine == "captured" and available())
 
 
 def check_settings(fps, style, energy, clip_moves=0.0, engine=ENGINE, meter="auto"):

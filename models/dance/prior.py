@@ -19,12 +19,13 @@ from ...clips.skeleton import SMPLX_SKELETON
 from ..filters import gaussian_filter1d
 from ..interpolate import CubicSpline
 from .prior_features import PRIOR_JOINTS, UPPER_BODY, from_features, to_features
+from ...errors import SoundMotionError
 
 WEIGHTS = os.path.join(os.path.dirname(__file__), "prior_weights.npz")
 DEFAULT_STRENGTH = 0.5
 
 
-class PriorError(ValueError):
+class PriorError(SoundMotionError):
     pass
 
 

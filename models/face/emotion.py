@@ -11,9 +11,10 @@ spreading of a smile or a stretch. Channel gains and offsets (Audio2Face-style) 
 import numpy as np
 
 from ...clips.arkit import ARKIT_BLENDSHAPES, ARKIT_INDEX
+from ...errors import SoundMotionError
 
 
-class EmotionError(ValueError):
+class EmotionError(SoundMotionError):
     """An emotion setting is not usable; the message says which values are."""
 
 

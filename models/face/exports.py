@@ -15,6 +15,7 @@ import numpy as np
 
 from ...clips.face import FaceClip
 from .mouth_cues import SHAPES
+from ...errors import SoundMotionError
 
 LIVE_LINK_BLENDSHAPES = (
     "EyeBlinkLeft", "EyeLookDownLeft", "EyeLookInLeft", "EyeLookOutLeft", "EyeLookUpLeft", "EyeSquintLeft",
@@ -32,7 +33,7 @@ LIVE_LINK_ROTATIONS = ("HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEy
 LIVE_LINK_HEADER = ("Timecode", "BlendShapeCount") + LIVE_LINK_BLENDSHAPES + LIVE_LINK_ROTATIONS
 
 
-class ExportError(ValueError):
+class ExportError(SoundMotionError):
     """The data cannot be written in the requested format; the message says why."""
 
 
@@ -92,14 +93,21 @@ def live_link_timecode(seconds: float, fps: float) -> str:
 
 
 def live_link_csv(clip: FaceClip, start_seconds: float = 0.0) -> str:
+    return "".join(_live_link_lines(clip, start_seconds))
+
+
+def _live_link_lines(clip: FaceClip, start_seconds: float = 0.0, block: int = 4096):
+    """The CSV a block of rows at a time (an hour at 60 fps is ~150 MB of text: never held at once)."""
     order = [clip.channel_names.index(name[0].lower() + name[1:]) for name in LIVE_LINK_BLENDSHAPES]
-    rows = [",".join(LIVE_LINK_HEADER)]
+    yield ",".join(LIVE_LINK_HEADER) + "\n"
     zeros = ",".join(["0"] * len(LIVE_LINK_ROTATIONS))
     count = len(LIVE_LINK_BLENDSHAPES) + len(LIVE_LINK_ROTATIONS)
-    for index, frame in enumerate(clip.weights[:, order]):
-        timecode = live_link_timecode(start_seconds + index / clip.fps, clip.fps)
-        rows.append(f"{timecode},{count}," + ",".join(f"{v:.6f}" for v in frame) + "," + zeros)
-    return "\n".join(rows) + "\n"
+    for first in range(0, clip.num_frames, block):
+        rows = []
+        for index, frame in enumerate(clip.weights[first:first + block, order], first):
+            timecode = live_link_timecode(start_seconds + index / clip.fps, clip.fps)
+            rows.append(f"{timecode},{count}," + ",".join(f"{v:.6f}" for v in frame) + "," + zeros + "\n")
+        yield "".join(rows)
 
 
 def write_mouth_cues(path, cues, duration: float, sound_file: str = "") -> str:
@@ -117,13 +125,15 @@ def write_mouth_cues(path, cues, duration: float, sound_file: str = "") -> str:
 
 def write_live_link_csv(path, clip: FaceClip, start_seconds: float = 0.0) -> str:
     path = os.fspath(path)
-    _write_text(path, live_link_csv(clip, start_seconds))
+    _write_text(path, _live_link_lines(clip, start_seconds))
     return path
 
 
-def _write_text(path: str, text: str):
+def _write_text(path: str, text):
+    """Write a string, or the strings an iterable yields."""
     try:
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+            for part in ([text] if isinstance(text, str) else text):
+                handle.write(part)
     except OSError as error:
         raise ExportError(f"Cannot write {path}: {error.strerror}. Choose a folder you can write to.") from None

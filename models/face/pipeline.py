@@ -25,9 +25,10 @@ from .mouth_cues import mouth_cues
 from .mouth_style import hold_phones
 from .secondary import add_blinks, add_brow_raises, add_saccades, pitch_accents
 from .visemes import VISEME_INDEX, viseme_weights
+from ...errors import SoundMotionError
 
 
-class FaceSettingsError(ValueError):
+class FaceSettingsError(SoundMotionError):
     """A face setting is out of range; the message names it."""
 
 

@@ -6,8 +6,10 @@ while speaking (about 1.1 rad/s): the animated storyteller reaches it, the prese
 
 from dataclasses import dataclass
 
+from ...errors import SoundMotionError
 
-class GestureSettingsError(ValueError):
+
+class GestureSettingsError(SoundMotionError):
     """A gesture setting is out of range or unknown; the message names it."""
 
 

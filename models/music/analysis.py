@@ -80,7 +80,7 @@ def analyse_music(audio: Audio) -> MusicAnalysis:
     spectrum = log_mel_spectrum(samples, SAMPLE_RATE)
     rate = spectrum.frame_rate
     loudness = _rms(samples, len(spectrum.log_mel))
-    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+    peak = float(max(samples.max(), -samples.min())) if len(samples) else 0.0  # no |samples| copy
     if peak < 1e-4:
         return fallback_analysis(duration, "No sound was found in the audio, so the dancer grooves at a steady "
                                            f"{FALLBACK_BPM:.0f} BPM.")
@@ -151,12 +151,26 @@ def fallback_analysis(duration: float, note: str, loudness: np.ndarray = None, r
 
 
 def _rms(samples, frames):
+    """RMS over 1024 samples around each spectrum frame, from a running sum of squares taken block by block
+    (the same sums as one cumulative sum over the whole signal, without holding it)."""
     from .spectrum import HOP
-    window = 1024
-    padded = np.pad(samples.astype(np.float64) ** 2, (window // 2, window // 2 + frames * HOP))
-    cumulative = np.concatenate([[0.0], np.cumsum(padded)])
-    starts = np.arange(frames) * HOP
-    rms = np.sqrt((cumulative[starts + window] - cumulative[starts]) / window)
+    window, block = 1024, 1 << 20
+    half, count = window // 2, len(samples)
+    total = half + count + half + frames * HOP            # the zero-padded signal's length
+    wanted = np.concatenate([np.arange(frames) * HOP, np.arange(frames) * HOP + window])  # sums up to these
+    order = np.argsort(wanted, kind="stable")
+    sums, carry, k = np.empty(len(wanted)), 0.0, 0
+    for lo in range(0, total + 1, block):
+        hi = min(total, lo + block)
+        part = np.zeros(hi - lo)
+        a, b = max(lo, half), min(hi, half + count)
+        if b > a:
+            part[a - lo:b - lo] = samples[a - half:b - half].astype(np.float64) ** 2
+        running = np.cumsum(np.concatenate([[carry], part]))  # running[j] = sum of the first lo + j
+        upto = k + int(np.searchsorted(wanted[order[k:]], hi, side="right"))
+        sums[order[k:upto]] = running[wanted[order[k:upto]] - lo]
+        k, carry = upto, running[-1]
+    rms = np.sqrt((sums[frames:] - sums[:frames]) / window)
     return rms / max(rms.max(), 1e-12)
 
 

@@ -67,15 +67,20 @@ def decode(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: f
     beat_cum = _prefix(np.log(beat) + np.log(np.clip(1.0 - down, FLOOR, 1.0)))
     down_cum = _prefix(np.log(beat) + np.log(down))
     # score of a beat starting at frame t with interval k: its first `head` frames are beat frames, the rest not
-    starts = np.arange(count)[:, None]
     head = np.maximum(1, np.ceil(intervals / OBSERVATION_LAMBDA)).astype(int)[None, :]
-    head_end = np.minimum(starts + head, count)
-    beat_end = np.minimum(starts + intervals[None, :], count)
-    rest = none_cum[beat_end] - none_cum[head_end]
     tempo_prior = 0.0 if TEMPO_SIGMA is None else \
         -0.5 * (np.log(60.0 * frame_rate / intervals / TEMPO_CENTRE_BPM) / TEMPO_SIGMA) ** 2   # per beat
-    emission_beat = beat_cum[head_end] - beat_cum[starts] + rest + tempo_prior        # (T, K)
-    emission_down = down_cum[head_end] - down_cum[starts] + rest + tempo_prior
+
+    def emissions(times: np.ndarray) -> tuple:
+        """(beat, downbeat) log-scores (len(times), K) of beats starting at `times` with each interval: made
+        for a block of frames at a time, so an hour of music never holds (frames × intervals) arrays."""
+        starts = times[:, None]
+        head_end = np.minimum(starts + head, count)
+        beat_end = np.minimum(starts + intervals[None, :], count)
+        rest = none_cum[beat_end] - none_cum[head_end]
+        return (beat_cum[head_end] - beat_cum[starts] + rest + tempo_prior,
+                down_cum[head_end] - down_cum[starts] + rest + tempo_prior)
+
     ratio = intervals[None, :] / intervals[:, None]
     log_transition = -TRANSITION_LAMBDA * np.abs(ratio - 1.0)
     log_transition -= np.log(np.exp(log_transition).sum(axis=1, keepdims=True))      # (from, to)
@@ -88,7 +93,7 @@ def decode(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: f
         banded[offset, ok] = log_transition[source[ok], np.arange(k)[ok]]
     best = None
     for meter in meters:
-        decoded = _decode_meter(meter, intervals, emission_beat, emission_down, none_cum, banded, count)
+        decoded = _decode_meter(meter, intervals, emissions, none_cum, banded, count)
         prior = (meter_log_prior or {}).get(meter, 0.0)
         if best is None or decoded[0] + prior > best[0]:
             best = (decoded[0] + prior, meter, decoded[1], decoded[2])
@@ -96,23 +101,27 @@ def decode(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: f
     return DecodedBeats(_refine(frames, activations[:, 0]) / frame_rate, beat_in_bar, meter, log_probability)
 
 
-def _decode_meter(meter, intervals, emission_beat, emission_down, none_cum, banded, count):
+def _decode_meter(meter, intervals, emissions, none_cum, banded, count):
+    """Viterbi over beat starts for one meter. Scores are kept only for the frames a beat can still reach back
+    to (the longest interval plus one block, in a ring); back-pointers (int16) for every frame."""
     k_count = len(intervals)
-    shortest = int(intervals[0])
-    score = np.full((count, meter, k_count), -np.inf)
+    shortest, longest = int(intervals[0]), int(intervals[-1])
+    ring = longest + shortest
+    score = np.full((ring, meter, k_count), -np.inf)       # score of frame t at row t % ring
     pointer = np.full((count, meter, k_count), -1, np.int16)
     previous_beat = (np.arange(meter) - 1) % meter
-    emission = np.concatenate([emission_down[:, None, :],
-                               np.repeat(emission_beat[:, None, :], meter - 1, axis=1)], axis=1)  # (T, M, K)
-    # a path may start with its first beat anywhere in the first (longest) interval, frames before it unexplained
-    # beats: they score as "no beat"; every (beat in bar, tempo) is equally likely at the start
     initial = -np.log(meter * k_count * intervals[-1]) + none_cum[:count]
     k_index = np.arange(k_count)
+    best_final, final_at = -np.inf, (0, 0, 0)
     for block in range(0, count, shortest):
         times = np.arange(block, min(count, block + shortest))
+        emission_beat, emission_down = emissions(times)
+        emission = np.concatenate([emission_down[:, None, :],
+                                   np.repeat(emission_beat[:, None, :], meter - 1, axis=1)], axis=1)  # (L, M, K)
         sources = times[:, None] - intervals[None, :]                                   # (L, K_from)
         valid = sources >= 0
-        gathered = score[np.maximum(sources, 0)[:, None, :], previous_beat[None, :, None], k_index[None, None, :]]
+        gathered = score[(np.maximum(sources, 0) % ring)[:, None, :], previous_beat[None, :, None],
+                         k_index[None, None, :]]
         gathered = np.pad(np.where(valid[:, None, :], gathered, -np.inf), ((0, 0), (0, 0), (BAND, BAND)),
                           constant_values=-np.inf)                                       # (L, M, BAND+K+BAND)
         candidates = sliding_window_view(gathered, k_count, axis=2) + banded[None, None]   # (L, M, 2B+1, K)
@@ -122,13 +131,19 @@ def _decode_meter(meter, intervals, emission_beat, emission_down, none_cum, band
         fresh = (times[:, None] < intervals[None, :])[:, None, :]                        # may open the path
         start_value = np.where(fresh, initial[times][:, None, None], -np.inf)
         use_start = start_value > values
-        score[times] = np.where(use_start, start_value, values) + emission[times]
+        block_score = np.where(use_start, start_value, values) + emission
+        score[times % ring] = block_score
         pointer[times] = np.where(use_start, -1, choice)
-    # the last beat must reach the end (frames after the end are not scored)
-    reaches = (np.arange(count)[:, None] + intervals[None, :] >= count)[:, None, :]
-    final = np.where(reaches, score, -np.inf)
-    t, b, k = np.unravel_index(int(np.argmax(final)), final.shape)
-    log_probability = float(final[t, b, k])
+        # The path ends in a beat whose interval reaches the last frame: the best such (first in C order).
+        reaches = (times[:, None] + intervals[None, :] >= count)[:, None, :]
+        final = np.where(reaches, block_score, -np.inf)
+        index = int(np.argmax(final))
+        if final.flat[index] > best_final:
+            best_final = float(final.flat[index])
+            t, b, k = np.unravel_index(index, final.shape)
+            final_at = (int(times[t]), int(b), int(k))
+    t, b, k = final_at
+    log_probability = best_final
     frames, positions = [], []
     while True:
         frames.append(t)

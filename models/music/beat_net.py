@@ -17,7 +17,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..audio.load import resample
+from ..audio.frames import frame_chunks, framed
+from ..audio.load import peak_of, resample
 
 WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "beat_net_weights.npz")
 
@@ -27,6 +28,7 @@ FRAME_RATE = FEATURE_RATE / HOP
 WINDOW = 1024             # 46 ms
 MEL_BANDS = 64
 MEL_LOW_HZ, MEL_HIGH_HZ = 30.0, 11000.0
+ACTIVATION_BLOCK = 8192  # frames the net runs on at once (2.7 min), plus its reach either side
 
 
 class BeatNetUnavailable(RuntimeError):
@@ -52,20 +54,21 @@ def _mel_filters() -> np.ndarray:
 
 
 def spectral_features(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """(T, 2·MEL_BANDS) float32: log-mel and its positive change, T = ceil(duration / 20 ms), not standardised."""
+    """(T, 2·MEL_BANDS) float32: log-mel and its positive change, T = ceil(duration / 20 ms), not standardised.
+    Computed a block of frames at a time from the part of the signal they see (an hour of music never holds a
+    normalised or padded copy of the signal, nor its STFT)."""
     samples = np.asarray(samples, np.float32)
     if sample_rate != FEATURE_RATE:
         samples = resample(samples, int(sample_rate), FEATURE_RATE)
-    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    samples = samples / max(peak, 1e-4)
+    peak = peak_of(samples)
+    scale = np.float32(max(peak, 1e-4))
     count = max(1, int(np.ceil(len(samples) / HOP - 1e-9)))
-    padded = np.concatenate([np.zeros(WINDOW // 2, np.float32), samples, np.zeros(WINDOW + HOP, np.float32)])
+    starts = np.arange(count) * HOP - WINDOW // 2
     window = np.hanning(WINDOW).astype(np.float32)
     log_mel = np.empty((count, MEL_BANDS), np.float32)
     filters = _mel_filters()
-    for start in range(0, count, 4096):  # in blocks: a 20-minute file never holds its whole STFT
-        stop = min(count, start + 4096)
-        frames = padded[(np.arange(start, stop) * HOP)[:, None] + np.arange(WINDOW)[None, :]]
+    for start, stop in frame_chunks(count, 4096):
+        frames = framed(samples, starts[start:stop], WINDOW) / scale
         magnitude = np.abs(np.fft.rfft(frames * window, axis=1)).astype(np.float32)
         log_mel[start:stop] = np.log1p(100.0 * (magnitude @ filters))
     change = np.maximum(0.0, np.diff(log_mel, axis=0, prepend=log_mel[:1]))
@@ -94,6 +97,27 @@ class BeatNet:
             self.output = _stacked(data["output_weight"]), data["output_bias"].astype(np.float32)
 
     def activations(self, features: np.ndarray) -> np.ndarray:
+        """A block of frames at a time, each with the net's reach of context on either side (so every frame sees
+        what it sees in one pass over the whole: an hour of music holds one block's activations)."""
+        reach = self.reach()
+        count = len(features)
+        out = np.empty((count, 2), np.float32)
+        for first, end in frame_chunks(count, ACTIVATION_BLOCK):
+            lo, hi = max(0, first - reach), min(count, end + reach)
+            out[first:end] = self._pass(features[lo:hi])[first - lo:end - lo]
+        return out
+
+    def reach(self) -> int:
+        """Frames each side that one output frame hears."""
+        width = lambda weight, channels: weight.shape[0] // channels - 1  # kernel - 1
+        channels = len(self.mean)
+        total = width(self.input[0], channels) // 2
+        channels = self.input[0].shape[1]
+        for dilation, a_w, _, b_w, _, _, _ in self.blocks:
+            total += max(dilation * width(a_w, channels), 2 * dilation * width(b_w, channels)) // 2
+        return total + width(self.output[0], channels) // 2
+
+    def _pass(self, features: np.ndarray) -> np.ndarray:
         x = (features - self.mean) / self.std
         x = _elu(_conv(x, *self.input, dilation=1))
         for dilation, a_w, a_b, b_w, b_b, mix_w, mix_b in self.blocks:

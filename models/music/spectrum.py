@@ -6,11 +6,14 @@ import numpy as np
 
 from ..filters import stft
 
+from ..audio.frames import frame_chunks
+
 SAMPLE_RATE = 22050
 HOP = 256            # 11.6 ms: fine enough for beat positions, cheap enough for 10 minutes of audio
 N_FFT = 1024       # 46 ms: a longer window smears onsets early and lets hi-hats outweigh kicks
 N_MELS = 40
 BASS_HZ = 180.0
+SPECTRUM_CHUNK_FRAMES = 2048  # 24 s of frames: ~17 MB of complex spectrum at a time
 
 
 @dataclass
@@ -38,26 +41,53 @@ def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float = 30.0
 
 
 def log_mel_spectrum(samples: np.ndarray, sample_rate: int = SAMPLE_RATE) -> Spectrum:
-    samples = np.asarray(samples, dtype=np.float64)
+    """Log-mel frames of scipy's STFT (even extension at both ends, zero-padded to whole frames), computed a
+    chunk of frames at a time so an hour of music never holds its full spectrogram (same numbers)."""
+    samples = np.asarray(samples)
     if len(samples) < N_FFT:
         samples = np.pad(samples, (0, N_FFT - len(samples)))
-    _, _, spec = stft(samples, fs=sample_rate, nperseg=N_FFT, noverlap=N_FFT - HOP, boundary="even", padded=True)
-    power = np.abs(spec) ** 2
+    half = N_FFT // 2
+    extended = len(samples) + 2 * half
+    padded_length = extended + (-(extended - N_FFT) % HOP) % N_FFT
+    count = (padded_length - N_FFT) // HOP + 1
     weights, centres = mel_filterbank(sample_rate, N_FFT, N_MELS)
-    mel = weights @ power
+    log_mel = np.empty((count, N_MELS))
+    for first, end in frame_chunks(count, SPECTRUM_CHUNK_FRAMES):
+        part = _extended_slice(samples, first * HOP - half, (end - 1) * HOP + N_FFT - half)
+        _, _, spec = stft(part, fs=sample_rate, nperseg=N_FFT, noverlap=N_FFT - HOP, boundary=None, padded=False)
+        mel = weights @ (np.abs(spec) ** 2)
+        log_mel[first:end] = 10.0 * np.log10(np.maximum(mel.T, 1e-10))
     # stft frame k is centred on sample k*HOP, so frame times are k*HOP/sr.
-    return Spectrum(10.0 * np.log10(np.maximum(mel.T, 1e-10)), centres, sample_rate / HOP)
+    return Spectrum(log_mel, centres, sample_rate / HOP)
+
+
+def _extended_slice(samples: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Samples lo..hi (float64) of the signal extended as scipy's stft does (boundary="even": mirrored about the
+    first and last sample, N_FFT // 2 each side; then zeros)."""
+    n, half = len(samples), N_FFT // 2
+    index = np.arange(lo, hi)
+    mirrored = np.where(index < 0, -index, np.where(index >= n, 2 * (n - 1) - index, index))
+    inside = (index < n + half) & (index >= -half)
+    out = np.zeros(hi - lo)
+    out[inside] = samples[mirrored[inside]]
+    return out
 
 
 def onset_strength(spectrum: Spectrum, max_hz: float = None) -> np.ndarray:
     """Half-wave rectified spectral flux of the log-mel spectrum (optionally only below max_hz), per frame.
 
-    The local mean is removed so slow swells (a chord fading in) do not read as onsets.
+    The local mean is removed so slow swells (a chord fading in) do not read as onsets. The flux is taken a chunk
+    of frames at a time (each chunk with the frame before it), as one pass over the whole gives.
     """
-    log_mel = np.maximum(spectrum.log_mel, spectrum.log_mel.max() - 80.0)
-    if max_hz is not None:
-        log_mel = log_mel[:, spectrum.mel_hz <= max_hz]
-    flux = np.maximum(0.0, np.diff(log_mel, axis=0, prepend=log_mel[:1])).mean(axis=1)
+    floor = spectrum.log_mel.max() - 80.0
+    bands = slice(None) if max_hz is None else spectrum.mel_hz <= max_hz
+    count = len(spectrum.log_mel)
+    flux = np.empty(count)
+    for first, end in frame_chunks(count, SPECTRUM_CHUNK_FRAMES * 8):
+        part = np.maximum(spectrum.log_mel[max(first - 1, 0):end], floor)[:, bands]
+        if first == 0:
+            part = np.concatenate([part[:1], part])  # the first frame has no rise (prepend itself)
+        flux[first:end] = np.maximum(0.0, np.diff(part, axis=0)).mean(axis=1)
     width = max(3, int(round(spectrum.frame_rate * 0.4)))
     local_mean = np.convolve(flux, np.ones(width) / width, mode="same")
     return np.maximum(0.0, flux - local_mean)

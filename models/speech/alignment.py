@@ -12,6 +12,7 @@ cost as much as the word pass and is not used.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,6 +49,16 @@ class AlignmentFailed(ValueError):
     """The transcript could not be aligned to the audio."""
 
 
+_FOLDED = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ð": "d", "þ": "th", "ł": "l", "đ": "d"})
+
+
+def plain_letters(text: str) -> str:
+    """Accents taken off (café → cafe, naïve → naive, Zürich → zurich), so the dictionary finds the word
+    instead of the tokenizer splitting it at the accented letter."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLDED))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def transcript_words(text: str) -> list:
     return [w.text for w in _words(text, None)]
 
@@ -55,7 +66,7 @@ def transcript_words(text: str) -> list:
 def _words(text: str, decoder) -> list:
     """Dictionary words with their phone counts; unknown words are split into known parts or dropped."""
     words = []
-    for token in _TOKEN.findall(text.lower().replace("’", "'")):
+    for token in _TOKEN.findall(plain_letters(text.lower().replace("’", "'"))):
         if token in ".,;:!?":
             if words:
                 words[-1].pause_after = True
@@ -91,7 +102,8 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
     `posteriors`: the phone net's (log_probs, names) for this audio, when already computed."""
     decoder = alignment_decoder()
     if posteriors is None:
-        samples = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
+        samples = np.frombuffer(pcm, "<i2").astype(np.float32)
+        samples /= 32768.0  # in place: one copy of the signal, not two
         posteriors = phone_posteriors(Audio(samples, DECODER_RATE))
     all_words = _words(transcript, decoder)
     unknown = sorted({w.text for w in all_words if w.phones < 0})

@@ -4,8 +4,10 @@ A decoder carries state from one utterance to the next (measured: the same audio
 row came out differently), so every analysis makes its own; creating one takes about 0.1 s.
 """
 
+from ...errors import SoundMotionError
 
-class SpeechEngineUnavailable(ValueError):
+
+class SpeechEngineUnavailable(SoundMotionError):
     """pocketsphinx (with its bundled English model) could not be loaded."""
 
 

@@ -17,6 +17,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ...errors import SoundMotionError
+
 EVENT_LIST_TERMINATED = 0
 EVENT_WORD = 1
 EVENT_PHONEME = 7
@@ -33,7 +35,7 @@ class EspeakUnavailable(RuntimeError):
     """The eSpeak NG library or its data could not be loaded."""
 
 
-class UnknownLanguage(ValueError):
+class UnknownLanguage(SoundMotionError):
     """eSpeak NG has no voice for the language code; the message lists some that exist."""
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..audio.frames import frame_chunks, framed
 from ..audio.load import Audio, resample
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment
 
@@ -49,17 +50,19 @@ class PhoneNetUnavailable(RuntimeError):
 
 
 def log_mel_frames(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """(T, MEL_BANDS) log-mel energies, one frame per 10 ms, frame k centred on k·10 ms, T = ceil(duration/10 ms)."""
+    """(T, MEL_BANDS) log-mel energies, one frame per 10 ms, frame k centred on k·10 ms, T = ceil(duration/10 ms);
+    computed a chunk of frames at a time (models/audio/frames.py)."""
     samples = resample(np.asarray(samples, np.float32), int(sample_rate), FEATURE_RATE)
     hop = int(FEATURE_RATE * FRAME_SECONDS)
     count = max(1, int(np.ceil(len(samples) / hop - 1e-9)))
-    padded = np.concatenate([np.zeros(WINDOW_SAMPLES // 2, np.float32), samples,
-                             np.zeros(WINDOW_SAMPLES + hop, np.float32)])
-    starts = np.arange(count) * hop
-    frames = padded[starts[:, None] + np.arange(WINDOW_SAMPLES)[None, :]]
+    starts = np.arange(count) * hop - WINDOW_SAMPLES // 2
     window = np.hanning(WINDOW_SAMPLES).astype(np.float32)
-    power = np.abs(np.fft.rfft(frames * window, n=FFT_SIZE, axis=1)).astype(np.float32) ** 2
-    return np.log(power @ _mel_filters() + LOG_FLOOR).astype(np.float32)
+    mel = np.empty((count, MEL_BANDS), np.float32)
+    for first, end in frame_chunks(count):
+        frames = framed(samples, starts[first:end], WINDOW_SAMPLES)
+        power = np.abs(np.fft.rfft(frames * window, n=FFT_SIZE, axis=1)).astype(np.float32) ** 2
+        mel[first:end] = np.log(power @ _mel_filters() + LOG_FLOOR)
+    return mel
 
 
 def normalized_features(samples: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -128,11 +131,24 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def net_log_posteriors(features: np.ndarray, net: PhoneNet) -> np.ndarray:
-    """Run the net on normalised features (T, MEL_BANDS) → (T, K) log-posteriors.
+    """Run the net on normalised features (T, MEL_BANDS) → (T, K) log-posteriors, a chunk of frames at a time
+    with the net's reach of context on either side (so every frame sees what it sees in one pass).
 
     The architecture is read from the weights: each layer is a convolution followed by ReLU, except the
     last; a residual layer adds its input back (a block of dilated conv → ReLU → 1×1 conv → + input).
     """
+    reach = sum(dilation * (kernel - 1) // 2 for _, _, kernel, dilation, _ in net.layers)
+    count = len(features)
+    out = None
+    for first, end in frame_chunks(count):
+        lo, hi = max(0, first - reach), min(count, end + reach)
+        part = _net_pass(features[lo:hi], net)[first - lo:end - lo]
+        out = np.empty((count, part.shape[1]), part.dtype) if out is None else out
+        out[first:end] = part
+    return out if out is not None else _net_pass(features, net)
+
+
+def _net_pass(features: np.ndarray, net: PhoneNet) -> np.ndarray:
     x = features
     block_input = None
     for index, (weight, bias, kernel, dilation, residual) in enumerate(net.layers):

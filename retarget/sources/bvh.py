@@ -61,7 +61,8 @@ def read_bvh(path, up_axis: str = "auto", scale: float = None) -> BvhMotion:
 def parse_bvh(text: str, label: str = "BVH", up_axis: str = "auto", scale: float = None) -> BvhMotion:
     head, sep, motion = text.partition("MOTION")
     if not sep:
-        raise BvhError(f"{label}: no MOTION section; this is not a complete BVH file.")
+        raise BvhError(f"{label}: no MOTION section; this is not a complete BVH file (it may be cut short). "
+                       "Export it again.")
     joints = _parse_hierarchy(head.split(), label)
     values, fps = _parse_motion(motion.split(), sum(len(j.channels) for j in joints), label)
     return _to_motion(joints, values, fps, label, up_axis, scale)
@@ -146,7 +147,10 @@ def _parse_motion(tokens: list, channel_count: int, label: str):
         values = np.array(tokens[data_start:], dtype=np.float64)
     except ValueError:
         raise BvhError(f"{label}: the motion data contains something that is not a number.") from None
-    if frames <= 0 or values.size < frames * channel_count:
+    if frames <= 0:
+        raise BvhError(f"{label}: the file holds no frames of motion (Frames: {frames}); export it again with "
+                       "its animation.")
+    if values.size < frames * channel_count:
         raise BvhError(f"{label}: header promises {frames} frames of {channel_count} channels, "
                        f"the file holds {values.size} values.")
     values = values[:frames * channel_count].reshape(frames, channel_count)

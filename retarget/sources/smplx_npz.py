@@ -80,6 +80,8 @@ def smplx_arrays_to_clip(arrays: dict, label: str = "npz", fps: float = None, up
     trans = np.asarray(arrays[trans_key], dtype=np.float64)
     if poses.ndim != 2 or poses.shape[1] not in (72, 156, 165):
         raise NpzMotionError(f"{label}: 'poses' must be (frames, 72 | 156 | 165), got {poses.shape}.")
+    if poses.shape[0] == 0:
+        raise NpzMotionError(f"{label} has no frames of motion ('poses' is empty); choose another file.")
     if trans.shape != (poses.shape[0], 3):
         raise NpzMotionError(f"{label}: 'trans' must be ({poses.shape[0]}, 3) to match 'poses', got {trans.shape}.")
     if not (np.all(np.isfinite(poses)) and np.all(np.isfinite(trans))):

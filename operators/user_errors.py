@@ -1,0 +1,52 @@
+"""How every operator refuses: bad input (errors.SoundMotionError, or a file the system would not open) is
+reported as the sentence it carries; anything else is a bug, reported with its type (traceback in the console).
+Either way the operator returns CANCELLED, and since operators validate before their first write (or roll their
+writes back, previous_state.all_or_nothing), the scene is left as it was.
+
+    class SOUNDMOTION_OT_x(bpy.types.Operator):
+        @reports_errors
+        def execute(self, context): ...
+"""
+
+import functools
+import traceback
+
+from ..errors import SoundMotionError, one_line, os_error_sentence
+
+EXPECTED_ERRORS = (SoundMotionError, OSError)
+
+
+def failure_message(error: BaseException, title: str = "SoundMotion") -> str:
+    """The one line to show for `error`; call it inside the `except` block (a bug's traceback is printed)."""
+    if isinstance(error, SoundMotionError):
+        return one_line(error)
+    if isinstance(error, OSError):
+        return one_line(os_error_sentence(error))
+    traceback.print_exc()
+    return one_line(f"{title} failed unexpectedly ({type(error).__name__}: {error}). This is a bug in SoundMotion; "
+                    "please report it (the console shows the details). Nothing was changed.")
+
+
+def refuse(operator, error: BaseException) -> set:
+    operator.report({"ERROR"}, failure_message(error, getattr(operator, "bl_label", "SoundMotion")))
+    return {"CANCELLED"}
+
+
+def reports_errors(method):
+    """Wrap an operator's execute(self, context) or invoke(self, context, event): any exception becomes a report
+    and CANCELLED. (Blender checks the argument count of these methods, so the wrapper keeps it.)"""
+    if method.__code__.co_argcount == 3:
+        @functools.wraps(method)
+        def wrapper(self, context, event):
+            try:
+                return method(self, context, event)
+            except Exception as error:
+                return refuse(self, error)
+    else:
+        @functools.wraps(method)
+        def wrapper(self, context):
+            try:
+                return method(self, context)
+            except Exception as error:
+                return refuse(self, error)
+    return wrapper
