@@ -438,10 +438,10 @@ def run_render(args) -> int:
     from .batch.engines import RayUnavailable
     from .batch.render_take import render_take
 
-    take = require_blend_file(args.take, "TAKE.blend")
     check_range("--chunk", args.chunk, 1, None, integer=True)
     if args.workers is not None:
         check_range("--workers", args.workers, 1, None, integer=True)
+    take = require_blend_file(args.take, "TAKE.blend")
     if args.frames and os.path.exists(args.frames) and not os.path.isdir(args.frames):
         raise SoundMotionError(f"--frames {args.frames} is a file; give a folder for the PNG frames.")
     outputs = OutputFiles()

@@ -149,8 +149,8 @@ def decode_png(path) -> np.ndarray:
 
 
 @pytest.mark.parametrize("args, message", [
-    (("missing.blend", "--out", "x.mp4"), "Take file not found"),
-    (("missing.blend", "--out", "x.mp4", "--chunk", "0"), "--chunk must be at least 1 frame"),
+    (("missing.blend", "--out", "x.mp4"), "missing.blend was not found"),
+    (("missing.blend", "--out", "x.mp4", "--chunk", "0"), "--chunk must be a whole number of at least 1, got 0"),
 ])
 def test_render_refuses_bad_input_with_exit_2(args, message, tmp_path):
     result = subprocess.run([str(SOUNDMOTION), "render", *args], capture_output=True, text=True, cwd=tmp_path)
