@@ -11,7 +11,7 @@ from ..retarget import blender_face
 from ..retarget.face_poses import pose_map_for
 from ..retarget.shape_keys import ShapeKeyMap, ShapeKeyMapError
 from .targets import armature_of
-from .user_errors import reports_errors
+from .user_errors import ChoosesFileFirst, reports_errors
 
 CHANNEL_ITEMS = [(name, name, f"ARKit channel {name}") for name in ARKIT_BLENDSHAPES]
 
@@ -68,7 +68,7 @@ class SOUNDMOTION_OT_detect_face_poses(_ArmatureOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
-class SOUNDMOTION_OT_save_face_pose_map(_ArmatureOperator, bpy.types.Operator):
+class SOUNDMOTION_OT_save_face_pose_map(ChoosesFileFirst, _ArmatureOperator, bpy.types.Operator):
     """Save the armature's face-pose map as JSON"""
 
     bl_idname = "soundmotion.save_face_pose_map"
@@ -88,13 +88,8 @@ class SOUNDMOTION_OT_save_face_pose_map(_ArmatureOperator, bpy.types.Operator):
         self.report({"INFO"}, f"Saved {len(stored.rows)} face-pose rows to {path}.")
         return {"FINISHED"}
 
-    @reports_errors
-    def invoke(self, context, event):
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
 
-
-class SOUNDMOTION_OT_load_face_pose_map(_ArmatureOperator, bpy.types.Operator):
+class SOUNDMOTION_OT_load_face_pose_map(ChoosesFileFirst, _ArmatureOperator, bpy.types.Operator):
     """Load a JSON face-pose map onto the armature"""
 
     bl_idname = "soundmotion.load_face_pose_map"
@@ -123,11 +118,6 @@ class SOUNDMOTION_OT_load_face_pose_map(_ArmatureOperator, bpy.types.Operator):
         blender_face.store_face_pose_map(armature, loaded)
         self.report({"INFO"}, f"{armature.name}: loaded {len(loaded.rows)} face-pose rows.")
         return {"FINISHED"}
-
-    @reports_errors
-    def invoke(self, context, event):
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
 
 
 class SOUNDMOTION_OT_add_face_pose_row(_ArmatureOperator, bpy.types.Operator):

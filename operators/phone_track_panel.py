@@ -27,7 +27,7 @@ from .face_take import (face_take_of, jaw_key_style, read_track, refresh_word_ma
                         write_face_takes, write_rows)
 from .keyframes import rekey_bone
 from .targets import face_mesh_for, face_shape_key_map
-from .user_errors import reports_errors
+from .user_errors import ChoosesFileFirst, reports_errors
 
 
 def _take(context):
@@ -172,7 +172,7 @@ class SOUNDMOTION_OT_word_markers(_TakeOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
-class SOUNDMOTION_OT_export_track(_TakeOperator, bpy.types.Operator):
+class SOUNDMOTION_OT_export_track(ChoosesFileFirst, _TakeOperator, bpy.types.Operator):
     """Export the face take's edited track: Rhubarb mouth cues (.tsv, .json, .xml) or a Live Link Face CSV"""
 
     bl_idname = "soundmotion.export_track"
@@ -200,11 +200,6 @@ class SOUNDMOTION_OT_export_track(_TakeOperator, bpy.types.Operator):
             return {"CANCELLED"}
         self.report({"INFO"}, f"Wrote {path} from the edited track.")
         return {"FINISHED"}
-
-    @reports_errors
-    def invoke(self, context, event):
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
 
 
 class SOUNDMOTION_UL_words(bpy.types.UIList):

@@ -14,7 +14,7 @@ from ..retarget.motion_file import load_motion_file
 from ..retarget.root_motion import RootMode
 from ..takes.key_poses import KeyStyle
 from .keyframes import KEY_ITEMS
-from .user_errors import reports_errors
+from .user_errors import ChoosesFileFirst, reports_errors
 
 ROOT_MODES = [
     (RootMode.FULL.value, "Full", "Travel and height, scaled by the ratio of leg lengths"),
@@ -143,7 +143,7 @@ class SOUNDMOTION_OT_detect_bone_map(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class SOUNDMOTION_OT_save_bone_map(bpy.types.Operator):
+class SOUNDMOTION_OT_save_bone_map(ChoosesFileFirst, bpy.types.Operator):
     """Save the active armature's bone map as a JSON preset"""
 
     bl_idname = "soundmotion.save_bone_map"
@@ -161,13 +161,8 @@ class SOUNDMOTION_OT_save_bone_map(bpy.types.Operator):
         self.report({"INFO"}, f"Saved the bone map to {path}.")
         return {"FINISHED"}
 
-    @reports_errors
-    def invoke(self, context, event):
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
 
-
-class SOUNDMOTION_OT_load_bone_map(bpy.types.Operator):
+class SOUNDMOTION_OT_load_bone_map(ChoosesFileFirst, bpy.types.Operator):
     """Load a JSON bone map onto the active armature"""
 
     bl_idname = "soundmotion.load_bone_map"
@@ -190,11 +185,6 @@ class SOUNDMOTION_OT_load_bone_map(bpy.types.Operator):
         blender_rig.store_bone_map(obj, kept)
         self.report({"INFO"}, f"{obj.name}: loaded {len(kept.bones)} joints from {os.path.basename(path)}.")
         return {"FINISHED"}
-
-    @reports_errors
-    def invoke(self, context, event):
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
 
 
 class SOUNDMOTION_PT_retarget(bpy.types.Panel):

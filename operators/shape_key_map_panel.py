@@ -11,7 +11,7 @@ from .stored_shape_key_map import (STORED_MAP, STORED_PRESET, SoundMotionShapeKe
 from .stored_shape_key_map import register as register_storage
 from .stored_shape_key_map import unregister as unregister_storage
 from .targets import face_mesh_for
-from .user_errors import reports_errors
+from .user_errors import ChoosesFileFirst, reports_errors
 
 
 def _preset_choices(self, context):
@@ -60,7 +60,7 @@ class SOUNDMOTION_OT_detect_shape_key_map(_MeshOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
-class SOUNDMOTION_OT_save_shape_key_map(_MeshOperator, bpy.types.Operator):
+class SOUNDMOTION_OT_save_shape_key_map(ChoosesFileFirst, _MeshOperator, bpy.types.Operator):
     """Save the face mesh's shape-key map as a JSON preset"""
 
     bl_idname = "soundmotion.save_shape_key_map"
@@ -80,13 +80,8 @@ class SOUNDMOTION_OT_save_shape_key_map(_MeshOperator, bpy.types.Operator):
         self.report({"INFO"}, f"Saved {len(stored.rows)} shape-key rows to {path}.")
         return {"FINISHED"}
 
-    @reports_errors
-    def invoke(self, context, event):
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
 
-
-class SOUNDMOTION_OT_load_shape_key_map(_MeshOperator, bpy.types.Operator):
+class SOUNDMOTION_OT_load_shape_key_map(ChoosesFileFirst, _MeshOperator, bpy.types.Operator):
     """Load a JSON shape-key map onto the face mesh (rows for keys the mesh lacks are left out)"""
 
     bl_idname = "soundmotion.load_shape_key_map"
@@ -115,11 +110,6 @@ class SOUNDMOTION_OT_load_shape_key_map(_MeshOperator, bpy.types.Operator):
         note = f"; not on this mesh: {', '.join(missing)}" if missing else ""
         self.report({"INFO"}, f"{mesh.name}: loaded {len(kept.rows)} shape-key rows{note}.")
         return {"FINISHED"}
-
-    @reports_errors
-    def invoke(self, context, event):
-        context.window_manager.fileselect_add(self)
-        return {"RUNNING_MODAL"}
 
 
 class SOUNDMOTION_OT_add_shape_key_row(_MeshOperator, bpy.types.Operator):

@@ -50,3 +50,12 @@ def reports_errors(method):
             except Exception as error:
                 return refuse(self, error)
     return wrapper
+
+
+class ChoosesFileFirst:
+    """Mixin for an operator whose first step is Blender's file browser (it fills the operator's `filepath`)."""
+
+    @reports_errors
+    def invoke(self, context, event):
+        context.window_manager.fileselect_add(self)
+        return {"RUNNING_MODAL"}
