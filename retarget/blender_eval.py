@@ -11,6 +11,8 @@ constraint lower down moves it with, and on the bones its drivers read; everythi
 
 from contextlib import contextmanager
 
+import bpy
+
 BONE_PATH = 'pose.bones["'
 
 
@@ -111,3 +113,17 @@ def measuring_only(armature, measured):
         if switched:
             armature.update_tag(refresh={"DATA"})
             bpy.context.view_layer.update()
+
+
+def posed_matrices(armature, rotations, locations, matrices):
+    """Pose every bone of `armature` (quaternions (B, 4) and locations (B, 3), in pose-bone order), evaluate, and
+    return the bones' pose matrices (B, 4, 4) row-major, read into `matrices` (B, 4, 4; reused between frames)."""
+    pose_bones = armature.pose.bones
+    pose_bones.foreach_set("rotation_quaternion", rotations.ravel())
+    pose_bones.foreach_set("location", locations.ravel())
+    # foreach_set skips the RNA update that tags the depsgraph; untagged, view_layer.update() keeps the stale pose
+    # (a plain rig in 4.2 and 5.0, Rigify's in 4.2): every measurement would be the same.
+    armature.update_tag(refresh={"DATA"})
+    bpy.context.view_layer.update()
+    pose_bones.foreach_get("matrix", matrices.ravel())
+    return matrices.transpose(0, 2, 1)  # foreach_get gives column-major matrices

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..clips import rotations
 from ..clips.rotations import Rotation
-from .blender_eval import measuring_only
+from .blender_eval import measuring_only, posed_matrices
 from .bone_map import BoneMap
 from .rig import RigRest
 from .rig_frame import RigFrame
@@ -302,15 +302,10 @@ def _evaluated_matrices(armature, pose_rotations, pose_locations, names, frames,
                 current = base_rot.copy()
                 if stacked is not None:
                     current[columns] = stacked[t]
-                pose_bones.foreach_set("rotation_quaternion", current.ravel())
                 locations = base_loc.copy()
                 for b, values in located.items():
                     locations[b] = values[t]
-                pose_bones.foreach_set("location", locations.ravel())
-                armature.update_tag(refresh={"DATA"})
-                bpy.context.view_layer.update()
-                pose_bones.foreach_get("matrix", matrices.ravel())
-                out[t] = matrices[wanted].transpose(0, 2, 1)
+                out[t] = posed_matrices(armature, current, locations, matrices)[wanted]
     finally:
         pose_bones.foreach_set("rotation_quaternion", base_rot.ravel())
         pose_bones.foreach_set("location", base_loc.ravel())

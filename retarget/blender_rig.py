@@ -8,7 +8,7 @@ import numpy as np
 
 from ..clips import rotations
 from ..clips.rotations import Rotation
-from .blender_eval import measuring_only
+from .blender_eval import measuring_only, posed_matrices
 from .bone_map import BoneMap, load_preset
 from .detect import detect_bone_map
 from .errors import RetargetError
@@ -259,18 +259,10 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
                 for i, t in enumerate(pending):
                     current = base.copy()
                     current[columns] = local[t]
-                    pose_bones.foreach_set("rotation_quaternion", current.ravel())
                     locations = base_locations.copy()
                     for b, values in located.items():
                         locations[b] = values[t]
-                    pose_bones.foreach_set("location", locations.ravel())
-                    # foreach_set skips the RNA update that tags the depsgraph; untagged, view_layer.update()
-                    # keeps the stale pose (a plain rig in 4.2 and 5.0, Rigify's in 4.2): every pass would
-                    # measure the same.
-                    armature_obj.update_tag(refresh={"DATA"})
-                    bpy.context.view_layer.update()
-                    pose_bones.foreach_get("matrix", matrices.ravel())
-                    evaluated[i] = matrices.transpose(0, 2, 1)  # foreach_get gives column-major matrices
+                    evaluated[i] = posed_matrices(armature_obj, current, locations, matrices)
                 actual = Rotation.from_matrix(_orthonormal(evaluated[:, columns, :3, :3]).reshape(-1, 3, 3))
                 actual = frame.rotations_to_retarget(rotations.from_rotation(actual, (len(pending), len(animated))))
                 goal = wanted[pending]
