@@ -19,6 +19,7 @@ import numpy as np
 
 from ..audio.frames import frame_chunks, framed
 from ..audio.load import peak_of, resample
+from ..audio.mel import htk_mel_edges, htk_mel_triangles
 
 WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "beat_net_weights.npz")
 
@@ -38,18 +39,11 @@ class BeatNetUnavailable(RuntimeError):
 @lru_cache(maxsize=1)
 def _mel_filters() -> np.ndarray:
     """(WINDOW//2+1, MEL_BANDS) triangular filters on the HTK mel scale, each summing to one."""
-    to_mel = lambda hz: 2595.0 * np.log10(1.0 + hz / 700.0)
-    to_hz = lambda mel: 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
-    edges = to_hz(np.linspace(to_mel(MEL_LOW_HZ), to_mel(MEL_HIGH_HZ), MEL_BANDS + 2))
+    filters = htk_mel_triangles(WINDOW, FEATURE_RATE, MEL_BANDS, MEL_LOW_HZ, MEL_HIGH_HZ)
     bins = np.fft.rfftfreq(WINDOW, 1.0 / FEATURE_RATE)
-    filters = np.zeros((len(bins), MEL_BANDS), np.float32)
-    for band in range(MEL_BANDS):
-        low, centre, high = edges[band:band + 3]
-        rising = (bins - low) / max(centre - low, 1e-9)
-        falling = (high - bins) / max(high - centre, 1e-9)
-        filters[:, band] = np.clip(np.minimum(rising, falling), 0.0, None)
-        if filters[:, band].sum() == 0.0:  # a band narrower than one FFT bin: take the nearest bin
-            filters[np.argmin(np.abs(bins - centre)), band] = 1.0
+    centres = htk_mel_edges(MEL_BANDS, MEL_LOW_HZ, MEL_HIGH_HZ)[1:-1]
+    for band in np.flatnonzero(filters.sum(axis=0) == 0.0):  # narrower than one FFT bin: take the nearest bin
+        filters[np.argmin(np.abs(bins - centres[band])), band] = 1.0
     return filters / filters.sum(axis=0, keepdims=True)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..audio.frames import frame_chunks, framed
 from ..audio.load import Audio, resample
+from ..audio.mel import htk_mel_triangles
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment
 
 WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "phone_net_weights.npz")
@@ -74,17 +75,7 @@ def normalized_features(samples: np.ndarray, sample_rate: int) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _mel_filters() -> np.ndarray:
     """(FFT_SIZE//2+1, MEL_BANDS) triangular filters on the HTK mel scale."""
-    to_mel = lambda hz: 2595.0 * np.log10(1.0 + hz / 700.0)
-    to_hz = lambda mel: 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
-    edges = to_hz(np.linspace(to_mel(MEL_LOW_HZ), to_mel(MEL_HIGH_HZ), MEL_BANDS + 2))
-    bins = np.fft.rfftfreq(FFT_SIZE, 1.0 / FEATURE_RATE)
-    filters = np.zeros((len(bins), MEL_BANDS), np.float32)
-    for band in range(MEL_BANDS):
-        low, centre, high = edges[band:band + 3]
-        rising = (bins - low) / (centre - low)
-        falling = (high - bins) / (high - centre)
-        filters[:, band] = np.clip(np.minimum(rising, falling), 0.0, None)
-    return filters
+    return htk_mel_triangles(FFT_SIZE, FEATURE_RATE, MEL_BANDS, MEL_LOW_HZ, MEL_HIGH_HZ)
 
 
 @dataclass(frozen=True)
