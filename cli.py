@@ -340,18 +340,12 @@ def run_bonemap(args) -> int:
 
 def _start_blender():
     """Register the add-on, once per process (main may run several verbs in one process, e.g. in tests)."""
-    import bpy
+    from .operators.character_files import crashes_at_teardown, register_once
 
-    if hasattr(bpy.types, "SOUNDMOTION_OT_talk"):
-        return
-    from . import register  # imports the operators, and with them the `bpy` module
+    if register_once() and crashes_at_teardown():
+        import atexit
 
-    register()
-    import atexit
-
-    if bpy.app.version < (4, 4, 0):
-        # bpy 4.2 crashes while Python shuts down after it opened a Rigify rig: leave with our own status first.
-        atexit.register(_leave_before_blender_teardown)
+        atexit.register(_leave_before_blender_teardown)  # leave with our own status before Blender's teardown
 
 
 _EXIT_STATUS = [0]

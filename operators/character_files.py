@@ -11,6 +11,22 @@ from .settings import set_language
 from .render_video import configure_video_output, render_video
 
 
+def register_once() -> bool:
+    """Register the SoundMotion add-on in this process unless it already is (the command line may run several
+    verbs in one process, e.g. in tests); True when this call registered it."""
+    if hasattr(bpy.types, "SOUNDMOTION_OT_talk"):
+        return False
+    from .. import register  # imports the operators
+
+    register()
+    return True
+
+
+def crashes_at_teardown() -> bool:
+    """bpy 4.2 crashes while Python shuts down after it opened a Rigify rig."""
+    return bpy.app.version < (4, 4, 0)
+
+
 def talking_object():
     """The armature that moves (with its face mesh), or the one face mesh when there is no armature."""
     armatures = [o for o in bpy.data.objects if o.type == "ARMATURE"]
