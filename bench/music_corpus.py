@@ -44,6 +44,11 @@ PACKAGES = {  # Debian bookworm, pinned: the same bytes on every machine
     "singularity-music": "007-2",
     "pushover-data": "0.0.5+git20180909-4",
     "nexuiz-music": "2.5.2-12",
+    # the validation split (whole packages: never trained on, used to choose settings)
+    "warzone2100-music": "4.3.3-3",
+    "openarena-data": "0.8.5split-14",
+    "extremetuxracer-data": "0.8.2-1",
+    "asc-music": "1.3-6",
 }
 FOF = "usr/share/games/fretsonfire/data/songs/"
 WORLD = "gcompris/src/activities/explore_world_music/resource/music/"
@@ -99,9 +104,20 @@ TRAIN_SOURCES = [  # (package, glob inside the package or the pk3, licence)
     ("nexuiz-music", "usr/share/games/nexuiz/data/music.pk3:sound/cdtracks/*.ogg", "GPL-2+, Alientrap (Nexuiz)"),
 ]
 
+# Whole packages kept apart from training: madmom's beats on them say how close the net comes to its teacher on
+# music it never heard, and settings (decoder, thresholds) are chosen on them, never on the held-out bench
+# recordings.
+VALIDATION_SOURCES = [
+    ("warzone2100-music", "usr/share/games/warzone2100/music/**/*.opus", "CC BY-SA 3.0, CC0, Warzone 2100"),
+    ("openarena-data", "usr/share/games/openarena/baseoa/pak0.pk3:music/*.ogg", "GPL-2+, OpenArena"),
+    ("extremetuxracer-data", "usr/share/games/etr/music/*.ogg", "GPL-2+, CC0, Extreme Tux Racer"),
+    ("asc-music", "usr/share/games/asc/music/*.mp3", "GPL-2+, Advanced Strategic Command"),
+]
 
-def fetch(package: str, cache: pathlib.Path) -> pathlib.Path:
-    """Unpack the pinned Debian package into the cache (once); return the unpacked root."""
+
+def fetch(package: str, cache: pathlib.Path, members: str = None) -> pathlib.Path:
+    """Unpack the pinned Debian package into the cache (once; only `members`, a tar wildcard, if given); return
+    the unpacked root."""
     root = cache / "packages" / package
     if (root / ".done").exists():
         return root
@@ -114,7 +130,12 @@ def fetch(package: str, cache: pathlib.Path) -> pathlib.Path:
         found = [p for p in debs.glob(f"{package}_*.deb")]
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    subprocess.run(["dpkg", "-x", str(found[0]), str(root)], check=True)
+    if members is None:
+        subprocess.run(["dpkg", "-x", str(found[0]), str(root)], check=True)
+    else:
+        tar = subprocess.Popen(["dpkg", "--fsys-tarfile", str(found[0])], stdout=subprocess.PIPE)
+        subprocess.run(["tar", "-x", "-C", str(root), "--wildcards", f"./{members}"], stdin=tar.stdout, check=True)
+        tar.wait()
     (root / ".done").touch()
     return root
 
@@ -149,14 +170,14 @@ def rcc_members(path: pathlib.Path) -> dict:
     return out
 
 
-def decode_mix(sources: list, target: pathlib.Path):
+def decode_mix(sources: list, target: pathlib.Path, mono: bool = False):
     """Mix the sources (stems of one song, or a single file) into one 44.1 kHz FLAC."""
     command = ["ffmpeg", "-loglevel", "error", "-y"]
     for source in sources:
         command += ["-i", str(source)]
     if len(sources) > 1:
         command += ["-filter_complex", f"amix=inputs={len(sources)}:duration=longest:normalize=0"]
-    command += ["-ar", str(SAMPLE_RATE), "-c:a", "flac", str(target)]
+    command += ["-ar", str(SAMPLE_RATE)] + (["-ac", "1"] if mono else []) + ["-c:a", "flac", str(target)]
     subprocess.run(command, check=True)
 
 
@@ -335,11 +356,14 @@ def write_readme(out: pathlib.Path, rows: list):
     (out / "README.md").write_text("".join(lines))
 
 
-def build_training(out: pathlib.Path, cache: pathlib.Path) -> list:
+def build_training(out: pathlib.Path, cache: pathlib.Path, sources: list = None) -> list:
+    """Decode the soundtracks of `sources` (default TRAIN_SOURCES) into `out` (tracks of 20 s or more); the
+    validation packages are unpacked only in their music folders and decoded to mono."""
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for package, pattern, licence in TRAIN_SOURCES:
-        root = fetch(package, cache)
+    validation = sources is not None
+    for package, pattern, licence in sources or TRAIN_SOURCES:
+        root = fetch(package, cache, pattern.split(":")[0].replace("**/", "*") if validation else None)
         if ":" in pattern:
             archive, inner = pattern.split(":")
             with zipfile.ZipFile(root / archive) as pk3:
@@ -358,12 +382,12 @@ def build_training(out: pathlib.Path, cache: pathlib.Path) -> list:
             track_id = f"{package.split('-')[0]}_{source.stem.replace(' ', '_').lower()}"
             target = out / f"{track_id}.flac"
             if not target.exists():
-                decode_mix([source], target)
+                decode_mix([source], target, mono=validation)
             rows.append(dict(id=track_id, file=target.name, licence=licence,
                              source=f"Debian {package} {PACKAGES[package]}", duration=round(duration_of(target), 1)))
     rows = [r for r in rows if r["duration"] >= 20.0]   # jingles teach nothing about beats
     (out / "tracks.json").write_text(json.dumps(rows, indent=1))
-    print(f"training: {len(rows)} tracks, {sum(r['duration'] for r in rows) / 3600:.2f} h", flush=True)
+    print(f"{out.name}: {len(rows)} tracks, {sum(r['duration'] for r in rows) / 3600:.2f} h", flush=True)
     return rows
 
 
@@ -402,10 +426,45 @@ def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_secon
         print(f"madmom: {name}: {len(beats)} beats", flush=True)
 
 
+def teacher_labels(folder: pathlib.Path, excerpt_seconds: float = 60.0, networks: int = 2):
+    """Distillation labels for every track of a folder, from madmom (a teacher, never shipped): the middle
+    `excerpt_seconds` of each track, madmom's frame-wise beat and downbeat activations (100 fps, the mean of the
+    first `networks` of its eight BLSTMs) in `<id>.teacher.<start>-<end>.npy` (float16, columns: beat that is
+    not a downbeat, downbeat) and its DBN's beats and downbeats (bars of 3 or 4) in `<id>.teacher.<start>-<end>.beats`.
+    Tracks are visited in a fixed pseudo-random order, so a partial run covers every soundtrack."""
+    import numpy
+    import soundfile
+    from madmom.audio.signal import Signal
+    from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
+    from madmom.ml.nn import NeuralNetworkEnsemble
+    from madmom.models import DOWNBEATS_BLSTM
+
+    rnn = RNNDownBeatProcessor()
+    rnn.processors[1] = NeuralNetworkEnsemble.load(DOWNBEATS_BLSTM[:networks])
+    dbn = DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)
+    for audio in sorted(folder.glob("*.flac"), key=lambda p: hashlib.md5(p.name.encode()).hexdigest()):
+        if list(folder.glob(f"{audio.stem}.teacher.*.beats")):
+            continue
+        info = soundfile.info(str(audio))
+        rate = info.samplerate
+        start = max(0, int((info.frames - excerpt_seconds * rate) // 2))
+        samples, _ = soundfile.read(str(audio), dtype="float32", always_2d=True, start=start,
+                                    stop=start + int(excerpt_seconds * rate))
+        samples = samples.mean(axis=1)
+        name = f"{audio.stem}.teacher.{start / rate:.2f}-{(start + len(samples)) / rate:.2f}"
+        activations = rnn(Signal(samples, sample_rate=rate))
+        beats = numpy.asarray(dbn(activations)).reshape(-1, 2)
+        numpy.save(folder / f"{name}.npy", activations.astype(numpy.float16))
+        write_beats(folder / f"{name}.beats", [(float(t) + start / rate, int(b)) for t, b in beats])
+        print(f"teacher: {name}: {len(beats)} beats", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=pathlib.Path, default=HELD_OUT, help="held-out recordings (the bench's)")
     parser.add_argument("--train-out", type=pathlib.Path, default=CACHE / "train", help="training recordings")
+    parser.add_argument("--validation-out", type=pathlib.Path, default=CACHE / "validation",
+                        help="validation recordings (whole packages apart from training; tuning data)")
     parser.add_argument("--cache", type=pathlib.Path, default=CACHE)
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--teacher", action="store_true", help="write madmom annotations (bench environment)")
@@ -413,10 +472,12 @@ def main(argv=None):
     build_held_out(args.out, args.cache)
     if not args.skip_training:
         build_training(args.train_out, args.cache)
+        build_training(args.validation_out, args.cache, VALIDATION_SOURCES)
     if args.teacher:
         teacher_annotations(args.out, "world_*.flac")
         if not args.skip_training:
             teacher_annotations(args.train_out, max_seconds=60.0, networks=2)
+            teacher_labels(args.validation_out)
 
 
 if __name__ == "__main__":
