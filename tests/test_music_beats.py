@@ -124,3 +124,21 @@ def test_cli_beats_refuses_bad_input_with_exit_2(kind, message, tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
     import re
     assert re.search(message, result.stderr), result.stderr
+
+
+def test_bars_start_where_the_bass_starts_its_notes():
+    from soundmotion.models.music.analysis import bass_bar_phase
+    from soundmotion.models.music.spectrum import Spectrum, mel_filterbank, N_FFT, N_MELS, SAMPLE_RATE, HOP
+    rate = SAMPLE_RATE / HOP
+    _, centres = mel_filterbank(SAMPLE_RATE, N_FFT, N_MELS)
+    beats = 1.0 + np.arange(32) * 0.5                                 # 120 BPM
+    log_mel = np.full((int(18 * rate), N_MELS), -60.0)
+    for i, t in enumerate(beats):                                      # a hi-hat on every beat
+        log_mel[int(t * rate):int(t * rate) + 3, centres > 5000] = -10.0
+        if i % 4 == 2:                                                 # a bass note every bar, from the third beat
+            log_mel[int(t * rate):int((t + 1.5) * rate), centres <= 150] = -5.0
+    decoded = (np.arange(32) % 4 + 1)                                  # the decoder's bars start on beat 0
+    found = bass_bar_phase(beats, decoded, 4, Spectrum(log_mel, centres, rate))
+    assert list(np.flatnonzero(found == 1)) == list(range(2, 32, 4))
+    assert list(found[:6]) == [3, 4, 1, 2, 3, 4]
+    assert list(bass_bar_phase(beats[:6], decoded[:6], 4, Spectrum(log_mel, centres, rate))) == list(decoded[:6])
