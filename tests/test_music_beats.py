@@ -126,19 +126,23 @@ def test_cli_beats_refuses_bad_input_with_exit_2(kind, message, tmp_path):
     assert re.search(message, result.stderr), result.stderr
 
 
-def test_bars_start_where_the_bass_starts_its_notes():
-    from soundmotion.models.music.analysis import bass_bar_phase
-    from soundmotion.models.music.spectrum import Spectrum, mel_filterbank, N_FFT, N_MELS, SAMPLE_RATE, HOP
-    rate = SAMPLE_RATE / HOP
-    _, centres = mel_filterbank(SAMPLE_RATE, N_FFT, N_MELS)
-    beats = 1.0 + np.arange(32) * 0.5                                 # 120 BPM
-    log_mel = np.full((int(18 * rate), N_MELS), -60.0)
-    for i, t in enumerate(beats):                                      # a hi-hat on every beat
-        log_mel[int(t * rate):int(t * rate) + 3, centres > 5000] = -10.0
-        if i % 4 == 2:                                                 # a bass note every bar, from the third beat
-            log_mel[int(t * rate):int((t + 1.5) * rate), centres <= 150] = -5.0
-    decoded = (np.arange(32) % 4 + 1)                                  # the decoder's bars start on beat 0
-    found = bass_bar_phase(beats, decoded, 4, Spectrum(log_mel, centres, rate))
-    assert list(np.flatnonzero(found == 1)) == list(range(2, 32, 4))
-    assert list(found[:6]) == [3, 4, 1, 2, 3, 4]
-    assert list(bass_bar_phase(beats[:6], decoded[:6], 4, Spectrum(log_mel, centres, rate))) == list(decoded[:6])
+def test_bars_and_meter_follow_where_the_bass_starts_its_notes():
+    from soundmotion.models.music.analysis import choose_bars
+    from soundmotion.models.music.bar_decoder import DecodedBeats
+    rate = 50.0
+    beats = 1.0 + np.arange(48) * 0.5                                  # 120 BPM
+    onsets = np.zeros(int(26 * rate))
+    for i, t in enumerate(beats):
+        onsets[int(t * rate)] = 0.2                                    # something on every beat
+        if i % 3 == 2:                                                 # a bass note every three beats, from the third
+            onsets[int(t * rate)] += 1.0
+    in_four = DecodedBeats(beats, np.arange(48) % 4 + 1, 4, -100.0)    # the decoder slightly prefers 4/4
+    in_three = DecodedBeats(beats, np.arange(48) % 3 + 1, 3, -110.0)
+    chosen = choose_bars([in_three, in_four], onsets, rate)
+    assert chosen.beats_per_bar == 3
+    assert list(np.flatnonzero(chosen.beat_in_bar == 1)) == list(range(2, 48, 3))
+    assert list(chosen.beat_in_bar[:5]) == [2, 3, 1, 2, 3]
+    flat = np.where(onsets > 0, 0.2, 0.0)                              # no bass: the decoder's choice stands
+    chosen = choose_bars([DecodedBeats(beats, np.arange(48) % 3 + 1, 3, -110.0),
+                          DecodedBeats(beats, (np.arange(48) + 3) % 4 + 1, 4, -100.0)], flat, rate)
+    assert chosen.beats_per_bar == 4 and list(chosen.beat_in_bar[:5]) == [4, 1, 2, 3, 4]
