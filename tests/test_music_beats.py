@@ -146,3 +146,15 @@ def test_bars_and_meter_follow_where_the_bass_starts_its_notes():
     chosen = choose_bars([DecodedBeats(beats, np.arange(48) % 3 + 1, 3, -110.0),
                           DecodedBeats(beats, (np.arange(48) + 3) % 4 + 1, 4, -100.0)], flat, rate)
     assert chosen.beats_per_bar == 4 and list(chosen.beat_in_bar[:5]) == [4, 1, 2, 3, 4]
+
+
+def test_beats_tracked_on_the_off_beat_move_onto_the_bass():
+    from soundmotion.models.music.analysis import onto_the_bass
+    rate = 50.0
+    beats = 1.0 + np.arange(40) * 0.5
+    onsets = np.zeros(int(24 * rate))
+    onsets[np.round((beats + 0.25) * rate).astype(int)] = 1.0          # the bass plays between the beats found
+    moved = onto_the_bass(beats, onsets, rate)
+    assert len(moved) == len(beats) and np.allclose(moved, beats + 0.25)
+    onsets[np.round(beats * rate).astype(int)] = 0.8                   # and on them too: the beats stay
+    assert np.array_equal(onto_the_bass(beats, onsets, rate), beats)

@@ -24,6 +24,7 @@ METERS = (3, 4)
 BASS_ONSET_HZ = 150.0      # bars start where the bass starts its notes (choose_bars)
 BASS_REACH = 0.03          # seconds either side of a beat
 METER_BASS_WEIGHT = 2.0
+OFFBEAT_BASS_RATIO = 2.0   # beats half a beat later where the bass is this much stronger between them (onto_the_bass)
 
 
 @dataclass
@@ -135,6 +136,8 @@ def choose_bars(candidates: list, bass_onsets: np.ndarray, frame_rate: float) ->
     38, 2 is kept) and the downbeat F-measure is 0.540 (0.331 from the net's downbeat output; the bass's
     loudness instead of its onsets put the bars of SoundMotion's own test songs on beat 3, where a kick and a
     held chord outweigh the bar's first kick); 6 of 6 synthesized songs in 3/4 and 4/4 keep their meter."""
+    for decoded in candidates:
+        decoded.beats = onto_the_bass(decoded.beats, bass_onsets, frame_rate)
     likeliest = max(candidates, key=lambda decoded: decoded.log_probability)
     meter, best_score = likeliest.beats_per_bar, -np.inf
     for decoded in candidates:
@@ -156,17 +159,37 @@ def choose_bars(candidates: list, bass_onsets: np.ndarray, frame_rate: float) ->
     return DecodedBeats(beats, ((index - first) % meter + 1).astype(int), meter, likeliest.log_probability)
 
 
+def onto_the_bass(beats: np.ndarray, bass_onsets: np.ndarray, frame_rate: float) -> np.ndarray:
+    """The beats, or, where the bass starts its notes halfway between them (more than OFFBEAT_BASS_RATIO times
+    the bass onset on them, over the whole piece), the beats half a beat later: the decode followed off-beat
+    accents. On the validation split (tuning data) the ratio was 0.03–1.22 on the 37 excerpts tracked on the
+    beat; of the two tracked on the off-beat one had 4.65 and moved (beat F 0.00 → 0.99), the other 0.76."""
+    if len(beats) < 8 or len(bass_onsets) == 0:
+        return beats
+    middle = 0.5 * (beats[1:] + beats[:-1])
+    on_beats = _near_sum(bass_onsets, beats[:-1], frame_rate).mean()
+    between = _near_sum(bass_onsets, middle, frame_rate).mean()
+    if between <= OFFBEAT_BASS_RATIO * on_beats or between <= 1e-12:
+        return beats
+    return np.append(middle, beats[-1] + 0.5 * (beats[-1] - beats[-2]))
+
+
 def bass_phase_strength(beats: np.ndarray, meter: int, bass_onsets: np.ndarray, frame_rate: float):
     """(meter,) mean bass onset on the beats counted 1, 2, … of a bar from each starting beat (None if there
     are fewer than two bars)."""
     if meter < 2 or len(beats) < 2 * meter or len(bass_onsets) == 0:
         return None
-    width = max(1, int(round(BASS_REACH * frame_rate)))
-    centre = np.clip(np.round(beats * frame_rate).astype(int), 0, len(bass_onsets) - 1)
-    cumulative = np.concatenate([[0.0], np.cumsum(bass_onsets)])
-    strength = cumulative[np.minimum(centre + width + 1, len(bass_onsets))] - cumulative[np.maximum(centre - width, 0)]
+    strength = _near_sum(bass_onsets, beats, frame_rate)
     index = np.arange(len(beats))
     return np.array([strength[index % meter == phase].mean() for phase in range(meter)])
+
+
+def _near_sum(curve: np.ndarray, times: np.ndarray, frame_rate: float) -> np.ndarray:
+    """The curve summed over the frames within BASS_REACH of each time."""
+    width = max(1, int(round(BASS_REACH * frame_rate)))
+    centre = np.clip(np.round(np.asarray(times) * frame_rate).astype(int), 0, len(curve) - 1)
+    cumulative = np.concatenate([[0.0], np.cumsum(curve)])
+    return cumulative[np.minimum(centre + width + 1, len(curve))] - cumulative[np.maximum(centre - width, 0)]
 
 
 def periodicity(activation: np.ndarray, frame_rate: float, window_seconds: float = 10.0) -> float:
