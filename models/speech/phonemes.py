@@ -27,6 +27,7 @@ LABIAL_RELEASE_LEAD = 0.01  # seconds
 MISMATCH_SILENT_SHARE = 0.35  # aligned speech that falls where nobody speaks
 MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length
 PAUSE_SECONDS = 0.15          # a stretch this long where no voice is heard is a pause, whatever a phone claims
+CLOSURE_HOLD_SECONDS = 0.04   # a transcript's p/b/m that falls wholly in silence still shuts the lips this long
 ENGLISH = ("en", "en-us", "en-gb", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
            "en-us-nyc")
 ENGLISH_ALIGNER = "pocketsphinx"  # or "espeak": English transcripts aligned like every other language
@@ -78,7 +79,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 notes.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
             if _alignment_fits(phones, activity):
-                phones = _released_early(tighten_labials(_silence_outside(phones, activity), features))
+                phones = _released_early(tighten_labials(_silence_outside(phones, activity, True), features))
                 return PhoneTrack(phones, "alignment", activity, features, pitch, notes, speech_like)
             notes.append("The transcript did not match the audio; used phoneme recognition instead.")
     report(0.45, "Recognising phonemes")
@@ -154,20 +155,31 @@ def _inactive_seconds(phone: PhoneSegment, activity: VoiceActivity) -> float:
     return float((~activity.active[lo:hi]).sum()) * FRAME_SECONDS
 
 
-def _silence_outside(phones: list, activity: VoiceActivity) -> list:
+def _silence_outside(phones: list, activity: VoiceActivity, keep_closures: bool = False) -> list:
     """No mouthing into pauses: the parts of phones where no voice is heard for PAUSE_SECONDS or more become
     silence (an aligner or recogniser may stretch a word over a pause; stop closures inside a phrase are shorter
-    and count as voice, see activity.GAP_FILL_SECONDS)."""
+    and count as voice, see activity.GAP_FILL_SECONDS).
+
+    `keep_closures` (a transcript's phones): a p/b/m heard nowhere is the silent closure of a stop or a nasal too
+    quiet for the voice check, so it keeps CLOSURE_HOLD_SECONDS of closed lips next to the voice it belongs to
+    (before the sound that follows it, else after the one before it) instead of vanishing into the pause."""
     quiet = ~activity.active
+    pause = np.zeros(len(quiet), bool)  # frames inside a whole quiet run of PAUSE_SECONDS or more
+    for a, b in _runs(quiet):
+        pause[a:b] = (b - a) * FRAME_SECONDS >= PAUSE_SECONDS - 1e-9
     out = []
-    for phone in phones:
+    for k, phone in enumerate(phones):
         if phone.phone == SILENCE:
             out.append(phone)
             continue
+        if keep_closures and phone.phone in LABIALS:
+            held = _closure_hold(phones, k, quiet)
+            if held:
+                out.extend(held)
+                continue
         lo = max(0, int(round(phone.start / FRAME_SECONDS)))
         hi = min(len(quiet), int(round(phone.end / FRAME_SECONDS)))
-        runs = [(a, b) for a, b in _runs(quiet[lo:hi]) if (b - a) * FRAME_SECONDS >= PAUSE_SECONDS - 1e-9
-                or (a == 0 and b == hi - lo)]
+        runs = [(a, b) for a, b in _runs(quiet[lo:hi]) if pause[lo + a] or (a == 0 and b == hi - lo)]
         if not runs:
             out.append(phone)
             continue
@@ -185,6 +197,27 @@ def _silence_outside(phones: list, activity: VoiceActivity) -> list:
         if phone.end > cursor + 1e-9:
             out.append(PhoneSegment(phone.phone, cursor, phone.end, phone.word))
     return out
+
+
+def _closure_hold(phones: list, k: int, quiet: np.ndarray) -> list:
+    """[SIL, p/b/m, SIL] for phones[k] (a p/b/m) when no voice is heard anywhere in it; [] otherwise."""
+    phone = phones[k]
+    lo = max(0, int(round(phone.start / FRAME_SECONDS)))
+    hi = min(len(quiet), int(round(phone.end / FRAME_SECONDS)))
+    if hi > lo and not quiet[lo:hi].all():
+        return []
+    hold = min(CLOSURE_HOLD_SECONDS, phone.duration)
+    spoken = lambda j: 0 <= j < len(phones) and phones[j].phone != SILENCE
+    if spoken(k + 1) and abs(phones[k + 1].start - phone.end) < 1e-6:
+        start = phone.end - hold          # the release into the next sound
+    elif spoken(k - 1) and abs(phones[k - 1].end - phone.start) < 1e-6:
+        start = phone.start               # lips shut after the sound before, then rest
+    else:
+        start = 0.5 * (phone.start + phone.end - hold)
+    parts = [PhoneSegment(SILENCE, phone.start, start, phone.word),
+             PhoneSegment(phone.phone, start, start + hold, phone.word),
+             PhoneSegment(SILENCE, start + hold, phone.end, phone.word)]
+    return [p for p in parts if p.duration > 1e-9]
 
 
 def _runs(mask: np.ndarray) -> list:
