@@ -3,8 +3,9 @@
 Long recordings are aligned phrase by phrase: pocketsphinx's aligner fails outright on a minute of
 speech at any beam, while phrase-sized pieces align reliably and faster. The recording is cut at pauses
 (voice activity), the transcript's words are shared out over the pieces where the phone net hears them (a
-Viterbi over its frame posteriors for the whole transcript), and each piece is aligned on its own. A piece that does not align is
-returned as a failed span, for phone recognition to fill in.
+Viterbi over its frame posteriors for the whole transcript), and each piece is aligned on its own. A piece
+pocketsphinx cannot align has its words placed by that Viterbi instead; a piece given no words (a filler, a
+word the transcript lacks) is returned as a failed span, for phone recognition to fill in.
 
 Per piece, pocketsphinx aligns the words; the phones inside each word are timed from the phone net's
 frame posteriors (phone_timing.py). pocketsphinx's own phone pass (`set_alignment()`, a second decode)
@@ -126,10 +127,9 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
         if aligned is None:
             exhaustive = exhaustive or alignment_decoder(exhaustive=True)
             aligned = _align_piece(exhaustive, chunk, text, start, posteriors)
-        if aligned is None:
-            failed.append((start, end))
-        else:
-            phones.extend(aligned)
+        if aligned is None:  # pocketsphinx gave up: the net places the piece's words instead
+            aligned = _align_piece_by_net(piece_words, decoder, start, end, posteriors)
+        phones.extend(aligned)
     if not any(p.phone != SILENCE for p in phones):
         raise AlignmentFailed("the aligner found no words")
     return Alignment(phones, unknown, failed)
@@ -163,11 +163,7 @@ def _share_words_by_net(words: list, pieces: list, posteriors: tuple, decoder, d
     expected length alone (as before) sent words to the wrong piece when the speaker's pace changed, and a piece
     given words it does not hold aligns them to the wrong sounds or not at all."""
     log_probs, names = posteriors
-    units = []
-    for k, word in enumerate(words):
-        pause = 2 if k == 0 or words[k - 1].pause_after else 1
-        for j, phone in enumerate(decoder.lookup_word(word.text).split()):
-            units.append((arpabet_class(base_phone(phone)), k, pause if j == 0 else 0, SECONDS_PER_PHONE))
+    units, _ = _net_units(words, decoder)
     count = len(log_probs)
     spans = [(0, count, units, 0)]
     if count * FRAME_SECONDS > MAX_SPAN_SECONDS:
@@ -185,6 +181,32 @@ def _share_words_by_net(words: list, pieces: list, posteriors: tuple, decoder, d
     bounds = [end for _, end, _ in pieces[:-1]]
     piece_of = np.maximum.accumulate(np.searchsorted(bounds, middles, side="right"))
     return [[w for w, p in zip(words, piece_of) if p == k] for k in range(len(pieces))]
+
+
+def _net_units(words: list, decoder) -> tuple:
+    """(units for espeak_alignment.align_units: (class, word index, pause allowed before, seconds), and the
+    ARPAbet phone of each unit) for the words' dictionary pronunciations."""
+    units, arpabet = [], []
+    for k, word in enumerate(words):
+        pause = 2 if k == 0 or words[k - 1].pause_after else 1
+        for j, phone in enumerate(decoder.lookup_word(word.text).split()):
+            units.append((arpabet_class(base_phone(phone)), k, pause if j == 0 else 0, SECONDS_PER_PHONE))
+            arpabet.append(base_phone(phone))
+    return units, arpabet
+
+
+def _align_piece_by_net(words: list, decoder, start: float, end: float, posteriors: tuple) -> list:
+    """PhoneSegments for `words` over [start, end) seconds placed by Viterbi over the phone net's posteriors
+    (used where pocketsphinx cannot align a piece: the transcript's words, p/b/m included, still drive the face)."""
+    log_probs, names = posteriors
+    units, arpabet = _net_units(words, decoder)
+    first = int(round(start / FRAME_SECONDS))
+    last = min(len(log_probs), max(first + 1, int(round(end / FRAME_SECONDS))))
+    out = []
+    for index, a, b in align_units(log_probs, names, units, first, last):
+        name, word = (SILENCE, "") if index < 0 else (arpabet[index], words[units[index][1]].text)
+        out.append(PhoneSegment(name, a * FRAME_SECONDS, b * FRAME_SECONDS, word))
+    return out
 
 
 def _align_piece(decoder, pcm: bytes, text: str, offset: float, posteriors: tuple) -> list | None:
