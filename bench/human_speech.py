@@ -239,6 +239,10 @@ def score_long_takes(with_transcript: bool, settings=None) -> list:
     return out
 
 
+def _at_rest(rest: int, pauses: int) -> str:
+    return f"{rest / pauses:.1%} ({rest}/{pauses})" if pauses else "—"
+
+
 def _row(name: str, mode: str, scored: Score) -> str:
     return (f"| {name} | {mode} | {scored.closure_rate:.1%} ({scored.closures_hit}/{scored.closures}) | "
             f"{scored.closed_in_open_rate:.1%} ({scored.closed_in_open}/{scored.open_frames}) | "
@@ -276,7 +280,7 @@ def main() -> int:
             print(f"| long takes | not scored: {error} | | | | |")
             break
         for name, scored, pauses, rest in scored_takes:
-            print(_row(name, mode, scored) + f" {rest / max(pauses, 1):.1%} ({rest}/{pauses}) |", flush=True)
+            print(_row(name, mode, scored) + f" {_at_rest(rest, pauses)} |", flush=True)
     print("")
     print("Real speakers (held out): | mode | p/b/m closed | closed in open vowels | frame accuracy | pause frames "
           "at rest | clips refused |")
@@ -284,11 +288,11 @@ def main() -> int:
     for mode, with_transcript, settings in modes:
         total = None
         for speaker, (scored, pauses, rest, refused) in score_real_speakers(with_transcript, settings).items():
-            print(_row(speaker, mode, scored) + f" {rest / max(pauses, 1):.1%} ({rest}/{pauses}) | {refused} |")
+            print(_row(speaker, mode, scored) + f" {_at_rest(rest, pauses)} | {refused} |")
             total = (scored, pauses, rest, refused) if total is None else tuple(a + b for a, b in zip(total, (
                 scored, pauses, rest, refused)))
-        print(_row("all real speakers", mode, total[0]) + f" {total[2] / max(total[1], 1):.1%} "
-              f"({total[2]}/{total[1]}) | {total[3]} |", flush=True)
+        print(_row("all real speakers", mode, total[0]) + f" {_at_rest(total[2], total[1])} | {total[3]} |",
+              flush=True)
     refused, count = refused_voice_quality()
     print(f"Voice quality (creaky, breathy, whispered, falsetto; real people): {len(refused)} of {count} clips "
           f"refused{': ' + ', '.join(refused) if refused else ''}.")

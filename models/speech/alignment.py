@@ -21,7 +21,7 @@ import numpy as np
 from ..audio.load import Audio
 from .articulation import arpabet_class
 from .decoder import alignment_decoder
-from .espeak_alignment import MAX_SPAN_SECONDS, _share_units, align_units
+from .espeak_alignment import MAX_SPAN_SECONDS, align_units, share_units
 from .pcm import DECODER_RATE
 from .phone_net import phone_posteriors
 from .phone_timing import segments_in_word
@@ -114,8 +114,9 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
     if not words:
         raise AlignmentFailed("the transcript has no English words the aligner knows")
     duration = len(pcm) / BYTES_PER_SECOND
-    pieces = _pieces(speech_regions or [(0.0, duration)], duration)
-    shares = _share_words_by_net(words, pieces, posteriors, decoder, duration) if len(pieces) > 1 else [words]
+    regions = speech_regions or [(0.0, duration)]
+    pieces = _pieces(regions, duration)
+    shares = _share_words_by_net(words, pieces, posteriors, decoder, regions) if len(pieces) > 1 else [words]
     phones, failed, exhaustive = [], [], None
     for (start, end, _), piece_words in zip(pieces, shares):
         if not piece_words:
@@ -156,20 +157,21 @@ def _pieces(regions: list, duration: float) -> list:
     return out
 
 
-def _share_words_by_net(words: list, pieces: list, posteriors: tuple, decoder, duration: float) -> list:
+def _share_words_by_net(words: list, pieces: list, posteriors: tuple, decoder, regions: list) -> list:
     """The word list split over the pieces where the phone net hears each word: a left-to-right Viterbi over the
     net's frame posteriors (espeak_alignment.align_units) places the dictionary phones of the whole transcript,
     a pause allowed between any two words, and each word goes to the piece holding its middle. Sharing them out by
     expected length alone (as before) sent words to the wrong piece when the speaker's pace changed, and a piece
-    given words it does not hold aligns them to the wrong sounds or not at all."""
+    given words it does not hold aligns them to the wrong sounds or not at all. `regions`: [(start, end)] seconds
+    of voice, where a recording over MAX_SPAN_SECONDS is first cut for the Viterbi (espeak_alignment.share_units)."""
     log_probs, names = posteriors
     units, _ = _net_units(words, decoder)
     count = len(log_probs)
     spans = [(0, count, units, 0)]
     if count * FRAME_SECONDS > MAX_SPAN_SECONDS:
-        spans = _share_units(units, [(a, b) for a, b, _ in pieces], count)
+        spans = share_units(units, regions, count)
     first_frame, last_frame = np.full(len(words), np.inf), np.full(len(words), -np.inf)
-    for first, end, span_units, offset in spans:
+    for first, end, span_units, _ in spans:
         if not span_units:
             continue
         for index, a, b in align_units(log_probs, names, span_units, first, end):
