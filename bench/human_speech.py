@@ -281,6 +281,11 @@ def main() -> int:
             break
         for name, scored, pauses, rest in scored_takes:
             print(_row(name, mode, scored) + f" {_at_rest(rest, pauses)} |", flush=True)
+        total = scored_takes[0][1:]
+        for _, scored, pauses, rest in scored_takes[1:]:
+            total = (total[0] + scored, total[1] + pauses, total[2] + rest)
+        print(_row(f"all {len(scored_takes)} long takes", mode, total[0]) + f" {_at_rest(total[2], total[1])} |",
+              flush=True)
     print("")
     print("Real speakers (held out): | mode | p/b/m closed | closed in open vowels | frame accuracy | pause frames "
           "at rest | clips refused |")
