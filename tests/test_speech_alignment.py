@@ -135,3 +135,50 @@ def test_a_transcript_bilabial_heard_nowhere_keeps_a_closure_before_its_release(
     assert [p.phone for p in _silence_outside(phones, activity) if p.phone in ("P", "B", "M")] == ["M"]
     assert kept[0].start == 0.0 and kept[-1].end == 1.2
     assert all(abs(a.end - b.start) < 1e-9 for a, b in zip(kept, kept[1:]))
+
+
+class _FakeAllPhoneDecoder:
+    """Stands in for pocketsphinx's all-phone recogniser: hears the given (phone, first frame, last frame)."""
+
+    def __init__(self, heard):
+        from types import SimpleNamespace
+
+        self.segments = [SimpleNamespace(word=w, start_frame=a, end_frame=b) for w, a, b in heard]
+
+    def start_utt(self):
+        pass
+
+    def process_raw(self, pcm, full_utt=False):
+        pass
+
+    def end_utt(self):
+        pass
+
+    def seg(self):
+        return self.segments
+
+
+def test_audio_only_takes_the_all_phone_recognisers_closures_only_inside_voice_with_a_dip(monkeypatch):
+    from soundmotion.models.speech import phonemes
+    from soundmotion.models.speech.activity import VoiceActivity
+    from soundmotion.models.speech.features import FrameFeatures
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    decibels = np.full(200, -20.0)
+    decibels[60:66] = -40.0     # a closure's dip inside speech (0.60–0.66 s)
+    decibels[120:125] = -40.0   # another one, but the net already has a p there
+    decibels[150:200] = -70.0   # a pause from 1.5 s
+    active = decibels > -50.0
+    features = FrameFeatures(decibels, np.zeros(200))
+    heard = [("AA", 0, 55), ("M", 56, 69), ("AA", 70, 115), ("B", 118, 127), ("AA", 128, 140), ("M", 141, 147),
+             ("SIL", 148, 160), ("M", 160, 170), ("SIL", 171, 199)]
+    monkeypatch.setattr(phonemes, "phone_decoder", lambda: _FakeAllPhoneDecoder(heard))
+    net = [PhoneSegment("AA", 0.0, 1.19), PhoneSegment("P", 1.19, 1.26), PhoneSegment("AA", 1.26, 1.5),
+           PhoneSegment("SIL", 1.5, 2.0)]
+    audio = Audio(np.zeros(32000, np.float32), 16000)
+    out = phonemes._with_closures_heard_by_pocketsphinx(net, audio, features, VoiceActivity(active, -50.0))
+    # the m at 0.60 s is taken, cut to its dip; the b next to the net's p, the m without a dip (1.41 s) and the
+    # m in the pause are not
+    assert [(p.phone, round(p.start, 2), round(p.end, 2)) for p in out] == [
+        ("AA", 0.0, 0.6), ("M", 0.6, 0.66), ("AA", 0.66, 1.19), ("P", 1.19, 1.26), ("AA", 1.26, 1.5),
+        ("SIL", 1.5, 2.0)]
