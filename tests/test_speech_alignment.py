@@ -182,3 +182,21 @@ def test_audio_only_takes_the_all_phone_recognisers_closures_only_inside_voice_w
     assert [(p.phone, round(p.start, 2), round(p.end, 2)) for p in out] == [
         ("AA", 0.0, 0.6), ("M", 0.6, 0.66), ("AA", 0.66, 1.19), ("P", 1.19, 1.26), ("AA", 1.26, 1.5),
         ("SIL", 1.5, 2.0)]
+
+
+def test_audio_only_keeps_the_nets_phones_when_pocketsphinx_cannot_run(monkeypatch):
+    from soundmotion.models.speech import phonemes
+    from soundmotion.models.speech.activity import VoiceActivity
+    from soundmotion.models.speech.decoder import SpeechEngineUnavailable
+    from soundmotion.models.speech.features import FrameFeatures
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    def unavailable():
+        raise SpeechEngineUnavailable("no pocketsphinx")
+
+    monkeypatch.setattr(phonemes, "phone_decoder", unavailable)
+    net = [PhoneSegment("AA", 0.0, 0.5), PhoneSegment("M", 0.5, 0.6), PhoneSegment("AA", 0.6, 1.0)]
+    out = phonemes._with_closures_heard_by_pocketsphinx(net, Audio(np.zeros(16000, np.float32), 16000),
+                                                         FrameFeatures(np.full(100, -20.0), np.zeros(100)),
+                                                         VoiceActivity(np.ones(100, bool), -50.0))
+    assert out == net

@@ -129,13 +129,13 @@ def _with_closures_heard_by_pocketsphinx(phones: list, audio: Audio, features: F
     2.1 → 2.1 %, frame accuracy 0.724 → 0.724; every one it hears: 88.1 %, but 3.1 % and 0.712; with a dip
     anywhere: 84.6 %, 2.6 %, 0.718."""
     try:
-        decoder = phone_decoder()
-    except SpeechEngineUnavailable:
+        heard_labials = _all_phone_labials(phone_decoder(), audio, activity)
+    except (SpeechEngineUnavailable, RuntimeError):  # no pocketsphinx or its model: the net's phones as they are
         return phones
     found = [p for p in phones if p.phone in LABIALS]
     margin = int(round(SECOND_OPINION_VOICE / FRAME_SECONDS))
     added = []
-    for heard in _all_phone_labials(decoder, audio, activity):
+    for heard in heard_labials:
         dip = labial_dip(heard, features)
         if dip and dip[1] - dip[0] > heard.duration - 1e-6 and heard.duration > 0.03:
             dip = None  # quiet all through: a pause or a weak sound, not a closure between two sounds
