@@ -249,8 +249,9 @@ def _row(name: str, mode: str, scored: Score) -> str:
             f"{scored.frame_accuracy:.3f} |")
 
 
-__all__ = ["DISFLUENT", "RECORDED_VOICES", "librivox_take", "lines", "long_takes", "make_reference", "pause_frames", "reference_frames",
-           "refused_voice_quality", "score_human_lines", "score_line", "score_long_takes", "score_real_speakers",
+__all__ = ["DISFLUENT", "RECORDED_VOICES", "librivox_take", "lines", "long_takes", "make_reference", "pause_frames",
+           "reference_frames", "refused_voice_quality", "score_human_lines", "score_line", "score_long_takes",
+           "score_real_speakers",
            "score_recorded_voice"]
 
 
@@ -271,7 +272,8 @@ def main() -> int:
         scored, seconds = score_human_lines(with_transcript, settings)
         print(_row(f"LibriVox reader, {len(lines())} lines, {seconds:.0f} s", mode, scored))
     print("")
-    print("Long takes (tuning): | mode | p/b/m closed | closed in open vowels | frame accuracy | pause frames at rest |")
+    print("Long takes (tuning): | mode | p/b/m closed | closed in open vowels | frame accuracy | pause frames at "
+          "rest |")
     print("|---|---|---|---|---|---|")
     for mode, with_transcript, settings in modes:
         try:

@@ -2,9 +2,10 @@
 otherwise.
 
 Recognition is the learned phone net (phone_net.py), which hears language-neutral articulatory classes
-(articulation.py). English transcripts are aligned word by word with pocketsphinx and their phones timed with the
-same net (alignment.py); transcripts in other languages become phones with eSpeak NG and are aligned by Viterbi over
-the net's frame posteriors (espeak_alignment.py).
+(articulation.py), with a second opinion on lip closures from pocketsphinx's all-phone recogniser. English
+transcripts are aligned word by word with pocketsphinx and their phones timed with the same net (alignment.py);
+transcripts in other languages become phones with eSpeak NG and are aligned by Viterbi over the net's frame
+posteriors (espeak_alignment.py).
 """
 
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length
 PAUSE_SECONDS = 0.15          # a stretch this long where no voice is heard is a pause, whatever a phone claims
 CLOSURE_HOLD_SECONDS = 0.04   # a transcript's p/b/m that falls wholly in silence still shuts the lips this long
 SECOND_OPINION_VOICE = 0.05   # seconds of voice on both sides of a closure the all-phone recogniser adds
+SECOND_OPINION_PIECE_SECONDS = 30.0  # it hears a piece this long at a time, cut in pauses: small memory for an hour
 ENGLISH = ("en", "en-us", "en-gb", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
            "en-us-nyc")
 ENGLISH_ALIGNER = "pocketsphinx"  # or "espeak": English transcripts aligned like every other language
@@ -148,9 +150,6 @@ def _with_closures_heard_by_pocketsphinx(phones: list, audio: Audio, features: F
     for closure in added:
         phones = _cut_in(phones, closure)
     return phones
-
-
-SECOND_OPINION_PIECE_SECONDS = 30.0  # recognised piece by piece, cut in pauses: memory stays small for an hour
 
 
 def _all_phone_labials(decoder, audio: Audio, activity: VoiceActivity) -> list:
