@@ -3,7 +3,7 @@
 import numpy as np
 
 from soundmotion.bench import flite_festival
-from soundmotion.bench.human_speech import score_human_lines
+from soundmotion.bench.human_speech import librivox_take, score_human_lines, score_line
 
 
 def _decibels(line, start, end):
@@ -37,14 +37,26 @@ def test_radio_phone_names_become_arpabet():
 def test_audio_only_lip_sync_closes_the_lips_for_a_human_reader():
     scored, seconds = score_human_lines(with_transcript=False)
     assert seconds > 20.0 and scored.closures == 29
-    # measured: 24 of 29 p/b/m closed, 2.2 % closed frames in open vowels, frame accuracy 0.707
-    # (the English-only net: 26 of 29, 1.7 %, 0.741)
-    assert scored.closure_rate >= 0.75
+    # measured: 27 of 29 p/b/m closed, 2.2 % closed frames in open vowels, frame accuracy 0.708 (without the
+    # all-phone recogniser's closures: 24 of 29, 2.2 %, 0.706; the English-only net: 26 of 29, 1.7 %, 0.741)
+    assert scored.closure_rate >= 0.85
     assert scored.closed_in_open_rate <= 0.04
     assert scored.frame_accuracy >= 0.70
 
 
-def test_lip_sync_with_the_transcript_closes_nearly_every_closure_for_a_human_reader():
+def test_lip_sync_with_the_transcript_closes_every_closure_for_a_human_reader():
     scored, _ = score_human_lines(with_transcript=True)
-    # measured: 28 of 29, 1.0 %, 0.818
-    assert scored.closure_rate >= 0.9 and scored.closed_in_open_rate <= 0.03 and scored.frame_accuracy >= 0.75
+    # measured: 29 of 29, 1.0 %, 0.810 (before the closure hold: 28 of 29, the /m/ of "them" before a pause lost)
+    assert scored.closures == 29 and scored.closures_hit == 29
+    assert scored.closed_in_open_rate <= 0.03 and scored.frame_accuracy >= 0.75
+
+
+def test_a_long_take_keeps_every_transcript_closure_and_rests_in_its_pauses(tmp_path):
+    """The five LibriVox lines as one 28 s take: aligned phrase by phrase, every word in its piece."""
+    name, wav, text, phones = librivox_take(tmp_path)
+    scored, pauses, rest, refused = score_line(wav, text, phones, details=True)
+    # measured: 29 of 29 closed, frame accuracy 0.840, 98.1 % of 427 pause frames at rest (words shared out by
+    # expected length: 28 of 29, "them" sent to the next piece, 0.819, 94.6 %)
+    assert scored.closures == 29 and scored.closures_hit == 29 and not refused
+    assert scored.frame_accuracy >= 0.83
+    assert pauses > 400 and rest / pauses >= 0.97

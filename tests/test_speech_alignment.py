@@ -77,3 +77,126 @@ def test_recognition_without_transcript_finds_most_closures():
     hits = sum(any(p.start - 0.03 <= t <= p.end + 0.03 for t in found) for p in truth)
     assert hits / len(truth) >= 0.7
     assert np.all(np.diff([p.start for p in track.phones]) >= 0)
+
+
+def test_words_go_to_the_phrase_piece_where_they_are_heard_when_the_pace_changes():
+    """Sharing words out over pieces by expected length alone put "them" of the first LibriVox line into the next
+    piece of the lines joined into one take (its /m/ was lost); the net's Viterbi over the whole transcript puts
+    each word where it is heard. Here: a slow sentence, then two fast ones, cut into pieces at the pauses."""
+    slow = espeak_truth.synthesize(espeak_truth.SENTENCES[2], "en-us", 110)
+    fast = espeak_truth.synthesize(" ".join(espeak_truth.SENTENCES[3:5]), "en-us", 230)
+    gap = np.zeros(int(0.6 * slow.sample_rate), np.float32)
+    samples = np.concatenate([slow.samples, gap, fast.samples]).astype(np.float32)
+    text = " ".join(espeak_truth.SENTENCES[2:5])
+    track = find_phones(Audio(samples, slow.sample_rate), text)
+    assert track.source == "alignment" and track.notes == []
+    boundary = slow.duration + 0.3
+    first_part = [p.word for p in track.phones if p.phone != "SIL" and p.end <= boundary]
+    second_part = [p.word for p in track.phones if p.phone != "SIL" and p.start >= boundary]
+    assert first_part[-1] == "trees" and second_part[0] == "every"
+    truth = [p for p in slow.phones + fast.phones if espeak_truth.phone_class(p.ipa) == espeak_truth.CLOSED]
+    assert len(truth) == 23 and len(labial_times(track.phones)) == 23
+
+
+def test_a_piece_pocketsphinx_cannot_align_is_placed_by_the_phone_net(monkeypatch):
+    from soundmotion.models.speech import alignment
+
+    monkeypatch.setattr(alignment, "_align_piece", lambda *args: None)  # pocketsphinx gives up on every piece
+    utterance = espeak_truth.synthesize(TEXT, "en-us", 175)
+    result = align_transcript(decoder_pcm(audio_of(utterance)), TEXT)
+    assert result.failed_spans == []
+    spoken = [p for p in result.phones if p.phone != "SIL"]
+    assert [p.word for p in spoken][0] == "mummy" and spoken[-1].word == "pool"
+    found = [p for p in spoken if p.phone in ("P", "B", "M")]
+    assert [p.phone for p in found] == ["M", "M", "P", "B", "B", "B", "P"]
+    truth = [p for p in utterance.phones if espeak_truth.phone_class(p.ipa) == espeak_truth.CLOSED]
+    hits = sum(any(f.start < p.end + 0.03 and f.end > p.start - 0.03 for f in found) for p in truth)
+    assert hits >= 6
+
+
+def test_a_transcript_bilabial_heard_nowhere_keeps_a_closure_before_its_release():
+    """A sentence-initial "p" is silent until its burst: the voice check hears nothing in it, and the pause rule
+    made all of it silence (LibriVox line 0 lost its /m/ before a pause this way)."""
+    from soundmotion.models.speech.activity import VoiceActivity
+    from soundmotion.models.speech.phonemes import CLOSURE_HOLD_SECONDS, _silence_outside
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    active = np.zeros(120, bool)
+    active[50:80] = True  # voice from 0.5 to 0.8 s
+    phones = [PhoneSegment("SIL", 0.0, 0.3), PhoneSegment("P", 0.3, 0.5, "pam"), PhoneSegment("AE", 0.5, 0.7, "pam"),
+              PhoneSegment("M", 0.7, 0.8, "pam"), PhoneSegment("SIL", 0.8, 0.9), PhoneSegment("M", 0.9, 1.0, "me"),
+              PhoneSegment("SIL", 1.0, 1.2)]
+    activity = VoiceActivity(active, -40.0)
+    kept = _silence_outside(phones, activity, keep_closures=True)
+    closures = [(p.phone, round(p.start, 3), round(p.end, 3)) for p in kept if p.phone in ("P", "B", "M")]
+    # the p right before its vowel; the m of "pam" heard; the lone "me" in silence closes in its middle
+    assert closures == [("P", 0.46, 0.5), ("M", 0.7, 0.8), ("M", 0.93, 0.97)]
+    assert CLOSURE_HOLD_SECONDS == 0.04
+    assert [p.phone for p in _silence_outside(phones, activity) if p.phone in ("P", "B", "M")] == ["M"]
+    assert kept[0].start == 0.0 and kept[-1].end == 1.2
+    assert all(abs(a.end - b.start) < 1e-9 for a, b in zip(kept, kept[1:]))
+
+
+class _FakeAllPhoneDecoder:
+    """Stands in for pocketsphinx's all-phone recogniser: hears the given (phone, first frame, last frame)."""
+
+    def __init__(self, heard):
+        from types import SimpleNamespace
+
+        self.segments = [SimpleNamespace(word=w, start_frame=a, end_frame=b) for w, a, b in heard]
+
+    def start_utt(self):
+        pass
+
+    def process_raw(self, pcm, full_utt=False):
+        pass
+
+    def end_utt(self):
+        pass
+
+    def seg(self):
+        return self.segments
+
+
+def test_audio_only_takes_the_all_phone_recognisers_closures_only_inside_voice_with_a_dip(monkeypatch):
+    from soundmotion.models.speech import phonemes
+    from soundmotion.models.speech.activity import VoiceActivity
+    from soundmotion.models.speech.features import FrameFeatures
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    decibels = np.full(200, -20.0)
+    decibels[60:66] = -40.0     # a closure's dip inside speech (0.60–0.66 s)
+    decibels[120:125] = -40.0   # another one, but the net already has a p there
+    decibels[150:200] = -70.0   # a pause from 1.5 s
+    active = decibels > -50.0
+    features = FrameFeatures(decibels, np.zeros(200))
+    heard = [("AA", 0, 55), ("M", 56, 69), ("AA", 70, 115), ("B", 118, 127), ("AA", 128, 140), ("M", 141, 147),
+             ("SIL", 148, 160), ("M", 160, 170), ("SIL", 171, 199)]
+    monkeypatch.setattr(phonemes, "phone_decoder", lambda: _FakeAllPhoneDecoder(heard))
+    net = [PhoneSegment("AA", 0.0, 1.19), PhoneSegment("P", 1.19, 1.26), PhoneSegment("AA", 1.26, 1.5),
+           PhoneSegment("SIL", 1.5, 2.0)]
+    audio = Audio(np.zeros(32000, np.float32), 16000)
+    out = phonemes._with_closures_heard_by_pocketsphinx(net, audio, features, VoiceActivity(active, -50.0))
+    # the m at 0.60 s is taken, cut to its dip; the b next to the net's p, the m without a dip (1.41 s) and the
+    # m in the pause are not
+    assert [(p.phone, round(p.start, 2), round(p.end, 2)) for p in out] == [
+        ("AA", 0.0, 0.6), ("M", 0.6, 0.66), ("AA", 0.66, 1.19), ("P", 1.19, 1.26), ("AA", 1.26, 1.5),
+        ("SIL", 1.5, 2.0)]
+
+
+def test_audio_only_keeps_the_nets_phones_when_pocketsphinx_cannot_run(monkeypatch):
+    from soundmotion.models.speech import phonemes
+    from soundmotion.models.speech.activity import VoiceActivity
+    from soundmotion.models.speech.decoder import SpeechEngineUnavailable
+    from soundmotion.models.speech.features import FrameFeatures
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    def unavailable():
+        raise SpeechEngineUnavailable("no pocketsphinx")
+
+    monkeypatch.setattr(phonemes, "phone_decoder", unavailable)
+    net = [PhoneSegment("AA", 0.0, 0.5), PhoneSegment("M", 0.5, 0.6), PhoneSegment("AA", 0.6, 1.0)]
+    out = phonemes._with_closures_heard_by_pocketsphinx(net, Audio(np.zeros(16000, np.float32), 16000),
+                                                         FrameFeatures(np.full(100, -20.0), np.zeros(100)),
+                                                         VoiceActivity(np.ones(100, bool), -50.0))
+    assert out == net

@@ -148,6 +148,20 @@ def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: 
     return result
 
 
+def silent_spans(phones: list) -> list:
+    """[(start, end)] seconds of silence, touching silences joined (an aligner's piece boundary or a closure hold
+    may split one pause into several SIL phones, each too short to count as a pause on its own)."""
+    spans = []
+    for phone in phones:
+        if phone.phone != SILENCE:
+            continue
+        if spans and abs(spans[-1][1] - phone.start) < 1e-6:
+            spans[-1] = (spans[-1][0], phone.end)
+        else:
+            spans.append((phone.start, phone.end))
+    return spans
+
+
 def face_from_phones(phones: list, voice: VoiceMeasures, fps: float, settings: FaceSettings,
                      report=None) -> FaceResult:
     """The face for a given phone track (e.g. one an animator edited) and the voice's measures."""
@@ -165,7 +179,7 @@ def face_from_phones(phones: list, voice: VoiceMeasures, fps: float, settings: F
     jaw_scale, lip_scale = jali_scales(loudness, semitones, speaking, settings.expressiveness)
     articulation = settings.articulation
     weights = mouth_weights(visemes, jaw_scale, lip_scale, fps, articulation, settings.smoothing)
-    rest_in_pauses(weights, [(p.start, p.end) for p in phones if p.phone == SILENCE], fps)
+    rest_in_pauses(weights, silent_spans(phones), fps)
 
     report(0.85, "Adding blinks, brows and eyes")
     rng = np.random.default_rng(settings.seed)

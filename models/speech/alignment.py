@@ -2,9 +2,10 @@
 
 Long recordings are aligned phrase by phrase: pocketsphinx's aligner fails outright on a minute of
 speech at any beam, while phrase-sized pieces align reliably and faster. The recording is cut at pauses
-(voice activity), the transcript's words are shared out over the pieces by their expected length
-(preferring cuts at punctuation), and each piece is aligned on its own. A piece that does not align is
-returned as a failed span, for phone recognition to fill in.
+(voice activity), the transcript's words are shared out over the pieces where the phone net hears them (a
+Viterbi over its frame posteriors for the whole transcript), and each piece is aligned on its own. A piece
+pocketsphinx cannot align has its words placed by that Viterbi instead; a piece given no words (a filler, a
+word the transcript lacks) is returned as a failed span, for phone recognition to fill in.
 
 Per piece, pocketsphinx aligns the words; the phones inside each word are timed from the phone net's
 frame posteriors (phone_timing.py). pocketsphinx's own phone pass (`set_alignment()`, a second decode)
@@ -18,7 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..audio.load import Audio
+from .articulation import arpabet_class
 from .decoder import alignment_decoder
+from .espeak_alignment import MAX_SPAN_SECONDS, align_units, share_units
 from .pcm import DECODER_RATE
 from .phone_net import phone_posteriors
 from .phone_timing import segments_in_word
@@ -111,8 +114,9 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
     if not words:
         raise AlignmentFailed("the transcript has no English words the aligner knows")
     duration = len(pcm) / BYTES_PER_SECOND
-    pieces = _pieces(speech_regions or [(0.0, duration)], duration)
-    shares = _share_words(words, pieces)
+    regions = speech_regions or [(0.0, duration)]
+    pieces = _pieces(regions, duration)
+    shares = _share_words_by_net(words, pieces, posteriors, decoder, regions) if len(pieces) > 1 else [words]
     phones, failed, exhaustive = [], [], None
     for (start, end, _), piece_words in zip(pieces, shares):
         if not piece_words:
@@ -124,10 +128,9 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
         if aligned is None:
             exhaustive = exhaustive or alignment_decoder(exhaustive=True)
             aligned = _align_piece(exhaustive, chunk, text, start, posteriors)
-        if aligned is None:
-            failed.append((start, end))
-        else:
-            phones.extend(aligned)
+        if aligned is None:  # pocketsphinx gave up: the net places the piece's words instead
+            aligned = _align_piece_by_net(piece_words, decoder, start, end, posteriors)
+        phones.extend(aligned)
     if not any(p.phone != SILENCE for p in phones):
         raise AlignmentFailed("the aligner found no words")
     return Alignment(phones, unknown, failed)
@@ -154,29 +157,58 @@ def _pieces(regions: list, duration: float) -> list:
     return out
 
 
-def _share_words(words: list, pieces: list) -> list:
-    """Split the word list over the pieces in proportion to speech time, cutting at punctuation if near."""
-    if len(pieces) == 1:
-        return [words]
-    expected = [w.phones * SECONDS_PER_PHONE for w in words]
-    total_expected, total_speech = sum(expected), sum(p[2] for p in pieces)
-    cumulative, running = [0.0], 0.0
-    for value in expected:
-        running += value
-        cumulative.append(running / total_expected * total_speech)
-    shares, first, target = [], 0, 0.0
-    for piece in pieces[:-1]:
-        target += piece[2]
-        tolerance = 0.8
-        candidates = range(first, len(words) + 1)
-        closest = min(candidates, key=lambda j: abs(cumulative[j] - target))
-        punctuated = [j for j in candidates if j > 0 and words[j - 1].pause_after
-                      and abs(cumulative[j] - target) < tolerance]
-        cut = min(punctuated, key=lambda j: abs(cumulative[j] - target)) if punctuated else closest
-        shares.append(words[first:cut])
-        first = cut
-    shares.append(words[first:])
-    return shares
+def _share_words_by_net(words: list, pieces: list, posteriors: tuple, decoder, regions: list) -> list:
+    """The word list split over the pieces where the phone net hears each word: a left-to-right Viterbi over the
+    net's frame posteriors (espeak_alignment.align_units) places the dictionary phones of the whole transcript,
+    a pause allowed between any two words, and each word goes to the piece holding its middle. Sharing them out by
+    expected length alone (as before) sent words to the wrong piece when the speaker's pace changed, and a piece
+    given words it does not hold aligns them to the wrong sounds or not at all. `regions`: [(start, end)] seconds
+    of voice, where a recording over MAX_SPAN_SECONDS is first cut for the Viterbi (espeak_alignment.share_units)."""
+    log_probs, names = posteriors
+    units, _ = _net_units(words, decoder)
+    count = len(log_probs)
+    spans = [(0, count, units, 0)]
+    if count * FRAME_SECONDS > MAX_SPAN_SECONDS:
+        spans = share_units(units, regions, count)
+    first_frame, last_frame = np.full(len(words), np.inf), np.full(len(words), -np.inf)
+    for first, end, span_units, _ in spans:
+        if not span_units:
+            continue
+        for index, a, b in align_units(log_probs, names, span_units, first, end):
+            if index >= 0:
+                word = span_units[index][1]
+                first_frame[word] = min(first_frame[word], a)
+                last_frame[word] = max(last_frame[word], b)
+    middles = 0.5 * (first_frame + last_frame) * FRAME_SECONDS
+    bounds = [end for _, end, _ in pieces[:-1]]
+    piece_of = np.maximum.accumulate(np.searchsorted(bounds, middles, side="right"))
+    return [[w for w, p in zip(words, piece_of) if p == k] for k in range(len(pieces))]
+
+
+def _net_units(words: list, decoder) -> tuple:
+    """(units for espeak_alignment.align_units: (class, word index, pause allowed before, seconds), and the
+    ARPAbet phone of each unit) for the words' dictionary pronunciations."""
+    units, arpabet = [], []
+    for k, word in enumerate(words):
+        pause = 2 if k == 0 or words[k - 1].pause_after else 1
+        for j, phone in enumerate(decoder.lookup_word(word.text).split()):
+            units.append((arpabet_class(base_phone(phone)), k, pause if j == 0 else 0, SECONDS_PER_PHONE))
+            arpabet.append(base_phone(phone))
+    return units, arpabet
+
+
+def _align_piece_by_net(words: list, decoder, start: float, end: float, posteriors: tuple) -> list:
+    """PhoneSegments for `words` over [start, end) seconds placed by Viterbi over the phone net's posteriors
+    (used where pocketsphinx cannot align a piece: the transcript's words, p/b/m included, still drive the face)."""
+    log_probs, names = posteriors
+    units, arpabet = _net_units(words, decoder)
+    first = int(round(start / FRAME_SECONDS))
+    last = min(len(log_probs), max(first + 1, int(round(end / FRAME_SECONDS))))
+    out = []
+    for index, a, b in align_units(log_probs, names, units, first, last):
+        name, word = (SILENCE, "") if index < 0 else (arpabet[index], words[units[index][1]].text)
+        out.append(PhoneSegment(name, a * FRAME_SECONDS, b * FRAME_SECONDS, word))
+    return out
 
 
 def _align_piece(decoder, pcm: bytes, text: str, offset: float, posteriors: tuple) -> list | None:

@@ -20,28 +20,31 @@ def tighten_labials(phones: list, features: FrameFeatures) -> list:
     """
     from .segments import PhoneSegment
 
-    decibels = features.decibels
-    peaks = maximum_filter1d(decibels, size=31)
     out = []
     for phone in phones:
-        if phone.phone not in LABIALS:
-            out.append(phone)
-            continue
-        lo = max(0, int(round(phone.start / FRAME_SECONDS)))
-        hi = min(features.count, max(lo + 1, int(round(phone.end / FRAME_SECONDS))))
-        if hi <= lo:
-            out.append(phone)
-            continue
-        quietest = lo + int(np.argmin(decibels[lo:hi]))
-        drop = NASAL_BELOW_PEAK_DB if phone.phone == "M" else CLOSURE_BELOW_PEAK_DB
-        quiet = decibels < peaks[quietest] - drop
-        if not quiet[quietest]:
-            out.append(phone)  # no audible dip (fast speech): trust the phone's timing
-            continue
-        start, end = quietest, quietest + 1
-        while start > lo and quiet[start - 1]:
-            start -= 1
-        while end < hi and quiet[end]:
-            end += 1
-        out.append(PhoneSegment(phone.phone, start * FRAME_SECONDS, end * FRAME_SECONDS, phone.word))
+        dip = labial_dip(phone, features) if phone.phone in LABIALS else None
+        # no audible dip (fast speech): trust the phone's timing
+        out.append(phone if dip is None else PhoneSegment(phone.phone, dip[0], dip[1], phone.word))
     return out
+
+
+def labial_dip(phone, features: FrameFeatures) -> tuple | None:
+    """(start, end) seconds of the quiet stretch around the quietest frame of a p/b/m segment, or None when it has
+    no dip well below the nearby peak."""
+    decibels = features.decibels
+    lo = max(0, int(round(phone.start / FRAME_SECONDS)))
+    hi = min(features.count, max(lo + 1, int(round(phone.end / FRAME_SECONDS))))
+    if hi <= lo:
+        return None
+    peaks = maximum_filter1d(decibels[max(0, lo - 15):min(features.count, hi + 15)], size=31)
+    quietest = lo + int(np.argmin(decibels[lo:hi]))
+    drop = NASAL_BELOW_PEAK_DB if phone.phone == "M" else CLOSURE_BELOW_PEAK_DB
+    quiet = decibels < peaks[quietest - max(0, lo - 15)] - drop
+    if not quiet[quietest]:
+        return None
+    start, end = quietest, quietest + 1
+    while start > lo and quiet[start - 1]:
+        start -= 1
+    while end < hi and quiet[end]:
+        end += 1
+    return start * FRAME_SECONDS, end * FRAME_SECONDS

@@ -126,7 +126,7 @@ def align_with_espeak(log_probs: np.ndarray, names: tuple, text: str, language: 
     count = len(log_probs)
     spans = [(0, count, units, 0)]
     if count * FRAME_SECONDS > MAX_SPAN_SECONDS and pieces and len(pieces) > 1:
-        spans = _share_units(units, pieces, count)
+        spans = share_units(units, pieces, count)
     segments = []
     for first, end, piece_units, offset in spans:
         if not piece_units:
@@ -138,7 +138,7 @@ def align_with_espeak(log_probs: np.ndarray, names: tuple, text: str, language: 
     return segments
 
 
-def _share_units(units: list, pieces: list, count: int) -> list:
+def share_units(units: list, pieces: list, count: int) -> list:
     """[(first frame, end frame, units, offset)] for pieces of about MAX_SPAN_SECONDS / 2, cut in pauses, with the
     units shared out by expected duration and each cut moved to the nearest word start."""
     target = MAX_SPAN_SECONDS / 2
@@ -167,4 +167,4 @@ def _share_units(units: list, pieces: list, count: int) -> list:
     return out
 
 
-__all__ = ["TranscriptUnusable", "align_units", "align_with_espeak", "transcript_units"]
+__all__ = ["TranscriptUnusable", "align_units", "align_with_espeak", "share_units", "transcript_units"]
