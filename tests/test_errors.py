@@ -95,8 +95,12 @@ def test_ctrl_c_exits_130_without_a_traceback_or_files(tmp_path):
     speech, rate = soundfile.read(bad.DEMO_SPEECH, dtype="float32")
     long_line = bad.wav(str(tmp_path), "long.wav", np.tile(speech, 30), rate)  # 5.5 minutes
     outputs = tmp_path / "out"
+    # Ctrl+C as in a terminal: a suite started in the background (`make test &`) hands its children SIGINT
+    # ignored, and Python then never turns it into KeyboardInterrupt
+    terminal_ctrl_c = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
     process = subprocess.Popen([SOUNDMOTION, "face", long_line, "--clip", str(outputs / "f.npz"), "--cues",
-                                str(outputs / "f.tsv")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                str(outputs / "f.tsv")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=terminal_ctrl_c)
     time.sleep(3.0)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
