@@ -1,6 +1,6 @@
 """One call from audio to everything the choreography needs: beats, bars, sections, onset and loudness curves."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -136,20 +136,20 @@ def choose_bars(candidates: list, bass_onsets: np.ndarray, frame_rate: float) ->
     38, 2 is kept) and the downbeat F-measure is 0.540 (0.331 from the net's downbeat output; the bass's
     loudness instead of its onsets put the bars of SoundMotion's own test songs on beat 3, where a kick and a
     held chord outweigh the bar's first kick); 6 of 6 synthesized songs in 3/4 and 4/4 keep their meter."""
-    for decoded in candidates:
-        decoded.beats = onto_the_bass(decoded.beats, bass_onsets, frame_rate)
+    candidates = [replace(decoded, beats=onto_the_bass(decoded.beats, bass_onsets, frame_rate))
+                  for decoded in candidates]
     likeliest = max(candidates, key=lambda decoded: decoded.log_probability)
     meter, best_score = likeliest.beats_per_bar, -np.inf
     for decoded in candidates:
         strength = bass_phase_strength(decoded.beats, decoded.beats_per_bar, bass_onsets, frame_rate)
         score = decoded.log_probability
-        if strength is not None and strength.max() > strength.mean() * (1.0 + 1e-6) + 1e-12:   # else: no bass
+        if strength is not None:
             score += METER_BASS_WEIGHT * len(decoded.beats) * np.log(strength.max() / strength.mean())
         if score > best_score:
             meter, best_score = decoded.beats_per_bar, score
     beats, beat_in_bar = likeliest.beats, likeliest.beat_in_bar
     strength = bass_phase_strength(beats, meter, bass_onsets, frame_rate)
-    if strength is not None and strength.max() > strength.mean() * (1.0 + 1e-6) + 1e-12:
+    if strength is not None:
         first = int(np.argmax(strength))
     elif meter == likeliest.beats_per_bar or not np.any(beat_in_bar == 1):
         return likeliest
@@ -175,13 +175,14 @@ def onto_the_bass(beats: np.ndarray, bass_onsets: np.ndarray, frame_rate: float)
 
 
 def bass_phase_strength(beats: np.ndarray, meter: int, bass_onsets: np.ndarray, frame_rate: float):
-    """(meter,) mean bass onset on the beats counted 1, 2, … of a bar from each starting beat (None if there
-    are fewer than two bars)."""
+    """(meter,) mean bass onset on the beats counted 1, 2, … of a bar from each starting beat; None if there
+    are fewer than two bars or no bar position gets more bass onset than the others (no bass)."""
     if meter < 2 or len(beats) < 2 * meter or len(bass_onsets) == 0:
         return None
     strength = _near_sum(bass_onsets, beats, frame_rate)
     index = np.arange(len(beats))
-    return np.array([strength[index % meter == phase].mean() for phase in range(meter)])
+    strength = np.array([strength[index % meter == phase].mean() for phase in range(meter)])
+    return strength if strength.max() > strength.mean() * (1.0 + 1e-6) + 1e-12 else None
 
 
 def _near_sum(curve: np.ndarray, times: np.ndarray, frame_rate: float) -> np.ndarray:
