@@ -1,10 +1,10 @@
 """Real music recordings for the beat bench and the beat tracker's training, fetched reproducibly from Debian.
 
-    python3 bench/music_corpus.py [--out DIR] [--train-out DIR] [--cache DIR]
+    python3 bench/music_corpus.py [--out DIR] [--train-out DIR] [--validation-out DIR] [--cache DIR]
 
 Nothing here is made by SoundMotion's synthesizer: these are recordings by bands, fiddlers, singers and game
 composers, taken from pinned Debian packages (`apt-get download NAME=VERSION`, unpacked with `dpkg -x`), whose
-copyright files give free licences (listed per track). Two splits:
+copyright files give free licences (listed per track). Three splits:
 
 * **held out** (`--out`, default `/work/coord/music`): scored by `bench/beats.py`, never trained or tuned on.
   Frets on Fire songs come with people's annotations: the game chart's tempo map and time signature, written by
@@ -14,6 +14,9 @@ copyright files give free licences (listed per track). Two splits:
   indicative reference, and the bench says which truth it used.
 * **training** (`--train-out`, default in the cache): game music used only to train the beat net (with madmom's
   beats as teacher labels) and never scored as held out.
+* **validation** (`--validation-out`, default in the cache): the soundtracks of four whole packages that train
+  nothing; with `--teacher`, 60 s from the middle of each gets madmom's beats (`<id>.teacher.<start>-<end>.beats`).
+  `bench/beats.py` scores them as tuning rows, and the decoder's settings are chosen on them.
 
 Needs ffmpeg, apt-get, dpkg, numpy and soundfile (run it with .venv/bin/python). `--teacher` imports madmom
 and needs the bench-only environment (`bash bench/madmom_env.sh`).
