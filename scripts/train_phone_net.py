@@ -518,7 +518,7 @@ def frame_accuracy(model, features, labels, phones) -> float:
     correct = total = 0
     with torch.no_grad():
         for frames, names in zip(features, labels):
-            logits = model(torch.from_numpy(frames.T.copy())[None])[0].numpy()
+            logits = model(torch.from_numpy(frames.astype(np.float32).T.copy())[None])[0].numpy()
             correct += int(np.sum(logits.argmax(axis=0) == np.array([index[n] for n in names])))
             total += len(names)
     return correct / max(total, 1)

@@ -191,19 +191,6 @@ def train(head, real: tuple, synthetic: tuple, phones: tuple, steps: int, real_s
     return head
 
 
-def frame_accuracy(head, hidden: list, labels: list, phones: tuple) -> float:
-    import torch
-
-    index = {p: i for i, p in enumerate(phones)}
-    correct = total = 0
-    with torch.no_grad():
-        for frames, names in zip(hidden, labels):
-            logits = head(torch.from_numpy(frames.astype(np.float32).T.copy())[None])[0].numpy()
-            correct += int(np.sum(logits.argmax(axis=0) == np.array([index[n] for n in names])))
-            total += len(names)
-    return correct / max(total, 1)
-
-
 def save(head, net, first_layer: int, counts: np.ndarray, path):
     """The head's layers under the indices they have in the net (layer{first_layer}…), float16 like the net's."""
     from soundmotion.models.speech import phone_net
@@ -221,6 +208,8 @@ def save(head, net, first_layer: int, counts: np.ndarray, path):
 
 
 def main(argv=None) -> int:
+    from train_phone_net import frame_accuracy
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", type=int, default=1200, help="real recordings (each in --copies versions)")
     parser.add_argument("--copies", type=int, default=2)
