@@ -108,6 +108,17 @@ def bad_json(folder) -> dict:
     }
 
 
+def all_bad_inputs(folder) -> dict:
+    """Every bad input above, keyed "audio.<kind>", "motion.<kind>", "blend.<kind>" and "json.<kind>", plus
+    "dir" (the folder), "file" (a plain file where a folder belongs) and "valid_motion" (a path not yet
+    written)."""
+    made = {"dir": folder, "file": write(folder, "plain.txt", b"a file, not a folder")}
+    for group, maker in (("audio", bad_audio), ("motion", bad_motion), ("blend", bad_blends), ("json", bad_json)):
+        made.update({f"{group}.{kind}": path for kind, path in maker(folder).items()})
+    made["valid_motion"] = os.path.join(folder, "valid.npz")
+    return made
+
+
 def _folder(folder, name) -> str:
     path = os.path.join(folder, name)
     os.makedirs(path, exist_ok=True)

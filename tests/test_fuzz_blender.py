@@ -23,11 +23,7 @@ BLEND, SPEECH, MUSIC = bad.DEMO_BLEND, bad.DEMO_SPEECH, bad.DEMO_MUSIC
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory, registered_addon):
     folder = str(tmp_path_factory.mktemp("fuzz_blender"))
-    made = {"dir": folder, "file": bad.write(folder, "plain.txt", b"a file")}
-    for group, maker in (("audio", bad.bad_audio), ("motion", bad.bad_motion), ("blend", bad.bad_blends),
-                         ("json", bad.bad_json)):
-        made.update({f"{group}.{kind}": path for kind, path in maker(folder).items()})
-    made["valid_motion"] = os.path.join(folder, "valid.npz")
+    made = bad.all_bad_inputs(folder)
     speech, rate = soundfile.read(SPEECH, dtype="float32")
     made["line_a"] = bad.wav(folder, "line_a.wav", speech[:int(1.6 * rate)], rate)
     made["line_b"] = bad.wav(folder, "line_b.wav", speech[int(2.0 * rate):int(3.6 * rate)], rate)

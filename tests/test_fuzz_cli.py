@@ -15,12 +15,7 @@ BLEND, SPEECH, MUSIC = bad.DEMO_BLEND, bad.DEMO_SPEECH, bad.DEMO_MUSIC
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("fuzz_inputs"))
-    made = {"dir": folder, "file": bad.write(folder, "plain.txt", b"a file, not a folder")}
-    for group, maker in (("audio", bad.bad_audio), ("motion", bad.bad_motion), ("blend", bad.bad_blends),
-                         ("json", bad.bad_json)):
-        made.update({f"{group}.{kind}": path for kind, path in maker(folder).items()})
-    made["valid_motion"] = os.path.join(folder, "valid.npz")
-    return made
+    return bad.all_bad_inputs(folder)
 
 
 # (argv with {placeholders}, a piece of the expected message). {out}: an empty folder for outputs; {ro}: a folder

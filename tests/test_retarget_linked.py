@@ -21,13 +21,17 @@ WALK = CMU / "general" / "002_01.bvh"
 def character_blend(tmp_path):
     rig_factory.empty_scene(30)
     rig = rig_factory.makehuman_armature("game_engine")
+    return _save_character(rig, tmp_path / "character.blend"), rig.name
+
+
+def _save_character(rig, path):
+    """Save the scene with `rig` moved into a "Character" collection (what a shot links), and return the path."""
     collection = bpy.data.collections.new("Character")
     bpy.context.scene.collection.children.link(collection)
     collection.objects.link(rig)
     bpy.context.scene.collection.objects.unlink(rig)
-    path = tmp_path / "character.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(path))
-    return path, rig.name
+    return path
 
 
 def _shot_linking(path):
@@ -90,12 +94,7 @@ def test_the_face_pose_map_edited_on_an_override_drives_the_face_and_survives_re
     rig_factory.empty_scene(30)
     rig, action = rig_factory.little_face()
     rig.soundmotion_face_pose_action = action  # set in the character's file: it comes along when linked
-    collection = bpy.data.collections.new("Character")
-    bpy.context.scene.collection.children.link(collection)
-    collection.objects.link(rig)
-    bpy.context.scene.collection.objects.unlink(rig)
-    character = tmp_path / "character.blend"
-    bpy.ops.wm.save_as_mainfile(filepath=str(character))
+    character = _save_character(rig, tmp_path / "character.blend")
     rig_factory.empty_scene(30)
     with bpy.data.libraries.load(str(character), link=True) as (source, linked):
         linked.collections = ["Character"]
