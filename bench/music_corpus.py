@@ -44,6 +44,22 @@ PACKAGES = {  # Debian bookworm, pinned: the same bytes on every machine
     "singularity-music": "007-2",
     "pushover-data": "0.0.5+git20180909-4",
     "nexuiz-music": "2.5.2-12",
+    # more training soundtracks (only their music folders are unpacked)
+    "supertuxkart-data": "1.4+dfsg-2",
+    "supertux-data": "0.6.3-2",
+    "naev-data": "0.8.2-1",
+    "widelands-data": "2:1.1-3",
+    "freedroidrpg-data": "1.0-1",
+    "hyperrogue-music": "12.0q-1",
+    "planetblupi-music-ogg": "1.14.2-3",
+    "ufoai-music": "2.5-2",
+    "megaglest-data": "3.13.0-3",
+    "frozen-bubble-data": "2.212-11",
+    # the validation split (whole packages: never trained on, used to choose settings)
+    "warzone2100-music": "4.3.3-3",
+    "openarena-data": "0.8.5split-14",
+    "extremetuxracer-data": "0.8.2-1",
+    "asc-music": "1.3-6",
 }
 FOF = "usr/share/games/fretsonfire/data/songs/"
 WORLD = "gcompris/src/activities/explore_world_music/resource/music/"
@@ -91,17 +107,39 @@ HELD_OUT_TRACKS = [
      "little or no steady beat: a test of the 'no steady beat' note"),
 ]
 
+ORIGINAL_TRAIN_PACKAGES = ("wesnoth-1.16-music", "hedgewars-data", "singularity-music", "pushover-data", "nexuiz-music")
 TRAIN_SOURCES = [  # (package, glob inside the package or the pk3, licence)
     ("wesnoth-1.16-music", "usr/share/games/wesnoth/1.16/data/core/music/*.ogg", "GPL-2+, Wesnoth composers"),
     ("hedgewars-data", "usr/share/games/hedgewars/Data/Music/*.ogg", "GPL-2, Hedgewars"),
     ("singularity-music", "usr/share/games/singularity/music/**/*.ogg", "CC BY-SA 3.0, Max McCracken"),
     ("pushover-data", "usr/share/pushover/themes/*.ogg", "GPL-3+, Pushover"),
     ("nexuiz-music", "usr/share/games/nexuiz/data/music.pk3:sound/cdtracks/*.ogg", "GPL-2+, Alientrap (Nexuiz)"),
+    ("supertuxkart-data", "usr/share/games/supertuxkart/data/music/*.ogg", "CC BY-SA 3.0/4.0, CC BY 3.0, SuperTuxKart"),
+    ("supertux-data", "usr/share/games/supertux2/music/**/*.ogg", "GPL-2+, CC BY-SA 3.0/4.0, CC0, SuperTux"),
+    ("naev-data", "usr/share/naev/dat/snd/music/*.ogg", "CC BY 3.0, CC BY-SA 3.0, GPL, public domain, Naev"),
+    ("widelands-data", "usr/share/games/widelands/data/music/*.ogg", "GPL-2+, Widelands"),
+    ("freedroidrpg-data", "usr/share/freedroidrpg/data/sound/music/*.ogg", "GPL-2+, FreedroidRPG"),
+    ("hyperrogue-music", "usr/share/hyperrogue/music/*.ogg", "CC BY 3.0, CC BY-SA 3.0/4.0, HyperRogue"),
+    ("planetblupi-music-ogg", "usr/share/planetblupi/music/*.ogg", "GPL-3+, Planet Blupi"),
+    ("ufoai-music", "usr/share/games/ufoai/base/0music.pk3:music/*.ogg", "GPL-2+, CC BY(-SA) 3.0, UFO: AI"),
+    ("megaglest-data", "usr/share/games/megaglest/**/music/*.ogg", "CC BY-SA 3.0, GPL-2+, MegaGlest"),
+    ("frozen-bubble-data", "usr/share/games/frozen-bubble/snd/*.ogg", "GPL-2, Frozen Bubble"),
+]
+
+# Whole packages kept apart from training: madmom's beats on them say how close the net comes to its teacher on
+# music it never heard, and settings (decoder, thresholds, training length) are chosen on them, never on the
+# held-out bench recordings.
+VALIDATION_SOURCES = [
+    ("warzone2100-music", "usr/share/games/warzone2100/music/**/*.opus", "CC BY-SA 3.0, CC0, Warzone 2100"),
+    ("openarena-data", "usr/share/games/openarena/baseoa/pak0.pk3:music/*.ogg", "GPL-2+, OpenArena"),
+    ("extremetuxracer-data", "usr/share/games/etr/music/*.ogg", "GPL-2+, CC0, Extreme Tux Racer"),
+    ("asc-music", "usr/share/games/asc/music/*.mp3", "GPL-2+, Advanced Strategic Command"),
 ]
 
 
-def fetch(package: str, cache: pathlib.Path) -> pathlib.Path:
-    """Unpack the pinned Debian package into the cache (once); return the unpacked root."""
+def fetch(package: str, cache: pathlib.Path, members: str = None) -> pathlib.Path:
+    """Unpack the pinned Debian package into the cache (once; only `members`, a tar wildcard, if given); return
+    the unpacked root."""
     root = cache / "packages" / package
     if (root / ".done").exists():
         return root
@@ -114,7 +152,12 @@ def fetch(package: str, cache: pathlib.Path) -> pathlib.Path:
         found = [p for p in debs.glob(f"{package}_*.deb")]
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
-    subprocess.run(["dpkg", "-x", str(found[0]), str(root)], check=True)
+    if members is None:
+        subprocess.run(["dpkg", "-x", str(found[0]), str(root)], check=True)
+    else:
+        tar = subprocess.Popen(["dpkg", "--fsys-tarfile", str(found[0])], stdout=subprocess.PIPE)
+        subprocess.run(["tar", "-x", "-C", str(root), "--wildcards", f"./{members}"], stdin=tar.stdout, check=True)
+        tar.wait()
     (root / ".done").touch()
     return root
 
@@ -149,14 +192,14 @@ def rcc_members(path: pathlib.Path) -> dict:
     return out
 
 
-def decode_mix(sources: list, target: pathlib.Path):
+def decode_mix(sources: list, target: pathlib.Path, mono: bool = False):
     """Mix the sources (stems of one song, or a single file) into one 44.1 kHz FLAC."""
     command = ["ffmpeg", "-loglevel", "error", "-y"]
     for source in sources:
         command += ["-i", str(source)]
     if len(sources) > 1:
         command += ["-filter_complex", f"amix=inputs={len(sources)}:duration=longest:normalize=0"]
-    command += ["-ar", str(SAMPLE_RATE), "-c:a", "flac", str(target)]
+    command += ["-ar", str(SAMPLE_RATE)] + (["-ac", "1"] if mono else []) + ["-c:a", "flac", str(target)]
     subprocess.run(command, check=True)
 
 
@@ -335,11 +378,13 @@ def write_readme(out: pathlib.Path, rows: list):
     (out / "README.md").write_text("".join(lines))
 
 
-def build_training(out: pathlib.Path, cache: pathlib.Path) -> list:
+def build_training(out: pathlib.Path, cache: pathlib.Path, sources: list = None) -> list:
+    """Decode the soundtracks of `sources` (default TRAIN_SOURCES) into `out` (tracks of 20 s or more)."""
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for package, pattern, licence in TRAIN_SOURCES:
-        root = fetch(package, cache)
+    for package, pattern, licence in sources or TRAIN_SOURCES:
+        members = None if package in ORIGINAL_TRAIN_PACKAGES else pattern.split(":")[0].replace("**/", "*")
+        root = fetch(package, cache, members)
         if ":" in pattern:
             archive, inner = pattern.split(":")
             with zipfile.ZipFile(root / archive) as pk3:
@@ -356,14 +401,21 @@ def build_training(out: pathlib.Path, cache: pathlib.Path) -> list:
             sources = sorted(root.glob(pattern))
         for source in sources:
             track_id = f"{package.split('-')[0]}_{source.stem.replace(' ', '_').lower()}"
+            if package in ("supertux-data", "megaglest-data"):    # the same names in several folders
+                track_id = f"{package.split('-')[0]}_{source.parent.name.lower()}_{source.stem.replace(' ', '_').lower()}"
             target = out / f"{track_id}.flac"
             if not target.exists():
-                decode_mix([source], target)
+                try:
+                    decode_mix([source], target, mono=True)
+                except subprocess.CalledProcessError:     # e.g. hyperrogue's hr-savino-caribbean.ogg is damaged
+                    target.unlink(missing_ok=True)
+                    print(f"{source.name}: could not be decoded, left out", flush=True)
+                    continue
             rows.append(dict(id=track_id, file=target.name, licence=licence,
                              source=f"Debian {package} {PACKAGES[package]}", duration=round(duration_of(target), 1)))
     rows = [r for r in rows if r["duration"] >= 20.0]   # jingles teach nothing about beats
     (out / "tracks.json").write_text(json.dumps(rows, indent=1))
-    print(f"training: {len(rows)} tracks, {sum(r['duration'] for r in rows) / 3600:.2f} h", flush=True)
+    print(f"{out.name}: {len(rows)} tracks, {sum(r['duration'] for r in rows) / 3600:.2f} h", flush=True)
     return rows
 
 
@@ -402,10 +454,43 @@ def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_secon
         print(f"madmom: {name}: {len(beats)} beats", flush=True)
 
 
+def teacher_labels(folder: pathlib.Path, excerpt_seconds: float = 90.0, networks: int = 4):
+    """Distillation labels for every track of a folder, from madmom (a teacher, never shipped): the middle
+    `excerpt_seconds` of each track, madmom's frame-wise beat and downbeat activations (100 fps, the mean of the
+    first `networks` of its eight BLSTMs) in `<id>.teacher.<start>-<end>.npy` (float16, columns: beat that is
+    not a downbeat, downbeat) and its DBN's beats and downbeats (bars of 3 or 4) in `<id>.teacher.<start>-<end>.beats`.
+    Tracks are visited in a fixed pseudo-random order, so a partial run covers every soundtrack."""
+    import numpy
+    import soundfile
+    from madmom.audio.signal import Signal
+    from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
+    from madmom.ml.nn import NeuralNetworkEnsemble
+    from madmom.models import DOWNBEATS_BLSTM
+
+    rnn = RNNDownBeatProcessor()
+    rnn.processors[1] = NeuralNetworkEnsemble.load(DOWNBEATS_BLSTM[:networks])
+    dbn = DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)
+    for audio in sorted(folder.glob("*.flac"), key=lambda p: hashlib.md5(p.name.encode()).hexdigest()):
+        if list(folder.glob(f"{audio.stem}.teacher.*.beats")):
+            continue
+        samples, rate = soundfile.read(str(audio), dtype="float32", always_2d=True)
+        samples = samples.mean(axis=1)
+        start = max(0, int((len(samples) - excerpt_seconds * rate) // 2))
+        samples = samples[start:start + int(excerpt_seconds * rate)]
+        name = f"{audio.stem}.teacher.{start / rate:.2f}-{(start + len(samples)) / rate:.2f}"
+        activations = rnn(Signal(samples, sample_rate=rate))
+        beats = numpy.asarray(dbn(activations)).reshape(-1, 2)
+        numpy.save(folder / f"{name}.npy", activations.astype(numpy.float16))
+        write_beats(folder / f"{name}.beats", [(float(t) + start / rate, int(b)) for t, b in beats])
+        print(f"teacher: {name}: {len(beats)} beats", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=pathlib.Path, default=HELD_OUT, help="held-out recordings (the bench's)")
     parser.add_argument("--train-out", type=pathlib.Path, default=CACHE / "train", help="training recordings")
+    parser.add_argument("--validation-out", type=pathlib.Path, default=CACHE / "validation",
+                        help="validation recordings (whole packages apart from training)")
     parser.add_argument("--cache", type=pathlib.Path, default=CACHE)
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--teacher", action="store_true", help="write madmom annotations (bench environment)")
@@ -413,10 +498,12 @@ def main(argv=None):
     build_held_out(args.out, args.cache)
     if not args.skip_training:
         build_training(args.train_out, args.cache)
+        build_training(args.validation_out, args.cache, VALIDATION_SOURCES)
     if args.teacher:
         teacher_annotations(args.out, "world_*.flac")
         if not args.skip_training:
-            teacher_annotations(args.train_out, max_seconds=60.0, networks=2)
+            teacher_labels(args.validation_out)
+            teacher_labels(args.train_out)
 
 
 if __name__ == "__main__":
