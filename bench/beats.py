@@ -191,6 +191,32 @@ def tuning_rows():
     return rows
 
 
+def validation_rows(folder: pathlib.Path):
+    """The validation split of bench/music_corpus.py (whole game-soundtrack packages that never trained the net,
+    on which its settings were chosen: tuning data, not held out): 60 s excerpts against madmom's beats."""
+    rows = []
+    for beats_file in sorted(folder.glob("*.teacher.*.beats")):
+        stem, span = beats_file.name[:-len(".beats")].split(".teacher.")
+        start, end = (float(x) for x in span.split("-"))
+        table = np.loadtxt(beats_file, ndmin=2)
+        if len(table) < 8 or end - start < 30.0:
+            continue
+        info = soundfile.info(str(folder / f"{stem}.flac"))
+        samples, rate = soundfile.read(str(folder / f"{stem}.flac"), dtype="float32", always_2d=True,
+                                       start=int(round(start * info.samplerate)), stop=int(round(end * info.samplerate)))
+        audio = Audio(samples.mean(axis=1), rate)
+        analysis = analyse_music(audio)
+        true_beats, true_down = table[:, 0] - start, table[table[:, 1] == 1, 0] - start
+        entry = {"id": stem, "genre": "game soundtrack", "truth": "madmom", "fallback": analysis.fallback,
+                 "meter": analysis.beats_per_bar, "true_meter": str(int(table[:, 1].max())), "tempo": analysis.tempo,
+                 "confidence": analysis.confidence,
+                 "ours": scores(analysis.beats, analysis.downbeats, true_beats, true_down)}
+        entry["librosa"] = scores(librosa_beats(audio)[0], None, true_beats, None)
+        rows.append(entry)
+        print(_line(entry), flush=True)
+    return rows
+
+
 def dance_rows(folder: pathlib.Path):
     """Beat Align Score (k→m) of Dance to Music on held-out songs: against people's beats and the tracker's own."""
     from ..clips.kinematics import joint_positions
@@ -253,6 +279,8 @@ def main(argv=None):
     parser.add_argument("--music", type=pathlib.Path, default=HELD_OUT)
     parser.add_argument("--no-madmom", action="store_true")
     parser.add_argument("--no-dance", action="store_true")
+    parser.add_argument("--validation", type=pathlib.Path, default=CACHE / "music" / "validation",
+                        help="bench/music_corpus.py's validation split (tuning data), scored if present")
     args = parser.parse_args(argv)
     if not (args.music / "tracks.json").exists():
         print(f"No recordings in {args.music}: run `python3 bench/music_corpus.py --out {args.music}` first.")
@@ -260,9 +288,15 @@ def main(argv=None):
     analyse_music(Audio(np.zeros(SAMPLE_RATE * 3, np.float32), SAMPLE_RATE))   # first-use costs out of the timing
     print("== tuning: SoundMotion's synthesized songs")
     tuning = tuning_rows()
+    validation = []
+    if args.validation.exists():
+        print("\n== tuning: validation split (game soundtracks never trained on; madmom's beats)")
+        validation = validation_rows(args.validation)
     print("\n== held out: real recordings (bench/music_corpus.py)")
     held, speed = held_out_rows(args.music, not args.no_madmom)
     summary(tuning, "Tuning (synthesized songs)")
+    if validation:
+        summary(validation, "Tuning: validation split (whole game-soundtrack packages never trained on, madmom's beats)")
     people = [r for r in held if r["truth"] == "people"]
     teacher = [r for r in held if r["truth"] == "madmom"]
     summary(people, "Held out, people's annotations (Frets on Fire charts)")

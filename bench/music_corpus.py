@@ -454,7 +454,7 @@ def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_secon
         print(f"madmom: {name}: {len(beats)} beats", flush=True)
 
 
-def teacher_labels(folder: pathlib.Path, excerpt_seconds: float = 90.0, networks: int = 4):
+def teacher_labels(folder: pathlib.Path, excerpt_seconds: float = 60.0, networks: int = 2):
     """Distillation labels for every track of a folder, from madmom (a teacher, never shipped): the middle
     `excerpt_seconds` of each track, madmom's frame-wise beat and downbeat activations (100 fps, the mean of the
     first `networks` of its eight BLSTMs) in `<id>.teacher.<start>-<end>.npy` (float16, columns: beat that is
@@ -473,10 +473,12 @@ def teacher_labels(folder: pathlib.Path, excerpt_seconds: float = 90.0, networks
     for audio in sorted(folder.glob("*.flac"), key=lambda p: hashlib.md5(p.name.encode()).hexdigest()):
         if list(folder.glob(f"{audio.stem}.teacher.*.beats")):
             continue
-        samples, rate = soundfile.read(str(audio), dtype="float32", always_2d=True)
+        info = soundfile.info(str(audio))
+        rate = info.samplerate
+        start = max(0, int((info.frames - excerpt_seconds * rate) // 2))
+        samples, _ = soundfile.read(str(audio), dtype="float32", always_2d=True, start=start,
+                                    stop=start + int(excerpt_seconds * rate))
         samples = samples.mean(axis=1)
-        start = max(0, int((len(samples) - excerpt_seconds * rate) // 2))
-        samples = samples[start:start + int(excerpt_seconds * rate)]
         name = f"{audio.stem}.teacher.{start / rate:.2f}-{(start + len(samples)) / rate:.2f}"
         activations = rnn(Signal(samples, sample_rate=rate))
         beats = numpy.asarray(dbn(activations)).reshape(-1, 2)

@@ -55,6 +55,31 @@ def test_decoder_follows_a_tempo_change_and_ignores_a_missing_beat():
     assert np.any(np.abs(decoded.beats - beats[20] / 50.0) < 0.05), "the missing beat is filled in"
 
 
+def test_the_tempo_head_chooses_between_tempo_octaves():
+    # beats every 12 frames (250 BPM) with every other one as strong: 125 BPM and 250 BPM both explain them; the
+    # net's tempo head says which one the music is (the decoder reads it at each beat)
+    beats = np.arange(10, 3000, 12)
+    activations = np.full((3000, 2), 0.005)
+    activations[beats[::2], 0] = 0.9
+    activations[beats[1::2], 0] = 0.5
+    activations[beats[::8], 1] = 0.6
+    bpm = np.exp(np.linspace(np.log(40.0), np.log(250.0), 64))
+    for wanted, interval in ((125.0, 24), (250.0, 12)):
+        head = np.log(np.full((3000, 64), 0.2 / 63))
+        head[:, np.argmin(np.abs(bpm - wanted))] = np.log(0.8)
+        decoded = decode(activations, 50.0, max_bpm=260.0, tempo_log_probability=head, tempo_bpm=bpm)
+        assert np.median(np.diff(decoded.beats)) == pytest.approx(interval / 50.0, abs=0.01)
+
+
+def test_time_stretched_features_take_frames_further_apart():
+    rate = 22050
+    samples = np.random.default_rng(1).standard_normal(rate * 4).astype(np.float32)
+    plain, faster = spectral_features(samples, rate), spectral_features(samples, rate, stretch=1.25)
+    assert len(faster) == int(np.ceil(4 * FRAME_RATE / 1.25))
+    # frame k of the stretched features is the plain frame at k·1.25 where that falls on a plain frame
+    assert np.allclose(faster[4, :64], plain[5, :64], atol=1e-5) and np.allclose(faster[8, :64], plain[10, :64], atol=1e-5)
+
+
 def test_features_have_one_frame_per_20_ms():
     rate = 22050
     samples = np.random.default_rng(0).standard_normal(int(rate * 3.01)).astype(np.float32)

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..audio.load import Audio
 from .bar_decoder import decode
-from .beat_net import FRAME_RATE, beat_activations
+from .beat_net import FRAME_RATE, beat_and_tempo
 from .sections import bar_features, segment
 from .spectrum import SAMPLE_RATE, log_mel_spectrum, onset_strength
 
@@ -86,8 +86,9 @@ def analyse_music(audio: Audio) -> MusicAnalysis:
                                            f"{FALLBACK_BPM:.0f} BPM.")
     envelope = onset_strength(spectrum)
     envelope /= max(envelope.max(), 1e-12)
-    activations = beat_activations(samples, SAMPLE_RATE)
-    decoded = decode(activations, FRAME_RATE, METERS)
+    activations, tempo_log_probability, tempo_bpm = beat_and_tempo(samples, SAMPLE_RATE)
+    decoded = decode(activations, FRAME_RATE, METERS, tempo_log_probability=tempo_log_probability,
+                     tempo_bpm=tempo_bpm)
     frames = np.clip(np.round(decoded.beats * FRAME_RATE).astype(int), 0, len(activations) - 1)
     confidence = float(np.mean(_peak_near(activations[:, 0], frames))) if len(frames) else 0.0
     regularity = periodicity(activations[:, 0], FRAME_RATE)
@@ -153,7 +154,8 @@ def fallback_analysis(duration: float, note: str, loudness: np.ndarray = None, r
 def _rms(samples, frames):
     from .spectrum import HOP
     window = 1024
-    padded = np.pad(samples.astype(np.float64) ** 2, (window // 2, window // 2 + frames * HOP))
+    squared = samples.astype(np.float64) ** 2
+    padded = np.pad(squared, (window // 2, max(0, (frames - 1) * HOP + window - window // 2 - len(squared))))
     cumulative = np.concatenate([[0.0], np.cumsum(padded)])
     starts = np.arange(frames) * HOP
     rms = np.sqrt((cumulative[starts + window] - cumulative[starts]) / window)

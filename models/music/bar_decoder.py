@@ -10,7 +10,7 @@ Because the position moves deterministically inside a beat, the decode runs over
 form of the same model): the score of a beat that starts at frame t with interval τ is the sum of its frames'
 log-observations (prefix sums) plus the best predecessor beat that started at t - τ'. No beat is shorter than
 the fastest tempo's interval, so all frames of such a stretch are decoded in one vectorised step. Every meter is
-decoded and the most likely one is kept.
+decoded in one pass (their bar positions side by side) and the most likely path picks its meter.
 """
 
 from dataclasses import dataclass
@@ -26,6 +26,10 @@ FLOOR = 1e-7
 # octave errors from 13 % to 10 % of the pieces (beat F 0.860 → 0.869); σ = 0.8 changed nothing.
 TEMPO_SIGMA = 0.5
 TEMPO_CENTRE_BPM = 120.0
+# With the net's tempo head instead: its tempo probabilities, smoothed over 10 s, weigh each beat's interval.
+TEMPO_SMOOTH_SECONDS = 10.0
+TEMPO_HEAD_WEIGHT = 1.0
+TEMPO_HEAD_FLOOR = 1e-3
 ACTIVE = 0.1               # frames before the first and after the last beat probability this high get no beats
 BAND = 5                   # tempo changes from one beat to the next: at most 5 intervals (frames) either way
 
@@ -39,7 +43,8 @@ class DecodedBeats:
 
 
 def decode(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: float = MIN_BPM,
-           max_bpm: float = MAX_BPM, meter_log_prior: dict = None) -> DecodedBeats:
+           max_bpm: float = MAX_BPM, meter_log_prior: dict = None, tempo_log_probability: np.ndarray = None,
+           tempo_bpm: np.ndarray = None) -> DecodedBeats:
     """The most likely beats and bars for (T, 2) beat/downbeat probabilities (a beat's includes downbeats).
 
     Only the stretch from the first to the last frame whose beat probability reaches ACTIVE is decoded (as
@@ -51,7 +56,9 @@ def decode(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: f
     margin = int(round(frame_rate))    # a second of quiet either side, so the first beat is not the first frame
     first, last = max(0, int(active[0]) - margin), min(len(activations), int(active[-1]) + 1 + margin)
     if first > 0 or last < len(activations):
-        decoded = decode(activations[first:last], frame_rate, meters, min_bpm, max_bpm, meter_log_prior)
+        tempo = None if tempo_log_probability is None else tempo_log_probability[first:last]
+        decoded = decode(activations[first:last], frame_rate, meters, min_bpm, max_bpm, meter_log_prior, tempo,
+                         tempo_bpm)
         decoded.beats = decoded.beats + first / frame_rate
         keep = (decoded.beats >= (active[0] - 2) / frame_rate) & (decoded.beats <= (active[-1] + 2) / frame_rate)
         decoded.beats, decoded.beat_in_bar = decoded.beats[keep], decoded.beat_in_bar[keep]
@@ -72,8 +79,11 @@ def decode(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: f
     head_end = np.minimum(starts + head, count)
     beat_end = np.minimum(starts + intervals[None, :], count)
     rest = none_cum[beat_end] - none_cum[head_end]
-    tempo_prior = 0.0 if TEMPO_SIGMA is None else \
-        -0.5 * (np.log(60.0 * frame_rate / intervals / TEMPO_CENTRE_BPM) / TEMPO_SIGMA) ** 2   # per beat
+    if tempo_log_probability is not None:
+        tempo_prior = head_tempo_prior(tempo_log_probability, tempo_bpm, intervals, frame_rate)   # (T, K)
+    else:
+        tempo_prior = 0.0 if TEMPO_SIGMA is None else \
+            -0.5 * (np.log(60.0 * frame_rate / intervals / TEMPO_CENTRE_BPM) / TEMPO_SIGMA) ** 2   # per beat
     emission_beat = beat_cum[head_end] - beat_cum[starts] + rest + tempo_prior        # (T, K)
     emission_down = down_cum[head_end] - down_cum[starts] + rest + tempo_prior
     ratio = intervals[None, :] / intervals[:, None]
@@ -86,27 +96,48 @@ def decode(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: f
         source = np.arange(k) + offset - BAND
         ok = (source >= 0) & (source < k)
         banded[offset, ok] = log_transition[source[ok], np.arange(k)[ok]]
-    best = None
-    for meter in meters:
-        decoded = _decode_meter(meter, intervals, emission_beat, emission_down, none_cum, banded, count)
-        prior = (meter_log_prior or {}).get(meter, 0.0)
-        if best is None or decoded[0] + prior > best[0]:
-            best = (decoded[0] + prior, meter, decoded[1], decoded[2])
-    log_probability, meter, frames, beat_in_bar = best
+    log_probability, meter, frames, beat_in_bar = _decode_meters(
+        tuple(meters), intervals, emission_beat, emission_down, none_cum, banded, count, meter_log_prior or {})
     return DecodedBeats(_refine(frames, activations[:, 0]) / frame_rate, beat_in_bar, meter, log_probability)
 
 
-def _decode_meter(meter, intervals, emission_beat, emission_down, none_cum, banded, count):
+def head_tempo_prior(tempo_log_probability, tempo_bpm, intervals, frame_rate):
+    """(T, K) log prior of a beat of each interval starting at each frame, from the net's tempo head: its
+    per-frame tempo probabilities averaged over TEMPO_SMOOTH_SECONDS around the frame, read at each interval's
+    tempo (linear in log tempo), times TEMPO_HEAD_WEIGHT per beat."""
+    probability = np.exp(np.asarray(tempo_log_probability, np.float64))
+    count = len(probability)
+    reach = int(TEMPO_SMOOTH_SECONDS * frame_rate / 2)
+    cumulative = np.concatenate([np.zeros((1, probability.shape[1])), np.cumsum(probability, axis=0)])
+    low, high = np.clip(np.arange(count) - reach, 0, count), np.clip(np.arange(count) + reach + 1, 0, count)
+    smoothed = (cumulative[high] - cumulative[low]) / (high - low)[:, None]
+    log_bpm = np.log(np.asarray(tempo_bpm, np.float64))
+    position = np.interp(np.log(60.0 * frame_rate / intervals), log_bpm, np.arange(len(log_bpm)))
+    lower = np.floor(position).astype(int)
+    upper = np.minimum(lower + 1, len(log_bpm) - 1)
+    weight = position - lower
+    at_interval = smoothed[:, lower] * (1.0 - weight) + smoothed[:, upper] * weight
+    return TEMPO_HEAD_WEIGHT * np.log(at_interval + TEMPO_HEAD_FLOOR)
+
+
+def _decode_meters(meters, intervals, emission_beat, emission_down, none_cum, banded, count, meter_log_prior):
+    """Viterbi over (beat start, position in the bar, interval) for all meters at once: the positions of the bars
+    of each meter sit side by side (3 + 4 = 7 positions), so one pass decodes them all and the best path picks
+    its meter. Returns (log probability, meter, beat frames, beat in bar)."""
     k_count = len(intervals)
     shortest = int(intervals[0])
-    score = np.full((count, meter, k_count), -np.inf)
-    pointer = np.full((count, meter, k_count), -1, np.int16)
-    previous_beat = (np.arange(meter) - 1) % meter
-    emission = np.concatenate([emission_down[:, None, :],
-                               np.repeat(emission_beat[:, None, :], meter - 1, axis=1)], axis=1)  # (T, M, K)
+    offsets = np.cumsum([0] + list(meters[:-1]))
+    meter_of = np.concatenate([[m] * m for m in meters])
+    first_of = np.concatenate([[o] * m for o, m in zip(offsets, meters)])
+    positions = len(meter_of)
+    previous_beat = first_of + (np.arange(positions) - first_of - 1) % meter_of
+    is_down = np.arange(positions) == first_of
+    score = np.full((count, positions, k_count), -np.inf)
+    pointer = np.full((count, positions, k_count), -1, np.int16)
     # a path may start with its first beat anywhere in the first (longest) interval, frames before it unexplained
-    # beats: they score as "no beat"; every (beat in bar, tempo) is equally likely at the start
-    initial = -np.log(meter * k_count * intervals[-1]) + none_cum[:count]
+    # beats: they score as "no beat"; every (beat in bar, tempo) of a meter is equally likely at the start
+    initial_by_position = np.array([-np.log(m * k_count * intervals[-1]) + meter_log_prior.get(int(m), 0.0)
+                                    for m in meter_of])
     k_index = np.arange(k_count)
     for block in range(0, count, shortest):
         times = np.arange(block, min(count, block + shortest))
@@ -114,30 +145,31 @@ def _decode_meter(meter, intervals, emission_beat, emission_down, none_cum, band
         valid = sources >= 0
         gathered = score[np.maximum(sources, 0)[:, None, :], previous_beat[None, :, None], k_index[None, None, :]]
         gathered = np.pad(np.where(valid[:, None, :], gathered, -np.inf), ((0, 0), (0, 0), (BAND, BAND)),
-                          constant_values=-np.inf)                                       # (L, M, BAND+K+BAND)
-        candidates = sliding_window_view(gathered, k_count, axis=2) + banded[None, None]   # (L, M, 2B+1, K)
-        best = candidates.argmax(axis=2)                                                 # (L, M, K)
+                          constant_values=-np.inf)                                       # (L, P, BAND+K+BAND)
+        candidates = sliding_window_view(gathered, k_count, axis=2) + banded[None, None]   # (L, P, 2B+1, K)
+        best = candidates.argmax(axis=2)                                                 # (L, P, K)
         values = np.take_along_axis(candidates, best[:, :, None, :], axis=2)[:, :, 0, :]
         choice = k_index + best - BAND                                                   # from which tempo
         fresh = (times[:, None] < intervals[None, :])[:, None, :]                        # may open the path
-        start_value = np.where(fresh, initial[times][:, None, None], -np.inf)
+        start_value = np.where(fresh, (none_cum[times][:, None] + initial_by_position[None, :])[:, :, None], -np.inf)
         use_start = start_value > values
-        score[times] = np.where(use_start, start_value, values) + emission[times]
+        emission = np.where(is_down[None, :, None], emission_down[times][:, None, :], emission_beat[times][:, None, :])
+        score[times] = np.where(use_start, start_value, values) + emission
         pointer[times] = np.where(use_start, -1, choice)
     # the last beat must reach the end (frames after the end are not scored)
     reaches = (np.arange(count)[:, None] + intervals[None, :] >= count)[:, None, :]
     final = np.where(reaches, score, -np.inf)
     t, b, k = np.unravel_index(int(np.argmax(final)), final.shape)
     log_probability = float(final[t, b, k])
-    frames, positions = [], []
+    frames, in_bar = [], []
     while True:
         frames.append(t)
-        positions.append(b + 1)
+        in_bar.append(b - first_of[b] + 1)
         k_from = int(pointer[t, b, k])
         if k_from < 0:
             break
-        t, b, k = t - int(intervals[k_from]), (b - 1) % meter, k_from
-    return log_probability, np.array(frames[::-1]), np.array(positions[::-1])
+        t, b, k = t - int(intervals[k_from]), previous_beat[b], k_from
+    return log_probability, int(meter_of[b]), np.array(frames[::-1]), np.array(in_bar[::-1])
 
 
 def _prefix(values: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ import os
 from functools import lru_cache
 
 import numpy as np
+import scipy.fft
 
 from ..audio.load import resample
 
@@ -51,22 +52,29 @@ def _mel_filters() -> np.ndarray:
     return filters / filters.sum(axis=0, keepdims=True)
 
 
-def spectral_features(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """(T, 2·MEL_BANDS) float32: log-mel and its positive change, T = ceil(duration / 20 ms), not standardised."""
+def spectral_features(samples: np.ndarray, sample_rate: int, stretch: float = 1.0,
+                      normalise: bool = True) -> np.ndarray:
+    """(T, 2·MEL_BANDS) float32: log-mel and its positive change, T = ceil(duration / 20 ms), not standardised.
+
+    `stretch` > 1 takes frames `stretch` × 20 ms apart (training's time-stretch: the music sounds that much
+    faster to the net, its pitch unchanged); `normalise` scales the signal to a peak of one first."""
     samples = np.asarray(samples, np.float32)
     if sample_rate != FEATURE_RATE:
         samples = resample(samples, int(sample_rate), FEATURE_RATE)
-    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    samples = samples / max(peak, 1e-4)
-    count = max(1, int(np.ceil(len(samples) / HOP - 1e-9)))
-    padded = np.concatenate([np.zeros(WINDOW // 2, np.float32), samples, np.zeros(WINDOW + HOP, np.float32)])
+    if normalise:
+        peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
+        samples = samples / max(peak, 1e-4)
+    step = HOP * stretch
+    count = max(1, int(np.ceil(len(samples) / step - 1e-9)))
+    padded = np.concatenate([np.zeros(WINDOW // 2, np.float32), samples, np.zeros(WINDOW + int(step) + 1, np.float32)])
     window = np.hanning(WINDOW).astype(np.float32)
     log_mel = np.empty((count, MEL_BANDS), np.float32)
     filters = _mel_filters()
     for start in range(0, count, 4096):  # in blocks: a 20-minute file never holds its whole STFT
         stop = min(count, start + 4096)
-        frames = padded[(np.arange(start, stop) * HOP)[:, None] + np.arange(WINDOW)[None, :]]
-        magnitude = np.abs(np.fft.rfft(frames * window, axis=1)).astype(np.float32)
+        offsets = np.round(np.arange(start, stop) * step).astype(np.int64)
+        frames = padded[offsets[:, None] + np.arange(WINDOW)[None, :]]
+        magnitude = np.abs(scipy.fft.rfft(frames * window, axis=1, workers=1))
         log_mel[start:stop] = np.log1p(100.0 * (magnitude @ filters))
     change = np.maximum(0.0, np.diff(log_mel, axis=0, prepend=log_mel[:1]))
     return np.concatenate([log_mel, change], axis=1)
@@ -92,15 +100,29 @@ class BeatNet:
                                     _stacked(data[f"block{k}_mix_weight"]),
                                     data[f"block{k}_mix_bias"].astype(np.float32)))
             self.output = _stacked(data["output_weight"]), data["output_bias"].astype(np.float32)
+            self.tempo = None           # the tempo head: per frame, log-probabilities of the beat's tempo
+            self.tempo_bpm = None
+            if "tempo_weight" in data:
+                self.tempo = _stacked(data["tempo_weight"]), data["tempo_bias"].astype(np.float32)
+                self.tempo_bpm = data["tempo_bpm"].astype(np.float64)
 
-    def activations(self, features: np.ndarray) -> np.ndarray:
+    def forward(self, features: np.ndarray):
+        """(beat and downbeat probabilities (T, 2), tempo log-probabilities (T, len(tempo_bpm)) or None)."""
         x = (features - self.mean) / self.std
         x = _elu(_conv(x, *self.input, dilation=1))
         for dilation, a_w, a_b, b_w, b_b, mix_w, mix_b in self.blocks:
             branches = np.concatenate([_conv(x, a_w, a_b, dilation), _conv(x, b_w, b_b, 2 * dilation)], axis=1)
             x = x + _conv(_elu(branches), mix_w, mix_b, 1)
         logits = _conv(x, *self.output, dilation=1)
-        return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+        probabilities = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
+        if self.tempo is None:
+            return probabilities, None
+        tempo = _conv(x, *self.tempo, dilation=1)
+        tempo -= tempo.max(axis=1, keepdims=True)
+        return probabilities, tempo - np.log(np.exp(tempo).sum(axis=1, keepdims=True))
+
+    def activations(self, features: np.ndarray) -> np.ndarray:
+        return self.forward(features)[0]
 
 
 @lru_cache(maxsize=1)
@@ -112,6 +134,13 @@ def load_beat_net(path: str = WEIGHTS_PATH) -> BeatNet:
 def beat_activations(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """(T, 2) float32: per 20 ms frame, the probability of a beat and of a downbeat."""
     return load_beat_net().activations(spectral_features(samples, sample_rate)).astype(np.float32)
+
+
+def beat_and_tempo(samples: np.ndarray, sample_rate: int):
+    """((T, 2) beat and downbeat probabilities, (T, B) tempo log-probabilities or None, the B tempi in BPM)."""
+    net = load_beat_net()
+    probabilities, tempo = net.forward(spectral_features(samples, sample_rate))
+    return probabilities.astype(np.float32), tempo, net.tempo_bpm
 
 
 def _stacked(weight: np.ndarray) -> np.ndarray:
