@@ -42,7 +42,7 @@ def run_dance(args) -> int:
     from .models.dance.pipeline import generate_dance
 
     result = generate_dance(args.music, fps=args.fps, style=args.style, energy=args.energy, seed=args.seed,
-                            in_place=args.in_place, clip_moves=args.clip_moves)
+                            in_place=args.in_place, clip_moves=args.clip_moves, engine=args.engine)
     if args.clip:
         result.clip.save(args.clip)
     if args.bvh:
@@ -65,7 +65,7 @@ def _dance_onto_rig(args) -> int:
 
     blend, armature = _blend_and_armature(args.target)
     for path in dance_in_file(blend, args.music, args.out, armature, args.seed, args.style, args.energy,
-                              args.in_place, args.clip_moves, args.keys.upper()):
+                              args.in_place, args.clip_moves, args.keys.upper(), args.engine):
         print(f"dance: wrote {path}")
     return 0
 
@@ -143,7 +143,7 @@ def run_retarget(args) -> int:
     blend, armature = _blend_and_armature(args.target)
     result = retarget_file_onto_blend(args.source, blend, os.path.abspath(args.out), armature, args.map,
                                       RootMode(args.root), keep_feet=not args.no_feet,
-                                      style=KeyStyle(args.keys.upper()))
+                                      style=KeyStyle(args.keys.upper()), up_axis=args.up, ik_limbs=args.ik.upper())
     print(f"retarget: {result.num_frames} frames onto {len(result.mapped_joints)} joints → {args.out}")
     if result.unmapped_joints:
         print(f"note: not in the source: {', '.join(result.unmapped_joints)}")
@@ -179,6 +179,22 @@ def _start_blender():
     from . import register  # imports the operators, and with them the `bpy` module
 
     register()
+    import atexit
+
+    import bpy
+
+    if bpy.app.version < (4, 4, 0):
+        # bpy 4.2 crashes while Python shuts down after it opened a Rigify rig: leave with our own status first.
+        atexit.register(_leave_before_blender_teardown)
+
+
+_EXIT_STATUS = [0]
+
+
+def _leave_before_blender_teardown():
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_EXIT_STATUS[0])
 
 
 def run_demo(args) -> int:
@@ -283,8 +299,10 @@ def build_parser() -> argparse.ArgumentParser:
     dance.add_argument("--style", default="groove", help="groove, hiphop, disco or calm")
     dance.add_argument("--energy", type=float, default=1.0)
     dance.add_argument("--in-place", action="store_true")
+    dance.add_argument("--engine", default="captured", choices=("captured", "coded"),
+                       help="captured: real dance from the bundled library (default); coded: moves written as code")
     dance.add_argument("--clip-moves", type=float, default=0.0, metavar="SHARE",
-                       help="share of bars (0..1) danced with moves cut from motion capture")
+                       help="coded engine: share of bars (0..1) whose upper body dances captured moves")
     dance.add_argument("--fps", type=float, default=30.0)
     _onto_rig_arguments(dance)
     dance.set_defaults(run=run_dance)
@@ -325,6 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     retarget.add_argument("--map", help="bone map preset name or JSON file (default: stored on the rig, else detected)")
     retarget.add_argument("--root", default="full", choices=["full", "in_place", "keep_height", "none"])
     retarget.add_argument("--no-feet", action="store_true", help="do not pin planted feet")
+    retarget.add_argument("--ik", default="legs", choices=["none", "legs", "all"],
+                          help="on rigs with IK limbs, key their IK targets and poles too (default: legs)")
+    retarget.add_argument("--up", default="auto", choices=["auto", "y", "z"],
+                          help="which axis of the source file's world is up (default: read from its content)")
     retarget.add_argument("--out", required=True, help="the .blend to write")
     retarget.add_argument("--keys", default="frames", choices=KEY_CHOICES,
                           help="frames (default: captured motion as captured) or poses (key poses, Bezier between)")
@@ -377,11 +399,13 @@ def main(argv=None) -> int:
     from .clips.errors import ClipError
     from .models.audio.load import AudioError
 
+    _EXIT_STATUS[0] = 1  # a crash before the verb returns is a failure, also when bpy 4.2 exits early
     try:
-        return args.run(args)
+        _EXIT_STATUS[0] = args.run(args)
     except (AudioError, ClipError, ValueError, OSError) as error:
         print(f"soundmotion {args.verb}: {error}", file=sys.stderr)
-        return 2
+        _EXIT_STATUS[0] = 2
+    return _EXIT_STATUS[0]
 
 
 if __name__ == "__main__":

@@ -7,11 +7,22 @@ Each take is one strip on its own NLA track, named after the take (`SM_face_line
 active action stays free for the animator: corrections keyed there (or on a track above, blended with
 Combine or Add) are evaluated on top of the take and survive when the take is run again, because a re-run only
 replaces the strip on the take's own track.
+
+Outside its strips Blender's NLA would give every channel a take animates the property's built-in default (a
+shape key 1.0 on 5.0, 0.0 on 4.2; a bone its rest pose), not what the user had set. So below the takes lies one
+more track, `SM_static`, whose strip holds over the whole timeline the values the channels had before
+SoundMotion animated them. A face returns to those values after its line; a body take (an armature) holds its
+last pose after it ends, until a later take on the character plays, rather than snapping back to its static
+pose (often the rig's T-pose): `refresh_extrapolation`.
 """
+
+import re
 
 import bpy
 
 TAKE_KEY = "soundmotion_take"  # on a take's action: its serial number (the latest take has the highest)
+STATIC_TRACK = "SM_static"
+STATIC_KEY = "soundmotion_static"  # on the static layer's action
 
 
 def has_slotted_actions() -> bool:
@@ -32,6 +43,24 @@ class ActionChannels:
             self._fcurves = strip.channelbag(self.slot, ensure=True).fcurves
         else:
             self._fcurves = self.action.fcurves
+
+    @classmethod
+    def copy_of(cls, action, slot, id_block):
+        """A fresh copy of a take's action (the next version of that take), to change some of its curves."""
+        channels = cls.__new__(cls)
+        channels.id_block = id_block
+        channels.action = action.copy()
+        channels.slot = None
+        if has_slotted_actions():
+            channels.slot = channels.action.slots.get(slot.identifier) if slot is not None else channels.action.slots[0]
+            channels._fcurves = channels.action.layers[0].strips[0].channelbag(channels.slot, ensure=True).fcurves
+        else:
+            channels._fcurves = channels.action.fcurves
+        return channels
+
+    def remove_fcurves(self, data_path: str):
+        for fcurve in [fc for fc in self._fcurves if fc.data_path == data_path]:
+            self._fcurves.remove(fcurve)
 
     def new_fcurve(self, data_path: str, index: int, group: str):
         if self.slot is None:
@@ -77,16 +106,24 @@ def take_action(id_block, prefix: str = ""):
     return actions[-1] if actions else None
 
 
+def take_on_track(id_block, track_name: str):
+    """The strip of the take on the datablock's track `track_name` (that take's latest version), or None."""
+    found = [strip for strip, track in take_strips(id_block) if track.name == track_name]
+    return found[-1] if found else None
+
+
 def _next_serial() -> int:
     return 1 + max((int(action[TAKE_KEY]) for action in bpy.data.actions if TAKE_KEY in action), default=0)
 
 
-def place_take(id_block, action, slot=None) -> dict:
+def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
     """Put `action` on the datablock as one NLA strip on its own track; returns what it replaced.
 
     A track of the same name (the same take run again) gets the new strip instead of its old one; a new track
     goes just above the other SoundMotion tracks. A plain active action (Replace, not an animator's Combine/Add
-    layer over earlier takes) would hide the first take, so it is set aside with a fake user, as before."""
+    layer over earlier takes) would hide the first take, so it is set aside with a fake user, as before.
+    `static_values` ({"path|index": value}, as previous_state.read_values gives them): what the take's channels
+    held before, for the static layer below the takes (channels it holds already keep their values)."""
     animation_data = id_block.animation_data or id_block.animation_data_create()
     if animation_data.use_tweak_mode:
         animation_data.use_tweak_mode = False
@@ -101,9 +138,10 @@ def place_take(id_block, action, slot=None) -> dict:
             replaced["active_slot"] = animation_data.action_slot.identifier
         active.use_fake_user = True
         animation_data.action = None
+    static = hold_static_values(id_block, static_values or {}, action.frame_range[0], ours)
     track = tracks.get(name)
     if track is None:
-        track = tracks.new(prev=ours[-1]) if ours else tracks.new()
+        track = tracks.new(prev=ours[-1] if ours else static)
         track.name = name
     for strip in list(track.strips):
         if strip.action is not None:
@@ -115,6 +153,7 @@ def place_take(id_block, action, slot=None) -> dict:
     action[TAKE_KEY] = _next_serial()
     action.use_fake_user = True
     _new_strip(track, action, slot)
+    refresh_extrapolation(id_block)
     return replaced
 
 
@@ -124,6 +163,93 @@ def _new_strip(track, action, slot=None):
     if slot is not None and strip.action_slot != slot:
         strip.action_slot = slot
     return strip
+
+
+def static_layer(id_block):
+    """(track, strip) of the datablock's static layer, or (None, None)."""
+    animation_data = getattr(id_block, "animation_data", None)
+    track = animation_data.nla_tracks.get(STATIC_TRACK) if animation_data is not None else None
+    if track is None or len(track.strips) != 1 or track.strips[0].action is None \
+            or STATIC_KEY not in track.strips[0].action:
+        return None, None
+    return track, track.strips[0]
+
+
+def hold_static_values(id_block, values: dict, frame: float, take_tracks=()):
+    """The static layer below the takes, holding `values` ({"path|index": value}) for the channels it does not
+    hold yet (created with the datablock's first take); returns its track, or None where it cannot lie below
+    the takes (a file whose takes were made before it existed, with a take on the bottom track)."""
+    tracks = id_block.animation_data.nla_tracks
+    track, strip = static_layer(id_block)
+    if track is None:
+        below = None
+        if take_tracks:
+            lowest = min(list(tracks).index(t) for t in take_tracks)
+            if lowest == 0:
+                return None
+            below = tracks[lowest - 1]
+        action = bpy.data.actions.new(f"{STATIC_TRACK}_{id_block.name}")
+        action[STATIC_KEY] = True
+        action.use_fake_user = True
+        slot = None
+        if has_slotted_actions():
+            slot = action.slots.new(id_type=id_block.id_type, name=id_block.name)
+            action.layers.new("Layer").strips.new(type="KEYFRAME")
+        track = tracks.new(prev=below)
+        track.name = STATIC_TRACK
+        _add_static_channels(action, slot, values, frame)
+        strip = _new_strip(track, action, slot)
+        strip.extrapolation = "HOLD"  # the only strip of the bottom layer: its values before and after it too
+        return track
+    slot = getattr(strip, "action_slot", None)
+    _add_static_channels(strip.action, slot, values, frame)
+    return track
+
+
+def _add_static_channels(action, slot, values: dict, frame: float):
+    if has_slotted_actions():
+        fcurves = action.layers[0].strips[0].channelbag(slot, ensure=True).fcurves
+    else:
+        fcurves = action.fcurves
+    held = {(fc.data_path, fc.array_index) for fc in fcurves}
+    for key, value in values.items():
+        data_path, index = key.rsplit("|", 1)
+        if (data_path, int(index)) in held:
+            continue
+        group = re.search(r'\["(.*?)"\]', data_path)
+        group = group.group(1) if group else data_path
+        if has_slotted_actions():
+            fcurve = fcurves.new(data_path, index=int(index), group_name=group)
+        else:
+            fcurve = fcurves.new(data_path, index=int(index), action_group=group)
+        fcurve.keyframe_points.insert(frame, value, options={"FAST"})
+
+
+def _remove_static_layer(id_block):
+    track, strip = static_layer(id_block)
+    if track is not None:
+        action = strip.action
+        id_block.animation_data.nla_tracks.remove(track)
+        bpy.data.actions.remove(action)
+
+
+def refresh_extrapolation(id_block):
+    """A body take (an armature's) holds its last pose after it ends (HOLD_FORWARD) unless a take on a track
+    below it plays on after its end, which the hold would cover; any other take acts only over its own frames,
+    with the static layer's values outside them."""
+    animation_data = getattr(id_block, "animation_data", None)
+    if animation_data is None:
+        return
+    body = getattr(id_block, "type", "") == "ARMATURE"
+    ends = []  # ends of the takes on the tracks below, bottom up
+    for track in animation_data.nla_tracks:
+        strips = [strip for strip in track.strips if strip.action is not None and TAKE_KEY in strip.action]
+        for strip in strips:
+            holds = body and all(end <= strip.frame_end for end in ends)
+            extrapolation = "HOLD_FORWARD" if holds else "NOTHING"
+            if strip.extrapolation != extrapolation:
+                strip.extrapolation = extrapolation
+        ends += [strip.frame_end for strip in strips]
 
 
 def remove_take(id_block, action, replaced: dict):
@@ -139,6 +265,9 @@ def remove_take(id_block, action, replaced: dict):
             elif not track.strips:
                 animation_data.nla_tracks.remove(track)
             break
+    if not take_strips(id_block):
+        _remove_static_layer(id_block)
+    refresh_extrapolation(id_block)
     active = bpy.data.actions.get(replaced.get("active", ""))
     if active is not None and animation_data.action is None:
         animation_data.action = active

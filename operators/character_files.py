@@ -12,6 +12,9 @@ from .render_video import configure_video_output, render_video
 def talking_object():
     """The armature that moves (with its face mesh), or the one face mesh when there is no armature."""
     armatures = [o for o in bpy.data.objects if o.type == "ARMATURE"]
+    generated = [o for o in armatures if "rig_id" in o.data]  # a Rigify rig; its metarig only builds it
+    if len(armatures) > 1 and len(generated) == 1:
+        return generated[0]
     if len(armatures) == 1:
         return armatures[0]
     meshes = [o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys is not None]
@@ -88,13 +91,14 @@ def save_portable_blend(filepath: str):
 
 
 def dance_in_file(character_blend, music, out_blend, armature: str = None, seed: int = 0, style: str = "groove",
-                  energy: float = 1.0, in_place: bool = False, clip_moves: float = 0.0, keys: str = "POSES") -> list:
+                  energy: float = 1.0, in_place: bool = False, clip_moves: float = 0.0, keys: str = "POSES",
+                  engine: str = "captured") -> list:
     """Run "Dance to Music" on the armature in `character_blend` and save `out_blend`."""
     scene = _open(character_blend)
     rig = _named_armature(armature) if armature else talking_object()
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
     _run("dance", rig, filepath=os.path.abspath(music), style=style, energy=energy, in_place=in_place,
-         clip_moves=clip_moves, keys=keys)
+         clip_moves=clip_moves, keys=keys, engine=engine)
     demo_scene.save_blend(out_blend)
     return [os.path.abspath(out_blend)]

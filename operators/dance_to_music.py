@@ -35,8 +35,13 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
     energy: bpy.props.FloatProperty(name="Energy", default=1.0, min=0.2, max=1.5,
                                     description="How big and busy the moves are")
     in_place: bpy.props.BoolProperty(name="In Place", default=False, description="Dance without travelling")
+    engine: bpy.props.EnumProperty(
+        name="Dancer", default="captured",
+        items=[("captured", "Captured Dance", "Real dance from the bundled motion capture library, on the beat"),
+               ("coded", "Coded Moves", "Moves written as code: exactly on every beat, simpler")])
     clip_moves: bpy.props.FloatProperty(name="Captured Moves", default=0.0, min=0.0, max=1.0, subtype="FACTOR",
-                                        description="Share of bars danced with moves cut from motion capture")
+                                        description="Coded moves only: share of bars whose upper body dances "
+                                                    "moves cut from motion capture")
     trim_seconds: bpy.props.FloatProperty(name="Trim", default=0.0, min=0.0, unit="TIME_ABSOLUTE",
                                           description="Stop the dance after this many seconds (0: whole song)")
     keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="POSES")
@@ -51,12 +56,12 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         return {"armature_name": armature.name, "rest": rest, "bone_map": bone_map, "audio": audio,
                 "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
                 "style": self.style, "energy": self.energy, "in_place": self.in_place, "trim": self.trim_seconds,
-                "clip_moves": self.clip_moves}
+                "clip_moves": self.clip_moves, "engine": self.engine}
 
     def compute(self, inputs, progress):
         dance = dance_from_audio(inputs["audio"], fps=inputs["fps"], style=inputs["style"],
                                  energy=inputs["energy"], seed=inputs["seed"], in_place=inputs["in_place"],
-                                 clip_moves=inputs["clip_moves"],
+                                 clip_moves=inputs["clip_moves"], engine=inputs["engine"],
                                  progress=lambda fraction, message: progress(0.8 * fraction, message))
         clip = dance.clip
         if inputs["trim"] > 0:

@@ -16,7 +16,7 @@ from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.phone_track import face_through_track
 from ..takes.pose_times import face_pose_times
 from .background_job import BackgroundJobOperator, UserFacingError
-from .face_take import face_settings, write_face_takes
+from .face_take import face_settings, jaw_key_style, write_face_takes
 from .keyframes import KEY_ITEMS, write_pose_action
 from .sound_strip import sound_for_take
 from .targets import lip_sync_targets
@@ -38,11 +38,13 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         settings = context.scene.soundmotion
         sprite = context.active_object
         try:
-            mesh, shape_key_map, armature, jaw_bone = lip_sync_targets(context.active_object)
+            mesh, shape_key_map, armature, jaw_bone, face_rig = lip_sync_targets(context.active_object)
         except UserFacingError:
             if settings.mouth_chart == "NONE" or sprite is None:
                 raise
-            mesh, shape_key_map, armature, jaw_bone = None, None, None, None  # a 2D mouth only
+            mesh, shape_key_map, armature, jaw_bone, face_rig = None, None, None, None, None  # a 2D mouth only
+        if face_rig is not None:
+            blender_rig.require_editable(armature)
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
         audio = load_audio(audio_path)  # fails fast, before any scene edit, on unusable audio
         transcript = settings.transcript.strip() or transcript_beside(audio_path)
@@ -51,8 +53,9 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         return {"mesh_name": mesh.name if mesh else None, "audio": audio, "transcript": transcript,
                 "sprite_name": (mesh or sprite).name if settings.mouth_chart != "NONE" else None,
                 "fps": blender_rig.scene_fps(context.scene), "settings": face, "map": shape_key_map,
-                "frame_start": settings.frame_start, "armature_name": armature.name if jaw_bone else None,
-                "jaw_bone": jaw_bone, "rest": blender_rig.read_rig_rest(armature) if jaw_bone else None}
+                "frame_start": settings.frame_start, "armature_name": armature.name if jaw_bone or face_rig else None,
+                "jaw_bone": jaw_bone, "rest": blender_rig.read_rig_rest(armature) if jaw_bone else None,
+                "face_rig": face_rig}
 
     def compute(self, inputs, progress):
         result = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["settings"],
@@ -62,8 +65,9 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         progress(0.97, "Mapping onto shape keys")
         key_values = inputs["map"].key_values(result.clip) if inputs["map"] is not None else {}
         jaw = jaw_rotations_from_clip(result.clip, inputs["rest"], inputs["jaw_bone"]) if inputs["jaw_bone"] else None
+        bone_keys = inputs["face_rig"].keys(result.clip) if inputs["face_rig"] is not None else None
         return {"face": result, "clip": result.clip, "notes": result.notes, "key_values": key_values,
-                "voice": voice, "track": track, "jaw_rotations": jaw, **inputs}
+                "voice": voice, "track": track, "jaw_rotations": jaw, "bone_keys": bone_keys, **inputs}
 
     def apply(self, context, result):
         audio = result["audio"]
@@ -73,17 +77,28 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
                 previous_state.all_or_nothing([]) as written:
             mesh = bpy.data.objects[result["mesh_name"]] if result["mesh_name"] else None
             sprite = bpy.data.objects.get(result["sprite_name"] or "")
+            jaw = {"armature": result["armature_name"], "bone": result["jaw_bone"], "take": f"SM_jaw_{audio.stem}"}
             parts += write_face_takes(context.scene, audio.stem, result["frame_start"], mesh, result["key_values"],
                                       sprite, context.scene.soundmotion.mouth_chart, result["face"], result["voice"],
-                                      self.keys, written, track=result["track"], audio_path=audio.path)
+                                      self.keys, written, track=result["track"], audio_path=audio.path,
+                                      jaw=jaw if result["jaw_bone"] else None)
             if result["jaw_bone"]:
                 armature = bpy.data.objects[result["armature_name"]]
                 count = len(result["jaw_rotations"])
-                style = KeyStyle(self.keys, pose_frames(face_pose_times(result["face"].phones), result["fps"], count))
+                style = jaw_key_style(self.keys, result["face"].phones, result["fps"], count, result["jaw_bone"])
                 action = write_pose_action(armature, f"SM_jaw_{audio.stem}", result["frame_start"],
                                            {result["jaw_bone"]: result["jaw_rotations"]}, style=style)
                 written.append(armature)
                 parts.append(f"{action.name}: jaw bone {result['jaw_bone']}")
+            if result["bone_keys"] is not None:  # a face rig: its poses blended into bone keys
+                armature = bpy.data.objects[result["armature_name"]]
+                count = result["clip"].num_frames
+                style = KeyStyle(self.keys, pose_frames(face_pose_times(result["face"].phones), result["fps"], count))
+                action = write_pose_action(armature, f"SM_face_{audio.stem}", result["frame_start"],
+                                           *result["bone_keys"], style=style)
+                written.append(armature)
+                source = result["face_rig"].poses.source
+                parts.append(f"{action.name}: {len(result['bone_keys'][0])} face bones ({source})")
         last_frame = result["frame_start"] + result["clip"].num_frames - 1
         if context.scene.frame_end < last_frame:
             context.scene.frame_end = last_frame

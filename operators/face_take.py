@@ -36,9 +36,17 @@ def face_settings(scene) -> FaceSettings:
 
 
 def face_key_style(scene, mode: str, phones: list, count: int) -> KeyStyle:
+    """Face keys at the phones' poses, each key's slope the face's own there (LOCAL): Re-apply after a phone
+    edit then leaves every segment the edit does not reach exactly as it was."""
     fps = scene.render.fps / scene.render.fps_base
     return KeyStyle(mode=mode, pose_frames=pose_frames(face_pose_times(phones), fps, count),
-                    step=STEPS[scene.soundmotion.mouth_step])
+                    step=STEPS[scene.soundmotion.mouth_step], fit="LOCAL")
+
+
+def jaw_key_style(mode: str, phones: list, fps: float, count: int, bone: str) -> KeyStyle:
+    """A jaw bone keyed at the phones' poses with local slopes, like the face (see face_key_style)."""
+    return KeyStyle(mode=mode, pose_frames={bone: pose_frames(face_pose_times(phones), fps, count)},
+                    fit={bone: "LOCAL"})
 
 
 # ---- the track's rows, stored on the take's action -------------------------------------------------------------
@@ -193,17 +201,19 @@ def write_mouth_take(obj, name: str, frame_start: float, visemes: np.ndarray, ch
 
 
 def write_face_takes(scene, stem: str, frame_start: int, mesh, shape_key_values: dict, sprite_obj, chart: str,
-                     face, voice, mode: str, written: list, track=None, audio_path: str = "") -> list:
+                     face, voice, mode: str, written: list, track=None, audio_path: str = "", jaw: dict = None) -> list:
     """Key the face from a FaceResult: shape keys on `mesh`, and the `chart`'s 2D mouth index on `sprite_obj`
     (either may be None); store the track on the takes. Returns what was written, for the report.
 
-    `track`: (words, phones) in scene frames as the animator edited them; by default the face result's own."""
+    `track`: (words, phones) in scene frames as the animator edited them; by default the face result's own.
+    `jaw`: {"armature", "bone", "take"} when the same line opens a jaw bone in that armature take (Re-apply
+    re-keys it too: jaw_key_style, keyframes.rekey_bone)."""
     fps = scene.render.fps / scene.render.fps_base
     words, phones = track if track is not None else phone_track.words_and_phones(face.phones, frame_start, fps)
     sprite_obj = sprite_obj if chart != "NONE" else None
     meta = {"fps": fps, "frame_start": frame_start, "audio": audio_path, "keys": mode, "stem": stem,
             "mesh": mesh.name if mesh is not None else "", "sprite": sprite_obj.name if sprite_obj else "",
-            "chart": chart, "markers": []}
+            "chart": chart, "markers": [], "jaw": jaw or {}}
     parts, takes = [], []
     if mesh is not None:
         style = face_key_style(scene, mode, face.phones, face.clip.num_frames)

@@ -3,7 +3,9 @@ action per run, placed as one strip on the take's own NLA track (action_channels
 
 By default a take is keyed at its poses (takes/key_poses.py): keys where the performance has its poses, at each
 curve's extremes and where else tolerance needs one, with aligned Bezier handles that make Blender's evaluation
-reproduce the performance; pose keys are shown as keyframes, extremes as extremes, in-betweens as breakdowns.
+reproduce the performance (broken, FREE handles where the motion turns sharply); pose keys are shown as keyframes,
+extremes as extremes, in-betweens as breakdowns. A bone's rotation tolerance shrinks with the bones it carries
+(key_poses.chain_scales), since errors add up along a chain.
 `KeyStyle(mode="FRAMES")` keys every frame (linear), `KeyStyle(step=2)` holds constant keys on twos.
 Per-key `keyframe_insert` is ~300× slower (see bench/keyframes.py) and would freeze the UI on long audio.
 """
@@ -13,12 +15,12 @@ import numpy as np
 
 from ..clips import rotations
 from ..takes import bezier
-from ..takes.key_poses import BREAKDOWN, EXTREME, POSE, CurveBlock, KeyStyle
+from ..takes.key_poses import BREAKDOWN, EXTREME, POSE, CurveBlock, KeyStyle, chain_scales
 from . import previous_state
-from .action_channels import ActionChannels, place_take
+from .action_channels import ActionChannels, place_take, take_on_track
 
 INTERPOLATION = {"CONSTANT": 0, "LINEAR": 1, "BEZIER": 2}  # enum values of FCurve keyframe interpolation
-ALIGNED = 3                                                 # enum value of the 'ALIGNED' handle type
+FREE, ALIGNED = 0, 3                                        # enum values of the 'FREE' and 'ALIGNED' handle types
 KEY_TYPE = np.zeros(3, dtype=np.int32)                      # key role → 'KEYFRAME', 'EXTREME', 'BREAKDOWN'
 KEY_TYPE[[POSE, EXTREME, BREAKDOWN]] = [0, 1, 2]
 KEY_ITEMS = [("POSES", "Poses", "Keys at the performance's poses and extremes, Bezier in between (editable)"),
@@ -37,11 +39,13 @@ def _fill_fcurve(fcurve, frame_start: float, keys, channel: int):
     if types.any():  # new keys are plain keyframes already
         points.foreach_set("type", types)
     if keys.interpolation == "BEZIER":
-        left, right = bezier.handles(frames, values, keys.slopes[:, channel])
+        left_slopes = None if keys.left_slopes is None else keys.left_slopes[:, channel]
+        left, right = bezier.handles(frames, values, keys.slopes[:, channel], left_slopes)
         points.foreach_set("handle_left", left[:, 0].astype(np.float32).ravel())
         points.foreach_set("handle_right", right[:, 0].astype(np.float32).ravel())
-        points.foreach_set("handle_left_type", np.full(count, ALIGNED, dtype=np.int32))
-        points.foreach_set("handle_right_type", np.full(count, ALIGNED, dtype=np.int32))
+        kinds = np.where(keys.broken, FREE, ALIGNED).astype(np.int32)
+        points.foreach_set("handle_left_type", kinds)
+        points.foreach_set("handle_right_type", kinds)
     fcurve.update()
 
 
@@ -53,7 +57,7 @@ def _write_action(id_block, action_name: str, frame_start: float, groups, style:
     length = max(len(block.values) for _, blocks in groups for *_, block in blocks)
     try:
         for group, blocks in groups:
-            keyed = style.reduce([block for *_, block in blocks])
+            keyed = style.reduce([block for *_, block in blocks], group)
             for (data_path, first, block), keys in zip(blocks, keyed):
                 for channel in range(block.values.shape[1]):
                     _fill_fcurve(channels.new_fcurve(data_path, first + channel, group), frame_start, keys, channel)
@@ -63,7 +67,7 @@ def _write_action(id_block, action_name: str, frame_start: float, groups, style:
         paths = [(path, first + c) for _, blocks in groups for path, first, block in blocks
                  for c in range(block.values.shape[1])]
         values = previous_state.read_values(id_block, paths)
-        previous_state.store(action, values, place_take(id_block, action, channels.slot))
+        previous_state.store(action, values, place_take(id_block, action, channels.slot, values))
     except BaseException:
         channels.discard()
         raise
@@ -117,7 +121,7 @@ def write_pose_action(armature_obj, action_name: str, frame_start: float, bone_r
                       bone_locations: dict = None, style: KeyStyle = None) -> bpy.types.Action:
     """Animate pose bones: local rotations (T, 4) w-first and locations (T, 3) in each bone's rest frame.
 
-    A bone's rotation and location channels share their key frames."""
+    A bone's rotation and location channels share their key frames. `style.pose_frames` may name each bone's own."""
     style = style or KeyStyle()
     bone_locations = bone_locations or {}
     pose_bones = armature_obj.pose.bones
@@ -126,12 +130,43 @@ def write_pose_action(armature_obj, action_name: str, frame_start: float, bone_r
         raise KeyError(f"{armature_obj.name} has no bones named {', '.join(sorted(set(missing)))}.")
     scale = float(np.abs(np.asarray(armature_obj.matrix_world.to_scale())).max()) or 1.0
     groups = {}
+    parents = {bone.name: bone.parent.name if bone.parent else None for bone in armature_obj.data.bones}
+    shares = chain_scales(parents, bone_rotations)
     for name, quats in bone_rotations.items():
         prop, channels, measure = _rotation_channels(pose_bones[name], np.asarray(quats, dtype=np.float64))
         path = f'pose.bones["{bpy.utils.escape_identifier(name)}"].{prop}'
-        groups.setdefault(name, []).append((path, 0, CurveBlock(channels, measure, style.rotation_tolerance)))
+        block = CurveBlock(channels, measure, style.rotation_tolerance * shares[name])
+        groups.setdefault(name, []).append((path, 0, block))
     for name, locations in bone_locations.items():
         path = f'pose.bones["{bpy.utils.escape_identifier(name)}"].location'
         block = CurveBlock(locations, "distance", style.location_tolerance / scale)
         groups.setdefault(name, []).append((path, 0, block))
     return _write_action(armature_obj, action_name, frame_start, list(groups.items()), style)
+
+
+def rekey_bone(armature_obj, take_name: str, frame_start: float, bone: str, quats_wxyz, style: KeyStyle = None):
+    """The next version of the armature's take on track `take_name` with `bone`'s rotation keyed from `quats_wxyz`
+    (T, 4) and every other curve as it was: a Talk take's jaw, re-applied from an edited phone track. Without
+    such a take, a new one holds the bone alone."""
+    style = style or KeyStyle()
+    old = take_on_track(armature_obj, take_name)
+    if old is None:
+        return write_pose_action(armature_obj, take_name, frame_start, {bone: quats_wxyz}, style=style)
+    pose_bone = armature_obj.pose.bones[bone]
+    prop, values, measure = _rotation_channels(pose_bone, np.asarray(quats_wxyz, dtype=np.float64))
+    path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].{prop}'
+    parents = {b.name: b.parent.name if b.parent else None for b in armature_obj.data.bones}
+    share = chain_scales(parents, [bone])[bone]
+    channels = ActionChannels.copy_of(old.action, getattr(old, "action_slot", None), armature_obj)
+    try:
+        channels.remove_fcurves(path)
+        keys = style.reduce([CurveBlock(values, measure, style.rotation_tolerance * share)], bone)[0]
+        for channel in range(values.shape[1]):
+            _fill_fcurve(channels.new_fcurve(path, channel, bone), frame_start, keys, channel)
+        action = channels.action
+        stored = previous_state.stored_values(old.action)
+        previous_state.store(action, stored, place_take(armature_obj, action, channels.slot, stored))
+    except BaseException:
+        channels.discard()
+        raise
+    return action

@@ -4,8 +4,9 @@ Sub-panels of the SoundMotion tab:
 - *Phone Track*: the words and phones the latest face take used, as two lists (scene frames). Retime a word
   (its phones move and stretch with it) or a phone (its neighbour's edge follows), change a phone or pick a
   viseme, insert or delete a phone, then *Re-apply* rebuilds the face from the edited track and the voice
-  measures stored with the take, without analysing the audio again. Word markers on the timeline; the mouth
-  cues and Live Link CSV exports follow the edited track.
+  measures stored with the take, without analysing the audio again (and the jaw bone the line opens, if any, in
+  its armature take). Word markers on the timeline; the mouth cues and Live Link CSV exports follow the edited
+  track.
 - *Mouth Style*: hold vs. blend, minimum hold, stepped keys (on ones/twos/threes), a 2D mouth index.
 """
 
@@ -16,10 +17,15 @@ import bpy
 
 from ..models.face.exports import ExportError, write_live_link_csv, write_mouth_cues
 from ..models.face.pipeline import FaceSettingsError, face_from_phones
+from ..retarget import blender_rig
+from ..retarget.jaw_bone import fit_frames, jaw_rotations_from_clip
 from ..takes import phone_track
 from . import previous_state
+from .action_channels import take_on_track
 from .background_job import UserFacingError
-from .face_take import face_settings, face_take_of, read_track, refresh_word_markers, write_face_takes, write_rows
+from .face_take import (face_settings, face_take_of, jaw_key_style, read_track, refresh_word_markers,
+                        write_face_takes, write_rows)
+from .keyframes import rekey_bone
 from .targets import face_mesh_for, face_shape_key_map
 
 
@@ -71,16 +77,34 @@ class SOUNDMOTION_OT_reapply_track(_TakeOperator, bpy.types.Operator):
             if mesh is None and sprite is None:
                 raise UserFacingError("The objects this take animated are gone; run Lip Sync again.")
             key_values = face_shape_key_map(mesh).key_values(face.clip) if mesh is not None else {}
+            jaw = meta.get("jaw") or {}
+            armature = bpy.data.objects.get(jaw.get("armature", ""))
             with previous_state.all_or_nothing([]) as written:
                 parts = write_face_takes(context.scene, meta["stem"], meta["frame_start"], mesh, key_values, sprite,
                                          meta["chart"], face, voice, meta["keys"], written, track=(words, phones),
-                                         audio_path=meta["audio"])
+                                         audio_path=meta["audio"], jaw=jaw)
+                if armature is not None and jaw["bone"] in armature.pose.bones:
+                    parts.append(_reapply_jaw(armature, jaw, face, meta))
+                    written.append(armature)
         except (UserFacingError, FaceSettingsError) as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
         self.report({"INFO"}, f"Re-applied the edited track in {time.perf_counter() - began:.2f} s: "
                               f"{' and '.join(parts)}.")
         return {"FINISHED"}
+
+
+def _reapply_jaw(armature, jaw: dict, face, meta: dict) -> str:
+    """The jaw bone the line opens, re-keyed from the rebuilt face in the next version of its armature take."""
+    bone = jaw["bone"]
+    rotations = jaw_rotations_from_clip(face.clip, blender_rig.read_rig_rest(armature), bone)
+    old = take_on_track(armature, jaw["take"])
+    if old is not None:  # a Talk take runs on past the face while the hands settle: the jaw rests there
+        count = int(round(old.action.frame_range[1] - old.action.frame_range[0])) + 1
+        rotations = fit_frames(rotations, max(count, len(rotations)))
+    style = jaw_key_style(meta["keys"], face.phones, meta["fps"], len(rotations), bone)
+    action = rekey_bone(armature, jaw["take"], meta["frame_start"], bone, rotations, style)
+    return f"{action.name}: jaw bone {bone}"
 
 
 class SOUNDMOTION_OT_track_insert_phone(_TakeOperator, bpy.types.Operator):

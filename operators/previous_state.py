@@ -42,6 +42,11 @@ def store(action, values: dict, replaced: dict):
     action[STATE_KEY] = json.dumps({"values": values, "replaced": replaced})
 
 
+def stored_values(action) -> dict:
+    """The static values a take stored (empty for an action that is not a take)."""
+    return json.loads(action[STATE_KEY])["values"] if STATE_KEY in action else {}
+
+
 def _put_back_values(id_block, values: dict):
     for key, value in values.items():
         data_path, index = key.rsplit("|", 1)

@@ -20,9 +20,22 @@ ROOT_MODES = [
 ]
 
 
+def _user_fixed(entry, context):
+    entry.confidence = 1.0  # a row the user picked is certain; store_bone_map sets detected values after
+    blender_rig.mirror_bone_map(entry.id_data)
+
+
+OVERRIDABLE = {"LIBRARY_OVERRIDABLE"}  # rows edited on a linked character's library override are kept
+
+
 class SoundMotionBoneMapEntry(bpy.types.PropertyGroup):
-    joint: bpy.props.StringProperty(name="Joint", description="Canonical (SMPL-X) joint")
-    bone: bpy.props.StringProperty(name="Bone", description="Bone of this armature that plays the joint")
+    joint: bpy.props.StringProperty(name="Joint", description="Canonical (SMPL-X) joint", override=OVERRIDABLE)
+    bone: bpy.props.StringProperty(name="Bone", description="Bone of this armature that plays the joint",
+                                   update=_user_fixed, override=OVERRIDABLE)
+    confidence: bpy.props.FloatProperty(name="Confidence", min=0.0, max=1.0, default=1.0, subtype="FACTOR",
+                                        override=OVERRIDABLE,
+                                        description="How sure detection was of this row (1 for preset names and "
+                                                    "rows you picked)")
 
 
 def _map_choices(self, context):
@@ -45,6 +58,14 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
     bone_map: bpy.props.EnumProperty(name="Bone Map", items=_map_choices)
     root_mode: bpy.props.EnumProperty(name="Root Motion", items=ROOT_MODES, default=RootMode.FULL.value)
     keep_feet: bpy.props.BoolProperty(name="Keep Feet Planted", default=True)
+    ik_limbs: bpy.props.EnumProperty(name="IK Limbs", default="LEGS", items=[
+        ("NONE", "FK Only", "Key the FK controls only"),
+        ("LEGS", "IK Legs", "Also key the legs' IK targets and poles and switch the legs to IK (rigs with IK legs)"),
+        ("ALL", "IK Legs and Arms", "Also key IK targets and poles of the arms")])
+    up_axis: bpy.props.EnumProperty(name="Source Up", default="auto", items=[
+        ("auto", "Auto", "Read the file's up axis from its content"),
+        ("y", "Y", "The file's world is Y-up (BEAT2, EMAGE, EDGE, most BVH)"),
+        ("z", "Z", "The file's world is Z-up (AMASS, Blender exports)")])
     keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="FRAMES",
                                  description="Captured motion is kept as it was captured (every frame) by default")
 
@@ -60,7 +81,7 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
             map_spec = None if self.bone_map == "AUTO" else self.bone_map
             action, result = blender_rig.retarget_onto_armature(
                 source, target, map_spec, RootMode(self.root_mode), scene.frame_current, keep_feet=self.keep_feet,
-                style=KeyStyle(self.keys))
+                style=KeyStyle(self.keys), ik_limbs=self.ik_limbs)
         except RetargetError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
@@ -81,7 +102,8 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
         if self.source == "FILE":
             if not self.filepath:
                 raise RetargetError("Choose a .bvh or .npz motion file to retarget.")
-            return load_motion_file(bpy.path.abspath(self.filepath), fps=blender_rig.scene_fps(scene))
+            return load_motion_file(bpy.path.abspath(self.filepath), fps=blender_rig.scene_fps(scene),
+                                    up_axis=self.up_axis)
         source_obj = bpy.data.objects.get(self.source_armature)
         if source_obj is None or source_obj is context.active_object:
             raise RetargetError("Choose a source armature other than the active (target) armature.")
@@ -102,12 +124,15 @@ class SOUNDMOTION_OT_detect_bone_map(bpy.types.Operator):
     def execute(self, context):
         obj = context.active_object
         try:
-            detected = blender_rig.detect_bone_map(blender_rig.read_rig_rest(obj), f"Armature '{obj.name}'")
+            detected = blender_rig.detect_bone_map(blender_rig.read_rig_rest(obj, to_animate=False),
+                                                   f"Armature '{obj.name}'")
         except RetargetError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
         blender_rig.store_bone_map(obj, detected)
-        self.report({"INFO"}, f"{obj.name}: {detected.name} map, {len(detected.bones)} joints mapped.")
+        unsure = sorted(j for j, c in detected.confidence.items() if c < 0.6)
+        note = f"; check {', '.join(unsure)} in the panel" if unsure else ""
+        self.report({"INFO"}, f"{obj.name}: {detected.name} map, {len(detected.bones)} joints mapped{note}.")
         return {"FINISHED"}
 
 
@@ -175,18 +200,40 @@ class SOUNDMOTION_PT_retarget(bpy.types.Panel):
         missing = [e.joint for e in entries if e.joint in REQUIRED and not e.bone]
         if missing:
             layout.label(text=f"Unmapped: {', '.join(missing)}", icon="ERROR")
+        unsure = [e.joint for e in entries if e.bone and e.confidence < 0.6]
+        if unsure:
+            layout.label(text=f"Check: {', '.join(unsure[:4])}{'…' if len(unsure) > 4 else ''}", icon="QUESTION")
         column = layout.column(align=True)
         for entry in entries:
-            column.prop_search(entry, "bone", obj.data, "bones", text=entry.joint)
+            row = column.row(align=True)
+            row.alert = bool(entry.bone) and entry.confidence < 0.6
+            row.prop_search(entry, "bone", obj.data, "bones", text=entry.joint)
+            if entry.bone and entry.joint != blender_rig.TRAVEL_ENTRY:
+                row.label(text=f"{entry.confidence:.0%}")
 
 
 CLASSES = (SoundMotionBoneMapEntry, SOUNDMOTION_OT_retarget_motion, SOUNDMOTION_OT_detect_bone_map,
            SOUNDMOTION_OT_save_bone_map, SOUNDMOTION_OT_load_bone_map, SOUNDMOTION_PT_retarget)
 
 
+@bpy.app.handlers.persistent
+def _restore_override_maps(_):
+    blender_rig.restore_override_bone_maps()
+
+
 def register():
-    bpy.types.Object.soundmotion_bone_map = bpy.props.CollectionProperty(type=SoundMotionBoneMapEntry)
+    # Overridable: a linked character's library override keeps the map edited on it (as rows while the file is
+    # open; Blender saves only part of a Python collection on an override, so a string copy carries it over).
+    bpy.types.Object.soundmotion_bone_map = bpy.props.CollectionProperty(
+        type=SoundMotionBoneMapEntry, override={"LIBRARY_OVERRIDABLE", "USE_INSERTION"})
+    bpy.types.Object.soundmotion_bone_map_json = bpy.props.StringProperty(
+        name="Bone Map (JSON)", override={"LIBRARY_OVERRIDABLE"}, options={"HIDDEN"},
+        description="The bone map as one string, kept in step with the rows")
+    bpy.app.handlers.load_post.append(_restore_override_maps)
 
 
 def unregister():
+    if _restore_override_maps in bpy.app.handlers.load_post:
+        bpy.app.handlers.load_post.remove(_restore_override_maps)
+    del bpy.types.Object.soundmotion_bone_map_json
     del bpy.types.Object.soundmotion_bone_map

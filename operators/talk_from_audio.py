@@ -25,7 +25,7 @@ from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import face_settings, write_face_takes
 from .keyframes import KEY_ITEMS
 from .sound_strip import sound_for_take
-from .targets import face_mesh_for, face_shape_key_map, jaw_bone_of
+from .targets import face_mesh_for, face_rig_for, face_shape_key_map, jaw_bone_of, no_face_note
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Gesture like a {name}") for name in STYLES]
 HAND_ITEMS = [(name, name.capitalize(), f"Gesture with the {name} hand" if name != "both" else "Both hands")
@@ -82,10 +82,14 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                 mesh = None
         if shape_key_map is not None and "jawOpen" in shape_key_map.mapped_channels:
             jaw_bone = None
+        face_rig = face_rig_for(armature, shape_key_map)  # bone poses (Rigify's face, pose assets, marked poses)
+        if face_rig is not None:
+            jaw_bone = None
         inputs = {"mesh_name": mesh.name if mesh else None, "armature_name": armature.name if armature else None,
                   "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
-                  "map": shape_key_map, "jaw_bone": jaw_bone}
-        if mesh is not None or jaw_bone is not None:
+                  "map": shape_key_map, "jaw_bone": jaw_bone, "face_rig": face_rig,
+                  "face_note": no_face_note(armature) if mesh is None and jaw_bone is None and face_rig is None else None}
+        if mesh is not None or jaw_bone is not None or face_rig is not None:
             inputs["face_settings"] = face_settings(context.scene)
             inputs["face_settings"].validate()
         if armature is not None:
@@ -100,7 +104,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
     def compute(self, inputs, progress):
         result = {**inputs, "notes": []}
         track = None
-        if inputs["mesh_name"] or inputs["jaw_bone"]:
+        if inputs["mesh_name"] or inputs["jaw_bone"] or inputs["face_rig"]:
             face = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["face_settings"],
                                    lambda fraction, message: progress(0.4 * fraction, message), [])
             result["voice"] = VoiceMeasures.from_track(face.track, inputs["audio"].duration)
@@ -122,33 +126,46 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             if inputs["jaw_bone"]:
                 jaw = jaw_rotations_from_clip(face.clip, inputs["rest"], inputs["jaw_bone"])
                 result["retarget"].bone_rotations[inputs["jaw_bone"]] = fit_frames(jaw, result["retarget"].num_frames)
+            if inputs["face_rig"]:
+                result["face_keys"] = inputs["face_rig"].keys(face.clip, result["retarget"].num_frames)
             result["notes"] += [n for n in gestures.notes if n not in result["notes"]]
-            result["pose_times"] = gesture_pose_times(gestures.plan)
+            result["pose_times"] = gesture_pose_times(gestures, inputs["bone_map"])  # per bone
             if inputs["jaw_bone"]:
-                result["pose_times"] += face_pose_times(face.phones)
+                result["pose_times"][inputs["jaw_bone"]] = face_pose_times(face.phones)
+            if inputs["face_rig"]:  # face bones keyed where the mouth has its poses, like the jaw
+                for bone in (*result["face_keys"][0], *result["face_keys"][1]):
+                    result["pose_times"][bone] = face_pose_times(face.phones)
+        if inputs["face_note"]:
+            result["notes"].append(inputs["face_note"])
         return result
 
     def apply(self, context, result):
         scene, audio, start = context.scene, result["audio"], result["frame_start"]
         notes = list(result["notes"])
+        jaw_bone = result["jaw_bone"] if result["armature_name"] else None
+        jaw = {"armature": result["armature_name"], "bone": jaw_bone, "take": f"SM_gesture_{audio.stem}"}
         with sound_for_take(scene, audio.path, start, notes), previous_state.all_or_nothing([]) as written:
             if result["mesh_name"]:
                 mesh = bpy.data.objects[result["mesh_name"]]
                 write_face_takes(scene, audio.stem, start, mesh, result["key_values"], mesh,
                                  scene.soundmotion.mouth_chart, result["face"], result["voice"], self.keys, written,
-                                 track=result["track"], audio_path=audio.path)
+                                 track=result["track"], audio_path=audio.path, jaw=jaw if jaw_bone else None)
             if result["armature_name"]:
                 armature = bpy.data.objects[result["armature_name"]]
-                style = KeyStyle(self.keys, pose_frames(result["pose_times"], result["fps"],
-                                                        result["retarget"].num_frames))
+                count = result["retarget"].num_frames
+                # the jaw keyed like the face (local slopes), so a phone edit's Re-apply re-keys only around it
+                style = KeyStyle(self.keys, {bone: pose_frames(times, result["fps"], count)
+                                             for bone, times in result["pose_times"].items()},
+                                 fit={jaw_bone: "LOCAL"} if jaw_bone else "LEAST_SQUARES")
                 blender_rig.key_retarget(armature, result["rest"], result["retarget"], f"SM_gesture_{audio.stem}",
-                                         start, style=style)
+                                         start, style=style, extra=result.get("face_keys"))
                 written.append(armature)
         frames = [result["face_clip"].num_frames] if "face_clip" in result else []
         frames += [result["retarget"].num_frames] if result["armature_name"] else []
         scene.frame_end = max(scene.frame_end, start + max(frames) - 1)
         parts = (["face"] if result["mesh_name"] else []) + (["gestures"] if result["armature_name"] else [])
         parts += [f"jaw bone {result['jaw_bone']}"] if result["jaw_bone"] else []
+        parts += [f"face rig ({result['face_rig'].poses.source})"] if result.get("face_keys") else []
         self.report({"INFO"}, f"Wrote {' and '.join(parts)} for {os.path.basename(audio.path)}."
                               + "".join(" " + note for note in notes))
 

@@ -70,21 +70,41 @@ def jaw_bone_of(armature):
     return bone if bone and bone in armature.data.bones else None
 
 
-def lip_sync_targets(obj):
-    """(face mesh or None, its ShapeKeyMap or None, armature, jaw bone or None) for the selection.
+def face_rig_for(armature, shape_key_map=None):
+    """The armature's bone-driven face (retarget.blender_face.FaceRig: marked poses, pose assets or a built-in
+    face rig such as Rigify's) unless shape keys already play the mouth (jawOpen); else None."""
+    if armature is None or (shape_key_map is not None and "jawOpen" in shape_key_map.mapped_channels):
+        return None
+    from ..retarget.blender_face import face_rig_of
 
-    The jaw bone is used only when no shape key plays jawOpen; without shape keys and without a jaw bone
-    the selection is refused with the shape-key message.
+    try:
+        return face_rig_of(armature)
+    except RetargetError:
+        return None
+
+
+def no_face_note(armature) -> str:
+    """What Talk says when a character has neither face shape keys nor a face rig to move."""
+    return (f"{armature.name} has no face shape keys and no face rig (no Rigify face, pose assets or action with one "
+            f"marked pose per viseme), so only the body moves; add ARKit shape keys or face poses to animate the face.")
+
+
+def lip_sync_targets(obj):
+    """(face mesh or None, its ShapeKeyMap or None, armature, jaw bone or None, FaceRig or None) for the selection.
+
+    Shape keys that play jawOpen drive the mouth; else the armature's face rig (bone poses); else its jaw bone.
+    Without any of them the selection is refused with the shape-key message.
     """
     armature = armature_of(obj)
-    jaw_bone = jaw_bone_of(armature)
     try:
         mesh = face_mesh_for(obj)
         shape_key_map = face_shape_key_map(mesh)
     except UserFacingError:
-        if jaw_bone is None:
+        face_rig = face_rig_for(armature)
+        jaw_bone = None if face_rig is not None else jaw_bone_of(armature)
+        if face_rig is None and jaw_bone is None:
             raise
-        mesh, shape_key_map = None, None
-    if shape_key_map is not None and "jawOpen" in shape_key_map.mapped_channels:
-        jaw_bone = None
-    return mesh, shape_key_map, armature, jaw_bone
+        return None, None, armature, jaw_bone, face_rig
+    face_rig = face_rig_for(armature, shape_key_map)
+    jaw_bone = None if face_rig is not None or "jawOpen" in shape_key_map.mapped_channels else jaw_bone_of(armature)
+    return mesh, shape_key_map, armature, jaw_bone, face_rig

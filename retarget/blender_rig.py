@@ -1,6 +1,8 @@
 """The thin bpy side of retargeting: read an armature's rest pose (and, for rig-to-rig, its animation) into
 plain arrays, and write a RetargetResult as one new action through operators.keyframes."""
 
+import json
+
 import bpy
 import numpy as np
 
@@ -12,6 +14,7 @@ from .errors import RetargetError
 from .motion_file import MotionSource, load_motion_file
 from .pipeline import retarget_source
 from .rig import RigPose, RigRest, forward_kinematics, sort_parents_first
+from .rig_frame import RigFrame, in_frame, upright_frame
 from .root_motion import RootMode
 from .transfer import RetargetResult
 
@@ -23,8 +26,32 @@ def require_armature(obj, role: str = "target"):
     return obj
 
 
-def read_rig_rest(armature_obj) -> RigRest:
-    """Bone names, parents and rest matrices in armature space."""
+def read_rig_rest(armature_obj, scene=None, to_animate: bool = True) -> RigRest:
+    """Bone names, parents and rest matrices in the retarget space (metres, Z-up): the armature's own space
+    turned upright and scaled by its object's world transform (parents included) and the scene's unit scale.
+    `to_animate`: the rig is about to receive keys, so refuse linked data that cannot hold them."""
+    if to_animate:
+        require_editable(armature_obj)
+    return in_frame(read_armature_rest(armature_obj), armature_frame(armature_obj, scene))
+
+
+def require_editable(obj):
+    """Keys can land on local objects and on library overrides, not on data linked from another file."""
+    library = obj.library
+    if library is not None:
+        raise RetargetError(
+            f"'{obj.name}' is linked from {bpy.path.basename(library.filepath)} and cannot be animated in this file. "
+            f"Make a library override of the character (Object > Library Override > Make), select its armature and "
+            f"run again: the new action lands on the override.")
+    override = obj.override_library
+    if override is not None and getattr(override, "is_system_override", False):
+        raise RetargetError(
+            f"'{obj.name}' is a library override that is not editable. Make it editable (Outliner > right-click > "
+            f"Library Override > Make Editable) and run again.")
+
+
+def read_armature_rest(armature_obj) -> RigRest:
+    """Bone names, parents and rest matrices in the armature's own space and units."""
     require_armature(armature_obj)
     bones = armature_obj.data.bones
     parents = {b.name: (b.parent.name if b.parent else None) for b in bones}
@@ -38,18 +65,43 @@ def read_rig_rest(armature_obj) -> RigRest:
     return RigRest(order, parent_index, heads, tails, rest)
 
 
+def armature_frame(armature_obj, scene=None) -> RigFrame:
+    """World up seen from the armature, and metres per armature unit (object scale x scene unit scale)."""
+    scene = scene or bpy.context.scene
+    matrix = np.array(armature_obj.matrix_world, dtype=np.float64)[:3, :3]
+    determinant = np.linalg.det(matrix)
+    if determinant <= 1e-12:
+        raise RetargetError(f"Armature '{armature_obj.name}' has a mirrored or zero scale; apply its scale "
+                            f"(Object > Apply > Scale) and retarget again.")
+    rotation = _orthonormal(matrix)
+    unit = scene.unit_settings.scale_length if scene.unit_settings.system != "NONE" else 1.0
+    scale = float(np.cbrt(determinant)) * float(unit or 1.0)
+    return upright_frame(rotation.T @ np.array([0.0, 0.0, 1.0]), scale)
+
+
 STORED_MAP = "soundmotion_bone_map"  # Object collection property registered by operators/retarget_motion.py
 TRAVEL_ENTRY = "travel"  # the stored entry naming BoneMap.root_bone
+
+
+STORED_MAP_JSON = "soundmotion_bone_map_json"  # the same map as one string: it survives on library overrides
 
 
 def stored_bone_map(armature_obj):
     """The map saved on the armature in the .blend (edited in the panel), or None."""
     entries = getattr(armature_obj, STORED_MAP, None)
+    mirror = getattr(armature_obj, STORED_MAP_JSON, "")
+    if armature_obj.override_library is not None and mirror:
+        # Blender keeps only part of a Python collection edited on an override; its string copy is whole.
+        data = json.loads(mirror)
+        bone_map = BoneMap.from_dict(data)
+        bone_map.confidence = {j: float(c) for j, c in data.get("confidence", {}).items()}
+        return bone_map
     if not entries:
         return None
     bones = {e.joint: e.bone for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
     travel = next((e.bone for e in entries if e.joint == TRAVEL_ENTRY), "")
-    return BoneMap("stored", bones, "", travel)
+    confidence = {e.joint: float(e.confidence) for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
+    return BoneMap("stored", bones, "", travel, confidence)
 
 
 def store_bone_map(armature_obj, bone_map: BoneMap):
@@ -61,9 +113,30 @@ def store_bone_map(armature_obj, bone_map: BoneMap):
         entry = entries.add()
         entry.joint = joint
         entry.bone = bone_map.bones.get(joint, "")
+        entry.confidence = bone_map.confidence.get(joint, 1.0)
     entry = entries.add()
     entry.joint = TRAVEL_ENTRY
     entry.bone = bone_map.root_bone
+    mirror_bone_map(armature_obj)
+
+
+def mirror_bone_map(armature_obj):
+    """Copy the stored rows into the map's string copy (after detection, loading or an edit in the panel)."""
+    entries = getattr(armature_obj, STORED_MAP, None)
+    if entries is None or not hasattr(armature_obj, STORED_MAP_JSON):
+        return
+    bones = {e.joint: e.bone for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
+    travel = next((e.bone for e in entries if e.joint == TRAVEL_ENTRY), "")
+    data = BoneMap("stored", bones, "", travel).to_dict()
+    data["confidence"] = {e.joint: round(float(e.confidence), 3) for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
+    setattr(armature_obj, STORED_MAP_JSON, json.dumps(data))
+
+
+def restore_override_bone_maps():
+    """After a file loads: rebuild the panel rows of library overrides from their whole string copies."""
+    for obj in bpy.data.objects:
+        if obj.type == "ARMATURE" and obj.override_library is not None and getattr(obj, STORED_MAP_JSON, ""):
+            store_bone_map(obj, stored_bone_map(obj))
 
 
 def bone_map_for(armature_obj, map_spec=None) -> BoneMap:
@@ -76,13 +149,14 @@ def bone_map_for(armature_obj, map_spec=None) -> BoneMap:
     stored = stored_bone_map(armature_obj)
     if stored is not None:
         return stored
-    return detect_bone_map(read_rig_rest(armature_obj), f"Armature '{armature_obj.name}'")
+    return detect_bone_map(read_rig_rest(armature_obj, to_animate=False), f"Armature '{armature_obj.name}'")
 
 
 def read_rig_motion(armature_obj, frame_start: int, frame_end: int, scene=None) -> RigPose:
-    """The armature's evaluated pose over a frame range (constraints and drivers included)."""
+    """The armature's evaluated pose over a frame range (constraints and drivers included), in the same
+    retarget space as read_rig_rest."""
     scene = scene or bpy.context.scene
-    rest = read_rig_rest(require_armature(armature_obj, "source"))
+    rest = read_rig_rest(require_armature(armature_obj, "source"), scene, to_animate=False)
     pose_bones = [armature_obj.pose.bones[n] for n in rest.names]
     frames = list(range(int(frame_start), int(frame_end) + 1))
     if not frames:
@@ -98,7 +172,7 @@ def read_rig_motion(armature_obj, frame_start: int, frame_end: int, scene=None) 
         scene.frame_set(current)
     world = rotations.from_rotation(Rotation.from_matrix(_orthonormal(matrices[..., :3, :3]).reshape(-1, 3, 3)),
                                     (len(frames), len(rest)))
-    return RigPose(rest, world, matrices[..., :3, 3])
+    return RigPose(rest, rest.frame.rotations_to_retarget(world), rest.frame.points_to_retarget(matrices[..., :3, 3]))
 
 
 def _orthonormal(matrices):
@@ -111,7 +185,7 @@ def has_constraints(armature_obj) -> bool:
 
 
 def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, passes: int = 16,
-                         tolerance_deg: float = 0.05) -> RetargetResult:
+                         tolerance_deg: float = 0.05, driven: set = frozenset()) -> RetargetResult:
     """Rigs with constraints (Rigify: FK controls under MCH bones that copy other bones) do not follow the
     plain parent chain the math assumes. Pose each frame in Blender, compare every animated bone's
     evaluated world rotation with the intended one, and fold the difference into its local rotation;
@@ -122,7 +196,8 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     order = [pb.name for pb in pose_bones]
     # Constrained bones (Rigify's MCH-) are driven by their constraints: keys on them would do nothing.
     constrained = {n for n in result.bone_rotations if pose_bones[n].constraints}
-    animated = [n for n in order if n in result.bone_rotations and n not in constrained]
+    fixed = constrained | set(driven)  # bones an IK chain moves keep their planned keys
+    animated = [n for n in order if n in result.bone_rotations and n not in fixed]
     columns = [order.index(n) for n in animated]
     wanted = rotations.to_rotation(intended.world_rotations[:, [rest.index(n) for n in animated]])
     local = np.stack([result.bone_rotations[n] for n in animated], axis=1)
@@ -130,7 +205,8 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     pose_bones.foreach_get("rotation_quaternion", base.ravel())
     base_locations = np.zeros((len(order), 3))
     pose_bones.foreach_get("location", base_locations.ravel())
-    located = {order.index(n): v for n, v in result.bone_locations.items()}
+    frame = rest.frame or RigFrame()
+    located = {order.index(n): v for n, v in frame.locations_to_armature(result.bone_locations).items()}
     modes = {name: pose_bones[name].rotation_mode for name in animated}
     animation = armature_obj.animation_data
     kept_action = animation.action if animation else None
@@ -160,6 +236,7 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
                 pose_bones.foreach_get("matrix", matrices.ravel())
                 evaluated[t] = matrices.transpose(0, 2, 1)  # foreach_get gives column-major matrices
             actual = Rotation.from_matrix(_orthonormal(evaluated[:, columns, :3, :3]).reshape(-1, 3, 3))
+            actual = rotations.to_rotation(frame.rotations_to_retarget(rotations.from_rotation(actual)))
             error = actual.inv() * wanted
             if np.degrees(error.magnitude()).max() < tolerance_deg:
                 break
@@ -186,26 +263,56 @@ def scene_fps(scene) -> float:
     return scene.render.fps / scene.render.fps_base
 
 
-def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame_start: int, style=None):
-    """`style`: a takes.key_poses.KeyStyle (key poses by default, or every frame)."""
+def apply_retarget(armature_obj, result: RetargetResult, action_name: str, frame_start: int, frame: RigFrame = None,
+                   extra: tuple = None, style=None):
+    """One new action (a take) with the result's keys; locations converted to the armature's units (`frame`).
+    `extra`: more keys for the same action, ({bone: (T, 4)}, {bone: (T, 3)}) already in the armature's units (a
+    face). `style`: a takes.key_poses.KeyStyle (key poses by default, or every frame)."""
     from ..operators.keyframes import write_pose_action
 
-    return write_pose_action(armature_obj, action_name, frame_start, result.bone_rotations, result.bone_locations,
-                             style=style)
+    rotations_out = dict(result.bone_rotations)
+    locations = (frame or RigFrame()).locations_to_armature(result.bone_locations)
+    if extra is not None:
+        rotations_out.update(extra[0])
+        locations.update(extra[1])
+    return write_pose_action(armature_obj, action_name, frame_start, rotations_out, locations, style=style)
+
+
+IK_LIMBS = ("NONE", "LEGS", "ALL")  # which IK limbs of a rig receive keys on their controls
 
 
 def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_name: str, frame_start: int,
-                 style=None):
+                 style=None, extra: tuple = None, ik_limbs: str = "LEGS", bone_map: BoneMap = None):
     """Write a retarget result as a new action, matching the evaluated pose first on constrained rigs (Rigify).
+    `extra` (see apply_retarget) joins the same action, e.g. the face of a Talk take. On a rig with IK limbs
+    (Rigify, or IK constraints with targets and poles) the limbs named by `ik_limbs` also get keys on their IK
+    controls and are switched to IK in the action (see blender_ik.py); their FK controls are keyed as well.
 
     Returns (action, the result as written)."""
+    from .blender_ik import find_ik_limbs, ik_chain, ik_control_keys, key_properties
+
+    require_editable(armature_obj)
+    limbs = []
+    if ik_limbs != "NONE" and any(c.type == "IK" for pb in armature_obj.pose.bones for c in pb.constraints):
+        bone_map = (bone_map or bone_map_for(armature_obj)).restricted_to(rest.names)
+        limbs = [limb for limb in find_ik_limbs(armature_obj, bone_map, rest)
+                 if ik_limbs == "ALL" or limb.kind == "leg"]
+    planned = result
     if has_constraints(armature_obj):
-        result = match_evaluated_pose(armature_obj, rest, result)
-    return apply_retarget(armature_obj, result, action_name, frame_start, style), result
+        driven = {b for limb in limbs for b in ik_chain(armature_obj, limb.chain_end)}
+        result = match_evaluated_pose(armature_obj, rest, result, driven=driven)
+    props = {}
+    if limbs:
+        rots, locs, props = ik_control_keys(armature_obj, rest, result, bone_map, limbs, planned=planned)
+        extra = ({**rots, **(extra[0] if extra else {})}, {**locs, **(extra[1] if extra else {})})
+    action = apply_retarget(armature_obj, result, action_name, frame_start, rest.frame, extra, style)
+    key_properties(armature_obj, action, props, frame_start, result.num_frames)
+    return action, result
 
 
 def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, root_mode=RootMode.FULL,
-                           frame_start: int = 1, action_name: str = None, keep_feet: bool = True, style=None):
+                           frame_start: int = 1, action_name: str = None, keep_feet: bool = True, style=None,
+                           ik_limbs: str = "LEGS"):
     """Retarget and write one new action on `target_obj`. Everything is checked before the scene changes.
 
     Captured motion is keyed on every frame unless `style` (a takes.key_poses.KeyStyle) asks for key poses."""
@@ -218,7 +325,7 @@ def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, ro
     bone_map = bone_map_for(target_obj, target_map)
     result = retarget_source(source, target_rest, bone_map, root_mode, keep_feet)
     return key_retarget(target_obj, target_rest, result, action_name or f"{source.label} → {target_obj.name}",
-                        frame_start, style)
+                        frame_start, style, ik_limbs=ik_limbs, bone_map=bone_map)
 
 
 def source_from_armature(source_obj, frame_start: int, frame_end: int, scene=None, map_spec=None) -> MotionSource:
@@ -243,14 +350,15 @@ def find_armature(armature_name: str = None):
 
 def retarget_file_onto_blend(source_path, blend_path, out_path, armature_name: str = None, map_spec=None,
                              root_mode=RootMode.FULL, frame_start: int = None, keep_feet: bool = True,
-                             style=None) -> RetargetResult:
+                             style=None, up_axis: str = "auto", ik_limbs: str = "LEGS") -> RetargetResult:
     """CLI entry: open `blend_path`, retarget a .bvh/.npz onto its armature, save as `out_path`."""
     bpy.ops.wm.open_mainfile(filepath=str(blend_path))
     scene = bpy.context.scene
     target = find_armature(armature_name)
-    source = load_motion_file(source_path, fps=scene_fps(scene))
+    source = load_motion_file(source_path, fps=scene_fps(scene), up_axis=up_axis)
     start = scene.frame_start if frame_start is None else frame_start
-    _, result = retarget_onto_armature(source, target, map_spec, root_mode, start, keep_feet=keep_feet, style=style)
+    _, result = retarget_onto_armature(source, target, map_spec, root_mode, start, keep_feet=keep_feet, style=style,
+                                       ik_limbs=ik_limbs)
     scene.frame_end = max(scene.frame_end, start + result.num_frames - 1)
     bpy.ops.wm.save_as_mainfile(filepath=str(out_path))
     return result

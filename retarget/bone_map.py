@@ -16,6 +16,8 @@ class BoneMap:
     bones: dict = field(default_factory=dict)
     description: str = ""
     root_bone: str = ""  # bone that carries the travel when it is not the pelvis bone (Rigify's "torso")
+    # How sure detection is of each row, in [0, 1] (shown in the panel; not saved in JSON presets).
+    confidence: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self):
         unknown = sorted(set(self.bones) - set(CANONICAL_JOINTS))
@@ -37,8 +39,9 @@ class BoneMap:
     def restricted_to(self, bone_names) -> "BoneMap":
         """The entries whose bone exists in `bone_names` (a preset applied to a rig lacking some bones)."""
         names = set(bone_names)
-        return BoneMap(self.name, {j: b for j, b in self.bones.items() if b in names}, self.description,
-                       self.root_bone if self.root_bone in names else "")
+        bones = {j: b for j, b in self.bones.items() if b in names}
+        return BoneMap(self.name, bones, self.description, self.root_bone if self.root_bone in names else "",
+                       {j: c for j, c in self.confidence.items() if j in bones})
 
     @property
     def travel_bone(self) -> str:

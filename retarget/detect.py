@@ -1,8 +1,11 @@
-"""Pick the bone map of a rig: the best-fitting preset, else a heuristic from names and rest positions.
+"""Pick the bone map of a rig: the best-fitting preset, else a heuristic from names and rest positions, else
+the rig's structure alone (topology.py) for names nothing knows (b001, b002, ...).
 
 Namespaces (`mixamorig1:Hips`) are ignored when matching presets. The heuristic reads side from names
 (`.L`, `_l`, `Left…`) or from the X position, joint kinds from common words (thigh, calf, forearm…),
 spine bones from the chain between pelvis and neck, and fingers from their depth in each finger chain.
+A map found by names must also make sense in the rest pose (left bones on the left, knees below hips, ...);
+one that does not (names swapped between bones) gives way to the structural map.
 """
 
 import re
@@ -11,6 +14,7 @@ import numpy as np
 
 from .bone_map import BoneMap, all_presets
 from .rig import RigRest
+from .topology import detect_by_topology
 
 
 def strip_namespace(name: str) -> str:
@@ -31,8 +35,9 @@ def match_preset(preset: BoneMap, bone_names) -> BoneMap:
 
 
 def detect_bone_map(rig: RigRest, rig_label: str = "The armature") -> BoneMap:
-    """The preset covering the rig best (all required joints present), else the heuristic map.
-    Raises RetargetError naming the missing joints when the rig does not look humanoid."""
+    """The preset covering the rig best (all required joints present), else the map guessed from names, else
+    the map read from the rig's structure; each with a confidence per row. Raises RetargetError naming the
+    missing joints when the rig does not look humanoid."""
     names = set(rig.names)
     best, best_score = None, 0.0
     for preset in all_presets():
@@ -44,11 +49,57 @@ def detect_bone_map(rig: RigRest, rig_label: str = "The armature") -> BoneMap:
             score += 1.0  # a generated Rigify rig also has DEF- bones, but those follow the controls
         if score > best_score:
             best, best_score = matched, score
+    candidates = []
     if best is not None and best_score >= 0.5:
-        return best
+        candidates.append((best, 1.0))
     guessed = heuristic_bone_map(rig)
-    guessed.require_humanoid(rig_label)
-    return guessed
+    if not guessed.missing_required():
+        candidates.append((guessed, 0.8))
+    for bone_map, sure in candidates:
+        if plausible(rig, bone_map):
+            bone_map.confidence = {joint: sure for joint in bone_map.bones}
+            return bone_map
+    found = detect_by_topology(rig)
+    if not found.bone_map.missing_required():
+        found.bone_map.confidence = found.confidence
+        return found.bone_map
+    if candidates:  # implausible by its rest pose, but named: better than nothing
+        bone_map, sure = candidates[0]
+        bone_map.confidence = {joint: 0.5 * sure for joint in bone_map.bones}
+        return bone_map
+    partial = max((guessed, found.bone_map), key=lambda m: len(m.bones) - 100 * len(m.missing_required()))
+    partial.require_humanoid(rig_label)
+    return partial
+
+
+def plausible(rig: RigRest, bone_map: BoneMap) -> bool:
+    """Does the map make sense in the rig's rest pose: left joints to the left of their right twins (as the
+    hips say), the head above the pelvis above the knees above the ankles, shoulders above the hips?"""
+    bones = bone_map.restricted_to(rig.names).bones
+    if any(joint not in bones for joint in ("pelvis", "head", "left_hip", "right_hip")):
+        return False
+
+    def at(joint):
+        return rig.heads[rig.index(bones[joint])]
+
+    left = at("left_hip") - at("right_hip")
+    left[2] = 0.0
+    if np.linalg.norm(left) < 1e-6:
+        return False
+    for joint in ("knee", "ankle", "shoulder", "elbow", "wrist"):
+        if f"left_{joint}" in bones and f"right_{joint}" in bones:
+            if np.dot(at(f"left_{joint}") - at(f"right_{joint}"), left) <= 0:
+                return False
+    height = at("head")[2] - at("pelvis")[2]
+    if height <= 0:
+        return False
+    for side in ("left", "right"):
+        chain = [at(f"{side}_{j}")[2] for j in ("hip", "knee", "ankle") if f"{side}_{j}" in bones]
+        if any(lower >= upper for upper, lower in zip(chain, chain[1:])):
+            return False
+        if f"{side}_shoulder" in bones and at(f"{side}_shoulder")[2] <= at(f"{side}_hip")[2]:
+            return False
+    return True
 
 
 _SIDE_PATTERNS = (

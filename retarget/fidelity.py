@@ -1,5 +1,7 @@
 """How faithfully a retarget reproduces the source: per frame, the angle between the source's and the
-target's world direction of every segment joining two mapped joints (e.g. elbow → wrist)."""
+target's world direction of every segment joining two mapped joints (e.g. elbow → wrist), plus the hip line
+(right hip → left hip) and the shoulder line (right shoulder → left shoulder), which say how the pelvis and
+the chest are turned."""
 
 from dataclasses import dataclass
 
@@ -29,9 +31,13 @@ class Fidelity:
         return [(self.segments[i], float(per_segment[i])) for i in order]
 
 
+LINES = (("right_hip", "left_hip"), ("right_shoulder", "left_shoulder"))
+
+
 def segment_pairs(joints) -> list:
     mapped = set(joints)
-    return [segment(j, mapped) for j in joints if segment(j, mapped)]
+    pairs = [segment(j, mapped) for j in joints if segment(j, mapped)]
+    return pairs + [line for line in LINES if set(line) <= mapped and line not in pairs]
 
 
 def direction_errors(source: RigPose, source_map: BoneMap, target: RigPose, target_map: BoneMap, joints) -> Fidelity:

@@ -1,9 +1,14 @@
 """Keep planted feet planted: find the source's foot contacts, then pin the target's ankles during them
 with two-bone leg IK (hip → knee → ankle), blended in and out over a few frames so knees do not pop.
-Also lifts any foot that would go through the floor (z = 0 in the target's armature space).
+Also lifts any foot that would go through the floor: the ankle may not sink more than ANKLE_TOLERANCE below its
+rest height, the toes not more than TOE_TOLERANCE below the rest floor (rig_frame.rest_floor, the lowest rest
+foot point; the sole lies below the bones, and the source's foot may be pitched more steeply than the rig's
+rest foot). A leg that is straight at rest cannot be lifted by a hair without bending its knee.
 
 A contact is a run of frames where the source ankle is near its lowest height in the clip and nearly
-still. During it the target ankle holds its mean horizontal position; height follows the retarget.
+still. During it the target ankle holds its mean horizontal position plus whatever the source ankle itself
+drifts (scaled by the leg-length ratio: a pivot or a slow shuffle stays one, and a foot the source plants
+exactly stays exactly planted); height follows the retarget.
 """
 
 from dataclasses import dataclass
@@ -21,6 +26,8 @@ CONTACT_SPEED = 0.35       # metres per second, horizontal
 MIN_CONTACT_FRAMES = 3
 BLEND_SECONDS = 0.1
 MAX_REACH = 0.995          # of thigh + shin: a straight knee would snap, keep a hair of bend
+ANKLE_TOLERANCE = 0.005    # metres the ankle may dip below its rest height before the leg is lifted
+TOE_TOLERANCE = 0.02       # metres the toe points may dip below the rest floor
 
 
 @dataclass
@@ -28,6 +35,7 @@ class Contact:
     side: str
     start: int
     end: int  # inclusive
+    drift: np.ndarray = None  # (end - start + 1, 2) source ankle, horizontal, minus its mean over the contact
 
 
 def detect_contacts(pose: RigPose, bone_map: BoneMap, fps: float) -> list:
@@ -42,7 +50,10 @@ def detect_contacts(pose: RigPose, bone_map: BoneMap, fps: float) -> list:
             speed[0] = step[0]
             speed[:-1] = np.minimum(speed[:-1], step)  # a frame is still if either neighbour step is small
         planted = (height < CONTACT_HEIGHT) & (speed < CONTACT_SPEED)
-        contacts.extend(Contact(side, a, b) for a, b in _runs(planted) if b - a + 1 >= MIN_CONTACT_FRAMES)
+        for a, b in _runs(planted):
+            if b - a + 1 >= MIN_CONTACT_FRAMES:
+                path = ankle[a:b + 1, :2]
+                contacts.append(Contact(side, int(a), int(b), path - path.mean(axis=0)))
     return contacts
 
 
@@ -62,19 +73,20 @@ def foot_points(pose: RigPose, bone_map: BoneMap, side: str) -> np.ndarray:
     rest = pose.rest
     ankle = rest.index(bone_map.bones[f"{side}_ankle"])
     points = [pose.heads[:, ankle]]
-    tails = tails_of(pose)
     toe = bone_map.bones.get(f"{side}_foot")
     if toe in rest.names:
-        points += [pose.heads[:, rest.index(toe)], tails[:, rest.index(toe)]]
+        points += [pose.heads[:, rest.index(toe)], tails_of(pose, [rest.index(toe)])[:, 0]]
     else:
-        points.append(tails[:, ankle])
+        points.append(tails_of(pose, [ankle])[:, 0])
     return np.stack(points, axis=1)
 
 
 def plant_feet(result: RetargetResult, target: RigRest, target_map: BoneMap, contacts: list,
                floor: float = 0.0) -> RetargetResult:
     """Adjust the leg rotations of `result` in place of the contacts and the floor; returns a new result."""
-    pose = forward_kinematics(target, result.bone_rotations, result.bone_locations, result.num_frames)
+    legs = [target_map.bones[f"{side}_{joint}"] for side in ("left", "right") for joint in ("ankle", "foot")
+            if target_map.bones.get(f"{side}_{joint}") in target.names]
+    pose = forward_kinematics(target, result.bone_rotations, result.bone_locations, result.num_frames, only=legs)
     frames = result.num_frames
     blend = max(1, int(round(BLEND_SECONDS * result.fps)))
     rotations_out = dict(result.bone_rotations)
@@ -87,6 +99,7 @@ def plant_feet(result: RetargetResult, target: RigRest, target_map: BoneMap, con
         pinned = np.zeros((frames, 2))
         for contact in (c for c in contacts if c.side == side):
             anchor = current[contact.start:contact.end + 1, :2].mean(axis=0)
+            drift = contact.drift if contact.drift is not None else np.zeros((contact.end - contact.start + 1, 2))
             lo, hi = max(0, contact.start - blend), min(frames - 1, contact.end + blend)
             for t in range(lo, hi + 1):
                 if t < contact.start:
@@ -98,10 +111,12 @@ def plant_feet(result: RetargetResult, target: RigRest, target_map: BoneMap, con
                 w = 0.5 - 0.5 * np.cos(np.pi * w)  # ease in/out
                 if w > weight[t]:
                     weight[t] = w
-                    pinned[t] = anchor
+                    pinned[t] = anchor + result.leg_ratio * drift[min(max(t - contact.start, 0), len(drift) - 1)]
         goal[:, :2] += weight[:, None] * (pinned - current[:, :2])
-        lowest = foot_points(pose, target_map, side)[..., 2].min(axis=1)
-        goal[:, 2] += np.maximum(0.0, floor - lowest)
+        points = foot_points(pose, target_map, side)[..., 2]
+        allowed = np.full(points.shape[1], floor - TOE_TOLERANCE)
+        allowed[0] = target.heads[ankle, 2] - ANKLE_TOLERANCE
+        goal[:, 2] += np.maximum(0.0, np.max(allowed - points, axis=1))
         active = np.flatnonzero(np.linalg.norm(goal - current, axis=1) > 1e-6)
         if active.size == 0:
             continue

@@ -39,21 +39,28 @@ def clip_source(clip: MotionClip, rig: RigRest = None, bone_map: BoneMap = None,
     return MotionSource(source_pose_from_clip(clip, rig), bone_map, clip.fps, label)
 
 
-def load_motion_file(path, fps: float = None, bone_map: BoneMap = None) -> MotionSource:
-    """BVH or SMPL/SMPL-X/AMASS .npz (or a SoundMotion MotionClip .npz), resampled to `fps` when given."""
+UP_AXES = ("auto", "y", "z")
+
+
+def load_motion_file(path, fps: float = None, bone_map: BoneMap = None, up_axis: str = "auto") -> MotionSource:
+    """BVH or SMPL/SMPL-X/AMASS .npz (or a SoundMotion MotionClip .npz), resampled to `fps` when given.
+    `up_axis` ("auto", "y", "z") overrides which axis of the file's world is up (read from the content)."""
     path = Path(path)
     suffix = path.suffix.lower()
+    if str(up_axis).lower() not in UP_AXES:
+        raise RetargetError(f"The up axis must be one of {', '.join(UP_AXES)}, got {up_axis!r}.")
+    up = "auto" if str(up_axis).lower() == "auto" else str(up_axis).upper()
     if suffix == ".bvh":
-        motion = read_bvh(path)
+        motion = read_bvh(path, up_axis=up)
         return clip_source(motion.clip, motion.rig, bone_map, fps, path.name)
     if suffix == ".npz":
-        clip = _npz_clip(path)
+        clip = _npz_clip(path, up)
         return clip_source(clip, None, bone_map, fps, path.name)
     raise RetargetError(f"{path.name}: motion files must be .bvh or .npz (SMPL, SMPL-X, AMASS or a SoundMotion clip).")
 
 
-def _npz_clip(path) -> MotionClip:
+def _npz_clip(path, up_axis: str = "auto") -> MotionClip:
     arrays = load_npz_arrays(path, NpzMotionError, noun="Motion", kind="file")  # read once, then dispatch
     if {"joint_names", "rotations", "root_translation"} <= set(arrays):
-        return MotionClip.from_arrays(arrays, path)
-    return smplx_arrays_to_clip(arrays, str(path))
+        return MotionClip.from_arrays(arrays, path)  # SoundMotion's own clips are Z-up by contract
+    return smplx_arrays_to_clip(arrays, str(path), up_axis=up_axis)

@@ -18,13 +18,15 @@ from .errors import RetargetError
 @dataclass(frozen=True, eq=False)
 class RigRest:
     """Bone names, parent indices (-1 for roots, parents first), rest heads/tails (B, 3) and rest
-    rotations (B, 4) w-first, all in armature space (metres, Z-up, facing -Y)."""
+    rotations (B, 4) w-first, in the retarget space (metres, Z-up, facing -Y). `frame` (a rig_frame.RigFrame)
+    says how that space sits on the armature's own when they differ (a tilted, scaled or turned armature)."""
 
     names: tuple
     parents: np.ndarray
     heads: np.ndarray
     tails: np.ndarray
     rest_rotations: np.ndarray
+    frame: object = None
 
     def __post_init__(self):
         object.__setattr__(self, "names", tuple(str(n) for n in self.names))
@@ -104,16 +106,28 @@ class RigPose:
         return self.heads.shape[0]
 
 
-def forward_kinematics(rest: RigRest, local_rotations: dict, root_locations: dict = None, frames: int = None):
+def forward_kinematics(rest: RigRest, local_rotations: dict, root_locations: dict = None, frames: int = None,
+                       only=None):
     """World rotations and heads of every bone from pose-bone local rotations {bone: (T, 4)} and
-    locations {bone: (T, 3)}; bones absent from the dicts stay at rest. Vectorised over frames."""
+    locations {bone: (T, 3)}; bones absent from the dicts stay at rest. Vectorised over frames.
+    `only`: bone names whose pose is needed; just they and their ancestors are computed (the rest stay zero)."""
     root_locations = root_locations or {}
     if frames is None:
         frames = len(next(iter(local_rotations.values())))
     rest_rot = rotations.normalize(rest.rest_rotations)
     quats = np.zeros((frames, len(rest), 4))
     heads = np.zeros((frames, len(rest), 3))
+    needed = None
+    if only is not None:
+        needed = set()
+        for name in only:
+            bone = rest.index(name)
+            while bone >= 0 and bone not in needed:
+                needed.add(bone)
+                bone = rest.parents[bone]
     for b, parent in enumerate(rest.parents):
+        if needed is not None and b not in needed:
+            continue
         name = rest.names[b]
         location = root_locations.get(name)
         offset = rotations.rotate(rest_rot[b], location) if location is not None else 0.0
@@ -130,11 +144,12 @@ def forward_kinematics(rest: RigRest, local_rotations: dict, root_locations: dic
     return RigPose(rest, quats, heads)
 
 
-def tails_of(pose: RigPose) -> np.ndarray:
-    """World tail positions (T, B, 3) of a posed rig."""
-    rest_rot = rotations.to_rotation(pose.rest.rest_rotations)
-    tails = np.empty_like(pose.heads)
-    for b in range(len(pose.rest)):
-        along = rest_rot[b].inv().apply(pose.rest.tails[b] - pose.rest.heads[b])
-        tails[:, b] = pose.heads[:, b] + rotations.to_rotation(pose.world_rotations[:, b]).apply(along)
+def tails_of(pose: RigPose, bones=None) -> np.ndarray:
+    """World tail positions (T, B, 3) of a posed rig, or (T, len(bones), 3) of the given bone indices."""
+    bones = range(len(pose.rest)) if bones is None else list(bones)
+    rest = rotations.normalize(pose.rest.rest_rotations)
+    tails = np.empty((pose.num_frames, len(bones), 3))
+    for i, b in enumerate(bones):
+        along = rotations.rotate(rotations.conjugate(rest[b]), pose.rest.tails[b] - pose.rest.heads[b])
+        tails[:, i] = pose.heads[:, b] + rotations.rotate(pose.world_rotations[:, b], along)
     return tails

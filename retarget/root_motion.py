@@ -35,6 +35,14 @@ def standing_height(rig: RigRest, bone_map: BoneMap, ankle_height: float = None)
     return float(pelvis - heads["hip"][2] + legs + ankle)
 
 
+def standing_hip_height(rig: RigRest, bone_map: BoneMap, ankle_height: float = None) -> float:
+    """Height of the point between the hip joints with straight legs and ankles at `ankle_height` (their rest
+    height unless given)."""
+    ankle = np.mean([rig.heads[rig.index(bone_map.bones[f"{s}_ankle"]), 2] for s in ("left", "right")])
+    legs = np.mean([leg_length(rig, bone_map, s) for s in ("left", "right")])
+    return float(legs + (ankle if ankle_height is None else ankle_height))
+
+
 def leg_ratio(source: RigRest, source_map: BoneMap, target: RigRest, target_map: BoneMap) -> float:
     src = np.mean([leg_length(source, source_map, s) for s in ("left", "right")])
     tgt = np.mean([leg_length(target, target_map, s) for s in ("left", "right")])

@@ -5,6 +5,11 @@ of rest_pose.py: W_target(t) = D_source(t) · A · R_target_rest, so bone direct
 whatever the rolls, local axes or rest poses. Unmapped bones keep their rest relation to their parent,
 except along the spine and neck, where extra target bones share the rotation. All work is per bone on
 (T,) rotation arrays: no loop over frames.
+
+The spine bones between the pelvis and the chest take their twist from the pelvis and the chest, shared out
+by height (their aim still follows the source exactly): some skeletons twist one spine joint one way and the
+next one back (a crease in the torso that bone directions do not show), and no bone in between should twist
+beyond what the chest does relative to the pelvis.
 """
 
 from dataclasses import dataclass, field
@@ -18,7 +23,7 @@ from .canonical import CANONICAL_JOINTS, DISTRIBUTED
 from .errors import RetargetError
 from .rest_pose import aim_joint, alignment, segment, shortest_arc
 from .rig import RigPose, RigRest, forward_kinematics
-from .root_motion import RootMode, leg_ratio, standing_height, target_root_path
+from .root_motion import RootMode, leg_ratio, standing_hip_height, target_root_path
 
 
 @dataclass(eq=False)
@@ -56,24 +61,46 @@ def retarget(source: RigPose, source_map: BoneMap, target: RigRest, target_map: 
         # Hemisphere continuity is left to the keyframe writer, which enforces it on whatever it is given.
         bone_rotations[target.names[b]] = np.broadcast_to(local, (frames, 4)).copy()
 
-    ankles = [source.rest.index(source_map.bones[f"{s}_ankle"]) for s in ("left", "right")]
-    ankle_height = float(np.percentile(source.heads[:, ankles, 2], 1))
     ratio = leg_ratio(source.rest, source_map, target, target_map)
-    src_pelvis = source.rest.index(source_map.bones["pelvis"])
     tgt_pelvis = target.index(target_map.bones["pelvis"])
-    source_standing = source.rest.heads[src_pelvis].copy()
-    source_standing[2] = standing_height(source.rest, source_map, ankle_height)
-    target_standing = target.heads[tgt_pelvis].copy()
-    target_standing[2] = standing_height(target, target_map)
-    path = target_root_path(source.heads[:, src_pelvis], source_standing, target_standing, ratio, root_mode)
-    if RootMode(root_mode) in (RootMode.KEEP_HEIGHT, RootMode.NONE):
-        path[:, 2] = target.heads[tgt_pelvis][2]
+    path = _pelvis_path(source, source_map, target, target_map, world[tgt_pelvis], rest_rot[tgt_pelvis], ratio,
+                        root_mode)
     # The travel bone (the pelvis, or an unposed ancestor such as Rigify's torso) moves the pelvis head
     # by the same offset it is given.
     travel = target.index(target_map.travel_bone)
     location = rotations.rotate(rotations.conjugate(rest_rot[travel]), path - target.heads[tgt_pelvis])
     unmapped = [j for j in target_map.bones if j not in mapped]
     return RetargetResult(fps, bone_rotations, {target.names[travel]: location}, joints, unmapped, ratio)
+
+
+def _hip_centre(heads, rig, bone_map):
+    """Midpoint of the two hip joints, (..., 3) for heads (..., B, 3)."""
+    left, right = (rig.index(bone_map.bones[f"{side}_hip"]) for side in ("left", "right"))
+    return 0.5 * (heads[..., left, :] + heads[..., right, :])
+
+
+def _pelvis_path(source, source_map, target, target_map, pelvis_world, pelvis_rest, ratio, root_mode):
+    """(T, 3) target pelvis heads. What travels is the point between the hip joints, which every skeleton
+    agrees on (a pelvis bone may start at the hips, at the waist, or 14 cm above the hips as on the G1 robot):
+    the source's hip centre, its height over the floor from straight legs standing on the source's lowest
+    ankles, scaled by the leg-length ratio; the pelvis head follows at its rest offset, turned with the pelvis."""
+    mode = RootMode(root_mode)
+    pelvis_head = target.heads[target.index(target_map.bones["pelvis"])]
+    if mode == RootMode.NONE:
+        return np.tile(pelvis_head, (source.num_frames, 1))
+    ankles = [source.rest.index(source_map.bones[f"{s}_ankle"]) for s in ("left", "right")]
+    ankle_height = float(np.percentile(source.heads[:, ankles, 2], 1))
+    source_standing = _hip_centre(source.rest.heads, source.rest, source_map)
+    source_standing[2] = standing_hip_height(source.rest, source_map, ankle_height)
+    target_rest_centre = _hip_centre(target.heads, target, target_map)
+    target_standing = target_rest_centre.copy()
+    target_standing[2] = standing_hip_height(target, target_map)
+    centre = target_root_path(_hip_centre(source.heads, source.rest, source_map), source_standing, target_standing,
+                              ratio, mode)
+    if mode == RootMode.KEEP_HEIGHT:
+        centre[:, 2] = target_rest_centre[2]
+    pelvis_turn = rotations.multiply(pelvis_world, rotations.conjugate(pelvis_rest))
+    return centre - rotations.rotate(pelvis_turn, target_rest_centre - pelvis_head)
 
 
 def _rest_chain(target, rest_rot, bone, world):
@@ -102,9 +129,9 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
         joint = by_bone.get(b)
         if joint is None or b in world:
             continue
-        s = source.rest.index(source_map.bones[joint])
-        delta = rotations.multiply(rotations.normalize(source.world_rotations[:, s]),
-                                   rotations.conjugate(source_rest[s]))
+        delta = _source_delta(source, source_map, source_rest, joint)
+        if joint in SPINE_BETWEEN:
+            delta = _spine_twist_shared(source, source_map, source_rest, joint, mapped, delta)
         align = rotations.from_rotation(alignment(source.rest, source_map, target, target_map, joint, mapped))[0]
         desired = _exact_aim(source, source_map, target, target_map, joint, mapped,
                              rotations.multiply(delta, rotations.multiply(align, rest_rot[b])), rest_rot[b])
@@ -113,6 +140,34 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
         if joint in DISTRIBUTED:
             posed.update(_distribute(target, target_map, rest_rot, world, b, joint, mapped, desired))
     return world, posed
+
+
+SPINE_BETWEEN = ("spine1", "spine2")
+
+
+def _source_delta(source, source_map, source_rest, joint):
+    """(T, 4) world rotation of the source joint relative to its rest."""
+    s = source.rest.index(source_map.bones[joint])
+    return rotations.multiply(rotations.normalize(source.world_rotations[:, s]), rotations.conjugate(source_rest[s]))
+
+
+def _spine_twist_shared(source, source_map, source_rest, joint, mapped, delta):
+    """The pelvis's and the chest's rotations blended by the joint's height between them (slerp): a spine
+    bone's twist then lies between theirs. The swing is put right afterwards by _exact_aim."""
+    chest = next((j for j in ("spine3", "spine2") if j in mapped and j != joint and
+                  CANONICAL_JOINTS.index(j) > CANONICAL_JOINTS.index(joint)), None)
+    if chest is None or "pelvis" not in mapped:
+        return delta
+    heights = [source.rest.heads[source.rest.index(source_map.bones[j]), 2] for j in ("pelvis", joint, chest)]
+    span = heights[2] - heights[0]
+    if span <= 1e-6:
+        return delta
+    fraction = float(np.clip((heights[1] - heights[0]) / span, 0.0, 1.0))
+    pelvis = _source_delta(source, source_map, source_rest, "pelvis")
+    top = _source_delta(source, source_map, source_rest, chest)
+    step = (rotations.to_rotation(pelvis).inv() * rotations.to_rotation(top)).as_rotvec()
+    blended = rotations.to_rotation(pelvis) * Rotation.from_rotvec(step * fraction)
+    return rotations.from_rotation(blended, (len(delta),))
 
 
 def _exact_aim(source, source_map, target, target_map, joint, mapped, desired, rest):

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from scipy.spatial.transform import Rotation
 
 from soundmotion.retarget.bone_map import BoneMap, load_preset, preset_names
 from soundmotion.retarget.detect import detect_bone_map, heuristic_bone_map
@@ -8,7 +9,7 @@ from soundmotion.retarget.errors import RetargetError
 from soundmotion.retarget.makehuman_rig import read_makehuman_rig, standard_rig_path
 from soundmotion.retarget.rig import RigRest
 
-from rig_variants import synthetic_rig
+from rig_variants import a_posed, opaque_names, rolled, synthetic_rig, transformed
 
 ALL_PRESETS = ["character_creator", "makehuman_cmu_mb", "makehuman_default", "mixamo", "rigify_def", "rigify_fk",
                "smplx_addon", "unreal_ue4", "unreal_ue5", "vroid"]
@@ -90,3 +91,55 @@ def test_travel_bone_round_trips_and_survives_restriction(tmp_path):
     assert BoneMap.load(path) == preset
     assert preset.restricted_to(["spine_fk"]).travel_bone == "spine_fk"
     assert load_preset("mixamo").travel_bone == "mixamorig:Hips"
+
+
+# Name-free detection: the same rigs with every bone renamed b001, b002, ... in a shuffled order.
+
+MAKEHUMAN_PRESETS = [("default", "makehuman_default"), ("game_engine", "unreal_ue4"), ("mixamo", "mixamo"),
+                     ("cmu_mb", "makehuman_cmu_mb")]
+
+
+@pytest.mark.parametrize("preset", ALL_PRESETS)
+def test_every_preset_rig_with_scrambled_names_maps_exactly_as_the_named_one(preset):
+    rig, bone_map = synthetic_rig(preset)
+    named = detect_bone_map(rig) if preset != "rigify_fk" else bone_map.restricted_to(rig.names)
+    scrambled, truth = opaque_names(rig, named, seed=len(preset))
+    detected = detect_bone_map(scrambled)
+    assert detected.name == "topology" and detected.bones == truth.bones
+    assert set(detected.confidence) == set(detected.bones)
+    assert all(0.0 < c <= 1.0 for c in detected.confidence.values())
+
+
+@pytest.mark.parametrize("rig_name, preset", MAKEHUMAN_PRESETS)
+@pytest.mark.parametrize("variant", ["T", "A-pose", "turned", "rolled"])
+def test_makehuman_rigs_with_opaque_names_map_as_their_presets(rig_name, preset, variant):
+    rig = read_makehuman_rig(standard_rig_path(rig_name))
+    named = load_preset(preset).restricted_to(rig.names)
+    if variant == "A-pose":
+        rig = a_posed(rig, named)
+    elif variant == "turned":
+        rig = transformed(rig, Rotation.from_euler("z", 150, degrees=True), 0.01, (1.0, 2.0, -0.9))
+    elif variant == "rolled":
+        rig = rolled(rig, seed=3)
+    scrambled, truth = opaque_names(rig, named, seed=7)
+    detected = detect_bone_map(scrambled)
+    assert detected.bones == truth.bones
+    # Only the coinciding eye and eyelid bones of the default rig are a coin toss, and say so.
+    unsure = {j for j, c in detected.confidence.items() if c < 0.6}
+    assert unsure <= {"left_eye_smplhf", "right_eye_smplhf"}
+
+
+def test_names_that_contradict_the_rest_pose_give_way_to_the_structure():
+    """Left and right names swapped on one leg: the names match a preset, the rest pose says otherwise."""
+    rig, bone_map = synthetic_rig("mixamo")
+    swap = {"mixamorig:LeftUpLeg": "mixamorig:RightUpLeg", "mixamorig:RightUpLeg": "mixamorig:LeftUpLeg"}
+    swapped = RigRest([swap.get(n, n) for n in rig.names], rig.parents, rig.heads, rig.tails, rig.rest_rotations)
+    detected = detect_bone_map(swapped)
+    assert detected.name == "topology"
+    assert detected.bones["left_hip"] == "mixamorig:RightUpLeg" and detected.bones["left_knee"] == "mixamorig:LeftLeg"
+
+
+def test_named_detection_reports_full_confidence():
+    rig, _ = synthetic_rig("vroid")
+    detected = detect_bone_map(rig)
+    assert detected.name == "vroid" and set(detected.confidence.values()) == {1.0}

@@ -82,9 +82,9 @@ def song(tmp_path_factory):
 def dances(song):
     path = song[1]
     return {
-        "off": generate_dance(path, fps=30, seed=2, clip_moves=0.0, prior_strength=0.0),
-        "on": generate_dance(path, fps=30, seed=2, clip_moves=1.0, prior_strength=0.0),
-        "half": generate_dance(path, fps=30, seed=2, clip_moves=0.5),
+        "off": generate_dance(path, fps=30, seed=2, clip_moves=0.0, prior_strength=0.0, engine="coded"),
+        "on": generate_dance(path, fps=30, seed=2, clip_moves=1.0, prior_strength=0.0, engine="coded"),
+        "half": generate_dance(path, fps=30, seed=2, clip_moves=0.5, engine="coded"),
     }
 
 
@@ -124,10 +124,10 @@ def test_share_picks_about_that_many_bars_and_notes_it(dances):
 
 
 def test_same_seed_same_clip_moves_other_seed_other_choice(song, dances):
-    again = generate_dance(song[1], fps=30, seed=2, clip_moves=0.5)
+    again = generate_dance(song[1], fps=30, seed=2, clip_moves=0.5, engine="coded")
     assert again.clip_bars == dances["half"].clip_bars
     assert np.array_equal(again.clip.rotations, dances["half"].clip.rotations)
-    others = [generate_dance(song[1], fps=30, seed=s, clip_moves=0.5).clip_bars for s in (3, 4)]
+    others = [generate_dance(song[1], fps=30, seed=s, clip_moves=0.5, engine="coded").clip_bars for s in (3, 4)]
     assert any(o != dances["half"].clip_bars for o in others)
 
 

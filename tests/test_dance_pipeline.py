@@ -30,6 +30,12 @@ def dance(song):
     return generate_dance(song[1], fps=FPS, seed=0)
 
 
+@pytest.fixture(scope="module")
+def coded(song):
+    """The coded engine's dance: feet clean by construction, what the contact clean-up tests damage."""
+    return generate_dance(song[1], fps=FPS, seed=0, engine="coded", prior_strength=0.0)
+
+
 def test_clip_shape_and_frame_count(song, dance):
     clip = dance.clip
     assert isinstance(clip, MotionClip) and clip.fps == FPS
@@ -41,7 +47,9 @@ def test_clip_shape_and_frame_count(song, dance):
 
 def test_same_seed_same_dance_other_seed_other_dance(song, dance):
     again = generate_dance(song[1], fps=FPS, seed=0)
-    assert np.array_equal(again.clip.rotations, dance.clip.rotations)
+    # Equal up to float noise: numpy's vector maths may round the last bit differently with memory alignment.
+    assert np.allclose(again.clip.rotations, dance.clip.rotations, rtol=0, atol=1e-9)
+    assert np.allclose(again.clip.root_translation, dance.clip.root_translation, rtol=0, atol=1e-9)
     other = generate_dance(song[1], fps=FPS, seed=7)
     distance = diversity_between(joint_positions(dance.clip), joint_positions(other.clip))
     assert distance > 0.05
@@ -49,15 +57,26 @@ def test_same_seed_same_dance_other_seed_other_dance(song, dance):
 
 def test_kinematic_beats_land_on_music_beats(song, dance):
     beats = kinematic_beats(joint_positions(dance.clip), FPS)
+    off_beat = song[0].beats + 0.5 * np.median(np.diff(song[0].beats))
+    # Captured dance accents some beats, not all (real dancers score 0.24): well above the same motion scored
+    # against the off-beats, not the coded engine's near-mechanical 0.7.
     assert beat_align_score(beats, song[0].beats) > 0.3
-    assert beat_align_score(song[0].beats, beats) > 0.3
+    assert beat_align_score(beats, song[0].beats) > beat_align_score(beats, off_beat) + 0.05
+    assert beat_align_score(song[0].beats, beats) > beat_align_score(off_beat, beats) + 0.05
 
 
 def test_feet_do_not_slide_sink_or_float(dance):
-    figures = foot_figures(joint_positions(dance.clip), foot_joint_index(dance.clip.skeleton), rest_heights(), FPS)
+    positions = joint_positions(dance.clip)
+    figures = foot_figures(positions, foot_joint_index(dance.clip.skeleton), rest_heights(), FPS)
     assert figures["slide_cm"] < 0.2
     assert figures["penetration_max_cm"] < 1.0
-    assert figures["floating"] == 0.0
+    assert figures["floating"] < 0.12          # hops and jumps only (CMU's dance capture: 12 %)
+    heights, skate = rest_heights(), []
+    for name in ("left_ankle", "left_foot", "right_ankle", "right_foot"):
+        track = positions[:, dance.clip.skeleton.index(name)]
+        low = track[1:, 2] - heights[name] < 0.03
+        skate.append(np.linalg.norm(np.diff(track[:, :2], axis=0), axis=1)[low] * FPS)
+    assert np.concatenate(skate).mean() < 0.06   # a foot on the floor does not skate (issue 10's measure)
 
 
 def test_dance_stays_on_the_floor_area_and_in_place(song):
@@ -94,6 +113,8 @@ def test_bad_requests_raise_clear_errors(tmp_path, song):
         generate_dance(tmp_path / "missing.wav")
     with pytest.raises(ValueError, match="style"):
         generate_dance(song[1], style="polka")
+    with pytest.raises(ValueError, match="engine"):
+        generate_dance(song[1], engine="robot")
 
 
 def _damaged(clip, swivel=0.0, sink=0.0):
@@ -112,21 +133,21 @@ def _feet(clip):
     return foot_figures(joint_positions(clip), foot_joint_index(clip.skeleton), rest_heights(), clip.fps)
 
 
-def test_contact_cleanup_pins_sliding_feet(dance):
-    swivelling = _damaged(dance.clip, swivel=0.15)   # the hips swivel: planted feet skate
+def test_contact_cleanup_pins_sliding_feet(coded):
+    swivelling = _damaged(coded.clip, swivel=0.15)   # the hips swivel: planted feet skate
     before, after = _feet(swivelling), _feet(clean_contacts(swivelling, rest_heights()))
     assert before["slide_cm"] > 0.05
     assert after["slide_cm"] < 0.25 * before["slide_cm"]
 
 
-def test_contact_cleanup_lifts_sunken_feet_out_of_the_floor(dance):
-    sunk = _damaged(dance.clip, sink=0.03)
+def test_contact_cleanup_lifts_sunken_feet_out_of_the_floor(coded):
+    sunk = _damaged(coded.clip, sink=0.03)
     before, after = _feet(sunk), _feet(clean_contacts(sunk, rest_heights()))
     assert before["penetration_max_cm"] > 2.5 and after["penetration_max_cm"] < 1.0
 
 
-def test_contact_cleanup_leaves_a_clean_dance_almost_alone(dance):
-    moved = np.abs(joint_positions(clean_contacts(dance.clip, rest_heights())) - joint_positions(dance.clip))
+def test_contact_cleanup_leaves_a_clean_dance_almost_alone(coded):
+    moved = np.abs(joint_positions(clean_contacts(coded.clip, rest_heights())) - joint_positions(coded.clip))
     assert moved.max() < 0.01
 
 

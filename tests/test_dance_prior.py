@@ -46,7 +46,7 @@ def song(tmp_path_factory):
 
 @needs_weights
 def test_prior_changes_the_upper_body_only_and_is_deterministic(song):
-    clip = generate_dance(song[1], fps=30, seed=1).clip
+    clip = generate_dance(song[1], fps=30, seed=1, engine="coded", prior_strength=0.0).clip
     assert apply_prior(clip, 0.0) is clip
     smoothed = apply_prior(clip, 0.5)
     assert np.array_equal(smoothed.rotations, apply_prior(clip, 0.5).rotations)
@@ -60,7 +60,7 @@ def test_prior_changes_the_upper_body_only_and_is_deterministic(song):
 
 @needs_weights
 def test_dance_with_prior_keeps_clean_feet_and_the_beat(song):
-    result = generate_dance(song[1], fps=60, seed=2, prior_strength=0.5)
+    result = generate_dance(song[1], fps=60, seed=2, prior_strength=0.5, engine="coded")
     positions = joint_positions(result.clip)
     feet = foot_figures(positions, foot_joint_index(result.clip.skeleton), rest_heights(), 60)
     assert feet["slide_cm"] < 0.2 and feet["penetration_max_cm"] < 1.0 and feet["floating"] == 0.0

@@ -69,19 +69,25 @@ def test_the_mouth_moves_with_the_speech_in_the_render(demo_output, tmp_path):
 def test_the_character_gestures_while_speaking_then_dances_on_camera(demo_output):
     import bpy
 
+    from soundmotion.operators.demo_scene import DEMO_CHARACTER
+
+    bpy.ops.wm.open_mainfile(filepath=str(DEMO_CHARACTER))
+    blocks = bpy.data.objects["DemoHuman"].data.shape_keys.key_blocks
+    static_face = np.array([block.value for block in blocks])  # the character's face before any take
     bpy.ops.wm.open_mainfile(filepath=str(demo_output / "demo.blend"))
     scene = bpy.context.scene
     markers = sorted((m.frame, m.camera.name) for m in scene.timeline_markers)
     assert [name for _, name in markers] == ["SM_HeadCamera", "SM_BodyCamera"]
     dance_start = markers[1][0]
     rig = bpy.data.objects["DemoRig"]
-    strips = sorted((strip.frame_start, strip.action.name) for track in rig.animation_data.nla_tracks
-                    for strip in track.strips)
-    assert [name for _, name in strips] == ["SM_gesture_demo_speech", "SM_dance_demo_music"]
+    strips = sorted((strip.frame_start, strip.action.name, strip.frame_end) for track in rig.animation_data.nla_tracks
+                    for strip in track.strips if not strip.action.name.startswith("SM_static"))
+    assert [name for _, name, _ in strips] == ["SM_gesture_demo_speech", "SM_dance_demo_music"]
     assert strips[1][0] == dance_start and rig.animation_data.action is None
-    face_strips = [s.action.name for t in bpy.data.objects["DemoHuman"].data.shape_keys.animation_data.nla_tracks
-                   for s in t.strips]
-    assert face_strips == ["SM_face_demo_speech"]
+    shape_keys = bpy.data.objects["DemoHuman"].data.shape_keys
+    face_strips = [s for t in shape_keys.animation_data.nla_tracks for s in t.strips]
+    assert [s.action.name for s in face_strips] == [f"SM_static_{shape_keys.name}", "SM_face_demo_speech"]
+    face_end = int(face_strips[1].frame_end)
 
     def hand_heights(frames):
         heights = []
@@ -92,6 +98,22 @@ def test_the_character_gestures_while_speaking_then_dances_on_camera(demo_output
 
     assert np.ptp(hand_heights(range(1, 240, 4))) > 0.05  # co-speech gesture
     assert np.ptp(hand_heights(range(dance_start, dance_start + 90, 3))) > 0.05  # dance
-    scene.frame_set(dance_start - 3)  # between the takes the NLA leaves the rig at rest
-    assert all(np.allclose(np.array(b.matrix_basis), np.eye(4), atol=1e-6) for b in rig.pose.bones)
+
+    def pose(frame):
+        scene.frame_set(frame)
+        return np.array([np.array(b.matrix_basis) for b in rig.pose.bones])
+
+    # Between the takes the rig holds the line's last pose (standing, hands down) instead of snapping to its rest
+    # pose (the rig's T-pose); after the dance it holds the dance's last pose.
+    line_end, dance_end = int(strips[0][2]), int(strips[1][2])
+    assert face_end < line_end < dance_start - 3
+    np.testing.assert_allclose(pose(dance_start - 3), pose(line_end), atol=1e-5)
+    assert not np.allclose(pose(dance_start - 3), np.eye(4), atol=1e-2)
+    if dance_end < scene.frame_end:
+        np.testing.assert_allclose(pose(scene.frame_end), pose(dance_end), atol=1e-5)
+    # After its line the face is back where it was before the take (Blender's NLA alone would give every shape
+    # key its default, 1.0 on 5.0), through the rest of the gestures and the dance.
+    for frame in (face_end + 1, line_end, dance_start + 30):
+        scene.frame_set(frame)
+        np.testing.assert_allclose([block.value for block in shape_keys.key_blocks], static_face, atol=1e-6)
     assert scene.frame_end >= dance_start + 15 * 30  # the whole loop is kept

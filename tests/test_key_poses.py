@@ -10,7 +10,9 @@ from soundmotion.models.face.mouth_style import hold_phones, mouth_indices
 from soundmotion.models.face.visemes import VISEME_INDEX, VISEMES
 from soundmotion.models.speech.segments import PhoneSegment
 from soundmotion.takes import bezier, phone_track
-from soundmotion.takes.key_poses import BREAKDOWN, EXTREME, POSE, CurveBlock, KeyStyle, key_poses, stepped
+from soundmotion.takes.key_poses import (BREAKDOWN, EXTREME, POSE, CurveBlock, KeyStyle, chain_scales, key_poses,
+                                         stepped)
+from soundmotion.takes.pose_times import gesture_pose_times
 
 
 def smooth_curve(frames=300, seed=0):
@@ -21,7 +23,8 @@ def smooth_curve(frames=300, seed=0):
 
 
 def evaluated(keys, frames):
-    return bezier.evaluate(keys.frames, keys.values, keys.slopes, np.arange(frames))
+    """As Blender evaluates the keys: Hermite segments through both handles (a broken key's differ)."""
+    return bezier.evaluate(keys.frames, keys.values, keys.slopes, np.arange(frames), keys.left_slopes)
 
 
 def test_bezier_segments_are_hermite_curves_with_handles_at_thirds():
@@ -49,12 +52,13 @@ def test_poses_keep_a_smooth_curve_within_tolerance_with_far_fewer_keys():
     assert len(extremes) >= 4 and turning.all()  # extreme keys sit on the curve's turning points
 
 
-def test_pose_frames_are_keyed_where_the_curve_moves_and_skipped_where_it_holds():
+def test_pose_frames_are_keyed_where_the_curve_arrives_and_skipped_where_it_holds_or_passes_through():
     values = np.concatenate([np.zeros(60), np.linspace(0, 1, 30), np.ones(60)])
-    keys = key_poses([CurveBlock(values, "value", 0.01)], pose_frames=[20, 40, 75, 120, 140])[0]
+    keys = key_poses([CurveBlock(values, "value", 0.01)], pose_frames=[20, 40, 60, 75, 89, 120, 140])[0]
     poses = set(keys.frames[keys.roles == POSE])
-    assert {40, 75, 120} <= poses                # the curve moves between their neighbouring poses
-    assert 20 not in poses and 140 not in poses  # nothing moves between theirs
+    assert {60, 89} <= poses                     # the ramp starts and arrives: the curve stops there
+    assert 75 not in poses                       # half-way up the ramp: the curve only passes through
+    assert not {20, 40, 120, 140} & poses        # nothing moves between their neighbouring poses
 
 
 def test_a_flat_curve_is_one_key():
@@ -95,6 +99,78 @@ def test_editing_one_stretch_leaves_the_other_stretches_keys_as_they_were():
     keep_after = after.frames[(after.frames < 180) | (after.frames > 260)]
     np.testing.assert_array_equal(keep_before, keep_after)
     assert not np.array_equal(before.frames, after.frames)
+
+
+def strikes(frames=240, seed=0):
+    """A hand's swing angle (radians) striking and stopping dead, as beats do: moves that accelerate into each
+    apex and stop there, then a slow rebound. Returns (values, frames where a move starts or stops)."""
+    rng = np.random.default_rng(seed)
+    values, turns, level = [], [], 0.0
+    while len(values) < frames:
+        turns.append(max(len(values) - 1, 0))
+        target, length = level + rng.uniform(-0.6, 0.6), int(rng.integers(6, 10))
+        u = np.arange(1, length + 1) / length
+        values += list(level + (target - level) * u ** 2)  # accelerates into the apex, no slowing
+        turns.append(len(values) - 1)
+        rebound = target - 0.15 * (target - level)
+        values += list(target + (rebound - target) * np.sin(np.linspace(0, np.pi / 2, 12)))
+        level = rebound
+    return np.array(values[:frames]), np.array(turns)
+
+
+def test_least_squares_slopes_key_strikes_with_fewer_keys_and_break_handles_only_where_moves_start_or_stop():
+    values, turns = strikes()
+    block = CurveBlock(values, "value", 0.005)
+    fitted, local = key_poses([block])[0], key_poses([block], fit="LOCAL")[0]
+    for keys in (fitted, local):
+        assert np.abs(evaluated(keys, len(values))[:, 0] - values).max() <= 0.005 + 1e-9
+    assert len(fitted) < 0.8 * len(local)
+    assert not local.broken.any()
+    broken = fitted.frames[fitted.broken]
+    assert len(turns) // 2 <= len(broken) < len(fitted)
+    assert np.abs(broken[:, None] - turns[None, :]).min(axis=1).max() <= 2  # where the motion starts or stops
+    assert not fitted.broken[[0, -1]].any()  # the outer handles shape nothing
+
+
+def test_pose_frames_may_be_given_per_group():
+    values = np.concatenate([np.zeros(30), np.linspace(0, 1, 30), np.ones(30)])
+    style = KeyStyle(pose_frames={"hand_r": (30, 59)})
+    hand = style.reduce([CurveBlock(values, "value", 0.01)], "hand_r")[0]
+    spine = style.reduce([CurveBlock(values, "value", 0.01)], "spine")[0]
+    assert {30, 59} <= set(hand.frames[hand.roles == POSE])
+    assert set(spine.frames[spine.roles == POSE]) == {0, 89}  # only the take's ends
+    with pytest.raises(ValueError, match="fit"):
+        KeyStyle(fit="GLOBAL")
+
+
+def test_bones_that_carry_others_get_a_tighter_rotation_tolerance():
+    parents = {"root": None, "pelvis": "root", "spine": "pelvis", "hand": "spine", "finger1": "hand",
+               "finger2": "finger1", "head": "spine", "prop": "hand"}
+    shares = chain_scales(parents, ["pelvis", "spine", "hand", "finger1", "finger2", "head"])
+    assert shares["finger2"] == shares["head"] == 1.0                          # carry nothing
+    assert shares["finger1"] == pytest.approx(2 ** -0.15)
+    assert shares["pelvis"] == pytest.approx(6 ** -0.15)                      # 5 keyed bones below
+    assert shares["pelvis"] < shares["spine"] < shares["hand"] < 1.0
+    assert "root" not in shares and "prop" not in shares                       # not keyed
+
+
+def test_gesture_pose_times_go_to_each_part_of_the_body_and_the_hands_stop_there(demo_speech):
+    from soundmotion.clips.kinematics import joint_positions
+    from soundmotion.clips.skeleton import SMPLX_JOINT_NAMES
+    from soundmotion.models.gesture.pipeline import generate_gestures
+
+    result = generate_gestures(demo_speech, demo_speech.with_suffix(".txt").read_text(), fps=30.0)
+    parts = result.pose_times
+    assert set(parts) == {"left_arm", "right_arm", "head", "body"} and len(parts["right_arm"]) > 10
+    bones = {"right_wrist": "hand_r", "right_index1": "index_01_r", "neck": "neck_01", "pelvis": "pelvis"}
+    times = gesture_pose_times(result, bones)
+    assert times["hand_r"] == parts["right_arm"] and times["neck_01"] == parts["head"]
+    assert times["pelvis"] == parts["body"] and "index_01_r" not in times  # fingers trail the hand: no poses
+    wrist = joint_positions(result.clip)[:, SMPLX_JOINT_NAMES.index("right_wrist")]
+    speed = np.linalg.norm(np.gradient(wrist, axis=0), axis=1)
+    frames = np.array([round(t * 30) for t in parts["right_arm"] if t * 30 < len(speed) - 1])
+    near = np.array([speed[max(f - 2, 0):f + 3].min() for f in frames])
+    assert np.median(near) < 0.2 * np.percentile(speed, 95)  # the hand (nearly) stops at its poses
 
 
 def test_stepped_keys_hold_on_twos_without_repeats():

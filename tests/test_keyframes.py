@@ -126,10 +126,10 @@ def test_each_take_is_one_strip_on_its_own_track(scene):
     rig = make_chain_armature()
     action = write_pose_action(rig, "SM_dance_song", 10, {"bone0": np.tile([1.0, 0, 0, 0], (30, 1))})
     tracks = rig.animation_data.nla_tracks
-    assert [t.name for t in tracks] == ["SM_dance_song"] and len(tracks[0].strips) == 1
-    strip = tracks[0].strips[0]
+    assert [t.name for t in tracks] == ["SM_static", "SM_dance_song"] and len(tracks[1].strips) == 1
+    strip = tracks[1].strips[0]
     assert strip.action == action and (strip.frame_start, strip.frame_end) == (10, 39)
-    assert strip.extrapolation == "NOTHING" and rig.animation_data.action is None
+    assert strip.extrapolation == "HOLD_FORWARD" and rig.animation_data.action is None  # a body holds its last pose
     if has_slotted_actions():
         assert strip.action_slot == action.slots[0] and action.slots[0].target_id_type == "OBJECT"
     assert all(fc.group.name == "bone0" for fc in fcurves_of(rig))
@@ -158,11 +158,63 @@ def test_rerunning_a_take_replaces_only_its_strip_and_corrections_above_survive(
     assert second.name == "SM_gesture_line.001"
     assert rig.animation_data.action == correction  # the correction layer is untouched
     names = sorted((t.name, [s.action.name for s in t.strips]) for t in rig.animation_data.nla_tracks)
-    assert names == [("SM_dance_song", ["SM_dance_song"]), ("SM_gesture_line", ["SM_gesture_line.001"])]
+    assert names == [("SM_dance_song", ["SM_dance_song"]), ("SM_gesture_line", ["SM_gesture_line.001"]),
+                     ("SM_static", ["SM_static_Rig"])]
     scene.frame_set(5)
     assert np.degrees(Rotation.from_quat(np.roll(bone1.matrix_basis.to_quaternion(), -1)).magnitude()) \
         == pytest.approx(23, abs=0.5)  # the new take's 8 degrees plus the animator's 15 on top
     assert take_action(rig).name == "SM_gesture_line.001" and take_action(rig, "SM_dance").name == "SM_dance_song"
+
+
+def _shape_values(scene, keys, frames, names=("jawOpen", "mouthClose")):
+    values = []
+    for frame in frames:
+        scene.frame_set(frame)
+        values.append([keys.key_blocks[name].value for name in names])
+    return np.array(values)
+
+
+def test_outside_its_takes_a_face_keeps_its_static_values(scene):
+    mesh = make_face_mesh()
+    keys = mesh.data.shape_keys
+    keys.key_blocks["jawOpen"].value, keys.key_blocks["mouthClose"].value = 0.3, 0.1
+    write_shape_key_action(mesh, "SM_face_one", 10, {"jawOpen": np.linspace(0.5, 0.9, 20)})
+    write_shape_key_action(mesh, "SM_face_two", 50, {"jawOpen": np.full(20, 0.6), "mouthClose": np.full(20, 0.8)})
+    values = _shape_values(scene, keys, [1, 9, 10, 29, 30, 45, 50, 69, 70, 200])
+    np.testing.assert_allclose(values[:, 0], [0.3, 0.3, 0.5, 0.9, 0.3, 0.3, 0.6, 0.6, 0.3, 0.3], atol=0.021)
+    np.testing.assert_allclose(values[:, 1], [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.8, 0.8, 0.1, 0.1], atol=1e-6)
+    static = keys.animation_data.nla_tracks[0]
+    assert static.name == "SM_static" and static.strips[0].extrapolation == "HOLD"
+    assert [s.extrapolation for t in keys.animation_data.nla_tracks[1:] for s in t.strips] == ["NOTHING"] * 2
+
+
+def _bone_angles(scene, rig, frames, bone="bone0"):
+    angles = []
+    for frame in frames:
+        scene.frame_set(frame)
+        quat = np.array(rig.pose.bones[bone].matrix_basis.to_quaternion())
+        angles.append(np.degrees(Rotation.from_quat(np.roll(quat, -1)).as_rotvec()[0]))
+    return np.array(angles)
+
+
+def test_a_body_take_holds_its_last_pose_until_the_next_take_and_the_static_pose_before(scene):
+    rig = make_chain_armature()
+    rig.pose.bones["bone0"].rotation_quaternion = _turn(-20, 1)[0]  # the animator's static pose
+    write_pose_action(rig, "SM_gesture_line", 10, {"bone0": _turn(10)})
+    write_pose_action(rig, "SM_dance_song", 50, {"bone0": _turn(30)})
+    angles = _bone_angles(scene, rig, [1, 9, 10, 29, 30, 49, 50, 69, 70, 300])
+    np.testing.assert_allclose(angles, [-20, -20, 10, 10, 10, 10, 30, 30, 30, 30], atol=0.35)
+
+
+def test_a_take_placed_before_a_later_one_does_not_cover_it(scene):
+    rig = make_chain_armature()
+    write_pose_action(rig, "SM_dance_song", 50, {"bone0": _turn(30)})
+    write_pose_action(rig, "SM_gesture_line", 10, {"bone0": _turn(10)})  # a higher track, earlier in time
+    strips = {t.name: t.strips[0] for t in rig.animation_data.nla_tracks}
+    assert strips["SM_gesture_line"].extrapolation == "NOTHING"  # a hold would cover the dance
+    assert strips["SM_dance_song"].extrapolation == "HOLD_FORWARD"
+    angles = _bone_angles(scene, rig, [5, 20, 40, 60, 100])
+    np.testing.assert_allclose(angles, [0, 10, 0, 30, 30], atol=0.35)
 
 
 def test_a_plain_active_action_is_set_aside_and_given_back_by_restore(scene, registered_addon):

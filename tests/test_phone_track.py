@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from blender_helpers import make_face_mesh
-from soundmotion.operators.action_channels import fcurves_of, take_action
+from soundmotion.operators.action_channels import _action_fcurves, fcurves_of, has_slotted_actions, take_action
 from soundmotion.operators.face_take import MOUTH_PROPERTY
 
 pytestmark = pytest.mark.blender
@@ -177,3 +177,49 @@ def test_an_image_sequence_mouth_follows_the_mouth_index(scene, demo_speech):
         scene.frame_set(int(round((phone.start + phone.end) / 2)))
         shown.append((card[MOUTH_PROPERTY], node.image_user.frame_offset))
     assert shown == [(0, 0), (8, 8)]  # A (closed lips) on the "m", X (rest) in the pause
+
+
+def test_reapply_rekeys_the_jaw_bone_of_a_talk_take_there_and_nowhere_else(scene, demo_speech):
+    from rig_factory import synthetic_armature
+
+    rig = synthetic_armature("makehuman_default")
+    mesh = make_face_mesh(key_names=("eyeBlinkLeft", "mouthSmileLeft"))  # no jawOpen: the jaw bone opens
+    mesh.parent = rig
+    bpy.context.view_layer.objects.active = rig
+    assert bpy.ops.soundmotion.talk(filepath=str(demo_speech)) == {"FINISHED"}
+    gesture = take_action(rig)
+    jaw = rig.pose.bones["jaw"]
+
+    def jaw_angles(frames):
+        angles = []
+        for frame in frames:
+            scene.frame_set(frame)
+            angles.append(np.degrees(jaw.matrix_basis.to_quaternion().angle))
+        return np.array(angles)
+
+    frames = np.arange(1, 331)
+    before = jaw_angles(frames)
+    track = take_action(mesh.data.shape_keys)
+    vowel = max((p for p in track.soundmotion_phones if p.phone in ("AA", "AE", "AH", "AY", "AW")),
+                key=lambda p: before[int(round((p.start + p.end) / 2)) - 1])
+    middle = int(round((vowel.start + vowel.end) / 2))
+    vowel.phone = "M"  # the open vowel becomes a closed "m"
+    assert run("reapply_track", mesh) == {"FINISHED"}
+    after = jaw_angles(frames)
+    assert before[middle - 1] - after[middle - 1] > 3.0  # the jaw closes there
+    outside = (frames < vowel.start - 18) | (frames > vowel.end + 18)
+    assert np.abs(after - before)[outside].max() < 1e-4
+    new = take_action(rig)
+    assert new.name == f"{gesture.name}.001" and new["soundmotion_take"] > gesture["soundmotion_take"]
+    strips = [(t.name, s.action.name) for t in rig.animation_data.nla_tracks for s in t.strips]
+    assert ("SM_gesture_demo_speech", new.name) in strips and gesture.name not in [a for _, a in strips]
+
+    def curves(action):  # every curve but the jaw's: (path, index) → keys and handles
+        slot = action.slots[0] if has_slotted_actions() else None
+        return {(fc.data_path, fc.array_index): [tuple(p.co) + tuple(p.handle_left) for p in fc.keyframe_points]
+                for fc in _action_fcurves(action, slot) if '"jaw"' not in fc.data_path}
+    assert len(curves(gesture)) > 20 and curves(new) == curves(gesture)  # the body's keys are the earlier take's
+    bpy.context.view_layer.objects.active = rig
+    assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
+    assert take_action(rig) == gesture
+    np.testing.assert_allclose(jaw_angles(frames[::7]), before[::7], atol=1e-5)

@@ -13,6 +13,25 @@ SPINE_SHARE = {"spine1": 0.3, "spine2": 0.35, "spine3": 0.35}
 FINGER_CURL = 18.0       # degrees per finger joint: relaxed hands, not a flat T-pose palm
 
 
+def finger_curls(skeleton=SMPLX_SKELETON) -> dict:
+    """Joint index → local rotation (w first) of the relaxed, half-curled fingers (thumbs left at rest)."""
+    curls = {}
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        curl = rotations.from_rotation(Rotation.from_euler("y", sign * FINGER_CURL, degrees=True))[0]
+        for j, name in enumerate(skeleton.joint_names):
+            if name.startswith(side + "_") and name[len(side) + 1:-1] in ("index", "middle", "ring", "pinky"):
+                curls[j] = curl
+    return curls
+
+
+def relax_hands(clip: MotionClip) -> MotionClip:
+    """The clip with relaxed, half-curled fingers in every frame."""
+    local = clip.rotations.copy()
+    for j, quat in finger_curls(clip.skeleton).items():
+        local[:, j] = quat
+    return MotionClip(clip.fps, clip.skeleton, local, clip.root_translation)
+
+
 def rest_heights(skeleton=SMPLX_SKELETON) -> dict:
     rest = skeleton.rest_positions()
     return {name: float(rest[skeleton.index(name), 2]) for name in
@@ -47,10 +66,8 @@ def build_clip(performance: Performance, fps: float, base_bend: float = 0.03) ->
             _arm_rotation(np.radians(ch[p + "el"]), np.radians(ch[p + "az"]), sign))
         local[:, index(f"{side}_elbow")] = rotations.from_rotation(
             Rotation.from_euler("z", -sign * np.radians(ch[p + "elbow"])[:, None]))
-        curl = Rotation.from_euler("y", sign * FINGER_CURL, degrees=True)
-        for j, name in enumerate(skeleton.joint_names):
-            if name.startswith(side + "_") and name[len(side) + 1:-1] in ("index", "middle", "ring", "pinky"):
-                local[:, j] = rotations.from_rotation(curl)
+    for j, quat in finger_curls(skeleton).items():
+        local[:, j] = quat
 
     # Pelvis over the weighted feet, as low as the knees ask and never too high for the legs to reach.
     left, right = performance.feet["L"], performance.feet["R"]

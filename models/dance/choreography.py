@@ -53,7 +53,7 @@ def plan_dance(analysis: MusicAnalysis, style: str = "groove", energy: float = 1
     rng = np.random.default_rng(seed)
     times = np.array([0.0, analysis.duration])
     start_beat, end_beat = analysis.beat_position(times)
-    bars = _bar_grid(np.asarray(analysis.bar_starts, dtype=int), int(np.floor(start_beat)), end_beat + 2)
+    bars = bar_grid(np.asarray(analysis.bar_starts, dtype=int), int(np.floor(start_beat)), end_beat + 2)
     first_bar = bars[0][0]
     stance = spec.stance * (0.9 + 0.2 * rng.random())
     feel = {c: 0.8 + 0.4 * rng.random() for c in CHANNELS}   # this seed's way of dancing: bigger arms, less hip…
@@ -101,17 +101,17 @@ def plan_dance(analysis: MusicAnalysis, style: str = "groove", energy: float = 1
     return Plan(first_bar, keys, facing, steps, home, moves, stance, spec.base_bend)
 
 
-def _bar_grid(bar_starts, first_beat, last_beat):
-    """(start beat, length) of every bar covering first_beat … last_beat: the music's bars, padded with 4-beat
-    bars before the first downbeat and after the last."""
+def bar_grid(bar_starts, first_beat, last_beat, beats_per_bar: int = 4):
+    """(start beat, length) of every bar covering first_beat … last_beat: the music's bars, padded with bars of
+    `beats_per_bar` beats before the first downbeat and after the last."""
     if len(bar_starts) == 0:
         bar_starts = np.array([0])
     starts = list(bar_starts)
     while starts[0] > first_beat:
-        starts.insert(0, starts[0] - 4)
-    while starts[-1] + 4 <= last_beat:
-        starts.append(starts[-1] + 4)
-    starts.append(starts[-1] + 4)
+        starts.insert(0, starts[0] - beats_per_bar)
+    while starts[-1] + beats_per_bar <= last_beat:
+        starts.append(starts[-1] + beats_per_bar)
+    starts.append(starts[-1] + beats_per_bar)
     return [(int(a), int(b - a)) for a, b in zip(starts[:-1], starts[1:])]
 
 

@@ -1,6 +1,6 @@
-"""Music file → dance MotionClip: analyse the music, plan moves by bars and sections, perform, clean the feet."""
+"""Music file → dance MotionClip: analyse the music, choreograph (captured dance by default, coded moves as the
+fallback), clean the feet."""
 
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,13 +10,17 @@ from ..audio.load import Audio, AudioError, load_audio
 from ..music.analysis import MusicAnalysis, analyse_music, fallback_analysis
 from ..music.spectrum import SAMPLE_RATE
 from .body import build_clip, rest_heights
-from .choreography import ChoreographyError, beat_times, plan_dance
+from .choreography import ChoreographyError, bar_grid, beat_times, plan_dance
 from .contacts import clean_contacts
+from .moves import STYLES
 from .performance import perform
 
 MIN_MUSIC_SECONDS = 2.0
-PRIOR_STRENGTH = 0.5
-CLIP_MOVES = 0.0         # share of bars danced with captured CMU upper-body segments (see clip_moves.py)
+PRIOR_STRENGTH = 0.5     # coded engine: how much of the learned motion prior's correction the upper body takes
+ENGINES = ("captured", "coded")
+ENGINE = "captured"
+SWING_CLEARANCE = 0.04   # m a travelling swing foot clears the floor by (captured dance)
+CLIP_MOVES = 0.0         # coded engine: share of bars danced with captured CMU upper-body segments (clip_moves.py)
 
 
 @dataclass
@@ -26,33 +30,38 @@ class DanceResult:
     tempo: float               # beats per minute
     notes: list = field(default_factory=list)
     analysis: MusicAnalysis = None
-    moves: list = field(default_factory=list)   # (bar start beat, move, mirrored)
+    moves: list = field(default_factory=list)   # coded: (bar start beat, move, mirrored); captured: (phrase start
+                                                #   s, captured dance, mirrored)
     clip_bars: list = field(default_factory=list)   # (bar start beat, clip move segment, mirrored)
 
 
 def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy: float = 1.0, seed: int = 0,
                    in_place: bool = False, progress=None, floor_half_size: float = 1.5,
-                   prior_strength: float = PRIOR_STRENGTH, clip_moves: float = CLIP_MOVES) -> DanceResult:
+                   prior_strength: float = PRIOR_STRENGTH, clip_moves: float = CLIP_MOVES,
+                   engine: str = ENGINE) -> DanceResult:
     """Dance to a music file. `progress(fraction, message)` is called between stages and may raise to cancel.
 
-    `prior_strength` (0..1) blends the learned motion prior into the upper body (0 = procedural only); without
-    its weights file the dance is procedural and a note says so. `clip_moves` (0..1) is the share of bars whose
-    upper body dances a captured CMU segment time-warped onto the bar's beats (0 = none).
+    `engine`: "captured" (the default: real dance from the library, graph.py) or "coded" (moves written as code,
+    the engine before the library). Without the library file the coded engine dances and a note says so.
+    For the coded engine only: `prior_strength` (0..1) blends the learned motion prior into the upper body;
+    `clip_moves` (0..1) is the share of bars whose upper body dances a captured CMU segment.
     """
     report = progress or (lambda fraction, message: None)
     report(0.0, "Loading music")
     audio = load_audio(audio_path, SAMPLE_RATE, allow_silence=True)
     return dance_from_audio(audio, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength,
-                            clip_moves)
+                            clip_moves, engine)
 
 
 def dance_from_audio(audio: Audio, fps: float = 30.0, style: str = "groove", energy: float = 1.0, seed: int = 0,
                      in_place: bool = False, progress=None, floor_half_size: float = 1.5,
-                     prior_strength: float = PRIOR_STRENGTH, clip_moves: float = CLIP_MOVES) -> DanceResult:
+                     prior_strength: float = PRIOR_STRENGTH, clip_moves: float = CLIP_MOVES,
+                     engine: str = ENGINE) -> DanceResult:
     """generate_dance for music already decoded at SAMPLE_RATE (load_audio(path, SAMPLE_RATE))."""
     report = progress or (lambda fraction, message: None)
     if audio.sample_rate != SAMPLE_RATE:
         raise AudioError(f"Internal: dance analysis needs audio at {SAMPLE_RATE} Hz, got {audio.sample_rate} Hz.")
+    check_settings(fps, style, energy, clip_moves, engine)
     report(0.15, "Finding beats, bars and sections")
     if audio.duration < MIN_MUSIC_SECONDS:
         analysis = fallback_analysis(audio.duration, f"The audio is only {audio.duration:.1f} s long, too short to "
@@ -60,16 +69,42 @@ def dance_from_audio(audio: Audio, fps: float = 30.0, style: str = "groove", ene
     else:
         analysis = analyse_music(audio)
     return dance_to_analysis(analysis, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength,
-                             clip_moves)
+                             clip_moves, engine)
+
+
+def check_settings(fps, style, energy, clip_moves=0.0, engine=ENGINE):
+    """Refuse bad settings with a sentence that says what to do (before any work)."""
+    if not np.isfinite(fps) or fps <= 0:
+        raise ChoreographyError(f"Frame rate must be positive, got {fps}.")
+    if style not in STYLES:
+        raise ChoreographyError(f"Unknown dance style {style!r}; choose one of {', '.join(sorted(STYLES))}.")
+    if not np.isfinite(energy) or energy < 0:
+        raise ChoreographyError(f"Energy must be a number from 0 to 2, got {energy}.")
+    if not np.isfinite(clip_moves) or clip_moves < 0:
+        raise ChoreographyError(f"Clip moves must be a share from 0 to 1, got {clip_moves}.")
+    if engine not in ENGINES:
+        raise ChoreographyError(f"Unknown dance engine {engine!r}; choose {' or '.join(ENGINES)}.")
 
 
 def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "groove", energy: float = 1.0,
                       seed: int = 0, in_place: bool = False, progress=None,
                       floor_half_size: float = 1.5, prior_strength: float = PRIOR_STRENGTH,
-                      clip_moves: float = CLIP_MOVES) -> DanceResult:
+                      clip_moves: float = CLIP_MOVES, engine: str = ENGINE) -> DanceResult:
+    """The dance for an analysed song (generate_dance's parameters)."""
     report = progress or (lambda fraction, message: None)
-    if not np.isfinite(fps) or fps <= 0:
-        raise ChoreographyError(f"Frame rate must be positive, got {fps}.")
+    check_settings(fps, style, energy, clip_moves, engine)
+    energy = min(float(energy), 2.0)
+    notes = []
+    if engine == "captured":
+        from .library import available
+        if available():
+            result = captured_dance(analysis, fps, style, energy, seed, in_place, report, floor_half_size)
+            if clip_moves > 0:
+                result.notes.append("Captured Moves (clip moves) apply to the coded engine only; the captured "
+                                    "dance is all captured already.")
+            return result
+        notes.append("The dance library is missing, so the dance uses coded moves; reinstall SoundMotion to dance "
+                     "with captured moves.")
     report(0.5, "Choreographing")
     heights = rest_heights()
     plan = plan_dance(analysis, style, energy, seed, in_place, floor_half_size)
@@ -77,10 +112,8 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
     times = np.arange(frames) / fps
     report(0.7, "Dancing")
     clip = build_clip(perform(plan, analysis.beat_position(times)), fps, plan.base_bend)
-    notes = list(analysis.notes)
+    notes = list(analysis.notes) + notes
     clip_bars = []
-    if not np.isfinite(clip_moves) or clip_moves < 0:
-        raise ChoreographyError(f"Clip moves must be a share from 0 to 1, got {clip_moves}.")
     if clip_moves > 0:
         from . import clip_moves as captured
         if captured.available():
@@ -103,3 +136,50 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
                  + (f", {len(clip_bars)} of them danced with captured moves." if clip_bars else "."))
     report(1.0, "Done")
     return DanceResult(clip, analysis.beats.copy(), float(analysis.tempo), notes, analysis, plan.moves, clip_bars)
+
+
+def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: float, seed: int, in_place: bool,
+                   report, floor_half_size: float = 1.5) -> DanceResult:
+    """The dance from the captured library (graph.py): phrases on the bars, stretches of real dance warped onto
+    the beats, blended, a head that moves where the capture has none, feet pinned."""
+    from . import graph
+    from .body import relax_hands
+    from .head import add_head_motion
+    from .library import load_library
+    from .meter import add_meter
+
+    report(0.5, "Choreographing")
+    library = load_library()
+    times_of = lambda indices: beat_times(analysis, indices)
+    start_beat, end_beat = analysis.beat_position(np.array([0.0, analysis.duration]))
+    per_bar = int(getattr(analysis, "beats_per_bar", 4) or 4)
+    bars = bar_grid(np.asarray(analysis.bar_starts, dtype=int), int(np.floor(start_beat)), end_beat + 2, per_bar)
+    phrases = graph.plan_phrases(times_of, bars, analysis.sections, analysis.duration,
+                                 lambda a, b: _mean_loudness(analysis, a, b), per_bar,
+                                 int(analysis.bar_starts[0]) if len(analysis.bar_starts) else None)
+    choreographer = graph.Choreographer(library, style, energy, seed, in_place, floor_half_size, per_bar)
+    picks = choreographer.choose(phrases)
+    report(0.7, "Dancing")
+    frames = max(1, int(np.ceil(analysis.duration * fps - 1e-9)))
+    times = np.arange(frames) / fps
+    body, root, contacts, captured_head = graph.perform(library, phrases, picks, times, in_place)
+    clip = graph.to_clip(body, root, fps)
+    clip = add_head_motion(clip, captured_head, analysis, seed)
+    clip = add_meter(clip, analysis, energy)
+    clip = relax_hands(clip)
+    report(0.9, "Cleaning foot contacts")
+    clip = clean_contacts(clip, rest_heights(), contacts={"left": contacts[:, 0], "right": contacts[:, 1]},
+                          clearance=SWING_CLEARANCE)
+    sources = [str(library.names[library.beat_clip[pick.start_beat]]) for pick in picks]
+    notes = list(analysis.notes)
+    repeats = sum(p.reason == "repeat" for p in picks)
+    notes.append(f"Style {style}, energy {energy:g}, seed {seed}: {len(phrases)} phrases danced with "
+                 f"{len(set(sources))} captured dances" + (f", {repeats} repeated with the music." if repeats else "."))
+    moves = [(float(p.start), source, pick.mirror) for p, pick, source in zip(phrases, picks, sources)]
+    report(1.0, "Done")
+    return DanceResult(clip, analysis.beats.copy(), float(analysis.tempo), notes, analysis, moves, [])
+
+
+def _mean_loudness(analysis: MusicAnalysis, start: float, end: float) -> float:
+    t = np.linspace(max(0.0, start), max(min(end, analysis.duration), max(0.0, start)), 24)
+    return float(np.mean(analysis.curve_at(analysis.loudness, t)))

@@ -50,6 +50,7 @@ class HandTrack:
     fingers: np.ndarray    # (T, 5) curls
     lift: np.ndarray       # (T,) collar lift, degrees
     elbow_out: np.ndarray = None   # (T,) 0 elbow down and back … 1 out to the side (hand on the hip)
+    key_times: np.ndarray = None   # seconds where the hand arrives at a key pose and stops (the track's poses)
 
 
 def _pose(name, fingers=None, offset=(0.0, 0.0, 0.0), roll=0.0):
@@ -271,7 +272,7 @@ def _interpolate(keys: list, times: np.ndarray) -> HandTrack:
     ease = (u ** 3 * (10 - 15 * u + 6 * u * u))[:, None]
     channels = [v[index] + (v[index + 1] - v[index]) * ease for v in values]
     position, roll, fingers, lift, elbow_out = channels
-    return HandTrack(position, roll[:, 0], fingers, lift[:, 0], elbow_out[:, 0])
+    return HandTrack(position, roll[:, 0], fingers, lift[:, 0], elbow_out[:, 0], key_times)
 
 
 def follow_through(track: HandTrack, fps: float) -> HandTrack:
@@ -281,7 +282,7 @@ def follow_through(track: HandTrack, fps: float) -> HandTrack:
     def lag(x):
         once = lfilter([alpha], [1, alpha - 1], x, axis=0, zi=(1 - alpha) * x[:1])[0]
         return lfilter([alpha], [1, alpha - 1], once, axis=0, zi=(1 - alpha) * once[:1])[0]
-    return HandTrack(track.position, lag(track.roll), lag(track.fingers), track.lift, track.elbow_out)
+    return HandTrack(track.position, lag(track.roll), lag(track.fingers), track.lift, track.elbow_out, track.key_times)
 
 
 def idle_sway(count: int, fps: float, rng: np.random.Generator, amplitude: float, seconds: float = 0.9):

@@ -41,6 +41,7 @@ class GestureResult:
     plan: GesturePlan = None
     prosody: Prosody = None
     postures: list = None                      # posture.Posture shifts over the take
+    pose_times: dict = None                    # part of the body → seconds where it has its poses (pose_times())
 
 
 def generate_gestures(audio_path, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
@@ -108,7 +109,18 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
         else:
             notes.append("The motion prior's weights are missing, so the gestures are procedural only.")
     report(1.0, "Done")
-    return GestureResult(clip, [s.time for s in plan.strokes], notes, plan, prosody, postures)
+    return GestureResult(clip, [s.time for s in plan.strokes], notes, plan, prosody, postures,
+                         pose_times(tracks, plan, postures))
+
+
+def pose_times(tracks: dict, plan: GesturePlan, postures: list) -> dict:
+    """Where each part of the body has its poses, in seconds (the frames key poses are keyed at first): each arm
+    where its hand arrives and stops (rest, preparation, apex, hold, dip), the head on its nods, shakes and tilts,
+    the body where a posture shift starts and settles."""
+    times = {f"{side}_arm": sorted(float(t) for t in track.key_times if t >= 0.0) for side, track in tracks.items()}
+    times["head"] = sorted(move.time for move in plan.head)
+    times["body"] = sorted(t for posture in postures or [] for t in (posture.start, posture.start + 1.0))
+    return times
 
 
 def _hands_for_postures(plan: GesturePlan, postures: list, handedness: str) -> GesturePlan:

@@ -2,6 +2,11 @@
 
 The clip is in the project's frame (metres, Z-up, facing -Y). BVH joint rest frames are aligned with the
 file's axes, exactly like MotionClip joints, so only a change of basis is needed.
+
+Translation is read wherever the file puts it. Some skeletons keep a still root at the floor and move the joint
+below it (Bandai-Namco's `joint_Root` → `Hips`): the clip is then rooted at that moving joint, its world
+position and rotation composed from the joints above it, which are dropped (their other children hang from
+the new root). Position channels that never change are just the joint's offset.
 """
 
 from dataclasses import dataclass
@@ -173,7 +178,7 @@ def _to_motion(joints, values, fps, label, up_axis, scale) -> BvhMotion:
     offsets = np.stack([j.offset for j in joints])
     parents = np.array([j.parent for j in joints])
     local = np.zeros((frames, len(joints), 4))
-    root_position = np.zeros((frames, 3))
+    translations = {}
     column = 0
     for index, joint in enumerate(joints):
         rot_cols = [column + k for k, name in enumerate(joint.channels) if name in AXIS_LETTERS]
@@ -184,12 +189,15 @@ def _to_motion(joints, values, fps, label, up_axis, scale) -> BvhMotion:
                 Rotation.from_euler(order, values[:, rot_cols], degrees=True), (frames,))
         else:
             local[:, index] = rotations.IDENTITY_WXYZ
-        if index == 0:
+        if any(name in joint.channels for name in POSITION_CHANNELS):
+            raw = np.zeros((frames, 3))
             for axis, name in enumerate(POSITION_CHANNELS):
                 if name in joint.channels:
-                    root_position[:, axis] = values[:, column + joint.channels.index(name)]
-            root_position = _absolute_root(root_position, joint.offset)
+                    raw[:, axis] = values[:, column + joint.channels.index(name)]
+            translations[index] = _absolute_root(raw, joint.offset)
         column += len(joint.channels)
+    joints, local, offsets, parents, root_position = _rooted_where_it_moves(joints, local, offsets, parents,
+                                                                            translations)
 
     names = [j.name for j in joints]
     world, positions = _file_space_fk(local, offsets, parents, root_position)
@@ -230,6 +238,68 @@ def _to_motion(joints, values, fps, label, up_axis, scale) -> BvhMotion:
     except ClipError as error:
         raise BvhError(f"{label}: {error}") from None
     return BvhMotion(clip, RigRest.from_skeleton(skeleton, tails), float(scale), up)
+
+
+def _rooted_where_it_moves(joints, local, offsets, parents, translations):
+    """Constant position channels become offsets; when a joint below the root carries the motion, root the
+    skeleton there (see the module note). Returns (joints, local rotations, offsets, parents, root path)."""
+    rest = np.zeros_like(offsets)
+    for j, parent in enumerate(parents):
+        rest[j] = offsets[j] + (rest[parent] if parent >= 0 else 0.0)
+    size = max(float(np.ptp(rest, axis=0).max()), 1e-9)
+    offsets = offsets.copy()
+    moving = []
+    for j, path in translations.items():
+        if j > 0 and np.ptp(path, axis=0).max() > 1e-3 * size:
+            moving.append(j)
+        elif j > 0:
+            offsets[j] = path.mean(axis=0)
+    frames = local.shape[0]
+    if not moving:
+        return joints, local, offsets, parents, translations.get(0, np.zeros((frames, 3)))
+    depth = np.zeros(len(joints), dtype=int)
+    for j, parent in enumerate(parents):
+        depth[j] = depth[parent] + 1 if parent >= 0 else 0
+    new_root = min(moving, key=lambda j: (depth[j], j))
+    for j in moving:
+        if j != new_root:
+            offsets[j] = translations[j].mean(axis=0)  # a stretching bone keeps its mean length
+    # World rotations and positions with every joint's own translation, in the file's space.
+    world, positions = [None] * len(joints), np.zeros((frames, len(joints), 3))
+    for j, parent in enumerate(parents):
+        rot = rotations.to_rotation(local[:, j])
+        step = translations.get(j, np.tile(offsets[j], (frames, 1)))
+        if parent < 0:
+            world[j], positions[:, j] = rot, translations.get(0, np.zeros((frames, 3)))
+        else:
+            world[j] = world[parent] * rot
+            positions[:, j] = positions[:, parent] + world[parent].apply(step)
+    dropped = set()
+    bone = parents[new_root]
+    while bone >= 0:
+        dropped.add(bone)
+        bone = parents[bone]
+    order = [new_root] + [j for j in range(len(joints)) if j not in dropped and j != new_root]
+    index = {j: i for i, j in enumerate(order)}
+    new_joints, new_local, new_offsets, new_parents = [], np.empty((frames, len(order), 4)), [], []
+    for i, j in enumerate(order):
+        parent = parents[j]
+        joint = _Joint(joints[j].name, -1, None, joints[j].channels, joints[j].end_site)
+        if j == new_root:
+            new_local[:, i] = rotations.from_rotation(world[j], (frames,))
+            new_offsets.append(rest[j])
+        elif parent in dropped:
+            new_local[:, i] = rotations.from_rotation(world[new_root].inv() * world[j], (frames,))
+            new_offsets.append(rest[j] - rest[new_root])
+            joint.parent = 0
+        else:
+            new_local[:, i] = local[:, j]
+            new_offsets.append(offsets[j])
+            joint.parent = index[parent]
+        joint.offset = new_offsets[-1]
+        new_parents.append(joint.parent)
+        new_joints.append(joint)
+    return new_joints, new_local, np.array(new_offsets), np.array(new_parents), positions[:, new_root]
 
 
 def _file_space_fk(local, offsets, parents, root_position):
