@@ -153,12 +153,14 @@ def fallback_analysis(duration: float, note: str, loudness: np.ndarray = None, r
 
 def _rms(samples, frames):
     from .spectrum import HOP
-    window = 1024
-    squared = samples.astype(np.float64) ** 2
-    padded = np.pad(squared, (window // 2, max(0, (frames - 1) * HOP + window - window // 2 - len(squared))))
-    cumulative = np.concatenate([[0.0], np.cumsum(padded)])
-    starts = np.arange(frames) * HOP
-    rms = np.sqrt((cumulative[starts + window] - cumulative[starts]) / window)
+    window = 4 * HOP           # 1024 samples centred on each frame: the sum of four hops' energies
+    samples = np.asarray(samples, np.float32)
+    hops = frames + 3
+    padded = np.zeros(hops * HOP, np.float32)
+    kept = samples[:max(0, hops * HOP - 2 * HOP)]
+    padded[2 * HOP:2 * HOP + len(kept)] = kept
+    energy = np.einsum("ij,ij->i", *(padded.reshape(hops, HOP),) * 2, dtype=np.float64)
+    rms = np.sqrt((energy[:frames] + energy[1:frames + 1] + energy[2:frames + 2] + energy[3:frames + 3]) / window)
     return rms / max(rms.max(), 1e-12)
 
 

@@ -139,13 +139,14 @@ def _decode_meters(meters, intervals, emission_beat, emission_down, none_cum, ba
     initial_by_position = np.array([-np.log(m * k_count * intervals[-1]) + meter_log_prior.get(int(m), 0.0)
                                     for m in meter_of])
     k_index = np.arange(k_count)
+    padded = np.full((shortest, positions, BAND + k_count + BAND), -np.inf)   # tempo edges stay -inf
     for block in range(0, count, shortest):
         times = np.arange(block, min(count, block + shortest))
         sources = times[:, None] - intervals[None, :]                                   # (L, K_from)
         valid = sources >= 0
-        gathered = score[np.maximum(sources, 0)[:, None, :], previous_beat[None, :, None], k_index[None, None, :]]
-        gathered = np.pad(np.where(valid[:, None, :], gathered, -np.inf), ((0, 0), (0, 0), (BAND, BAND)),
-                          constant_values=-np.inf)                                       # (L, P, BAND+K+BAND)
+        gathered = padded[:len(times)]                                                   # (L, P, BAND+K+BAND)
+        gathered[:, :, BAND:BAND + k_count] = np.where(valid[:, None, :], score[np.maximum(sources, 0)[:, None, :],
+                                                       previous_beat[None, :, None], k_index[None, None, :]], -np.inf)
         candidates = sliding_window_view(gathered, k_count, axis=2) + banded[None, None]   # (L, P, 2B+1, K)
         best = candidates.argmax(axis=2)                                                 # (L, P, K)
         values = np.take_along_axis(candidates, best[:, :, None, :], axis=2)[:, :, 0, :]
