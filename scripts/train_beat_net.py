@@ -582,7 +582,7 @@ def window_targets(example: Example, start: float, stretch: float, frames: int):
 
 # ---------------------------------------------------------------- model
 
-def build_model(features: int):
+def build_model(features: int, channels: int = CHANNELS):
     import torch
     from torch import nn
 
@@ -590,10 +590,10 @@ def build_model(features: int):
         def __init__(self, dilation):
             super().__init__()
             self.dilation = dilation
-            self.a = nn.Conv1d(CHANNELS, CHANNELS, KERNEL, dilation=dilation, padding=dilation * (KERNEL - 1) // 2)
-            self.b = nn.Conv1d(CHANNELS, CHANNELS, KERNEL, dilation=2 * dilation,
+            self.a = nn.Conv1d(channels, channels, KERNEL, dilation=dilation, padding=dilation * (KERNEL - 1) // 2)
+            self.b = nn.Conv1d(channels, channels, KERNEL, dilation=2 * dilation,
                                padding=2 * dilation * (KERNEL - 1) // 2)
-            self.mix = nn.Conv1d(2 * CHANNELS, CHANNELS, 1)
+            self.mix = nn.Conv1d(2 * channels, channels, 1)
             self.drop = nn.Dropout1d(0.1)
 
         def forward(self, x):
@@ -602,10 +602,10 @@ def build_model(features: int):
     class TCN(nn.Module):
         def __init__(self):
             super().__init__()
-            self.input = nn.Conv1d(features, CHANNELS, 3, padding=1)
+            self.input = nn.Conv1d(features, channels, 3, padding=1)
             self.blocks = nn.ModuleList(Block(d) for d in DILATIONS)
-            self.output = nn.Conv1d(CHANNELS, 2, 1)
-            self.tempo = nn.Conv1d(CHANNELS, len(TEMPO_BPM), 1)
+            self.output = nn.Conv1d(channels, 2, 1)
+            self.tempo = nn.Conv1d(channels, len(TEMPO_BPM), 1)
             self.in_drop = nn.Dropout1d(0.1)
 
         def forward(self, x):  # (B, F, T) → (B, 2, T) beat logits, (B, tempo classes, T) tempo logits
@@ -662,12 +662,37 @@ def feature_statistics(audio, examples, rng):
     return features.mean(axis=0).astype(np.float32), (features.std(axis=0) + 1e-3).astype(np.float32)
 
 
-def train(audio, examples, steps: int, rng, progress=print, checkpoint=None):
+def load_model(path: pathlib.Path):
+    """(model, mean, std) from saved weights, to fine-tune them: its width from the file; a tempo head kept if
+    the file has one, else a fresh one (the feature statistics stay the file's, which the net learned on)."""
     import torch
-    mean, std = feature_statistics(audio, examples, rng)
-    model = build_model(len(mean))
-    optimiser = torch.optim.Adam(model.parameters(), lr=2e-3)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=2e-3, total_steps=steps, pct_start=0.05)
+    data = np.load(path)
+    model = build_model(len(data["feature_mean"]), channels=int(data["input_weight"].shape[0]))
+    state = {"input.weight": data["input_weight"], "input.bias": data["input_bias"],
+             "output.weight": data["output_weight"], "output.bias": data["output_bias"]}
+    if "tempo_weight" in data:
+        state.update({"tempo.weight": data["tempo_weight"], "tempo.bias": data["tempo_bias"]})
+    for k, block in enumerate(model.blocks):
+        assert int(data[f"block{k}_dilation"]) == block.dilation, "the saved net has other dilations"
+        for name in ("a", "b", "mix"):
+            state[f"blocks.{k}.{name}.weight"] = data[f"block{k}_{name}_weight"]
+            state[f"blocks.{k}.{name}.bias"] = data[f"block{k}_{name}_bias"]
+    missing, _ = model.load_state_dict({k: torch.tensor(v.astype(np.float32)) for k, v in state.items()},
+                                       strict=False)
+    assert set(missing) <= {"tempo.weight", "tempo.bias"}, missing
+    return model, data["feature_mean"].astype(np.float32), data["feature_std"].astype(np.float32)
+
+
+def train(audio, examples, steps: int, rng, progress=print, checkpoint=None, init=None, max_lr=2e-3):
+    """Train from scratch, or fine-tune the weights in `init` (a .npz of save())."""
+    import torch
+    if init is not None:
+        model, mean, std = load_model(init)
+    else:
+        mean, std = feature_statistics(audio, examples, rng)
+        model = build_model(len(mean))
+    optimiser = torch.optim.Adam(model.parameters(), lr=max_lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=max_lr, total_steps=steps, pct_start=0.05)
     positive = torch.tensor([6.0, 20.0]).view(1, 2, 1)
     started = time.time()
     for step in range(steps):
@@ -689,7 +714,7 @@ def train(audio, examples, steps: int, rng, progress=print, checkpoint=None):
         if step % 50 == 0 or step == steps - 1:
             progress(f"step {step}/{steps} beat loss {beat_loss.item():.4f} tempo loss {tempo_loss.item():.3f} "
                      f"({time.time() - started:.0f} s)")
-        if checkpoint and (step + 1) % 1000 == 0:
+        if checkpoint and (step + 1) % 250 == 0:
             save(model.eval(), mean, std, checkpoint)
     return model.eval(), mean, std
 
@@ -730,6 +755,8 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=pathlib.Path, default=OUTPUT)
     parser.add_argument("--render-only", action="store_true")
     parser.add_argument("--validate", type=pathlib.Path, help="only validate these weights")
+    parser.add_argument("--init", type=pathlib.Path, help="fine-tune these weights instead of starting afresh")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     args = parser.parse_args(argv)
     import torch
     torch.manual_seed(SEED)
@@ -748,7 +775,7 @@ def main(argv=None) -> int:
     if args.validate is None:
         training = [e for e in examples if e.split == "train"]
         model, mean, std = train(audio, training, args.steps, np.random.default_rng(SEED + 1),
-                                 checkpoint=args.out.with_suffix(".partial.npz"))
+                                 checkpoint=args.out.with_suffix(".partial.npz"), init=args.init, max_lr=args.lr)
         save(model, mean, std, args.out)
         print(f"saved {args.out} ({args.out.stat().st_size / 1e3:.0f} kB)")
     validate(audio, validation, args.validate or args.out)
