@@ -83,10 +83,11 @@ train-dance: setup
 	$(VENV)/bin/pip install --quiet torch
 	$(VENV)/bin/python models/dance/train_prior.py
 
-# Retrain the phone recogniser for lip sync without a transcript (models/speech/phone_net_weights.npz) on
-# synthetic espeak-ng and flite speech (other voices and sentences than the benches); torch again, about 15 min.
+# Retrain the phone recogniser (models/speech/phone_net_weights.npz) on synthetic eSpeak NG speech in ~40
+# languages and flite's English voices (other voices and sentences than the benches); torch again, and wordfreq for
+# the training words; about an hour on 2 cores.
 train-phones: setup
-	$(VENV)/bin/pip install --quiet torch
+	$(VENV)/bin/pip install --quiet torch wordfreq==3.1.1
 	$(VENV)/bin/python scripts/train_phone_net.py
 
 # Retrain the beat/downbeat net (models/music/beat_net_weights.npz): music rendered with FluidSynth from written and

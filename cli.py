@@ -15,12 +15,57 @@ def _print_notes(notes):
         print(f"note: {note}")
 
 
+def _channel_values(pairs, option: str) -> dict:
+    """["mouthSmileLeft=1.2", …] → {"mouthSmileLeft": 1.2}."""
+    values = {}
+    for pair in pairs or []:
+        name, _, value = pair.partition("=")
+        try:
+            values[name.strip()] = float(value)
+        except ValueError:
+            raise ValueError(f"{option} takes CHANNEL=NUMBER (an ARKit channel name), got {pair!r}.") from None
+    return values
+
+
+def _emotion_curve(path):
+    """Two numbers per line (seconds, strength 0..1), separated by commas, tabs or spaces; '#' starts a comment."""
+    if not path:
+        return None
+    points = []
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            fields = line.split("#")[0].replace(",", " ").split()
+            if not fields:
+                continue
+            try:
+                points.append((float(fields[0]), float(fields[1])))
+            except (ValueError, IndexError):
+                raise ValueError(f"{path}, line {number}: an emotion curve line is 'SECONDS STRENGTH'.") from None
+    if not points:
+        raise ValueError(f"{path} has no 'SECONDS STRENGTH' lines.")
+    return points
+
+
+def face_settings_from(args):
+    """FaceSettings from the options `face` and `talk` share (language, emotion, channel gains and offsets)."""
+    from .models.face.pipeline import FaceSettings
+
+    emotion = args.emotion or "neutral"
+    strength = args.emotion_strength if args.emotion_strength is not None else (0.0 if emotion == "neutral" else 0.7)
+    return FaceSettings(articulation=getattr(args, "articulation", 1.0),
+                        expressiveness=getattr(args, "expressiveness", 0.5), seed=args.seed, language=args.language,
+                        emotion=emotion, emotion_strength=strength,
+                        emotion_curve=_emotion_curve(getattr(args, "emotion_curve", None)),
+                        channel_gains=_channel_values(getattr(args, "channel_gain", None), "--channel-gain"),
+                        channel_offsets=_channel_values(getattr(args, "channel_offset", None), "--channel-offset"))
+
+
 def run_face(args) -> int:
     from .models.face.exports import write_live_link_csv, write_mouth_cues
-    from .models.face.pipeline import FaceSettings, generate_face
+    from .models.face.pipeline import generate_face
 
     transcript = open(args.text, encoding="utf-8").read() if args.text else None
-    settings = FaceSettings(articulation=args.articulation, expressiveness=args.expressiveness, seed=args.seed)
+    settings = face_settings_from(args)
     result = generate_face(args.audio, transcript=transcript, fps=args.fps, settings=settings)
     duration = result.clip.duration
     if args.cues:
@@ -70,8 +115,18 @@ def _dance_onto_rig(args) -> int:
     return 0
 
 
+def _gesture_language(args):
+    """The eSpeak NG code of --language (checked before any work starts), or None."""
+    if not args.language:
+        return None
+    from .models.speech.espeak import check_language
+
+    return check_language(args.language)
+
+
 def _gesture_onto_rig(args) -> int:
     _needs_out(args)
+    language = _gesture_language(args)
     _start_blender()
     from .operators.character_files import talk_in_file
 
@@ -79,7 +134,7 @@ def _gesture_onto_rig(args) -> int:
     transcript = open(args.text, encoding="utf-8").read() if args.text else ""
     gesture = {"style": args.style, "amount": args.amount, "handedness": args.hand, "seated": args.seated}
     for path in talk_in_file(blend, args.audio, args.out, transcript, args.seed, keys=args.keys.upper(), face=False,
-                             armature=armature, gesture=gesture):
+                             armature=armature, gesture=gesture, language=language):
         print(f"gesture: wrote {path}")
     return 0
 
@@ -105,8 +160,9 @@ def run_gesture(args) -> int:
     from .models.gesture.pipeline import generate_gestures
 
     transcript = open(args.text, encoding="utf-8").read() if args.text else None
+    language = _gesture_language(args)
     result = generate_gestures(args.audio, transcript, fps=args.fps, style=args.style, amount=args.amount,
-                               handedness=args.hand, seated=args.seated, seed=args.seed)
+                               handedness=args.hand, seated=args.seated, seed=args.seed, language=language)
     if args.clip:
         result.clip.save(args.clip)
     if args.bvh:
@@ -121,8 +177,11 @@ def run_talk(args) -> int:
     from .operators.character_files import talk_in_file
 
     transcript = open(args.text, encoding="utf-8").read() if args.text else ""
+    settings = face_settings_from(args)
+    settings.validate()  # bad options are refused before Blender opens the file
     for path in talk_in_file(args.character, args.audio, args.out, transcript, args.seed, args.render,
-                             args.resolution, keys=args.keys.upper()):
+                             args.resolution, keys=args.keys.upper(), language=settings.language,
+                             emotion=settings.emotion, emotion_strength=settings.emotion_strength):
         print(f"talk: wrote {path}")
     return 0
 
@@ -215,6 +274,17 @@ def run_demo(args) -> int:
     return 0
 
 
+LANGUAGE_HELP = ("the transcript's language as an eSpeak NG code (es, de, fr, pt, ru, hi, yue, ...); default English. "
+                 "Without a transcript lip sync needs no language")
+EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "afraid", "disgusted")
+
+
+def _speech_options(parser):
+    parser.add_argument("--language", metavar="CODE", help=LANGUAGE_HELP)
+    parser.add_argument("--emotion", choices=EMOTIONS, help="the take's emotion (default neutral)")
+    parser.add_argument("--emotion-strength", type=float, metavar="S", help="0..1 (default 0.7 with --emotion)")
+
+
 def run_batch(args) -> int:
     """Many voice lines in one run: exit 0 when every row is done or up to date, 1 when any row failed."""
     from .batch.engines import RayUnavailable
@@ -289,6 +359,13 @@ def build_parser() -> argparse.ArgumentParser:
     face.add_argument("--seed", type=int, default=0)
     face.add_argument("--articulation", type=float, default=1.0)
     face.add_argument("--expressiveness", type=float, default=0.5)
+    _speech_options(face)
+    face.add_argument("--emotion-curve", metavar="FILE",
+                      help="strength over time: lines 'SECONDS STRENGTH' (0..1), times --emotion-strength")
+    face.add_argument("--channel-gain", action="append", metavar="CHANNEL=GAIN",
+                      help="multiply an ARKit channel (repeatable), e.g. mouthSmileLeft=1.2")
+    face.add_argument("--channel-offset", action="append", metavar="CHANNEL=OFFSET",
+                      help="add to an ARKit channel (repeatable), e.g. browInnerUp=0.1")
     face.set_defaults(run=run_face)
 
     dance = verbs.add_parser("dance", help="music → dance MotionClip (.npz) and/or BVH")
@@ -322,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     gesture.add_argument("--amount", type=float, default=1.0)
     gesture.add_argument("--hand", default="right", help="right, left or both")
     gesture.add_argument("--seated", action="store_true")
+    gesture.add_argument("--language", metavar="CODE", help=LANGUAGE_HELP)
     gesture.add_argument("--fps", type=float, default=30.0)
     _onto_rig_arguments(gesture)
     gesture.set_defaults(run=run_gesture)
@@ -334,6 +412,7 @@ def build_parser() -> argparse.ArgumentParser:
     talk.add_argument("--out", required=True, help="the .blend to write")
     talk.add_argument("--render", metavar="OUT.mp4", help="also render a movie with the sound")
     talk.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"))
+    _speech_options(talk)
     talk.add_argument("--keys", default="poses", choices=KEY_CHOICES, help=KEYS_HELP)
     talk.set_defaults(run=run_talk)
 

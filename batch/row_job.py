@@ -11,7 +11,7 @@ import time
 import traceback
 
 from .outputs import timeless_zip
-from .rows import BLENDER_OUTPUTS, OUTPUTS, pipeline_takes_language
+from .rows import BLENDER_OUTPUTS, OUTPUTS, face_language
 
 FACE_OUTPUTS = ("cues", "csv", "clip")
 # Set in every worker before it starts (local pool and Ray alike): outputs must not depend on the string-hash
@@ -59,9 +59,8 @@ def _face_files(row, outputs, settings, notes) -> dict:
     from ..models.face.exports import live_link_csv, rhubarb_tsv
     from ..models.face.pipeline import FaceSettings, generate_face
 
-    extra = {"language": row.language} if pipeline_takes_language() else {}
     result = generate_face(row.audio, transcript=row.transcript, fps=settings["fps"],
-                           settings=FaceSettings(seed=settings["seed"]), **extra)
+                           settings=FaceSettings(seed=settings["seed"], language=face_language(row.language)))
     notes += [note for note in result.notes if note not in notes]
     files = {}
     if "cues" in outputs:
@@ -89,7 +88,7 @@ def _blender_files(row, outputs, settings, folder, notes) -> dict:
     from ..operators.render_video import configure_video_output, drop_clock_metadata, render_video
 
     scene, character = talk_on_character(row.character, row.audio, row.transcript or "", settings["seed"],
-                                         fit_range=True)
+                                         fit_range=True, language=face_language(row.language))
     paths = {output: os.path.join(folder, f"{row.name}.{OUTPUTS[output]}") for output in outputs}
     # Game files first: they record the open .blend's path, which saving a copy leaves unchanged.
     if "fbx" in paths:

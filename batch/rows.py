@@ -51,22 +51,26 @@ def parse_outputs(spec) -> tuple:
     return tuple(dict.fromkeys(names))
 
 
-def pipeline_takes_language() -> bool:
-    """Whether the face pipeline lip-syncs languages other than English (its generate_face takes `language`)."""
-    import inspect
+def face_language(code: str) -> str | None:
+    """The eSpeak NG code the face pipeline lip-syncs `code` with (None for English, its default); raises
+    models.speech.espeak.UnknownLanguage (or EspeakUnavailable) for a code eSpeak NG does not speak."""
+    base = str(code or "en").strip().lower().replace("_", "-")
+    if base.split("-")[0] in ENGLISH:
+        return None
+    from ..models.speech.espeak import check_language  # loaded only for codes other than English
 
-    from ..models.face.pipeline import generate_face
-
-    return "language" in inspect.signature(generate_face).parameters
+    return check_language(base)
 
 
 def language_problem(code: str) -> str | None:
     """None when the language can be lip-synced, else a sentence saying what to do."""
-    base = str(code or "en").strip().lower().replace("_", "-").split("-")[0]
-    if base in ENGLISH or pipeline_takes_language():  # the pipeline is imported only for other codes
-        return None
-    return (f"Language '{code}' is not supported yet: this build lip-syncs English (en) only. Leave the language "
-            "out or set it to en, or update SoundMotion once other languages have landed.")
+    from ..models.speech.espeak import EspeakUnavailable, UnknownLanguage
+
+    try:
+        face_language(code)
+    except (UnknownLanguage, EspeakUnavailable) as error:
+        return str(error)
+    return None
 
 
 def read_rows(source, outputs=DEFAULT_OUTPUTS, character=None, language="en") -> list:

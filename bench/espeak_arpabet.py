@@ -1,68 +1,32 @@
-"""espeak-ng's IPA phoneme names → CMU ARPAbet, and per-10-ms ARPAbet labels for an espeak utterance.
+"""Per-10-ms phone-class labels for speech with known phone timings: eSpeak NG's IPA events in any language, or
+flite's ARPAbet spans, mapped onto the phone net's articulatory classes (models/speech/articulation.py).
 
-Used to train the phone recogniser (scripts/train_phone_net.py); the face pipeline consumes ARPAbet. espeak
-reports r-coloured vowels ("ɑːɹ", "ɔːɹ") and some diphthongs with a schwa ("aɪə") as one event: those are
-split in time into the vowel and its R (or ER) part.
+Used to train the phone recogniser (scripts/train_phone_net.py). eSpeak reports diphthongs, r-coloured vowels and
+some clusters ("aɪ", "ɑːɹ", German "pf") as one event: those are split in time (articulation.ipa_classes).
 """
 
 import numpy as np
 
+from ..models.speech.articulation import VOWEL_CLASSES, arpabet_class, ipa_classes
 from ..models.speech.segments import SILENCE
 from .espeak_truth import EDGE_DROP_DB, Utterance
 
-CONSONANTS = {
-    "p": "P", "b": "B", "m": "M", "f": "F", "v": "V", "θ": "TH", "ð": "DH", "t": "T", "d": "D", "ɾ": "D",
-    "ʔ": "T", "k": "K", "ɡ": "G", "g": "G", "x": "HH", "ŋ": "NG", "h": "HH", "ɦ": "HH", "tʃ": "CH", "dʒ": "JH",
-    "ʃ": "SH", "ʒ": "ZH", "s": "S", "z": "Z", "n": "N", "l": "L", "ɫ": "L", "ɬ": "L", "ɹ": "R", "r": "R",
-    "ɻ": "R", "j": "Y", "w": "W", "ʍ": "W", "c": "K", "ç": "HH",
-}
-VOWELS = {
-    "ɑ": "AA", "a": "AE", "æ": "AE", "ʌ": "AH", "ə": "AH", "ɐ": "AH", "ɛ": "EH", "e": "EY", "eɪ": "EY",
-    "ɪ": "IH", "ᵻ": "IH", "i": "IY", "ɨ": "IH", "ʊ": "UH", "u": "UW", "ʉ": "UW", "ɵ": "OW", "o": "OW",
-    "oʊ": "OW", "əʊ": "OW", "ʌʉ": "OW", "ɔ": "AO", "ɒ": "AO", "ɔɪ": "OY", "aɪ": "AY", "ɑɪ": "AY", "əɪ": "AY",
-    "aʊ": "AW", "æʊ": "AW", "ɜ": "ER", "ɚ": "ER", "əɹ": "ER", "ɜɹ": "ER", "eə": "EH", "ɛə": "EH", "iə": "IH",
-    "ɪə": "IH", "ʊə": "UH", "oə": "AO", "ɔə": "AO", "ɑə": "AA", "ɑʊ": "AW", "ɔʊ": "OW",
-}
-VOWEL_SHARE = 0.6  # of an r-coloured vowel's span, the part before the R
 
-
-def ipa_to_arpabet(ipa: str) -> list:
-    """[(ARPAbet, share of the event's span)] for one espeak-ng IPA phoneme name."""
-    base = ipa
-    for mark in ("ː", "ˈ", "ˌ", "ʲ", "̩", "̪", "ʰ", "ˑ", "̃", "-"):
-        base = base.replace(mark, "")
-    base = base.strip()
-    if not base:
-        return []
-    if base in CONSONANTS:
-        return [(CONSONANTS[base], 1.0)]
-    if base in VOWELS:
-        return [(VOWELS[base], 1.0)]
-    for tail, coda in (("ɹ", "R"), ("ɚ", "ER"), ("ə", "AH"), ("l", "L"), ("n", "N"), ("m", "M")):
-        if base.endswith(tail) and len(base) > 1:
-            head = base[:-len(tail)]
-            head_phones = ipa_to_arpabet(head)
-            if head_phones:
-                return [(p, s * VOWEL_SHARE) for p, s in head_phones] + [(coda, 1.0 - VOWEL_SHARE)]
-    if base[:2] in VOWELS:
-        return [(VOWELS[base[:2]], 1.0)]
-    if base[0] in VOWELS:
-        return [(VOWELS[base[0]], 1.0)]
-    if base[0] in CONSONANTS:
-        return [(CONSONANTS[base[0]], 1.0)]
-    return [("AH", 1.0)]
-
-
-def arpabet_spans(utterance: Utterance) -> list:
-    """[(ARPAbet, start, end)] seconds, in time order, split where one espeak event holds two phones."""
+def class_spans(utterance: Utterance) -> list:
+    """[(class, start, end)] seconds, in time order, split where one eSpeak event holds several sounds."""
     spans = []
     for phone in utterance.phones:
         start = phone.start
-        for name, share in ipa_to_arpabet(phone.ipa):
+        for name, share in ipa_classes(phone.ipa):
             end = start + share * (phone.end - phone.start)
             spans.append((name, start, end))
             start = end
     return spans
+
+
+def arpabet_class_spans(spans: list) -> list:
+    """flite/Festival ARPAbet spans [(phone, start, end)] → the same spans in articulatory classes."""
+    return [(arpabet_class(name), start, end) for name, start, end in spans]
 
 
 def span_frames(spans: list, count: int, frame_seconds: float = 0.01, speed: float = 1.0) -> tuple:
@@ -78,18 +42,18 @@ def span_frames(spans: list, count: int, frame_seconds: float = 0.01, speed: flo
     return labels, inside_of
 
 
-LIP_VOWELS = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+LIP_VOWELS = VOWEL_CLASSES
 
 
-def arpabet_frames(utterance: Utterance, count: int, frame_seconds: float = 0.01, acoustic_edges: bool = True,
-                   speed: float = 1.0) -> np.ndarray:
-    """One ARPAbet phone (or SIL) per frame; frame k covers [k·dt, (k+1)·dt) of the utterance as spoken.
+def class_frames(utterance: Utterance, count: int, frame_seconds: float = 0.01, acoustic_edges: bool = True,
+                 speed: float = 1.0) -> np.ndarray:
+    """One phone class (or SIL) per frame; frame k covers [k·dt, (k+1)·dt) of the utterance as spoken.
 
     `speed` > 1 means the audio was played faster (labels shrink by that factor). With `acoustic_edges`,
     the quiet frames at a vowel's edge next to a consonant take the consonant, as in
     espeak_truth.truth_frames: espeak files a stop's closure silence inside the neighbouring vowel.
     """
-    spans = arpabet_spans(utterance)
+    spans = class_spans(utterance)
     labels, inside_of = span_frames(spans, count, frame_seconds, speed)
     if not acoustic_edges:
         return labels

@@ -4,40 +4,13 @@ The espeak-ng library reports a phoneme event (IPA name, start in ms) for every 
 timings are exact rather than estimated. The library is driven through ctypes (apt package libespeak-ng1).
 """
 
-import ctypes
-import ctypes.util
-import threading
+import os
+import pickle
 from dataclasses import dataclass
 
 import numpy as np
 
-EVENT_LIST_TERMINATED = 0
-EVENT_END = 5
-EVENT_MSG_TERMINATED = 6
-EVENT_PHONEME = 7
-OUTPUT_SYNCHRONOUS = 2
-INITIALIZE_PHONEME_EVENTS = 0x0001
-INITIALIZE_PHONEME_IPA = 0x0002
-INITIALIZE_DONT_EXIT = 0x8000
-CHARS_UTF8 = 1
-PARAM_RATE = 1
-
-
-class EspeakUnavailable(RuntimeError):
-    """libespeak-ng is not installed (apt install libespeak-ng1)."""
-
-
-class _EventId(ctypes.Union):
-    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
-
-
-class _Event(ctypes.Structure):
-    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
-                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
-                ("user_data", ctypes.c_void_p), ("id", _EventId)]
-
-
-_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+from ..models.speech.espeak import EspeakEngine, EspeakUnavailable, system_library
 
 
 @dataclass
@@ -55,6 +28,7 @@ class Utterance:
     text: str
     voice: str
     rate: int
+    words: list = ()  # [(character offset, length, start seconds)] as eSpeak NG spoke them
 
     @property
     def duration(self) -> float:
@@ -66,70 +40,54 @@ class Utterance:
         soundfile.write(str(path), self.samples, self.sample_rate, subtype="PCM_16")
 
 
-class _Engine:
-    """One espeak-ng instance per process (the library is global state), guarded by a lock."""
-
-    def __init__(self):
-        name = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
-        try:
-            self.lib = ctypes.CDLL(name)
-        except OSError:
-            raise EspeakUnavailable("libespeak-ng is not installed; apt install libespeak-ng1") from None
-        self.lib.espeak_Initialize.restype = ctypes.c_int
-        self.lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
-                                          ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
-        self.lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        options = INITIALIZE_PHONEME_EVENTS | INITIALIZE_PHONEME_IPA | INITIALIZE_DONT_EXIT
-        self.sample_rate = self.lib.espeak_Initialize(OUTPUT_SYNCHRONOUS, 200, None, options)
-        if self.sample_rate <= 0:
-            raise EspeakUnavailable("espeak-ng failed to initialise (espeak-ng-data missing?)")
-        self.lock = threading.Lock()
-        self._chunks, self._events = [], []
-        self._callback = _CALLBACK(self._on_synth)  # keep a reference: ctypes callbacks die with their object
-        self.lib.espeak_SetSynthCallback(self._callback)
-
-    def _on_synth(self, wav, count, events):
-        if count > 0:
-            self._chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
-        i = 0
-        while events[i].type != EVENT_LIST_TERMINATED:
-            event = events[i]
-            if event.type == EVENT_PHONEME:
-                name = bytes(event.id.string).split(b"\0")[0].decode("utf-8", "replace")
-                self._events.append((name, event.audio_position / 1000.0))
-            i += 1
-        return 0
-
-    def speak(self, text: str, voice: str, rate: int) -> Utterance:
-        with self.lock:
-            self._chunks, self._events = [], []
-            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
-                raise ValueError(f"espeak-ng has no voice {voice!r}")
-            self.lib.espeak_SetParameter(PARAM_RATE, int(rate), 0)
-            data = text.encode("utf-8") + b"\0"
-            self.lib.espeak_Synth(data, len(data), 0, 0, 0, CHARS_UTF8, None, None)
-            self.lib.espeak_Synchronize()
-            pcm = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.int16)
-            events = list(self._events)
-        samples = pcm.astype(np.float32) / 32768.0
-        duration = len(samples) / self.sample_rate
-        phones = []
-        for k, (name, start) in enumerate(events):
-            end = events[k + 1][1] if k + 1 < len(events) else duration
-            name = name.strip()
-            if name and name not in ("_", "_:", "_!", "||", "|") and end > start:
-                phones.append(Phone(name, start, min(end, duration)))
-        return Utterance(samples, self.sample_rate, phones, text, voice, rate)
-
-
 _ENGINE = None
 
 
-def synthesize(text: str, voice: str = "en-us", rate: int = 175) -> Utterance:
+def synthesize(text: str, voice: str = "en-us", rate: int = 175, engine: EspeakEngine | None = None) -> Utterance:
+    """`text` spoken by the system's espeak-ng (apt; or by `engine`) in `voice` at `rate` words per minute."""
     global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = _Engine()
-    return _ENGINE.speak(text, voice, rate)
+    if _ENGINE is None and engine is None:
+        _ENGINE = EspeakEngine(system_library())
+    # espeak-ng's synthesizer keeps state from one utterance to the next (a line came out up to 20 ms longer or
+    # shorter depending on what the process had said before, which made tests depend on their order), so where
+    # the platform can fork, each utterance is spoken by a child of the process's freshly initialised engine.
+    speak = (engine or _ENGINE).speak
+    spoken = _in_child(speak, text, voice, rate) if hasattr(os, "fork") else speak(text, voice, rate)
+    samples = spoken.samples.astype(np.float32) / 32768.0
+    phones = [Phone(name, start, end) for name, start, end in spoken.phones]
+    return Utterance(samples, spoken.sample_rate, phones, text, voice, rate, spoken.words)
+
+
+def _in_child(function, *args):
+    """function(*args) in a forked child (the parent's state stays as it was); its result or error comes back."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        status = 0
+        try:
+            try:
+                payload = pickle.dumps((True, function(*args)))
+            except BaseException as error:  # noqa: BLE001 - handed to the parent
+                payload = pickle.dumps((False, error))
+            view = memoryview(payload)
+            while view:
+                view = view[os.write(write, view):]
+        except BaseException:  # noqa: BLE001 - a child must not run the parent's code
+            status = 1
+        finally:
+            os._exit(status)
+    os.close(write)
+    chunks = []
+    with os.fdopen(read, "rb") as stream:
+        while chunk := stream.read(1 << 20):
+            chunks.append(chunk)
+    os.waitpid(pid, 0)
+    if not chunks:
+        raise RuntimeError("espeak-ng's child process ended without a result")
+    ok, value = pickle.loads(b"".join(chunks))
+    if not ok:
+        raise value
+    return value
 
 
 # Coarse mouth classes used for scoring; IPA as espeak-ng reports it (length marks and stress stripped).
@@ -155,25 +113,28 @@ def phone_class(ipa: str) -> str:
 EDGE_DROP_DB = 12.0
 
 
-def truth_frames(utterance: Utterance, frame_seconds: float = 0.01, acoustic_edges: bool = True) -> np.ndarray:
+def truth_frames(utterance: Utterance, frame_seconds: float = 0.01, acoustic_edges: bool = True,
+                 classify=None) -> np.ndarray:
     """One coarse class per 10 ms frame (frame k covers [k·dt, (k+1)·dt)), rest where no phone sounds.
 
     espeak-ng's phoneme events put a stop's closure silence (and its aspiration) inside the neighbouring
     vowel's span. With `acoustic_edges`, the quiet frames at a vowel's edge next to a consonant (12 dB or
     more below the vowel's peak) take that consonant's class, which is where the lips really are.
+    `classify`: IPA → class (default phone_class, English's phonemes).
     """
+    classify = classify or phone_class
     count = int(np.ceil(utterance.duration / frame_seconds))
     labels = np.full(count, REST, dtype=object)
     centres = (np.arange(count) + 0.5) * frame_seconds
     spans = []
     for phone in utterance.phones:
         inside = np.flatnonzero((centres >= phone.start) & (centres < phone.end))
-        labels[inside] = phone_class(phone.ipa)
+        labels[inside] = classify(phone.ipa)
         spans.append(inside)
     if not acoustic_edges:
         return labels
     decibels = _frame_decibels(utterance, frame_seconds, count)
-    classes = [phone_class(p.ipa) for p in utterance.phones]
+    classes = [classify(p.ipa) for p in utterance.phones]
     for k, inside in enumerate(spans):
         if classes[k] not in (OPEN, ROUNDED) or utterance.phones[k].ipa == "w" or len(inside) < 3:
             continue

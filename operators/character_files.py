@@ -6,6 +6,7 @@ import os
 import bpy
 
 from . import demo_scene
+from .settings import set_language
 from .render_video import configure_video_output, render_video
 
 
@@ -46,14 +47,16 @@ def _run(operator: str, obj, **properties):
 
 def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: int = 0, movie: str = None,
                  resolution=(640, 360), keys: str = "POSES", face: bool = True, armature: str = None,
-                 gesture: dict = None) -> list:
+                 gesture: dict = None, language: str | None = None, emotion: str = "neutral",
+                 emotion_strength: float = 0.0) -> list:
     """Run "Talk from Audio" on the character in `character_blend`, save `out_blend`, optionally render
     `movie` (adding a camera when the file has none). Returns the paths written.
 
     `face=False` animates only the gestures (on `armature`, or the file's one armature); `gesture`: the
-    operator's style, amount, handedness and seated."""
+    operator's style, amount, handedness and seated. `language`: the transcript's eSpeak NG code (None: Auto)."""
     scene, character = talk_on_character(character_blend, audio, transcript, seed, keys, face=face,
-                                         armature=armature, gesture=gesture)
+                                         armature=armature, gesture=gesture, language=language, emotion=emotion,
+                                         emotion_strength=emotion_strength)
     if movie:
         ensure_camera(scene, character)
         configure_video_output(scene, movie, resolution=tuple(resolution))
@@ -62,7 +65,8 @@ def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: 
 
 
 def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 0, keys: str = "POSES",
-                      fit_range: bool = False, face: bool = True, armature: str = None, gesture: dict = None):
+                      fit_range: bool = False, face: bool = True, armature: str = None, gesture: dict = None,
+                      language: str | None = None, emotion: str = "neutral", emotion_strength: float = 0.0):
     """Open `character_blend` and run "Talk from Audio" on its character; returns (scene, character).
     `fit_range` makes the scene's frame range exactly the take's (else it only grows to hold it)."""
     scene = _open(character_blend)
@@ -70,9 +74,11 @@ def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 
     scene.soundmotion.transcript = transcript
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
+    set_language(scene.soundmotion, language)
     if fit_range:
         scene.frame_end = scene.frame_start
-    _run("talk", character, filepath=os.path.abspath(audio), keys=keys, face=face, **(gesture or {}))
+    _run("talk", character, filepath=os.path.abspath(audio), keys=keys, face=face, emotion=emotion.upper(),
+         emotion_strength=emotion_strength, **(gesture or {}))
     return scene, character
 
 

@@ -18,6 +18,7 @@ from ..takes.pose_times import face_pose_times
 from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import face_settings, jaw_key_style, write_face_takes
 from .keyframes import KEY_ITEMS, write_pose_action
+from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS
 from .sound_strip import sound_for_take
 from .targets import lip_sync_targets
 
@@ -32,6 +33,9 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
 
     filepath: bpy.props.StringProperty(
         name="Audio", subtype="FILE_PATH", description="Audio file; empty uses the scene's SoundMotion audio")
+    emotion: bpy.props.EnumProperty(name="Emotion", items=EMOTIONS, default="NEUTRAL", description=EMOTION_DESCRIPTION)
+    emotion_strength: bpy.props.FloatProperty(name="Emotion Strength", default=0.7, min=0.0, max=1.0,
+                                              description=EMOTION_STRENGTH_DESCRIPTION)
     keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="POSES")
 
     def prepare(self, context):
@@ -48,7 +52,7 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
         audio = load_audio(audio_path)  # fails fast, before any scene edit, on unusable audio
         transcript = settings.transcript.strip() or transcript_beside(audio_path)
-        face = face_settings(context.scene)
+        face = face_settings(context.scene, self.emotion, self.emotion_strength)
         face.validate()
         return {"mesh_name": mesh.name if mesh else None, "audio": audio, "transcript": transcript,
                 "sprite_name": (mesh or sprite).name if settings.mouth_chart != "NONE" else None,
@@ -81,7 +85,7 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
             parts += write_face_takes(context.scene, audio.stem, result["frame_start"], mesh, result["key_values"],
                                       sprite, context.scene.soundmotion.mouth_chart, result["face"], result["voice"],
                                       self.keys, written, track=result["track"], audio_path=audio.path,
-                                      jaw=jaw if result["jaw_bone"] else None)
+                                      settings=result["settings"], jaw=jaw if result["jaw_bone"] else None)
             if result["jaw_bone"]:
                 armature = bpy.data.objects[result["armature_name"]]
                 count = len(result["jaw_rotations"])

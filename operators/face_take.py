@@ -20,6 +20,7 @@ from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.pose_times import face_pose_times
 from .action_channels import take_action
 from .keyframes import write_property_action, write_shape_key_action
+from .settings import language_of
 
 TRACK_KEY = "soundmotion_track"   # on a face take's action: frames, fps, audio, keys, chart, voice, markers
 MOUTH_PROPERTY = "soundmotion_mouth"
@@ -27,12 +28,21 @@ STEPS = {"SMOOTH": 0, "ONES": 1, "TWOS": 2, "THREES": 3}
 _syncing = []  # non-empty while code (not the user) writes the lists: their update callbacks then stand still
 
 
-def face_settings(scene) -> FaceSettings:
-    """The face settings of the scene's SoundMotion panel (strength, seed, mouth style)."""
+def face_settings(scene, emotion: str = "neutral", emotion_strength: float = 0.0) -> FaceSettings:
+    """The face settings of the scene's SoundMotion panel (strength, seed, language, mouth style) with the
+    operator's emotion."""
     settings = scene.soundmotion
     fps = scene.render.fps / scene.render.fps_base
     return FaceSettings(articulation=settings.strength, seed=settings.seed, coarticulation=settings.coarticulation,
-                        min_hold=settings.min_hold_frames / fps)
+                        min_hold=settings.min_hold_frames / fps, language=language_of(settings),
+                        emotion=emotion.lower(), emotion_strength=emotion_strength)
+
+
+def take_face_settings(scene, meta: dict) -> FaceSettings:
+    """The settings to rebuild a take with: the panel's current ones, with the take's own emotion and language."""
+    settings = face_settings(scene, meta.get("emotion", "neutral"), meta.get("emotion_strength", 0.0))
+    settings.language = meta.get("language", settings.language)
+    return settings
 
 
 def face_key_style(scene, mode: str, phones: list, count: int) -> KeyStyle:
@@ -201,11 +211,13 @@ def write_mouth_take(obj, name: str, frame_start: float, visemes: np.ndarray, ch
 
 
 def write_face_takes(scene, stem: str, frame_start: int, mesh, shape_key_values: dict, sprite_obj, chart: str,
-                     face, voice, mode: str, written: list, track=None, audio_path: str = "", jaw: dict = None) -> list:
+                     face, voice, mode: str, written: list, track=None, audio_path: str = "",
+                     settings: FaceSettings | None = None, jaw: dict = None) -> list:
     """Key the face from a FaceResult: shape keys on `mesh`, and the `chart`'s 2D mouth index on `sprite_obj`
     (either may be None); store the track on the takes. Returns what was written, for the report.
 
     `track`: (words, phones) in scene frames as the animator edited them; by default the face result's own.
+    `settings`: the FaceSettings the face was made with; the take keeps its emotion and language for Re-apply.
     `jaw`: {"armature", "bone", "take"} when the same line opens a jaw bone in that armature take (Re-apply
     re-keys it too: jaw_key_style, keyframes.rekey_bone)."""
     fps = scene.render.fps / scene.render.fps_base
@@ -214,6 +226,9 @@ def write_face_takes(scene, stem: str, frame_start: int, mesh, shape_key_values:
     meta = {"fps": fps, "frame_start": frame_start, "audio": audio_path, "keys": mode, "stem": stem,
             "mesh": mesh.name if mesh is not None else "", "sprite": sprite_obj.name if sprite_obj else "",
             "chart": chart, "markers": [], "jaw": jaw or {}}
+    if settings is not None:
+        meta.update(emotion=settings.emotion, emotion_strength=float(settings.emotion_strength),
+                    language=settings.language)
     parts, takes = [], []
     if mesh is not None:
         style = face_key_style(scene, mode, face.phones, face.clip.num_frames)

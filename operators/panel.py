@@ -15,6 +15,9 @@ class SOUNDMOTION_PT_main(bpy.types.Panel):
         layout = self.layout
         layout.prop(settings, "audio_path")
         layout.prop(settings, "transcript")
+        layout.prop(settings, "language")
+        if settings.language == "OTHER":
+            layout.prop(settings, "language_code")
         row = layout.row(align=True)
         row.prop(settings, "frame_start")
         row.prop(settings, "seed")

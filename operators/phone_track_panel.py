@@ -23,7 +23,7 @@ from ..takes import phone_track
 from . import previous_state
 from .action_channels import take_on_track
 from .background_job import UserFacingError
-from .face_take import (face_settings, face_take_of, jaw_key_style, read_track, refresh_word_markers,
+from .face_take import (face_take_of, jaw_key_style, read_track, refresh_word_markers, take_face_settings,
                         write_face_takes, write_rows)
 from .keyframes import rekey_bone
 from .targets import face_mesh_for, face_shape_key_map
@@ -49,15 +49,16 @@ class _TakeOperator:
 
 
 def _edited_face(context, action):
-    """The face rebuilt from the take's (edited) track with the scene's current face settings."""
+    """The face rebuilt from the take's (edited) track with the scene's current face settings and the take's own
+    emotion and language."""
     words, phones, voice, meta = read_track(action)
     try:
         segments = phone_track.segments(phones, words, meta["frame_start"], meta["fps"])
     except ValueError as error:
         raise UserFacingError(str(error)) from None
-    settings = face_settings(context.scene)
+    settings = take_face_settings(context.scene, meta)
     settings.validate()
-    return face_from_phones(segments, voice, meta["fps"], settings), words, phones, voice, meta
+    return face_from_phones(segments, voice, meta["fps"], settings), words, phones, voice, meta, settings
 
 
 class SOUNDMOTION_OT_reapply_track(_TakeOperator, bpy.types.Operator):
@@ -71,7 +72,7 @@ class SOUNDMOTION_OT_reapply_track(_TakeOperator, bpy.types.Operator):
         began = time.perf_counter()
         action, _ = _take(context)
         try:
-            face, words, phones, voice, meta = _edited_face(context, action)
+            face, words, phones, voice, meta, settings = _edited_face(context, action)
             mesh = bpy.data.objects.get(meta["mesh"]) if meta["mesh"] else None
             sprite = bpy.data.objects.get(meta["sprite"]) if meta["sprite"] else None
             if mesh is None and sprite is None:
@@ -82,7 +83,7 @@ class SOUNDMOTION_OT_reapply_track(_TakeOperator, bpy.types.Operator):
             with previous_state.all_or_nothing([]) as written:
                 parts = write_face_takes(context.scene, meta["stem"], meta["frame_start"], mesh, key_values, sprite,
                                          meta["chart"], face, voice, meta["keys"], written, track=(words, phones),
-                                         audio_path=meta["audio"], jaw=jaw)
+                                         audio_path=meta["audio"], settings=settings, jaw=jaw)
                 if armature is not None and jaw["bone"] in armature.pose.bones:
                     parts.append(_reapply_jaw(armature, jaw, face, meta))
                     written.append(armature)
@@ -179,7 +180,7 @@ class SOUNDMOTION_OT_export_track(_TakeOperator, bpy.types.Operator):
     def execute(self, context):
         action, _ = _take(context)
         try:
-            face, _, _, voice, meta = _edited_face(context, action)
+            face, _, _, voice, meta, _ = _edited_face(context, action)
             path = bpy.path.abspath(self.filepath)
             if self.kind == "CUES":
                 if os.path.splitext(path)[1].lower() not in (".tsv", ".json", ".xml"):

@@ -2,6 +2,48 @@
 
 import bpy
 
+# The Language menu: Auto lip-syncs from the audio alone, in any language (a transcript, if given, is read as
+# English, as before); a language makes the transcript count in that language (eSpeak NG codes).
+LANGUAGES = (("AUTO", "Auto (audio only)", "Lip sync from the audio alone, in any language; a transcript, if "
+              "given, is read as English"),
+             ("en", "English", ""), ("es", "Spanish", ""), ("de", "German", ""), ("fr", "French", ""),
+             ("it", "Italian", ""), ("pt", "Portuguese", ""), ("pt-br", "Portuguese (Brazil)", ""),
+             ("nl", "Dutch", ""), ("pl", "Polish", ""), ("ru", "Russian", ""), ("uk", "Ukrainian", ""),
+             ("cs", "Czech", ""), ("sv", "Swedish", ""), ("da", "Danish", ""), ("nb", "Norwegian", ""),
+             ("fi", "Finnish", ""), ("hu", "Hungarian", ""), ("ro", "Romanian", ""), ("el", "Greek", ""),
+             ("tr", "Turkish", ""), ("ar", "Arabic", ""), ("he", "Hebrew", ""), ("fa", "Persian", ""),
+             ("hi", "Hindi", ""), ("bn", "Bengali", ""), ("ta", "Tamil", ""), ("cmn", "Mandarin Chinese", ""),
+             ("yue", "Cantonese", ""), ("ja", "Japanese (kana)", ""), ("ko", "Korean", ""), ("vi", "Vietnamese", ""),
+             ("id", "Indonesian", ""), ("sw", "Swahili", ""),
+             ("OTHER", "Other…", "Another eSpeak NG language code, typed below"))
+EMOTIONS = tuple((name.upper(), name.capitalize(), f"A {name} face over the whole take" if name != "neutral"
+                  else "No emotion layer") for name in
+                 ("neutral", "happy", "sad", "angry", "surprised", "afraid", "disgusted"))
+
+
+def language_of(settings) -> str | None:
+    """The eSpeak NG code the scene's settings name, or None for Auto."""
+    if settings.language == "AUTO":
+        return None
+    if settings.language == "OTHER":
+        return settings.language_code.strip() or None
+    return settings.language
+
+
+def set_language(settings, code: str | None):
+    """Select `code` in the Language menu (Other… with the code typed when the menu does not list it)."""
+    listed = {item[0] for item in LANGUAGES}
+    if not code:
+        settings.language = "AUTO"
+    elif code in listed:
+        settings.language = code
+    else:
+        settings.language, settings.language_code = "OTHER", code
+
+
+EMOTION_DESCRIPTION = "Emotion layered over the lip sync (upper and lower face)"
+EMOTION_STRENGTH_DESCRIPTION = "How strongly the emotion shows (0..1)"
+
 
 class SoundMotionSettings(bpy.types.PropertyGroup):
     audio_path: bpy.props.StringProperty(
@@ -19,6 +61,11 @@ class SoundMotionSettings(bpy.types.PropertyGroup):
     seed: bpy.props.IntProperty(
         name="Seed", default=0, min=0,
         description="Different seeds give different takes of blinks, gestures and dance")
+    language: bpy.props.EnumProperty(
+        name="Language", items=LANGUAGES, default="AUTO",
+        description="The transcript's language; Auto lip-syncs from the audio alone, in any language")
+    language_code: bpy.props.StringProperty(
+        name="Code", description="eSpeak NG language code, e.g. sk, ka, sw, yue")
     # Mouth style (operators/phone_track_panel.py draws these; face_take.py reads them)
     coarticulation: bpy.props.FloatProperty(
         name="Blend", default=1.0, min=0.0, max=2.0, subtype="FACTOR",

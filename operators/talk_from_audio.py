@@ -24,6 +24,7 @@ from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import face_settings, write_face_takes
 from .keyframes import KEY_ITEMS
+from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, language_of
 from .sound_strip import sound_for_take
 from .targets import face_mesh_for, face_rig_for, face_shape_key_map, jaw_bone_of, no_face_note
 
@@ -62,6 +63,9 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
     amount: bpy.props.FloatProperty(name="Gesture Amount", default=1.0, min=0.0, max=2.0)
     handedness: bpy.props.EnumProperty(name="Hand", items=HAND_ITEMS, default="right")
     seated: bpy.props.BoolProperty(name="Seated", default=False, description="Keep the lower body still")
+    emotion: bpy.props.EnumProperty(name="Emotion", items=EMOTIONS, default="NEUTRAL", description=EMOTION_DESCRIPTION)
+    emotion_strength: bpy.props.FloatProperty(name="Emotion Strength", default=0.7, min=0.0, max=1.0,
+                                              description=EMOTION_STRENGTH_DESCRIPTION)
     keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="POSES")
     face: bpy.props.BoolProperty(name="Face", default=True, description="Lip sync the face too (off: gestures only)")
 
@@ -90,7 +94,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                   "map": shape_key_map, "jaw_bone": jaw_bone, "face_rig": face_rig,
                   "face_note": no_face_note(armature) if mesh is None and jaw_bone is None and face_rig is None else None}
         if mesh is not None or jaw_bone is not None or face_rig is not None:
-            inputs["face_settings"] = face_settings(context.scene)
+            inputs["face_settings"] = face_settings(context.scene, self.emotion, self.emotion_strength)
             inputs["face_settings"].validate()
         if armature is not None:
             inputs["rest"] = blender_rig.read_rig_rest(armature)
@@ -98,7 +102,8 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
         inputs["audio"] = load_audio(audio_path)
         inputs["transcript"] = settings.transcript.strip() or transcript_beside(audio_path)
-        inputs.update(style=self.style, amount=self.amount, handedness=self.handedness, seated=self.seated)
+        inputs.update(style=self.style, amount=self.amount, handedness=self.handedness, seated=self.seated,
+                      language=language_of(settings))
         return inputs
 
     def compute(self, inputs, progress):
@@ -119,7 +124,8 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             gestures = gestures_from_audio(  # the audio prepare() already decoded
                 inputs["audio"], inputs["transcript"], inputs["fps"], inputs["style"], inputs["amount"],
                 inputs["handedness"], inputs["seated"], inputs["seed"],
-                progress=lambda fraction, message: progress(0.4 + 0.45 * fraction, message), track=track)
+                progress=lambda fraction, message: progress(0.4 + 0.45 * fraction, message), track=track,
+                language=inputs["language"])
             progress(0.9, "Retargeting gestures onto the rig")
             result["retarget"] = retarget_source(clip_source(gestures.clip, label=inputs["audio"].stem),
                                                  inputs["rest"], inputs["bone_map"], RootMode.FULL)
@@ -149,7 +155,8 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                 mesh = bpy.data.objects[result["mesh_name"]]
                 write_face_takes(scene, audio.stem, start, mesh, result["key_values"], mesh,
                                  scene.soundmotion.mouth_chart, result["face"], result["voice"], self.keys, written,
-                                 track=result["track"], audio_path=audio.path, jaw=jaw if jaw_bone else None)
+                                 track=result["track"], audio_path=audio.path, settings=result["face_settings"],
+                                 jaw=jaw if jaw_bone else None)
             if result["armature_name"]:
                 armature = bpy.data.objects[result["armature_name"]]
                 count = result["retarget"].num_frames

@@ -31,13 +31,19 @@ RUNTIME = [
     "cffi==2.0.0",                # its _cffi_backend loads soundfile's compiled interface to libsndfile
     "typing-extensions==4.16.0",  # soundfile 0.14 imports it at load time; Blender does not ship it
     "pocketsphinx==5.1.1",        # forced alignment of English transcripts (with its English model)
+    "espeakng-loader==0.2.4",     # libespeak-ng 1.52 and its data: transcripts in other languages → phones
 ]
 
-# Files a wheel carries that the add-on never loads, left out of the copy the extension ships.
+# Files a wheel carries that the add-on never loads, left out of the copy the extension ships. A key is a
+# distribution, or "distribution:word" for its wheels whose platform tag holds the word.
 TRIM = {
     # The 27 MB English language model (23.5 MB compressed, in every pocketsphinx wheel): SoundMotion only
     # force-aligns transcripts, with lm=None; the acoustic model, dictionary and phone LM stay.
     "pocketsphinx": ["pocketsphinx/model/en-us/en-us.lm.bin"],
+    # espeakng-loader stores its library three times (the names a linker would use); the add-on loads the plain
+    # name (espeakng_loader.get_library_path), so the two spare copies go (0.5 MB compressed each).
+    "espeakng_loader:linux": ["espeakng_loader/libespeak-ng.so.1", "espeakng_loader/libespeak-ng.so.1.52.0"],
+    "espeakng_loader:macosx": ["espeakng_loader/libespeak-ng.1.dylib", "espeakng_loader/libespeak-ng.1.52.0.dylib"],
 }
 
 # Python inside Blender: 3.11 in 4.2 LTS to 5.0, 3.13 from 5.1.
@@ -84,6 +90,13 @@ def wheel_platform_tags(name: str) -> list:
     return name[:-len(".whl")].split("-")[-1].split(".")
 
 
+def trim_files(name: str) -> set:
+    """The files TRIM drops from the locked wheel `name`."""
+    dist, platform = name.split("-")[0].lower(), name[:-len(".whl")].split("-")[-1]
+    return {path for key, paths in TRIM.items() for path in paths
+            if key == dist or (key.partition(":")[0] == dist and key.partition(":")[2] in platform)}
+
+
 def shipped_names(name: str) -> list:
     """The files the extension ships for a locked PyPI wheel. Usually the wheel itself; otherwise copies whose
     build tag and platform tag work around what Blender 4.2.0's installer gets wrong, and trimmed ones:
@@ -100,7 +113,7 @@ def shipped_names(name: str) -> list:
     if re.fullmatch(r"cp3\d+", python_tag) and abi != "abi3":
         python = f"3.{python_tag[3:]}"
         rank = str(len(PYTHONS) - 1 - PYTHONS.index(python)) if python in PYTHONS else "0"
-    trimmed = dist.lower() in TRIM
+    trimmed = bool(trim_files(name))
     build = [(rank or "0") + ("trimmed" if trimmed else "")] if rank is not None or trimmed else []
     match = re.fullmatch(r"macosx_(\d+)_(\d+)_universal2", platform)
     if match:
@@ -116,7 +129,7 @@ def shipped_names(name: str) -> list:
 
 def make_shipped(original: pathlib.Path, target: pathlib.Path) -> None:
     """A copy of a locked wheel under its shipped name, without the files TRIM names (and their RECORD lines)."""
-    drop = set(TRIM.get(original.name.split("-")[0].lower(), ()))
+    drop = trim_files(original.name)
     if not drop:
         shutil.copyfile(original, target)
         return

@@ -1,17 +1,24 @@
 """Train the phone recogniser used for lip sync without a transcript → models/speech/phone_net_weights.npz.
 
-Training speech is synthetic: espeak-ng speaks generated sentences in many voices and rates and reports the
-exact time of every phoneme (bench/espeak_truth.py); half the lines are spoken instead by flite
-voices made from recordings of real speakers, which report their phone timings too (bench/flite_festival.py).
-None of it overlaps the lip-sync benches: their sentences (espeak_truth.SENTENCES) and voices
-(espeak_truth.VOICES and their variants; flite's slt, Festival's ked and slt) are never used here, so the
-benches measure held-out speech. Augmentation (speed/pitch, EQ tilt, band limits, reverb, noise, gain) is
-there so the net hears more than espeak's clean studio sound.
+The net recognises language-neutral articulatory classes (models/speech/articulation.py: bilabial closure,
+labiodental, rounded, open, spread, ...), so it hears any language. Training speech is synthetic, in many
+languages: eSpeak NG speaks generated word strings in ~40 languages (words from `wordfreq`'s frequency lists) and
+in English, in many voices and rates, and reports the exact time of every phoneme (bench/espeak_truth.py); a share
+of the English lines is spoken instead by flite voices made from recordings of real speakers, which report their
+phone timings too (bench/flite_festival.py). None of it overlaps the lip-sync benches: their sentences
+(espeak_truth.SENTENCES, bench/languages.py) and voices (espeak_truth.VOICES and the variants f2, f3, m3, m7 in every
+language; flite's slt, Festival's ked and slt) are never used here, so the benches measure held-out speech.
+Augmentation (speed/pitch, EQ tilt, band limits, telephone, reverb, noise, music and babble under the voice, gain)
+is there so the net hears more than a synthesiser's clean studio sound.
 
     .venv/bin/python scripts/train_phone_net.py          (or: make train-phones)
 
-Needs torch (training only; the add-on runs the net with numpy). Deterministic: fixed seeds, 2 CPU threads;
-about 15 minutes on 2 cores.
+It starts from the English net (INIT below: 40 ARPAbet outputs merged into the 23 classes) and trains 360 steps
+on 4 000 lines: what the 2 cores, shared with other jobs, allowed (3–6 s a step). A longer training, or one from
+scratch (`--init '' --steps 6000 --max-lr 2e-3 --utterances 7000`), has not been measured yet.
+
+Needs torch and wordfreq (training only; the add-on runs the net with numpy). Deterministic: fixed seeds, 2 CPU
+threads; about 40 minutes on 2 shared cores.
 """
 
 import argparse
@@ -23,6 +30,10 @@ import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "models" / "speech" / "phone_net_weights.npz"
+# The English net this one starts from: trained by this script's earlier version (git 8796d9f: `git checkout 8796d9f
+# && make train-phones` reproduces it to the byte) on English espeak-ng and flite speech, 40 ARPAbet classes. Its
+# layers are copied and its output rows merged into the articulatory classes, then everything is trained further.
+INIT = ROOT / "scripts" / "phone_net_english.npz"
 
 SEED = 20261125
 CHANNELS = 96
@@ -37,14 +48,26 @@ ACCENTS = ("en-gb-scotland", "en-gb-x-rp", "en-029", "en-us-nyc", "en-gb-x-gbcla
 VARIANTS = ("m1", "m2", "m4", "m5", "m6", "m8", "f1", "f4", "f5", "klatt", "klatt2", "klatt3", "klatt4",
             "Alex", "Andy", "Annie", "boris", "david", "ed", "john", "linda", "max", "michel", "paul", "steph",
             "Mike", "aunty", "belinda", "caleb", "edward", "grandma", "grandpa", "iven", "norbert", "robert",
-            "shelby", "victor", "zac", "Lee", "Jacky", "Michael", "Storm", "Tweaky", "benjamin", "adam", "anika")
+            "shelby", "victor", "zac", "Lee", "Jacky", "Michael", "Storm", "Tweaky", "benjamin", "adam", "anika",
+            "whisper", "croak")
 BENCH_VARIANTS = ("f2", "f3", "m3", "m7")
 RATES = (120, 230)
 # Half the lines come from flite voices made from recordings of three men (bench/flite_festival.py), so that
 # the net hears recorded closures and bursts, not only espeak's formant synthesis. flite's slt and
 # Festival's ked and slt are never used here: bench/human_speech.py measures on them.
 FLITE_VOICES = ("kal16", "awb", "rms")
-FLITE_SHARE = 0.5
+FLITE_SHARE = 0.3
+ENGLISH_ESPEAK_SHARE = 0.2     # the rest of the lines: eSpeak NG in other languages
+NON_SPEECH_SHARE = 0.04        # music, drums, noise and hum alone, all silence to the net
+# eSpeak NG language → wordfreq word list. The lip-sync language bench (bench/languages.py) speaks its own
+# sentences in the first 13 with variants none of these lines use.
+LANGUAGES = {"es": "es", "de": "de", "fr": "fr", "it": "it", "pt": "pt", "nl": "nl", "pl": "pl", "ru": "ru",
+             "cs": "cs", "tr": "tr", "hi": "hi", "cmn": "zh", "yue": "zh",
+             "pt-br": "pt", "es-419": "es", "sv": "sv", "da": "da", "nb": "nb", "fi": "fi", "hu": "hu", "ro": "ro",
+             "el": "el", "uk": "uk", "bg": "bg", "ca": "ca", "sk": "sk", "sl": "sl", "hr": "sh", "id": "id",
+             "ms": "ms", "vi": "vi", "ar": "ar", "fa": "fa", "he": "he", "bn": "bn", "ta": "ta", "ur": "ur",
+             "lt": "lt", "lv": "lv", "mk": "mk", "is": "is", "ko": "ko"}
+LANGUAGE_WORDS = 6000
 FLITE_STRETCH = (0.75, 1.35)   # duration_stretch: slower or faster than the voice's own pace
 FLITE_PITCH_HZ = (75.0, 230.0)
 FLITE_FORMANT_RAISE = (1.1, 1.3)  # a woman's vocal tract is about 15–20 % shorter than a man's
@@ -163,6 +186,36 @@ class SentenceMaker:
         return " ".join(parts)
 
 
+class WordStrings:
+    """Random strings of a language's frequent words (wordfreq), with commas and a full stop, for eSpeak NG."""
+
+    def __init__(self, rng: np.random.Generator):
+        self.rng, self.lists = rng, {}
+
+    def _words(self, code: str) -> tuple:
+        if code not in self.lists:
+            import unicodedata
+
+            import wordfreq
+
+            words = [w for w in wordfreq.top_n_list(code, LANGUAGE_WORDS)
+                     if all(unicodedata.category(c)[0] in "LM" for c in w)]
+            weights = np.sqrt(1.0 / np.arange(1, len(words) + 1))  # frequent words first, rare ones often too
+            self.lists[code] = (words, weights / weights.sum())
+        return self.lists[code]
+
+    def sentence(self, code: str) -> str:
+        words, weights = self._words(code)
+        count = int(self.rng.integers(3, 12))
+        picked = [words[int(i)] for i in self.rng.choice(len(words), count, p=weights)]
+        joiner = "" if code == "zh" else " "
+        parts = []
+        for k, word in enumerate(picked):
+            parts.append(word + ("，" if code == "zh" else ",") if 1 < k < count - 1 and self.rng.random() < 0.12
+                         else word)
+        return joiner.join(parts) + ("。" if code == "zh" else ".")
+
+
 def installed_variants() -> set:
     """Voice variant names espeak-ng has (`espeak-ng --voices=variant`, File column "!v/<name>")."""
     import subprocess
@@ -171,20 +224,65 @@ def installed_variants() -> set:
     return {column[3:] for line in listing.splitlines() for column in line.split() if column.startswith("!v/")}
 
 
-def training_voices() -> list:
+def training_voices(languages=(), base=ACCENTS) -> list:
+    """English accents (or `languages`) crossed with the variants; plain voices the benches do not use."""
     from soundmotion.bench import espeak_truth
 
     installed = installed_variants()
-    voices = [f"{accent}+{variant}" for accent in ACCENTS for variant in VARIANTS if variant in installed]
-    voices += [accent for accent in ACCENTS if accent not in espeak_truth.VOICES]
+    bases = tuple(languages) or base
+    voices = [f"{accent}+{variant}" for accent in bases for variant in VARIANTS if variant in installed]
+    voices += [accent for accent in bases if accent not in espeak_truth.VOICES]
     bench = set(espeak_truth.VOICES)
     assert not bench & set(voices) and not any(v.split("+")[-1] in BENCH_VARIANTS for v in voices)
     return voices
 
 
-def augment(samples: np.ndarray, rate: int, rng: np.random.Generator) -> tuple:
+def background_music(count: int, rate: int, rng: np.random.Generator) -> np.ndarray:
+    """Chords that change every 0.3–1 s over a bass note, with a drum hit on some beats: music under a voice."""
+    t = np.arange(count) / rate
+    out = np.zeros(count)
+    start = 0
+    while start < count:
+        length = int(rng.uniform(0.3, 1.0) * rate)
+        root = 110.0 * 2 ** (rng.integers(0, 24) / 12)
+        part = t[start:start + length] - t[start]
+        for ratio in (1.0, 1.26, 1.5, 2.0, 0.5):
+            out[start:start + length] += np.sin(2 * np.pi * root * ratio * part) * np.exp(-rng.uniform(0.2, 3) * part)
+        if rng.random() < 0.5:
+            hit = min(len(part), int(0.08 * rate))
+            out[start:start + hit] += rng.normal(0, 1.5, hit) * np.exp(-40 * part[:hit])
+        start += length
+    return out
+
+
+def non_speech(rng: np.random.Generator, rate: int = 16000) -> np.ndarray:
+    """2–6 s of sound that is not a voice: music, a drum loop, noise or mains hum."""
+    count = int(rng.uniform(2.0, 6.0) * rate)
+    kind = int(rng.integers(4))
+    t = np.arange(count) / rate
+    if kind == 0:
+        x = background_music(count, rate, rng)
+    elif kind == 1:
+        x, beat = np.zeros(count), float(rng.uniform(0.2, 0.6))
+        for k in range(int(count / rate / beat)):
+            start, hit = int(k * beat * rate), int(0.2 * rate)
+            part = t[:min(hit, count - start)]
+            burst = rng.normal(0, 1, len(part)) if k % 2 else np.sin(2 * np.pi * 60 * part)
+            x[start:start + len(part)] += burst * np.exp(-rng.uniform(15, 40) * part)
+    elif kind == 2:
+        from scipy.signal import lfilter
+
+        x = lfilter([1.0], [1.0, -float(rng.uniform(0, 0.97))], rng.normal(0, 1, count))
+    else:
+        mains = 50.0 if rng.random() < 0.5 else 60.0
+        x = sum(np.sin(2 * np.pi * mains * h * t) / h for h in range(1, 6)) + 0.05 * rng.normal(0, 1, count)
+    return (x / (np.max(np.abs(x)) + 1e-9) * rng.uniform(0.05, 0.9)).astype(np.float32)
+
+
+def augment(samples: np.ndarray, rate: int, rng: np.random.Generator, babble: tuple | None = None) -> tuple:
     """(samples, speed, lead seconds): a randomly degraded copy, played `speed` times faster (and higher)
-    than synthesised, after `lead` seconds of added silence."""
+    than synthesised, after `lead` seconds of added silence. `babble`: (samples, rate) of another line, which
+    may be mixed in quietly as a second voice."""
     from scipy.signal import butter, fftconvolve, lfilter, resample_poly, sosfilt
 
     x = samples.astype(np.float64)
@@ -201,6 +299,10 @@ def augment(samples: np.ndarray, rate: int, rng: np.random.Generator) -> tuple:
     if rng.random() < 0.35:  # band limits of cheap microphones and phone lines
         low, high = float(rng.uniform(80, 400)), float(rng.uniform(3400, min(8000, rate / 2 - 200)))
         x = sosfilt(butter(4, [low, high], btype="band", fs=rate, output="sos"), x)
+    if rng.random() < 0.12:  # a telephone: 8 kHz, 300–3400 Hz, a little clipping
+        x = resample_poly(resample_poly(x, 8000, rate), rate, 8000)[:len(x)]
+        x = sosfilt(butter(4, [300, 3400], btype="band", fs=rate, output="sos"), x)
+        x = np.clip(x, -0.7 * np.max(np.abs(x)), 0.7 * np.max(np.abs(x)))
     if rng.random() < 0.5:  # a room: exponentially decaying noise tail
         seconds = float(rng.uniform(0.1, 0.8))
         t = np.arange(int(seconds * rate)) / rate
@@ -218,22 +320,34 @@ def augment(samples: np.ndarray, rate: int, rng: np.random.Generator) -> tuple:
         snr = float(rng.uniform(10.0, 40.0))
         signal_power = np.mean(x[np.abs(x) > 0.05 * np.max(np.abs(x))] ** 2)
         x = x + noise * np.sqrt(signal_power / np.mean(noise ** 2) / 10 ** (snr / 10))
+    signal_power = np.mean(x[np.abs(x) > 0.05 * np.max(np.abs(x))] ** 2)
+    under = None
+    if rng.random() < 0.15:  # music under the voice
+        under = background_music(len(x), rate, rng)
+        snr = float(rng.uniform(5.0, 20.0))
+    elif babble is not None and rng.random() < 0.15:  # another voice, quieter, in the background
+        other, other_rate = babble
+        other = resample_poly(other.astype(np.float64), rate, other_rate) if other_rate != rate else other
+        under = np.resize(other, len(x)).astype(np.float64)
+        snr = float(rng.uniform(10.0, 20.0))
+    if under is not None and np.any(under):
+        x = x + under * np.sqrt(signal_power / np.mean(under ** 2) / 10 ** (snr / 10))
     x = x / (np.max(np.abs(x)) + 1e-9) * float(rng.uniform(0.05, 0.95))
     return x.astype(np.float32), speed, lead / rate
 
 
 def espeak_line(text: str, voices: list, rng: np.random.Generator):
     """(samples, sample rate, frame labeller) for `text` in a random espeak-ng training voice and rate, or None;
-    the labeller gives `count` frames' ARPAbet for the audio played `speed` times faster."""
+    the labeller gives `count` frames' phone classes for the audio played `speed` times faster."""
     from soundmotion.bench import espeak_truth
-    from soundmotion.bench.espeak_arpabet import arpabet_frames
+    from soundmotion.bench.espeak_arpabet import class_frames
 
     voice = voices[int(rng.integers(len(voices)))]
     utterance = espeak_truth.synthesize(text, voice, int(rng.integers(RATES[0], RATES[1] + 1)))
     if not utterance.phones:
         return None
     return (utterance.samples, utterance.sample_rate,
-            lambda count, speed: arpabet_frames(utterance, count, 0.01, True, speed))
+            lambda count, speed: class_frames(utterance, count, 0.01, True, speed))
 
 
 def flite_line(text: str, rng: np.random.Generator):
@@ -242,7 +356,7 @@ def flite_line(text: str, rng: np.random.Generator):
     those voices are all men's."""
     from scipy.signal import resample_poly
 
-    from soundmotion.bench.espeak_arpabet import span_frames
+    from soundmotion.bench.espeak_arpabet import arpabet_class_spans, span_frames
     from soundmotion.bench.flite_festival import flite
 
     voice = FLITE_VOICES[int(rng.integers(len(FLITE_VOICES)))]
@@ -254,32 +368,48 @@ def flite_line(text: str, rng: np.random.Generator):
     samples = line.samples
     if raised != 1.0:  # played `raised` times faster: every frequency up, every duration down by that factor
         samples = resample_poly(samples, 100, int(round(100 * raised))).astype(np.float32)
-    return samples, line.sample_rate, lambda count, speed: span_frames(line.phones, count, 0.01, speed * raised)[0]
+    spans = arpabet_class_spans(line.phones)
+    return samples, line.sample_rate, lambda count, speed: span_frames(spans, count, 0.01, speed * raised)[0]
 
 
-def make_dataset(count: int, rng: np.random.Generator, voices: list, flite_share: float = FLITE_SHARE,
-                 progress=print) -> tuple:
-    """(features list of (T, 40), label-index list of (T,), phone names, texts)."""
+def make_dataset(count: int, rng: np.random.Generator, flite_share: float = FLITE_SHARE,
+                 english_share: float = ENGLISH_ESPEAK_SHARE, progress=print) -> tuple:
+    """(features list of (T, 40), label-index list of (T,), texts): lines in flite's recorded English voices,
+    eSpeak NG's English and eSpeak NG's other languages, in those shares."""
     from soundmotion.bench import espeak_truth
     from soundmotion.models.speech.phone_net import normalized_features
     from soundmotion.models.speech.segments import FRAME_SECONDS
 
-    maker = SentenceMaker(rng)
-    bench_sentences = set(espeak_truth.SENTENCES)
+    maker, strings = SentenceMaker(rng), WordStrings(rng)
+    english_voices = training_voices()
+    language_voices = {code: training_voices((code,)) for code in LANGUAGES}
+    bench_sentences = set(espeak_truth.SENTENCES) | set(bench_language_sentences())
     features, labels, texts = [], [], []
-    started = time.time()
+    started, babble = time.time(), None
     while len(features) < count:
-        text = maker.sentence()
-        if text in bench_sentences:
+        draw = rng.random()
+        if rng.random() < NON_SPEECH_SHARE:
+            samples = non_speech(rng)
+            frames = normalized_features(samples, 16000)
+            features.append(frames)
+            labels.append(np.full(len(frames), "SIL", dtype=object))
+            texts.append("")
             continue
-        line = flite_line(text, rng) if rng.random() < flite_share else espeak_line(text, voices, rng)
-        if line is None:
+        if draw < flite_share + english_share:
+            text = maker.sentence()
+            line = flite_line(text, rng) if draw < flite_share else espeak_line(text, english_voices, rng)
+        else:
+            code = list(LANGUAGES)[int(rng.integers(len(LANGUAGES)))]
+            text = strings.sentence(LANGUAGES[code])
+            line = espeak_line(text, language_voices[code], rng)
+        if line is None or text in bench_sentences:
             continue
         clean, sample_rate, labeller = line
         if rng.random() < 0.1:
             samples, speed, lead = clean, 1.0, 0.0
         else:
-            samples, speed, lead = augment(clean, sample_rate, rng)
+            samples, speed, lead = augment(clean, sample_rate, rng, babble)
+        babble = (clean, sample_rate)
         frames = normalized_features(samples, sample_rate)
         shifted = max(0, int(round(lead / FRAME_SECONDS)))
         names = np.full(len(frames), "SIL", dtype=object)
@@ -291,6 +421,12 @@ def make_dataset(count: int, rng: np.random.Generator, voices: list, flite_share
         if progress and len(features) % 500 == 0:
             progress(f"  {len(features)} utterances synthesised ({time.time() - started:.0f} s)")
     return features, labels, texts
+
+
+def bench_language_sentences() -> list:
+    from soundmotion.bench.languages import SENTENCES
+
+    return [sentence for sentences in SENTENCES.values() for sentence in sentences]
 
 
 def build_model(classes: int, mel_bands: int):
@@ -322,15 +458,41 @@ def build_model(classes: int, mel_bands: int):
     return DilatedNet()
 
 
-def train(features, labels, phones, steps: int, rng: np.random.Generator, progress=print):
+def initialise_from(model, path, phones):
+    """Copy an earlier net's layers into `model`; its output rows for ARPAbet phones are averaged into the rows of
+    their articulatory classes (the bias: log of the summed class probabilities' share)."""
+    import torch
+
+    from soundmotion.models.speech.articulation import arpabet_class
+
+    with np.load(path, allow_pickle=False) as data:
+        old_phones = [str(p) for p in data["phones"]]
+        layers = [(data[f"layer{k}_weight"].astype(np.float32), data[f"layer{k}_bias"].astype(np.float32))
+                  for k in range(int(data["layer_count"]))]
+    convs = [conv for conv, _, _ in model.export_layers()]
+    with torch.no_grad():
+        for conv, (weight, bias) in zip(convs[:-1], layers[:-1]):
+            conv.weight.copy_(torch.from_numpy(weight))
+            conv.bias.copy_(torch.from_numpy(bias))
+        weight, bias = layers[-1]
+        for k, name in enumerate(phones):
+            rows = [i for i, old in enumerate(old_phones) if arpabet_class(old) == name]
+            convs[-1].weight[k] = torch.from_numpy(weight[rows].mean(axis=0))
+            convs[-1].bias[k] = float(np.log(np.sum(np.exp(bias[rows].astype(np.float64)))))
+
+
+def train(features, labels, phones, steps: int, rng: np.random.Generator, progress=print, init=None,
+          max_lr: float = 2e-3):
     import torch
 
     index = {p: i for i, p in enumerate(phones)}
     stream = np.concatenate(features).astype(np.float32)
     targets = np.concatenate([np.array([index[n] for n in names], np.int64) for names in labels])
     model = build_model(len(phones), stream.shape[1])
-    optimizer = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=2e-3, total_steps=steps, pct_start=0.08)
+    if init:
+        initialise_from(model, init, phones)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=1e-4)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=steps, pct_start=0.08)
     loss_function = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
     started = time.time()
     model.train()
@@ -343,7 +505,7 @@ def train(features, labels, phones, steps: int, rng: np.random.Generator, progre
         loss.backward()
         optimizer.step()
         schedule.step()
-        if progress and (step + 1) % 200 == 0:
+        if progress and (step + 1) % 40 == 0:
             progress(f"  step {step + 1}/{steps}: loss {loss.item():.3f} ({time.time() - started:.0f} s)")
     model.eval()
     return model
@@ -381,10 +543,14 @@ def save(model, phones, targets_counts, path):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--utterances", type=int, default=5000)
-    parser.add_argument("--steps", type=int, default=6000)
+    parser.add_argument("--utterances", type=int, default=4000)
+    parser.add_argument("--steps", type=int, default=360)
+    parser.add_argument("--init", default=str(INIT), help="earlier net to start from ('' : from scratch)")
+    parser.add_argument("--max-lr", type=float, default=1e-3)
     parser.add_argument("--flite-share", type=float, default=FLITE_SHARE,
                         help="share of lines spoken by flite's recorded voices (0: espeak-ng only)")
+    parser.add_argument("--english-share", type=float, default=ENGLISH_ESPEAK_SHARE,
+                        help="share of lines spoken by eSpeak NG in English (the rest: other languages)")
     parser.add_argument("--out", default=str(OUTPUT))
     args = parser.parse_args(argv)
     import torch
@@ -392,15 +558,18 @@ def main(argv=None) -> int:
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
     rng = np.random.default_rng(SEED)
-    voices = training_voices()
-    print(f"{len(voices)} training voices (none of the bench's), rates {RATES[0]}–{RATES[1]} wpm")
-    features, labels, texts = make_dataset(args.utterances, rng, voices, args.flite_share)
+    print(f"{len(LANGUAGES)} languages besides English, voices crossed with {len(VARIANTS)} variants (none of the "
+          f"bench's), rates {RATES[0]}–{RATES[1]} wpm")
+    features, labels, texts = make_dataset(args.utterances, rng, args.flite_share, args.english_share)
     held = max(1, len(features) // 20)
-    phones = tuple(sorted({n for names in labels for n in names}))
+    from soundmotion.models.speech.articulation import CLASSES
+
+    phones = CLASSES
     counts = np.array([sum(int(np.sum(names == p)) for names in labels) for p in phones], np.float64)
     print(f"{len(set(texts))} distinct sentences, {sum(len(f) for f in features) / 100 / 3600:.2f} h of audio, "
           f"{len(phones)} classes")
-    model = train(features[held:], labels[held:], phones, args.steps, rng)
+    model = train(features[held:], labels[held:], phones, args.steps, rng, init=args.init or None,
+                  max_lr=args.max_lr)
     print(f"frame accuracy on {held} held-out training-style utterances: "
           f"{frame_accuracy(model, features[:held], labels[:held], phones):.3f}")
     save(model, phones, counts, args.out)

@@ -1,7 +1,9 @@
 """Run in a fresh Python process: install the built zip like a user, with nothing else to import from, exercise
-it (Talk and Dance on the bundled character), disable it; print a JSON report.
+it (Talk and Dance on the bundled character, and with a Spanish line a lip sync in Spanish), disable it; print a
+JSON report.
 
-Usage: python install_extension.py ZIP ASSETS_DIR   (BLENDER_USER_RESOURCES must point at an empty temp dir)
+Usage: python install_extension.py ZIP ASSETS_DIR [SPANISH_AUDIO SPANISH_TEXT]
+(BLENDER_USER_RESOURCES must point at an empty temp dir)
 
 The test environment has the runtime dependencies installed too (soundfile, pocketsphinx, scipy ...), which
 would hide a wheel missing from the zip. So, as in Blender, only Blender's own modules (bpy, numpy and what
@@ -69,7 +71,19 @@ def registered():
     }
 
 
-def main(zip_path, assets):
+def spanish_take(face, audio_path, text, report, take):
+    """Lip sync a Spanish line with its transcript through the installed add-on (eSpeak NG from its wheel)."""
+    settings = bpy.context.scene.soundmotion
+    settings.audio_path, settings.transcript, settings.language = audio_path, text, "es"
+    report["lip_sync_es"] = sorted(bpy.ops.soundmotion.lip_sync())
+    report["action_es"] = take(face.data.shape_keys).name
+    pipeline = importlib.import_module(f"{MODULE}.models.face.pipeline")
+    result = pipeline.generate_face(audio_path, transcript=text, fps=30.0, settings=pipeline.FaceSettings(language="es"))
+    report["phones_es"] = result.phone_source
+    report["espeak_from"] = importlib.import_module(f"{MODULE}.models.speech.espeak").runtime_engine().lib._name
+
+
+def main(zip_path, assets, spanish_audio=None, spanish_text=None):
     guard = OnlyFromExtensionWheels(environment_modules())
     report = {"user_resources": os.environ["BLENDER_USER_RESOURCES"],
               "already_imported": sorted(guard.blocked & set(sys.modules)), "guarded": sorted(guard.blocked)}
@@ -104,8 +118,11 @@ def main(zip_path, assets):
     report["dance"] = sorted(bpy.ops.soundmotion.dance(filepath=os.path.join(assets, "demo_music.wav"),
                                                        trim_seconds=4.0))
     report["dance_action"] = take(rig).name
+    if spanish_audio:
+        spanish_take(face, spanish_audio, spanish_text, report, take)
     report["imported_from"] = {name: getattr(sys.modules.get(name), "__file__", None)
-                               for name in ("soundfile", "_cffi_backend", "pocketsphinx", "typing_extensions", "scipy")}
+                               for name in ("soundfile", "_cffi_backend", "pocketsphinx", "typing_extensions", "scipy",
+                                            "espeakng_loader")}
     local_site = extension_site_packages()
     report["installed_wheels"] = sorted(os.listdir(local_site)) if os.path.isdir(local_site) else []
     pocketsphinx_dir = os.path.join(local_site, "pocketsphinx")
@@ -118,4 +135,4 @@ def main(zip_path, assets):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(*sys.argv[1:5])

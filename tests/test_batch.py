@@ -127,18 +127,22 @@ def test_manifest_rows_choose_transcript_language_and_outputs(tmp_path):
         writer.writerow(["bob.wav", "Bob made a map.", "en-US", "cues", "bob_inline"])
         writer.writerow(["bob.wav", "empty.txt", "", "cues", "bob_empty"])
         writer.writerow(["bob.wav", "", "fr", "cues,csv", "bob_french"])
+        writer.writerow(["bob.wav", "", "xx", "cues", "bob_unknown"])
     result = soundmotion("batch", tmp_path / "rows.csv", "--out", tmp_path / "out", "--workers", 1)
     assert result.returncode == 1
     rows = {row["name"]: row for row in json.loads((tmp_path / "out" / "report.json").read_text())["rows"]}
     assert rows["bob_inline"]["status"] == "done" and rows["bob_inline"]["outputs"] == ["bob_inline.tsv"]
     assert "The transcript empty.txt is empty" in rows["bob_empty"]["error"]
-    assert "Language 'fr' is not supported yet" in rows["bob_french"]["error"]
-    assert sorted(p.name for p in (tmp_path / "out").glob("bob*")) == ["bob_inline.tsv"]
+    assert rows["bob_french"]["status"] == "done"
+    assert sorted(rows["bob_french"]["outputs"]) == ["bob_french.csv", "bob_french.tsv"]
+    assert "Unknown language 'xx'" in rows["bob_unknown"]["error"]
+    assert sorted(p.name for p in (tmp_path / "out").glob("bob*")) == ["bob_french.csv", "bob_french.tsv",
+                                                                       "bob_inline.tsv"]
 
 
 @pytest.mark.parametrize("args, message", [
     (("--outputs", "cues,gif"), "Unknown output(s) gif"),
-    (("--language", "de"), "Language 'de' is not supported yet"),
+    (("--language", "xx"), "Unknown language 'xx'"),
     (("--character", "missing.blend"), "Character file not found"),
     (("--workers", "0"), "--workers must be at least 1"),
 ])
@@ -184,3 +188,23 @@ def test_ray_tqdm_and_batch_stay_out_of_the_extension_zips(tmp_path):
         assert not any(("ray-" in w or "tqdm" in w or "bpy-" in w) for w in manifest.get("wheels", [])), platform
         for name, text in sources.items():
             assert "import ray" not in text and "from tqdm" not in text and "import tqdm" not in text, name
+
+
+def test_a_rows_language_reaches_the_face(tmp_path):
+    """A Spanish row's cues are the face pipeline's with language "es" (eSpeak NG's alignment), not the English
+    reading of the same text."""
+    from soundmotion.batch.row_job import run_row
+    from soundmotion.models.face.exports import rhubarb_tsv
+    from soundmotion.models.face.pipeline import FaceSettings, generate_face
+
+    text = "Pablo compró un mapa bonito en Bogotá."
+    audio, _ = speech_wav(tmp_path, text, voice="es+f3", name="pablo")
+    cues = {}
+    for language in ("es", "en"):
+        row = Row(f"pablo_{language}", str(audio), text, None, language, "", ("cues",))
+        result = run_row(row, ("cues",), {"fps": 30.0, "seed": 0})
+        assert result["status"] == "done", result["error"]
+        cues[language] = result["files"]["cues"]
+    spanish = generate_face(audio, transcript=text, fps=30.0, settings=FaceSettings(language="es"))
+    assert cues["es"] == rhubarb_tsv(spanish.mouth_cues, spanish.clip.duration).encode("utf-8")
+    assert cues["es"] != cues["en"]

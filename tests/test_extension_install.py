@@ -1,5 +1,6 @@
 """The Linux zip, built by Blender's own builder, installs offline into a clean, isolated Blender (5.0, and 4.2
-in the 4.2 run) where nothing but Blender's own modules and the zip's wheels can be imported, and runs takes."""
+in the 4.2 run) where nothing but Blender's own modules and the zip's wheels can be imported, and runs takes (one
+in Spanish, aligned by the eSpeak NG of its espeakng-loader wheel)."""
 
 import importlib.util
 import json
@@ -22,9 +23,14 @@ def linux_zip(tmp_path_factory):
 
 
 def test_installed_zip_runs_talk_and_dance_on_its_own_wheels_and_disabling_removes_it(linux_zip, tmp_path):
+    from soundmotion.bench import espeak_truth
+
     environment = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "blender-user"))
+    spanish = "Pablo compró un mapa bonito en Bogotá."
+    espeak_truth.synthesize(spanish, "es+f3", 175).write_wav(tmp_path / "pablo.wav")
     result = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "install_extension.py"), str(linux_zip), str(ROOT / "assets")],
+        [sys.executable, str(ROOT / "tests" / "install_extension.py"), str(linux_zip), str(ROOT / "assets"),
+         str(tmp_path / "pablo.wav"), spanish],
         env=environment, capture_output=True, text=True, timeout=900, cwd=tmp_path)
     lines = [line for line in result.stdout.splitlines() if line.startswith("REPORT ")]
     assert lines, result.stdout[-3000:] + result.stderr[-3000:]
@@ -33,18 +39,23 @@ def test_installed_zip_runs_talk_and_dance_on_its_own_wheels_and_disabling_remov
     assert report["module_file"].startswith(extensions_dir)  # installed copy, not the checkout
     assert report["enabled"] == {"operator": True, "panel": True, "scene_settings": True}
     # The environment's own copies were out of reach: what the takes imported came from the zip's wheels.
-    in_environment = {name for name in ("soundfile", "pocketsphinx", "scipy", "typing_extensions")
+    in_environment = {name for name in ("soundfile", "pocketsphinx", "scipy", "typing_extensions", "espeakng_loader")
                       if importlib.util.find_spec(name) is not None}
     assert in_environment <= set(report["guarded"])   # all of them in the make test environments
     assert report["already_imported"] == []
-    for name in ("soundfile", "_cffi_backend", "pocketsphinx", "typing_extensions"):
+    for name in ("soundfile", "_cffi_backend", "pocketsphinx", "typing_extensions", "espeakng_loader"):
         assert report["imported_from"][name].startswith(extensions_dir), name
     assert report["imported_from"]["scipy"] is None
     assert report["talk"] == ["FINISHED"] and report["talk_actions"] == ["SM_face_demo_speech", "SM_gesture_demo_speech"]
     assert report["hand_travel"] > 0.05   # the arms gesture
     assert report["aligned_phones"] > 40 and report["alignment_failed_spans"] == []
     assert report["dance"] == ["FINISHED"] and report["dance_action"] == "SM_dance_demo_music"
-    assert {"pocketsphinx", "soundfile.py", "typing_extensions.py"} <= set(report["installed_wheels"])
+    # A Spanish take with its transcript: aligned (not left to recognition) by the wheel's eSpeak NG, loaded by
+    # the plain library name (the wheel's two spare copies are trimmed away).
+    assert report["lip_sync_es"] == ["FINISHED"] and report["action_es"] == "SM_face_pablo"
+    assert report["phones_es"] == "alignment"
+    assert report["espeak_from"].startswith(extensions_dir) and report["espeak_from"].endswith("libespeak-ng.so")
+    assert {"pocketsphinx", "soundfile.py", "typing_extensions.py", "espeakng_loader"} <= set(report["installed_wheels"])
     # Blender installed the builds for its own Python (4.2.0 does not check: the wheels' names steer it).
     python_tag = f"cpython-{sys.version_info[0]}{sys.version_info[1]}"
     assert [n for n in report["installed_wheels"] if n.startswith("_cffi_backend")] == [

@@ -1,7 +1,8 @@
 """The learned phone recogniser (models/speech/phone_net.py) and lip sync built on it without a transcript.
 
-The net was trained on espeak-ng speech in other voices and sentences than the bench's; the bench sentence
-and voice used here are held out from its training.
+The net hears language-neutral articulatory classes (models/speech/articulation.py) and was trained on eSpeak NG
+speech in many languages and flite's English voices, in other voices and sentences than the bench's; the bench
+sentences and voices used here are held out from its training.
 """
 
 import os
@@ -13,6 +14,7 @@ from soundmotion.bench.scoring import CLOSED, face_classes, score
 from soundmotion.models.audio.load import Audio
 from soundmotion.models.face.pipeline import generate_face
 from soundmotion.models.speech import phone_net
+from soundmotion.models.speech.articulation import CLASSES
 from soundmotion.models.speech.segments import SILENCE
 
 from speech_fixtures import speech_wav
@@ -25,9 +27,9 @@ def _audio(utterance) -> Audio:
 def test_weights_are_small_and_name_every_phone_the_face_uses():
     assert os.path.getsize(phone_net.WEIGHTS_PATH) <= 2 * 1024 * 1024
     net = phone_net.load_phone_net()
-    assert net.phones[0] == "AA" and SILENCE in net.phones
-    assert {"P", "B", "M", "F", "V", "W", "UW", "OW", "AO", "AA", "AE", "IY", "S", "T"} <= set(net.phones)
-    assert len(net.phones) == 40 and net.log_prior.shape == (40,)
+    assert net.phones == CLASSES and net.phones[0] == "AA" and SILENCE in net.phones
+    assert {"B", "M", "F", "W", "UW", "OW", "AA", "IY", "EH", "S", "D"} <= set(net.phones)
+    assert len(net.phones) == 23 and net.log_prior.shape == (23,)
     assert phone_net.load_phone_net() is net  # read once per process
 
 
@@ -69,7 +71,7 @@ def test_recognised_phones_tile_the_recording_and_find_the_lip_closures():
     phones = phone_net.recognize_phones_with_net(_audio(utterance))
     assert phones[0].start == 0.0 and phones[-1].end == np.ceil(utterance.duration / 0.01) * 0.01
     assert all(a.end == b.start and a.phone != b.phone for a, b in zip(phones, phones[1:]))
-    labials = [p for p in phones if p.phone in ("P", "B", "M")]
+    labials = [p for p in phones if p.phone in ("B", "M")]
     truth = [p for p in utterance.phones if espeak_truth.phone_class(p.ipa) == CLOSED]
     hits = sum(any(l.start < t.end + 0.03 and l.end > t.start - 0.03 for l in labials) for t in truth)
     assert hits >= len(truth) - 1  # measured: all 7
@@ -85,7 +87,8 @@ def test_audio_only_lip_sync_on_held_out_speech_scores_well(tmp_path):
         assert face.phone_source == "recognition"
         scored = score(utterance, face_classes(face.clip.weights, face.clip.channel_names))
         total = scored if total is None else total + scored
-    # measured: frame accuracy 0.816, closures 20/21, closed lips in 0 of 50 open-vowel frames
+    # measured: frame accuracy 0.771, closures 20/21, closed lips in 1 of 50 open-vowel frames
+    # (the English-only net: 0.816, 20/21, 0 of 50)
     assert total.frame_accuracy >= 0.70
     assert total.closure_rate >= 0.85
     assert total.closed_in_open_rate <= 0.10

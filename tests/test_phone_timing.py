@@ -39,3 +39,10 @@ def test_segments_are_in_seconds_and_carry_the_word():
     segments = segments_in_word(posteriors(labels), NAMES, ["M", "IY"], 0.10, 0.30, "me")
     assert [(s.phone, round(s.start, 2), round(s.end, 2), s.word) for s in segments] == [
         ("M", 0.10, 0.15, "me"), ("IY", 0.15, 0.30, "me")]
+
+
+def test_dictionary_phones_are_timed_by_their_articulatory_class():
+    labels = ["SIL"] * 5 + ["B"] * 4 + ["AA"] * 12 + ["M"] * 6 + ["SIL"] * 5
+    # A dictionary's P and AE are heard as the net's classes B (lip closure) and AA (open), and keep their names.
+    assert time_phones(posteriors(labels), NAMES, ["P", "AE", "M"], 5, 27) == [("P", 5, 9), ("AE", 9, 21),
+                                                                               ("M", 21, 27)]

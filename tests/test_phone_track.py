@@ -83,6 +83,27 @@ def test_editing_one_phone_changes_the_mouth_there_and_nowhere_else(scene, talki
         == [p.phone for p in action.soundmotion_phones].count("UW")  # the edit travels with the new take
 
 
+def test_reapply_keeps_the_takes_emotion_and_language(scene, demo_speech):
+    """The take remembers its emotion and language: Re-apply after the panel moved on rebuilds the same face."""
+    import json
+
+    mesh = make_face_mesh(key_names=MOUTH)
+    scene.soundmotion.audio_path = str(demo_speech)
+    scene.soundmotion.transcript = demo_speech.with_suffix(".txt").read_text()
+    scene.soundmotion.language = "en"
+    assert run("lip_sync", mesh, emotion="HAPPY", emotion_strength=1.0) == {"FINISHED"}
+    meta = json.loads(take_action(mesh.data.shape_keys)["soundmotion_track"])
+    assert (meta["emotion"], meta["emotion_strength"], meta["language"]) == ("happy", 1.0, "en")
+    frames = range(1, 331)
+    before = mouth_values(scene, mesh, frames)
+    assert np.median(before[:, MOUTH.index("mouthSmileLeft")]) > 0.3
+    scene.soundmotion.language = "AUTO"
+    assert run("reapply_track", mesh) == {"FINISHED"}
+    after = mouth_values(scene, mesh, frames)
+    assert np.abs(after - before).max() < 1e-4
+    assert json.loads(take_action(mesh.data.shape_keys)["soundmotion_track"])["emotion"] == "happy"
+
+
 def test_retiming_a_word_moves_its_phones_and_its_neighbours_follow(talking_face):
     action = take_action(talking_face.data.shape_keys)
     word = action.soundmotion_words[1]  # "i"

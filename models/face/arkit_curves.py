@@ -73,6 +73,25 @@ def mouth_weights(visemes: np.ndarray, jaw_scale: np.ndarray, lip_scale: np.ndar
     return np.clip(weights, 0.0, 1.0)
 
 
+REST_PAUSE_SECONDS = 0.15  # inside a pause this long (speech's own gaps are shorter) the mouth rests...
+REST_FADE_SECONDS = 0.02   # ...within this much of the pause's ends
+
+
+def rest_in_pauses(weights: np.ndarray, pauses: list, fps: float) -> np.ndarray:
+    """Mouth and jaw fade to rest over REST_FADE_SECONDS at both ends of every pause [(start, end)] seconds of at
+    least REST_PAUSE_SECONDS: coarticulation and smoothing otherwise leave the lips moving into the silence."""
+    times = np.arange(len(weights)) / fps
+    keep = np.ones(len(weights))
+    for start, end in pauses:
+        if end - start < REST_PAUSE_SECONDS:
+            continue
+        inside = (times > start) & (times < end)
+        depth = np.minimum(times[inside] - start, end - times[inside])
+        keep[inside] = np.minimum(keep[inside], np.clip(1.0 - depth / REST_FADE_SECONDS, 0.0, 1.0))
+    weights[:, MOUTH_CHANNELS + [JAW]] *= keep[:, None]
+    return weights
+
+
 def jali_scales(loudness_db: np.ndarray, semitones: np.ndarray, speaking: np.ndarray,
                 expressiveness: float = 0.5) -> tuple:
     """Per-frame jaw and lip amplitude from loudness (dB) and pitch (semitones from the median)."""

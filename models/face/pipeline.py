@@ -5,7 +5,7 @@
 
 Steps: voice activity and phones (models/speech), a coarticulated viseme mixture (visemes.py), JALI-style
 jaw and lip amplitudes from loudness and pitch (arkit_curves.py), then blinks, brows and eyes
-(secondary.py). Everything is numpy/scipy; nothing here imports bpy.
+(secondary.py), emotion layers (emotion.py). Everything is numpy; nothing here imports bpy.
 """
 
 import os
@@ -17,12 +17,14 @@ from ...clips.arkit import ARKIT_BLENDSHAPES
 from ...clips.face import FaceClip
 from ..audio.load import Audio, load_audio
 from ..speech.phonemes import find_phones
-from ..speech.segments import FRAME_SECONDS
-from .arkit_curves import jali_scales, mouth_weights
+from ..speech.segments import FRAME_SECONDS, SILENCE
+from ..speech.espeak import EspeakUnavailable, UnknownLanguage, check_language
+from .arkit_curves import jali_scales, mouth_weights, rest_in_pauses
+from .emotion import EmotionError, add_emotion, apply_gain_offset, check_emotion, strength_curve
 from .mouth_cues import mouth_cues
 from .mouth_style import hold_phones
 from .secondary import add_blinks, add_brow_raises, add_saccades, pitch_accents
-from .visemes import viseme_weights
+from .visemes import VISEME_INDEX, viseme_weights
 
 
 class FaceSettingsError(ValueError):
@@ -40,6 +42,13 @@ class FaceSettings:
     eyes: bool = True
     coarticulation: float = 1.0   # 0..2: 0 holds each mouth shape, 1 blends neighbours as tuned, 2 blends more
     min_hold: float = 0.0         # seconds: no mouth shape is held shorter (mouth_style.hold_phones)
+    language: str | None = None   # eSpeak NG code of the transcript's language; None: English (audio alone needs none)
+    emotion: str = "neutral"      # neutral, happy, sad, angry, surprised, afraid or disgusted
+    emotion_strength: float = 0.0  # 0..1
+    emotion_curve: list | None = None  # [(seconds, 0..1)]: the strength over time (times emotion_strength)
+    channel_gains: dict | None = None    # {ARKit channel: gain}, applied last
+    channel_offsets: dict | None = None  # {ARKit channel: offset}
+    aligner: str | None = None    # English transcripts: "pocketsphinx" or "espeak" (default phonemes.ENGLISH_ALIGNER)
 
     def validate(self):
         for name, low, high in (("articulation", 0.0, 2.0), ("expressiveness", 0.0, 1.0), ("smoothing", 0.0, 1.0),
@@ -47,6 +56,17 @@ class FaceSettings:
             value = getattr(self, name)
             if not (low <= value <= high):
                 raise FaceSettingsError(f"{name.capitalize()} must be between {low:g} and {high:g}, got {value:g}.")
+        try:
+            self.emotion = check_emotion(self.emotion, self.emotion_strength)
+            apply_gain_offset(np.zeros((1, len(ARKIT_BLENDSHAPES))), self.channel_gains, self.channel_offsets)
+            strength_curve(1.0, 1, 1.0, self.emotion_curve)
+        except EmotionError as error:
+            raise FaceSettingsError(str(error)) from None
+        if self.language:
+            try:
+                self.language = check_language(self.language)
+            except (EspeakUnavailable, UnknownLanguage) as error:
+                raise FaceSettingsError(str(error)) from None
 
 
 @dataclass
@@ -114,7 +134,7 @@ class VoiceMeasures:
 def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: FaceSettings,
                     report, notes: list) -> FaceResult:
     report(0.1, "Finding speech")
-    track = find_phones(audio, transcript, report)
+    track = find_phones(audio, transcript, report, language=settings.language, aligner=settings.aligner)
     notes = notes + track.notes
     if track.source == "recognition" and not (transcript and transcript.strip()) and track.speech_like:
         notes.append("No transcript given: phonemes were recognised from the audio; a transcript "
@@ -144,6 +164,7 @@ def face_from_phones(phones: list, voice: VoiceMeasures, fps: float, settings: F
     jaw_scale, lip_scale = jali_scales(loudness, semitones, speaking, settings.expressiveness)
     articulation = settings.articulation
     weights = mouth_weights(visemes, jaw_scale, lip_scale, fps, articulation, settings.smoothing)
+    rest_in_pauses(weights, [(p.start, p.end) for p in phones if p.phone == SILENCE], fps)
 
     report(0.85, "Adding blinks, brows and eyes")
     rng = np.random.default_rng(settings.seed)
@@ -153,6 +174,10 @@ def face_from_phones(phones: list, voice: VoiceMeasures, fps: float, settings: F
         add_brow_raises(weights, pitch_accents(semitones, voiced & speaking, fps), fps, settings.expressiveness)
     if settings.eyes:
         add_saccades(weights, fps, rng, settings.expressiveness)
+    if settings.emotion != "neutral" and settings.emotion_strength > 0:
+        strength = strength_curve(settings.emotion_strength, count, fps, settings.emotion_curve)
+        add_emotion(weights, settings.emotion, strength, visemes[:, VISEME_INDEX["PP"]])
+    apply_gain_offset(weights, settings.channel_gains, settings.channel_offsets)
     clip = FaceClip(fps, np.clip(weights, 0.0, 1.0), ARKIT_BLENDSHAPES)
     cue_times = np.arange(int(np.ceil(voice.duration / FRAME_SECONDS))) * FRAME_SECONDS
     cues = mouth_cues(viseme_weights(held, cue_times, settings.coarticulation), cue_times, voice.duration)

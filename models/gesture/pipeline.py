@@ -47,24 +47,25 @@ class GestureResult:
 def generate_gestures(audio_path, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
                       amount: float = 1.0, handedness: str = "right", seated: bool = False, seed: int = 0,
                       progress=None, track: PhoneTrack | None = None,
-                      prior_strength: float = PRIOR_STRENGTH) -> GestureResult:
+                      prior_strength: float = PRIOR_STRENGTH, language: str | None = None) -> GestureResult:
     """Co-speech gesture for a speech recording. `progress(fraction, message)` may raise to cancel.
 
     `track`: the face pipeline's analysis of the same audio (FaceResult.track), so a run that makes face and
     gestures measures the voice and aligns the transcript once.
     `prior_strength` (0..1): how much of the learned motion prior's correction goes into the arms, spine and head.
+    `language`: eSpeak NG code of the transcript's language (None: English); word cues come from English words only.
     """
     check_settings(style, amount, handedness, fps, prior_strength)
     report = progress or (lambda fraction, message: None)
     audio, transcript, notes = load_speech(audio_path, transcript, report)
     return gestures_from_audio(audio, transcript, fps, style, amount, handedness, seated, seed, report, notes,
-                               track, prior_strength)
+                               track, prior_strength, language)
 
 
 def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float = 30.0, style: str = "presenter",
                         amount: float = 1.0, handedness: str = "right", seated: bool = False, seed: int = 0,
                         progress=None, notes: list | None = None, track: PhoneTrack | None = None,
-                        prior_strength: float = PRIOR_STRENGTH) -> GestureResult:
+                        prior_strength: float = PRIOR_STRENGTH, language: str | None = None) -> GestureResult:
     preset = check_settings(style, amount, handedness, fps, prior_strength)
     report = progress or (lambda fraction, message: None)
     notes = list(notes or [])
@@ -75,7 +76,7 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
     if transcript and transcript.strip() and prosody.speech_like:
         if track is None:  # a handed-over track already holds this transcript's alignment, or its failure
             report(0.3, "Aligning the transcript")
-            track = find_phones(audio, transcript)
+            track = find_phones(audio, transcript, language=language)
         if track.source == "alignment":
             cues = find_cues(timed_words(track.phones, transcript))
         else:

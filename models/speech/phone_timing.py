@@ -7,6 +7,7 @@ replaces pocketsphinx's second, phone-level pass, which cost as much as the word
 
 import numpy as np
 
+from .articulation import arpabet_class
 from .segments import FRAME_SECONDS, PhoneSegment
 
 MIN_PHONE_FRAMES = 2  # a phone shorter than 20 ms is not seen on a face anyway
@@ -14,6 +15,8 @@ MIN_PHONE_FRAMES = 2  # a phone shorter than 20 ms is not seen on a face anyway
 
 def time_phones(log_probs: np.ndarray, names: tuple, phones: list, first: int, end: int) -> list:
     """Frame ranges [(phone, first, end)] for `phones` spoken in order over frames [first, end).
+
+    Phones are ARPAbet (a dictionary's) or the net's own classes; each is scored by its class's column.
 
     Every phone gets at least MIN_PHONE_FRAMES frames where the span allows, else one; a span shorter than
     the phone count is shared out evenly.
@@ -28,7 +31,7 @@ def time_phones(log_probs: np.ndarray, names: tuple, phones: list, first: int, e
     index = {name: k for k, name in enumerate(names)}
     minimum = max(1, min(MIN_PHONE_FRAMES, span // count))
     # Each phone is a chain of `minimum` states; only its last state may repeat.
-    columns = np.repeat([index.get(p, -1) for p in phones], minimum)
+    columns = np.repeat([index.get(p, index.get(arpabet_class(p), -1)) for p in phones], minimum)
     scores = np.where(columns[None, :] >= 0, log_probs[first:end][:, np.maximum(columns, 0)], 0.0)
     states = len(columns)
     repeatable = np.zeros(states, bool)
