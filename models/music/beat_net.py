@@ -16,7 +16,6 @@ import os
 from functools import lru_cache
 
 import numpy as np
-import scipy.fft
 
 from ..audio.load import resample
 
@@ -74,7 +73,7 @@ def spectral_features(samples: np.ndarray, sample_rate: int, stretch: float = 1.
         stop = min(count, start + 4096)
         offsets = np.round(np.arange(start, stop) * step).astype(np.int64)
         frames = padded[offsets[:, None] + np.arange(WINDOW)[None, :]]
-        magnitude = np.abs(scipy.fft.rfft(frames * window, axis=1, workers=1))
+        magnitude = np.abs(np.fft.rfft(frames * window, axis=1))
         log_mel[start:stop] = np.log1p(100.0 * (magnitude @ filters))
     change = np.maximum(0.0, np.diff(log_mel, axis=0, prepend=log_mel[:1]))
     return np.concatenate([log_mel, change], axis=1)
