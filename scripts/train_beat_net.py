@@ -683,14 +683,15 @@ def load_model(path: pathlib.Path):
     return model, data["feature_mean"].astype(np.float32), data["feature_std"].astype(np.float32)
 
 
-def train(audio, examples, steps: int, rng, progress=print, checkpoint=None, init=None, max_lr=2e-3):
+def train(audio, examples, steps: int, rng, progress=print, checkpoint=None, init=None, max_lr=2e-3,
+          channels: int = CHANNELS):
     """Train from scratch, or fine-tune the weights in `init` (a .npz of save())."""
     import torch
     if init is not None:
         model, mean, std = load_model(init)
     else:
         mean, std = feature_statistics(audio, examples, rng)
-        model = build_model(len(mean))
+        model = build_model(len(mean), channels)
     optimiser = torch.optim.Adam(model.parameters(), lr=max_lr)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=max_lr, total_steps=steps, pct_start=0.05)
     positive = torch.tensor([6.0, 20.0]).view(1, 2, 1)
@@ -757,6 +758,7 @@ def main(argv=None) -> int:
     parser.add_argument("--validate", type=pathlib.Path, help="only validate these weights")
     parser.add_argument("--init", type=pathlib.Path, help="fine-tune these weights instead of starting afresh")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    parser.add_argument("--channels", type=int, default=CHANNELS, help="width of a net trained afresh")
     args = parser.parse_args(argv)
     import torch
     torch.manual_seed(SEED)
@@ -775,7 +777,8 @@ def main(argv=None) -> int:
     if args.validate is None:
         training = [e for e in examples if e.split == "train"]
         model, mean, std = train(audio, training, args.steps, np.random.default_rng(SEED + 1),
-                                 checkpoint=args.out.with_suffix(".partial.npz"), init=args.init, max_lr=args.lr)
+                                 checkpoint=args.out.with_suffix(".partial.npz"), init=args.init, max_lr=args.lr,
+                                 channels=args.channels)
         save(model, mean, std, args.out)
         print(f"saved {args.out} ({args.out.stat().st_size / 1e3:.0f} kB)")
     validate(audio, validation, args.validate or args.out)
