@@ -91,15 +91,22 @@ train-phones: setup
 	$(VENV)/bin/pip install --quiet torch wordfreq==3.1.1
 	$(VENV)/bin/python scripts/train_phone_net.py
 
-# Retrain the beat/downbeat net (models/music/beat_net_weights.npz): music rendered with FluidSynth from written and
+# Retrain the two beat/downbeat nets the analysis averages: music rendered with FluidSynth from written and
 # music21-corpus scores under human timing, plus game soundtracks labelled by madmom (a teacher in .venv-bench).
+# models/music/beat_net_weights.npz by the training script as of abec91a (hard labels, 1500 steps);
+# models/music/beat_net_weights_2.npz by today's (madmom's activations as soft targets, time-stretch, 12000 steps
+# afresh, about 45 min on one core).
 train-beats: setup
 	apt-get install -y -q fluidsynth fluid-soundfont-gm >/dev/null 2>&1 || sudo apt-get install -y -q fluidsynth fluid-soundfont-gm
 	$(VENV)/bin/pip install --quiet torch==2.14.1 music21==10.5.1 pretty_midi==0.2.11.post0
 	bash bench/madmom_env.sh
 	$(VENV)/bin/python bench/music_corpus.py
 	nice -n 10 .venv-bench/bin/python bench/music_corpus.py --teacher
-	nice -n 10 $(VENV)/bin/python scripts/train_beat_net.py --renders 520 --teacher-tracks 72 --steps 1500
+	git show abec91a:scripts/train_beat_net.py > scripts/.train_beat_net_1.py
+	nice -n 10 $(VENV)/bin/python scripts/.train_beat_net_1.py --renders 520 --teacher-tracks 72 --steps 1500
+	rm scripts/.train_beat_net_1.py
+	nice -n 10 $(VENV)/bin/python scripts/train_beat_net.py --channels 24 --steps 12000 --teacher-tracks 108 \
+		--out models/music/beat_net_weights_2.npz
 
 # The beat bench on real recordings (bench/music_corpus.py's held-out split), beside librosa and madmom.
 beat-bench: setup

@@ -47,6 +47,17 @@ PACKAGES = {  # Debian bookworm, pinned: the same bytes on every machine
     "singularity-music": "007-2",
     "pushover-data": "0.0.5+git20180909-4",
     "nexuiz-music": "2.5.2-12",
+    # more training soundtracks (only their music folders are unpacked)
+    "supertuxkart-data": "1.4+dfsg-2",
+    "supertux-data": "0.6.3-2",
+    "naev-data": "0.8.2-1",
+    "widelands-data": "2:1.1-3",
+    "freedroidrpg-data": "1.0-1",
+    "hyperrogue-music": "12.0q-1",
+    "planetblupi-music-ogg": "1.14.2-3",
+    "ufoai-music": "2.5-2",
+    "megaglest-data": "3.13.0-3",
+    "frozen-bubble-data": "2.212-11",
     # the validation split (whole packages: never trained on, used to choose settings)
     "warzone2100-music": "4.3.3-3",
     "openarena-data": "0.8.5split-14",
@@ -99,12 +110,33 @@ HELD_OUT_TRACKS = [
      "little or no steady beat: a test of the 'no steady beat' note"),
 ]
 
+ORIGINAL_TRAIN_PACKAGES = ("wesnoth-1.16-music", "hedgewars-data", "singularity-music", "pushover-data", "nexuiz-music")
 TRAIN_SOURCES = [  # (package, glob inside the package or the pk3, licence)
     ("wesnoth-1.16-music", "usr/share/games/wesnoth/1.16/data/core/music/*.ogg", "GPL-2+, Wesnoth composers"),
     ("hedgewars-data", "usr/share/games/hedgewars/Data/Music/*.ogg", "GPL-2, Hedgewars"),
     ("singularity-music", "usr/share/games/singularity/music/**/*.ogg", "CC BY-SA 3.0, Max McCracken"),
     ("pushover-data", "usr/share/pushover/themes/*.ogg", "GPL-3+, Pushover"),
     ("nexuiz-music", "usr/share/games/nexuiz/data/music.pk3:sound/cdtracks/*.ogg", "GPL-2+, Alientrap (Nexuiz)"),
+    ("supertuxkart-data", "usr/share/games/supertuxkart/data/music/*.ogg", "CC BY-SA 3.0/4.0, CC BY 3.0, SuperTuxKart"),
+    ("supertux-data", "usr/share/games/supertux2/music/**/*.ogg", "GPL-2+, CC BY-SA 3.0/4.0, CC0, SuperTux"),
+    ("naev-data", "usr/share/naev/dat/snd/music/*.ogg", "CC BY 3.0, CC BY-SA 3.0, GPL, public domain, Naev"),
+    ("widelands-data", "usr/share/games/widelands/data/music/*.ogg", "GPL-2+, Widelands"),
+    ("freedroidrpg-data", "usr/share/freedroidrpg/data/sound/music/*.ogg", "GPL-2+, FreedroidRPG"),
+    ("hyperrogue-music", "usr/share/hyperrogue/music/*.ogg", "CC BY 3.0, CC BY-SA 3.0/4.0, HyperRogue"),
+    ("planetblupi-music-ogg", "usr/share/planetblupi/music/*.ogg", "GPL-3+, Planet Blupi"),
+    ("ufoai-music", "usr/share/games/ufoai/base/0music.pk3:music/*.ogg", "GPL-2+, CC BY(-SA) 3.0, UFO: AI"),
+    ("megaglest-data", "usr/share/games/megaglest/**/music/*.ogg", "CC BY-SA 3.0, GPL-2+, MegaGlest"),
+    ("frozen-bubble-data", "usr/share/games/frozen-bubble/snd/*.ogg", "GPL-2, Frozen Bubble"),
+]
+
+# Whole packages kept apart from training: madmom's beats on them say how close the net comes to its teacher on
+# music it never heard, and settings (decoder, thresholds, training length) are chosen on them, never on the
+# held-out bench recordings.
+VALIDATION_SOURCES = [
+    ("warzone2100-music", "usr/share/games/warzone2100/music/**/*.opus", "CC BY-SA 3.0, CC0, Warzone 2100"),
+    ("openarena-data", "usr/share/games/openarena/baseoa/pak0.pk3:music/*.ogg", "GPL-2+, OpenArena"),
+    ("extremetuxracer-data", "usr/share/games/etr/music/*.ogg", "GPL-2+, CC0, Extreme Tux Racer"),
+    ("asc-music", "usr/share/games/asc/music/*.mp3", "GPL-2+, Advanced Strategic Command"),
 ]
 
 # Whole packages kept apart from training: madmom's beats on them say how close the net comes to its teacher on
@@ -360,13 +392,12 @@ def write_readme(out: pathlib.Path, rows: list):
 
 
 def build_training(out: pathlib.Path, cache: pathlib.Path, sources: list = None) -> list:
-    """Decode the soundtracks of `sources` (default TRAIN_SOURCES) into `out` (tracks of 20 s or more); the
-    validation packages are unpacked only in their music folders and decoded to mono."""
+    """Decode the soundtracks of `sources` (default TRAIN_SOURCES) into `out` (tracks of 20 s or more)."""
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    validation = sources is not None
     for package, pattern, licence in sources or TRAIN_SOURCES:
-        root = fetch(package, cache, pattern.split(":")[0].replace("**/", "*") if validation else None)
+        members = None if package in ORIGINAL_TRAIN_PACKAGES else pattern.split(":")[0].replace("**/", "*")
+        root = fetch(package, cache, members)
         if ":" in pattern:
             archive, inner = pattern.split(":")
             with zipfile.ZipFile(root / archive) as pk3:
@@ -383,9 +414,16 @@ def build_training(out: pathlib.Path, cache: pathlib.Path, sources: list = None)
             sources = sorted(root.glob(pattern))
         for source in sources:
             track_id = f"{package.split('-')[0]}_{source.stem.replace(' ', '_').lower()}"
+            if package in ("supertux-data", "megaglest-data"):    # the same names in several folders
+                track_id = f"{package.split('-')[0]}_{source.parent.name.lower()}_{source.stem.replace(' ', '_').lower()}"
             target = out / f"{track_id}.flac"
             if not target.exists():
-                decode_mix([source], target, mono=validation)
+                try:
+                    decode_mix([source], target, mono=True)
+                except subprocess.CalledProcessError:     # e.g. hyperrogue's hr-savino-caribbean.ogg is damaged
+                    target.unlink(missing_ok=True)
+                    print(f"{source.name}: could not be decoded, left out", flush=True)
+                    continue
             rows.append(dict(id=track_id, file=target.name, licence=licence,
                              source=f"Debian {package} {PACKAGES[package]}", duration=round(duration_of(target), 1)))
     rows = [r for r in rows if r["duration"] >= 20.0]   # jingles teach nothing about beats
@@ -479,8 +517,8 @@ def main(argv=None):
     if args.teacher:
         teacher_annotations(args.out, "world_*.flac")
         if not args.skip_training:
-            teacher_annotations(args.train_out, max_seconds=60.0, networks=2)
             teacher_labels(args.validation_out)
+            teacher_labels(args.train_out)
 
 
 if __name__ == "__main__":

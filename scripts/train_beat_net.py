@@ -46,12 +46,13 @@ SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
 RENDER_RATE = 22050
 
 SEED = 20261201
-CHANNELS = 24
+CHANNELS = 32
 DILATIONS = (1, 2, 4, 8, 16, 32, 64, 128)       # with kernel 3: each frame hears ±10 s
 KERNEL = 3
 WINDOW_FRAMES = 1000       # 20 s training windows
 BATCH = 8
 SYNTH_SONGS = 40           # songs of models/music/synth.py (its drum kit and bass) among the training music
+TEMPO_LOSS_WEIGHT = 0.1
 VALIDATION_EVERY = 20      # every 20th example is held back from training, to check it and set the thresholds
 
 METERS = {  # name: (beats per bar, subdivisions per beat, weight)
@@ -432,88 +433,156 @@ def make_renders(count: int, rng, folder: pathlib.Path, progress=print, no_beat_
 
 # ---------------------------------------------------------------- dataset
 
-def frame_targets(beats, beat_in_bar, frames: int, frame_rate: float):
-    """(frames, 2) targets: beat, downbeat; the frames either side of each get 0.5 (Böck's widening)."""
-    targets = np.zeros((frames, 2), np.float32)
-    for t, b in zip(beats, beat_in_bar):
-        f = int(round(t * frame_rate))
-        for offset, value in ((-1, 0.5), (1, 0.5), (0, 1.0)):
-            if 0 <= f + offset < frames:
-                targets[f + offset, 0] = max(targets[f + offset, 0], value)
-                if b == 1:
-                    targets[f + offset, 1] = max(targets[f + offset, 1], value)
-    return targets
+TEACHER_VALIDATION = CACHE / "music" / "validation"
+STORE = CACHE / "beat_train"
 
 
-def load_examples(renders: int, teacher_tracks: int, progress=print):
-    """[(features (T, F), targets (T, 2), mask (T,), name)] from the first `renders` renders and the first
-    `teacher_tracks` teacher-labelled tracks (in bench/music_corpus.py's labelling order)."""
+class Example:
+    """One training or validation piece: its audio (22.05 kHz, peak 1) in the shared store, beats (seconds from
+    the piece's start), bar positions (1 = downbeat), and for teacher-labelled music madmom's activations."""
+
+    def __init__(self, name, kind, split, beats, beat_in_bar, soft=None):
+        self.name, self.kind, self.split = name, kind, split
+        self.beats = np.asarray(beats, np.float64)
+        self.beat_in_bar = np.asarray(beat_in_bar, np.int64)
+        self.soft = soft               # (T100, 2) float16: madmom's beat (not downbeat) and downbeat, 100 fps
+        self.length = 0                # samples in the store
+
+
+def teacher_pieces(folder: pathlib.Path, split: str, limit: int = None):
+    """[(Example, audio loader)] for the first `limit` tracks of a bench/music_corpus.py folder in its teacher's
+    labelling order (all if None), those with teacher labels."""
     import hashlib
     import soundfile
-    from soundmotion.models.music.beat_net import FRAME_RATE, spectral_features
-    examples = []
-    for meta in sorted(RENDERS.glob("*.json"))[:renders]:
-        info = json.loads(meta.read_text())
-        samples, rate = soundfile.read(str(meta.with_suffix(".flac")), dtype="float32")
-        features = spectral_features(samples, rate)
-        targets = frame_targets(info["beats"], info["beat_in_bar"], len(features), FRAME_RATE)
-        examples.append((features, targets, np.ones(len(features), np.float32), f"render:{meta.stem}:{info['kind']}"))
-    tracks = [row["file"] for row in json.loads((TEACHER / "tracks.json").read_text())] \
-        if (TEACHER / "tracks.json").exists() else []
-    tracks = sorted(tracks, key=lambda name: hashlib.md5(name.encode()).hexdigest())[:teacher_tracks]
-    for track in tracks:
-        labels = sorted(TEACHER.glob(f"{pathlib.Path(track).stem}.madmom*.beats"))
-        if not labels:
-            progress(f"{track}: no teacher labels yet (bench/music_corpus.py --teacher), left out")
-            continue
-        beats_file = labels[0]
-        stem, span = beats_file.name[:-len(".beats")].split(".madmom")
-        audio = TEACHER / f"{stem}.flac"
-        info = soundfile.info(str(audio))
-        start, end = (float(x) for x in span[1:].split("-")) if span else (0.0, info.duration)
-        samples, rate = soundfile.read(str(audio), dtype="float32", always_2d=True,
-                                       start=int(start * info.samplerate), stop=int(end * info.samplerate))
-        features = spectral_features(samples.mean(axis=1), rate)
+    pieces = []
+    tracks = sorted(folder.glob("*.flac"), key=lambda p: hashlib.md5(p.name.encode()).hexdigest())[:limit]
+    labelled = [next(iter(sorted(folder.glob(f"{track.stem}.teacher.*.beats"))), None) for track in tracks]
+    if None in labelled:
+        print(f"{folder}: {labelled.count(None)} of {len(tracks)} tracks have no teacher labels yet "
+              "(bench/music_corpus.py --teacher), left out")
+    for beats_file in [b for b in labelled if b is not None]:
+        stem, span = beats_file.name[:-len(".beats")].split(".teacher.")
+        start, end = (float(x) for x in span.split("-"))
         rows = np.loadtxt(beats_file, ndmin=2)
-        if len(rows) < 8:
+        if len(rows) < 8:        # madmom found no steady beat here: left out
             continue
-        targets = frame_targets(rows[:, 0] - start, rows[:, 1].astype(int), len(features), FRAME_RATE)
-        mask = np.ones(len(features), np.float32)
-        examples.append((features, targets, mask, f"teacher:{stem}"))
-    examples += synth_examples(SYNTH_SONGS)
-    progress(f"{len(examples)} examples, {sum(len(e[0]) for e in examples) / FRAME_RATE / 3600:.2f} h")
-    return examples
+        soft = np.load(beats_file.with_suffix(".npy"))
+
+        def load(audio=folder / f"{stem}.flac", start=start, end=end):
+            info = soundfile.info(str(audio))
+            samples, rate = soundfile.read(str(audio), dtype="float32", always_2d=True,
+                                           start=int(round(start * info.samplerate)),
+                                           stop=int(round(end * info.samplerate)))
+            return samples.mean(axis=1), rate
+        pieces.append((Example(f"teacher:{stem}", "teacher", split, rows[:, 0] - start, rows[:, 1].astype(int), soft),
+                       load))
+    return pieces
 
 
-def synth_examples(count: int):
+def render_pieces(count: int):
+    import soundfile
+    pieces = []
+    for meta in sorted(RENDERS.glob("*.json"))[:count]:
+        info = json.loads(meta.read_text())
+        split = "validation" if int(meta.stem) % VALIDATION_EVERY == 0 else "train"
+        kind = "none" if info["kind"] == "none" else "render"
+        load = lambda path=meta.with_suffix(".flac"): soundfile.read(str(path), dtype="float32")
+        pieces.append((Example(f"render:{meta.stem}:{info['kind']}:{info['meter']}:{info['timing']}", kind, split,
+                               info["beats"], info["beat_in_bar"]), load))
+    return pieces
+
+
+def synth_pieces(count: int):
     """Songs from SoundMotion's own test synthesizer (models/music/synth.py), seeds 1000 on: the tests and the
     beat bench use seeds below 100. 70–170 BPM, some with a tempo change or a quiet break, a third waltzes."""
-    from soundmotion.models.music.beat_net import FRAME_RATE, spectral_features
     from soundmotion.models.music.synth import SongPart, synthesize
-    examples = []
+    pieces = []
     for index in range(count):
-        rng = np.random.default_rng([SEED, 1000 + index])
-        bpm = float(rng.uniform(70, 170))
-        meter = 3 if rng.random() < 0.33 else 4
-        after = bpm * float(rng.uniform(0.85, 1.2)) if rng.random() < 0.3 else bpm
-        parts = [SongPart(int(rng.integers(4, 9)), bpm, "A", beats_per_bar=meter),
-                 SongPart(int(rng.integers(4, 9)), bpm, "B", beats_per_bar=meter)]
-        if rng.random() < 0.4:
-            parts.append(SongPart(4, after, "C", loudness=0.2, drums=False, beats_per_bar=meter))
-        parts.append(SongPart(int(rng.integers(4, 9)), after, "A", beats_per_bar=meter))
-        song = synthesize(parts, seed=1000 + index, lead_in=float(rng.uniform(0.0, 1.5)))
-        samples = augment(rng, np.interp(np.arange(0, len(song.samples), song.sample_rate / RENDER_RATE),
-                                         np.arange(len(song.samples)), song.samples))
-        features = spectral_features(samples, RENDER_RATE)
-        in_bar = np.array([1 if np.any(np.isclose(b, song.downbeats)) else 2 for b in song.beats])
-        examples.append((features, frame_targets(song.beats, in_bar, len(features), FRAME_RATE),
-                         np.ones(len(features), np.float32), f"synth:{1000 + index}:{meter}"))
-    return examples
+        def load(index=index):
+            rng = np.random.default_rng([SEED, 1000 + index])
+            bpm = float(rng.uniform(70, 170))
+            meter = 3 if rng.random() < 0.33 else 4
+            after = bpm * float(rng.uniform(0.85, 1.2)) if rng.random() < 0.3 else bpm
+            parts = [SongPart(int(rng.integers(4, 9)), bpm, "A", beats_per_bar=meter),
+                     SongPart(int(rng.integers(4, 9)), bpm, "B", beats_per_bar=meter)]
+            if rng.random() < 0.4:
+                parts.append(SongPart(4, after, "C", loudness=0.2, drums=False, beats_per_bar=meter))
+            parts.append(SongPart(int(rng.integers(4, 9)), after, "A", beats_per_bar=meter))
+            song = synthesize(parts, seed=1000 + index, lead_in=float(rng.uniform(0.0, 1.5)))
+            samples = augment(rng, np.interp(np.arange(0, len(song.samples), song.sample_rate / RENDER_RATE),
+                                             np.arange(len(song.samples)), song.samples))
+            in_bar = np.array([1 if np.any(np.isclose(b, song.downbeats)) else 2 for b in song.beats])
+            return samples, RENDER_RATE, song.beats, in_bar
+        pieces.append((Example(f"synth:{1000 + index}", "synth", "train", [], []), load))
+    return pieces
+
+
+def build_store(pieces, progress=print):
+    """Decode every piece once into the store (one int16 file per piece, 22.05 kHz, scaled to a peak of one),
+    memory-mapped while training. Returns (audio by name, examples)."""
+    import hashlib
+    from soundmotion.models.audio.load import resample
+    STORE.mkdir(parents=True, exist_ok=True)
+    audio, examples = {}, []
+    for n, (example, load) in enumerate(pieces):
+        path = STORE / f"{hashlib.md5(example.name.encode()).hexdigest()[:16]}.npy"
+        beats_path = path.with_suffix(".json")
+        if not path.exists():
+            loaded = load()
+            samples, rate = loaded[:2]
+            if len(loaded) > 2:
+                beats_path.write_text(json.dumps([list(map(float, loaded[2])), list(map(int, loaded[3]))]))
+            samples = resample(np.asarray(samples, np.float32), int(rate), RENDER_RATE)
+            samples = samples / max(float(np.max(np.abs(samples))), 1e-4)
+            np.save(path, (samples * 32767).astype(np.int16))
+            if n % 100 == 0:
+                progress(f"store: {n + 1}/{len(pieces)} pieces")
+        audio[example.name] = np.load(path, mmap_mode="r")
+        example.length = len(audio[example.name])
+        if beats_path.exists():
+            example.beats, example.beat_in_bar = (np.asarray(v) for v in json.loads(beats_path.read_text()))
+        examples.append(example)
+    return audio, examples
+
+
+TEMPO_BPM = np.exp(np.linspace(np.log(40.0), np.log(250.0), 64))   # the tempo head's classes
+
+
+def window_targets(example: Example, start: float, stretch: float, frames: int):
+    """Targets for `frames` net frames from `start` seconds into the piece, `stretch` × 20 ms apart:
+    (frames, 2) beat / downbeat (hard labels widened by half a value either side; for teacher music half
+    madmom's own activations), (frames,) tempo class or -1, (frames,) mask."""
+    from soundmotion.models.music.beat_net import FRAME_RATE
+    step = stretch / FRAME_RATE
+    times = start + np.arange(frames) * step
+    targets = np.zeros((frames, 2), np.float32)
+    position = (example.beats - start) / step
+    for offset, value in ((-1, 0.5), (1, 0.5), (0, 1.0)):
+        f = np.round(position).astype(int) + offset
+        ok = (f >= 0) & (f < frames)
+        targets[f[ok], 0] = np.maximum(targets[f[ok], 0], value)
+        down = ok & (example.beat_in_bar == 1)
+        targets[f[down], 1] = np.maximum(targets[f[down], 1], value)
+    if example.soft is not None:
+        soft = example.soft.astype(np.float32)
+        index = np.round(times * 100.0).astype(int)
+        near = np.stack([soft[np.clip(index + d, 0, len(soft) - 1)] for d in (-1, 0, 1)]).max(axis=0)
+        near[(index < 0) | (index >= len(soft))] = 0.0
+        targets = 0.5 * targets + 0.5 * np.stack([np.minimum(1.0, near[:, 0] + near[:, 1]), near[:, 1]], axis=1)
+    tempo = np.full(frames, -1, np.int64)
+    if len(example.beats) >= 2:
+        spans = np.searchsorted(example.beats, times, side="right") - 1
+        inside = (spans >= 0) & (spans < len(example.beats) - 1)
+        interval = np.diff(example.beats)[np.clip(spans, 0, len(example.beats) - 2)]
+        bpm = 60.0 * stretch / np.maximum(interval, 1e-3)
+        classes = np.argmin(np.abs(np.log(bpm)[:, None] - np.log(TEMPO_BPM)[None, :]), axis=1)
+        tempo = np.where(inside & (bpm > TEMPO_BPM[0]) & (bpm < TEMPO_BPM[-1]), classes, -1)
+    return targets, tempo
 
 
 # ---------------------------------------------------------------- model
 
-def build_model(features: int):
+def build_model(features: int, channels: int = CHANNELS):
     import torch
     from torch import nn
 
@@ -521,10 +590,10 @@ def build_model(features: int):
         def __init__(self, dilation):
             super().__init__()
             self.dilation = dilation
-            self.a = nn.Conv1d(CHANNELS, CHANNELS, KERNEL, dilation=dilation, padding=dilation * (KERNEL - 1) // 2)
-            self.b = nn.Conv1d(CHANNELS, CHANNELS, KERNEL, dilation=2 * dilation,
+            self.a = nn.Conv1d(channels, channels, KERNEL, dilation=dilation, padding=dilation * (KERNEL - 1) // 2)
+            self.b = nn.Conv1d(channels, channels, KERNEL, dilation=2 * dilation,
                                padding=2 * dilation * (KERNEL - 1) // 2)
-            self.mix = nn.Conv1d(2 * CHANNELS, CHANNELS, 1)
+            self.mix = nn.Conv1d(2 * channels, channels, 1)
             self.drop = nn.Dropout1d(0.1)
 
         def forward(self, x):
@@ -533,59 +602,121 @@ def build_model(features: int):
     class TCN(nn.Module):
         def __init__(self):
             super().__init__()
-            self.input = nn.Conv1d(features, CHANNELS, 3, padding=1)
+            self.input = nn.Conv1d(features, channels, 3, padding=1)
             self.blocks = nn.ModuleList(Block(d) for d in DILATIONS)
-            self.output = nn.Conv1d(CHANNELS, 2, 1)
+            self.output = nn.Conv1d(channels, 2, 1)
+            self.tempo = nn.Conv1d(channels, len(TEMPO_BPM), 1)
             self.in_drop = nn.Dropout1d(0.1)
 
-        def forward(self, x):  # (B, F, T) → (B, 2, T) logits
+        def forward(self, x):  # (B, F, T) → (B, 2, T) beat logits, (B, tempo classes, T) tempo logits
             x = self.in_drop(nn.functional.elu(self.input(x)))
             for block in self.blocks:
                 x = block(x)
-            return self.output(x)
+            return self.output(x), self.tempo(x)
 
     return TCN()
 
 
-def train(examples, steps: int, rng, progress=print):
+KIND_WEIGHTS = {"teacher": 0.55, "render": 0.33, "none": 0.04, "synth": 0.08}
+
+
+def sample_batch(audio, examples, rng, mean, std):
+    """A batch of WINDOW_FRAMES-frame windows: features (B, F, T), targets (B, 2, T), tempo (B, T), mask (B, T).
+    Time-stretch (frames taken 0.75–1.35 × 20 ms apart, 70 % of windows), gain, and a level/tilt change."""
+    from soundmotion.models.music.beat_net import FEATURE_RATE, HOP, spectral_features
+    kinds = sorted({e.kind for e in examples})
+    by_kind = {k: [e for e in examples if e.kind == k] for k in kinds}
+    kind_p = np.array([KIND_WEIGHTS[k] for k in kinds]) / sum(KIND_WEIGHTS[k] for k in kinds)
+    xs, ys, ts, ms = [], [], [], []
+    for _ in range(BATCH):
+        pool = by_kind[kinds[int(rng.choice(len(kinds), p=kind_p))]]
+        lengths = np.array([e.length for e in pool], float)
+        example = pool[int(rng.choice(len(pool), p=lengths / lengths.sum()))]
+        stretch = float(np.exp(rng.uniform(np.log(0.75), np.log(1.35)))) if rng.random() < 0.7 else 1.0
+        need = int(WINDOW_FRAMES * HOP * stretch)
+        start = int(rng.integers(0, max(1, example.length - need)))
+        chunk = audio[example.name][start:min(example.length, start + need)].astype(np.float32)
+        chunk *= float(np.exp(rng.uniform(np.log(0.2), 0.0))) / 32767.0
+        feats = spectral_features(chunk, FEATURE_RATE, stretch=stretch, normalise=False)[:WINDOW_FRAMES]
+        valid = len(feats)
+        targets, tempo = window_targets(example, start / FEATURE_RATE, stretch, WINDOW_FRAMES)
+        x = (feats - mean) / std
+        x = x * rng.uniform(0.85, 1.15) + rng.normal(0, 0.05, size=(1, x.shape[1]))   # level and tilt
+        xs.append(np.pad(x, ((0, WINDOW_FRAMES - valid), (0, 0))))
+        mask = np.zeros(WINDOW_FRAMES, np.float32)
+        mask[:valid] = 1.0
+        tempo[valid:] = -1
+        ys.append(targets)
+        ts.append(tempo)
+        ms.append(mask)
+    return (np.stack(xs).transpose(0, 2, 1), np.stack(ys).transpose(0, 2, 1), np.stack(ts), np.stack(ms))
+
+
+def feature_statistics(audio, examples, rng):
+    from soundmotion.models.music.beat_net import FEATURE_RATE, spectral_features
+    rows = []
+    for example in [examples[i] for i in rng.choice(len(examples), min(200, len(examples)), replace=False)]:
+        chunk = audio[example.name][:min(example.length, 30 * FEATURE_RATE)].astype(np.float32)
+        rows.append(spectral_features(chunk / 32767.0, FEATURE_RATE, normalise=False))
+    features = np.concatenate(rows)
+    return features.mean(axis=0).astype(np.float32), (features.std(axis=0) + 1e-3).astype(np.float32)
+
+
+def load_model(path: pathlib.Path):
+    """(model, mean, std) from saved weights, to fine-tune them: its width from the file; a tempo head kept if
+    the file has one, else a fresh one (the feature statistics stay the file's, which the net learned on)."""
     import torch
-    features = np.concatenate([e[0] for e in examples])
-    mean = features.mean(axis=0).astype(np.float32)
-    std = (features.std(axis=0) + 1e-3).astype(np.float32)
-    del features
-    model = build_model(len(mean))
-    optimiser = torch.optim.Adam(model.parameters(), lr=2e-3)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=2e-3, total_steps=steps, pct_start=0.1)
-    weights = np.array([len(e[0]) for e in examples], float)
-    weights /= weights.sum()
+    data = np.load(path)
+    model = build_model(len(data["feature_mean"]), channels=int(data["input_weight"].shape[0]))
+    state = {"input.weight": data["input_weight"], "input.bias": data["input_bias"],
+             "output.weight": data["output_weight"], "output.bias": data["output_bias"]}
+    if "tempo_weight" in data:
+        state.update({"tempo.weight": data["tempo_weight"], "tempo.bias": data["tempo_bias"]})
+    for k, block in enumerate(model.blocks):
+        assert int(data[f"block{k}_dilation"]) == block.dilation, "the saved net has other dilations"
+        for name in ("a", "b", "mix"):
+            state[f"blocks.{k}.{name}.weight"] = data[f"block{k}_{name}_weight"]
+            state[f"blocks.{k}.{name}.bias"] = data[f"block{k}_{name}_bias"]
+    missing, _ = model.load_state_dict({k: torch.tensor(v.astype(np.float32)) for k, v in state.items()},
+                                       strict=False)
+    assert set(missing) <= {"tempo.weight", "tempo.bias"}, missing
+    return model, data["feature_mean"].astype(np.float32), data["feature_std"].astype(np.float32)
+
+
+def train(audio, examples, steps: int, rng, progress=print, checkpoint=None, init=None, max_lr=2e-3,
+          channels: int = CHANNELS):
+    """Train from scratch, or fine-tune the weights in `init` (a .npz of save())."""
+    import torch
+    if init is not None:
+        model, mean, std = load_model(init)
+    else:
+        mean, std = feature_statistics(audio, examples, rng)
+        model = build_model(len(mean), channels)
+    optimiser = torch.optim.Adam(model.parameters(), lr=max_lr)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=max_lr, total_steps=steps, pct_start=0.05)
     positive = torch.tensor([6.0, 20.0]).view(1, 2, 1)
     started = time.time()
     for step in range(steps):
-        batch_x, batch_y, batch_m = [], [], []
-        for _ in range(BATCH):
-            feats, targets, mask, _ = examples[int(rng.choice(len(examples), p=weights))]
-            if len(feats) > WINDOW_FRAMES:
-                start = int(rng.integers(0, len(feats) - WINDOW_FRAMES))
-                feats, targets, mask = (a[start:start + WINDOW_FRAMES] for a in (feats, targets, mask))
-            pad = WINDOW_FRAMES - len(feats)
-            x = (feats - mean) / std
-            x = x * rng.uniform(0.8, 1.2) + rng.normal(0, 0.05, size=(1, x.shape[1]))   # level and tilt
-            batch_x.append(np.pad(x, ((0, pad), (0, 0))))
-            batch_y.append(np.pad(targets, ((0, pad), (0, 0))))
-            batch_m.append(np.pad(mask, (0, pad)))
-        x = torch.tensor(np.stack(batch_x).transpose(0, 2, 1), dtype=torch.float32)
-        y = torch.tensor(np.stack(batch_y).transpose(0, 2, 1), dtype=torch.float32)
-        m = torch.tensor(np.stack(batch_m), dtype=torch.float32)[:, None, :]
-        logits = model(x)
-        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y, pos_weight=positive, reduction="none")
-        loss = (loss * m).sum() / m.sum().clamp(min=1.0) / 2.0
+        model.train()
+        x, y, tempo, m = (torch.tensor(a) for a in sample_batch(audio, examples, rng, mean, std))
+        logits, tempo_logits = model(x.float())
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y.float(), pos_weight=positive,
+                                                                    reduction="none")
+        m = m.float()[:, None, :]
+        beat_loss = (loss * m).sum() / m.sum().clamp(min=1.0) / 2.0
+        tempo_loss = torch.nn.functional.cross_entropy(tempo_logits, tempo, ignore_index=-1)
+        tempo_loss = torch.nan_to_num(tempo_loss)        # a batch without any beat
+        total = beat_loss + TEMPO_LOSS_WEIGHT * tempo_loss
         optimiser.zero_grad()
-        loss.backward()
+        total.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimiser.step()
         schedule.step()
         if step % 50 == 0 or step == steps - 1:
-            progress(f"step {step}/{steps} loss {loss.item():.4f} ({time.time() - started:.0f} s)")
+            progress(f"step {step}/{steps} beat loss {beat_loss.item():.4f} tempo loss {tempo_loss.item():.3f} "
+                     f"({time.time() - started:.0f} s)")
+        if checkpoint and (step + 1) % 250 == 0:
+            save(model.eval(), mean, std, checkpoint)
     return model.eval(), mean, std
 
 
@@ -594,24 +725,40 @@ def save(model, mean, std, path: pathlib.Path):
     arrays = dict(mel_bands=np.int32(MEL_BANDS), hop=np.int32(HOP), feature_mean=mean, feature_std=std,
                   block_count=np.int32(len(model.blocks)),
                   input_weight=model.input.weight.detach().numpy(), input_bias=model.input.bias.detach().numpy(),
-                  output_weight=model.output.weight.detach().numpy(), output_bias=model.output.bias.detach().numpy())
+                  output_weight=model.output.weight.detach().numpy(), output_bias=model.output.bias.detach().numpy(),
+                  tempo_weight=model.tempo.weight.detach().numpy(), tempo_bias=model.tempo.bias.detach().numpy(),
+                  tempo_bpm=TEMPO_BPM.astype(np.float32))
     for k, block in enumerate(model.blocks):
         arrays[f"block{k}_dilation"] = np.int32(block.dilation)
         for name in ("a", "b", "mix"):
             layer = getattr(block, name)
             arrays[f"block{k}_{name}_weight"] = layer.weight.detach().numpy()
             arrays[f"block{k}_{name}_bias"] = layer.bias.detach().numpy()
-    arrays = {k: (v.astype(np.float16) if v.dtype == np.float32 and "feature" not in k else v) for k, v in arrays.items()}
+    keep32 = ("feature_mean", "feature_std", "tempo_bpm")
+    arrays = {k: (v.astype(np.float16) if v.dtype == np.float32 and k not in keep32 else v) for k, v in arrays.items()}
     np.savez_compressed(path, **arrays)
+
+
+def all_pieces(renders: int, teacher_tracks: int = None, progress=print):
+    pieces = render_pieces(renders) + synth_pieces(SYNTH_SONGS) + teacher_pieces(TEACHER, "train", teacher_tracks) \
+        + teacher_pieces(TEACHER_VALIDATION, "validation")
+    progress(f"{len(pieces)} pieces: " + ", ".join(f"{k} {sum(e.kind == k and e.split == s for e, _ in pieces)} {s}"
+                                                  for k in ("render", "none", "synth", "teacher")
+                                                  for s in ("train", "validation")))
+    return pieces
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--renders", type=int, default=520)
-    parser.add_argument("--teacher-tracks", type=int, default=72, help="the first N training tracks (hash order)")
-    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--teacher-tracks", type=int, help="the first N training soundtracks in labelling order")
+    parser.add_argument("--steps", type=int, default=6000)
     parser.add_argument("--out", type=pathlib.Path, default=OUTPUT)
     parser.add_argument("--render-only", action="store_true")
+    parser.add_argument("--validate", type=pathlib.Path, help="only validate these weights")
+    parser.add_argument("--init", type=pathlib.Path, help="fine-tune these weights instead of starting afresh")
+    parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
+    parser.add_argument("--channels", type=int, default=CHANNELS, help="width of a net trained afresh")
     args = parser.parse_args(argv)
     import torch
     torch.manual_seed(SEED)
@@ -622,35 +769,63 @@ def main(argv=None) -> int:
     make_renders(args.renders, np.random.default_rng(SEED), RENDERS)
     if args.render_only:
         return 0
-    if not list(TEACHER.glob("*.madmom.*-*.beats")):
+    if not list(TEACHER.glob("*.teacher.*.beats")):
         print(f"no teacher labels in {TEACHER}: training on rendered music only "
               "(bench/music_corpus.py --teacher in the bench environment adds them)")
-    examples = load_examples(args.renders, args.teacher_tracks)
-    validation = [e for i, e in enumerate(examples) if i % VALIDATION_EVERY == 0]
-    training = [e for i, e in enumerate(examples) if i % VALIDATION_EVERY != 0]
-    model, mean, std = train(training, args.steps, np.random.default_rng(SEED + 1))
-    save(model, mean, std, args.out)
-    print(f"saved {args.out} ({args.out.stat().st_size / 1e3:.0f} kB)")
-    validate(validation, args.out)
+    audio, examples = build_store(all_pieces(args.renders, args.teacher_tracks))
+    validation = [e for e in examples if e.split == "validation"]
+    if args.validate is None:
+        training = [e for e in examples if e.split == "train"]
+        model, mean, std = train(audio, training, args.steps, np.random.default_rng(SEED + 1),
+                                 checkpoint=args.out.with_suffix(".partial.npz"), init=args.init, max_lr=args.lr,
+                                 channels=args.channels)
+        save(model, mean, std, args.out)
+        print(f"saved {args.out} ({args.out.stat().st_size / 1e3:.0f} kB)")
+    validate(audio, validation, args.validate or args.out)
     return 0
 
 
-def validate(examples, weights: pathlib.Path):
-    """Beat and downbeat F-measure (±70 ms) and the beat confidence on the held-back training examples."""
+def validate(audio, examples, weights: pathlib.Path):
+    """Beat and downbeat F-measure (±70 ms, first 5 s ignored), tempo octave and meter on the validation pieces
+    (held-back renders with exact beats; whole validation packages against madmom's beats)."""
     from soundmotion.models.music.bar_decoder import decode
-    from soundmotion.models.music.beat_net import FRAME_RATE, BeatNet
+    from soundmotion.models.music.beat_net import FEATURE_RATE, FRAME_RATE, BeatNet, spectral_features
+    from soundmotion.models.music.analysis import periodicity
     net = BeatNet(str(weights))
-    for features, targets, _, name in examples:
-        activations = net.activations(features)
+    groups, steadiness = {}, {}
+    for example in examples:
+        samples = audio[example.name].astype(np.float32) / 32767.0
+        activations = net.activations(spectral_features(samples, FEATURE_RATE))
         decoded = decode(activations, FRAME_RATE)
-        frames = np.clip(np.round(decoded.beats * FRAME_RATE).astype(int), 0, len(features) - 1)
+        frames = np.clip(np.round(decoded.beats * FRAME_RATE).astype(int), 0, len(activations) - 1)
         confidence = float(np.mean([activations[max(0, f - 1):f + 2, 0].max() for f in frames])) if len(frames) else 0
-        truth = np.flatnonzero(targets[:, 0] == 1.0) / FRAME_RATE
-        truth_down = np.flatnonzero(targets[:, 1] == 1.0) / FRAME_RATE
-        f_beat = f_measure(decoded.beats, truth)
+        regularity = periodicity(activations[:, 0], FRAME_RATE)
+        steadiness.setdefault(example.kind == "none", []).append((confidence, regularity))
+        if example.kind == "none":
+            print(f"validation {example.name:<50} no beat: confidence {confidence:.2f} regularity {regularity:.2f}")
+            continue
+        truth_down = example.beats[example.beat_in_bar == 1]
+        f_beat = f_measure(decoded.beats, example.beats)
         f_down = f_measure(decoded.beats[decoded.beat_in_bar == 1], truth_down)
-        print(f"validation {name:<40} beat F {f_beat:.2f} downbeat F {f_down:.2f} meter {decoded.beats_per_bar} "
-              f"confidence {confidence:.2f}")
+        octave = octave_error(decoded.beats, example.beats)
+        meter = int(max(example.beat_in_bar)) if len(example.beat_in_bar) else 0
+        group = groups.setdefault(example.kind, [])
+        group.append((f_beat, f_down, octave, decoded.beats_per_bar == meter or meter not in (3, 4)))
+        print(f"validation {example.name:<50} beat F {f_beat:.2f} downbeat F {f_down:.2f} meter "
+              f"{decoded.beats_per_bar} ({meter}) octave {'ok' if not octave else 'ERROR'} confidence {confidence:.2f} "
+              f"regularity {regularity:.2f}", flush=True)
+    for kind, rows in groups.items():
+        rows = np.array(rows, float)
+        print(f"validation {kind}: {len(rows)} pieces, beat F {rows[:, 0].mean():.3f}, downbeat F "
+              f"{rows[:, 1].mean():.3f}, tempo octave errors {int(rows[:, 2].sum())}, meter right "
+              f"{rows[:, 3].mean():.0%}")
+
+
+def octave_error(found, truth) -> bool:
+    if len(found) < 2 or len(truth) < 2:
+        return True
+    ratio = float(np.median(np.diff(truth)) / np.median(np.diff(found)))
+    return abs(ratio - 1.0) > 0.08
 
 
 def f_measure(found, truth, tolerance=0.07):

@@ -55,6 +55,15 @@ def test_decoder_follows_a_tempo_change_and_ignores_a_missing_beat():
     assert np.any(np.abs(decoded.beats - beats[20] / 50.0) < 0.05), "the missing beat is filled in"
 
 
+def test_time_stretched_features_take_frames_further_apart():
+    rate = 22050
+    samples = np.random.default_rng(1).standard_normal(rate * 4).astype(np.float32)
+    plain, faster = spectral_features(samples, rate), spectral_features(samples, rate, stretch=1.25)
+    assert len(faster) == int(np.ceil(4 * FRAME_RATE / 1.25))
+    # frame k of the stretched features is the plain frame at k·1.25 where that falls on a plain frame
+    assert np.allclose(faster[4, :64], plain[5, :64], atol=1e-5) and np.allclose(faster[8, :64], plain[10, :64], atol=1e-5)
+
+
 def test_features_have_one_frame_per_20_ms():
     rate = 22050
     samples = np.random.default_rng(0).standard_normal(int(rate * 3.01)).astype(np.float32)
@@ -158,3 +167,31 @@ def test_beats_tracked_on_the_off_beat_move_onto_the_bass():
     assert len(moved) == len(beats) and np.allclose(moved, beats + 0.25)
     onsets[np.round(beats * rate).astype(int)] = 0.8                   # and on them too: the beats stay
     assert np.array_equal(onto_the_bass(beats, onsets, rate), beats)
+
+
+def test_bars_start_where_the_bass_and_the_nets_downbeats_agree():
+    from soundmotion.models.music.analysis import DOWNBEAT_WEIGHT, choose_bars
+    from soundmotion.models.music.bar_decoder import DecodedBeats
+    rate = 50.0
+    beats = 1.0 + np.arange(48) * 0.5
+    frames = np.round(beats * FRAME_RATE).astype(int)
+    onsets = np.zeros(int(26 * rate))
+    onsets[np.round(beats * rate).astype(int)] = 0.2
+    onsets[np.round(beats[1::4] * rate).astype(int)] = 0.3            # the bass a little stronger on beat 2
+    downbeat = np.full(int(26 * FRAME_RATE), 0.02)
+    downbeat[frames[3::4]] = 0.05                                      # the net hears bars start on beat 4
+    decoded = [DecodedBeats(beats, np.arange(48) % 4 + 1, 4, -100.0)]
+    assert list(np.flatnonzero(choose_bars(decoded, onsets, rate).beat_in_bar == 1)[:3]) == [1, 5, 9]
+    chosen = choose_bars(decoded, onsets, rate, downbeat)
+    assert DOWNBEAT_WEIGHT > 0 and list(np.flatnonzero(chosen.beat_in_bar == 1)[:3]) == [3, 7, 11]
+    onsets[np.round(beats[1::4] * rate).astype(int)] = 40.0           # a bass far stronger on beat 2 outweighs it
+    assert list(np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)[:3]) == [1, 5, 9]
+
+
+def test_the_analysis_averages_both_nets():
+    from soundmotion.models.music.beat_net import WEIGHTS_PATHS, BeatNet, beat_activations
+    song = synthesize([SongPart(bars=4, bpm=120.0)], seed=3)
+    features = spectral_features(song.samples, song.sample_rate)
+    each = [BeatNet(path).activations(features) for path in WEIGHTS_PATHS]
+    assert len(WEIGHTS_PATHS) == 2 and not np.allclose(each[0], each[1], atol=0.05)
+    assert np.allclose(beat_activations(song.samples, song.sample_rate), 0.5 * (each[0] + each[1]), atol=1e-5)

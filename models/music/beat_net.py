@@ -9,7 +9,7 @@ time (kernel 3, dilations d and 2d, d = 1, 2, 4 … 128: each frame hears about 
 
 It is trained by `scripts/train_beat_net.py` (torch, offline, `make train-beats`) on music rendered from
 notation with FluidSynth under human-like timing and on game music labelled by madmom (a teacher only); the
-weights sit beside this file in `beat_net_weights.npz`.
+weights sit beside this file in `beat_net_weights.npz` and `beat_net_weights_2.npz` (two nets, averaged).
 """
 
 import os
@@ -22,6 +22,10 @@ from ..audio.load import peak_of, resample
 from ..audio.mel import htk_mel_edges, htk_mel_triangles
 
 WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "beat_net_weights.npz")
+# The analysis averages the activations of two nets trained on different recipes (README, "Beats, bars and
+# meter"): on both tuning splits the pair beat either net alone.
+SECOND_WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "beat_net_weights_2.npz")
+WEIGHTS_PATHS = (WEIGHTS_PATH, SECOND_WEIGHTS_PATH)
 
 FEATURE_RATE = 22050
 HOP = 441                 # 20 ms
@@ -47,17 +51,21 @@ def _mel_filters() -> np.ndarray:
     return filters / filters.sum(axis=0, keepdims=True)
 
 
-def spectral_features(samples: np.ndarray, sample_rate: int) -> np.ndarray:
+def spectral_features(samples: np.ndarray, sample_rate: int, stretch: float = 1.0,
+                      normalise: bool = True) -> np.ndarray:
     """(T, 2·MEL_BANDS) float32: log-mel and its positive change, T = ceil(duration / 20 ms), not standardised.
     Computed a block of frames at a time from the part of the signal they see (an hour of music never holds a
-    normalised or padded copy of the signal, nor its STFT)."""
+    normalised or padded copy of the signal, nor its STFT).
+
+    Training only: `stretch` > 1 takes frames `stretch` × 20 ms apart (the music sounds that much faster to the
+    net, its pitch unchanged); `normalise=False` keeps the signal's level instead of scaling it to a peak of one."""
     samples = np.asarray(samples, np.float32)
     if sample_rate != FEATURE_RATE:
         samples = resample(samples, int(sample_rate), FEATURE_RATE)
-    peak = peak_of(samples)
-    scale = np.float32(max(peak, 1e-4))
-    count = max(1, int(np.ceil(len(samples) / HOP - 1e-9)))
-    starts = np.arange(count) * HOP - WINDOW // 2
+    scale = np.float32(max(peak_of(samples), 1e-4)) if normalise else np.float32(1.0)
+    step = HOP * stretch
+    count = max(1, int(np.ceil(len(samples) / step - 1e-9)))
+    starts = np.round(np.arange(count) * step).astype(np.int64) - WINDOW // 2
     window = np.hanning(WINDOW).astype(np.float32)
     log_mel = np.empty((count, MEL_BANDS), np.float32)
     filters = _mel_filters()
@@ -121,15 +129,19 @@ class BeatNet:
         return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
 def load_beat_net(path: str = WEIGHTS_PATH) -> BeatNet:
     """The trained net, read once per process."""
     return BeatNet(path)
 
 
-def beat_activations(samples: np.ndarray, sample_rate: int) -> np.ndarray:
-    """(T, 2) float32: per 20 ms frame, the probability of a beat and of a downbeat."""
-    return load_beat_net().activations(spectral_features(samples, sample_rate)).astype(np.float32)
+def beat_activations(samples: np.ndarray, sample_rate: int, paths: tuple = WEIGHTS_PATHS) -> np.ndarray:
+    """(T, 2) float32: per 20 ms frame, the probability of a beat and of a downbeat, the mean of the nets'."""
+    features = spectral_features(samples, sample_rate)
+    total = np.zeros((len(features), 2), np.float64)
+    for path in paths:
+        total += load_beat_net(path).activations(features)
+    return (total / len(paths)).astype(np.float32)
 
 
 def _stacked(weight: np.ndarray) -> np.ndarray:
