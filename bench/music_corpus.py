@@ -174,7 +174,7 @@ ROCK_VALIDATION_TRACKS = {  # id: genre (a guess from the file names, the docs a
     "openarena_oa13": "metal (jute gyte: drums, distorted guitars)",
     "openarena_oa14": "metal (jute gyte: drums, distorted guitars)",
     "plee_boss": "rock (drums, bass, guitar; the package ships guitar and bass stems)",
-    "plee_quick_end": "fast rock (drums, distorted guitar; guess)",
+    "plee_quick_end": "rock (drums, distorted guitar; guess)",
     "drascula_track1": "band music (drums, bass, guitar; guess)",
     "drascula_track2": "band music (drums, bass, guitar; guess)",
     "drascula_track5": "band music (drums, bass, guitar; guess)",
