@@ -59,7 +59,7 @@ PACKAGES = {  # Debian bookworm, pinned: the same bytes on every machine
     "openarena-data": "0.8.5split-14",
     "extremetuxracer-data": "0.8.2-1",
     "asc-music": "1.3-6",
-    # the band validation split (a second tuning split of band music: rock, metal, pop; never trained on)
+    # the band validation split (a second tuning split of band music: metal, rock; never trained on)
     "marsshooter-data": "0.7.6-7",
     "warmux-data": "1:11.04.1+repack2-4",
     "btanks-data": "0.9.8083-9",
@@ -131,8 +131,8 @@ VALIDATION_SOURCES = [
     ("asc-music", "usr/share/games/asc/music/*.mp3", "GPL-2+, Advanced Strategic Command"),
 ]
 
-# The band validation split: a second tuning split of band-like music (drums, bass, guitars: rock, metal, funk,
-# pop), from whole packages that neither train the net nor hold out anything. The validation split above is mostly
+# The band validation split: a second tuning split of band-like music (drums, bass, guitars: mostly metal and
+# rock), from packages that neither train the net nor hold out anything. The validation split above is mostly
 # electronic and orchestral and nearly saturated; this one tells settings apart where the held-out rock and metal
 # songs fail (off-beat riffs, tempo octaves). Only the tracks in ROCK_VALIDATION_TRACKS are kept (the rest of
 # these soundtracks are jingles, ambiences or have no drums); madmom's beats on 60 s from the middle of each are the
@@ -598,7 +598,7 @@ def main(argv=None):
     parser.add_argument("--validation-out", type=pathlib.Path, default=CACHE / "validation",
                         help="validation recordings (whole packages apart from training; tuning data)")
     parser.add_argument("--rock-validation-out", type=pathlib.Path, default=CACHE / "validation_band",
-                        help="band validation recordings (rock/metal/pop soundtracks apart from training; tuning data)")
+                        help="band validation recordings (metal/rock soundtracks apart from training; tuning data)")
     parser.add_argument("--cache", type=pathlib.Path, default=CACHE)
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--only-rock-validation", action="store_true",
