@@ -15,7 +15,10 @@ None of them trains or tunes the tracker. Truth per track, said in every row:
 Figures (mir_eval, ±70 ms, beats in the first 5 s ignored): beat F-measure, CMLt, AMLt, downbeat F-measure; the
 tempo (median beat period) against the truth's: "ok" within 8 %, else "×2", "×½", "×3"… an octave error; the meter.
 Tuning rows: songs from SoundMotion's own synthesizer (models/music/synth.py), which the net never trained on but
-which say little about real music. Speed: analysis time (decoded audio in, beats out) against the audio's length.
+which say little about real music; the validation split of bench/music_corpus.py (game soundtracks, mostly
+electronic and orchestral) and its band validation split (rock and metal soundtracks), both against madmom's
+beats, whole packages that train nothing, on which settings are chosen. Speed: analysis time (decoded audio in,
+beats out) against the audio's length.
 Dance: Dance to Music on three held-out songs with people's beats, Beat Align Score (k→m) against the true beats
 and against the tracker's own beats.
 """
@@ -191,10 +194,13 @@ def tuning_rows():
     return rows
 
 
-def validation_rows(folder: pathlib.Path):
-    """The validation split of bench/music_corpus.py (whole game-soundtrack packages that never trained the net,
-    on which its settings were chosen: tuning data, not held out): 60 s excerpts against madmom's beats."""
+def validation_rows(folder: pathlib.Path, genre: str = "game soundtrack"):
+    """A validation split of bench/music_corpus.py (whole game-soundtrack packages that never trained the net,
+    on which its settings are chosen: tuning data, not held out): 60 s excerpts against madmom's beats. The genre
+    of a row is its tracks.json guess where the split has one (the band split), else `genre`."""
     rows = []
+    listed = folder / "tracks.json"
+    genres = {r["id"]: r["genre"] for r in json.loads(listed.read_text()) if "genre" in r} if listed.exists() else {}
     for beats_file in sorted(folder.glob("*.teacher.*.beats")):
         stem, span = beats_file.name[:-len(".beats")].split(".teacher.")
         start, end = (float(x) for x in span.split("-"))
@@ -207,13 +213,13 @@ def validation_rows(folder: pathlib.Path):
         audio = Audio(samples.mean(axis=1), rate)
         analysis = analyse_music(audio)
         true_beats, true_down = table[:, 0] - start, table[table[:, 1] == 1, 0] - start
-        entry = {"id": stem, "genre": "game soundtrack", "truth": "madmom", "fallback": analysis.fallback,
+        entry = {"id": stem, "genre": genres.get(stem, genre), "truth": "madmom", "fallback": analysis.fallback,
                  "meter": analysis.beats_per_bar, "true_meter": str(int(table[:, 1].max())), "tempo": analysis.tempo,
                  "confidence": analysis.confidence,
                  "ours": scores(analysis.beats, analysis.downbeats, true_beats, true_down)}
         entry["librosa"] = scores(librosa_beats(audio)[0], None, true_beats, None)
         rows.append(entry)
-        print(_line(entry), flush=True)
+        print(_line(entry) + (f" | {entry['genre']}" if genres else ""), flush=True)
     return rows
 
 
@@ -281,6 +287,9 @@ def main(argv=None):
     parser.add_argument("--no-dance", action="store_true")
     parser.add_argument("--validation", type=pathlib.Path, default=CACHE / "music" / "validation",
                         help="bench/music_corpus.py's validation split (tuning data), scored if present")
+    parser.add_argument("--band-validation", type=pathlib.Path, default=CACHE / "music" / "validation_band",
+                        help="bench/music_corpus.py's band validation split (rock/metal soundtracks; tuning data), "
+                             "scored if present")
     args = parser.parse_args(argv)
     if not (args.music / "tracks.json").exists():
         print(f"No recordings in {args.music}: run `python3 bench/music_corpus.py --out {args.music}` first.")
@@ -292,11 +301,17 @@ def main(argv=None):
     if args.validation.exists():
         print("\n== tuning: validation split (game soundtracks never trained on; madmom's beats)")
         validation = validation_rows(args.validation)
+    band = []
+    if args.band_validation.exists():
+        print("\n== tuning: band validation split (madmom's beats)")
+        band = validation_rows(args.band_validation, "band music")
     print("\n== held out: real recordings (bench/music_corpus.py)")
     held, speed = held_out_rows(args.music, not args.no_madmom)
     summary(tuning, "Tuning (synthesized songs)")
     if validation:
         summary(validation, "Tuning: validation split (whole game-soundtrack packages never trained on, madmom's beats)")
+    if band:
+        summary(band, "Tuning: band validation split (rock/metal soundtracks never trained on, madmom's beats)")
     people = [r for r in held if r["truth"] == "people"]
     teacher = [r for r in held if r["truth"] == "madmom"]
     summary(people, "Held out, people's annotations (Frets on Fire charts)")

@@ -1,10 +1,11 @@
 """Real music recordings for the beat bench and the beat tracker's training, fetched reproducibly from Debian.
 
-    python3 bench/music_corpus.py [--out DIR] [--train-out DIR] [--validation-out DIR] [--cache DIR]
+    python3 bench/music_corpus.py [--out DIR] [--train-out DIR] [--validation-out DIR] [--rock-validation-out DIR]
+                                  [--cache DIR] [--only-rock-validation] [--teacher]
 
 Nothing here is made by SoundMotion's synthesizer: these are recordings by bands, fiddlers, singers and game
 composers, taken from pinned Debian packages (`apt-get download NAME=VERSION`, unpacked with `dpkg -x`), whose
-copyright files give free licences (listed per track). Three splits:
+copyright files give free licences (listed per track). Four splits:
 
 * **held out** (`--out`, default `/work/coord/music`): scored by `bench/beats.py`, never trained or tuned on.
   Frets on Fire songs come with people's annotations: the game chart's tempo map and time signature, written by
@@ -17,6 +18,11 @@ copyright files give free licences (listed per track). Three splits:
 * **validation** (`--validation-out`, default in the cache): the soundtracks of four whole packages that train
   nothing; with `--teacher`, 60 s from the middle of each gets madmom's beats (`<id>.teacher.<start>-<end>.beats`).
   `bench/beats.py` scores them as tuning rows, and the decoder's settings are chosen on them.
+* **band validation** (`--rock-validation-out`, default `validation_band` in the cache): a second tuning split of
+  band music (metal, rock: drums, bass, guitars) from six more packages that train nothing (ROCK_VALIDATION_SOURCES,
+  only the tracks in ROCK_VALIDATION_TRACKS), the same way: mono FLAC, madmom's beats on 60 s from the middle of
+  each with `--teacher` (tracks madmom gives fewer than 8 beats, or shorter than 30 s, are dropped).
+  `--only-rock-validation` builds just this split.
 
 Needs ffmpeg, apt-get, dpkg, numpy and soundfile (run it with .venv/bin/python). `--teacher` imports madmom
 and needs the bench-only environment (`bash bench/madmom_env.sh`).
@@ -27,6 +33,7 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
 import struct
 import subprocess
@@ -63,6 +70,13 @@ PACKAGES = {  # Debian bookworm, pinned: the same bytes on every machine
     "openarena-data": "0.8.5split-14",
     "extremetuxracer-data": "0.8.2-1",
     "asc-music": "1.3-6",
+    # the band validation split (a second tuning split of band music: metal, rock; never trained on)
+    "marsshooter-data": "0.7.6-7",
+    "warmux-data": "1:11.04.1+repack2-4",
+    "btanks-data": "0.9.8083-9",
+    "openarena-088-data": "0.8.8-12",
+    "plee-the-bear-data": "0.6.0-8",
+    "drascula-music": "1.0+ds4-2",
 }
 FOF = "usr/share/games/fretsonfire/data/songs/"
 WORLD = "gcompris/src/activities/explore_world_music/resource/music/"
@@ -148,6 +162,121 @@ VALIDATION_SOURCES = [
     ("extremetuxracer-data", "usr/share/games/etr/music/*.ogg", "GPL-2+, CC0, Extreme Tux Racer"),
     ("asc-music", "usr/share/games/asc/music/*.mp3", "GPL-2+, Advanced Strategic Command"),
 ]
+
+# The band validation split: a second tuning split of band-like music (drums, bass, guitars: mostly metal and
+# rock), from packages that neither train the net nor hold out anything. The validation split above is mostly
+# electronic and orchestral and nearly saturated; this one tells settings apart where the held-out rock and metal
+# songs fail (off-beat riffs, tempo octaves). Only the tracks in ROCK_VALIDATION_TRACKS are kept (the rest of
+# these soundtracks are jingles, ambiences or have no drums); madmom's beats on 60 s from the middle of each are the
+# reference (a teacher, not people).
+ROCK_VALIDATION_SOURCES = [  # (package, glob inside the package or the pk3, licence)
+    ("marsshooter-data", "usr/share/games/marsshooter/audio/music/*.ogg",
+     "CC BY-SA 3.0, Obsidian Shell (M.A.R.S.)"),
+    ("warmux-data", "usr/share/games/warmux/music/ingame/*.ogg", "GPL-2+, WarMUX"),
+    ("btanks-data", "usr/share/games/btanks/data/tunes/*.ogg", "GPL-2 with the Battle Tanks exception, Battle Tanks Team"),
+    ("openarena-088-data", "usr/share/games/openarena/baseoa/pak6-patch088.pk3:music/*.ogg",
+     "GPL-2+, jute gyte (OpenArena 0.8.8, OA##.ogg)"),
+    ("plee-the-bear-data", "usr/share/games/plee-the-bear/music/*.ogg", "CC BY-SA 3.0, Plee the Bear"),
+    ("drascula-music", "usr/share/scummvm/drascula/audio/*.ogg",
+     "Drascula licence (free redistribution, BASS-like), Alcachofa Soft"),
+]
+METAL = "metal (Obsidian Shell: drums, bass, distorted guitars)"
+ROCK_VALIDATION_TRACKS = {  # id: genre (a guess from the file names, the docs and the spectrum; not people's label)
+    "marsshooter_01_ezer_ev": METAL,
+    "marsshooter_02_orphanage": METAL,
+    "marsshooter_03_fear": METAL,
+    "marsshooter_06_elveszett_lelkek": METAL,
+    "marsshooter_06_starfall": METAL,
+    "marsshooter_07_vermocsar": METAL,
+    "marsshooter_08_second_birth": METAL,
+    "marsshooter_09_wings_of_cruelty": METAL,
+    "marsshooter_10_farewell": METAL,
+    "marsshooter_12_misanthropia": METAL,
+    "warmux_mike_errecart_monkey_bubble": "rock (drums, distorted guitar; guess)",
+    "warmux_diabolicux": "rock / metal (drums, bass, distorted guitar; guess)",
+    "btanks_batterie": "drums and bass, synth lead (electronic rock; guess)",
+    "btanks_karbofos": "drums and bass, synth lead (electronic rock; guess)",
+    "btanks_nostalgy": "drums and bass, synth lead (electronic rock; guess)",
+    "btanks_utrennik": "drums and bass, synth lead (electronic rock; guess)",
+    "openarena_oa01": "metal (jute gyte: drums, distorted guitars)",
+    "openarena_oa02": "metal (jute gyte: drums, distorted guitars)",
+    "openarena_oa06": "metal (jute gyte: drums, distorted guitars)",
+    "openarena_oa07": "metal (jute gyte: drums, distorted guitars)",
+    "openarena_oa08": "metal (jute gyte: drums, distorted guitars)",
+    "openarena_oa13": "metal (jute gyte: drums, distorted guitars)",
+    "openarena_oa14": "metal (jute gyte: drums, distorted guitars)",
+    "plee_boss": "rock (drums, bass, guitar; the package ships guitar and bass stems)",
+    "plee_quick_end": "rock (drums, distorted guitar; guess)",
+    "drascula_track1": "band music (drums, bass, guitar; guess)",
+    "drascula_track2": "band music (drums, bass, guitar; guess)",
+    "drascula_track5": "band music (drums, bass, guitar; guess)",
+    "drascula_track30": "band music (drums, bass, guitar; guess)",
+}
+
+
+def track_id_of(package: str, source: pathlib.Path) -> str:
+    """`<package-prefix>_<track>`, lower case, with only letters, digits and underscores."""
+    return f"{package.split('-')[0]}_{re.sub(r'[^a-z0-9]+', '_', source.stem.lower()).strip('_')}"
+
+
+def build_band_validation(out: pathlib.Path, cache: pathlib.Path) -> list:
+    """Decode the band validation split (ROCK_VALIDATION_SOURCES, only ROCK_VALIDATION_TRACKS) to mono 44.1 kHz
+    FLAC in `out`, as the validation split is; tracks.json lists id, genre guess, licence and source."""
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for package, pattern, licence in ROCK_VALIDATION_SOURCES:
+        root = fetch(package, cache, pattern.split(":")[0].replace("**/", "*"))
+        if ":" in pattern:
+            archive, inner = pattern.split(":")
+            staged_dir = cache / "staged" / package
+            staged_dir.mkdir(parents=True, exist_ok=True)
+            with zipfile.ZipFile(root / archive) as pk3:
+                sources = []
+                for name in sorted(n for n in pk3.namelist() if pathlib.PurePath(n).match(inner)):
+                    staged = staged_dir / pathlib.Path(name).name
+                    if not staged.exists():
+                        staged.write_bytes(pk3.read(name))
+                    sources.append(staged)
+        else:
+            sources = sorted(root.glob(pattern))
+        for source in sources:
+            track_id = track_id_of(package, source)
+            if track_id not in ROCK_VALIDATION_TRACKS:
+                continue
+            target = out / f"{track_id}.flac"
+            if not target.exists():
+                decode_mix([source], target, mono=True)
+            duration = duration_of(target)
+            if duration < 30.0:
+                continue
+            rows.append(dict(id=track_id, file=target.name, genre=ROCK_VALIDATION_TRACKS[track_id], licence=licence,
+                             source=f"Debian {package} {PACKAGES[package]}", duration=round(duration, 1)))
+    missing = set(ROCK_VALIDATION_TRACKS) - {r["id"] for r in rows}
+    assert not missing, f"band validation tracks not found: {sorted(missing)}"
+    (out / "tracks.json").write_text(json.dumps(rows, indent=1))
+    print(f"{out.name}: {len(rows)} tracks, {sum(r['duration'] for r in rows) / 60:.0f} min "
+          f"({len(rows)} min in 60 s excerpts)", flush=True)
+    return rows
+
+
+def prune_teacher(folder: pathlib.Path, min_beats: int = 8, min_seconds: float = 30.0) -> list:
+    """Drop the tracks madmom gives fewer than `min_beats` beats or whose excerpt is shorter than `min_seconds`
+    (their audio, labels and tracks.json row); return the dropped ids."""
+    dropped = []
+    for beats_file in sorted(folder.glob("*.teacher.*.beats")):
+        stem, span = beats_file.name[:-len(".beats")].split(".teacher.")
+        start, end = (float(x) for x in span.split("-"))
+        if len(beats_file.read_text().split()) // 2 < min_beats or end - start < min_seconds:
+            dropped.append(stem)
+            for path in folder.glob(f"{stem}.*"):
+                path.unlink()
+    if dropped and (folder / "tracks.json").exists():
+        rows = [r for r in json.loads((folder / "tracks.json").read_text()) if r["id"] not in dropped]
+        (folder / "tracks.json").write_text(json.dumps(rows, indent=1))
+    for stem in dropped:
+        print(f"dropped {stem}: madmom found fewer than {min_beats} beats or the excerpt is under {min_seconds:.0f} s")
+    return dropped
+
 
 
 def fetch(package: str, cache: pathlib.Path, members: str = None) -> pathlib.Path:
@@ -506,19 +635,33 @@ def main(argv=None):
     parser.add_argument("--train-out", type=pathlib.Path, default=CACHE / "train", help="training recordings")
     parser.add_argument("--validation-out", type=pathlib.Path, default=CACHE / "validation",
                         help="validation recordings (whole packages apart from training; tuning data)")
+    parser.add_argument("--rock-validation-out", type=pathlib.Path, default=CACHE / "validation_band",
+                        help="band validation recordings (metal/rock soundtracks apart from training; tuning data)")
     parser.add_argument("--cache", type=pathlib.Path, default=CACHE)
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--only-rock-validation", action="store_true",
+                        help="build only the band validation split (and its teacher labels with --teacher)")
     parser.add_argument("--teacher", action="store_true", help="write madmom annotations (bench environment)")
     args = parser.parse_args(argv)
+    if args.only_rock_validation:
+        build_band_validation(args.rock_validation_out, args.cache)
+        if args.teacher:
+            teacher_labels(args.rock_validation_out)
+            prune_teacher(args.rock_validation_out)
+        return 0
     build_held_out(args.out, args.cache)
     if not args.skip_training:
         build_training(args.train_out, args.cache)
         build_training(args.validation_out, args.cache, VALIDATION_SOURCES)
+        build_band_validation(args.rock_validation_out, args.cache)
     if args.teacher:
         teacher_annotations(args.out, "world_*.flac")
         if not args.skip_training:
+            teacher_annotations(args.train_out, max_seconds=60.0, networks=2)    # the first net's labels
             teacher_labels(args.validation_out)
-            teacher_labels(args.train_out)
+            teacher_labels(args.train_out)                                      # the second net's
+            teacher_labels(args.rock_validation_out)
+            prune_teacher(args.rock_validation_out)
 
 
 if __name__ == "__main__":
