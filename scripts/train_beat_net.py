@@ -759,9 +759,10 @@ def main(argv=None) -> int:
     parser.add_argument("--init", type=pathlib.Path, help="fine-tune these weights instead of starting afresh")
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     parser.add_argument("--channels", type=int, default=CHANNELS, help="width of a net trained afresh")
+    parser.add_argument("--seed", type=int, default=SEED, help="the training's seed (the renders keep theirs)")
     args = parser.parse_args(argv)
     import torch
-    torch.manual_seed(SEED)
+    torch.manual_seed(args.seed)
     torch.set_num_threads(1)   # measured on the shared 2-core machine: one thread 1 s a step, two threads 15 s
     if shutil.which("fluidsynth") is None or not os.path.isfile(SOUNDFONT):
         print("fluidsynth and fluid-soundfont-gm are needed (apt-get install fluidsynth fluid-soundfont-gm)")
@@ -776,7 +777,7 @@ def main(argv=None) -> int:
     validation = [e for e in examples if e.split == "validation"]
     if args.validate is None:
         training = [e for e in examples if e.split == "train"]
-        model, mean, std = train(audio, training, args.steps, np.random.default_rng(SEED + 1),
+        model, mean, std = train(audio, training, args.steps, np.random.default_rng(args.seed + 1),
                                  checkpoint=args.out.with_suffix(".partial.npz"), init=args.init, max_lr=args.lr,
                                  channels=args.channels)
         save(model, mean, std, args.out)
