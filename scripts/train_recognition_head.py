@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 SEED = 20261202
 FIRST_LAYER = 9                # layers 0..8 shared; 9 (dilated, 16), 10 (1×1, residual), 11 (output) the head's own
 REAL_VALIDATION_GROUPS = ("tuxpaint-da",)
+ASTERISK_CHECK_EVERY = 10      # every 10th English Asterisk prompt (in name order) is kept aside as a check
 WINDOW_FRAMES = 400
 BATCH = 32
 
@@ -64,26 +65,50 @@ def _hidden(features: np.ndarray, net, first_layer: int) -> np.ndarray:
     return x.astype(np.float16)
 
 
-def real_material(count: int, copies: int, rng, net, first_layer: int, progress=print) -> tuple:
-    """((hidden frames, label names) lists for training, same for the check groups (clean))."""
+def _sources(names: tuple, asterisk_languages: tuple) -> tuple:
+    """(clips, labeller(clip) → (samples, labels) or None) over the chosen corpora."""
+    import asterisk_speech_corpus
     import real_speech_corpus
+
+    from soundmotion.models.speech.phone_net import WEIGHTS_PATH
+
+    clips = []
+    if "tuxpaint" in names:
+        real_speech_corpus.fetch()
+        clips += real_speech_corpus.clips()
+    if "asterisk" in names:
+        asterisk_speech_corpus.fetch(languages=asterisk_languages)
+        clips += asterisk_speech_corpus.clips(languages=asterisk_languages)
+
+    def labeller(clip):
+        if clip[3].startswith("asterisk-"):
+            return asterisk_speech_corpus.labels(clip, WEIGHTS_PATH)
+        return real_speech_corpus.aligned_labels(*clip[:3], WEIGHTS_PATH)
+
+    return clips, labeller
+
+
+def real_material(count: int, copies: int, rng, net, first_layer: int, progress=print,
+                  sources: tuple = ("tuxpaint",), asterisk_languages: tuple = ()) -> tuple:
+    """((hidden frames, label names) lists for training, same for the check groups (clean))."""
     from train_phone_net import augment
 
-    from soundmotion.models.speech.phone_net import WEIGHTS_PATH, normalized_features
+    from soundmotion.models.speech.phone_net import normalized_features
     from soundmotion.models.speech.segments import FRAME_SECONDS, SILENCE
 
-    real_speech_corpus.fetch()
-    clips = real_speech_corpus.clips()
-    check = [c for c in clips if c[3] in REAL_VALIDATION_GROUPS]
-    training = [c for c in clips if c[3] not in REAL_VALIDATION_GROUPS]
+    clips, labeller = _sources(sources, asterisk_languages)
+    kept_aside = {c[0] for c in clips if c[3] in REAL_VALIDATION_GROUPS}
+    kept_aside |= {c[0] for c in clips if c[3] == "asterisk-en"}.intersection(
+        sorted(c[0] for c in clips if c[3] == "asterisk-en")[::ASTERISK_CHECK_EVERY])
+    check = [c for c in clips if c[0] in kept_aside]
+    training = [c for c in clips if c[0] not in kept_aside]
     order = rng.permutation(len(training))
-    hidden, labels, used = [], [], 0
+    hidden, labels, groups, used = [], [], [], 0
     started = time.time()
     for index in order:
         if used >= count:
             break
-        path, text, language, _ = training[int(index)]
-        aligned = real_speech_corpus.aligned_labels(path, text, language, WEIGHTS_PATH)
+        aligned = labeller(training[int(index)])
         if aligned is None:
             continue
         used += 1
@@ -100,16 +125,17 @@ def real_material(count: int, copies: int, rng, net, first_layer: int, progress=
             out[shifted:] = names[source]
             hidden.append(_hidden(frames, net, first_layer))
             labels.append(out)
+            groups.append(training[int(index)][3])
         if progress and used % 200 == 0:
             progress(f"  {used} real recordings aligned ({time.time() - started:.0f} s)")
     check_hidden, check_labels = [], []
-    for path, text, language, _ in check:
-        aligned = real_speech_corpus.aligned_labels(path, text, language, WEIGHTS_PATH)
+    for clip in check:
+        aligned = labeller(clip)
         if aligned is not None:
             frames = normalized_features(aligned[0], 16000)
             check_hidden.append(_hidden(frames, net, first_layer))
             check_labels.append(aligned[1][:len(frames)])
-    return (hidden, labels), (check_hidden, check_labels), used
+    return (hidden, labels), (check_hidden, check_labels), used, groups
 
 
 def synthetic_material(count: int, rng, net, first_layer: int) -> tuple:
@@ -220,6 +246,9 @@ def main(argv=None) -> int:
     parser.add_argument("--labial-weight", type=float, default=1.5, help="loss weight of B and M frames")
     parser.add_argument("--first-layer", type=int, default=FIRST_LAYER)
     parser.add_argument("--material", default="", help="npz to keep the prepared material in (and reuse)")
+    parser.add_argument("--sources", default="tuxpaint", help="real speech: tuxpaint, asterisk or both (comma)")
+    parser.add_argument("--asterisk-languages", default="en,es,fr,it,ru")
+    parser.add_argument("--groups", default="", help="train only on these groups of the material (comma)")
     parser.add_argument("--out", required=True, help="where to write the head (.npz)")
     args = parser.parse_args(argv)
     import torch
@@ -237,15 +266,22 @@ def main(argv=None) -> int:
             real, check, synthetic = (tuple(list(data[f"{part}_{k}"]) for k in ("hidden", "labels"))
                                       for part in ("real", "check", "synthetic"))
             used = int(data["used"])
+            groups = list(data["real_groups"]) if "real_groups" in data else [""] * len(real[0])
     else:
-        real, check, used = real_material(args.real, args.copies, rng, net, args.first_layer)
+        real, check, used, groups = real_material(args.real, args.copies, rng, net, args.first_layer,
+                                          sources=tuple(args.sources.split(",")),
+                                          asterisk_languages=tuple(args.asterisk_languages.split(",")))
         synthetic = synthetic_material(args.synthetic, rng, net, args.first_layer)
         if args.material:
-            arrays = {"used": used}
+            arrays = {"used": used, "real_groups": np.array(groups)}
             for part, (hidden, labels) in (("real", real), ("check", check), ("synthetic", synthetic)):
                 arrays[f"{part}_hidden"] = np.array(hidden + [None], dtype=object)[:-1]
                 arrays[f"{part}_labels"] = np.array(labels + [None], dtype=object)[:-1]
             np.savez(args.material, **arrays)
+    if args.groups:
+        chosen = [k for k, g in enumerate(groups) if g in args.groups.split(",")]
+        real = ([real[0][k] for k in chosen], [real[1][k] for k in chosen])
+        used = len(chosen) // max(1, args.copies)
     print(f"{used} real recordings ({sum(len(h) for h in real[0]) / 100 / 3600:.2f} h with copies), "
           f"{len(check[0])} kept aside, {len(synthetic[0])} synthetic lines "
           f"({sum(len(h) for h in synthetic[0]) / 100 / 3600:.2f} h)")
