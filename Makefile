@@ -5,7 +5,7 @@ VENV42 := .venv-blender42
 BLENDER_EXT = $(shell $(VENV)/bin/python -c "import bpy; print(bpy.utils.system_resource('SCRIPTS'))")/addons_core/bl_pkg/cli/blender_ext.py
 
 .PHONY: demo test test-blender42 test-blender51 extension wheels setup system-packages bench train-dance \
-	train-phones train-recognition-head train-beats beat-bench clean
+	train-phones train-beats beat-bench clean
 
 demo: setup
 	$(VENV)/bin/soundmotion demo --out out
@@ -90,13 +90,6 @@ train-dance: setup
 train-phones: setup
 	$(VENV)/bin/pip install --quiet torch wordfreq==3.1.1
 	$(VENV)/bin/python scripts/train_phone_net.py
-
-# Retrain the audio-only recognition net (models/speech/recognition_head.npz): a copy of the phone net trained
-# further on real English speech (Debian's Asterisk prompts, labelled by pocketsphinx's forced alignment) mixed with
-# synthetic lines; the shared phone net, and with it every transcript path, stays as it is. About 10 minutes.
-train-recognition-head: setup
-	$(VENV)/bin/pip install --quiet torch wordfreq==3.1.1
-	$(VENV)/bin/python scripts/train_recognition_head.py --out models/speech/recognition_head.npz
 
 # Retrain the beat/downbeat net (models/music/beat_net_weights.npz): music rendered with FluidSynth from written and
 # music21-corpus scores under human timing, plus game soundtracks labelled by madmom (a teacher in .venv-bench).

@@ -7,11 +7,6 @@ decode with a price on every phone change and a minimum length per phone turns t
 The net is trained by `scripts/train_phone_net.py` (torch, offline) on synthetic speech: espeak-ng's, and flite
 voices made from recordings of real speakers; here it runs on numpy alone, with the weights in
 `phone_net_weights.npz` beside this file.
-
-Audio-only recognition also hears a recognition net (`recognition_head.npz`, trained by
-`scripts/train_recognition_head.py` on real people's speech): a copy of the net's layers from its `first_layer` on
-(the shipped one: all of them), run on the shared net's hidden frames in the same pass, so transcript alignment and
-voice activity keep hearing the shared net's posteriors unchanged.
 """
 
 import os
@@ -26,7 +21,6 @@ from ..audio.mel import htk_mel_triangles
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment
 
 WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "phone_net_weights.npz")
-RECOGNITION_HEAD_PATH = os.path.join(os.path.dirname(__file__), "recognition_head.npz")
 
 FEATURE_RATE = 16000
 WINDOW_SAMPLES = 400   # 25 ms
@@ -91,42 +85,6 @@ class PhoneNet:
     log_prior: np.ndarray
 
 
-@dataclass(frozen=True)
-class RecognitionHead:
-    """The last layers of a copy of the phone net, retrained for recognition without a transcript: they run on the
-    shared net's hidden frames after its first `first_layer` layers."""
-    phones: tuple
-    first_layer: int
-    layers: tuple        # as PhoneNet.layers, for layers first_layer… of the net
-    log_prior: np.ndarray
-    mix: float = 1.0     # recognition hears mix·head + (1 − mix)·shared net (log-posteriors, renormalised)
-
-
-def _read_layers(data, count: int, first: int = 0) -> tuple:
-    layers = []
-    for k in range(first, first + count):
-        weight = data[f"layer{k}_weight"].astype(np.float32)  # (C_out, C_in, kernel), torch's layout
-        out_channels, in_channels, kernel = weight.shape
-        stacked = np.ascontiguousarray(weight.transpose(2, 1, 0).reshape(kernel * in_channels, out_channels))
-        layers.append((stacked, data[f"layer{k}_bias"].astype(np.float32), kernel,
-                       int(data[f"layer{k}_dilation"]), bool(data[f"layer{k}_residual"])))
-    return tuple(layers)
-
-
-@lru_cache(maxsize=1)
-def load_recognition_head(path: str = RECOGNITION_HEAD_PATH) -> RecognitionHead | None:
-    """The audio-only output head, read once per process; None where there is none (the shared net's output then)."""
-    if not os.path.isfile(path):
-        return None
-    with np.load(path, allow_pickle=False) as data:
-        first = int(data["first_layer"])
-        head = RecognitionHead(tuple(str(p) for p in data["phones"]), first,
-                               _read_layers(data, int(data["layer_count"]) - first, first),
-                               data["log_prior"].astype(np.float32),
-                               float(data["mix"]) if "mix" in data else 1.0)
-    return head
-
-
 @lru_cache(maxsize=1)
 def load_phone_net(path: str = WEIGHTS_PATH) -> PhoneNet:
     """The trained net, read once per process."""
@@ -136,9 +94,15 @@ def load_phone_net(path: str = WEIGHTS_PATH) -> PhoneNet:
         phones = tuple(str(p) for p in data["phones"])
         if int(data["mel_bands"]) != MEL_BANDS or int(data["feature_rate"]) != FEATURE_RATE:
             raise PhoneNetUnavailable("Phone recogniser weights were trained on other features; retrain them.")
-        layers = _read_layers(data, int(data["layer_count"]))
+        layers = []
+        for k in range(int(data["layer_count"])):
+            weight = data[f"layer{k}_weight"].astype(np.float32)  # (C_out, C_in, kernel), torch's layout
+            out_channels, in_channels, kernel = weight.shape
+            stacked = np.ascontiguousarray(weight.transpose(2, 1, 0).reshape(kernel * in_channels, out_channels))
+            layers.append((stacked, data[f"layer{k}_bias"].astype(np.float32), kernel,
+                           int(data[f"layer{k}_dilation"]), bool(data[f"layer{k}_residual"])))
         log_prior = data["log_prior"].astype(np.float32)
-    return PhoneNet(phones, layers, log_prior)
+    return PhoneNet(phones, tuple(layers), log_prior)
 
 
 def _conv(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, kernel: int, dilation: int) -> np.ndarray:
@@ -157,80 +121,42 @@ def _log_softmax(logits: np.ndarray) -> np.ndarray:
     return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
-def net_log_posteriors(features: np.ndarray, net: PhoneNet, head: RecognitionHead | None = None):
+def net_log_posteriors(features: np.ndarray, net: PhoneNet) -> np.ndarray:
     """Run the net on normalised features (T, MEL_BANDS) → (T, K) log-posteriors, a chunk of frames at a time
-    with the net's reach of context on either side (so every frame sees what it sees in one pass). With `head`:
-    (the net's log-posteriors, the head's), the head run on the net's hidden frames after its first layers.
+    with the net's reach of context on either side (so every frame sees what it sees in one pass).
 
     The architecture is read from the weights: each layer is a convolution followed by ReLU, except the
     last; a residual layer adds its input back (a block of dilated conv → ReLU → 1×1 conv → + input).
     """
-    def reach_of(layers):
-        return sum(dilation * (kernel - 1) // 2 for _, _, kernel, dilation, _ in layers)
-
-    reach = reach_of(net.layers)
-    if head is not None:
-        reach = max(reach, reach_of(net.layers[:head.first_layer]) + reach_of(head.layers))
+    reach = sum(dilation * (kernel - 1) // 2 for _, _, kernel, dilation, _ in net.layers)
     count = len(features)
-    outs = None
+    out = None
     for first, end in frame_chunks(count):
         lo, hi = max(0, first - reach), min(count, end + reach)
-        parts = _net_pass(features[lo:hi], net, head)
-        if outs is None:
-            outs = [np.empty((count, part.shape[1]), part.dtype) for part in parts]
-        for out, part in zip(outs, parts):
-            out[first:end] = part[first - lo:end - lo]
-    if outs is None:
-        outs = _net_pass(features, net, head)
-    return tuple(outs) if head is not None else outs[0]
+        part = _net_pass(features[lo:hi], net)[first - lo:end - lo]
+        out = np.empty((count, part.shape[1]), part.dtype) if out is None else out
+        out[first:end] = part
+    return out if out is not None else _net_pass(features, net)
 
 
-def _run_layers(x: np.ndarray, layers: tuple, final: bool) -> np.ndarray:
-    """Layers in order (ReLU after each but the net's last when `final`); a residual layer adds back the input of
-    the dilated convolution before it."""
-    block_input = x
-    for index, (weight, bias, kernel, dilation, residual) in enumerate(layers):
-        if kernel > 1:
+def _net_pass(features: np.ndarray, net: PhoneNet) -> np.ndarray:
+    x = features
+    block_input = None
+    for index, (weight, bias, kernel, dilation, residual) in enumerate(net.layers):
+        if kernel > 1 and index > 0:
             block_input = x
         x = _conv(x, weight, bias, kernel, dilation)
         if residual:
             x = x + block_input
-        if not (final and index == len(layers) - 1):
+        if index < len(net.layers) - 1:
             np.maximum(x, 0.0, out=x)
-    return x
-
-
-def net_hidden(features: np.ndarray, net: PhoneNet, layers: int) -> np.ndarray:
-    """(T, C) hidden frames after the net's first `layers` layers (what a recognition head starts from)."""
-    return _run_layers(features, net.layers[:layers], final=False)
-
-
-def _net_pass(features: np.ndarray, net: PhoneNet, head: RecognitionHead | None = None) -> tuple:
-    if head is None:
-        return (_log_softmax(_run_layers(features, net.layers, final=True)),)
-    hidden = net_hidden(features, net, head.first_layer)
-    return (_log_softmax(_run_layers(hidden, net.layers[head.first_layer:], final=True)),
-            _log_softmax(_run_layers(hidden, head.layers, final=True)))
+    return _log_softmax(x)
 
 
 def phone_posteriors(audio: Audio) -> tuple:
     """(log_probs (T, K), phone names): per 10 ms frame (frame k centred on k·10 ms), how likely each phone is."""
     net = load_phone_net()
     return net_log_posteriors(normalized_features(audio.samples, audio.sample_rate), net), net.phones
-
-
-def phone_posteriors_with_recognition(audio: Audio) -> tuple:
-    """((log_probs, names) of the shared net, (log_probs, names, log_prior) for recognition without a transcript):
-    the recognition head's where there is one (one pass for both), else the shared net's own."""
-    net, head = load_phone_net(), load_recognition_head()
-    features = normalized_features(audio.samples, audio.sample_rate)
-    if head is None:
-        log_probs = net_log_posteriors(features, net)
-        return (log_probs, net.phones), (log_probs, net.phones, net.log_prior)
-    shared, own = net_log_posteriors(features, net, head)
-    if head.mix < 1.0:
-        own = _log_softmax(head.mix * own + (1.0 - head.mix) * shared)
-    return (shared, net.phones), (own, head.phones, head.log_prior)
 
 
 def decode_phones(log_probs: np.ndarray, phones: tuple, log_prior: np.ndarray | None = None,
@@ -306,6 +232,5 @@ def recognize_phones_with_net(audio: Audio) -> list:
             for name, first, end in decode_phones(log_probs, net.phones, net.log_prior)]
 
 
-__all__ = ["PhoneNet", "PhoneNetUnavailable", "RecognitionHead", "decode_phones", "load_phone_net",
-           "load_recognition_head", "log_mel_frames", "net_hidden", "net_log_posteriors", "normalized_features",
-           "phone_posteriors", "phone_posteriors_with_recognition", "recognize_phones_with_net"]
+__all__ = ["PhoneNet", "PhoneNetUnavailable", "decode_phones", "load_phone_net", "log_mel_frames",
+           "net_log_posteriors", "normalized_features", "phone_posteriors", "recognize_phones_with_net"]

@@ -22,15 +22,10 @@ from .espeak import EspeakUnavailable
 from .espeak_alignment import TranscriptUnusable, align_with_espeak
 from .features import FrameFeatures, frame_features
 from .pcm import decoder_pcm
-from .phone_net import decode_phones, load_phone_net, phone_posteriors_with_recognition
+from .phone_net import decode_phones, load_phone_net, phone_posteriors
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment, base_phone
 
 LABIAL_RELEASE_LEAD = 0.01  # seconds
-# Without a transcript a recognition net trained on real speech (phone_net.load_recognition_head, if its file is
-# there) is a second opinion on lip closures only: its p/b/m are added to the shared net's phones where those have
-# none within ±30 ms, when they have a loudness dip and voice on both sides (as pocketsphinx's are). False: decode the
-# recognition net's phones instead. Experiment of issue #14's fourth round (bench/lipsync_results.md), not kept.
-HEAD_AS_SECOND_OPINION = True
 MISMATCH_SILENT_SHARE = 0.35  # aligned speech that falls where nobody speaks
 MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length
 PAUSE_SECONDS = 0.15          # a stretch this long where no voice is heard is a pause, whatever a phone claims
@@ -64,8 +59,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     `aligner`: "pocketsphinx" or "espeak" for English transcripts (default ENGLISH_ALIGNER)."""
     report = progress or (lambda fraction, message: None)
     features = frame_features(audio.samples, audio.sample_rate)
-    # the shared net's posteriors (voice activity, alignment) and the audio-only recognition head's
-    posteriors, recognition = phone_posteriors_with_recognition(audio) if np.any(audio.samples) else (None, None)
+    posteriors = phone_posteriors(audio) if np.any(audio.samples) else None
     speech = None if posteriors is None else 1.0 - np.exp(posteriors[0][:, posteriors[1].index(SILENCE)])
     activity = detect_voice_activity(features, speech)
     pitch = estimate_pitch(audio, fps=1.0 / FRAME_SECONDS)
@@ -93,13 +87,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 return PhoneTrack(phones, "alignment", activity, features, pitch, notes, speech_like)
             notes.append("The transcript did not match the audio; used phoneme recognition instead.")
     report(0.45, "Recognising phonemes")
-    if HEAD_AS_SECOND_OPINION and recognition[0] is not posteriors[0]:  # a recognition net beside the shared one
-        phones = tighten_labials(_net_phones(posteriors), features)
-        if speech_like:
-            heard = [p for p in _net_phones(recognition) if p.phone in LABIALS]
-            phones = _with_heard_closures(phones, heard, features, activity)
-    else:
-        phones = tighten_labials(_net_phones(recognition), features)
+    phones = tighten_labials(_net_phones(posteriors), features)
     if speech_like:
         phones = _with_closures_heard_by_pocketsphinx(phones, audio, features, activity)
     phones = _released_early(phones)
@@ -127,9 +115,9 @@ def _net_phones(posteriors: tuple) -> list:
     Measured while developing on synthetic speech held out from the net and the bench: tightening p/b/m to their
     loudness dip halves the open-vowel frames shown with closed lips (4.1 % → 2.2 %), releasing them early brings
     that to 0.8 %; adding closures from loudness dips the recogniser did not call p/b/m cost 0.08 frame accuracy."""
-    log_probs, names, *prior = posteriors
+    log_probs, names = posteriors
     return [PhoneSegment(name, first * FRAME_SECONDS, end * FRAME_SECONDS)
-            for name, first, end in decode_phones(log_probs, names, prior[0] if prior else load_phone_net().log_prior)]
+            for name, first, end in decode_phones(log_probs, names, load_phone_net().log_prior)]
 
 
 def _with_closures_heard_by_pocketsphinx(phones: list, audio: Audio, features: FrameFeatures,
@@ -146,13 +134,6 @@ def _with_closures_heard_by_pocketsphinx(phones: list, audio: Audio, features: F
         heard_labials = _all_phone_labials(phone_decoder(), audio, activity)
     except (SpeechEngineUnavailable, RuntimeError):  # no pocketsphinx or its model: the net's phones as they are
         return phones
-    return _with_heard_closures(phones, heard_labials, features, activity)
-
-
-def _with_heard_closures(phones: list, heard_labials: list, features: FrameFeatures,
-                         activity: VoiceActivity) -> list:
-    """`phones` plus those of `heard_labials` (p/b/m PhoneSegments from a second recogniser) with a loudness dip and
-    voice on both sides, where `phones` has no p/b/m within ±30 ms."""
     found = [p for p in phones if p.phone in LABIALS]
     margin = int(round(SECOND_OPINION_VOICE / FRAME_SECONDS))
     added = []
