@@ -118,6 +118,38 @@ def clips(cache: pathlib.Path = CACHE, languages=tuple(LANGUAGES)) -> list:
     return out
 
 
+TIGHT_CLOSURES = False  # --tight-closures of scripts/train_recognition_head.py
+
+
+def tighten_closure_labels(labels: np.ndarray, samples: np.ndarray, rate: int = 16000) -> np.ndarray:
+    """Each p/b/m run shrunk to the quiet stretch where the lips are shut (models/speech/closures.labial_dip, the
+    rule the run time applies to recognised p/b/m); the frames it gives up go to its neighbours (the burst to the
+    sound after it). A run with no dip keeps its frames."""
+    from soundmotion.models.speech.closures import labial_dip
+    from soundmotion.models.speech.features import frame_features
+    from soundmotion.models.speech.segments import FRAME_SECONDS, PhoneSegment
+
+    features = frame_features(samples, rate)
+    out = labels.copy()
+    k, count = 0, min(len(labels), features.count)
+    while k < count:
+        if labels[k] not in ("B", "M"):
+            k += 1
+            continue
+        end = k
+        while end < count and labels[end] == labels[k]:
+            end += 1
+        dip = labial_dip(PhoneSegment(labels[k], k * FRAME_SECONDS, end * FRAME_SECONDS), features)
+        if dip is not None:
+            a, b = int(round(dip[0] / FRAME_SECONDS)), int(round(dip[1] / FRAME_SECONDS))
+            before = labels[k - 1] if k > 0 else labels[k]
+            after = labels[end] if end < len(labels) else labels[k]
+            out[k:a] = before
+            out[b:end] = after
+        k = end
+    return out
+
+
 def pocketsphinx_labels(path: str, text: str):
     """(samples at 16 kHz, frame labels (T,) of class names) from pocketsphinx's two-pass forced alignment, or None
     when it leaves words out or covers too little of the voice."""
@@ -144,6 +176,8 @@ def pocketsphinx_labels(path: str, text: str):
         for name, start, end in word["phones"]:
             if name != SILENCE:
                 labels[int(round(start / FRAME_SECONDS)):int(round(end / FRAME_SECONDS))] = arpabet_class(name)
+    if TIGHT_CLOSURES:
+        labels = tighten_closure_labels(labels, samples)
     return samples, labels
 
 
