@@ -219,6 +219,24 @@ def track_id_of(package: str, source: pathlib.Path) -> str:
     return f"{package.split('-')[0]}_{re.sub(r'[^a-z0-9]+', '_', source.stem.lower()).strip('_')}"
 
 
+def package_sources(root: pathlib.Path, package: str, pattern: str, cache: pathlib.Path) -> list:
+    """The audio files of an unpacked package that match `pattern` (a glob; "ARCHIVE:GLOB" for files inside a
+    zip/pk3, which are staged into the cache first), sorted."""
+    if ":" not in pattern:
+        return sorted(root.glob(pattern))
+    archive, inner = pattern.split(":")
+    staged_dir = cache / "staged" / package
+    staged_dir.mkdir(parents=True, exist_ok=True)
+    sources = []
+    with zipfile.ZipFile(root / archive) as pk3:
+        for name in sorted(n for n in pk3.namelist() if pathlib.PurePath(n).match(inner)):
+            staged = staged_dir / pathlib.Path(name).name
+            if not staged.exists():
+                staged.write_bytes(pk3.read(name))
+            sources.append(staged)
+    return sources
+
+
 def build_band_validation(out: pathlib.Path, cache: pathlib.Path) -> list:
     """Decode the band validation split (ROCK_VALIDATION_SOURCES, only ROCK_VALIDATION_TRACKS) to mono 44.1 kHz
     FLAC in `out`, as the validation split is; tracks.json lists id, genre guess, licence and source."""
@@ -226,20 +244,7 @@ def build_band_validation(out: pathlib.Path, cache: pathlib.Path) -> list:
     rows = []
     for package, pattern, licence in ROCK_VALIDATION_SOURCES:
         root = fetch(package, cache, pattern.split(":")[0].replace("**/", "*"))
-        if ":" in pattern:
-            archive, inner = pattern.split(":")
-            staged_dir = cache / "staged" / package
-            staged_dir.mkdir(parents=True, exist_ok=True)
-            with zipfile.ZipFile(root / archive) as pk3:
-                sources = []
-                for name in sorted(n for n in pk3.namelist() if pathlib.PurePath(n).match(inner)):
-                    staged = staged_dir / pathlib.Path(name).name
-                    if not staged.exists():
-                        staged.write_bytes(pk3.read(name))
-                    sources.append(staged)
-        else:
-            sources = sorted(root.glob(pattern))
-        for source in sources:
+        for source in package_sources(root, package, pattern, cache):
             track_id = track_id_of(package, source)
             if track_id not in ROCK_VALIDATION_TRACKS:
                 continue
@@ -527,21 +532,7 @@ def build_training(out: pathlib.Path, cache: pathlib.Path, sources: list = None)
     for package, pattern, licence in sources or TRAIN_SOURCES:
         members = None if package in ORIGINAL_TRAIN_PACKAGES else pattern.split(":")[0].replace("**/", "*")
         root = fetch(package, cache, members)
-        if ":" in pattern:
-            archive, inner = pattern.split(":")
-            with zipfile.ZipFile(root / archive) as pk3:
-                names = sorted(n for n in pk3.namelist() if pathlib.PurePath(n).match(inner))
-                staged_dir = cache / "staged" / package
-                staged_dir.mkdir(parents=True, exist_ok=True)
-                sources = []
-                for name in names:
-                    staged = staged_dir / pathlib.Path(name).name
-                    if not staged.exists():
-                        staged.write_bytes(pk3.read(name))
-                    sources.append(staged)
-        else:
-            sources = sorted(root.glob(pattern))
-        for source in sources:
+        for source in package_sources(root, package, pattern, cache):
             track_id = f"{package.split('-')[0]}_{source.stem.replace(' ', '_').lower()}"
             if package in ("supertux-data", "megaglest-data"):    # the same names in several folders
                 track_id = f"{package.split('-')[0]}_{source.parent.name.lower()}_{source.stem.replace(' ', '_').lower()}"

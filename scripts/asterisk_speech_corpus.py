@@ -27,13 +27,14 @@ Prompts whose text holds digits, brackets or no letters are skipped (pocketsphin
 """
 
 import gzip
-import hashlib
 import os
 import pathlib
 import re
 import subprocess
 
 import numpy as np
+
+from real_speech_corpus import aligned_labels, sha256_of    # a sibling script (scripts/ is on the path when run)
 
 CACHE = (pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
          / "asterisk_speech")
@@ -53,19 +54,11 @@ LANGUAGES = {
 }
 
 
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _deb(cache: pathlib.Path, name: str, digest: str) -> pathlib.Path:
     deb = cache / f"{name}_{VERSION}_all.deb"
     if not deb.exists():
         subprocess.run(["apt-get", "download", f"{name}={VERSION}"], cwd=cache, check=True)
-    if _sha256(deb) != digest:
+    if sha256_of(deb) != digest:
         raise SystemExit(f"{deb} is not the file this corpus was built from (sha256 differs)")
     return deb
 
@@ -187,9 +180,7 @@ def labels(clip: tuple, net_path: str):
     path, text, voice, group = clip
     if group == "asterisk-en":
         return pocketsphinx_labels(path, text)
-    import real_speech_corpus
-
-    return real_speech_corpus.aligned_labels(path, text, voice, net_path)
+    return aligned_labels(path, text, voice, net_path)
 
 
 def main() -> int:

@@ -39,7 +39,7 @@ TUX_LANGUAGES = {"": "en-us", "fr": "fr", "ru": "ru", "ro": "ro", "ca": "ca", "b
                  "el": "el", "da": "da", "lt": "lt"}
 
 
-def _sha256(path) -> str:
+def sha256_of(path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -48,7 +48,7 @@ def _sha256(path) -> str:
 
 
 def _check(path: pathlib.Path, digest: str):
-    if _sha256(path) != digest:
+    if sha256_of(path) != digest:
         raise SystemExit(f"{path} is not the file this corpus was built from (sha256 differs)")
 
 
