@@ -251,8 +251,7 @@ def _row(name: str, mode: str, scored: Score) -> str:
 
 __all__ = ["DISFLUENT", "RECORDED_VOICES", "librivox_take", "lines", "long_takes", "make_reference", "pause_frames",
            "reference_frames", "refused_voice_quality", "score_human_lines", "score_line", "score_long_takes",
-           "score_real_speakers",
-           "score_recorded_voice"]
+           "score_real_speakers", "score_recorded_voice"]
 
 
 def main() -> int:

@@ -153,16 +153,6 @@ VALIDATION_SOURCES = [
     ("asc-music", "usr/share/games/asc/music/*.mp3", "GPL-2+, Advanced Strategic Command"),
 ]
 
-# Whole packages kept apart from training: madmom's beats on them say how close the net comes to its teacher on
-# music it never heard, and settings (decoder, thresholds) are chosen on them, never on the held-out bench
-# recordings.
-VALIDATION_SOURCES = [
-    ("warzone2100-music", "usr/share/games/warzone2100/music/**/*.opus", "CC BY-SA 3.0, CC0, Warzone 2100"),
-    ("openarena-data", "usr/share/games/openarena/baseoa/pak0.pk3:music/*.ogg", "GPL-2+, OpenArena"),
-    ("extremetuxracer-data", "usr/share/games/etr/music/*.ogg", "GPL-2+, CC0, Extreme Tux Racer"),
-    ("asc-music", "usr/share/games/asc/music/*.mp3", "GPL-2+, Advanced Strategic Command"),
-]
-
 # The band validation split: a second tuning split of band-like music (drums, bass, guitars: mostly metal and
 # rock), from packages that neither train the net nor hold out anything. The validation split above is mostly
 # electronic and orchestral and nearly saturated; this one tells settings apart where the held-out rock and metal
@@ -281,7 +271,6 @@ def prune_teacher(folder: pathlib.Path, min_beats: int = 8, min_seconds: float =
     for stem in dropped:
         print(f"dropped {stem}: madmom found fewer than {min_beats} beats or the excerpt is under {min_seconds:.0f} s")
     return dropped
-
 
 
 def fetch(package: str, cache: pathlib.Path, members: str = None) -> pathlib.Path:
@@ -552,6 +541,18 @@ def build_training(out: pathlib.Path, cache: pathlib.Path, sources: list = None)
     return rows
 
 
+def _madmom_downbeats(networks: int):
+    """madmom's downbeat RNN (the first `networks` of its eight BLSTMs) and its DBN for bars of 3 or 4 (100 fps)."""
+    from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
+
+    rnn = RNNDownBeatProcessor()
+    if networks < 8:
+        from madmom.ml.nn import NeuralNetworkEnsemble
+        from madmom.models import DOWNBEATS_BLSTM
+        rnn.processors[1] = NeuralNetworkEnsemble.load(DOWNBEATS_BLSTM[:networks])
+    return rnn, DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)
+
+
 def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_seconds: float = None,
                         networks: int = 8):
     """madmom's RNN + DBN beats and downbeats (bars of 3 or 4) for the tracks of a folder: `<id>.madmom.beats`.
@@ -562,14 +563,8 @@ def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_secon
     """
     import soundfile
     from madmom.audio.signal import Signal
-    from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
 
-    rnn = RNNDownBeatProcessor()
-    if networks < 8:
-        from madmom.ml.nn import NeuralNetworkEnsemble
-        from madmom.models import DOWNBEATS_BLSTM
-        rnn.processors[1] = NeuralNetworkEnsemble.load(DOWNBEATS_BLSTM[:networks])
-    dbn = DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)
+    rnn, dbn = _madmom_downbeats(networks)
     # in a fixed pseudo-random order, so that a partial run covers every soundtrack
     for audio in sorted(folder.glob(pattern), key=lambda p: hashlib.md5(p.name.encode()).hexdigest()):
         if list(folder.glob(f"{audio.stem}.madmom*.beats")):
@@ -596,13 +591,8 @@ def teacher_labels(folder: pathlib.Path, excerpt_seconds: float = 60.0, networks
     import numpy
     import soundfile
     from madmom.audio.signal import Signal
-    from madmom.features.downbeats import DBNDownBeatTrackingProcessor, RNNDownBeatProcessor
-    from madmom.ml.nn import NeuralNetworkEnsemble
-    from madmom.models import DOWNBEATS_BLSTM
 
-    rnn = RNNDownBeatProcessor()
-    rnn.processors[1] = NeuralNetworkEnsemble.load(DOWNBEATS_BLSTM[:networks])
-    dbn = DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)
+    rnn, dbn = _madmom_downbeats(networks)
     for audio in sorted(folder.glob("*.flac"), key=lambda p: hashlib.md5(p.name.encode()).hexdigest()):
         if list(folder.glob(f"{audio.stem}.teacher.*.beats")):
             continue

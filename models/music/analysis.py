@@ -191,9 +191,7 @@ def bass_phase_strength(beats: np.ndarray, meter: int, bass_onsets: np.ndarray, 
     are fewer than two bars or no bar position gets more bass onset than the others (no bass)."""
     if meter < 2 or len(beats) < 2 * meter or len(bass_onsets) == 0:
         return None
-    strength = _near_sum(bass_onsets, beats, frame_rate)
-    index = np.arange(len(beats))
-    strength = np.array([strength[index % meter == phase].mean() for phase in range(meter)])
+    strength = _phase_means(_near_sum(bass_onsets, beats, frame_rate), meter)
     return strength if strength.max() > strength.mean() * (1.0 + 1e-6) + 1e-12 else None
 
 
@@ -203,10 +201,13 @@ def downbeat_phase_strength(beats: np.ndarray, meter: int, downbeat_activation: 
     if downbeat_activation is None or meter < 2 or len(beats) < 2 * meter or len(downbeat_activation) < 3:
         return None
     frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 1, len(downbeat_activation) - 2)
-    peak = np.maximum(np.maximum(downbeat_activation[frames - 1], downbeat_activation[frames]),
-                      downbeat_activation[frames + 1])
-    index = np.arange(len(beats))
-    return np.array([peak[index % meter == phase].mean() for phase in range(meter)])
+    return _phase_means(_peak_near(downbeat_activation, frames), meter)
+
+
+def _phase_means(per_beat: np.ndarray, meter: int) -> np.ndarray:
+    """(meter,) the mean of a per-beat value over the beats counted 1, 2, … of a bar from each starting beat."""
+    index = np.arange(len(per_beat))
+    return np.array([per_beat[index % meter == phase].mean() for phase in range(meter)])
 
 
 def _near_sum(curve: np.ndarray, times: np.ndarray, frame_rate: float) -> np.ndarray:
