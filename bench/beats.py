@@ -17,7 +17,9 @@ tempo (median beat period) against the truth's: "ok" within 8 %, else "×2", "×
 Tuning rows: songs from SoundMotion's own synthesizer (models/music/synth.py), which the net never trained on but
 which say little about real music; the validation split of bench/music_corpus.py (game soundtracks, mostly
 electronic and orchestral) and its band validation split (rock and metal soundtracks), both against madmom's
-beats, whole packages that train nothing, on which settings are chosen. Speed: analysis time (decoded audio in,
+beats, whole packages that train nothing, on which settings are chosen; and its free-tempo validation split
+(expressive acoustic and orchestral soundtracks against madmom's beats, where any "no steady beat" fallback is a
+failure, and drones, hiss, rain and wind, which should all get that note). Speed: analysis time (decoded audio in,
 beats out) against the audio's length.
 Dance: Dance to Music on three held-out songs with people's beats, Beat Align Score (k→m) against the true beats
 and against the tracker's own beats.
@@ -223,6 +225,23 @@ def validation_rows(folder: pathlib.Path, genre: str = "game soundtrack"):
     return rows
 
 
+def no_beat_rows(folder: pathlib.Path):
+    """The free-tempo split's sounds with no beat (drones, hiss, rain, wind; tracks.json kind "none"), whole:
+    each should get the "no steady beat" note."""
+    rows = []
+    for row in json.loads((folder / "tracks.json").read_text()):
+        if row.get("kind") != "none":
+            continue
+        samples, rate = soundfile.read(str(folder / row["file"]), dtype="float32", always_2d=True)
+        analysis = analyse_music(Audio(samples.mean(axis=1), rate))
+        rows.append({"id": row["id"], "fallback": analysis.fallback, "confidence": analysis.confidence,
+                     "duration": len(samples) / rate})
+        print(f"{row['id']:<28} none    {rows[-1]['duration']:5.1f} s "
+              f"{'no steady beat (note)' if analysis.fallback else 'BEATS HEARD'} conf {analysis.confidence:.2f}",
+              flush=True)
+    return rows
+
+
 def dance_rows(folder: pathlib.Path):
     """Beat Align Score (k→m) of Dance to Music on held-out songs: against people's beats and the tracker's own."""
     from ..clips.kinematics import joint_positions
@@ -290,6 +309,11 @@ def main(argv=None):
     parser.add_argument("--band-validation", type=pathlib.Path, default=CACHE / "music" / "validation_band",
                         help="bench/music_corpus.py's band validation split (rock/metal soundtracks; tuning data), "
                              "scored if present")
+    parser.add_argument("--free-tempo-validation", type=pathlib.Path,
+                        default=CACHE / "music" / "validation_free_tempo",
+                        help="bench/music_corpus.py's free-tempo validation split (expressive acoustic/orchestral "
+                             "music that must keep its beats, sounds with no beat that must get the note; tuning "
+                             "data), scored if present")
     args = parser.parse_args(argv)
     if not (args.music / "tracks.json").exists():
         print(f"No recordings in {args.music}: run `python3 bench/music_corpus.py --out {args.music}` first.")
@@ -305,6 +329,12 @@ def main(argv=None):
     if args.band_validation.exists():
         print("\n== tuning: band validation split (madmom's beats)")
         band = validation_rows(args.band_validation, "band music")
+    free_tempo, no_beat = [], []
+    if (args.free_tempo_validation / "tracks.json").exists():
+        print("\n== tuning: free-tempo validation split (expressive acoustic/orchestral music, madmom's beats; "
+              "sounds with no beat)")
+        free_tempo = validation_rows(args.free_tempo_validation, "acoustic/orchestral soundtrack")
+        no_beat = no_beat_rows(args.free_tempo_validation)
     print("\n== held out: real recordings (bench/music_corpus.py)")
     held, speed = held_out_rows(args.music, not args.no_madmom)
     summary(tuning, "Tuning (synthesized songs)")
@@ -312,6 +342,12 @@ def main(argv=None):
         summary(validation, "Tuning: validation split (whole game-soundtrack packages never trained on, madmom's beats)")
     if band:
         summary(band, "Tuning: band validation split (rock/metal soundtracks never trained on, madmom's beats)")
+    if free_tempo:
+        summary(free_tempo, "Tuning: free-tempo validation split, music (FreeCol, Flare, OpenClonk soundtracks "
+                            "never trained on, madmom's beats): any fallback is a failure")
+    if no_beat:
+        print(f"Tuning: free-tempo validation split, sounds with no beat: {sum(r['fallback'] for r in no_beat)} of "
+              f"{len(no_beat)} get the 'no steady beat' note")
     people = [r for r in held if r["truth"] == "people"]
     teacher = [r for r in held if r["truth"] == "madmom"]
     summary(people, "Held out, people's annotations (Frets on Fire charts)")

@@ -77,6 +77,12 @@ PACKAGES = {  # Debian bookworm, pinned: the same bytes on every machine
     "openarena-088-data": "0.8.8-12",
     "plee-the-bear-data": "0.6.0-8",
     "drascula-music": "1.0+ds4-2",
+    # the free-tempo split (expressive acoustic and orchestral music, and sounds with no beat; tunes "no steady beat")
+    "freecol": "1.0.0-1",
+    "flare-game": "1.14-1",
+    "openclonk-data": "8.1-3",
+    "sonic-pi-samples": "3.2.2~repack-8",
+    "lugaru-data": "1.2-6",
 }
 FOF = "usr/share/games/fretsonfire/data/songs/"
 WORLD = "gcompris/src/activities/explore_world_music/resource/music/"
@@ -203,6 +209,36 @@ ROCK_VALIDATION_TRACKS = {  # id: genre (a guess from the file names, the docs a
     "drascula_track30": "band music (drums, bass, guitar; guess)",
 }
 
+# The free-tempo split: tunes the "no steady beat" decision (models/music/analysis.py) where the other splits say
+# nothing, on real recordings from five more Debian packages that train nothing and hold nothing out. Music
+# ("music"): the acoustic and orchestral soundtracks of FreeCol (folk-like, fiddles, flutes, guitars), Flare
+# (orchestral, slow themes) and OpenClonk (slow, ambient, guitar and piano pieces): madmom's beats on 60 s from the
+# middle of each are the reference, and none of them may fall back. Sounds with no beat ("none"): Sonic Pi's
+# freesound drones, hums and vinyl hiss, Flare's and Lugaru's rain, wind and desert ambiences (a few seconds each,
+# as shipped, never looped): every one should get the note. Real speech in five languages is the third kind; the
+# tuning script (bench/no_steady_beat.py) strings it from the Asterisk prompts and Tux Paint's descriptions.
+FREE_TEMPO_SOURCES = [  # (package, glob inside the package, licence, kind)
+    ("freecol", "usr/share/games/freecol/default/resources/music/default/*.ogg",
+     "CC BY 4.0, Alexander Zhelanov and Stian Grenborgen (FreeCol)", "music"),
+    ("flare-game", "usr/share/games/flare/mods/fantasycore/music/*.ogg", "CC BY-SA 3.0+, Flare", "music"),
+    ("openclonk-data", "usr/share/games/openclonk/Music.ocg/*.ogg", "CC BY 3.0 / CC0, OpenClonk content", "music"),
+    ("sonic-pi-samples", "usr/share/sonic-pi/samples/ambi_*.flac", "CC0, freesound.org authors (Sonic Pi)", "none"),
+    ("sonic-pi-samples", "usr/share/sonic-pi/samples/vinyl_hiss.flac", "CC0, freesound.org authors (Sonic Pi)", "none"),
+    ("flare-game", "usr/share/games/flare/mods/*/soundfx/environment/*.ogg", "CC BY-SA 3.0+, Flare", "none"),
+    ("lugaru-data", "usr/share/games/lugaru/Sounds/DesertAmbient.ogg", "CC BY-SA 3.0, Wolfire Games", "none"),
+    ("lugaru-data", "usr/share/games/lugaru/Sounds/Wind.ogg", "CC BY-SA 3.0, Wolfire Games", "none"),
+]
+FREE_TEMPO_MEMBERS = {  # what is unpacked of each package (tar wildcards): every pattern above lies inside
+    "freecol": "usr/share/games/freecol/default/resources/music/*",
+    "flare-game": "usr/share/games/flare/mods/*",
+    "openclonk-data": "usr/share/games/openclonk/Music.ocg/*",
+    "sonic-pi-samples": "usr/share/sonic-pi/samples/*",
+    "lugaru-data": "usr/share/games/lugaru/Sounds/*",
+}
+FREE_TEMPO_MIN_SECONDS = {"music": 30.0, "none": 3.0}
+FREE_TEMPO_LEFT_OUT = {"flare_anvil_loop"}   # a smith hammering in time: neither music nor a sound without a beat
+FREE_TEMPO_KIND = {"flare_wind_ambient": "none"}   # a wind ambience that Flare keeps with its music
+
 
 def track_id_of(package: str, source: pathlib.Path) -> str:
     """`<package-prefix>_<track>`, lower case, with only letters, digits and underscores."""
@@ -251,6 +287,35 @@ def build_band_validation(out: pathlib.Path, cache: pathlib.Path) -> list:
     (out / "tracks.json").write_text(json.dumps(rows, indent=1))
     print(f"{out.name}: {len(rows)} tracks, {sum(r['duration'] for r in rows) / 60:.0f} min "
           f"({len(rows)} min in 60 s excerpts)", flush=True)
+    return rows
+
+
+def build_free_tempo_validation(out: pathlib.Path, cache: pathlib.Path) -> list:
+    """Decode the free-tempo split (FREE_TEMPO_SOURCES) to mono 44.1 kHz FLAC in `out`: music of 30 s or more and
+    sounds with no beat of 3 s or more; tracks.json lists id, kind ("music" or "none"), licence and source."""
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for package, pattern, licence, kind in FREE_TEMPO_SOURCES:
+        root = fetch(package, cache, FREE_TEMPO_MEMBERS[package])
+        sources = sorted(root.glob(pattern))
+        for source in sources:
+            track_id = track_id_of(package, source)
+            if track_id in FREE_TEMPO_LEFT_OUT:
+                continue
+            target = out / f"{track_id}.flac"
+            if not target.exists():
+                decode_mix([source], target, mono=True)
+            duration = duration_of(target)
+            kind_here = FREE_TEMPO_KIND.get(track_id, kind)
+            if duration < FREE_TEMPO_MIN_SECONDS[kind_here]:
+                target.unlink()
+                continue
+            rows.append(dict(id=track_id, file=target.name, kind=kind_here, licence=licence,
+                             source=f"Debian {package} {PACKAGES[package]}", duration=round(duration, 1)))
+    (out / "tracks.json").write_text(json.dumps(rows, indent=1))
+    music = [r for r in rows if r["kind"] == "music"]
+    print(f"{out.name}: {len(music)} pieces of music ({sum(r['duration'] for r in music) / 60:.0f} min), "
+          f"{len(rows) - len(music)} sounds with no beat", flush=True)
     return rows
 
 
@@ -582,7 +647,7 @@ def teacher_annotations(folder: pathlib.Path, pattern: str = "*.flac", max_secon
         print(f"madmom: {name}: {len(beats)} beats", flush=True)
 
 
-def teacher_labels(folder: pathlib.Path, excerpt_seconds: float = 60.0, networks: int = 2):
+def teacher_labels(folder: pathlib.Path, excerpt_seconds: float = 60.0, networks: int = 2, only: set = None):
     """Distillation labels for every track of a folder, from madmom (a teacher, never shipped): the middle
     `excerpt_seconds` of each track, madmom's frame-wise beat and downbeat activations (100 fps, the mean of the
     first `networks` of its eight BLSTMs) in `<id>.teacher.<start>-<end>.npy` (float16, columns: beat that is
@@ -594,7 +659,7 @@ def teacher_labels(folder: pathlib.Path, excerpt_seconds: float = 60.0, networks
 
     rnn, dbn = _madmom_downbeats(networks)
     for audio in sorted(folder.glob("*.flac"), key=lambda p: hashlib.md5(p.name.encode()).hexdigest()):
-        if list(folder.glob(f"{audio.stem}.teacher.*.beats")):
+        if (only is not None and audio.stem not in only) or list(folder.glob(f"{audio.stem}.teacher.*.beats")):
             continue
         info = soundfile.info(str(audio))
         rate = info.samplerate
@@ -622,8 +687,19 @@ def main(argv=None):
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--only-rock-validation", action="store_true",
                         help="build only the band validation split (and its teacher labels with --teacher)")
+    parser.add_argument("--free-tempo-validation-out", type=pathlib.Path, default=CACHE / "validation_free_tempo",
+                        help="free-tempo validation recordings (expressive music and sounds with no beat; tuning)")
+    parser.add_argument("--only-free-tempo-validation", action="store_true",
+                        help="build only the free-tempo validation split (and madmom's beats on its music with "
+                             "--teacher)")
     parser.add_argument("--teacher", action="store_true", help="write madmom annotations (bench environment)")
     args = parser.parse_args(argv)
+    if args.only_free_tempo_validation:
+        rows = build_free_tempo_validation(args.free_tempo_validation_out, args.cache)
+        if args.teacher:
+            music = {r["id"] for r in rows if r["kind"] == "music"}
+            teacher_labels(args.free_tempo_validation_out, only=music)
+        return 0
     if args.only_rock_validation:
         build_band_validation(args.rock_validation_out, args.cache)
         if args.teacher:

@@ -1,5 +1,7 @@
-"""bench/music_corpus.py's band validation split: packages kept apart from every other split, ids, pruning."""
+"""bench/music_corpus.py's band and free-tempo validation splits: packages kept apart from every other split, ids,
+pruning."""
 
+import fnmatch
 import json
 import pathlib
 
@@ -14,6 +16,18 @@ def test_band_validation_packages_are_pinned_and_used_nowhere_else():
     assert len(band) >= 3
     assert not band & others
     assert {track.split("_")[0] for track in corpus.ROCK_VALIDATION_TRACKS} == {p.split("-")[0] for p in band}
+
+
+def test_free_tempo_packages_are_pinned_unpacked_and_used_nowhere_else():
+    free = {package for package, *_ in corpus.FREE_TEMPO_SOURCES}
+    others = ({p for p, _, _ in corpus.TRAIN_SOURCES} | {p for p, _, _ in corpus.VALIDATION_SOURCES}
+              | {p for p, _, _ in corpus.ROCK_VALIDATION_SOURCES} | {row[1] for row in corpus.HELD_OUT_TRACKS})
+    assert free <= set(corpus.PACKAGES)
+    assert not free & others
+    assert "gcompris-qt-data" not in free and not any(p.startswith("fretsonfire") for p in free)
+    assert {kind for *_, kind in corpus.FREE_TEMPO_SOURCES} == {"music", "none"}
+    for package, pattern, _, _ in corpus.FREE_TEMPO_SOURCES:   # what is unpacked holds every pattern
+        assert fnmatch.fnmatch(pattern, corpus.FREE_TEMPO_MEMBERS[package])   # tar wildcards: * spans folders
 
 
 def test_track_ids_keep_only_letters_digits_and_underscores():

@@ -1,0 +1,228 @@
+"""Where "No steady beat" is said: the music analysis run on tuning material that must keep its beats and on
+tuning material that has none, with any combination of beat nets.
+
+    .venv/bin/python bench/no_steady_beat.py [--nets A.npz,B.npz] [--features OUT.pkl] [--grid]
+
+Must keep its beats (music; any fallback is a failure):
+  * the free-tempo split (`bench/music_corpus.py --only-free-tempo-validation --teacher`): expressive acoustic and
+    orchestral soundtracks (FreeCol, Flare, OpenClonk), 60 s from the middle of each (madmom's excerpt);
+  * the validation and band splits (60 s excerpts, the ones madmom labelled).
+Must get the note (no steady beat):
+  * the free-tempo split's drones, hums, hiss, rain and wind (as shipped, a few seconds each);
+  * real speech: 24 takes (15 of ~40 s strung from the Asterisk prompts in en/es/fr/it/ru, 3 from Tux Paint's
+    spoken descriptions, the five LibriVox lines and the demo's speech line), seed 5, as chosen in 2026-12.
+All of it is tuning material: none of it is held out (bench/beats.py scores the held-out recordings).
+
+`--nets` names the weight files averaged (default: the shipped pair, beat_net.WEIGHTS_PATHS), so the check can be
+rerun with other nets. The analysis is the shipped one (models/music/analysis.analyse_music) with its
+activations from those nets; the rule applied is analysis.steady_beat on analysis.beat_evidence. `--grid` also prints how
+other thresholds would do on the same evidence. Prints one row per group and the clips that go the wrong way.
+"""
+
+if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
+    import runpy
+
+    runpy.run_module("soundmotion.bench.no_steady_beat", run_name="__main__")
+    raise SystemExit
+
+import argparse
+import functools
+import json
+import pathlib
+import pickle
+import sys
+
+import numpy as np
+import soundfile
+
+from ..models.audio import load
+from ..models.music import analysis, beat_net
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+HOME_CACHE = pathlib.Path.home() / ".cache" / "soundmotion"
+MUSIC_CACHE = HOME_CACHE / "music"
+SPEECH_SEED = 5
+
+
+def speech_takes(cache: pathlib.Path = HOME_CACHE):
+    """(name, samples, rate) of the 24 real-speech tuning takes (tuning material: the held-out speakers in
+    bench/data/real_speakers are not used)."""
+    rng = np.random.default_rng(SPEECH_SEED)
+
+    def strung(files, rate, read):
+        parts, total = [], 0
+        while total < 40 * rate:
+            x, r = read(files[rng.integers(len(files))])
+            x = load.resample(x, r, rate) if r != rate else x
+            parts += [x, np.zeros(int(rng.uniform(0.3, 0.8) * rate), np.float32)]
+            total += len(x)
+        return np.concatenate(parts)
+
+    def read(path):
+        x, r = soundfile.read(str(path), dtype="float32", always_2d=True)
+        return x.mean(axis=1), r
+
+    asterisk = cache / "asterisk_speech" / "wav"
+    for lang in ("en", "es", "fr", "it", "ru"):
+        files = sorted((asterisk / lang).glob("*.wav"))
+        for take in range(3):
+            if files:
+                yield f"asterisk_{lang}{take}", strung(files, 16000, read), 16000
+    tuxpaint = sorted((cache / "real_speech" / "tuxpaint").rglob("*_desc*.ogg"))
+    for take in range(3):
+        if tuxpaint:
+            yield f"tuxpaint{take}", strung(tuxpaint, 22050, read), 22050
+    x, r = read(ROOT / "assets" / "demo_speech.wav")
+    yield "demo_speech", x, r
+    for path in sorted((ROOT / "bench" / "data" / "librivox").glob("*.flac")):
+        x, r = read(path)
+        yield path.stem, x, r
+
+
+def excerpts(folder: pathlib.Path, kind: str):
+    """(name, samples, rate) of a split's music excerpts (the span madmom labelled) or, with kind "none", of
+    the free-tempo split's sounds with no beat (whole)."""
+    if kind == "none":
+        rows = json.loads((folder / "tracks.json").read_text()) if (folder / "tracks.json").exists() else []
+        for row in rows:
+            if row.get("kind") == "none":
+                x, r = soundfile.read(str(folder / row["file"]), dtype="float32", always_2d=True)
+                yield row["id"], x.mean(axis=1), r
+        return
+    for beats in sorted(folder.glob("*.teacher.*.beats")):
+        stem, span = beats.name[:-len(".beats")].split(".teacher.")
+        start, end = (float(t) for t in span.split("-"))
+        if len(beats.read_text().split()) // 2 < 8 or end - start < 30.0:   # as bench/beats.py scores them
+            continue
+        info = soundfile.info(str(folder / f"{stem}.flac"))
+        x, r = soundfile.read(str(folder / f"{stem}.flac"), dtype="float32", always_2d=True,
+                              start=int(round(start * info.samplerate)), stop=int(round(end * info.samplerate)))
+        yield stem, x.mean(axis=1), r
+
+
+GROUPS = [  # (name, must it keep its beats, clips)
+    ("free-tempo music (FreeCol, Flare, OpenClonk)", True, lambda: excerpts(MUSIC_CACHE / "validation_free_tempo", "music")),
+    ("validation split music", True, lambda: excerpts(MUSIC_CACHE / "validation", "music")),
+    ("band split music", True, lambda: excerpts(MUSIC_CACHE / "validation_band", "music")),
+    ("free-tempo drones, hiss, rain, wind", False, lambda: excerpts(MUSIC_CACHE / "validation_free_tempo", "none")),
+    ("real speech (5 languages, Tux Paint, LibriVox, demo)", False, speech_takes),
+]
+
+
+def features(nets: tuple) -> dict:
+    """{group: [(clip, fell back, evidence)]}: the shipped analysis with the nets' mean activation; evidence is
+    what analysis.beat_evidence found (with peaks and flatness always filled in, for other thresholds)."""
+    captured = {}
+    original_evidence, original_activations = analysis.beat_evidence, analysis.beat_activations
+
+    def capture(activation, beats, log_mel, frame_rate, samples):
+        evidence = original_evidence(activation, beats, log_mel, frame_rate, samples)
+        captured["last"] = dict(evidence, beats=len(beats))
+        if "peaks" not in evidence:
+            captured["last"]["peaks"], captured["last"]["flatness"] = analysis.harmonic_spectrum(samples)
+        return evidence
+
+    analysis.beat_evidence = capture
+    analysis.beat_activations = functools.partial(beat_net.beat_activations, paths=nets)
+    out = {}
+    try:
+        for group, _, clips in GROUPS:
+            rows = []
+            for name, samples, rate in clips():
+                captured.pop("last", None)
+                result = analysis.analyse_music(load.Audio(samples.astype(np.float32), rate))
+                rows.append((name, bool(result.fallback), captured.get("last")))
+            out[group] = rows
+    finally:
+        analysis.beat_evidence, analysis.beat_activations = original_evidence, original_activations
+    return out
+
+
+def decide(evidence: dict, **constants) -> bool:
+    """analysis.steady_beat on captured evidence, with some of its constants replaced."""
+    if evidence is None:          # silence: no evidence gathered, the analysis fell back before
+        return False
+    saved = {name: getattr(analysis, name) for name in constants}
+    try:
+        for name, value in constants.items():
+            setattr(analysis, name, value)
+        return analysis.steady_beat(evidence) and evidence["beats"] >= analysis.MIN_BEATS
+    finally:
+        for name, value in saved.items():
+            setattr(analysis, name, value)
+
+
+def report(rows_by_group: dict, constants: dict = None, label: str = "shipped rule", quiet: bool = False) -> tuple:
+    """Print one line per group (fallbacks on music, notes on the rest) and return (music fallbacks, notes
+    missed)."""
+    lines, music_fallbacks, misses = [], 0, 0
+    for group, keeps, _ in GROUPS:
+        rows = rows_by_group.get(group, [])
+        if not rows:
+            lines.append(f"  {group}: no clips (build the split first)")
+            continue
+        fell = [name for name, fallback, evidence in rows
+                if (fallback if constants is None else not decide(evidence, **constants))]
+        if keeps:
+            music_fallbacks += len(fell)
+            lines.append(f"  {group}: {len(fell)} of {len(rows)} fall back" + (f" ({', '.join(fell)})" if fell else ""))
+        else:
+            missed = [name for name, *_ in rows if name not in fell]
+            misses += len(missed)
+            lines.append(f"  {group}: {len(fell)} of {len(rows)} get the note"
+                         + (f" (beats heard in: {', '.join(missed)})" if missed else ""))
+    if quiet:
+        print(f"{label}: music fallbacks {music_fallbacks}, notes missed {misses}")
+    else:
+        print(f"\n{label}: music fallbacks {music_fallbacks}, notes missed {misses}")
+        print("\n".join(lines))
+    return music_fallbacks, misses
+
+
+def evidence_table(rows_by_group: dict):
+    """The evidence of every clip that is not plainly steady (beats under STRONG_BEATS or little periodicity)."""
+    print("\nclips near the line (confidence / regularity / change / peaks / flatness):")
+    for group, keeps, _ in GROUPS:
+        for name, fallback, e in rows_by_group.get(group, []):
+            if e and (e["confidence"] < analysis.STRONG_BEATS or e["regularity"] < analysis.SPEECH_PERIODICITY):
+                print(f"  {'music' if keeps else 'none '} {name[:32]:32} {e['confidence']:.2f} {e['regularity']:.2f} "
+                      f"{e['change']:.2f} {e['peaks']:.3f} {e['flatness']:.3f}{'  no steady beat' if fallback else ''}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nets", default=",".join(beat_net.WEIGHTS_PATHS),
+                        help="comma-separated weight files whose activations are averaged (default: the shipped)")
+    parser.add_argument("--features", type=pathlib.Path, help="also save the captured activations and beats here")
+    parser.add_argument("--grid", action="store_true", help="also print other thresholds on the same clips")
+    parser.add_argument("--load", type=pathlib.Path, help="use evidence saved by --features instead of analysing")
+    args = parser.parse_args(argv)
+    nets = tuple(args.nets.split(","))
+    print("nets:", ", ".join(pathlib.Path(n).name for n in nets))
+    rows = pickle.loads(args.load.read_bytes()) if args.load else features(nets)
+    if args.features:
+        args.features.write_bytes(pickle.dumps(rows))
+    evidence_table(rows)
+    report(rows)
+    if args.grid:
+        print()
+        report(rows, dict(SPEECH_CHANGE=0.0, HARMONIC_PEAKS=2.0),
+               "the rule before (confidence and periodicity only)", quiet=True)
+        for periodicity in (0.25, 0.30, 0.35):
+            for change in (0.85, 0.90, 0.93):
+                report(rows, dict(SPEECH_PERIODICITY=periodicity, SPEECH_CHANGE=change),
+                       f"speech: periodicity < {periodicity:.2f}, change < {change:.2f}", quiet=True)
+        for peaks in (0.0, 0.01, 0.015, 0.02):
+            for flatness in (0.0, 0.02, 0.03, 0.04):
+                report(rows, dict(HARMONIC_PEAKS=peaks, HARMONIC_FLATNESS=flatness),
+                       f"harmonic: peaks >= {peaks:.3f}, flatness >= {flatness:.2f}", quiet=True)
+        for low in (0.20, 0.25, 0.30):
+            for strong in (0.60, 0.65, 0.70):
+                for regular in (0.16, 0.18, 0.20):
+                    report(rows, dict(MIN_CONFIDENCE=low, STRONG_BEATS=strong, MIN_PERIODICITY=regular),
+                           f"confidence < {low:.2f}, strong {strong:.2f}, periodicity < {regular:.2f}", quiet=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
