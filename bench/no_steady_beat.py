@@ -111,7 +111,7 @@ GROUPS = [  # (name, must it keep its beats, clips)
 
 def features(nets: tuple) -> dict:
     """{group: [(clip, fell back, evidence)]}: the shipped analysis with the nets' mean activation; evidence is
-    what analysis.beat_evidence found (with peaks and flatness always filled in, for other thresholds)."""
+    what analysis.beat_evidence found (with peaks always filled in, for other thresholds)."""
     captured = {}
     original_evidence, original_activations = analysis.beat_evidence, analysis.beat_activations
 
@@ -119,7 +119,7 @@ def features(nets: tuple) -> dict:
         evidence = original_evidence(activation, beats, log_mel, frame_rate, samples)
         captured["last"] = dict(evidence, beats=len(beats))
         if "peaks" not in evidence:
-            captured["last"]["peaks"], captured["last"]["flatness"] = analysis.harmonic_spectrum(samples)
+            captured["last"]["peaks"] = analysis.harmonic_peaks(samples)
         return evidence
 
     analysis.beat_evidence = capture
@@ -181,12 +181,12 @@ def report(rows_by_group: dict, constants: dict = None, label: str = "shipped ru
 
 def evidence_table(rows_by_group: dict):
     """The evidence of every clip that is not plainly steady (beats under STRONG_BEATS or little periodicity)."""
-    print("\nclips near the line (confidence / regularity / change / peaks / flatness):")
+    print("\nclips near the line (confidence / regularity / change / peaks):")
     for group, keeps, _ in GROUPS:
         for name, fallback, e in rows_by_group.get(group, []):
             if e and (e["confidence"] < analysis.STRONG_BEATS or e["regularity"] < analysis.SPEECH_PERIODICITY):
                 print(f"  {'music' if keeps else 'none '} {name[:32]:32} {e['confidence']:.2f} {e['regularity']:.2f} "
-                      f"{e['change']:.2f} {e['peaks']:.3f} {e['flatness']:.3f}{'  no steady beat' if fallback else ''}")
+                      f"{e['change']:.2f} {e['peaks']:.3f}{'  no steady beat' if fallback else ''}")
 
 
 def main(argv=None):
@@ -212,10 +212,8 @@ def main(argv=None):
             for change in (0.85, 0.90, 0.93):
                 report(rows, dict(SPEECH_PERIODICITY=periodicity, SPEECH_CHANGE=change),
                        f"speech: periodicity < {periodicity:.2f}, change < {change:.2f}", quiet=True)
-        for peaks in (0.0, 0.01, 0.015, 0.02):
-            for flatness in (0.0, 0.02, 0.03, 0.04):
-                report(rows, dict(HARMONIC_PEAKS=peaks, HARMONIC_FLATNESS=flatness),
-                       f"harmonic: peaks >= {peaks:.3f}, flatness >= {flatness:.2f}", quiet=True)
+        for peaks in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03):
+            report(rows, dict(HARMONIC_PEAKS=peaks), f"harmonic: peaks >= {peaks:.3f}", quiet=True)
         for low in (0.20, 0.25, 0.30):
             for strong in (0.60, 0.65, 0.70):
                 for regular in (0.16, 0.18, 0.20):
