@@ -28,6 +28,7 @@ STRONG_BEATS = 0.65
 SPEECH_PERIODICITY = 0.30
 SPEECH_CHANGE = 0.90
 HARMONIC_PEAKS = 0.015
+MAX_PEAK_FRAMES = 1200     # harmonic_peaks looks at 2 minutes' worth of frames at most
 MIN_BEATS = 8
 METERS = (3, 4)
 BASS_ONSET_HZ = 150.0      # bars start where the bass starts its notes (choose_bars)
@@ -287,12 +288,14 @@ def spectral_change(log_mel: np.ndarray, frame_rate: float, lag_seconds: float =
 
 def harmonic_peaks(samples: np.ndarray, frames_per_second: float = 10.0, size: int = 2048) -> float:
     """Partials: over the loud frames (energy over a tenth of the 95th percentile's) of a 10-per-second STFT at
-    SAMPLE_RATE, the median share of 80–4000 Hz bins 1.5 nats above the median of the 15 bins around them
+    SAMPLE_RATE (at most MAX_PEAK_FRAMES frames, spread evenly), the median share of 80–4000 Hz bins 1.5 nats above the median of the 15 bins around them
     (0 for noise, wind and rain; 0.02–0.07 for notes and chords; speech 0.005–0.03)."""
     hop = max(1, int(SAMPLE_RATE / frames_per_second))
     if len(samples) < size:
         return 0.0
     starts = np.arange(0, len(samples) - size + 1, hop)
+    if len(starts) > MAX_PEAK_FRAMES:          # a long file: as many frames, spread evenly (bounded memory)
+        starts = starts[np.linspace(0, len(starts) - 1, MAX_PEAK_FRAMES).astype(int)]
     magnitude = np.abs(np.fft.rfft(samples[starts[:, None] + np.arange(size)] * np.hanning(size), axis=1))
     frequencies = np.fft.rfftfreq(size, 1.0 / SAMPLE_RATE)
     log_band = np.log(magnitude[:, (frequencies > 80.0) & (frequencies < 4000.0)] + 1e-6)
