@@ -1,11 +1,12 @@
 """Real music recordings for the beat bench and the beat tracker's training, fetched reproducibly from Debian.
 
     python3 bench/music_corpus.py [--out DIR] [--train-out DIR] [--validation-out DIR] [--rock-validation-out DIR]
-                                  [--cache DIR] [--only-rock-validation] [--teacher]
+                                  [--free-tempo-validation-out DIR] [--cache DIR] [--only-rock-validation]
+                                  [--only-free-tempo-validation] [--teacher]
 
 Nothing here is made by SoundMotion's synthesizer: these are recordings by bands, fiddlers, singers and game
 composers, taken from pinned Debian packages (`apt-get download NAME=VERSION`, unpacked with `dpkg -x`), whose
-copyright files give free licences (listed per track). Four splits:
+copyright files give free licences (listed per track). Five splits:
 
 * **held out** (`--out`, default `/work/coord/music`): scored by `bench/beats.py`, never trained or tuned on.
   Frets on Fire songs come with people's annotations: the game chart's tempo map and time signature, written by
@@ -23,6 +24,12 @@ copyright files give free licences (listed per track). Four splits:
   only the tracks in ROCK_VALIDATION_TRACKS), the same way: mono FLAC, madmom's beats on 60 s from the middle of
   each with `--teacher` (tracks madmom gives fewer than 8 beats, or shorter than 30 s, are dropped).
   `--only-rock-validation` builds just this split.
+* **free-tempo validation** (`--free-tempo-validation-out`, default `validation_free_tempo` in the cache): tunes
+  the "no steady beat" decision only (FREE_TEMPO_SOURCES, five more packages that train nothing): acoustic and
+  orchestral game themes, several free in tempo (madmom's beats on 60 s from the middle of each with
+  `--teacher`), which must keep their beats, and drones, hiss, rain and wind as shipped (kind "none" in
+  tracks.json), which should get the note. `--only-free-tempo-validation` builds just this split (it is not
+  part of a plain run); `bench/no_steady_beat.py` and `bench/beats.py` score it.
 
 Needs ffmpeg, apt-get, dpkg, numpy and soundfile (run it with .venv/bin/python). `--teacher` imports madmom
 and needs the bench-only environment (`bash bench/madmom_env.sh`).

@@ -1,7 +1,7 @@
 """Where "No steady beat" is said: the music analysis run on tuning material that must keep its beats and on
 tuning material that has none, with any combination of beat nets.
 
-    .venv/bin/python bench/no_steady_beat.py [--nets A.npz,B.npz] [--features OUT.pkl] [--grid]
+    .venv/bin/python bench/no_steady_beat.py [--nets A.npz,B.npz] [--grid] [--features OUT.pkl | --load IN.pkl]
 
 Must keep its beats (music; any fallback is a failure):
   * the free-tempo split (`bench/music_corpus.py --only-free-tempo-validation --teacher`): expressive acoustic and
@@ -15,8 +15,9 @@ All of it is tuning material: none of it is held out (bench/beats.py scores the 
 
 `--nets` names the weight files averaged (default: the shipped pair, beat_net.WEIGHTS_PATHS), so the check can be
 rerun with other nets. The analysis is the shipped one (models/music/analysis.analyse_music) with its
-activations from those nets; the rule applied is analysis.steady_beat on analysis.beat_evidence. `--grid` also prints how
-other thresholds would do on the same evidence. Prints one row per group and the clips that go the wrong way.
+activations from those nets; the rule applied is analysis.steady_beat on analysis.beat_evidence. `--grid` also
+prints how other thresholds would do on the same evidence (`--features FILE` saves it, `--load FILE` reuses it).
+Prints the evidence of the clips near the line, then one row per group and the clips that go the wrong way.
 """
 
 if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
@@ -101,7 +102,8 @@ def excerpts(folder: pathlib.Path, kind: str):
 
 
 GROUPS = [  # (name, must it keep its beats, clips)
-    ("free-tempo music (FreeCol, Flare, OpenClonk)", True, lambda: excerpts(MUSIC_CACHE / "validation_free_tempo", "music")),
+    ("free-tempo music (FreeCol, Flare, OpenClonk)", True,
+     lambda: excerpts(MUSIC_CACHE / "validation_free_tempo", "music")),
     ("validation split music", True, lambda: excerpts(MUSIC_CACHE / "validation", "music")),
     ("band split music", True, lambda: excerpts(MUSIC_CACHE / "validation_band", "music")),
     ("free-tempo drones, hiss, rain, wind", False, lambda: excerpts(MUSIC_CACHE / "validation_free_tempo", "none")),

@@ -46,3 +46,19 @@ def test_harmonic_peaks_tell_notes_from_noise_and_a_bare_drone():
     assert analysis.harmonic_peaks(noise) < 0.005
     assert analysis.harmonic_peaks(drone) < analysis.HARMONIC_PEAKS < analysis.harmonic_peaks(notes)
     assert analysis.harmonic_peaks(noise[:100]) == 0.0
+
+
+def test_the_tuning_script_counts_fallbacks_and_notes_with_other_thresholds(capsys):
+    from soundmotion.bench import no_steady_beat as check
+
+    music, none = check.GROUPS[0][0], check.GROUPS[-1][0]
+    forest = dict(evidence(0.37, 0.178, 0.98, 0.025), beats=40)
+    prompts = dict(evidence(0.36, 0.25, 0.43), beats=60)
+    short = dict(evidence(0.40, 0.50, 0.99), beats=5)                  # too few beats: falls back anyway
+    rows = {music: [("forest", False, forest)], none: [("prompts", True, prompts), ("short", True, short),
+                                                        ("silence", True, None)]}
+    assert check.report(rows, {}) == (0, 0)
+    assert check.report(rows, dict(HARMONIC_PEAKS=0.03)) == (1, 0)     # the forest theme would fall back
+    assert check.report(rows, dict(SPEECH_CHANGE=0.0)) == (0, 1)       # the prompts would get beats
+    assert analysis.HARMONIC_PEAKS == 0.015 and analysis.SPEECH_CHANGE == 0.90   # constants put back
+    assert "1 of 1 fall back (forest)" in capsys.readouterr().out

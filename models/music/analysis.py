@@ -17,9 +17,9 @@ FALLBACK_BPM = 110.0
 # syllable to syllable: median correlation of log-mel frames 0.25 s apart under SPEECH_CHANGE) or it hardly
 # repeats at all (under MIN_PERIODICITY) and is not harmonic (music holds partials: in the median loud frame at
 # least HARMONIC_PEAKS of the 80–4000 Hz bins stand out of their neighbourhood; noise, wind and rain have none, a
-# bare drone one or two). Chosen on the
-# tuning material of bench/no_steady_beat.py (real speech in five languages; drones, hiss, rain and wind; the
-# free-tempo, validation and band splits' music, which must keep its beats) and the demo speech: speech
+# bare drone one or two). Chosen on the tuning material of bench/no_steady_beat.py (real speech in five
+# languages; drones, hiss, rain and wind; the free-tempo, validation and band splits' music, which must keep its
+# beats) and the demo speech: speech
 # 0.27–0.56 / 0.11–0.25 / 0.43–0.88 (confidence / periodicity / change), the least steady music (expressive game
 # themes) 0.29–0.49 / 0.18–0.34 / 0.94–0.99, music whose spectrum changes like speech 0.67+ / 0.58+.
 MIN_CONFIDENCE = 0.25
@@ -288,19 +288,22 @@ def spectral_change(log_mel: np.ndarray, frame_rate: float, lag_seconds: float =
 
 def harmonic_peaks(samples: np.ndarray, frames_per_second: float = 10.0, size: int = 2048) -> float:
     """Partials: over the loud frames (energy over a tenth of the 95th percentile's) of a 10-per-second STFT at
-    SAMPLE_RATE (at most MAX_PEAK_FRAMES frames, spread evenly), the median share of 80–4000 Hz bins 1.5 nats above the median of the 15 bins around them
-    (0 for noise, wind and rain; 0.02–0.07 for notes and chords; speech 0.005–0.03)."""
+    SAMPLE_RATE (at most MAX_PEAK_FRAMES frames, spread evenly), the median share of 80–4000 Hz bins 1.5 nats
+    above the median of the 15 bins around them (0 for noise, wind and rain; 0.02–0.07 for notes and chords;
+    speech 0.005–0.03)."""
     hop = max(1, int(SAMPLE_RATE / frames_per_second))
     if len(samples) < size:
         return 0.0
     starts = np.arange(0, len(samples) - size + 1, hop)
-    if len(starts) > MAX_PEAK_FRAMES:          # a long file: as many frames, spread evenly (bounded memory)
+    if len(starts) > MAX_PEAK_FRAMES:          # a long file: MAX_PEAK_FRAMES frames spread over it (bounded memory)
         starts = starts[np.linspace(0, len(starts) - 1, MAX_PEAK_FRAMES).astype(int)]
     magnitude = np.abs(np.fft.rfft(samples[starts[:, None] + np.arange(size)] * np.hanning(size), axis=1))
     frequencies = np.fft.rfftfreq(size, 1.0 / SAMPLE_RATE)
     log_band = np.log(magnitude[:, (frequencies > 80.0) & (frequencies < 4000.0)] + 1e-6)
     energy = magnitude.sum(axis=1)
     loud = energy > 0.1 * np.percentile(energy, 95)
+    if not loud.any():
+        return 0.0
     log_band = log_band[loud]
     padded = np.pad(log_band, ((0, 0), (7, 7)), mode="edge")
     neighbourhood = np.median(np.lib.stride_tricks.sliding_window_view(padded, 15, axis=1), axis=2)
