@@ -40,12 +40,16 @@ TEMPO_CENTRE_BPM = 120.0
 ACTIVE = 0.1               # frames before the first and after the last beat probability this high get no beats
 BAND = 5                   # tempo changes from one beat to the next: at most 5 intervals (frames) either way
 # A beat read half a beat late (where the net put it on the off-beat) costs OFFBEAT_COST, a change of reading
-# OFFBEAT_SWITCH (None: never read late). Chosen on both tuning splits (madmom's beats): validation beat F 0.925 →
-# 0.925, band split 0.934 → 0.936 (one track's off-beat section 0.84 → 1.00; another, where madmom's own beats
-# jump half a beat for 12 s and back, 0.88 → 0.77); costs 0.5–0.7 per beat also held a third track's second
-# half, on which madmom stays, to the first half's phase (0.85 → 0.59); 2 per beat changed nothing.
-OFFBEAT_COST = 1.0
-OFFBEAT_SWITCH = 10.0
+# OFFBEAT_SWITCH (None: never read late). Chosen on both tuning splits (madmom's beats): beat F 0.925 → 0.925 on
+# the validation split, 0.934 → 0.940 on the band split (one track's off-beat section 0.84 → 1.00), the same for
+# costs 0.3–0.7 with changes at 15–22. 0.6 / 18 is their middle; on five synthetic pieces with 40–50 % of the beats
+# on the off-beat it kept the phase in two (recall 0.50–0.59 → 1.00), fell in one nearly even split (0.53 → 0.40:
+# the decode then jumps once instead of changing reading twice) and left two as they were (0.4 / 20 also made one
+# of them 0.60 → 0.27). Cheaper changes (0.5 / 15, 0.7 / 8) also held a track's second half, on whose shifted
+# phase madmom stays, to its first half's (0.85 → 0.59); dearer ones (0.3 / 30, 0.7 / 20) never changed reading;
+# 1 / 10 kept the phase where madmom itself jumps half a beat for 12 s and back (0.88 → 0.77).
+OFFBEAT_COST = 0.6
+OFFBEAT_SWITCH = 18.0
 
 
 @dataclass
