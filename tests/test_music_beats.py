@@ -12,6 +12,7 @@ import soundfile
 from soundmotion.models.audio.load import Audio
 from soundmotion.models.music import analyse_music
 from soundmotion.models.music.analysis import MusicAnalysis
+from soundmotion.models.music import bar_decoder
 from soundmotion.models.music.bar_decoder import decode
 from soundmotion.models.music.beat_markers import beats_document, marker_frames
 from soundmotion.models.music.beat_net import FRAME_RATE, spectral_features
@@ -53,6 +54,24 @@ def test_decoder_follows_a_tempo_change_and_ignores_a_missing_beat():
     decoded = decode(activations, 50.0)
     assert _recall(decoded.beats, np.delete(beats, 20) / 50.0, 0.021) == 1.0 and len(decoded.beats) == len(beats)
     assert np.any(np.abs(decoded.beats - beats[20] / 50.0) < 0.05), "the missing beat is filled in"
+
+
+@pytest.mark.parametrize("period, section", [(25, (1000, 1600)), (30, (500, 1500))])
+def test_decoder_keeps_the_beat_where_the_net_hears_the_off_beat_for_a_section(period, section, monkeypatch):
+    # 120 BPM for 60 s (or 100 BPM); for 24 (33) beats from 20 s (10 s) the net's peaks sit half a beat late and
+    # the beats themselves are weak, as where guitar riffs accent the off-beat: the beat goes on through it
+    beats = np.arange(10, 3000, period)
+    activations = _activations(beats, beats[::4], 3000)
+    inside = (beats >= section[0]) & (beats < section[1])
+    activations[beats[inside], 0], activations[beats[inside], 1] = 0.15, 0.005
+    activations[beats[inside] + period // 2, 0] = 0.9
+    decoded = decode(activations, 50.0)
+    assert _recall(decoded.beats, beats / 50.0, 0.021) == 1.0 and len(decoded.beats) == len(beats)
+    # reading every beat on the beat (as before 2026-12-02), the decode followed the off-beat through the section
+    monkeypatch.setattr(bar_decoder, "OFFBEAT_COST", None)
+    before = decode(activations, 50.0)
+    assert _recall(before.beats, beats[inside] / 50.0, 0.021) == 0.0
+    assert _recall(before.beats, beats[~inside] / 50.0, 0.021) >= 0.98
 
 
 def test_time_stretched_features_take_frames_further_apart():

@@ -1,0 +1,166 @@
+"""Which beat nets to ship: sets of weight files compared on tuning material only, through the whole analysis.
+
+    .venv/bin/python bench/beat_nets.py [--set A.npz,B.npz ...]     (default: the shipped set)
+
+Each set's activations are averaged, as models/music/beat_net.beat_activations does for the shipped set, and
+models/music/analysis.analyse_music runs unchanged on them. Per set:
+
+* the two tuning splits of bench/music_corpus.py (whole game-soundtrack packages that never trained a net; madmom's
+  beats and downbeats, as in bench/beats.py): beat F, downbeat F (mir_eval, ±70 ms, first 5 s ignored), tempo
+  octave errors (median beat period more than 8 % off) and "no steady beat" fallbacks (there should be none);
+* real speech, which must get "no steady beat": 40 s takes strung from Debian's Asterisk prompts (five languages,
+  scripts/asterisk_speech_corpus.py) and Tux Paint's stamp descriptions (scripts/real_speech_corpus.py), built with
+  a fixed seed, plus assets/demo_speech.wav and the five LibriVox lines of bench/data/librivox; sources not in the
+  cache are skipped and the count says so;
+* speed: × real time of the analysis over the tuning excerpts.
+
+The held-out recordings (bench/beats.py's default run) are not read here: choose a set with this, then measure the
+chosen set once with bench/beats.py.
+"""
+
+if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
+    import runpy
+
+    runpy.run_module("soundmotion.bench.beat_nets", run_name="__main__")
+    raise SystemExit
+
+import argparse
+import functools
+import os
+import pathlib
+import sys
+import time
+import warnings
+
+import numpy as np
+import soundfile
+
+from ..models.audio.load import Audio, resample
+from ..models.music import analysis as music_analysis
+from ..models.music import beat_net
+from ..models.music.spectrum import SAMPLE_RATE
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CACHE = pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
+SPLITS = (("validation", CACHE / "music" / "validation"), ("band", CACHE / "music" / "validation_band"))
+TAKE_SECONDS = 40.0
+
+
+def tuning_excerpts(folder: pathlib.Path):
+    """[(name, Audio, true beats, true downbeats)]: the excerpts bench/beats.py's validation rows score."""
+    out = []
+    for beats_file in sorted(folder.glob("*.teacher.*.beats")):
+        stem, span = beats_file.name[:-len(".beats")].split(".teacher.")
+        start, end = (float(x) for x in span.split("-"))
+        table = np.loadtxt(beats_file, ndmin=2)
+        if len(table) < 8 or end - start < 30.0:
+            continue
+        info = soundfile.info(str(folder / f"{stem}.flac"))
+        samples, rate = soundfile.read(str(folder / f"{stem}.flac"), dtype="float32", always_2d=True,
+                                       start=int(round(start * info.samplerate)), stop=int(round(end * info.samplerate)))
+        out.append((stem, Audio(samples.mean(axis=1), rate), table[:, 0] - start, table[table[:, 1] == 1, 0] - start))
+    return out
+
+
+def _strung(files: list, rate: int, rng) -> np.ndarray:
+    """Random prompts from `files`, 0.3–0.8 s of silence after each, until TAKE_SECONDS."""
+    parts, total = [], 0
+    while total < TAKE_SECONDS * rate:
+        x, r = soundfile.read(str(files[rng.integers(len(files))]), dtype="float32", always_2d=True)
+        x = x.mean(axis=1)
+        x = resample(x, r, rate) if r != rate else x
+        parts += [x, np.zeros(int(rng.uniform(0.3, 0.8) * rate), np.float32)]
+        total += len(x)
+    return np.concatenate(parts)
+
+
+def speech_takes():
+    """[(name, Audio)]: real speech that must get "no steady beat"."""
+    rng = np.random.default_rng(5)
+    takes = []
+    asterisk = CACHE / "asterisk_speech" / "wav"
+    for language in ("en", "es", "fr", "it", "ru"):
+        files = sorted(asterisk.glob(f"{language}/*.wav"))
+        for t in range(3):
+            if files:
+                takes.append((f"asterisk_{language}{t}", Audio(_strung(files, 16000, rng), 16000)))
+    tux = sorted((CACHE / "real_speech" / "tuxpaint").rglob("*_desc*.ogg"))
+    for t in range(3):
+        if tux:
+            takes.append((f"tuxpaint{t}", Audio(_strung(tux, 22050, rng), 22050)))
+    for path in [ROOT / "assets" / "demo_speech.wav"] + sorted((ROOT / "bench" / "data" / "librivox").glob("*.flac")):
+        x, r = soundfile.read(str(path), dtype="float32", always_2d=True)
+        takes.append((path.stem, Audio(x.mean(axis=1), r)))
+    return takes
+
+
+def analyse_with(paths: tuple, audio: Audio):
+    """analyse_music with the activations of the nets in `paths` averaged instead of the shipped set's."""
+    shipped = music_analysis.beat_activations
+    music_analysis.beat_activations = functools.partial(beat_net.beat_activations, paths=paths)
+    try:
+        return music_analysis.analyse_music(audio)
+    finally:
+        music_analysis.beat_activations = shipped
+
+
+def octave_error(beats, true_beats) -> bool:
+    if len(beats) < 3 or len(true_beats) < 3:
+        return True
+    return abs(np.median(np.diff(beats)) / np.median(np.diff(true_beats)) - 1.0) > 0.08
+
+
+def main(argv=None):
+    import mir_eval
+    warnings.filterwarnings("ignore", module="mir_eval")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", action="append", default=[],
+                        help="comma-separated weight files averaged as one set (repeatable); default the shipped set")
+    parser.add_argument("--verbose", action="store_true", help="a line per excerpt and speech take")
+    args = parser.parse_args(argv)
+    sets = [tuple(s.split(",")) for s in args.set] or [tuple(beat_net.WEIGHTS_PATHS)]
+    for paths in sets:
+        for path in paths:
+            if not os.path.isfile(path):
+                print(f"No weights at {path}.")
+                return 2
+    splits = {name: tuning_excerpts(folder) for name, folder in SPLITS if folder.exists()}
+    if not splits:
+        print(f"No tuning splits in {CACHE / 'music'}: run `python3 bench/music_corpus.py` first.")
+        return 2
+    takes = speech_takes()
+    trim = mir_eval.beat.trim_beats
+    print("| nets | split | excerpts | beat F | downbeat F | tempo octave errors | fallbacks | speech: no steady beat "
+          "| × real time |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for paths in sets:
+        label = "+".join(pathlib.Path(p).stem for p in paths)
+        analyse_with(paths, Audio(np.zeros(SAMPLE_RATE * 3, np.float32), SAMPLE_RATE))   # first use out of timing
+        speech = [(name, analyse_with(paths, audio)) for name, audio in takes]
+        flagged = sum(a.fallback for _, a in speech)
+        if args.verbose:
+            for name, a in speech:
+                print(f"  {label} speech {name:<28} {'no steady beat' if a.fallback else 'BEATS'} "
+                      f"confidence {a.confidence:.2f}")
+        seconds = duration = 0.0
+        for split, excerpts in splits.items():
+            rows = []
+            for name, audio, beats, down in excerpts:
+                start = time.perf_counter()
+                a = analyse_with(paths, audio)
+                seconds += time.perf_counter() - start
+                duration += len(audio.samples) / audio.sample_rate
+                f = mir_eval.beat.f_measure(trim(beats), trim(a.beats))
+                df = mir_eval.beat.f_measure(trim(down), trim(a.downbeats)) if len(down) else np.nan
+                rows.append((f, df, octave_error(a.beats, beats), a.fallback))
+                if args.verbose:
+                    print(f"  {label} {split} {name:<40} F {f:.2f} dF {df:.2f}")
+            r = np.array(rows, float)
+            print(f"| {label} | {split} | {len(r)} | {r[:, 0].mean():.3f} | {np.nanmean(r[:, 1]):.3f} | "
+                  f"{int(r[:, 2].sum())} | {int(r[:, 3].sum())} | {flagged} of {len(speech)} | "
+                  f"{duration / seconds:.0f}× |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
