@@ -76,6 +76,7 @@ def _sources(names: tuple, asterisk_languages: tuple) -> tuple:
     """(clips, labeller(clip) → (samples, labels) or None) over the chosen corpora."""
     import asterisk_speech_corpus
     import real_speech_corpus
+    import word_speech_corpus
 
     from soundmotion.models.speech.phone_net import WEIGHTS_PATH
 
@@ -86,8 +87,13 @@ def _sources(names: tuple, asterisk_languages: tuple) -> tuple:
     if "asterisk" in names:
         asterisk_speech_corpus.fetch(languages=asterisk_languages)
         clips += asterisk_speech_corpus.clips(languages=asterisk_languages)
+    if "words" in names:
+        word_speech_corpus.fetch()
+        clips += word_speech_corpus.clips()
 
     def labeller(clip):
+        if clip[3].startswith(("klettres-", "ktuberling-")):
+            return word_speech_corpus.labels(clip)
         if clip[3].startswith("asterisk-"):
             return asterisk_speech_corpus.labels(clip, WEIGHTS_PATH)
         return real_speech_corpus.aligned_labels(*clip[:3], WEIGHTS_PATH)
