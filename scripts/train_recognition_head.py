@@ -16,6 +16,11 @@ open-vowel frames. See bench/lipsync_results.md ("Recognition net trained on rea
 bench/recognition_head_check.py and `make train-recognition-head` are in git 0884ea1, reverted after it: check out
 that commit's files to evaluate a net this script writes.
 
+Fifth round (not kept either): `--sources asterisk,words --asterisk-languages en --groups
+asterisk-en,klettres-en,klettres-en_GB,ktuberling-en` adds KDE's English letters and words
+(scripts/word_speech_corpus.py) to Allison's prompts (net w1 in bench/lipsync_results.md): more real closures, but
+Russian open vowels closed in 11 % of frames.
+
 Training material (defaults = the fourth round's candidate g):
 - real people: Debian's Asterisk prompts (scripts/asterisk_speech_corpus.py: Allison Smith reading 481 English
   prompts, CC BY-SA 3.0), labelled by pocketsphinx's two-pass forced alignment, so the labels do not come from our
@@ -76,6 +81,7 @@ def _sources(names: tuple, asterisk_languages: tuple) -> tuple:
     """(clips, labeller(clip) → (samples, labels) or None) over the chosen corpora."""
     import asterisk_speech_corpus
     import real_speech_corpus
+    import word_speech_corpus
 
     from soundmotion.models.speech.phone_net import WEIGHTS_PATH
 
@@ -86,8 +92,13 @@ def _sources(names: tuple, asterisk_languages: tuple) -> tuple:
     if "asterisk" in names:
         asterisk_speech_corpus.fetch(languages=asterisk_languages)
         clips += asterisk_speech_corpus.clips(languages=asterisk_languages)
+    if "words" in names:
+        word_speech_corpus.fetch()
+        clips += word_speech_corpus.clips()
 
     def labeller(clip):
+        if clip[3].startswith(("klettres-", "ktuberling-")):
+            return word_speech_corpus.labels(clip)
         if clip[3].startswith("asterisk-"):
             return asterisk_speech_corpus.labels(clip, WEIGHTS_PATH)
         return real_speech_corpus.aligned_labels(*clip[:3], WEIGHTS_PATH)
@@ -266,7 +277,7 @@ def main(argv=None) -> int:
                         help="loss weight of B and M frames in the synthetic lines (default: --labial-weight)")
     parser.add_argument("--first-layer", type=int, default=FIRST_LAYER)
     parser.add_argument("--material", default="", help="npz to keep the prepared material in (and reuse)")
-    parser.add_argument("--sources", default="asterisk", help="real speech: tuxpaint, asterisk or both (comma)")
+    parser.add_argument("--sources", default="asterisk", help="real speech: tuxpaint, asterisk, words (comma)")
     parser.add_argument("--asterisk-languages", default="en,es,fr,it,ru")
     parser.add_argument("--tight-closures", action="store_true",
                         help="English Asterisk p/b/m labels shrunk to their loudness dip (the lips shut)")

@@ -103,3 +103,22 @@ def test_recognised_phones_fill_only_the_spans_the_alignment_left_out():
     filled = _fill_spans(aligned, [(0.3, 0.5)], recognised)
     assert [(p.phone, p.start, p.end) for p in filled] == [
         ("HH", 0.0, 0.1), ("AY", 0.1, 0.3), ("AY", 0.3, 0.32), ("M", 0.32, 0.4), ("AA", 0.4, 0.5)]
+
+
+def test_a_loudness_valley_tips_a_likely_lip_closure_but_never_a_vowel_at_its_peak():
+    from soundmotion.models.speech import phonemes
+    from soundmotion.models.speech.features import FrameFeatures
+
+    decibels = np.full(60, -20.0)
+    decibels[20:24] = -40.0          # a closure between two vowels: 20 dB below both sides
+    decibels[40:60] = -45.0          # a weak ending: quieter on one side only, no valley
+    boost = phonemes.dip_boost(FrameFeatures(decibels, np.zeros(60)))
+    assert np.all(boost[20:24] == phonemes.DIP_BIAS) and not boost[:20].any() and not boost[24:].any()
+    names = ("AA", "M", SILENCE)
+    probabilities = np.full((60, 3), 0.05)
+    probabilities[:, 0] = 0.6        # the vowel wins everywhere on its own ...
+    probabilities[:, 1] = 0.3        # ... with the closure second
+    log_probs = np.log(probabilities)
+    assert phone_net.decode_phones(log_probs, names) == [("AA", 0, 60)]
+    assert phone_net.decode_phones(log_probs, names, labial_boost=boost) == [("AA", 0, 20), ("M", 20, 24),
+                                                                               ("AA", 24, 60)]

@@ -37,11 +37,12 @@ def test_radio_phone_names_become_arpabet():
 def test_audio_only_lip_sync_closes_the_lips_for_a_human_reader():
     scored, seconds = score_human_lines(with_transcript=False)
     assert seconds > 20.0 and scored.closures == 29
-    # measured: 27 of 29 p/b/m closed, 2.2 % closed frames in open vowels, frame accuracy 0.708 (without the
+    # measured: 27 of 29 p/b/m closed, 2.2 % closed frames in open vowels, frame accuracy 0.700 (0.708 before the
+    # p/b/m boost in loudness valleys, which trades a little frame accuracy for closures elsewhere; without the
     # all-phone recogniser's closures: 24 of 29, 2.2 %, 0.706; the English-only net: 26 of 29, 1.7 %, 0.741)
     assert scored.closure_rate >= 0.85
     assert scored.closed_in_open_rate <= 0.04
-    assert scored.frame_accuracy >= 0.70
+    assert scored.frame_accuracy >= 0.69
 
 
 def test_lip_sync_with_the_transcript_closes_every_closure_for_a_human_reader():

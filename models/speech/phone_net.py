@@ -162,8 +162,9 @@ def phone_posteriors(audio: Audio) -> tuple:
 def decode_phones(log_probs: np.ndarray, phones: tuple, log_prior: np.ndarray | None = None,
                   switch_penalty: float = SWITCH_PENALTY, min_frames: int = MIN_FRAMES,
                   silence_min_frames: int = SILENCE_MIN_FRAMES, prior_scale: float = PRIOR_SCALE,
-                  labial_bias: float | None = None) -> list:
+                  labial_bias: float | None = None, labial_boost: np.ndarray | None = None) -> list:
     """Most likely phone sequence under a price per change and a minimum length → [(phone, first, end) frames].
+    `labial_boost` (T,): log-probability added to p/b/m frame by frame (phonemes.dip_boost).
 
     Each phone is a left-to-right chain of `min_frames` states whose last state may repeat; leaving a chain's
     last state for another phone's first costs `switch_penalty`.
@@ -174,6 +175,10 @@ def decode_phones(log_probs: np.ndarray, phones: tuple, log_prior: np.ndarray | 
     bias = LABIAL_BIAS if labial_bias is None else labial_bias
     if bias:
         scores[:, [k for k, name in enumerate(phones) if name in LABIALS]] += bias
+    if labial_boost is not None:
+        boost = np.zeros(len(scores))
+        boost[:min(len(scores), len(labial_boost))] = labial_boost[:len(scores)]
+        scores[:, [k for k, name in enumerate(phones) if name in LABIALS]] += boost[:, None]
     count, classes = scores.shape
     if count == 0:
         return []
