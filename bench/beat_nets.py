@@ -39,6 +39,7 @@ from ..models.audio.load import Audio, resample
 from ..models.music import analysis as music_analysis
 from ..models.music import beat_net
 from ..models.music.spectrum import SAMPLE_RATE
+from .beats import teacher_excerpts
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CACHE = pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
@@ -48,18 +49,7 @@ TAKE_SECONDS = 40.0
 
 def tuning_excerpts(folder: pathlib.Path):
     """[(name, Audio, true beats, true downbeats)]: the excerpts bench/beats.py's validation rows score."""
-    out = []
-    for beats_file in sorted(folder.glob("*.teacher.*.beats")):
-        stem, span = beats_file.name[:-len(".beats")].split(".teacher.")
-        start, end = (float(x) for x in span.split("-"))
-        table = np.loadtxt(beats_file, ndmin=2)
-        if len(table) < 8 or end - start < 30.0:
-            continue
-        info = soundfile.info(str(folder / f"{stem}.flac"))
-        samples, rate = soundfile.read(str(folder / f"{stem}.flac"), dtype="float32", always_2d=True,
-                                       start=int(round(start * info.samplerate)), stop=int(round(end * info.samplerate)))
-        out.append((stem, Audio(samples.mean(axis=1), rate), table[:, 0] - start, table[table[:, 1] == 1, 0] - start))
-    return out
+    return [(stem, audio, table[:, 0], table[table[:, 1] == 1, 0]) for stem, audio, table in teacher_excerpts(folder)]
 
 
 def _strung(files: list, rate: int, rng) -> np.ndarray:

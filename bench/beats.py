@@ -196,13 +196,10 @@ def tuning_rows():
     return rows
 
 
-def validation_rows(folder: pathlib.Path, genre: str = "game soundtrack"):
-    """A validation split of bench/music_corpus.py (whole game-soundtrack packages that never trained the net,
-    on which its settings are chosen: tuning data, not held out): 60 s excerpts against madmom's beats. The genre
-    of a row is its tracks.json guess where the split has one (the band split), else `genre`."""
-    rows = []
-    listed = folder / "tracks.json"
-    genres = {r["id"]: r["genre"] for r in json.loads(listed.read_text()) if "genre" in r} if listed.exists() else {}
+def teacher_excerpts(folder: pathlib.Path):
+    """[(id, Audio, beats table)] of a split of bench/music_corpus.py: each labelled excerpt (`<id>.teacher.<start>-
+    <end>.beats`, at least 30 s and 8 beats) with madmom's beats and beat-in-bar counts, in seconds from its start."""
+    out = []
     for beats_file in sorted(folder.glob("*.teacher.*.beats")):
         stem, span = beats_file.name[:-len(".beats")].split(".teacher.")
         start, end = (float(x) for x in span.split("-"))
@@ -212,9 +209,20 @@ def validation_rows(folder: pathlib.Path, genre: str = "game soundtrack"):
         info = soundfile.info(str(folder / f"{stem}.flac"))
         samples, rate = soundfile.read(str(folder / f"{stem}.flac"), dtype="float32", always_2d=True,
                                        start=int(round(start * info.samplerate)), stop=int(round(end * info.samplerate)))
-        audio = Audio(samples.mean(axis=1), rate)
+        out.append((stem, Audio(samples.mean(axis=1), rate), table - [start, 0.0]))
+    return out
+
+
+def validation_rows(folder: pathlib.Path, genre: str = "game soundtrack"):
+    """A validation split of bench/music_corpus.py (whole game-soundtrack packages that never trained the net,
+    on which its settings are chosen: tuning data, not held out): 60 s excerpts against madmom's beats. The genre
+    of a row is its tracks.json guess where the split has one (the band split), else `genre`."""
+    rows = []
+    listed = folder / "tracks.json"
+    genres = {r["id"]: r["genre"] for r in json.loads(listed.read_text()) if "genre" in r} if listed.exists() else {}
+    for stem, audio, table in teacher_excerpts(folder):
         analysis = analyse_music(audio)
-        true_beats, true_down = table[:, 0] - start, table[table[:, 1] == 1, 0] - start
+        true_beats, true_down = table[:, 0], table[table[:, 1] == 1, 0]
         entry = {"id": stem, "genre": genres.get(stem, genre), "truth": "madmom", "fallback": analysis.fallback,
                  "meter": analysis.beats_per_bar, "true_meter": str(int(table[:, 1].max())), "tempo": analysis.tempo,
                  "confidence": analysis.confidence,
