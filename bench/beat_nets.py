@@ -25,7 +25,6 @@ if __name__ == "__main__" and not __package__:  # run as a file: run it as part 
     raise SystemExit
 
 import argparse
-import functools
 import os
 import pathlib
 import sys
@@ -86,12 +85,7 @@ def speech_takes():
 
 def analyse_with(paths: tuple, audio: Audio):
     """analyse_music with the activations of the nets in `paths` averaged instead of the shipped set's."""
-    shipped = music_analysis.beat_activations
-    music_analysis.beat_activations = functools.partial(beat_net.beat_activations, paths=paths)
-    try:
-        return music_analysis.analyse_music(audio)
-    finally:
-        music_analysis.beat_activations = shipped
+    return music_analysis.analyse_music(audio, nets=paths)
 
 
 def octave_error(beats, true_beats) -> bool:

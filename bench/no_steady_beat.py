@@ -27,7 +27,6 @@ if __name__ == "__main__" and not __package__:  # run as a file: run it as part 
     raise SystemExit
 
 import argparse
-import functools
 import json
 import pathlib
 import pickle
@@ -115,7 +114,7 @@ def features(nets: tuple) -> dict:
     """{group: [(clip, fell back, evidence)]}: the shipped analysis with the nets' mean activation; evidence is
     what analysis.beat_evidence found (with peaks always filled in, for other thresholds)."""
     captured = {}
-    original_evidence, original_activations = analysis.beat_evidence, analysis.beat_activations
+    original_evidence = analysis.beat_evidence
 
     def capture(activation, beats, log_mel, frame_rate, samples):
         evidence = original_evidence(activation, beats, log_mel, frame_rate, samples)
@@ -125,18 +124,17 @@ def features(nets: tuple) -> dict:
         return evidence
 
     analysis.beat_evidence = capture
-    analysis.beat_activations = functools.partial(beat_net.beat_activations, paths=nets)
     out = {}
     try:
         for group, _, clips in GROUPS:
             rows = []
             for name, samples, rate in clips():
                 captured.pop("last", None)
-                result = analysis.analyse_music(load.Audio(samples.astype(np.float32), rate))
+                result = analysis.analyse_music(load.Audio(samples.astype(np.float32), rate), nets=nets)
                 rows.append((name, bool(result.fallback), captured.get("last")))
             out[group] = rows
     finally:
-        analysis.beat_evidence, analysis.beat_activations = original_evidence, original_activations
+        analysis.beat_evidence = original_evidence
     return out
 
 

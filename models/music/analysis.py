@@ -96,7 +96,9 @@ def beat_position(beats: np.ndarray, times: np.ndarray) -> np.ndarray:
     return np.where(times > beats[-1], index[-1] + (times - beats[-1]) / last_period, position)
 
 
-def analyse_music(audio: Audio) -> MusicAnalysis:
+def analyse_music(audio: Audio, nets: tuple = None) -> MusicAnalysis:
+    """Beats, bars, meter, sections and loudness of `audio`; `nets`: beat-net weight files to average instead of
+    the shipped ones (benches compare sets of nets with it)."""
     samples = audio.samples
     if audio.sample_rate != SAMPLE_RATE:
         from ..audio.load import resample
@@ -111,7 +113,8 @@ def analyse_music(audio: Audio) -> MusicAnalysis:
                                            f"{FALLBACK_BPM:.0f} BPM.")
     envelope = onset_strength(spectrum)
     envelope /= max(envelope.max(), 1e-12)
-    activations = beat_activations(samples, SAMPLE_RATE)
+    activations = beat_activations(samples, SAMPLE_RATE) if nets is None else \
+        beat_activations(samples, SAMPLE_RATE, paths=tuple(nets))
     decoded = choose_bars([decode(activations, FRAME_RATE, (meter,)) for meter in METERS],
                           onset_strength(spectrum, BASS_ONSET_HZ), spectrum.frame_rate, activations[:, 1],
                           band_onsets(spectrum, SNARE_LOW_HZ, SNARE_HIGH_HZ))
