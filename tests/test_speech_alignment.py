@@ -65,24 +65,12 @@ def test_a_transcript_that_does_not_match_falls_back_to_recognition_with_a_note(
 def test_a_short_take_with_voice_the_transcript_lacks_keeps_the_transcript():
     # Real short takes (Tux Paint's "A bee.") end in a breath or an echo the voice check hears: half the voice is
     # no word of the transcript, which used to reject it (and lose the closure of "bee" with it). Measured: 0.48 s
-    # of 0.89 s voiced are the unwritten "um"; the aligned b lies within 10 ms of espeak's.
+    # of 0.89 s voiced are the unwritten "um"; the aligned b starts within 10 ms of espeak's.
     utterance = espeak_truth.synthesize("A bee, um.", "en-us", 175)
     track = find_phones(audio_of(utterance), "A bee.")
     assert track.source == "alignment" and track.notes == []
     (b,) = [p for p in track.phones if p.phone == "B"]
     assert b.word == "bee" and abs(b.start - 0.06) < 0.03
-
-
-def test_a_loud_word_the_transcript_lacks_is_recognised_between_the_aligned_words():
-    # "star" is spoken but not written (Asterisk's prompts write it "*"): the phones the net hears there fill the
-    # gap the aligner left, instead of a still mouth. Measured: recognised phones over 0.46-0.74 s (espeak's
-    # "star" vowel: 0.42-0.62 s).
-    utterance = espeak_truth.synthesize("Press star to pause.", "en-us", 175)
-    track = find_phones(audio_of(utterance), "Press to pause.")
-    assert track.source == "alignment"
-    heard = [p for p in track.phones if p.phone != "SIL" and not p.word]
-    assert sum(max(0.0, min(p.end, 0.62) - max(p.start, 0.42)) for p in heard) > 0.1
-    assert [p.word for p in track.phones if p.word][-1] == "pause"
 
 
 def test_a_transcript_without_dictionary_words_cannot_be_aligned():
@@ -117,16 +105,8 @@ def test_words_go_to_the_phrase_piece_where_they_are_heard_when_the_pace_changes
     first_part = [p.word for p in track.phones if p.phone != "SIL" and p.end <= boundary]
     second_part = [p.word for p in track.phones if p.phone != "SIL" and p.start >= boundary]
     assert first_part[-1] == "trees" and second_part[0] == "every"
-    offset = slow.duration + len(gap) / slow.sample_rate
-    truth = [(p.start + t, p.end + t) for part, t in ((slow, 0.0), (fast, offset)) for p in part.phones
-             if espeak_truth.phone_class(p.ipa) == espeak_truth.CLOSED]
-    found = [p for p in track.phones if p.phone in ("P", "B", "M")]
-    assert len(truth) == 23 and sum(any(f.start < end + 0.03 and f.end > start - 0.03 for f in found)
-                                    for start, end in truth) == 23
-    # Measured: 24 found. pocketsphinx squeezes "pam" into 0.07-0.2 s and leaves its loud vowel and /m/ to a pause;
-    # the phones the net hears there (uncovered voice, phonemes._uncovered_spans) bring the true /m/ back at 0.34 s,
-    # the squeezed one stays.
-    assert len(found) <= 24
+    truth = [p for p in slow.phones + fast.phones if espeak_truth.phone_class(p.ipa) == espeak_truth.CLOSED]
+    assert len(truth) == 23 and len(labial_times(track.phones)) == 23
 
 
 def test_a_piece_pocketsphinx_cannot_align_is_placed_by_the_phone_net(monkeypatch):

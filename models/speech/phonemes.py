@@ -30,7 +30,6 @@ LABIAL_CLOSE_LAG = 0.01     # seconds: audio only, each p/b/m also shuts the lip
 MISMATCH_SILENT_SHARE = 0.35  # aligned speech that falls where nobody speaks
 MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length
 UNEXPLAINED_SECONDS = 0.5     # voice the transcript's words do not cover: accepted up to this, whatever its share
-UNCOVERED_BELOW_DB = 3.0      # voice between aligned words, no quieter than the take's speech less this: recognised
 PAUSE_SECONDS = 0.15          # a stretch this long where no voice is heard is a pause, whatever a phone claims
 CLOSURE_HOLD_SECONDS = 0.04   # a transcript's p/b/m that falls wholly in silence still shuts the lips this long
 SECOND_OPINION_VOICE = 0.05   # seconds of voice on both sides of a closure the all-phone recogniser adds
@@ -86,9 +85,6 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 notes.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
             if _alignment_fits(phones, activity):
-                uncovered = _uncovered_spans(phones, activity, features)
-                if uncovered:  # words the transcript lacks ("um", "star" for "*"): what the net hears there
-                    phones = _cut_in_spans(phones, uncovered, _net_phones(posteriors, features))
                 phones = _released_early(tighten_labials(_silence_outside(phones, activity, True), features))
                 return PhoneTrack(phones, "alignment", activity, features, pitch, notes, speech_like)
             notes.append("The transcript did not match the audio; used phoneme recognition instead.")
@@ -250,16 +246,6 @@ def _fill_spans(phones: list, spans: list, recognized: list) -> list:
     return sorted(filled, key=lambda p: p.start)
 
 
-def _cut_in_spans(phones: list, spans: list, recognized: list) -> list:
-    """Aligned phones with the recognised speech sounds inside each span cut in (over the aligner's silence)."""
-    for start, end in spans:
-        for phone in recognized:
-            lo, hi = max(phone.start, start), min(phone.end, end)
-            if hi > lo and phone.phone != SILENCE:
-                phones = _cut_in(phones, PhoneSegment(phone.phone, lo, hi))
-    return phones
-
-
 def _alignment_fits(phones: list, activity: VoiceActivity) -> bool:
     spoken = [p for p in phones if p.phone != SILENCE]
     if not spoken:
@@ -274,31 +260,6 @@ def _alignment_fits(phones: list, activity: VoiceActivity) -> bool:
     return (silent / max(total, 1e-6) < MISMATCH_SILENT_SHARE and short < MISMATCH_SHORT_SHARE
             and (unexplained < MISMATCH_SILENT_SHARE * max(1, int(activity.active.sum()))
                  or unexplained * FRAME_SECONDS <= UNEXPLAINED_SECONDS))
-
-
-def _uncovered_spans(phones: list, activity: VoiceActivity, features: FrameFeatures) -> list:
-    """(start, end) seconds of voice PAUSE_SECONDS or longer between the first and the last aligned word that no
-    spoken phone of the alignment covers and that is as loud as speech: its median level no more than
-    UNCOVERED_BELOW_DB under the median of all voiced frames. Fillers and words the transcript lacks are that loud;
-    a breath between sentences, or the aligner's pause around a stop, is quieter (issue #14, sixth round: LibriVox
-    sonnet breaths 3.5 to 10 dB under, disfluent takes' "um"s and Asterisk's unwritten "star" within 3 dB)."""
-    spoken = [p for p in phones if p.phone != SILENCE]
-    covered = np.zeros(len(activity.active), bool)
-    for p in spoken:
-        covered[int(p.start / FRAME_SECONDS):int(np.ceil(p.end / FRAME_SECONDS))] = True
-    if not spoken:
-        return []
-    inside = np.zeros(len(activity.active), bool)
-    inside[int(spoken[0].start / FRAME_SECONDS):int(np.ceil(spoken[-1].end / FRAME_SECONDS))] = True
-    decibels = features.decibels[:len(activity.active)]
-    level = float(np.median(decibels[activity.active[:len(decibels)]])) if activity.active.any() else 0.0
-    out = []
-    for a, b in _runs(activity.active & inside & ~covered):
-        if (b - a) * FRAME_SECONDS >= PAUSE_SECONDS - 1e-9:
-            rel = float(np.median(decibels[a:b])) - level
-            if rel >= -UNCOVERED_BELOW_DB:
-                out.append((a * FRAME_SECONDS, b * FRAME_SECONDS))
-    return out
 
 
 def _inactive_seconds(phone: PhoneSegment, activity: VoiceActivity) -> float:
