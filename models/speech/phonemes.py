@@ -29,6 +29,7 @@ LABIAL_RELEASE_LEAD = 0.01  # seconds
 LABIAL_CLOSE_LAG = 0.01     # seconds: audio only, each p/b/m also shuts the lips this much later
 MISMATCH_SILENT_SHARE = 0.35  # aligned speech that falls where nobody speaks
 MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length
+UNEXPLAINED_SECONDS = 0.5     # voice the transcript's words do not cover: accepted up to this, whatever its share
 PAUSE_SECONDS = 0.15          # a stretch this long where no voice is heard is a pause, whatever a phone claims
 CLOSURE_HOLD_SECONDS = 0.04   # a transcript's p/b/m that falls wholly in silence still shuts the lips this long
 SECOND_OPINION_VOICE = 0.05   # seconds of voice on both sides of a closure the all-phone recogniser adds
@@ -255,9 +256,10 @@ def _alignment_fits(phones: list, activity: VoiceActivity) -> bool:
     covered = np.zeros(len(activity.active), bool)
     for p in spoken:
         covered[int(p.start / FRAME_SECONDS):int(np.ceil(p.end / FRAME_SECONDS))] = True
-    unexplained = float((activity.active & ~covered).sum()) / max(1, int(activity.active.sum()))
+    unexplained = int((activity.active & ~covered).sum())  # a short clip's breath or echo is a large share
     return (silent / max(total, 1e-6) < MISMATCH_SILENT_SHARE and short < MISMATCH_SHORT_SHARE
-            and unexplained < MISMATCH_SILENT_SHARE)
+            and (unexplained < MISMATCH_SILENT_SHARE * max(1, int(activity.active.sum()))
+                 or unexplained * FRAME_SECONDS <= UNEXPLAINED_SECONDS))
 
 
 def _inactive_seconds(phone: PhoneSegment, activity: VoiceActivity) -> float:
