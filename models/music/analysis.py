@@ -6,7 +6,7 @@ import numpy as np
 
 from ..audio.load import Audio
 from .bar_decoder import DecodedBeats, decode
-from .beat_net import FRAME_RATE, beat_activations
+from .beat_net import FRAME_RATE, WEIGHTS_PATHS, beat_activations
 from .sections import bar_features, segment
 from .spectrum import SAMPLE_RATE, log_mel_spectrum, onset_strength
 
@@ -96,9 +96,9 @@ def beat_position(beats: np.ndarray, times: np.ndarray) -> np.ndarray:
     return np.where(times > beats[-1], index[-1] + (times - beats[-1]) / last_period, position)
 
 
-def analyse_music(audio: Audio, nets: tuple = None) -> MusicAnalysis:
-    """Beats, bars, meter, sections and loudness of `audio`; `nets`: beat-net weight files to average instead of
-    the shipped ones (benches compare sets of nets with it)."""
+def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS) -> MusicAnalysis:
+    """Beats, bars, meter, sections and loudness of `audio`; `nets`: the beat-net weight files whose activations
+    are averaged (benches compare other sets of nets with it)."""
     samples = audio.samples
     if audio.sample_rate != SAMPLE_RATE:
         from ..audio.load import resample
@@ -113,12 +113,10 @@ def analyse_music(audio: Audio, nets: tuple = None) -> MusicAnalysis:
                                            f"{FALLBACK_BPM:.0f} BPM.")
     envelope = onset_strength(spectrum)
     envelope /= max(envelope.max(), 1e-12)
-    activations = beat_activations(samples, SAMPLE_RATE) if nets is None else \
-        beat_activations(samples, SAMPLE_RATE, paths=tuple(nets))
+    activations = beat_activations(samples, SAMPLE_RATE, paths=tuple(nets))
     decoded = choose_bars([decode(activations, FRAME_RATE, (meter,)) for meter in METERS],
                           onset_strength(spectrum, BASS_ONSET_HZ), spectrum.frame_rate, activations[:, 1],
-                          band_onsets(spectrum, SNARE_LOW_HZ, SNARE_HIGH_HZ))
-    frames = np.clip(np.round(decoded.beats * FRAME_RATE).astype(int), 0, len(activations) - 1)
+                          onset_strength(spectrum, SNARE_HIGH_HZ, min_hz=SNARE_LOW_HZ))
     evidence = beat_evidence(activations[:, 0], decoded.beats, spectrum.log_mel, spectrum.frame_rate, samples)
     confidence, regularity = evidence["confidence"], evidence["regularity"]
     if not steady_beat(evidence):
@@ -127,8 +125,8 @@ def analyse_music(audio: Audio, nets: tuple = None) -> MusicAnalysis:
                                                f"{FALLBACK_BPM:.0f} BPM.", loudness, rate)
         fallback.confidence = confidence
         return fallback
-    if len(frames) < MIN_BEATS:
-        return fallback_analysis(duration, f"Too few beats were found ({len(frames)}), so the dancer grooves "
+    if len(decoded.beats) < MIN_BEATS:
+        return fallback_analysis(duration, f"Too few beats were found ({len(decoded.beats)}), so the dancer grooves "
                                            f"at a steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
     beats = decoded.beats
     bar_starts = np.flatnonzero(decoded.beat_in_bar == 1)
@@ -211,12 +209,6 @@ def onto_the_bass(beats: np.ndarray, bass_onsets: np.ndarray, frame_rate: float)
     if between <= OFFBEAT_BASS_RATIO * on_beats or between <= 1e-12:
         return beats
     return np.append(middle, beats[-1] + 0.5 * (beats[-1] - beats[-2]))
-
-
-def band_onsets(spectrum, low_hz: float, high_hz: float) -> np.ndarray:
-    """onset_strength of the mel bands above low_hz and up to high_hz (the same floor, from all bands)."""
-    return onset_strength(replace(spectrum, mel_hz=np.where(spectrum.mel_hz > low_hz, spectrum.mel_hz, np.inf)),
-                          high_hz)
 
 
 def bass_phase_strength(beats: np.ndarray, meter: int, bass_onsets: np.ndarray, frame_rate: float):

@@ -73,14 +73,18 @@ def _extended_slice(samples: np.ndarray, lo: int, hi: int) -> np.ndarray:
     return out
 
 
-def onset_strength(spectrum: Spectrum, max_hz: float = None) -> np.ndarray:
-    """Half-wave rectified spectral flux of the log-mel spectrum (optionally only below max_hz), per frame.
+def onset_strength(spectrum: Spectrum, max_hz: float = None, min_hz: float = None) -> np.ndarray:
+    """Half-wave rectified spectral flux of the log-mel spectrum (optionally only of the bands up to max_hz and
+    above min_hz; the floor is taken from all bands), per frame.
 
     The local mean is removed so slow swells (a chord fading in) do not read as onsets. The flux is taken a chunk
     of frames at a time (each chunk with the frame before it), as one pass over the whole gives.
     """
     floor = spectrum.log_mel.max() - 80.0
-    bands = slice(None) if max_hz is None else spectrum.mel_hz <= max_hz
+    bands = slice(None)
+    if max_hz is not None or min_hz is not None:
+        bands = ((spectrum.mel_hz <= (np.inf if max_hz is None else max_hz))
+                 & (spectrum.mel_hz > (-np.inf if min_hz is None else min_hz)))
     count = len(spectrum.log_mel)
     flux = np.empty(count)
     for first, end in frame_chunks(count, SPECTRUM_CHUNK_FRAMES * 8):
