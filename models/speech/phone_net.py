@@ -173,12 +173,13 @@ def decode_phones(log_probs: np.ndarray, phones: tuple, log_prior: np.ndarray | 
     if log_prior is not None and prior_scale:
         scores = scores - prior_scale * log_prior[None, :]
     bias = LABIAL_BIAS if labial_bias is None else labial_bias
+    labials = [k for k, name in enumerate(phones) if name in LABIALS]
     if bias:
-        scores[:, [k for k, name in enumerate(phones) if name in LABIALS]] += bias
+        scores[:, labials] += bias
     if labial_boost is not None:
         boost = np.zeros(len(scores))
         boost[:min(len(scores), len(labial_boost))] = labial_boost[:len(scores)]
-        scores[:, [k for k, name in enumerate(phones) if name in LABIALS]] += boost[:, None]
+        scores[:, labials] += boost[:, None]
     count, classes = scores.shape
     if count == 0:
         return []
