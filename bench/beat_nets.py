@@ -32,55 +32,21 @@ import time
 import warnings
 
 import numpy as np
-import soundfile
 
-from ..models.audio.load import Audio, resample
+from ..models.audio.load import Audio
 from ..models.music import analysis as music_analysis
 from ..models.music import beat_net
 from ..models.music.spectrum import SAMPLE_RATE
 from .beats import teacher_excerpts
+from .no_steady_beat import speech_takes
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 CACHE = pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
 SPLITS = (("validation", CACHE / "music" / "validation"), ("band", CACHE / "music" / "validation_band"))
-TAKE_SECONDS = 40.0
 
 
 def tuning_excerpts(folder: pathlib.Path):
     """[(name, Audio, true beats, true downbeats)]: the excerpts bench/beats.py's validation rows score."""
     return [(stem, audio, table[:, 0], table[table[:, 1] == 1, 0]) for stem, audio, table in teacher_excerpts(folder)]
-
-
-def _strung(files: list, rate: int, rng) -> np.ndarray:
-    """Random prompts from `files`, 0.3–0.8 s of silence after each, until TAKE_SECONDS."""
-    parts, total = [], 0
-    while total < TAKE_SECONDS * rate:
-        x, r = soundfile.read(str(files[rng.integers(len(files))]), dtype="float32", always_2d=True)
-        x = x.mean(axis=1)
-        x = resample(x, r, rate) if r != rate else x
-        parts += [x, np.zeros(int(rng.uniform(0.3, 0.8) * rate), np.float32)]
-        total += len(x)
-    return np.concatenate(parts)
-
-
-def speech_takes():
-    """[(name, Audio)]: real speech that must get "no steady beat"."""
-    rng = np.random.default_rng(5)
-    takes = []
-    asterisk = CACHE / "asterisk_speech" / "wav"
-    for language in ("en", "es", "fr", "it", "ru"):
-        files = sorted(asterisk.glob(f"{language}/*.wav"))
-        for t in range(3):
-            if files:
-                takes.append((f"asterisk_{language}{t}", Audio(_strung(files, 16000, rng), 16000)))
-    tux = sorted((CACHE / "real_speech" / "tuxpaint").rglob("*_desc*.ogg"))
-    for t in range(3):
-        if tux:
-            takes.append((f"tuxpaint{t}", Audio(_strung(tux, 22050, rng), 22050)))
-    for path in [ROOT / "assets" / "demo_speech.wav"] + sorted((ROOT / "bench" / "data" / "librivox").glob("*.flac")):
-        x, r = soundfile.read(str(path), dtype="float32", always_2d=True)
-        takes.append((path.stem, Audio(x.mean(axis=1), r)))
-    return takes
 
 
 def analyse_with(paths: tuple, audio: Audio):

@@ -233,18 +233,26 @@ def validation_rows(folder: pathlib.Path, genre: str = "game soundtrack"):
     return rows
 
 
+def no_beat_sounds(folder: pathlib.Path) -> list:
+    """[(id, Audio)] of the free-tempo split's sounds with no beat (drones, hiss, rain, wind; tracks.json kind
+    "none"), whole."""
+    listed = folder / "tracks.json"
+    out = []
+    for row in json.loads(listed.read_text()) if listed.exists() else []:
+        if row.get("kind") == "none":
+            samples, rate = soundfile.read(str(folder / row["file"]), dtype="float32", always_2d=True)
+            out.append((row["id"], Audio(samples.mean(axis=1), rate)))
+    return out
+
+
 def no_beat_rows(folder: pathlib.Path):
-    """The free-tempo split's sounds with no beat (drones, hiss, rain, wind; tracks.json kind "none"), whole:
-    each should get the "no steady beat" note."""
+    """The free-tempo split's sounds with no beat, each of which should get the "no steady beat" note."""
     rows = []
-    for row in json.loads((folder / "tracks.json").read_text()):
-        if row.get("kind") != "none":
-            continue
-        samples, rate = soundfile.read(str(folder / row["file"]), dtype="float32", always_2d=True)
-        analysis = analyse_music(Audio(samples.mean(axis=1), rate))
-        rows.append({"id": row["id"], "fallback": analysis.fallback, "confidence": analysis.confidence,
-                     "duration": len(samples) / rate})
-        print(f"{row['id']:<28} none    {rows[-1]['duration']:5.1f} s "
+    for sound_id, audio in no_beat_sounds(folder):
+        analysis = analyse_music(audio)
+        rows.append({"id": sound_id, "fallback": analysis.fallback, "confidence": analysis.confidence,
+                     "duration": len(audio.samples) / audio.sample_rate})
+        print(f"{sound_id:<28} none    {rows[-1]['duration']:5.1f} s "
               f"{'no steady beat (note)' if analysis.fallback else 'BEATS HEARD'} conf {analysis.confidence:.2f}",
               flush=True)
     return rows

@@ -27,7 +27,6 @@ if __name__ == "__main__" and not __package__:  # run as a file: run it as part 
     raise SystemExit
 
 import argparse
-import json
 import pathlib
 import pickle
 import sys
@@ -37,75 +36,59 @@ import soundfile
 
 from ..models.audio import load
 from ..models.music import analysis, beat_net
+from .beats import no_beat_sounds, teacher_excerpts
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 HOME_CACHE = pathlib.Path.home() / ".cache" / "soundmotion"
 MUSIC_CACHE = HOME_CACHE / "music"
 SPEECH_SEED = 5
+TAKE_SECONDS = 40.0
 
 
-def speech_takes(cache: pathlib.Path = HOME_CACHE):
-    """(name, samples, rate) of the 24 real-speech tuning takes (tuning material: the held-out speakers in
-    bench/data/real_speakers are not used)."""
+def _strung(files: list, rate: int, rng) -> np.ndarray:
+    """Random prompts from `files`, 0.3–0.8 s of silence after each, until TAKE_SECONDS."""
+    parts, total = [], 0
+    while total < TAKE_SECONDS * rate:
+        x, r = soundfile.read(str(files[rng.integers(len(files))]), dtype="float32", always_2d=True)
+        x = x.mean(axis=1)
+        x = load.resample(x, r, rate) if r != rate else x
+        parts += [x, np.zeros(int(rng.uniform(0.3, 0.8) * rate), np.float32)]
+        total += len(x)
+    return np.concatenate(parts)
+
+
+def speech_takes(cache: pathlib.Path = HOME_CACHE) -> list:
+    """[(name, Audio)] of the 24 real-speech tuning takes, which must get "no steady beat" (tuning material: the
+    held-out speakers in bench/data/real_speakers are not used)."""
     rng = np.random.default_rng(SPEECH_SEED)
-
-    def strung(files, rate, read):
-        parts, total = [], 0
-        while total < 40 * rate:
-            x, r = read(files[rng.integers(len(files))])
-            x = load.resample(x, r, rate) if r != rate else x
-            parts += [x, np.zeros(int(rng.uniform(0.3, 0.8) * rate), np.float32)]
-            total += len(x)
-        return np.concatenate(parts)
-
-    def read(path):
-        x, r = soundfile.read(str(path), dtype="float32", always_2d=True)
-        return x.mean(axis=1), r
-
+    takes = []
     asterisk = cache / "asterisk_speech" / "wav"
-    for lang in ("en", "es", "fr", "it", "ru"):
-        files = sorted((asterisk / lang).glob("*.wav"))
+    for language in ("en", "es", "fr", "it", "ru"):
+        files = sorted((asterisk / language).glob("*.wav"))
         for take in range(3):
             if files:
-                yield f"asterisk_{lang}{take}", strung(files, 16000, read), 16000
+                takes.append((f"asterisk_{language}{take}", load.Audio(_strung(files, 16000, rng), 16000)))
     tuxpaint = sorted((cache / "real_speech" / "tuxpaint").rglob("*_desc*.ogg"))
     for take in range(3):
         if tuxpaint:
-            yield f"tuxpaint{take}", strung(tuxpaint, 22050, read), 22050
-    x, r = read(ROOT / "assets" / "demo_speech.wav")
-    yield "demo_speech", x, r
-    for path in sorted((ROOT / "bench" / "data" / "librivox").glob("*.flac")):
-        x, r = read(path)
-        yield path.stem, x, r
+            takes.append((f"tuxpaint{take}", load.Audio(_strung(tuxpaint, 22050, rng), 22050)))
+    for path in [ROOT / "assets" / "demo_speech.wav"] + sorted((ROOT / "bench" / "data" / "librivox").glob("*.flac")):
+        x, r = soundfile.read(str(path), dtype="float32", always_2d=True)
+        takes.append((path.stem, load.Audio(x.mean(axis=1), r)))
+    return takes
 
 
-def excerpts(folder: pathlib.Path, kind: str):
-    """(name, samples, rate) of a split's music excerpts (the span madmom labelled) or, with kind "none", of
-    the free-tempo split's sounds with no beat (whole)."""
-    if kind == "none":
-        rows = json.loads((folder / "tracks.json").read_text()) if (folder / "tracks.json").exists() else []
-        for row in rows:
-            if row.get("kind") == "none":
-                x, r = soundfile.read(str(folder / row["file"]), dtype="float32", always_2d=True)
-                yield row["id"], x.mean(axis=1), r
-        return
-    for beats in sorted(folder.glob("*.teacher.*.beats")):
-        stem, span = beats.name[:-len(".beats")].split(".teacher.")
-        start, end = (float(t) for t in span.split("-"))
-        if len(beats.read_text().split()) // 2 < 8 or end - start < 30.0:   # as bench/beats.py scores them
-            continue
-        info = soundfile.info(str(folder / f"{stem}.flac"))
-        x, r = soundfile.read(str(folder / f"{stem}.flac"), dtype="float32", always_2d=True,
-                              start=int(round(start * info.samplerate)), stop=int(round(end * info.samplerate)))
-        yield stem, x.mean(axis=1), r
+def excerpts(folder: pathlib.Path) -> list:
+    """[(name, Audio)] of a split's music excerpts (the span madmom labelled, as bench/beats.py scores them)."""
+    return [(stem, audio) for stem, audio, _ in teacher_excerpts(folder)] if folder.exists() else []
 
 
 GROUPS = [  # (name, must it keep its beats, clips)
     ("free-tempo music (FreeCol, Flare, OpenClonk)", True,
-     lambda: excerpts(MUSIC_CACHE / "validation_free_tempo", "music")),
-    ("validation split music", True, lambda: excerpts(MUSIC_CACHE / "validation", "music")),
-    ("band split music", True, lambda: excerpts(MUSIC_CACHE / "validation_band", "music")),
-    ("free-tempo drones, hiss, rain, wind", False, lambda: excerpts(MUSIC_CACHE / "validation_free_tempo", "none")),
+     lambda: excerpts(MUSIC_CACHE / "validation_free_tempo")),
+    ("validation split music", True, lambda: excerpts(MUSIC_CACHE / "validation")),
+    ("band split music", True, lambda: excerpts(MUSIC_CACHE / "validation_band")),
+    ("free-tempo drones, hiss, rain, wind", False, lambda: no_beat_sounds(MUSIC_CACHE / "validation_free_tempo")),
     ("real speech (5 languages, Tux Paint, LibriVox, demo)", False, speech_takes),
 ]
 
@@ -128,9 +111,9 @@ def features(nets: tuple) -> dict:
     try:
         for group, _, clips in GROUPS:
             rows = []
-            for name, samples, rate in clips():
+            for name, audio in clips():
                 captured.pop("last", None)
-                result = analysis.analyse_music(load.Audio(samples.astype(np.float32), rate), nets=nets)
+                result = analysis.analyse_music(audio, nets=nets)
                 rows.append((name, bool(result.fallback), captured.get("last")))
             out[group] = rows
     finally:
