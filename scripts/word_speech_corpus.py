@@ -22,7 +22,7 @@ import re
 import subprocess
 
 from asterisk_speech_corpus import pocketsphinx_labels  # a sibling script (scripts/ is on the path when run)
-from real_speech_corpus import sha256_of
+from real_speech_corpus import debian_package
 
 CACHE = (pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
          / "word_speech")
@@ -39,11 +39,7 @@ def fetch(cache: pathlib.Path = CACHE) -> pathlib.Path:
     cache.mkdir(parents=True, exist_ok=True)
     root = cache / "x"
     for name, digest in PACKAGES.items():
-        deb = cache / f"{name}_{VERSION.replace(':', '%3a')}_all.deb"
-        if not deb.exists():
-            subprocess.run(["apt-get", "download", f"{name}={VERSION}"], cwd=cache, check=True)
-        if sha256_of(deb) != digest:
-            raise SystemExit(f"{deb} is not the file this corpus was built from (sha256 differs)")
+        deb = debian_package(cache, name, VERSION, digest)
         if not (root / "usr" / "share" / name.split("-")[0]).is_dir():
             subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True)
     for ogg, _, _ in _recordings(root):
