@@ -203,7 +203,12 @@ def test_bars_start_where_the_bass_and_the_nets_downbeats_agree():
     assert list(np.flatnonzero(choose_bars(decoded, onsets, rate).beat_in_bar == 1)[:3]) == [1, 5, 9]
     chosen = choose_bars(decoded, onsets, rate, downbeat)
     assert DOWNBEAT_WEIGHT > 0 and list(np.flatnonzero(chosen.beat_in_bar == 1)[:3]) == [3, 7, 11]
-    onsets[np.round(beats[1::4] * rate).astype(int)] = 40.0           # a bass far stronger on beat 2 outweighs it
+    # a bass far stronger on beat 2 outweighs it: scores log(bass / its mean) + 6·log(downbeat / its mean) for
+    # beats 2 and 4 are -0.54 and -0.34 with a bass of 40 (200× the other beats'), -0.53 and -1.25 with 100
+    onsets[np.round(beats[1::4] * rate).astype(int)] = 40.0
+    assert DOWNBEAT_WEIGHT == 6.0
+    assert list(np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)[:3]) == [3, 7, 11]
+    onsets[np.round(beats[1::4] * rate).astype(int)] = 100.0
     assert list(np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)[:3]) == [1, 5, 9]
 
 
@@ -222,12 +227,75 @@ def test_a_snare_on_the_beat_counts_against_a_bar_starting_there():
     snare[np.round(beats * rate).astype(int)] = 0.2
     snare[np.round(beats[2::4] * rate).astype(int)] = 1.0             # a half-time snare on beat 3
     decoded = [DecodedBeats(beats, np.arange(48) % 4 + 1, 4, -100.0)]
-    # phase scores: 4·log(0.05/0.0375) + 1.75·log(0.45/0.2) = 2.57 for beat 1, 4·log(0.06/0.0375) -
-    # 1.75·log(1.2/0.45) = 0.16 for beat 3
-    assert SNARE_WEIGHT == 1.75
+    # phase scores: 6·log(0.05/0.0375) + 1.5·log(0.45/0.2) = 2.94 for beat 1, 6·log(0.06/0.0375) -
+    # 1.5·log(1.2/0.45) = 1.35 for beat 3
+    assert SNARE_WEIGHT == 1.5
     assert list(np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)[:3]) == [2, 6, 10]
     chosen = choose_bars(decoded, onsets, rate, downbeat, snare)
     assert list(np.flatnonzero(chosen.beat_in_bar == 1)[:3]) == [0, 4, 8]
+
+
+def test_the_nets_downbeat_counts_over_its_beat_probability():
+    from soundmotion.models.music.analysis import choose_bars, downbeat_phase_strength
+    from soundmotion.models.music.bar_decoder import DecodedBeats
+    rate = 50.0
+    beats = 1.0 + np.arange(48) * 0.5
+    frames = np.round(beats * FRAME_RATE).astype(int)
+    beat = np.full(int(26 * FRAME_RATE), 0.01)
+    downbeat = np.full(int(26 * FRAME_RATE), 0.01)
+    for phase, (b, d) in enumerate(((0.9, 0.3), (0.3, 0.2), (0.9, 0.25), (0.3, 0.05))):
+        beat[frames[phase::4]], downbeat[frames[phase::4]] = b, d   # loud beats 1 and 3 get more of both
+    assert np.allclose(downbeat_phase_strength(beats, 4, downbeat), [0.3, 0.2, 0.25, 0.05])
+    ratio = downbeat_phase_strength(beats, 4, downbeat, beat)      # 0.3/0.901, 0.2/0.301, 0.25/0.901, 0.05/0.301
+    assert np.allclose(ratio, [0.333, 0.664, 0.277, 0.166], atol=0.001)
+    onsets = np.zeros(int(26 * rate))
+    onsets[np.round(beats * rate).astype(int)] = 0.2                  # the same bass on every beat: no vote
+    decoded = [DecodedBeats(beats, np.arange(48) % 4 + 1, 4, -100.0)]
+    assert list(np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)[:3]) == [0, 4, 8]
+    chosen = choose_bars(decoded, onsets, rate, downbeat, beat_activation=beat)
+    assert list(np.flatnonzero(chosen.beat_in_bar == 1)[:3]) == [1, 5, 9]
+
+
+def _chord_spectra(beats, frame_rate, chord_of_beat, bands=40, seed=0):
+    """Log-mel frames (dB) holding one random 'chord' (a band pattern) per beat as chord_of_beat[i] says."""
+    rng = np.random.default_rng(seed)
+    chords = rng.normal(0.0, 6.0, (max(chord_of_beat) + 1, bands))
+    count = int((beats[-1] + 1.0) * frame_rate)
+    index = np.clip(np.searchsorted(beats, np.arange(count) / frame_rate, side="right") - 1, 0, len(beats) - 1)
+    return -40.0 + chords[np.asarray(chord_of_beat)[index]] + rng.normal(0.0, 1.0, (count, bands))
+
+
+def test_bars_start_where_the_chords_change():
+    from soundmotion.models.music.analysis import (HARMONY_WEIGHT, choose_bars, harmony_change_phase_strength)
+    from soundmotion.models.music.bar_decoder import DecodedBeats
+    rate = 86.0
+    beats = 1.0 + np.arange(48) * 0.5
+    chord_of_beat = [((i - 1) // 4) % 3 for i in range(48)]          # a new chord every 4 beats from beat 2
+    log_mel = _chord_spectra(beats, rate, chord_of_beat)
+    change = harmony_change_phase_strength(beats, 4, log_mel, rate)
+    assert int(np.argmax(change)) == 1 and change[1] > 1.0 and max(change[0], change[2], change[3]) < 0.05
+    onsets = np.zeros(int(26 * rate))
+    onsets[np.round(beats * rate).astype(int)] = 0.2                  # no bass vote
+    downbeat = np.full(int(26 * FRAME_RATE), 0.02)
+    downbeat[np.round(beats[3::4] * FRAME_RATE).astype(int)] = 0.022  # the net: a little more on beat 4
+    decoded = [DecodedBeats(beats, np.arange(48) % 4 + 1, 4, -100.0)]
+    assert list(np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)[:3]) == [3, 7, 11]
+    chosen = choose_bars(decoded, onsets, rate, downbeat, log_mel=log_mel)
+    assert HARMONY_WEIGHT == 0.5 and list(np.flatnonzero(chosen.beat_in_bar == 1)[:3]) == [1, 5, 9]
+
+
+def test_phrases_start_on_a_downbeat():
+    from soundmotion.models.music.analysis import NOVELTY_BEATS, novelty_phase_strength
+    rate = 86.0
+    beats = 1.0 + np.arange(64) * 0.5
+    # two-bar phrases of one texture each (chords every beat inside them), from beat 3: a phrase's first beat
+    # differs from the 4 before it, the others share them
+    chord_of_beat = [2 * (((i - 2) // 8) % 2) + i % 2 for i in range(64)]
+    log_mel = _chord_spectra(beats, rate, chord_of_beat, seed=1)
+    novelty = novelty_phase_strength(beats, 4, log_mel, rate)
+    assert NOVELTY_BEATS == 4 and int(np.argmax(novelty)) == 2
+    # measured 7.7, 11.2, 14.6, 10.5: beats near a phrase start get some of its novelty, mid-phrase beat 3s none
+    assert novelty[2] > 1.25 * max(novelty[0], novelty[1], novelty[3])
 
 
 def test_snare_band_onsets_hear_the_backbeat_and_bars_still_start_on_the_kick():

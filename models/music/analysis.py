@@ -34,18 +34,22 @@ METERS = (3, 4)
 BASS_ONSET_HZ = 150.0      # bars start where the bass starts its notes (choose_bars)
 BASS_REACH = 0.03          # seconds either side of a beat
 METER_BASS_WEIGHT = 2.0
-# Bars start where bass onset × (net's downbeat probability)^4 is highest (choose_bars). Chosen on both tuning
-# splits (the validation split and the band split of bench/music_corpus.py, madmom's downbeats): downbeat F
-# 0.560 / 0.543 with the bass alone, 0.612 / 0.657 with a weight of 2, 0.591 / 0.735 with 4, 0.565 / 0.701 with 5.
-DOWNBEAT_WEIGHT = 4.0
+# Bars start where bass onset × (net's downbeat probability over its beat probability)^DOWNBEAT_WEIGHT ×
+# (spectral change from the beat before)^HARMONY_WEIGHT × (novelty of the 4 beats after over the 4 before)^
+# NOVELTY_WEIGHT over (snare-band onset)^SNARE_WEIGHT is highest (choose_bars). Chosen on the tuning splits only
+# (bench/music_corpus.py's validation / band / free-tempo splits, madmom's downbeats), see choose_bars.
+DOWNBEAT_WEIGHT = 6.0
 OFFBEAT_BASS_RATIO = 2.0   # beats half a beat later where the bass is this much stronger between them (onto_the_bass)
 # Kick against snare (choose_bars): onsets at 150–600 Hz (snare drum, chords off the beat) count against a bar
-# starting there, with this weight. Chosen on both tuning splits (validation / band, madmom's downbeats): downbeat
-# F 0.591 / 0.735 without, 0.612 / 0.735 with 1, 0.688 / 0.735 with 1.75, 0.688 / 0.736 with 2, 0.663 / 0.598
-# with 2.5 (fragile: bands of 150–400, 200–800 or 100–600 Hz gain as much on the validation split, lose a track on
-# the band split).
+# starting there, with this weight.
 SNARE_LOW_HZ, SNARE_HIGH_HZ = 150.0, 600.0
-SNARE_WEIGHT = 1.75
+SNARE_WEIGHT = 1.5
+# Chords and textures change where bars start (choose_bars): the log-mel spectrum averaged over each beat, against
+# the beat before (HARMONY_WEIGHT), and the checkerboard novelty of the beats' self-similarity NOVELTY_BEATS
+# before against NOVELTY_BEATS after (NOVELTY_WEIGHT: a new phrase or section starts on a downbeat).
+HARMONY_WEIGHT = 0.5
+NOVELTY_WEIGHT = 1.0
+NOVELTY_BEATS = 4
 
 
 @dataclass
@@ -116,7 +120,8 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS) -> MusicAnalysis:
     activations = beat_activations(samples, SAMPLE_RATE, paths=tuple(nets))
     decoded = choose_bars([decode(activations, FRAME_RATE, (meter,)) for meter in METERS],
                           onset_strength(spectrum, BASS_ONSET_HZ), spectrum.frame_rate, activations[:, 1],
-                          onset_strength(spectrum, SNARE_HIGH_HZ, min_hz=SNARE_LOW_HZ))
+                          onset_strength(spectrum, SNARE_HIGH_HZ, min_hz=SNARE_LOW_HZ), activations[:, 0],
+                          spectrum.log_mel)
     evidence = beat_evidence(activations[:, 0], decoded.beats, spectrum.log_mel, spectrum.frame_rate, samples)
     confidence, regularity = evidence["confidence"], evidence["regularity"]
     if not steady_beat(evidence):
@@ -144,7 +149,8 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS) -> MusicAnalysis:
 
 
 def choose_bars(candidates: list, bass_onsets: np.ndarray, frame_rate: float,
-                downbeat_activation: np.ndarray = None, snare_onsets: np.ndarray = None) -> DecodedBeats:
+                downbeat_activation: np.ndarray = None, snare_onsets: np.ndarray = None,
+                beat_activation: np.ndarray = None, log_mel: np.ndarray = None) -> DecodedBeats:
     """The beats, meter and bars from one decode per meter (bar_decoder.decode) and the onset strength below
     BASS_ONSET_HZ per spectrum frame: bars start where the bass starts its notes.
 
@@ -153,17 +159,30 @@ def choose_bars(candidates: list, bass_onsets: np.ndarray, frame_rate: float,
     beat, averaged over the bars) scores; the meter kept has the highest decoder log-probability plus
     METER_BASS_WEIGHT × beats × log(that phase's bass onset over the mean of all phases): a bass that comes back
     every three beats votes for 3/4. Then the likeliest beats are counted in bars of that meter from the phase
-    with the most bass onset times the net's downbeat probability (`downbeat_activation`, per beat-net frame)
-    to the power DOWNBEAT_WEIGHT, over the onset between SNARE_LOW_HZ and SNARE_HIGH_HZ (`snare_onsets`, per
-    spectrum frame) to the power SNARE_WEIGHT, each over its mean across the phases (without any, as decoded):
-    kick and bass start the bar, the snare and the off-beat chords come after it.
+    whose cues, each a mean over the beats of that phase over its mean across the phases, score highest in log:
+    bass onset (weight 1); the net's downbeat probability (`downbeat_activation`, per beat-net frame), over its
+    beat probability where `beat_activation` is given (how sure it is that a beat it hears starts a bar, not how
+    loud the beat is), weight DOWNBEAT_WEIGHT; the onset between SNARE_LOW_HZ and SNARE_HIGH_HZ (`snare_onsets`,
+    per spectrum frame), weight -SNARE_WEIGHT (kick and bass start the bar, the snare and the off-beat chords come
+    after it); with `log_mel` (spectrum frames), the change of the beat's spectrum from the beat before
+    (harmony_change_phase_strength, HARMONY_WEIGHT) and the novelty between the NOVELTY_BEATS beats before and
+    after it (novelty_phase_strength, NOVELTY_WEIGHT). Without any cue, the bars are the decoder's.
 
     Chosen on tuning data only (madmom's beats and downbeats on the validation split, 39 game-soundtrack
-    excerpts, and the band split, 29 rock/metal ones; packages that never trained the nets). The meter is
-    madmom's in 39 of 39 and 28 of 29. Downbeat F-measure 0.688 / 0.735 (0.591 / 0.735 without the snare term, 0.514 / 0.707 with the
-    decoder's own bars; the bass's loudness instead of its onsets put the bars of SoundMotion's own test songs on
-    beat 3, where a kick and a held chord outweigh the bar's first kick); 6 of 6 synthesized songs in 3/4 and 8 of
-    8 in 4/4 keep their meter and bars."""
+    excerpts, the band split, 29 rock/metal ones, and the free-tempo split's 25 expressive pieces; packages that
+    never trained the nets), downbeat F validation / band / free-tempo: the previous setting (bass, downbeat^4,
+    snare^-1.75) 0.688 / 0.741 / 0.614, where each piece's best phase would give 0.913 / 0.884 / 0.768. The
+    downbeat over the beat probability alone scores 0.565 / 0.741 (the downbeat probability alone 0.540 / 0.706);
+    the spectral cues alone are weak (change 0.442 / 0.411, novelty 0.462 / 0.595) but right on some pieces where
+    the net and the bass are not. All five at 1 / 6 / -1.5 / 0.5 / 1 (a grid of downbeat 2–6, snare 0.5–2, change
+    0–1, novelty 0–2): 0.688 / 0.826 / 0.661, the grid's best on validation + band; its grid neighbours 0.66–0.71 /
+    0.79–0.83 / 0.62–0.66 (one excerpt moves the validation figure by 0.026, the band's by 0.034). Chroma instead
+    of log-mel bands, bass-range chroma, change over 2–4 beats, per-bar votes or ranks instead of means and a
+    logistic fit of the weights did no better. The meter is madmom's in 39 of 39, 28 of 29 and 22 of 25
+    (METER_BASS_WEIGHT 3 would make the band split's 29 of 29 at a lower downbeat F, 0.816); with madmom's meter
+    the best phases would give 0.913 / 0.892 / 0.784. Madmom's bars keep one phase against our beats through all
+    but 9 of the 68 validation and band excerpts (most of those for a few bars), so a phase per section was not
+    tried."""
     candidates = [replace(decoded, beats=onto_the_bass(decoded.beats, bass_onsets, frame_rate))
                   for decoded in candidates]
     likeliest = max(candidates, key=lambda decoded: decoded.log_probability)
@@ -176,17 +195,18 @@ def choose_bars(candidates: list, bass_onsets: np.ndarray, frame_rate: float,
         if score > best_score:
             meter, best_score = decoded.beats_per_bar, score
     beats, beat_in_bar = likeliest.beats, likeliest.beat_in_bar
-    strength = bass_phase_strength(beats, meter, bass_onsets, frame_rate)
-    downbeat = downbeat_phase_strength(beats, meter, downbeat_activation)
-    snare = None if snare_onsets is None else bass_phase_strength(beats, meter, snare_onsets, frame_rate)
-    if strength is not None or downbeat is not None:
+    cues = [(1.0, bass_phase_strength(beats, meter, bass_onsets, frame_rate), 1e-9),
+            (DOWNBEAT_WEIGHT, downbeat_phase_strength(beats, meter, downbeat_activation, beat_activation), 1e-6)]
+    if snare_onsets is not None:
+        cues.append((-SNARE_WEIGHT, bass_phase_strength(beats, meter, snare_onsets, frame_rate), 1e-9))
+    if log_mel is not None:
+        cues.append((HARMONY_WEIGHT, harmony_change_phase_strength(beats, meter, log_mel, frame_rate), 1e-9))
+        cues.append((NOVELTY_WEIGHT, novelty_phase_strength(beats, meter, log_mel, frame_rate), 1e-9))
+    if cues[0][1] is not None or cues[1][1] is not None:
         score = np.zeros(meter)
-        if strength is not None:
-            score += np.log(strength / strength.mean() + 1e-9)
-        if downbeat is not None:
-            score += DOWNBEAT_WEIGHT * np.log(downbeat / downbeat.mean() + 1e-6)
-        if snare is not None:
-            score -= SNARE_WEIGHT * np.log(snare / snare.mean() + 1e-9)
+        for weight, strength, floor in cues:
+            if strength is not None:
+                score += weight * np.log(strength / strength.mean() + floor)
         first = int(np.argmax(score))
     elif meter == likeliest.beats_per_bar or not np.any(beat_in_bar == 1):
         return likeliest
@@ -220,19 +240,70 @@ def bass_phase_strength(beats: np.ndarray, meter: int, bass_onsets: np.ndarray, 
     return strength if strength.max() > strength.mean() * (1.0 + 1e-6) + 1e-12 else None
 
 
-def downbeat_phase_strength(beats: np.ndarray, meter: int, downbeat_activation: np.ndarray):
-    """(meter,) mean of the net's downbeat probability (its peak within a frame of each beat) on the beats
-    counted 1, 2, … of a bar from each starting beat; None without an activation or under two bars."""
+def downbeat_phase_strength(beats: np.ndarray, meter: int, downbeat_activation: np.ndarray,
+                            beat_activation: np.ndarray = None):
+    """(meter,) mean of the net's downbeat probability (its peak within a frame of each beat), over its beat
+    probability there (+ 0.001) where `beat_activation` is given, on the beats counted 1, 2, … of a bar from each
+    starting beat; None without an activation or under two bars."""
     if downbeat_activation is None or meter < 2 or len(beats) < 2 * meter or len(downbeat_activation) < 3:
         return None
     frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 1, len(downbeat_activation) - 2)
-    return _phase_means(_peak_near(downbeat_activation, frames), meter)
+    per_beat = _peak_near(downbeat_activation, frames)
+    if beat_activation is not None:
+        per_beat = per_beat / (_peak_near(beat_activation, frames) + 1e-3)
+    return _phase_means(per_beat, meter)
+
+
+def harmony_change_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float):
+    """(meter,) mean cosine distance between each beat's log-mel spectrum (beat_spectra) and the previous beat's,
+    on the beats counted 1, 2, … of a bar from each starting beat: chords change where bars start. None under two
+    bars."""
+    if meter < 2 or len(beats) < 2 * meter + 1 or len(log_mel) == 0:
+        return None
+    spectra = beat_spectra(log_mel, frame_rate, beats)
+    change = np.full(len(beats), np.nan)
+    change[1:] = 1.0 - np.sum(spectra[1:] * spectra[:-1], axis=1)
+    strength = _phase_means(change, meter)
+    return strength if strength.max() > 0 else None
+
+
+def novelty_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float):
+    """(meter,) mean checkerboard novelty (Foote) of the beats' self-similarity (cosine of beat_spectra) at each
+    beat: how much the NOVELTY_BEATS beats from it differ from the NOVELTY_BEATS before it (edges repeated), on the
+    beats counted 1, 2, … of a bar from each starting beat: phrases and sections start on downbeats. None under
+    two bars."""
+    if meter < 2 or len(beats) < 2 * meter or len(log_mel) == 0:
+        return None
+    half = NOVELTY_BEATS
+    spectra = beat_spectra(log_mel, frame_rate, beats)
+    padded = np.pad(spectra, ((half, half), (0, 0)), mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half, axis=0)[:len(beats)]  # (n, bands, 2h)
+    similarity = np.einsum("nbi,nbj->nij", windows, windows)
+    sign = np.concatenate([-np.ones(half), np.ones(half)])
+    novelty = np.maximum(np.einsum("nij,i,j->n", similarity, sign, sign), 0.0)
+    strength = _phase_means(novelty, meter)
+    return strength if strength.max() > 0 else None
+
+
+def beat_spectra(log_mel: np.ndarray, frame_rate: float, beats: np.ndarray) -> np.ndarray:
+    """(beats, bands) the log-mel frames from each beat to the next (the last beat: one beat period) averaged,
+    less the mean over the beats, unit-normalised."""
+    beats = np.asarray(beats, dtype=np.float64)
+    edges = np.append(beats, beats[-1] + (beats[-1] - beats[-2]))
+    start = np.searchsorted(np.arange(len(log_mel)) / frame_rate, edges)
+    stop = np.minimum(np.maximum(start[1:], start[:-1] + 1), len(log_mel))
+    start = np.minimum(start[:-1], stop - 1)
+    cumulative = np.concatenate([np.zeros((1, log_mel.shape[1])), np.cumsum(log_mel, axis=0, dtype=np.float64)])
+    spectra = (cumulative[stop] - cumulative[start]) / (stop - start)[:, None]
+    spectra -= spectra.mean(axis=0)
+    return spectra / (np.linalg.norm(spectra, axis=1, keepdims=True) + 1e-9)
 
 
 def _phase_means(per_beat: np.ndarray, meter: int) -> np.ndarray:
-    """(meter,) the mean of a per-beat value over the beats counted 1, 2, … of a bar from each starting beat."""
+    """(meter,) the mean of a per-beat value over the beats counted 1, 2, … of a bar from each starting beat
+    (NaN values left out)."""
     index = np.arange(len(per_beat))
-    return np.array([per_beat[index % meter == phase].mean() for phase in range(meter)])
+    return np.array([np.nanmean(per_beat[index % meter == phase]) for phase in range(meter)])
 
 
 def _near_sum(curve: np.ndarray, times: np.ndarray, frame_rate: float) -> np.ndarray:
