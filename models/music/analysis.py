@@ -122,7 +122,6 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS) -> MusicAnalysis:
     snare_onsets = onset_strength(spectrum, SNARE_HIGH_HZ, min_hz=SNARE_LOW_HZ)
     decoded = choose_bars([decode(activations, FRAME_RATE, (meter,)) for meter in METERS],
                           bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets)
-    decoded = slower_net_reading(decoded, each, bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets)
     evidence = beat_evidence(activations[:, 0], decoded.beats, spectrum.log_mel, spectrum.frame_rate, samples)
     confidence, regularity = evidence["confidence"], evidence["regularity"]
     if not steady_beat(evidence):
@@ -134,6 +133,8 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS) -> MusicAnalysis:
     if len(decoded.beats) < MIN_BEATS:
         return fallback_analysis(duration, f"Too few beats were found ({len(decoded.beats)}), so the dancer grooves "
                                            f"at a steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
+    # (after the "no steady beat" decision, which, like the confidence, is made on the mean's beats)
+    decoded = slower_net_reading(decoded, each, bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets)
     beats = decoded.beats
     bar_starts = np.flatnonzero(decoded.beat_in_bar == 1)
     if len(bar_starts) == 0:
