@@ -74,6 +74,26 @@ def test_decoder_keeps_the_beat_where_the_net_hears_the_off_beat_for_a_section(p
     assert _recall(before.beats, beats[~inside] / 50.0, 0.021) >= 0.98
 
 
+def test_where_one_net_hears_every_other_beat_the_beats_both_nets_hear_are_kept():
+    from soundmotion.models.music.analysis import choose_bars, slower_net_reading
+    slow = np.arange(60, 3000, 44)                   # 68 BPM: both nets hear these beats
+    between = slow[:-1] + 22                         # one net also hears the eighths between them (136 BPM)
+    faster_net = _activations(np.concatenate([slow, between]), slow[::4], 3000)
+    slower_net = _activations(slow, slow[::4], 3000)
+    mean = 0.5 * (faster_net + slower_net)
+    no_bass = np.zeros(3000)
+    decoded = choose_bars([decode(mean, 50.0, (4,))], no_bass, 50.0, mean[:, 1])
+    tempo = 60.0 / np.median(np.diff(decoded.beats))
+    assert 130 < tempo < 142, "the mean of the nets doubles the tempo"
+    chosen = slower_net_reading(decoded, [faster_net, slower_net], no_bass, 50.0, mean[:, 1])
+    assert _recall(chosen.beats, slow / 50.0, 0.021) == 1.0 and len(chosen.beats) == len(slow)
+    assert _recall(chosen.beats[chosen.beat_in_bar == 1], slow[::4] / 50.0, 0.021) == 1.0
+    # both nets hearing the eighths: the mean's beats stay
+    assert slower_net_reading(decoded, [faster_net, faster_net], no_bass, 50.0, mean[:, 1]) is decoded
+    # a single net has nothing to disagree with
+    assert slower_net_reading(decoded, [faster_net], no_bass, 50.0, mean[:, 1]) is decoded
+
+
 def test_time_stretched_features_take_frames_further_apart():
     rate = 22050
     samples = np.random.default_rng(1).standard_normal(rate * 4).astype(np.float32)

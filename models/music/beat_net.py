@@ -137,11 +137,21 @@ def load_beat_net(path: str = WEIGHTS_PATH) -> BeatNet:
 
 def beat_activations(samples: np.ndarray, sample_rate: int, paths: tuple = WEIGHTS_PATHS) -> np.ndarray:
     """(T, 2) float32: per 20 ms frame, the probability of a beat and of a downbeat, the mean of the nets'."""
+    return mean_activations(each_net_activations(samples, sample_rate, paths))
+
+
+def each_net_activations(samples: np.ndarray, sample_rate: int, paths: tuple = WEIGHTS_PATHS) -> list:
+    """[(T, 2) float32 per net in `paths`]: each net's beat and downbeat probabilities (features made once)."""
     features = spectral_features(samples, sample_rate)
-    total = np.zeros((len(features), 2), np.float64)
-    for path in paths:
-        total += load_beat_net(path).activations(features)
-    return (total / len(paths)).astype(np.float32)
+    return [load_beat_net(path).activations(features) for path in paths]
+
+
+def mean_activations(each: list) -> np.ndarray:
+    """The nets' activations averaged (float64 sum, float32 result), as beat_activations gives them."""
+    total = np.zeros(each[0].shape, np.float64)
+    for activations in each:
+        total += activations
+    return (total / len(each)).astype(np.float32)
 
 
 def _stacked(weight: np.ndarray) -> np.ndarray:
