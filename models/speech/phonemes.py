@@ -39,6 +39,22 @@ ENGLISH = ("en", "en-us", "en-gb", "en-029", "en-gb-scotland", "en-gb-x-gbclan",
 ENGLISH_ALIGNER = "pocketsphinx"  # or "espeak": English transcripts aligned like every other language
 
 
+LEADING_ARTICLES = ("a", "an", "the")  # English: a reader may drop the text's "A" ("A bee." said as "bee")
+RETRY_WITHOUT_ARTICLE = True
+
+
+def _without_leading_article(transcript: str, language: str | None) -> list:
+    """[the transcript without its first word] when the transcript is English (None: English) and that word is an
+    article with more words after it, for a second try when the whole transcript does not fit the audio; []
+    otherwise."""
+    if not RETRY_WITHOUT_ARTICLE or (language and language.lower() not in ENGLISH):
+        return []
+    words = transcript.split()
+    if len(words) < 2 or words[0].strip("\"'“‘(").lower() not in LEADING_ARTICLES:
+        return []
+    return [" ".join(words[1:])]
+
+
 def uses_pocketsphinx(language: str | None, aligner: str | None = None) -> bool:
     """English (the default when no language is named) goes to pocketsphinx unless told otherwise."""
     return (language is None or language.lower() in ENGLISH) and (aligner or ENGLISH_ALIGNER) == "pocketsphinx"
@@ -72,22 +88,33 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     report(0.2, "Listening for phonemes")
     regions = [(a * FRAME_SECONDS, b * FRAME_SECONDS) for a, b in activity.regions()]
     if transcript and transcript.strip():
-        try:
-            phones, failed_spans = _aligned(audio, transcript, regions, posteriors, language, aligner, notes)
-        except EspeakUnavailable as error:
-            notes.append(f"{error} Used phoneme recognition instead.")
-        except (AlignmentFailed, TranscriptUnusable):
-            notes.append("The transcript could not be aligned to the audio; used phoneme recognition instead.")
-        else:
+        failure = []  # the notes that say why the transcript (as written) was not used
+        for attempt, text in enumerate([transcript] + _without_leading_article(transcript, language)):
+            tried = []
+            try:
+                phones, failed_spans = _aligned(audio, text, regions, posteriors, language, aligner, tried)
+            except EspeakUnavailable as error:
+                failure = failure or [f"{error} Used phoneme recognition instead."]
+                break
+            except (AlignmentFailed, TranscriptUnusable):
+                failure = failure or ["The transcript could not be aligned to the audio; used phoneme recognition "
+                                      "instead."]
+                continue
             if failed_spans:
                 report(0.4, "Recognising the parts the transcript did not fit")
                 phones = _fill_spans(phones, failed_spans, _net_phones(posteriors))
-                notes.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
+                tried.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
             if _alignment_fits(phones, activity):
+                if attempt:
+                    tried.append(f"The transcript's first word ({transcript.split()[0]!r}) was not heard and "
+                                 "was left out.")
+                notes.extend(tried)
                 phones = _released_early(tighten_labials(_silence_outside(phones, activity, True), features))
                 return PhoneTrack(phones, "alignment", activity, features, pitch, notes, speech_like)
-            notes.append("The transcript did not match the audio; used phoneme recognition instead.")
+            failure = failure or tried + ["The transcript did not match the audio; used phoneme recognition "
+                                          "instead."]
+        notes.extend(failure)
     report(0.45, "Recognising phonemes")
     phones = tighten_labials(_net_phones(posteriors, features), features)
     if speech_like:
