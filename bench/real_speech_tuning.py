@@ -13,9 +13,10 @@ Splits (audio only unless --transcript):
 - `long` (transcript only): the long takes of bench/human_speech.py (LibriVox lines as one take, disfluent
   Festival and flite takes).
 Truth for `real` and `allison`: pocketsphinx's two-pass forced alignment of the clip's text
-(human_speech.make_reference; an `allison` prompt where it leaves a word out is skipped, as in training), cached under ~/.cache/soundmotion/real_speech_tuning. Scores as bench/human_speech.py:
-p/b/m closed within ±30 ms, closed open-vowel frames, frame accuracy, pause frames (over 200 ms) at rest, and how
-many transcripts were not used (the face fell back to recognition).
+(human_speech.make_reference; an `allison` prompt where it leaves a word out is skipped, as in training), cached
+under ~/.cache/soundmotion/real_speech_tuning. Scores as bench/human_speech.py: p/b/m closed within ±30 ms, closed
+open-vowel frames, frame accuracy, pause frames (over 200 ms) at rest, and how many transcripts were not used (the
+face fell back to recognition).
 
 `--language en` runs generate_face with FaceSettings(language="en") (the English recogniser for audio only);
 the default is Auto. `--set MODULE.NAME=VALUE` overrides a constant of soundmotion.models.speech.MODULE for the
