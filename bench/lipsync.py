@@ -191,8 +191,8 @@ def format_table(result: BenchResult) -> str:
                  "and other sentences than this bench's: held out. 'eSpeak NG aligner': the transcript's phones from "
                  "eSpeak NG aligned over the net's posteriors, as for every other language (pocketsphinx aligns "
                  "English by default). Audio only, Auto decodes the multilingual net; '--language en' the English "
-                 "recogniser (that net fine-tuned on real English speakers). This bench has no human voices: bench/human_speech.py scores voices made from "
-                 "recordings and real speakers.")
+                 "recogniser (that net fine-tuned on real English speakers). This bench has no human voices: "
+                 "bench/human_speech.py scores voices made from recordings and real speakers.")
     lines.append("")
     lines.append("Targets: closures ≥ 90 % with transcript, ≥ 75 % audio only; closed in open vowels ≤ 3 %; "
                  "frame accuracy ≥ 0.75; ≥ 20× real time for 60 s of speech.")

@@ -82,7 +82,8 @@ class PhoneTrack:
 
 def find_phones(audio: Audio, transcript: str | None = None, progress=None, language: str | None = None,
                 aligner: str | None = None) -> PhoneTrack:
-    """`language`: eSpeak NG code of the transcript's language (None: English); the audio alone needs none.
+    """`language`: eSpeak NG code of the transcript's language (None: English); the audio alone needs none, but
+    English (named, not None) decodes the English recogniser for what is recognised (recognition_net).
     `aligner`: "pocketsphinx" or "espeak" for English transcripts (default ENGLISH_ALIGNER)."""
     report = progress or (lambda fraction, message: None)
     features = frame_features(audio.samples, audio.sample_rate)
@@ -181,8 +182,7 @@ ENGLISH_RELEASE_LEAD = 0.01
 def dip_boost(features: FrameFeatures, bias: float = DIP_BIAS) -> np.ndarray:
     """Per frame, `bias` (DIP_BIAS) scaled by how deep the frame lies in a loudness valley: below the quieter of the
     loudest frames within DIP_REACH frames before and after it (0 at DIP_FROM_DB or less, `bias` at DIP_FULL_DB or
-    more).
-    Lips shut between two louder sounds; a weak vowel next to a quiet consonant is no valley."""
+    more). Lips shut between two louder sounds; a weak vowel next to a quiet consonant is no valley."""
     decibels = features.decibels
     count, reach = len(decibels), DIP_REACH
     padded = np.concatenate([np.full(reach, -100.0), decibels, np.full(reach, -100.0)])
@@ -283,8 +283,9 @@ def _cut_in(phones: list, segment: PhoneSegment) -> list:
 
 
 def _released_early(phones: list, lag: float = 0.0, lead: float = LABIAL_RELEASE_LEAD) -> list:
-    """End each p/b/m `lead` (LABIAL_RELEASE_LEAD) early (and start it `lag` late): the face keeps the lips shut about a
-    frame past a closure's edges (its dominance blend), which otherwise shows closed lips in the vowels beside it."""
+    """End each p/b/m `lead` (LABIAL_RELEASE_LEAD) early (and start it `lag` late): the face keeps the lips shut
+    about a frame past a closure's edges (its dominance blend), which otherwise shows closed lips in the vowels
+    beside it."""
     out = []
     for phone in phones:
         if phone.phone in LABIALS and phone.duration > lead + lag + 0.015:
