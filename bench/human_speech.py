@@ -15,9 +15,8 @@
    worth of spontaneous speech by one man (Montreal Forced Aligner's test corpus: fast, slow, with a cold, ums),
    and two short lines with hand-labelled phones (praatio's examples). Truth is pocketsphinx's own two-pass forced
    alignment (make_reference) except for the hand-labelled lines; the with-transcript English figures are
-   flattered where our pocketsphinx word alignment agrees with it. Audio only twice: Auto (the multilingual net)
-   and `--language en` (the English recogniser, phone_net.ENGLISH_WEIGHTS_PATH). Also scored: the share of frames
-   inside pauses over 200 ms where the mouth is at rest, and whether any clip is refused as not speech.
+   flattered where our pocketsphinx word alignment agrees with it. Also scored: the share of frames inside pauses
+   over 200 ms where the mouth is at rest, and whether any clip is refused as not speech.
 4. **Long takes (tuning)**: the five LibriVox lines joined into one take, and eight bench sentences spoken by
    Festival's ked and by flite's slt (at three paces) with fillers and restarts their transcript does not have
    ("um", "the, the panda ate"), joined with short pauses: what a long, spontaneous recording asks of the
@@ -292,8 +291,7 @@ def main() -> int:
     print("Real speakers (held out): | mode | p/b/m closed | closed in open vowels | frame accuracy | pause frames "
           "at rest | clips refused |")
     print("|---|---|---|---|---|---|---|")
-    english = ("audio only, --language en (English recogniser)", False, FaceSettings(language="en"))
-    for mode, with_transcript, settings in modes + (english,):
+    for mode, with_transcript, settings in modes:
         total = None
         for speaker, (scored, pauses, rest, refused) in score_real_speakers(with_transcript, settings).items():
             print(_row(speaker, mode, scored) + f" {_at_rest(rest, pauses)} | {refused} |")

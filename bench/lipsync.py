@@ -118,14 +118,12 @@ def run_bench(quick: bool = False, speed: bool = True, progress=print) -> BenchR
             utterance.write_wav(wav)
             result.utterances += 1
             result.speech_seconds += utterance.duration
-            for name, transcript, aligner, language in (
-                    ("SoundMotion + transcript", text, None, None),
-                    ("SoundMotion + transcript, eSpeak NG aligner", text, "espeak", None),
-                    ("SoundMotion, audio only", None, None, None),
-                    ("SoundMotion, audio only, --language en (English recogniser)", None, None, "en")):
+            for name, transcript, aligner in (("SoundMotion + transcript", text, None),
+                                              ("SoundMotion + transcript, eSpeak NG aligner", text, "espeak"),
+                                              ("SoundMotion, audio only", None, None)):
                 started = time.perf_counter()
                 face = generate_face(wav, transcript=transcript if transcript else "", fps=BENCH_FPS,
-                                     settings=FaceSettings(aligner=aligner, language=language))
+                                     settings=FaceSettings(aligner=aligner))
                 elapsed = time.perf_counter() - started
                 predicted = face_classes(face.clip.weights, face.clip.channel_names)
                 methods.setdefault(name, MethodResult(name)).add(*_score_both(utterance, predicted), elapsed,
@@ -190,9 +188,8 @@ def format_table(result: BenchResult) -> str:
                  "trained on eSpeak NG speech in 42 other languages and English, and flite speech, in other voices "
                  "and other sentences than this bench's: held out. 'eSpeak NG aligner': the transcript's phones from "
                  "eSpeak NG aligned over the net's posteriors, as for every other language (pocketsphinx aligns "
-                 "English by default). Audio only, Auto decodes the multilingual net; '--language en' the English "
-                 "recogniser (that net fine-tuned on real English speakers). This bench has no human voices: "
-                 "bench/human_speech.py scores voices made from recordings and real speakers.")
+                 "English by default). This bench has no human voices: bench/human_speech.py scores voices made from "
+                 "recordings and real speakers.")
     lines.append("")
     lines.append("Targets: closures ≥ 90 % with transcript, ≥ 75 % audio only; closed in open vowels ≤ 3 %; "
                  "frame accuracy ≥ 0.75; ≥ 20× real time for 60 s of speech.")

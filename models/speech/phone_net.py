@@ -21,10 +21,6 @@ from ..audio.mel import htk_mel_triangles
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment
 
 WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "phone_net_weights.npz")
-# The English recogniser: the same net fine-tuned on real English speakers (scripts/train_recognition_head.py).
-# Audio-only decoding uses it when the language is English; Auto and every other language keep WEIGHTS_PATH,
-# which also gives voice activity and both aligners their posteriors whatever the language.
-ENGLISH_WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "phone_net_en_weights.npz")
 
 FEATURE_RATE = 16000
 WINDOW_SAMPLES = 400   # 25 ms
@@ -89,9 +85,9 @@ class PhoneNet:
     log_prior: np.ndarray
 
 
-@lru_cache(maxsize=2)
+@lru_cache(maxsize=1)
 def load_phone_net(path: str = WEIGHTS_PATH) -> PhoneNet:
-    """The trained net at `path` (the shared net, or ENGLISH_WEIGHTS_PATH), read once per process."""
+    """The trained net, read once per process."""
     if not os.path.isfile(path):
         raise PhoneNetUnavailable(f"Phone recogniser weights are missing ({path}); run `make train-phones`.")
     with np.load(path, allow_pickle=False) as data:
@@ -157,10 +153,9 @@ def _net_pass(features: np.ndarray, net: PhoneNet) -> np.ndarray:
     return _log_softmax(x)
 
 
-def phone_posteriors(audio: Audio, path: str = WEIGHTS_PATH) -> tuple:
-    """(log_probs (T, K), phone names): per 10 ms frame (frame k centred on k·10 ms), how likely each phone is,
-    by the net at `path`."""
-    net = load_phone_net(path)
+def phone_posteriors(audio: Audio) -> tuple:
+    """(log_probs (T, K), phone names): per 10 ms frame (frame k centred on k·10 ms), how likely each phone is."""
+    net = load_phone_net()
     return net_log_posteriors(normalized_features(audio.samples, audio.sample_rate), net), net.phones
 
 
@@ -243,6 +238,5 @@ def recognize_phones_with_net(audio: Audio) -> list:
             for name, first, end in decode_phones(log_probs, net.phones, net.log_prior)]
 
 
-__all__ = ["ENGLISH_WEIGHTS_PATH", "WEIGHTS_PATH", "PhoneNet", "PhoneNetUnavailable", "decode_phones",
-           "load_phone_net", "log_mel_frames", "net_log_posteriors", "normalized_features", "phone_posteriors",
-           "recognize_phones_with_net"]
+__all__ = ["PhoneNet", "PhoneNetUnavailable", "decode_phones", "load_phone_net", "log_mel_frames",
+           "net_log_posteriors", "normalized_features", "phone_posteriors", "recognize_phones_with_net"]

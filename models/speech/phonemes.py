@@ -8,7 +8,6 @@ transcripts in other languages become phones with eSpeak NG and are aligned by V
 posteriors (espeak_alignment.py).
 """
 
-import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,7 +22,7 @@ from .espeak import EspeakUnavailable
 from .espeak_alignment import TranscriptUnusable, align_with_espeak
 from .features import FrameFeatures, frame_features
 from .pcm import decoder_pcm
-from .phone_net import ENGLISH_WEIGHTS_PATH, WEIGHTS_PATH, decode_phones, load_phone_net, phone_posteriors
+from .phone_net import decode_phones, load_phone_net, phone_posteriors
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment, base_phone
 
 LABIAL_RELEASE_LEAD = 0.01  # seconds
@@ -38,14 +37,6 @@ SECOND_OPINION_PIECE_SECONDS = 30.0  # it hears a piece this long at a time, cut
 ENGLISH = ("en", "en-us", "en-gb", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
            "en-us-nyc")
 ENGLISH_ALIGNER = "pocketsphinx"  # or "espeak": English transcripts aligned like every other language
-
-
-def recognition_net(language: str | None) -> str:
-    """The weights audio-only recognition decodes: the English recogniser (phone_net.ENGLISH_WEIGHTS_PATH) when
-    the language is named as English, the shared multilingual net for Auto (None) and every other language."""
-    if language and language.lower() in ENGLISH and os.path.isfile(ENGLISH_WEIGHTS_PATH):
-        return ENGLISH_WEIGHTS_PATH
-    return WEIGHTS_PATH
 
 
 LEADING_ARTICLES = ("a", "an", "the")  # English: a reader may drop the text's "A" ("A bee." said as "bee")
@@ -82,8 +73,7 @@ class PhoneTrack:
 
 def find_phones(audio: Audio, transcript: str | None = None, progress=None, language: str | None = None,
                 aligner: str | None = None) -> PhoneTrack:
-    """`language`: eSpeak NG code of the transcript's language (None: English); the audio alone needs none, but
-    English (named, not None) decodes the English recogniser for what is recognised (recognition_net).
+    """`language`: eSpeak NG code of the transcript's language (None: English); the audio alone needs none.
     `aligner`: "pocketsphinx" or "espeak" for English transcripts (default ENGLISH_ALIGNER)."""
     report = progress or (lambda fraction, message: None)
     features = frame_features(audio.samples, audio.sample_rate)
@@ -97,16 +87,6 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
         return PhoneTrack([], "none", activity, features, pitch, notes, False)
     report(0.2, "Listening for phonemes")
     regions = [(a * FRAME_SECONDS, b * FRAME_SECONDS) for a, b in activity.regions()]
-    english = recognition_net(language) == ENGLISH_WEIGHTS_PATH
-    recognised = []  # the recognition net's posteriors, computed once when needed
-
-    def recognition_posteriors() -> tuple:
-        if not english:
-            return posteriors
-        if not recognised:
-            recognised.append(phone_posteriors(audio, ENGLISH_WEIGHTS_PATH))
-        return recognised[0]
-
     if transcript and transcript.strip():
         failure = []  # the notes that say why the transcript (as written) was not used
         for attempt, text in enumerate([transcript] + _without_leading_article(transcript, language)):
@@ -122,7 +102,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 continue
             if failed_spans:
                 report(0.4, "Recognising the parts the transcript did not fit")
-                phones = _fill_spans(phones, failed_spans, _net_phones(recognition_posteriors()))
+                phones = _fill_spans(phones, failed_spans, _net_phones(posteriors))
                 tried.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
             if _alignment_fits(phones, activity):
@@ -136,14 +116,10 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                                           "instead."]
         notes.extend(failure)
     report(0.45, "Recognising phonemes")
-    phones = tighten_labials(_net_phones(recognition_posteriors(), features,
-                                         ENGLISH_DIP_BIAS if english else DIP_BIAS), features)
+    phones = tighten_labials(_net_phones(posteriors, features), features)
     if speech_like:
         phones = _with_closures_heard_by_pocketsphinx(phones, audio, features, activity)
-    if english:
-        phones = _released_early(phones, ENGLISH_CLOSE_LAG, ENGLISH_RELEASE_LEAD)
-    else:
-        phones = _released_early(phones, LABIAL_CLOSE_LAG)
+    phones = _released_early(phones, LABIAL_CLOSE_LAG)
     return PhoneTrack(_silence_outside(phones, activity), "recognition", activity, features, pitch, notes,
                       speech_like)
 
@@ -170,38 +146,30 @@ DIP_BIAS = 3.0
 DIP_FROM_DB = 6.0     # valley depth where the boost starts ...
 DIP_FULL_DB = 15.0    # ... and where it is whole
 DIP_REACH = 8         # frames either side that must both be louder
-# The English recogniser's own audio-only settings (recognition_net), chosen on tuning material
-# (bench/real_speech_tuning.py; bench/lipsync_results.md, issue #14 seventh round): the shared net's values measured
-# best of boost 0/2/3, release 10/20 ms early and shutting 10/20 ms late (real tuning speakers 78 % of closures,
-# Allison's kept-aside prompts 88 %, English espeak bench 98.9 % with 0.8 % closed open-vowel frames).
-ENGLISH_DIP_BIAS = 3.0
-ENGLISH_CLOSE_LAG = 0.01
-ENGLISH_RELEASE_LEAD = 0.01
 
 
-def dip_boost(features: FrameFeatures, bias: float = DIP_BIAS) -> np.ndarray:
-    """Per frame, `bias` (DIP_BIAS) scaled by how deep the frame lies in a loudness valley: below the quieter of the
-    loudest frames within DIP_REACH frames before and after it (0 at DIP_FROM_DB or less, `bias` at DIP_FULL_DB or
-    more). Lips shut between two louder sounds; a weak vowel next to a quiet consonant is no valley."""
+def dip_boost(features: FrameFeatures) -> np.ndarray:
+    """Per frame, DIP_BIAS scaled by how deep the frame lies in a loudness valley: below the quieter of the loudest
+    frames within DIP_REACH frames before and after it (0 at DIP_FROM_DB or less, DIP_BIAS at DIP_FULL_DB or more).
+    Lips shut between two louder sounds; a weak vowel next to a quiet consonant is no valley."""
     decibels = features.decibels
     count, reach = len(decibels), DIP_REACH
     padded = np.concatenate([np.full(reach, -100.0), decibels, np.full(reach, -100.0)])
     windows = np.lib.stride_tricks.sliding_window_view(padded, reach)
     before, after = windows[:count].max(axis=1), windows[reach + 1:reach + 1 + count].max(axis=1)
     below = np.minimum(before, after) - decibels
-    return bias * np.clip((below - DIP_FROM_DB) / max(1e-6, DIP_FULL_DB - DIP_FROM_DB), 0.0, 1.0)
+    return DIP_BIAS * np.clip((below - DIP_FROM_DB) / max(1e-6, DIP_FULL_DB - DIP_FROM_DB), 0.0, 1.0)
 
 
-def _net_phones(posteriors: tuple, features: FrameFeatures | None = None, dip_bias: float = DIP_BIAS) -> list:
-    """The phone net's decoded phones (PhoneSegment, seconds; SIL where nothing is said), p/b/m boosted by
-    `dip_bias` in loudness valleys when `features` are given; the caller tightens each p/b/m to its loudness dip and
-    releases it early.
+def _net_phones(posteriors: tuple, features: FrameFeatures | None = None) -> list:
+    """The phone net's decoded phones (PhoneSegment, seconds; SIL where nothing is said); the caller tightens each
+    p/b/m to its loudness dip and releases it early.
 
     Measured while developing on synthetic speech held out from the net and the bench: tightening p/b/m to their
     loudness dip halves the open-vowel frames shown with closed lips (4.1 % → 2.2 %), releasing them early brings
     that to 0.8 %; adding closures from loudness dips the recogniser did not call p/b/m cost 0.08 frame accuracy."""
     log_probs, names = posteriors
-    boost = dip_boost(features, dip_bias) if features is not None and dip_bias else None
+    boost = dip_boost(features) if features is not None and DIP_BIAS else None
     return [PhoneSegment(name, first * FRAME_SECONDS, end * FRAME_SECONDS)
             for name, first, end in decode_phones(log_probs, names, load_phone_net().log_prior,
                                                   labial_boost=boost)]
@@ -282,14 +250,13 @@ def _cut_in(phones: list, segment: PhoneSegment) -> list:
     return sorted(out + [segment], key=lambda p: p.start)
 
 
-def _released_early(phones: list, lag: float = 0.0, lead: float = LABIAL_RELEASE_LEAD) -> list:
-    """End each p/b/m `lead` (LABIAL_RELEASE_LEAD) early (and start it `lag` late): the face keeps the lips shut
-    about a frame past a closure's edges (its dominance blend), which otherwise shows closed lips in the vowels
-    beside it."""
+def _released_early(phones: list, lag: float = 0.0) -> list:
+    """End each p/b/m LABIAL_RELEASE_LEAD early (and start it `lag` late): the face keeps the lips shut about a
+    frame past a closure's edges (its dominance blend), which otherwise shows closed lips in the vowels beside it."""
     out = []
     for phone in phones:
-        if phone.phone in LABIALS and phone.duration > lead + lag + 0.015:
-            phone = PhoneSegment(phone.phone, phone.start + lag, phone.end - lead,
+        if phone.phone in LABIALS and phone.duration > LABIAL_RELEASE_LEAD + lag + 0.015:
+            phone = PhoneSegment(phone.phone, phone.start + lag, phone.end - LABIAL_RELEASE_LEAD,
                                  phone.word)
         out.append(phone)
     return out
@@ -397,4 +364,4 @@ def _runs(mask: np.ndarray) -> list:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
 
 
-__all__ = ["PhoneTrack", "find_phones", "recognition_net"]
+__all__ = ["PhoneTrack", "find_phones"]
