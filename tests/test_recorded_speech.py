@@ -39,12 +39,10 @@ def test_audio_only_lip_sync_closes_the_lips_for_a_human_reader():
     assert seconds > 20.0 and scored.closures == 29
     # measured: 27 of 29 p/b/m closed, 2.2 % closed frames in open vowels, frame accuracy 0.700 (0.708 before the
     # p/b/m boost in loudness valleys, which trades a little frame accuracy for closures elsewhere; without the
-    # all-phone recogniser's closures: 24 of 29, 2.2 %, 0.706; the English-only net: 26 of 29, 1.7 %, 0.741; since
-    # the rest in unvoiced stretches near the noise floor, 0.683: the reference stretches a line's first "h" and
-    # its last word's end over frames at the noise floor, which now rest)
+    # all-phone recogniser's closures: 24 of 29, 2.2 %, 0.706; the English-only net: 26 of 29, 1.7 %, 0.741)
     assert scored.closure_rate >= 0.85
     assert scored.closed_in_open_rate <= 0.04
-    assert scored.frame_accuracy >= 0.675
+    assert scored.frame_accuracy >= 0.69
 
 
 def test_lip_sync_with_the_transcript_closes_every_closure_for_a_human_reader():
@@ -67,8 +65,9 @@ def test_a_long_take_keeps_every_transcript_closure_and_rests_in_its_pauses(tmp_
 
 def test_audio_only_the_mouth_rests_in_pauses_whose_room_noise_is_as_loud_as_quiet_speech(tmp_path, monkeypatch):
     """The LibriVox take with a room's noise 20 dB under its loud level: the net hears fricatives ("F", "S") in the
-    noise of the pauses and voice activity takes it for voice; unvoiced stretches of 200 ms or more within 12 dB of
-    the take's noise floor are pauses (phonemes._quiet_stretches), without losing a closure."""
+    noise of the pauses and voice activity takes it for voice. With phonemes.NOISE_REST_DB at its tuned 12 dB (off by
+    default: it cost frame accuracy on the held-out real speakers), unvoiced stretches of 200 ms or more within 12 dB
+    of the take's noise floor are pauses, without losing a closure."""
     import soundfile
 
     from soundmotion.bench.real_speech_tuning import room_noise
@@ -78,11 +77,12 @@ def test_audio_only_the_mouth_rests_in_pauses_whose_room_noise_is_as_loud_as_qui
     samples, rate = soundfile.read(wav, dtype="float32")
     noisy = str(tmp_path / "noisy.wav")
     soundfile.write(noisy, room_noise(samples, rate, 20.0), rate)
-    scored, pauses, rest, refused = score_line(noisy, "", phones, details=True)
-    monkeypatch.setattr(phonemes, "NOISE_REST_DB", 0.0)
-    before, _, rest_before, _ = score_line(noisy, "", phones, details=True)
-    # measured: 413 of 427 pause frames at rest, 96.7 % (without the rule 349, 81.7 %), closures 20 of 29 either
-    # way, frame accuracy 0.646 (0.638)
+    assert phonemes.NOISE_REST_DB == 0.0  # shipped off
+    before, pauses, rest_before, refused = score_line(noisy, "", phones, details=True)
+    monkeypatch.setattr(phonemes, "NOISE_REST_DB", 12.0)
+    scored, _, rest, _ = score_line(noisy, "", phones, details=True)
+    # measured: 413 of 427 pause frames at rest, 96.7 % (off: 349, 81.7 %), closures 20 of 29 either way, frame
+    # accuracy 0.645 (off: 0.638)
     assert pauses == 427 and not refused
     assert rest >= 0.95 * pauses and rest_before <= 0.85 * pauses
     assert scored.closures_hit == before.closures_hit and scored.frame_accuracy >= before.frame_accuracy
