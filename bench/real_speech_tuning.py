@@ -12,6 +12,8 @@ Splits (audio only unless --transcript):
 - `espeak`: the English espeak bench corpus (bench/lipsync.py; truth: espeak-ng's own phone timings).
 - `long` (transcript only): the long takes of bench/human_speech.py (LibriVox lines as one take, disfluent
   Festival and flite takes).
+- `noisy`: those long takes with a room's noise under them (rumble and hiss swelling ±5 dB, 30, 20 and 15 dB below
+  the take's loud level): pauses whose noise is as loud as quiet speech, with exact pause timings (issue #14).
 Truth for `real` and `allison`: pocketsphinx's two-pass forced alignment of the clip's text
 (human_speech.make_reference; an `allison` prompt where it leaves a word out is skipped, as in training), cached
 under ~/.cache/soundmotion/real_speech_tuning. Scores as bench/human_speech.py: p/b/m closed within ±30 ms, closed
@@ -173,6 +175,46 @@ def long_split(settings: FaceSettings) -> Tally:
     return tally
 
 
+NOISE_BELOW_SPEECH_DB = (30.0, 20.0, 15.0)  # the `noisy` split: room noise this far below the take's loud level
+
+
+def room_noise(samples: np.ndarray, rate: int, below_db: float, seed: int = 1) -> np.ndarray:
+    """`samples` with a room's noise under them: brown-ish rumble plus hiss, swelling ±5 dB at 0.7 Hz, its mean
+    level `below_db` under the take's loud (95th percentile of 10 ms frames) level, so that at 15–20 dB the noise
+    in the pauses is as loud as the take's quiet speech."""
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(seed)
+    frame = rate // 100
+    usable = len(samples) // frame * frame
+    loud = np.percentile(10.0 * np.log10(np.mean(samples[:usable].reshape(-1, frame) ** 2, axis=1) + 1e-12), 95)
+    noise = lfilter([1.0], [1.0, -0.9], rng.normal(0.0, 1.0, len(samples))) + 0.3 * rng.normal(0.0, 1.0,
+                                                                                            len(samples))
+    seconds = np.arange(len(samples)) / rate
+    noise *= 10.0 ** (5.0 * np.sin(2 * np.pi * 0.7 * seconds + rng.uniform(0.0, 6.0)) / 20.0)
+    noise *= 10.0 ** ((loud - below_db) / 20.0) / np.sqrt(np.mean(noise ** 2))
+    return (samples + noise).astype(np.float32)
+
+
+def noisy_split(with_transcript: bool, settings: FaceSettings) -> Tally:
+    """The long takes (bench/human_speech.long_takes: the LibriVox reader, Festival ked and flite slt, pauses of
+    0.25–0.6 s with exact timings) with room noise under them at each of NOISE_BELOW_SPEECH_DB."""
+    import soundfile
+
+    from .human_speech import long_takes, score_line
+
+    tally = Tally()
+    with tempfile.TemporaryDirectory(prefix="noisy-takes-") as folder:
+        for _, wav, text, phones in long_takes(folder):
+            samples, rate = soundfile.read(wav, dtype="float32")
+            for below in NOISE_BELOW_SPEECH_DB:
+                noisy = os.path.join(folder, "noisy.wav")
+                soundfile.write(noisy, room_noise(samples, rate, below), rate)
+                scored, pauses, rest, _ = score_line(noisy, text if with_transcript else "", phones, settings, True)
+                tally.add(scored, pauses, rest)
+    return tally
+
+
 def apply_overrides(pairs: list):
     """`--set MODULE.NAME=VALUE` (floats) for this process."""
     for pair in pairs:
@@ -188,7 +230,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transcript", action="store_true", help="with each clip's transcript")
     parser.add_argument("--language", default="", help="eSpeak NG code for FaceSettings (default: Auto)")
-    parser.add_argument("--splits", default="real,allison,espeak", help="real, allison, espeak, long (comma)")
+    parser.add_argument("--splits", default="real,allison,espeak",
+                        help="real, allison, espeak, noisy, long (comma)")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE")
     parser.add_argument("--verbose", action="store_true", help="one line per clip")
     args = parser.parse_args(argv)
@@ -204,6 +247,8 @@ def main(argv=None) -> int:
             name = "Allison's kept-aside Asterisk prompts"
         elif split == "espeak":
             tally, name = espeak_split(args.transcript, settings), "English espeak bench corpus"
+        elif split == "noisy":
+            tally, name = noisy_split(args.transcript, settings), "long takes with room noise (30, 20, 15 dB down)"
         elif split == "long" and args.transcript:
             tally, name = long_split(settings), "long takes"
         else:
