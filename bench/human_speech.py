@@ -103,13 +103,18 @@ def score_line(audio, transcript: str, phones: list, settings=None, details: boo
     """SoundMotion's face on one recording (a path) against reference ARPAbet phones [(name, start, end)];
     with `details`, (Score, pause frames, pause frames at rest, refused)."""
     face = generate_face(audio, transcript=transcript, fps=1.0 / FRAME_SECONDS, settings=settings)
+    scored, pauses, rest = score_face(face, phones)
+    return (scored, pauses, rest, not face.track.speech_like) if details else scored
+
+
+def score_face(face, phones: list) -> tuple:
+    """(Score, pause frames, pause frames at rest) of a face made at 1 / FRAME_SECONDS frames per second against
+    reference ARPAbet phones [(name, start, end)]."""
     predicted = face_classes(face.clip.weights, face.clip.channel_names)
     closures = [(start, end) for name, start, end in phones if ARPABET_CLASS.get(name) == CLOSED]
     scored = score_frames(reference_frames(phones, len(predicted)), closures, predicted)
-    if not details:
-        return scored
     pauses = pause_frames(phones, len(predicted))
-    return scored, int(pauses.sum()), int(np.sum(pauses & (predicted == REST))), not face.track.speech_like
+    return scored, int(pauses.sum()), int(np.sum(pauses & (predicted == REST)))
 
 
 def pause_frames(phones: list, count: int) -> np.ndarray:
@@ -250,7 +255,7 @@ def _row(name: str, mode: str, scored: Score) -> str:
 
 
 __all__ = ["DISFLUENT", "RECORDED_VOICES", "librivox_take", "lines", "long_takes", "make_reference", "pause_frames",
-           "reference_frames", "refused_voice_quality", "score_human_lines", "score_line", "score_long_takes",
+           "reference_frames", "refused_voice_quality", "score_face", "score_human_lines", "score_line", "score_long_takes",
            "score_real_speakers", "score_recorded_voice"]
 
 

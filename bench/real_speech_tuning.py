@@ -37,30 +37,26 @@ import importlib
 import json
 import os
 import pathlib
-import re
 import sys
 import tempfile
 
 import numpy as np
 
 from ..models.face.pipeline import FaceSettings, generate_face
-from .human_speech import ARPABET_CLASS, make_reference, pause_frames, reference_frames, score_long_takes
-from .scoring import CLOSED, FRAME_SECONDS, REST, face_classes, score_frames
+from .human_speech import make_reference, score_face, score_long_takes
+from .scoring import FRAME_SECONDS, face_classes
 
 SCRIPTS = pathlib.Path(__file__).resolve().parents[1] / "scripts"
 CACHE = (pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
          / "real_speech_tuning")
-ASTERISK_CHECK_EVERY = 10  # as scripts/train_recognition_head.py keeps them aside
-
-
-def _spoken_words(text: str) -> str:
-    return " ".join(re.findall(r"[a-z']+", text.lower().replace("-", " ")))
-
 
 def reference_phones(path: str, text: str, every_word: bool = False) -> list | None:
     """[(ARPAbet, start, end)] seconds by pocketsphinx's two-pass alignment of `text`, cached; None when it aligned
     nothing, or (`every_word`, as scripts/asterisk_speech_corpus.pocketsphinx_labels) when it left a word out."""
-    words = _spoken_words(text)
+    sys.path.insert(0, str(SCRIPTS))
+    from asterisk_speech_corpus import spoken_words
+
+    words = " ".join(spoken_words(text))
     key = hashlib.sha256(f"{path}\n{words}".encode()).hexdigest()[:20]
     cached = CACHE / f"{key}.json"
     if cached.exists():
@@ -92,10 +88,11 @@ def allison_clips() -> list:
     """[(wav path, transcript)]: the `allison` split (the prompts scripts/train_recognition_head.py keeps aside)."""
     sys.path.insert(0, str(SCRIPTS))
     import asterisk_speech_corpus
+    from train_recognition_head import kept_aside_prompts
 
     asterisk_speech_corpus.fetch(languages=("en",))
     clips = asterisk_speech_corpus.clips(languages=("en",))
-    kept = set(sorted(c[0] for c in clips)[::ASTERISK_CHECK_EVERY])
+    kept = kept_aside_prompts(c[0] for c in clips)
     return [(path, text) for path, text, _, _ in clips if path in kept]
 
 
@@ -126,12 +123,7 @@ class Tally:
 def score_clip(path, transcript: str, phones: list, settings: FaceSettings):
     """(Score, pause frames, at rest, transcript not used) of the face made from `path` against `phones`."""
     face = generate_face(str(path), transcript=transcript, fps=1.0 / FRAME_SECONDS, settings=settings)
-    predicted = face_classes(face.clip.weights, face.clip.channel_names)
-    closures = [(start, end) for name, start, end in phones if ARPABET_CLASS.get(name) == CLOSED]
-    scored = score_frames(reference_frames(phones, len(predicted)), closures, predicted)
-    pauses = pause_frames(phones, len(predicted))
-    fallback = bool(transcript) and face.phone_source != "alignment"
-    return scored, int(pauses.sum()), int(np.sum(pauses & (predicted == REST))), fallback
+    return score_face(face, phones) + (bool(transcript) and face.phone_source != "alignment",)
 
 
 def run_split(clips: list, with_transcript: bool, settings: FaceSettings, verbose: bool = False,

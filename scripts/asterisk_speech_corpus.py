@@ -133,6 +133,11 @@ def tighten_closure_labels(labels: np.ndarray, samples: np.ndarray, rate: int = 
     return out
 
 
+def spoken_words(text: str) -> list:
+    """The prompt's words as pocketsphinx's dictionary spells them (lower case, hyphens split, no punctuation)."""
+    return re.findall(r"[a-z']+", text.lower().replace("-", " "))
+
+
 def pocketsphinx_labels(path: str, text: str):
     """(samples at 16 kHz, frame labels (T,) of class names) from pocketsphinx's two-pass forced alignment, or None
     when it leaves words out or covers too little of the voice."""
@@ -143,7 +148,7 @@ def pocketsphinx_labels(path: str, text: str):
     from soundmotion.models.speech.phone_net import FEATURE_RATE
     from soundmotion.models.speech.segments import FRAME_SECONDS, SILENCE
 
-    words = re.findall(r"[a-z']+", text.lower().replace("-", " "))
+    words = spoken_words(text)
     try:
         audio = load_audio(path)
         reference = make_reference(path, " ".join(words))

@@ -106,6 +106,12 @@ def _sources(names: tuple, asterisk_languages: tuple) -> tuple:
     return clips, labeller
 
 
+def kept_aside_prompts(paths) -> set:
+    """The English Asterisk prompts kept aside as a check (every ASTERISK_CHECK_EVERY-th path in name order); also
+    bench/real_speech_tuning.py's `allison` split."""
+    return set(sorted(paths)[::ASTERISK_CHECK_EVERY])
+
+
 def real_material(count: int, copies: int, rng, net, first_layer: int, progress=print,
                   sources: tuple = ("tuxpaint",), asterisk_languages: tuple = ()) -> tuple:
     """((hidden frames, label names) lists for training, same for the check groups (clean))."""
@@ -116,8 +122,7 @@ def real_material(count: int, copies: int, rng, net, first_layer: int, progress=
 
     clips, labeller = _sources(sources, asterisk_languages)
     kept_aside = {c[0] for c in clips if c[3] in REAL_VALIDATION_GROUPS}
-    kept_aside |= {c[0] for c in clips if c[3] == "asterisk-en"}.intersection(
-        sorted(c[0] for c in clips if c[3] == "asterisk-en")[::ASTERISK_CHECK_EVERY])
+    kept_aside |= kept_aside_prompts(c[0] for c in clips if c[3] == "asterisk-en")
     check = [c for c in clips if c[0] in kept_aside]
     training = [c for c in clips if c[0] not in kept_aside]
     order = rng.permutation(len(training))
