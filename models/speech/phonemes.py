@@ -150,11 +150,13 @@ def _quiet_stretches(features: FrameFeatures, pitch: PitchTrack, activity: Voice
     near the noise floor, no p/b/m heard), though the voice-activity check may call it voice."""
     count = len(activity.active)
     quiet = np.zeros(count, bool)
+    if not NOISE_REST_DB:
+        return quiet
     voiced = np.zeros(count, bool)
     n = min(count, len(pitch.voiced))
     voiced[:n] = pitch.voiced[:n]
     voiced_share = float(voiced[activity.active].mean()) if activity.active.any() else 0.0
-    if not NOISE_REST_DB or voiced_share < NOISE_REST_VOICED_SHARE:
+    if voiced_share < NOISE_REST_VOICED_SHARE:
         return quiet
     decibels = features.decibels[:count]
     floor = float(np.percentile(decibels, 10))
