@@ -183,11 +183,17 @@ def _quiet_stretches(features: FrameFeatures, pitch: PitchTrack, activity: Voice
 #   from GAP_EDGE_SECONDS before its first pitched frame to as long after its last (a "b" shuts before its vowel);
 # - inside one aligned phone longer than STRETCHED_PHONE_SECONDS (a word stretched over a filler), only the p/b/m
 #   the recogniser hears are cut in.
-# 0 switches either off.
-GAP_SECONDS = 0.15
+# 0 switches either off. Chosen on tuning material (bench/real_speech_tuning.py long, noisy, real, allison, espeak
+# splits with the transcript; bench/lipsync_results.md, issue #14 ninth round): long takes with fillers and restarts
+# 142 → 145 of 149 p/b/m, closed open-vowel frames 2.6 → 2.2 %, frame accuracy 0.777 → 0.791, pause frames at rest
+# 1545 → 1546 of 1602; English espeak bench corpus 98.0 → 99.2 %. GAP_VOICED_SHARE 0.15 rested fewer noisy pauses,
+# 0.5 found fewer closures; GAP_SECONDS 0.15 and 0.25 found as many with more closed open vowels or less frame
+# accuracy. Stretched phones (0.25 s; vowels only) found 1–2 more closures in the long takes but shut the lips inside
+# real tuning speakers' slow words ("duck", "marmot": closed open-vowel frames 1.5 → 2.0 %), so they are off.
+GAP_SECONDS = 0.1
 GAP_VOICED_SHARE = 0.3
 GAP_EDGE_SECONDS = 0.06
-STRETCHED_PHONE_SECONDS = 0.25
+STRETCHED_PHONE_SECONDS = 0.0
 JOIN_SECONDS = 0.05  # a hole between phones this near a filled stretch joins the silence beside it
 
 
