@@ -1,6 +1,9 @@
 """Lip sync beyond espeak-ng: voices made from human recordings, and a human reader, scored like bench/lipsync.py.
 
-    .venv/bin/python bench/human_speech.py
+    .venv/bin/python bench/human_speech.py [--rows all|tuning|held-out] [--set phonemes.GAP_SECONDS=0 ...]
+
+`--rows tuning` scores only the tuning rows (1, 2, 4: settings are chosen on these), `--rows held-out` only the
+real speakers and the voice-quality clips (3, 5: measured once, with the chosen setting).
 
 1. **Recorded voices, held out**: the lip-sync bench's sentences spoken by Festival's ked (a man's diphones) and
    slt (an HTS voice learned from a woman's recordings) and by flite's slt, with the synthesisers' own phone
@@ -259,7 +262,28 @@ __all__ = ["DISFLUENT", "RECORDED_VOICES", "librivox_take", "lines", "long_takes
            "score_real_speakers", "score_recorded_voice"]
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", choices=("all", "tuning", "held-out"), default="all")
+    parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
+                        help="override a constant of soundmotion.models.speech.MODULE (as real_speech_tuning.py)")
+    args = parser.parse_args(argv)
+    from .real_speech_tuning import apply_overrides
+
+    apply_overrides(args.set)
+    rows = args.rows
+    modes = (("transcript", True, None), ("transcript, eSpeak NG aligner", True, FaceSettings(aligner="espeak")),
+             ("audio only", False, None))
+    if rows != "held-out":
+        _tuning_rows(modes)
+    if rows != "tuning":
+        _held_out_rows(modes)
+    return 0
+
+
+def _tuning_rows(modes: tuple):
     print("| speech | SoundMotion | p/b/m closed ±30 ms | closed in open vowels | frame accuracy |")
     print("|---|---|---|---|---|")
     for name, speak in RECORDED_VOICES:
@@ -270,8 +294,6 @@ def main() -> int:
             continue
         print(_row(f"{name}, {len(SENTENCES)} bench sentences", "transcript", text), flush=True)
         print(_row(f"{name}, {len(SENTENCES)} bench sentences", "audio only", audio), flush=True)
-    modes = (("transcript", True, None), ("transcript, eSpeak NG aligner", True, FaceSettings(aligner="espeak")),
-             ("audio only", False, None))
     for mode, with_transcript, settings in modes:
         scored, seconds = score_human_lines(with_transcript, settings)
         print(_row(f"LibriVox reader, {len(lines())} lines, {seconds:.0f} s", mode, scored))
@@ -292,6 +314,11 @@ def main() -> int:
             total = (total[0] + scored, total[1] + pauses, total[2] + rest)
         print(_row(f"all {len(scored_takes)} long takes", mode, total[0]) + f" {_at_rest(total[2], total[1])} |",
               flush=True)
+    print("Recorded voices: truth = the synthesiser's phone timings; the phone net never trained on these voices. "
+          "LibriVox: truth = pocketsphinx's forced alignment (indicative only).")
+
+
+def _held_out_rows(modes: tuple):
     print("")
     print("Real speakers (held out): | mode | p/b/m closed | closed in open vowels | frame accuracy | pause frames "
           "at rest | clips refused |")
@@ -307,9 +334,6 @@ def main() -> int:
     refused, count = refused_voice_quality()
     print(f"Voice quality (creaky, breathy, whispered, falsetto; real people): {len(refused)} of {count} clips "
           f"refused{': ' + ', '.join(refused) if refused else ''}.")
-    print("Recorded voices: truth = the synthesiser's phone timings; the phone net never trained on these voices. "
-          "LibriVox: truth = pocketsphinx's forced alignment (indicative only).")
-    return 0
 
 
 if __name__ == "__main__":

@@ -111,6 +111,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                                  "was left out.")
                 notes.extend(tried)
                 phones = _released_early(tighten_labials(_silence_outside(phones, activity, True), features))
+                phones = _with_unscripted_speech(phones, posteriors, features, activity, pitch)
                 return PhoneTrack(phones, "alignment", activity, features, pitch, notes, speech_like)
             failure = failure or tried + ["The transcript did not match the audio; used phoneme recognition "
                                           "instead."]
@@ -170,6 +171,98 @@ def _quiet_stretches(features: FrameFeatures, pitch: PitchTrack, activity: Voice
     first, last = (np.flatnonzero(voiced)[[0, -1]] if voiced.any() else (count, -1))
     for a, b in _runs(quiet):
         out[a:b] = b - a >= shortest and (not REST_INTERIOR_ONLY or (a > first and b <= last))
+    return out
+
+
+# With a transcript: speech the transcript lacks (fillers, restarts, repeated words: "um", "the panda ate, the panda
+# ate") is voice the aligned words leave uncovered, or that a word stretches over; its p/b/m used to stay open ("no
+# transcript word to close on"). There the audio-only recogniser's phones (the same decode, valley boost and closure
+# rules as without a transcript) fill in, while every word of the transcript keeps its aligned timing:
+# - a run of voice of at least GAP_SECONDS that no aligned word covers, with pitch in at least GAP_VOICED_SHARE of
+#   its frames (room noise that the voice check calls voice has none; a filler or a restart has), is recognised
+#   from GAP_EDGE_SECONDS before its first pitched frame to as long after its last (a "b" shuts before its vowel);
+# - inside one aligned phone longer than STRETCHED_PHONE_SECONDS (a word stretched over a filler), only the p/b/m
+#   the recogniser hears are cut in.
+# 0 switches either off. Chosen on tuning material (bench/real_speech_tuning.py long, noisy, real, allison, espeak
+# splits with the transcript; bench/lipsync_results.md, issue #14 ninth round): long takes with fillers and restarts
+# 142 → 145 of 149 p/b/m, closed open-vowel frames 2.6 → 2.2 %, frame accuracy 0.777 → 0.791, pause frames at rest
+# 1545 → 1546 of 1602; English espeak bench corpus 98.0 → 99.2 %. GAP_VOICED_SHARE 0.15 rested fewer noisy pauses,
+# 0.5 found fewer closures; GAP_SECONDS 0.15 and 0.25 found as many with more closed open vowels or less frame
+# accuracy. Stretched phones (0.25 s; vowels only) found 1–2 more closures in the long takes but shut the lips inside
+# real tuning speakers' slow words ("duck", "marmot": closed open-vowel frames 1.5 → 2.0 %), so they are off.
+GAP_SECONDS = 0.1
+GAP_VOICED_SHARE = 0.3
+GAP_EDGE_SECONDS = 0.06
+STRETCHED_PHONE_SECONDS = 0.0
+JOIN_SECONDS = 0.05  # a hole between phones this near a filled stretch joins the silence beside it
+
+
+def _with_unscripted_speech(phones: list, posteriors: tuple, features: FrameFeatures, activity: VoiceActivity,
+                            pitch: PitchTrack) -> list:
+    """Aligned `phones` (final timing) with recognised phones in the voice they leave uncovered and recognised
+    p/b/m inside stretched phones (see GAP_SECONDS)."""
+    if not (GAP_SECONDS or STRETCHED_PHONE_SECONDS) or posteriors is None:
+        return phones
+    count = len(activity.active)
+    covered = np.zeros(count, bool)
+    stretched = []
+    for phone in phones:
+        if phone.phone == SILENCE:
+            continue
+        covered[int(phone.start / FRAME_SECONDS):int(np.ceil(phone.end / FRAME_SECONDS))] = True
+        if STRETCHED_PHONE_SECONDS and phone.duration > STRETCHED_PHONE_SECONDS and phone.phone not in LABIALS:
+            stretched.append((phone.start, phone.end))
+    voiced = np.zeros(count, bool)
+    n = min(count, len(pitch.voiced))
+    voiced[:n] = pitch.voiced[:n]
+    gaps = []
+    if GAP_SECONDS:
+        shortest = int(round(GAP_SECONDS / FRAME_SECONDS))
+        edge = int(round(GAP_EDGE_SECONDS / FRAME_SECONDS))
+        for a, b in _runs(activity.active & ~covered):
+            if b - a >= shortest and voiced[a:b].mean() >= GAP_VOICED_SHARE:
+                heard = a + np.flatnonzero(voiced[a:b])[[0, -1]]
+                a, b = max(a, heard[0] - edge), min(b, heard[1] + 1 + edge)
+                gaps.append((a * FRAME_SECONDS, b * FRAME_SECONDS))
+    if not gaps and not stretched:
+        return phones
+    recognized = _released_early(tighten_labials(_net_phones(posteriors, features), features), LABIAL_CLOSE_LAG)
+    recognized = _silence_outside(recognized, activity)
+    if gaps:
+        phones = _pauses_joined(_fill_spans(_cut_out(phones, gaps), gaps, recognized), gaps)
+    for start, end in stretched:
+        for heard in recognized:
+            if heard.phone in LABIALS and heard.start >= start - 1e-6 and heard.end <= end + 1e-6:
+                phones = _cut_in(phones, heard)
+    return phones
+
+
+def _pauses_joined(phones: list, spans: list) -> list:
+    """`phones` with each hole next to a silence that reaches within JOIN_SECONDS of `spans` given to that silence
+    (a p/b/m released early, or an aligner's piece edge, leaves one), so that a pause the recogniser hears there
+    stays one pause at rest."""
+    near = lambda a, b: any(a <= end + JOIN_SECONDS and b >= start - JOIN_SECONDS for start, end in spans)
+    out = list(phones[:1])
+    for phone in phones[1:]:
+        before = out[-1]
+        if phone.start > before.end + 1e-9:
+            if before.phone == SILENCE and (near(before.start, phone.start) or phone.phone == SILENCE
+                                            and near(phone.start, phone.end)):
+                out[-1] = before = PhoneSegment(SILENCE, before.start, phone.start, before.word)
+            elif phone.phone == SILENCE and near(before.end, phone.end):
+                phone = PhoneSegment(SILENCE, before.end, phone.end, phone.word)
+        out.append(phone)
+    return out
+
+
+def _cut_out(phones: list, spans: list) -> list:
+    """`phones` with the parts inside `spans` ((start, end) seconds, in order, apart) taken out."""
+    out = []
+    for phone in phones:
+        pieces = [(phone.start, phone.end)]
+        for start, end in spans:
+            pieces = [q for a, b in pieces for q in ((a, min(b, start)), (max(a, end), b)) if q[1] > q[0] + 1e-9]
+        out.extend(PhoneSegment(phone.phone, a, b, phone.word) for a, b in pieces)
     return out
 
 
