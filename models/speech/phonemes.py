@@ -175,66 +175,51 @@ def _quiet_stretches(features: FrameFeatures, pitch: PitchTrack, activity: Voice
 
 
 # With a transcript: speech the transcript lacks (fillers, restarts, repeated words: "um", "the panda ate, the panda
-# ate") is voice the aligned words leave uncovered, or that a word stretches over; its p/b/m used to stay open ("no
-# transcript word to close on"). There the audio-only recogniser's phones (the same decode, valley boost and closure
-# rules as without a transcript) fill in, while every word of the transcript keeps its aligned timing:
-# - a run of voice of at least GAP_SECONDS that no aligned word covers, with pitch in at least GAP_VOICED_SHARE of
-#   its frames (room noise that the voice check calls voice has none; a filler or a restart has), is recognised
-#   from GAP_EDGE_SECONDS before its first pitched frame to as long after its last (a "b" shuts before its vowel);
-# - inside one aligned phone longer than STRETCHED_PHONE_SECONDS (a word stretched over a filler), only the p/b/m
-#   the recogniser hears are cut in.
-# 0 switches either off. Chosen on tuning material (bench/real_speech_tuning.py long, noisy, real, allison, espeak
-# splits with the transcript; bench/lipsync_results.md, issue #14 ninth round): long takes with fillers and restarts
+# ate") is voice the aligned words leave uncovered; its p/b/m used to stay open ("no transcript word to close on").
+# There the audio-only recogniser's phones (the same decode, valley boost and closure rules as without a transcript)
+# fill in, while every word of the transcript keeps its aligned timing: a run of voice of at least GAP_SECONDS that
+# no aligned word covers, with pitch in at least GAP_VOICED_SHARE of its frames (room noise that the voice check
+# calls voice has none; a filler or a restart has), is recognised from GAP_EDGE_SECONDS before its first pitched
+# frame to as long after its last (a "b" shuts before its vowel). 0 switches it off. Chosen on tuning material
+# (bench/real_speech_tuning.py long, noisy, real, allison, espeak splits with the transcript; bench/lipsync_results.md, issue #14 ninth round): long takes with fillers and restarts
 # 142 → 145 of 149 p/b/m, closed open-vowel frames 2.6 → 2.2 %, frame accuracy 0.777 → 0.791, pause frames at rest
 # 1545 → 1546 of 1602; English espeak bench corpus 98.0 → 99.2 %. GAP_VOICED_SHARE 0.15 rested fewer noisy pauses,
 # 0.5 found fewer closures; GAP_SECONDS 0.15 and 0.25 found as many with more closed open vowels or less frame
-# accuracy. Stretched phones (0.25 s; vowels only) found 1–2 more closures in the long takes but shut the lips inside
-# real tuning speakers' slow words ("duck", "marmot": closed open-vowel frames 1.5 → 2.0 %), so they are off.
+# accuracy. Cutting recognised p/b/m into aligned phones over 0.25 s (a word stretched over a filler) found 1–2 more
+# closures in the long takes but shut the lips inside real tuning speakers' slow words ("duck", "marmot": closed
+# open-vowel frames 1.5 → 2.0 %), so it was not kept.
 GAP_SECONDS = 0.1
 GAP_VOICED_SHARE = 0.3
 GAP_EDGE_SECONDS = 0.06
-STRETCHED_PHONE_SECONDS = 0.0
 JOIN_SECONDS = 0.05  # a hole between phones this near a filled stretch joins the silence beside it
 
 
 def _with_unscripted_speech(phones: list, posteriors: tuple, features: FrameFeatures, activity: VoiceActivity,
                             pitch: PitchTrack) -> list:
-    """Aligned `phones` (final timing) with recognised phones in the voice they leave uncovered and recognised
-    p/b/m inside stretched phones (see GAP_SECONDS)."""
-    if not (GAP_SECONDS or STRETCHED_PHONE_SECONDS) or posteriors is None:
+    """Aligned `phones` (final timing) with recognised phones in the voice they leave uncovered (see GAP_SECONDS)."""
+    if not GAP_SECONDS or posteriors is None:
         return phones
     count = len(activity.active)
     covered = np.zeros(count, bool)
-    stretched = []
     for phone in phones:
-        if phone.phone == SILENCE:
-            continue
-        covered[int(phone.start / FRAME_SECONDS):int(np.ceil(phone.end / FRAME_SECONDS))] = True
-        if STRETCHED_PHONE_SECONDS and phone.duration > STRETCHED_PHONE_SECONDS and phone.phone not in LABIALS:
-            stretched.append((phone.start, phone.end))
+        if phone.phone != SILENCE:
+            covered[int(phone.start / FRAME_SECONDS):int(np.ceil(phone.end / FRAME_SECONDS))] = True
     voiced = np.zeros(count, bool)
     n = min(count, len(pitch.voiced))
     voiced[:n] = pitch.voiced[:n]
     gaps = []
-    if GAP_SECONDS:
-        shortest = int(round(GAP_SECONDS / FRAME_SECONDS))
-        edge = int(round(GAP_EDGE_SECONDS / FRAME_SECONDS))
-        for a, b in _runs(activity.active & ~covered):
-            if b - a >= shortest and voiced[a:b].mean() >= GAP_VOICED_SHARE:
-                heard = a + np.flatnonzero(voiced[a:b])[[0, -1]]
-                a, b = max(a, heard[0] - edge), min(b, heard[1] + 1 + edge)
-                gaps.append((a * FRAME_SECONDS, b * FRAME_SECONDS))
-    if not gaps and not stretched:
+    shortest = int(round(GAP_SECONDS / FRAME_SECONDS))
+    edge = int(round(GAP_EDGE_SECONDS / FRAME_SECONDS))
+    for a, b in _runs(activity.active & ~covered):
+        if b - a >= shortest and voiced[a:b].mean() >= GAP_VOICED_SHARE:
+            heard = a + np.flatnonzero(voiced[a:b])[[0, -1]]
+            a, b = max(a, heard[0] - edge), min(b, heard[1] + 1 + edge)
+            gaps.append((a * FRAME_SECONDS, b * FRAME_SECONDS))
+    if not gaps:
         return phones
     recognized = _released_early(tighten_labials(_net_phones(posteriors, features), features), LABIAL_CLOSE_LAG)
     recognized = _silence_outside(recognized, activity)
-    if gaps:
-        phones = _pauses_joined(_fill_spans(_cut_out(phones, gaps), gaps, recognized), gaps)
-    for start, end in stretched:
-        for heard in recognized:
-            if heard.phone in LABIALS and heard.start >= start - 1e-6 and heard.end <= end + 1e-6:
-                phones = _cut_in(phones, heard)
-    return phones
+    return _pauses_joined(_fill_spans(_cut_out(phones, gaps), gaps, recognized), gaps)
 
 
 def _pauses_joined(phones: list, spans: list) -> list:
