@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..audio.load import Audio
-from .bar_decoder import MIN_BPM, DecodedBeats, decode
+from .bar_decoder import MIN_BPM, DecodedBeats, decode, decode_each_meter
 from .beat_net import FRAME_RATE, WEIGHTS_PATHS, each_net_activations, mean_activations
 from .sections import bar_features, segment
 from .spectrum import SAMPLE_RATE, log_mel_spectrum, onset_strength
@@ -124,7 +124,7 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS) -> MusicAnalysis:
     activations = mean_activations(each)
     bass_onsets = onset_strength(spectrum, BASS_ONSET_HZ)
     snare_onsets = onset_strength(spectrum, SNARE_HIGH_HZ, min_hz=SNARE_LOW_HZ)
-    decoded = choose_bars([decode(activations, FRAME_RATE, (meter,)) for meter in METERS],
+    decoded = choose_bars(decode_each_meter(activations, FRAME_RATE, METERS),
                           bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets, activations[:, 0],
                           spectrum.log_mel)
     evidence = beat_evidence(activations[:, 0], decoded.beats, spectrum.log_mel, spectrum.frame_rate, samples)
