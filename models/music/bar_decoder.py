@@ -209,8 +209,10 @@ def _decode_meters(meters, intervals, emissions, none_cum, banded, count) -> lis
     final_at = [(0, 0, 0)] * len(meters)
     chunk = shortest * max(1, 512 // shortest)
     for chunk_start in range(0, count, chunk):
-        scores = np.stack(emissions(np.arange(chunk_start, min(count, chunk_start + chunk))), axis=2)  # (K, C, kinds)
-        emission = scores.take(kind, axis=2)                                                   # (K, C, S)
+        # (blocks, K, L, S): each block's emissions in one piece (frames past the end repeat the last frame's)
+        times = np.minimum(np.arange(chunk_start, chunk_start + chunk), count - 1)
+        scores = np.stack(emissions(times), axis=2).reshape(k_count, chunk // shortest, shortest, -1)
+        emission = scores.transpose(1, 0, 2, 3).take(kind, axis=3)
         for block in range(chunk_start, min(count, chunk_start + chunk), shortest):
             end = min(count, block + shortest)
             size = end - block
@@ -244,7 +246,7 @@ def _decode_meters(meters, intervals, emissions, none_cum, banded, count) -> lis
                 use_start = start_value > values
                 values = np.where(use_start, start_value, values)
                 code = np.where(use_start, np.int8(START), code)
-            values += emission[:, block - chunk_start:block - chunk_start + size]
+            values += emission[(block - chunk_start) // shortest, :, :size]
             offer = values.take(previous_beat, axis=2)
             if modes > 1:
                 switched = values.take(other_reading, axis=2)
@@ -295,17 +297,19 @@ def _prefix(values: np.ndarray) -> np.ndarray:
 def _refine(frames: np.ndarray, heads: np.ndarray, activation: np.ndarray) -> np.ndarray:
     """Each beat moved to the activation's peak in its beat frames (the `head` frames from where it starts, and
     the frame before), with parabolic sub-frame interpolation (madmom corrects its beats so, in the beat region)."""
-    refined = frames.astype(np.float64)
+    frames = np.asarray(frames, np.int64)
     last = len(activation) - 1
-    for i, (f, head) in enumerate(zip(frames, heads)):
-        lo = min(max(0, f - 1), last)
-        hi = max(lo, min(last, f + max(1, int(head) - 1)))
-        peak = lo + int(np.argmax(activation[lo:hi + 1]))
-        if 0 < peak < last:
-            a, b, c = activation[peak - 1:peak + 2]
-            denominator = a - 2.0 * b + c
-            shift = 0.5 * (a - c) / denominator if denominator < -1e-9 else 0.0
-            refined[i] = peak + float(np.clip(shift, -0.5, 0.5))
-        else:
-            refined[i] = peak
-    return refined
+    if len(frames) == 0:
+        return frames.astype(np.float64)
+    lo = np.clip(frames - 1, 0, last)
+    hi = np.maximum(lo, np.minimum(last, frames + np.maximum(1, np.asarray(heads, np.int64) - 1)))
+    index = lo[:, None] + np.arange(int((hi - lo).max()) + 1)[None, :]
+    window = np.where(index <= hi[:, None], activation[np.minimum(index, last)], -np.inf)
+    peak = lo + np.argmax(window, axis=1)                   # the first highest, as in a loop over the beats
+    inside = (peak > 0) & (peak < last)
+    a, b, c = (activation[np.clip(peak + d, 0, last)] for d in (-1, 0, 1))
+    denominator = a - 2.0 * b + c
+    curved = inside & (denominator < -1e-9)
+    shift = np.zeros(len(frames))
+    shift[curved] = 0.5 * (a[curved] - c[curved]) / denominator[curved]
+    return peak + np.clip(shift, -0.5, 0.5)
