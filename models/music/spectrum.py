@@ -65,6 +65,8 @@ def _extended_slice(samples: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """Samples lo..hi (float64) of the signal extended as scipy's stft does (boundary="even": mirrored about the
     first and last sample, N_FFT // 2 each side; then zeros)."""
     n, half = len(samples), N_FFT // 2
+    if 0 <= lo and hi <= n:                    # inside the signal (all but the first and last chunk)
+        return samples[lo:hi].astype(np.float64)
     index = np.arange(lo, hi)
     mirrored = np.where(index < 0, -index, np.where(index >= n, 2 * (n - 1) - index, index))
     inside = (index < n + half) & (index >= -half)
