@@ -208,8 +208,9 @@ def choose_bars(candidates: list, bass_onsets: np.ndarray, frame_rate: float,
     if snare_onsets is not None:
         cues.append((-SNARE_WEIGHT, bass_phase_strength(beats, meter, snare_onsets, frame_rate), 1e-9))
     if log_mel is not None:
-        cues.append((HARMONY_WEIGHT, harmony_change_phase_strength(beats, meter, log_mel, frame_rate), 1e-9))
-        cues.append((NOVELTY_WEIGHT, novelty_phase_strength(beats, meter, log_mel, frame_rate), 1e-9))
+        spectra = beat_spectra(log_mel, frame_rate, beats) if len(beats) >= 2 and len(log_mel) else None
+        cues.append((HARMONY_WEIGHT, harmony_change_phase_strength(beats, meter, log_mel, frame_rate, spectra), 1e-9))
+        cues.append((NOVELTY_WEIGHT, novelty_phase_strength(beats, meter, log_mel, frame_rate, spectra), 1e-9))
     if cues[0][1] is not None or cues[1][1] is not None:
         score = np.zeros(meter)
         for weight, strength, floor in cues:
@@ -294,28 +295,30 @@ def downbeat_phase_strength(beats: np.ndarray, meter: int, downbeat_activation: 
     return _phase_means(per_beat, meter)
 
 
-def harmony_change_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float):
-    """(meter,) mean cosine distance between each beat's log-mel spectrum (beat_spectra) and the previous beat's,
-    on the beats counted 1, 2, … of a bar from each starting beat: chords change where bars start. None under two
-    bars."""
+def harmony_change_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float,
+                                  spectra: np.ndarray = None):
+    """(meter,) mean cosine distance between each beat's log-mel spectrum (beat_spectra, or `spectra` where the
+    caller made them) and the previous beat's, on the beats counted 1, 2, … of a bar from each starting beat: chords
+    change where bars start. None under two bars."""
     if meter < 2 or len(beats) < 2 * meter + 1 or len(log_mel) == 0:
         return None
-    spectra = beat_spectra(log_mel, frame_rate, beats)
+    spectra = beat_spectra(log_mel, frame_rate, beats) if spectra is None else spectra
     change = np.full(len(beats), np.nan)
     change[1:] = 1.0 - np.sum(spectra[1:] * spectra[:-1], axis=1)
     strength = _phase_means(change, meter)
     return strength if strength.max() > 0 else None
 
 
-def novelty_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float):
-    """(meter,) mean checkerboard novelty (Foote) of the beats' self-similarity (cosine of beat_spectra) at each
-    beat: how much the NOVELTY_BEATS beats from it differ from the NOVELTY_BEATS before it (edges repeated), on the
-    beats counted 1, 2, … of a bar from each starting beat: phrases and sections start on downbeats. None under
-    two bars."""
+def novelty_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float,
+                           spectra: np.ndarray = None):
+    """(meter,) mean checkerboard novelty (Foote) of the beats' self-similarity (cosine of beat_spectra, or
+    `spectra` where the caller made them) at each beat: how much the NOVELTY_BEATS beats from it differ from the
+    NOVELTY_BEATS before it (edges repeated), on the beats counted 1, 2, … of a bar from each starting beat: phrases
+    and sections start on downbeats. None under two bars."""
     if meter < 2 or len(beats) < 2 * meter or len(log_mel) == 0:
         return None
     half = NOVELTY_BEATS
-    spectra = beat_spectra(log_mel, frame_rate, beats)
+    spectra = beat_spectra(log_mel, frame_rate, beats) if spectra is None else spectra
     padded = np.pad(spectra, ((half, half), (0, 0)), mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half, axis=0)[:len(beats)]  # (n, bands, 2h)
     similarity = np.einsum("nbi,nbj->nij", windows, windows)
