@@ -464,15 +464,17 @@ def _rms(samples, frames):
     wanted = np.concatenate([np.arange(frames) * HOP, np.arange(frames) * HOP + window])  # sums up to these
     order = np.argsort(wanted, kind="stable")
     sums, carry, k = np.empty(len(wanted)), 0.0, 0
+    ordered = wanted[order]
     for lo in range(0, total + 1, block):
         hi = min(total, lo + block)
-        part = np.zeros(hi - lo)
+        running = np.zeros(hi - lo + 1)
+        running[0] = carry
         a, b = max(lo, half), min(hi, half + count)
         if b > a:
-            part[a - lo:b - lo] = samples[a - half:b - half].astype(np.float64) ** 2
-        running = np.cumsum(np.concatenate([[carry], part]))  # running[j] = sum of the first lo + j
-        upto = k + int(np.searchsorted(wanted[order[k:]], hi, side="right"))
-        sums[order[k:upto]] = running[wanted[order[k:upto]] - lo]
+            np.square(samples[a - half:b - half], out=running[1 + a - lo:1 + b - lo], dtype=np.float64)
+        np.cumsum(running, out=running)                       # running[j] = sum of the first lo + j
+        upto = k + int(np.searchsorted(ordered[k:], hi, side="right"))
+        sums[order[k:upto]] = running[ordered[k:upto] - lo]
         k, carry = upto, running[-1]
     rms = np.sqrt((sums[frames:] - sums[:frames]) / window)
     return rms / max(rms.max(), 1e-12)
