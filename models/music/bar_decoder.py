@@ -156,12 +156,13 @@ def _decode_meters(meters, intervals, emissions, none_cum, banded, count) -> lis
     where OFFBEAT_COST is set, reads the beat half a beat late.
 
     A block of frames as long as the shortest interval is decoded at once (no beat in it can start from another
-    in it), its arrays laid out (frame, tempo, state). What each beat offers the beat after it (the better of its
+    in it), its arrays laid out (tempo, frame, state). What each beat offers the beat after it (the better of its
     two readings' scores less OFFBEAT_SWITCH for a change, per reader state) is kept only for the frames a beat
     can still reach back to (a ring of whole blocks). The best of the 2·BAND + 1 tempi a beat may come from is
-    found one band offset at a time, the first on a tie (as an argmax over them). Back-pointers (int8) for every
-    frame: the band offset (START where the path starts) plus CHANGED where a beat there offers a change of
-    reading. The emissions are made a few hundred frames at a time."""
+    found one band offset at a time, the first on a tie (as an argmax over them). Back-pointers (int8, the same
+    memory as a meter's int16 pointers were) for every frame, tempo and state: the band offset the beat came from
+    (START where the path starts with it), plus CHANGED where the beat after it, in that state, changes reading.
+    The emissions are made a few hundred frames at a time."""
     START, CHANGED = 15, 16
     k_count = len(intervals)
     shortest, longest = int(intervals[0]), int(intervals[-1])
@@ -177,10 +178,10 @@ def _decode_meters(meters, intervals, emissions, none_cum, banded, count) -> lis
         previous_beat.append(offset + previous)
         other_reading.append(offset + (previous + meter) % size)
         kind.append(2 * (local // meter) + (local % meter == 0))   # emissions()' beat, downbeat (per reading)
-        initial.append(-np.log(size * k_count * intervals[-1]) + none_cum[:count])
+        initial.append(-np.log(size * k_count * intervals[-1]) + none_cum[:min(count, longest + shortest)])
     previous_beat, other_reading = np.concatenate(previous_beat), np.concatenate(other_reading)
     kind = np.concatenate(kind)
-    initial = np.stack(initial, axis=1)[:, np.repeat(np.arange(len(meters)), sizes)]   # (frames, states)
+    initial = np.stack(initial, axis=1)[:, np.repeat(np.arange(len(meters)), sizes)]   # (first frames, states)
     ring = shortest * -(-(longest + shortest) // shortest)  # whole blocks, a block and the longest interval
     padded_tempi = k_count + 2 * BAND
     # offer_ring[k, t % ring, s]: what a beat at tempo k starting at frame t offers a beat of state s after it;
