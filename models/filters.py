@@ -295,7 +295,7 @@ def stft(x, fs=1.0, window="hann", nperseg=256, noverlap=None, nfft=None, detren
     if boundary is not None:
         times -= (nperseg / 2) / fs
     freqs = np.fft.rfftfreq(nfft, 1.0 / fs)
-    spectrum = np.moveaxis(spectrum.astype(out_dtype), -1, axis - 1 if axis < 0 else axis)
+    spectrum = np.moveaxis(spectrum.astype(out_dtype, copy=False), -1, axis - 1 if axis < 0 else axis)
     return freqs, times, spectrum
 
 

@@ -74,6 +74,37 @@ def test_decoder_keeps_the_beat_where_the_net_hears_the_off_beat_for_a_section(p
     assert _recall(before.beats, beats[~inside] / 50.0, 0.021) >= 0.98
 
 
+def test_decoder_results_are_pinned_and_each_meter_decodes_as_alone():
+    # A noisy floor, 100 then 125 BPM, a missing beat and 8 s where the net hears the off-beat: the decoder's
+    # exact beats and log-probabilities (as before it was made faster, 2026-12-02; any change to them shows here),
+    # and the one-pass decode of both meters gives what a decode of each meter alone gives.
+    from soundmotion.models.music.bar_decoder import decode_each_meter
+    rng = np.random.default_rng(7)
+    beats = np.concatenate([np.arange(40, 1500, 30), np.arange(1504, 2900, 24)])
+    activations = rng.uniform(0.0, 0.03, (3000, 2))
+    activations[beats, 0] = rng.uniform(0.5, 0.95, len(beats))
+    activations[beats[::4], 1] = rng.uniform(0.4, 0.8, len(beats[::4]))
+    activations[beats[10], :] = 0.02
+    section = (beats >= 1700) & (beats < 2100)
+    activations[beats[section], 0], activations[beats[section] + 12, 0] = 0.15, 0.9
+    three, four = decode_each_meter(activations, 50.0, (3, 4))
+    for alone, together in zip((decode(activations, 50.0, (3,)), decode(activations, 50.0, (4,))), (three, four)):
+        np.testing.assert_array_equal(together.beats, alone.beats)
+        np.testing.assert_array_equal(together.beat_in_bar, alone.beat_in_bar)
+        assert together.log_probability == alone.log_probability and together.beats_per_bar == alone.beats_per_bar
+    assert (len(three.beats), len(four.beats)) == (108, 108)
+    assert three.log_probability == pytest.approx(-7359.420238824, abs=1e-6)
+    assert four.log_probability == pytest.approx(-7190.225216427, abs=1e-6)
+    np.testing.assert_allclose(three.beats[:3], [1.399974, 1.999936, 2.599901], atol=1e-6)
+    np.testing.assert_allclose(four.beats[:3], [0.799996, 1.399974, 1.999936], atol=1e-6)
+    assert three.beats.sum() == pytest.approx(3378.499199419, abs=1e-6)
+    assert four.beats.sum() == pytest.approx(3340.786479894, abs=1e-6)
+    assert list(np.flatnonzero(three.beat_in_bar == 1)[:3]) == [1, 4, 7]
+    assert list(np.flatnonzero(four.beat_in_bar == 1)[:3]) == [0, 4, 8]
+    assert _recall(four.beats, np.delete(beats, 10) / 50.0, 0.021) == 1.0     # the off-beat section kept its beat
+    assert decode(activations, 50.0).beats_per_bar == 4
+
+
 def test_where_one_net_hears_every_other_beat_the_beats_both_nets_hear_are_kept():
     from soundmotion.models.music.analysis import choose_bars, slower_net_reading
     slow = np.arange(60, 3000, 44)                   # 68 BPM: both nets hear these beats

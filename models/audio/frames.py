@@ -28,4 +28,4 @@ def framed(samples: np.ndarray, starts: np.ndarray, window: int, dtype=np.float3
     """(len(starts), window) frames samples[s:s + window] (zeros outside the signal), for one chunk of starts."""
     lo, hi = int(starts[0]), int(starts[-1]) + window
     part = signal_slice(samples, lo, hi, dtype)
-    return part[(starts - lo)[:, None] + np.arange(window)[None, :]]
+    return np.lib.stride_tricks.sliding_window_view(part, window)[starts - lo]

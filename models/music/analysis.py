@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..audio.load import Audio
-from .bar_decoder import MIN_BPM, DecodedBeats, decode
+from .bar_decoder import MIN_BPM, DecodedBeats, decode, decode_each_meter
 from .beat_net import FRAME_RATE, WEIGHTS_PATHS, each_net_activations, mean_activations
 from .sections import bar_features, segment
 from .spectrum import SAMPLE_RATE, log_mel_spectrum, onset_strength
@@ -124,7 +124,7 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS) -> MusicAnalysis:
     activations = mean_activations(each)
     bass_onsets = onset_strength(spectrum, BASS_ONSET_HZ)
     snare_onsets = onset_strength(spectrum, SNARE_HIGH_HZ, min_hz=SNARE_LOW_HZ)
-    decoded = choose_bars([decode(activations, FRAME_RATE, (meter,)) for meter in METERS],
+    decoded = choose_bars(decode_each_meter(activations, FRAME_RATE, METERS),
                           bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets, activations[:, 0],
                           spectrum.log_mel)
     evidence = beat_evidence(activations[:, 0], decoded.beats, spectrum.log_mel, spectrum.frame_rate, samples)
@@ -208,8 +208,9 @@ def choose_bars(candidates: list, bass_onsets: np.ndarray, frame_rate: float,
     if snare_onsets is not None:
         cues.append((-SNARE_WEIGHT, bass_phase_strength(beats, meter, snare_onsets, frame_rate), 1e-9))
     if log_mel is not None:
-        cues.append((HARMONY_WEIGHT, harmony_change_phase_strength(beats, meter, log_mel, frame_rate), 1e-9))
-        cues.append((NOVELTY_WEIGHT, novelty_phase_strength(beats, meter, log_mel, frame_rate), 1e-9))
+        spectra = beat_spectra(log_mel, frame_rate, beats) if len(beats) >= 2 and len(log_mel) else None
+        cues.append((HARMONY_WEIGHT, harmony_change_phase_strength(beats, meter, log_mel, frame_rate, spectra), 1e-9))
+        cues.append((NOVELTY_WEIGHT, novelty_phase_strength(beats, meter, log_mel, frame_rate, spectra), 1e-9))
     if cues[0][1] is not None or cues[1][1] is not None:
         score = np.zeros(meter)
         for weight, strength, floor in cues:
@@ -294,28 +295,30 @@ def downbeat_phase_strength(beats: np.ndarray, meter: int, downbeat_activation: 
     return _phase_means(per_beat, meter)
 
 
-def harmony_change_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float):
-    """(meter,) mean cosine distance between each beat's log-mel spectrum (beat_spectra) and the previous beat's,
-    on the beats counted 1, 2, … of a bar from each starting beat: chords change where bars start. None under two
-    bars."""
+def harmony_change_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float,
+                                  spectra: np.ndarray = None):
+    """(meter,) mean cosine distance between each beat's log-mel spectrum (beat_spectra, or `spectra` where the
+    caller made them) and the previous beat's, on the beats counted 1, 2, … of a bar from each starting beat: chords
+    change where bars start. None under two bars."""
     if meter < 2 or len(beats) < 2 * meter + 1 or len(log_mel) == 0:
         return None
-    spectra = beat_spectra(log_mel, frame_rate, beats)
+    spectra = beat_spectra(log_mel, frame_rate, beats) if spectra is None else spectra
     change = np.full(len(beats), np.nan)
     change[1:] = 1.0 - np.sum(spectra[1:] * spectra[:-1], axis=1)
     strength = _phase_means(change, meter)
     return strength if strength.max() > 0 else None
 
 
-def novelty_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float):
-    """(meter,) mean checkerboard novelty (Foote) of the beats' self-similarity (cosine of beat_spectra) at each
-    beat: how much the NOVELTY_BEATS beats from it differ from the NOVELTY_BEATS before it (edges repeated), on the
-    beats counted 1, 2, … of a bar from each starting beat: phrases and sections start on downbeats. None under
-    two bars."""
+def novelty_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float,
+                           spectra: np.ndarray = None):
+    """(meter,) mean checkerboard novelty (Foote) of the beats' self-similarity (cosine of beat_spectra, or
+    `spectra` where the caller made them) at each beat: how much the NOVELTY_BEATS beats from it differ from the
+    NOVELTY_BEATS before it (edges repeated), on the beats counted 1, 2, … of a bar from each starting beat: phrases
+    and sections start on downbeats. None under two bars."""
     if meter < 2 or len(beats) < 2 * meter or len(log_mel) == 0:
         return None
     half = NOVELTY_BEATS
-    spectra = beat_spectra(log_mel, frame_rate, beats)
+    spectra = beat_spectra(log_mel, frame_rate, beats) if spectra is None else spectra
     padded = np.pad(spectra, ((half, half), (0, 0)), mode="edge")
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half, axis=0)[:len(beats)]  # (n, bands, 2h)
     similarity = np.einsum("nbi,nbj->nij", windows, windows)
@@ -461,15 +464,17 @@ def _rms(samples, frames):
     wanted = np.concatenate([np.arange(frames) * HOP, np.arange(frames) * HOP + window])  # sums up to these
     order = np.argsort(wanted, kind="stable")
     sums, carry, k = np.empty(len(wanted)), 0.0, 0
+    ordered = wanted[order]
     for lo in range(0, total + 1, block):
         hi = min(total, lo + block)
-        part = np.zeros(hi - lo)
+        running = np.zeros(hi - lo + 1)
+        running[0] = carry
         a, b = max(lo, half), min(hi, half + count)
         if b > a:
-            part[a - lo:b - lo] = samples[a - half:b - half].astype(np.float64) ** 2
-        running = np.cumsum(np.concatenate([[carry], part]))  # running[j] = sum of the first lo + j
-        upto = k + int(np.searchsorted(wanted[order[k:]], hi, side="right"))
-        sums[order[k:upto]] = running[wanted[order[k:upto]] - lo]
+            np.square(samples[a - half:b - half], out=running[1 + a - lo:1 + b - lo], dtype=np.float64)
+        np.cumsum(running, out=running)                       # running[j] = sum of the first lo + j
+        upto = k + int(np.searchsorted(ordered[k:], hi, side="right"))
+        sums[order[k:upto]] = running[ordered[k:upto] - lo]
         k, carry = upto, running[-1]
     rms = np.sqrt((sums[frames:] - sums[:frames]) / window)
     return rms / max(rms.max(), 1e-12)

@@ -10,7 +10,7 @@ Because the position moves deterministically inside a beat, the decode runs over
 form of the same model): the score of a beat that starts at frame t with interval τ is the sum of its frames'
 log-observations (prefix sums) plus the best predecessor beat that started at t - τ'. No beat is shorter than
 the fastest tempo's interval, so all frames of such a stretch are decoded in one vectorised step. Every meter is
-decoded and the most likely one is kept.
+decoded (all in one pass) and the most likely one is kept.
 
 The net sometimes hears the off-beat as the beat for a section (guitar riffs accented between the beats), where
 the beat itself goes on: people's beats do not jump half a beat and back. So each beat may also be read half a
@@ -20,10 +20,9 @@ the decode then keeps its phase through such a section instead of following the 
 it (reading it late costs more): analysis.onto_the_bass moves whole pieces.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 # madmom's values at 100 frames a second are 16 and 100. At this net's 50 frames a second they were chosen on the
 # validation split of bench/music_corpus.py (39 game-soundtrack excerpts from packages that never trained the
@@ -62,22 +61,38 @@ class DecodedBeats:
 
 def decode(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: float = MIN_BPM,
            max_bpm: float = MAX_BPM, meter_log_prior: dict = None) -> DecodedBeats:
-    """The most likely beats and bars for (T, 2) beat/downbeat probabilities (a beat's includes downbeats).
+    """The most likely beats and bars for (T, 2) beat/downbeat probabilities (a beat's includes downbeats): the
+    likeliest of decode_each_meter's (plus `meter_log_prior`'s log-prior for its meter; the first on a tie)."""
+    if not np.any(np.asarray(activations)[:, 0] >= ACTIVE):
+        return DecodedBeats(np.zeros(0), np.zeros(0, int), max(meters), -np.inf)
+    best = None
+    for decoded in decode_each_meter(activations, frame_rate, meters, min_bpm, max_bpm):
+        score = decoded.log_probability + (meter_log_prior or {}).get(decoded.beats_per_bar, 0.0)
+        if best is None or score > best.log_probability:
+            best = replace(decoded, log_probability=score)
+    return best
+
+
+def decode_each_meter(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: float = MIN_BPM,
+                      max_bpm: float = MAX_BPM) -> list:
+    """[DecodedBeats per meter in `meters`]: the most likely beats and bars in bars of that meter (the same as a
+    decode with that meter alone; the meters are decoded in one pass, so they share its work).
 
     Only the stretch from the first to the last frame whose beat probability reaches ACTIVE is decoded (as
     madmom does), so silent lead-ins and tails get no beats."""
     activations = np.asarray(activations, np.float64)
     active = np.flatnonzero(activations[:, 0] >= ACTIVE)
     if len(active) == 0:
-        return DecodedBeats(np.zeros(0), np.zeros(0, int), max(meters), -np.inf)
+        return [DecodedBeats(np.zeros(0), np.zeros(0, int), meter, -np.inf) for meter in meters]
     margin = int(round(frame_rate))    # a second of quiet either side, so the first beat is not the first frame
     first, last = max(0, int(active[0]) - margin), min(len(activations), int(active[-1]) + 1 + margin)
     if first > 0 or last < len(activations):
-        decoded = decode(activations[first:last], frame_rate, meters, min_bpm, max_bpm, meter_log_prior)
-        decoded.beats = decoded.beats + first / frame_rate
-        keep = (decoded.beats >= (active[0] - 2) / frame_rate) & (decoded.beats <= (active[-1] + 2) / frame_rate)
-        decoded.beats, decoded.beat_in_bar = decoded.beats[keep], decoded.beat_in_bar[keep]
-        return decoded
+        out = []
+        for decoded in decode_each_meter(activations[first:last], frame_rate, meters, min_bpm, max_bpm):
+            beats = decoded.beats + first / frame_rate
+            keep = (beats >= (active[0] - 2) / frame_rate) & (beats <= (active[-1] + 2) / frame_rate)
+            out.append(replace(decoded, beats=beats[keep], beat_in_bar=decoded.beat_in_bar[keep]))
+        return out
     count = len(activations)
     intervals = np.arange(int(np.floor(60.0 * frame_rate / max_bpm)), int(np.ceil(60.0 * frame_rate / min_bpm)) + 1)
     beat = np.clip(activations[:, 0], FLOOR, 1.0 - FLOOR)
@@ -94,22 +109,24 @@ def decode(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: f
         -0.5 * (np.log(60.0 * frame_rate / intervals / TEMPO_CENTRE_BPM) / TEMPO_SIGMA) ** 2   # per beat
 
     def emissions(times: np.ndarray) -> tuple:
-        """(beat, downbeat) log-scores (len(times), K) of beats starting at `times` with each interval: made
+        """(beat, downbeat) log-scores (K, len(times)) of beats starting at `times` with each interval: made
         for a block of frames at a time, so an hour of music never holds (frames × intervals) arrays."""
-        starts = times[:, None]
-        head_end = np.minimum(starts + head, count)
-        beat_end = np.minimum(starts + intervals[None, :], count)
+        starts = times[None, :]
+        span, first = intervals[:, None], head.T
+        prior = np.reshape(tempo_prior, (-1, 1))
+        head_end = np.minimum(starts + first, count)
+        beat_end = np.minimum(starts + span, count)
         rest = none_cum[beat_end] - none_cum[head_end]
-        on = (beat_cum[head_end] - beat_cum[starts] + rest + tempo_prior,
-              down_cum[head_end] - down_cum[starts] + rest + tempo_prior)
+        on = (beat_cum[head_end] - beat_cum[starts] + rest + prior,
+              down_cum[head_end] - down_cum[starts] + rest + prior)
         if OFFBEAT_COST is None:
             return on
         # the same beat read where the net put it half a beat late: its beat frames start at t + τ // 2
-        late = np.minimum(starts + intervals[None, :] // 2, count)
-        late_end = np.minimum(late + head, count)
+        late = np.minimum(starts + span // 2, count)
+        late_end = np.minimum(late + first, count)
         rest = none_cum[beat_end] - none_cum[starts] - (none_cum[late_end] - none_cum[late])
         # (no beat is read late where its late beat frames would not all lie inside the music)
-        penalty = np.where(starts + intervals[None, :] // 2 + head <= count, tempo_prior - OFFBEAT_COST, -np.inf)
+        penalty = np.where(starts + span // 2 + first <= count, prior - OFFBEAT_COST, -np.inf)
         return on + (beat_cum[late_end] - beat_cum[late] + rest + penalty,
                      down_cum[late_end] - down_cum[late] + rest + penalty)
 
@@ -123,93 +140,155 @@ def decode(activations: np.ndarray, frame_rate: float, meters=(3, 4), min_bpm: f
         source = np.arange(k) + offset - BAND
         ok = (source >= 0) & (source < k)
         banded[offset, ok] = log_transition[source[ok], np.arange(k)[ok]]
-    best = None
-    for meter in meters:
-        decoded = _decode_meter(meter, intervals, emissions, none_cum, banded, count)
-        prior = (meter_log_prior or {}).get(meter, 0.0)
-        if best is None or decoded[0] + prior > best[0]:
-            best = (decoded[0] + prior, meter) + tuple(decoded[1:])
-    log_probability, meter, frames, beat_in_bar, beat_intervals, late = best
-    heads = np.maximum(1, np.ceil(intervals[beat_intervals] / OBSERVATION_LAMBDA)).astype(int)
-    shift = np.where(late, intervals[beat_intervals] // 2, 0)
-    refined = _refine(frames + shift, heads, activations[:, 0]) - np.where(late, intervals[beat_intervals] / 2.0, 0)
-    return DecodedBeats(refined / frame_rate, beat_in_bar, meter, log_probability)
+    out = []
+    for meter, decoded in zip(meters, _decode_meters(tuple(meters), intervals, emissions, none_cum, banded, count)):
+        log_probability, frames, beat_in_bar, beat_intervals, late = decoded
+        heads = np.maximum(1, np.ceil(intervals[beat_intervals] / OBSERVATION_LAMBDA)).astype(int)
+        shift = np.where(late, intervals[beat_intervals] // 2, 0)
+        refined = _refine(frames + shift, heads, activations[:, 0]) - np.where(late, intervals[beat_intervals] / 2.0, 0)
+        out.append(DecodedBeats(refined / frame_rate, beat_in_bar, meter, log_probability))
+    return out
 
 
-def _decode_meter(meter, intervals, emissions, none_cum, banded, count):
-    """Viterbi over beat starts for one meter. Scores are kept only for the frames a beat can still reach back
-    to (the longest interval plus one block, in a ring); back-pointers (int16) for every frame. The states are
-    (reading, beat in the bar, tempo): reading 1, where OFFBEAT_COST is set, reads the beat half a beat late."""
+def _decode_meters(meters, intervals, emissions, none_cum, banded, count) -> list:
+    """Viterbi over beat starts for each meter, all in one pass: [(log-probability, beat frames, beat in bar,
+    interval index, read late) per meter]. The states are (meter, reading, beat in the bar, tempo): reading 1,
+    where OFFBEAT_COST is set, reads the beat half a beat late.
+
+    A block of frames as long as the shortest interval is decoded at once (no beat in it can start from another
+    in it), its arrays laid out (tempo, frame, state). What each beat offers the beat after it (the better of its
+    two readings' scores less OFFBEAT_SWITCH for a change, per reader state) is kept only for the frames a beat
+    can still reach back to (a ring of whole blocks). The best of the 2·BAND + 1 tempi a beat may come from is
+    found one band offset at a time, the first on a tie (as an argmax over them). Back-pointers (int8, the same
+    memory as a meter's int16 pointers were) for every frame, tempo and state: the band offset the beat came from
+    (START where the path starts with it), plus CHANGED where the beat after it, in that state, changes reading.
+    The emissions are made a few hundred frames at a time."""
+    START, CHANGED = 15, 16
     k_count = len(intervals)
     shortest, longest = int(intervals[0]), int(intervals[-1])
     modes = 1 if OFFBEAT_COST is None else 2
-    states = modes * meter                                 # state m·meter + b: reading m, beat b + 1 of the bar
-    ring = longest + shortest
-    score = np.full((ring, states, k_count), -np.inf)      # score of frame t at row t % ring
-    pointer = np.full((count, states, k_count), -1, np.int16)   # source tempo + k_count · (reading changed)
-    state_index = np.arange(states)
-    previous_beat = state_index // meter * meter + (state_index % meter - 1) % meter
-    other_reading = (previous_beat + meter) % states
-    initial = -np.log(states * k_count * intervals[-1]) + none_cum[:count]
-    k_index = np.arange(k_count)
-    banded_to = np.ascontiguousarray(banded.T)           # (to tempo, offset)
-    flat_score = score.reshape(-1)
-    from_previous = (previous_beat[:, None] * k_count + k_index[None, :])[None]
-    from_other = (other_reading[:, None] * k_count + k_index[None, :])[None]
-    best_final, final_at = -np.inf, (0, 0, 0)
-    for block in range(0, count, shortest):
-        times = np.arange(block, min(count, block + shortest))
-        scores = emissions(times)
-        emission = np.concatenate([np.concatenate([scores[2 * m + 1][:, None, :],
-                                                   np.repeat(scores[2 * m][:, None, :], meter - 1, axis=1)], axis=1)
-                                   for m in range(modes)], axis=1)                       # (L, S, K)
-        sources = times[:, None] - intervals[None, :]                                   # (L, K_from)
-        valid = sources >= 0
-        rows = (np.maximum(sources, 0) % ring)[:, None, :] * (states * k_count)
-        gathered = flat_score.take(rows + from_previous)      # score[row, previous_beat[s], k]: (L, S, K)
-        if modes > 1:
-            switched = flat_score.take(rows + from_other) - OFFBEAT_SWITCH
-            changed = switched > gathered
-            gathered = np.where(changed, switched, gathered)
-        padded = np.full(gathered.shape[:2] + (k_count + 2 * BAND,), -np.inf)
-        padded[:, :, BAND:BAND + k_count] = np.where(valid[:, None, :], gathered, -np.inf)
-        # candidates[l, s, k, w]: from tempo k + w - BAND to tempo k (the window axis last, for a fast argmax)
-        candidates = sliding_window_view(padded, 2 * BAND + 1, axis=2) + banded_to        # (L, S, K, 2B+1)
-        best = candidates.argmax(axis=3)                                                 # (L, S, K)
-        values = np.take_along_axis(candidates, best[..., None], axis=3)[..., 0]
-        choice = k_index + best - BAND                                                   # from which tempo
-        if modes > 1:
-            choice = choice + k_count * np.take_along_axis(changed, np.clip(choice, 0, k_count - 1), axis=2)
-        fresh = (times[:, None] < intervals[None, :])[:, None, :]                        # may open the path
-        start_value = np.where(fresh, initial[times][:, None, None], -np.inf)
-        use_start = start_value > values
-        block_score = np.where(use_start, start_value, values) + emission
-        score[times % ring] = block_score
-        pointer[times] = np.where(use_start, -1, choice)
-        # The path ends in a beat whose interval reaches the last frame: the best such (first in C order).
-        reaches = (times[:, None] + intervals[None, :] >= count)[:, None, :]
-        final = np.where(reaches, block_score, -np.inf)
-        index = int(np.argmax(final))
-        if final.flat[index] > best_final:
-            best_final = float(final.flat[index])
-            t, b, k = np.unravel_index(index, final.shape)
-            final_at = (int(times[t]), int(b), int(k))
-    t, s, k = final_at
-    log_probability = best_final
-    frames, positions, chosen, late = [], [], [], []
-    while True:
-        frames.append(t)
-        positions.append(s % meter + 1)
-        late.append(s >= meter)
-        chosen.append(k)
-        code = int(pointer[t, s, k])
-        if code < 0:
-            break
-        k_from = code % k_count
-        s = other_reading[s] if code >= k_count else previous_beat[s]
-        t, k = t - int(intervals[k_from]), k_from
-    return (log_probability, np.array(frames[::-1]), np.array(positions[::-1]), np.array(chosen[::-1]),
-            np.array(late[::-1], bool))
+    width = 2 * BAND + 1
+    sizes = [modes * meter for meter in meters]            # state o + m·meter + b: reading m, beat b + 1 of the bar
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    states = int(offsets[-1])
+    previous_beat, other_reading, kind, initial = [], [], [], []
+    for meter, size, offset in zip(meters, sizes, offsets):
+        local = np.arange(size)
+        previous = local // meter * meter + (local % meter - 1) % meter
+        previous_beat.append(offset + previous)
+        other_reading.append(offset + (previous + meter) % size)
+        kind.append(2 * (local // meter) + (local % meter == 0))   # emissions()' beat, downbeat (per reading)
+        initial.append(-np.log(size * k_count * intervals[-1]) + none_cum[:min(count, longest + shortest)])
+    previous_beat, other_reading = np.concatenate(previous_beat), np.concatenate(other_reading)
+    kind = np.concatenate(kind)
+    initial = np.stack(initial, axis=1)[:, np.repeat(np.arange(len(meters)), sizes)]   # (first frames, states)
+    ring = shortest * -(-(longest + shortest) // shortest)  # whole blocks, a block and the longest interval
+    padded_tempi = k_count + 2 * BAND
+    # offer_ring[k, t % ring, s]: what a beat at tempo k starting at frame t offers a beat of state s after it;
+    # row `ring` of each tempo stays -inf (beats before the first frame; it also stands for tempi outside the band)
+    offer_ring = np.full((k_count, ring + 1, states), -np.inf)
+    offer_rows = offer_ring.reshape(-1, states)            # row k·(ring + 1) + r
+    pointer = np.empty((k_count, count, states), np.int8)
+
+    def source_rows(times: np.ndarray) -> np.ndarray:
+        """(K + 2·BAND, L) offer rows of the beats before `times` at each tempo of the band's padding."""
+        sources = intervals[:, None] - times[None, :]          # minus the source frame
+        rows = np.full((padded_tempi, len(times)), ring)
+        rows[BAND:BAND + k_count] = np.where(sources <= 0, (-sources) % ring, ring) \
+            + (ring + 1) * np.arange(k_count)[:, None]
+        return rows
+
+    phase_rows = {}                                        # source rows of a full block, by its place in the ring
+    # transition[w][k]: from tempo k + w - BAND to tempo k, for a block's (frame, state)
+    transition = [np.ascontiguousarray(np.broadcast_to(banded[w][:, None, None], (k_count, shortest, states)))
+                  for w in range(width)]
+    steps = [np.full((k_count, shortest, states), w, np.int8) for w in range(width)]
+    candidate = np.empty((k_count, shortest, states))
+    better = np.empty((k_count, shortest, states), bool)
+    step = np.empty((k_count, shortest, states), np.int8)
+    best_final = [-np.inf] * len(meters)
+    final_at = [(0, 0, 0)] * len(meters)
+    chunk = shortest * max(1, 512 // shortest)
+    for chunk_start in range(0, count, chunk):
+        # (blocks, K, L, S): each block's emissions in one piece (frames past the end repeat the last frame's)
+        times = np.minimum(np.arange(chunk_start, chunk_start + chunk), count - 1)
+        scores = np.stack(emissions(times), axis=2).reshape(k_count, chunk // shortest, shortest, -1)
+        emission = scores.transpose(1, 0, 2, 3).take(kind, axis=3)
+        for block in range(chunk_start, min(count, chunk_start + chunk), shortest):
+            end = min(count, block + shortest)
+            size = end - block
+            here = block % ring
+            if size < shortest:
+                transition = [t[:, :size] for t in transition]
+                steps = [t[:, :size] for t in steps]
+                candidate, better, step = candidate[:, :size], better[:, :size], step[:, :size]
+            if block < longest or size < shortest:
+                rows = source_rows(np.arange(block, end))
+            else:
+                rows = phase_rows.get(here)
+                if rows is None:
+                    rows = phase_rows[here] = source_rows(np.arange(block, end))
+            # window[BAND + k_from, l, s]: the offer of the beat at tempo k_from that ends at frame block + l
+            window = offer_rows.take(rows, axis=0)                                       # (K + 2·BAND, L, S)
+            values = window[0:k_count] + transition[0]
+            best = np.zeros((k_count, size, states), np.int8)
+            for w in range(1, width):
+                np.add(window[w:w + k_count], transition[w], out=candidate)
+                np.greater(candidate, values, out=better)
+                np.maximum(values, candidate, out=values)
+                # the offsets rise, so the last that improved is the first that reaches the best
+                np.multiply(better.view(np.int8), steps[w], out=step)
+                np.maximum(best, step, out=best)
+            code = best
+            if block < longest:                          # a path may start with a beat within its first interval
+                times = np.arange(block, end)
+                fresh = (times[None, :] < intervals[:, None])[:, :, None]
+                start_value = np.where(fresh, initial[times][None], -np.inf)
+                use_start = start_value > values
+                values = np.where(use_start, start_value, values)
+                code = np.where(use_start, np.int8(START), code)
+            values += emission[(block - chunk_start) // shortest, :, :size]
+            offer = values.take(previous_beat, axis=2)
+            if modes > 1:
+                switched = values.take(other_reading, axis=2)
+                switched -= OFFBEAT_SWITCH
+                changed = switched > offer
+                np.maximum(offer, switched, out=offer)
+                code += np.int8(CHANGED) * changed.view(np.int8)
+            offer_ring[:, here:here + size] = offer
+            pointer[:, block:end] = code
+            if end - 1 + longest >= count:
+                # The path ends in a beat whose interval reaches the last frame: the best such (the first in
+                # (frame, state, tempo) order).
+                reaches = (np.arange(block, end)[:, None] + intervals[None, :] >= count)[:, None, :]
+                ordered = values.transpose(1, 2, 0)
+                for g, (lo, hi) in enumerate(zip(offsets[:-1], offsets[1:])):
+                    final = np.where(reaches, ordered[:, lo:hi], -np.inf)
+                    index = int(np.argmax(final))
+                    if final.flat[index] > best_final[g]:
+                        best_final[g] = float(final.flat[index])
+                        t, b, k = np.unravel_index(index, final.shape)
+                        final_at[g] = (block + int(t), int(b) + int(lo), int(k))
+    out = []
+    for g, meter in enumerate(meters):
+        t, s, k = final_at[g]
+        frames, positions, chosen, late = [], [], [], []
+        while True:
+            frames.append(t)
+            local = s - int(offsets[g])
+            positions.append(local % meter + 1)
+            late.append(local >= meter)
+            chosen.append(k)
+            offset = int(pointer[k, t, s]) % CHANGED
+            if offset == START:
+                break
+            k_from = k + offset - BAND
+            t = t - int(intervals[k_from])
+            s = int(other_reading[s]) if pointer[k_from, t, s] >= CHANGED else int(previous_beat[s])
+            k = k_from
+        out.append((best_final[g], np.array(frames[::-1]), np.array(positions[::-1]), np.array(chosen[::-1]),
+                    np.array(late[::-1], bool)))
+    return out
 
 
 def _prefix(values: np.ndarray) -> np.ndarray:
@@ -219,17 +298,19 @@ def _prefix(values: np.ndarray) -> np.ndarray:
 def _refine(frames: np.ndarray, heads: np.ndarray, activation: np.ndarray) -> np.ndarray:
     """Each beat moved to the activation's peak in its beat frames (the `head` frames from where it starts, and
     the frame before), with parabolic sub-frame interpolation (madmom corrects its beats so, in the beat region)."""
-    refined = frames.astype(np.float64)
+    frames = np.asarray(frames, np.int64)
     last = len(activation) - 1
-    for i, (f, head) in enumerate(zip(frames, heads)):
-        lo = min(max(0, f - 1), last)
-        hi = max(lo, min(last, f + max(1, int(head) - 1)))
-        peak = lo + int(np.argmax(activation[lo:hi + 1]))
-        if 0 < peak < last:
-            a, b, c = activation[peak - 1:peak + 2]
-            denominator = a - 2.0 * b + c
-            shift = 0.5 * (a - c) / denominator if denominator < -1e-9 else 0.0
-            refined[i] = peak + float(np.clip(shift, -0.5, 0.5))
-        else:
-            refined[i] = peak
-    return refined
+    if len(frames) == 0:
+        return frames.astype(np.float64)
+    lo = np.clip(frames - 1, 0, last)
+    hi = np.maximum(lo, np.minimum(last, frames + np.maximum(1, np.asarray(heads, np.int64) - 1)))
+    index = lo[:, None] + np.arange(int((hi - lo).max()) + 1)[None, :]
+    window = np.where(index <= hi[:, None], activation[np.minimum(index, last)], -np.inf)
+    peak = lo + np.argmax(window, axis=1)                   # the first highest, as in a loop over the beats
+    inside = (peak > 0) & (peak < last)
+    a, b, c = (activation[np.clip(peak + d, 0, last)] for d in (-1, 0, 1))
+    denominator = a - 2.0 * b + c
+    curved = inside & (denominator < -1e-9)
+    shift = np.zeros(len(frames))
+    shift[curved] = 0.5 * (a[curved] - c[curved]) / denominator[curved]
+    return peak + np.clip(shift, -0.5, 0.5)

@@ -65,11 +65,19 @@ def _extended_slice(samples: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """Samples lo..hi (float64) of the signal extended as scipy's stft does (boundary="even": mirrored about the
     first and last sample, N_FFT // 2 each side; then zeros)."""
     n, half = len(samples), N_FFT // 2
-    index = np.arange(lo, hi)
-    mirrored = np.where(index < 0, -index, np.where(index >= n, 2 * (n - 1) - index, index))
-    inside = (index < n + half) & (index >= -half)
+    if 0 <= lo and hi <= n:                    # inside the signal (all but the first and last chunk)
+        return samples[lo:hi].astype(np.float64)
     out = np.zeros(hi - lo)
-    out[inside] = samples[mirrored[inside]]
+    a, b = max(lo, -half), min(hi, 0)          # before the first sample: samples[-i]
+    if b > a:
+        out[a - lo:b - lo] = samples[-a:-b:-1] if b < 0 else samples[-a:0:-1]
+    a, b = max(lo, 0), min(hi, n)              # the signal itself
+    if b > a:
+        out[a - lo:b - lo] = samples[a:b]
+    a, b = max(lo, n), min(hi, n + half)       # after the last sample: samples[2·(n - 1) - i]
+    if b > a:
+        first, last = 2 * (n - 1) - a, 2 * (n - 1) - (b - 1)
+        out[a - lo:b - lo] = samples[first:last - 1:-1] if last > 0 else samples[first::-1]
     return out
 
 
