@@ -168,6 +168,7 @@ def _decode_meters(meters, intervals, emissions, none_cum, banded, count) -> lis
     shortest, longest = int(intervals[0]), int(intervals[-1])
     modes = 1 if OFFBEAT_COST is None else 2
     width = 2 * BAND + 1
+    assert width <= START, "the band offsets must fit below the START code in the int8 back-pointers"
     sizes = [modes * meter for meter in meters]            # state o + m·meter + b: reading m, beat b + 1 of the bar
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
     states = int(offsets[-1])
