@@ -148,7 +148,7 @@ def short_data_folder(folder: str) -> str:
         return folder
     target = os.path.realpath(folder)
     user = os.environ.get("USERNAME", "") if os.name == "nt" else str(os.getuid())
-    name = "soundmotion-espeak-" + hashlib.sha1(os.fsencode(target) + user.encode()).hexdigest()[:12]
+    name = "soundmotion-espeak-" + hashlib.sha256(os.fsencode(target) + user.encode()).hexdigest()[:12]
     found = _windows_alias(target, name) if os.name == "nt" else _posix_alias(target, name)
     if found is None:
         raise EspeakUnavailable(
