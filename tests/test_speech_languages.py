@@ -1,6 +1,10 @@
 """Speech in any language: articulatory classes, eSpeak NG transcripts aligned over the phone net's posteriors,
 `--language` on the command line, and speech that is whispered, creaky or paused."""
 
+import os
+import shutil
+import tempfile
+
 import numpy as np
 import pytest
 
@@ -10,7 +14,8 @@ from soundmotion.bench.scoring import REST, face_classes
 from soundmotion.cli import main
 from soundmotion.models.face.pipeline import FaceSettings, FaceSettingsError, generate_face
 from soundmotion.models.speech.articulation import arpabet_class, ipa_classes
-from soundmotion.models.speech.espeak import UnknownLanguage, check_language
+from soundmotion.models.speech.espeak import (N_PATH_HOME, EspeakEngine, UnknownLanguage, check_language,
+                                               runtime_engine, short_data_folder)
 from soundmotion.models.speech.espeak_alignment import align_units, transcript_units
 from soundmotion.models.speech.segments import SILENCE
 
@@ -126,3 +131,43 @@ def test_the_mouth_rests_in_pauses_with_and_without_a_transcript(tmp_path):
 def test_any_language_ipa_has_a_mouth_class_for_scoring():
     assert [phone_class_any(p) for p in ("y", "œ̃", "ɑ̃", "ɛ", "b", "ʋ")] == \
         ["rounded", "rounded", "open", "open", "closed", "other"]
+
+
+def _wheel_copy_engine(folder):
+    """The extension's eSpeak NG (the espeakng-loader wheel: its library and espeak-ng-data) copied into folder and
+    built the way the add-on builds it (runtime_engine: the wheel's library, the folder holding espeak-ng-data). The
+    copied library is a second instance of it, so the add-on's own engine in this process is left alone."""
+    import espeakng_loader
+
+    wheel = os.path.dirname(espeakng_loader.get_data_path())
+    library = os.path.basename(espeakng_loader.get_library_path())
+    os.makedirs(folder)
+    shutil.copy(os.path.join(wheel, library), folder)
+    shutil.copytree(espeakng_loader.get_data_path(), os.path.join(folder, "espeak-ng-data"))
+    return EspeakEngine(os.path.join(folder, library), folder)
+
+
+def _phones(engine):
+    return [name for name, _, _ in engine.speak(SPANISH, "es").phones]  # timings vary a little from call to call
+
+
+def test_espeak_data_behind_a_path_longer_than_its_buffer_still_speaks_spanish(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the alias goes here, not in the machine's /tmp
+    deep = os.path.join(tmp_path, *["blender-user-resources-in-a-studio-pipeline"] * 4, "espeakng_loader")
+    assert len(os.fsencode(deep)) + len("/espeak-ng-data") > N_PATH_HOME
+    engine = _wheel_copy_engine(deep)
+    assert _phones(engine) == _phones(runtime_engine())
+    assert _phones(engine)[:5] == ["p", "ˈa", "β", "l", "o"] and len(_phones(engine)) > 25
+    alias = short_data_folder(deep)
+    assert os.path.islink(alias) and os.path.samefile(alias, deep) and len(alias) < len(deep)
+    os.unlink(alias)  # a stale link to another folder under the alias's name is replaced
+    os.symlink(tmp_path, alias)
+    assert short_data_folder(deep) == alias and os.path.samefile(alias, deep)
+
+
+def test_espeak_data_in_a_folder_with_a_non_ascii_name_still_speaks_spanish(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    folder = os.path.join(tmp_path, "Usuarios", "José Ñúñez", "espeakng_loader")
+    engine = _wheel_copy_engine(folder)
+    assert short_data_folder(folder).isascii() and os.path.samefile(short_data_folder(folder), folder)
+    assert _phones(engine) == _phones(runtime_engine())
