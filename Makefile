@@ -10,12 +10,18 @@ BLENDER_EXT = $(shell $(VENV)/bin/python -c "import bpy; print(bpy.utils.system_
 demo: setup
 	$(VENV)/bin/soundmotion demo --out out
 
+# The suite runs on PYTEST_WORKERS processes (pytest-xdist), a whole test file to each at a time (its module
+# fixtures are made once), the slowest files first (tests/conftest.py); BLAS on one thread in each.
+PYTEST_WORKERS ?= 2
+PYTEST = OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+	$(1)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
 test: setup $(VENV42)/.installed wheels
-	$(VENV)/bin/python -m pytest tests
-	$(VENV42)/bin/python -m pytest -m blender tests
+	$(call PYTEST,$(VENV)) tests
+	$(call PYTEST,$(VENV42)) -m blender tests
 
 test-blender42: $(VENV42)/.installed wheels
-	$(VENV42)/bin/python -m pytest -m blender tests
+	$(call PYTEST,$(VENV42)) -m blender tests
 
 setup: system-packages $(VENV)/.installed
 

@@ -8,6 +8,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -22,10 +23,20 @@ def linux_zip(tmp_path_factory):
     return build_zips(tmp_path_factory.mktemp("dist"))["linux-x64"]
 
 
-def test_installed_zip_runs_talk_and_dance_on_its_own_wheels_and_disabling_removes_it(linux_zip, tmp_path):
+@pytest.fixture
+def user_resources():
+    """An empty Blender user folder with a short path: eSpeak NG keeps its data folder's path in a 160-byte
+    buffer, which ".../extensions/.local/lib/python3.11/site-packages/espeakng_loader/espeak-ng-data" under
+    pytest's tmp_path overflows on an xdist worker (its tmp_path is one folder deeper)."""
+    with tempfile.TemporaryDirectory(prefix="sm-user-") as folder:
+        yield pathlib.Path(folder)
+
+
+def test_installed_zip_runs_talk_and_dance_on_its_own_wheels_and_disabling_removes_it(linux_zip, tmp_path,
+                                                                                     user_resources):
     from soundmotion.bench import espeak_truth
 
-    environment = dict(os.environ, BLENDER_USER_RESOURCES=str(tmp_path / "blender-user"))
+    environment = dict(os.environ, BLENDER_USER_RESOURCES=str(user_resources))
     spanish = "Pablo compró un mapa bonito en Bogotá."
     espeak_truth.synthesize(spanish, "es+f3", 175).write_wav(tmp_path / "pablo.wav")
     result = subprocess.run(
@@ -35,7 +46,7 @@ def test_installed_zip_runs_talk_and_dance_on_its_own_wheels_and_disabling_remov
     lines = [line for line in result.stdout.splitlines() if line.startswith("REPORT ")]
     assert lines, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(lines[0][len("REPORT "):])
-    extensions_dir = str(tmp_path / "blender-user" / "extensions")
+    extensions_dir = str(user_resources / "extensions")
     assert report["module_file"].startswith(extensions_dir)  # installed copy, not the checkout
     assert report["enabled"] == {"operator": True, "panel": True, "scene_settings": True}
     # The environment's own copies were out of reach: what the takes imported came from the zip's wheels.
