@@ -25,11 +25,18 @@ def linux_zip(tmp_path_factory):
 
 @pytest.fixture
 def user_resources():
-    """An empty Blender user folder with a short path: eSpeak NG keeps its data folder's path in a 160-byte
-    buffer, which ".../extensions/.local/lib/python3.11/site-packages/espeakng_loader/espeak-ng-data" under
-    pytest's tmp_path overflows on an xdist worker (its tmp_path is one folder deeper)."""
+    """An empty Blender user folder deep in a studio-like path, so that the installed wheel's
+    ".../extensions/.local/lib/python3.11/site-packages/espeakng_loader/espeak-ng-data" is longer than the 160-byte
+    buffer eSpeak NG keeps it in: the Spanish take only aligns through the short alias espeak.short_data_folder
+    makes. The aliases made for it in the temp folder are removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="sm-user-") as folder:
-        yield pathlib.Path(folder)
+        deep = pathlib.Path(folder, "studio-pipeline", "show-with-a-long-name", "episode-042",
+                            "blender-user-resources")
+        deep.mkdir(parents=True)
+        yield deep
+        for link in pathlib.Path(tempfile.gettempdir()).glob("soundmotion-espeak-*"):
+            if link.is_symlink() and str(deep) in os.readlink(link):
+                link.unlink()
 
 
 def test_installed_zip_runs_talk_and_dance_on_its_own_wheels_and_disabling_removes_it(linux_zip, tmp_path,
@@ -47,6 +54,8 @@ def test_installed_zip_runs_talk_and_dance_on_its_own_wheels_and_disabling_remov
     assert lines, result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(lines[0][len("REPORT "):])
     extensions_dir = str(user_resources / "extensions")
+    data_path = f"{extensions_dir}/.local/lib/python3.11/site-packages/espeakng_loader/espeak-ng-data"
+    assert len(data_path.encode()) > 160   # eSpeak NG could not take it as it is
     assert report["module_file"].startswith(extensions_dir)  # installed copy, not the checkout
     assert report["enabled"] == {"operator": True, "panel": True, "scene_settings": True}
     # The environment's own copies were out of reach: what the takes imported came from the zip's wheels.
