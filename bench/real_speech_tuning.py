@@ -50,6 +50,7 @@ SCRIPTS = pathlib.Path(__file__).resolve().parents[1] / "scripts"
 CACHE = (pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
          / "real_speech_tuning")
 
+
 def reference_phones(path: str, text: str, every_word: bool = False) -> list | None:
     """[(ARPAbet, start, end)] seconds by pocketsphinx's two-pass alignment of `text`, cached; None when it aligned
     nothing, or (`every_word`, as scripts/asterisk_speech_corpus.pocketsphinx_labels) when it left a word out."""

@@ -70,7 +70,7 @@ def _extended_slice(samples: np.ndarray, lo: int, hi: int) -> np.ndarray:
     out = np.zeros(hi - lo)
     a, b = max(lo, -half), min(hi, 0)          # before the first sample: samples[-i]
     if b > a:
-        out[a - lo:b - lo] = samples[-a:-b:-1] if b < 0 else samples[-a:0:-1]
+        out[a - lo:b - lo] = samples[-a:-b:-1]
     a, b = max(lo, 0), min(hi, n)              # the signal itself
     if b > a:
         out[a - lo:b - lo] = samples[a:b]

@@ -153,9 +153,7 @@ def _quiet_stretches(features: FrameFeatures, pitch: PitchTrack, activity: Voice
     quiet = np.zeros(count, bool)
     if not NOISE_REST_DB:
         return quiet
-    voiced = np.zeros(count, bool)
-    n = min(count, len(pitch.voiced))
-    voiced[:n] = pitch.voiced[:n]
+    voiced = _voiced_frames(pitch, count)
     voiced_share = float(voiced[activity.active].mean()) if activity.active.any() else 0.0
     if voiced_share < NOISE_REST_VOICED_SHARE:
         return quiet
@@ -177,17 +175,17 @@ def _quiet_stretches(features: FrameFeatures, pitch: PitchTrack, activity: Voice
 # With a transcript: speech the transcript lacks (fillers, restarts, repeated words: "um", "the panda ate, the panda
 # ate") is voice the aligned words leave uncovered; its p/b/m used to stay open ("no transcript word to close on").
 # There the audio-only recogniser's phones (the same decode, valley boost and closure rules as without a transcript)
-# fill in, while every word of the transcript keeps its aligned timing: a run of voice of at least GAP_SECONDS that
-# no aligned word covers, with pitch in at least GAP_VOICED_SHARE of its frames (room noise that the voice check
-# calls voice has none; a filler or a restart has), is recognised from GAP_EDGE_SECONDS before its first pitched
-# frame to as long after its last (a "b" shuts before its vowel). 0 switches it off. Chosen on tuning material
-# (bench/real_speech_tuning.py long, noisy, real, allison, espeak splits with the transcript; bench/lipsync_results.md, issue #14 ninth round): long takes with fillers and restarts
-# 142 → 145 of 149 p/b/m, closed open-vowel frames 2.6 → 2.2 %, frame accuracy 0.777 → 0.791, pause frames at rest
-# 1545 → 1546 of 1602; English espeak bench corpus 98.0 → 99.2 %. GAP_VOICED_SHARE 0.15 rested fewer noisy pauses,
-# 0.5 found fewer closures; GAP_SECONDS 0.15 and 0.25 found as many with more closed open vowels or less frame
-# accuracy. Cutting recognised p/b/m into aligned phones over 0.25 s (a word stretched over a filler) found 1–2 more
-# closures in the long takes but shut the lips inside real tuning speakers' slow words ("duck", "marmot": closed
-# open-vowel frames 1.5 → 2.0 %), so it was not kept.
+# fill in, while every word of the transcript keeps its aligned timing: a run of voice of at least GAP_SECONDS that no
+# aligned word covers, with pitch in at least GAP_VOICED_SHARE of its frames (room noise that the voice check calls
+# voice has none; a filler or a restart has), is recognised from GAP_EDGE_SECONDS before its first pitched frame to as
+# long after its last (a "b" shuts before its vowel). 0 switches it off. Chosen on tuning material
+# (bench/real_speech_tuning.py long, noisy, real, allison, espeak splits with the transcript; bench/lipsync_results.md,
+# issue #14 ninth round): long takes with fillers and restarts 142 → 145 of 149 p/b/m, closed open-vowel frames
+# 2.6 → 2.2 %, frame accuracy 0.777 → 0.791, pause frames at rest 1545 → 1546 of 1602; English espeak bench corpus
+# 98.0 → 99.2 %. GAP_VOICED_SHARE 0.15 rested fewer noisy pauses, 0.5 found fewer closures; GAP_SECONDS 0.15 and 0.25
+# found as many with more closed open vowels or less frame accuracy. Cutting recognised p/b/m into aligned phones over
+# 0.25 s (a word stretched over a filler) found 1–2 more closures in the long takes but shut the lips inside real tuning
+# speakers' slow words ("duck", "marmot": closed open-vowel frames 1.5 → 2.0 %), so it was not kept.
 GAP_SECONDS = 0.1
 GAP_VOICED_SHARE = 0.3
 GAP_EDGE_SECONDS = 0.06
@@ -204,9 +202,7 @@ def _with_unscripted_speech(phones: list, posteriors: tuple, features: FrameFeat
     for phone in phones:
         if phone.phone != SILENCE:
             covered[int(phone.start / FRAME_SECONDS):int(np.ceil(phone.end / FRAME_SECONDS))] = True
-    voiced = np.zeros(count, bool)
-    n = min(count, len(pitch.voiced))
-    voiced[:n] = pitch.voiced[:n]
+    voiced = _voiced_frames(pitch, count)
     gaps = []
     shortest = int(round(GAP_SECONDS / FRAME_SECONDS))
     edge = int(round(GAP_EDGE_SECONDS / FRAME_SECONDS))
@@ -220,6 +216,14 @@ def _with_unscripted_speech(phones: list, posteriors: tuple, features: FrameFeat
     recognized = _released_early(tighten_labials(_net_phones(posteriors, features), features), LABIAL_CLOSE_LAG)
     recognized = _silence_outside(recognized, activity)
     return _pauses_joined(_fill_spans(_cut_out(phones, gaps), gaps, recognized), gaps)
+
+
+def _voiced_frames(pitch: PitchTrack, count: int) -> np.ndarray:
+    """(count,) whether the pitch track found voice in each 10 ms frame (False past its end)."""
+    voiced = np.zeros(count, bool)
+    n = min(count, len(pitch.voiced))
+    voiced[:n] = pitch.voiced[:n]
+    return voiced
 
 
 def _pauses_joined(phones: list, spans: list) -> list:
