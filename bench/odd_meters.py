@@ -95,11 +95,13 @@ def main(argv=None) -> int:
     for meter, label in ((5, "5/4"), (7, "7/8"), (4, "4/4 control"), (3, "3/4 control")):
         for odd in (True, False):
             rows = [r for r in table[odd] if r[0] == meter]
-            print(f"{label:<12} {'with odd meters' if odd else 'without (main)':<16} meter right {sum(r[1] == r[0] for r in rows)} of "
-                  f"{len(rows)}, beat F {np.mean([r[2] for r in rows]):.3f}, downbeat F {np.mean([r[3] for r in rows]):.3f} "
-                  f"(lowest {min(r[3] for r in rows):.3f})")
+            right = sum(r[1] == r[0] for r in rows)
+            print(f"{label:<12} {'with odd meters' if odd else 'without (main)':<16} meter right {right} of "
+                  f"{len(rows)}, beat F {np.mean([r[2] for r in rows]):.3f}, downbeat F "
+                  f"{np.mean([r[3] for r in rows]):.3f} (lowest {min(r[3] for r in rows):.3f})")
     for odd in (True, False):
-        print(f"speed {'with' if odd else 'without'} the odd-meter step: {timing[odd][1] / timing[odd][0]:.0f}× real time")
+        print(f"speed {'with' if odd else 'without'} the odd-meter step: "
+              f"{timing[odd][1] / timing[odd][0]:.0f}× real time")
     if args.tuning_splits:
         for split in ("validation", "validation_band", "validation_free_tempo"):
             folder = CACHE / "music" / split
