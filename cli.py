@@ -506,8 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="captured: real dance from the bundled library (default); coded: moves written as code")
     dance.add_argument("--clip-moves", type=float, default=0.0, metavar="SHARE",
                        help="coded engine: share of bars (0..1) whose upper body dances captured moves")
-    dance.add_argument("--meter", default="auto", choices=("auto", "4/4", "3/4", "6/8"),
-                       help="auto: the beat tracker's; 3/4 dances a waltz, 6/8 sways on two pulses to the bar")
+    dance.add_argument("--meter", default="auto", choices=("auto", "4/4", "3/4", "6/8", "5/4", "7/8"),
+                       help="auto: the beat tracker's; 3/4 dances a waltz, 6/8 sways on two pulses to the bar, "
+                            "5/4 sways 3 + 2 and 7/8 (seven beats) 2 + 2 + 3")
     dance.add_argument("--fps", type=float, default=30.0)
     _onto_rig_arguments(dance)
     dance.set_defaults(run=run_dance)

@@ -19,6 +19,12 @@ from .keyframes import KEY_ITEMS
 from .sound_strip import sound_for_take
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Dance in the {name} style") for name in STYLES]
+METER_ITEMS = [("auto", "Auto", "The meter the beat tracker hears"),
+               ("4/4", "4/4", "Bars of four beats"),
+               ("3/4", "3/4", "Bars of three beats, danced as a waltz"),
+               ("6/8", "6/8", "Two pulses to the bar, swaying from one foot to the other"),
+               ("5/4", "5/4", "Bars of five beats, swaying 3 + 2"),
+               ("7/8", "7/8", "Bars of seven beats (the eighths), swaying 2 + 2 + 3")]
 
 
 class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
@@ -45,6 +51,9 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
     trim_seconds: bpy.props.FloatProperty(name="Trim", default=0.0, min=0.0, unit="TIME_ABSOLUTE",
                                           description="Stop the dance after this many seconds (0: whole song)")
     keys: bpy.props.EnumProperty(name="Keys", items=KEY_ITEMS, default="POSES")
+    meter: bpy.props.EnumProperty(name="Meter", items=METER_ITEMS, default="auto",
+                                  description="Beats to the bar: the beat tracker's, or bars regrouped from its first "
+                                              "downbeat")
 
     def prepare(self, context):
         settings = context.scene.soundmotion
@@ -56,12 +65,12 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         return {"armature_name": armature.name, "rest": rest, "bone_map": bone_map, "audio": audio,
                 "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
                 "style": self.style, "energy": self.energy, "in_place": self.in_place, "trim": self.trim_seconds,
-                "clip_moves": self.clip_moves, "engine": self.engine}
+                "clip_moves": self.clip_moves, "engine": self.engine, "meter": self.meter}
 
     def compute(self, inputs, progress):
         dance = dance_from_audio(inputs["audio"], fps=inputs["fps"], style=inputs["style"],
                                  energy=inputs["energy"], seed=inputs["seed"], in_place=inputs["in_place"],
-                                 clip_moves=inputs["clip_moves"], engine=inputs["engine"],
+                                 clip_moves=inputs["clip_moves"], engine=inputs["engine"], meter=inputs["meter"],
                                  progress=lambda fraction, message: progress(0.8 * fraction, message))
         clip = dance.clip
         if inputs["trim"] > 0:

@@ -139,3 +139,30 @@ def test_six_eight_in_two_sways_on_the_two_pulses_of_each_bar():
     pelvis = positions[:, 0, :2]
     side = np.sum((pelvis - gaussian_filter1d(pelvis, 30, axis=0, mode="nearest")) * hips[:, :2], axis=1)
     assert side[first].mean() - side[second].mean() > 0.03      # the weight goes from one foot to the other
+
+
+def test_five_four_handed_over_dances_bars_of_five_with_phrases_on_their_downbeats_swaying_three_plus_two():
+    analysis = grid_analysis(bpm=120.0, bars=(10, 10, 10))
+    result = dance_to_analysis(analysis, fps=30.0, seed=2, meter="5/4")
+    danced = result.analysis
+    assert danced.beats_per_bar == 5 and np.all(np.diff(danced.bar_starts) == 5)
+    assert any("Meter 5/4" in note for note in result.notes)
+    starts = [m[0] for m in result.moves]
+    downbeats = set(np.round(danced.downbeats, 6))
+    inside = [s for s in starts if danced.beats[0] <= s <= danced.downbeats[-1]]
+    assert len(inside) >= 8 and all(round(s, 6) in downbeats for s in inside)
+    lengths = np.diff([danced.beats.tolist().index(b) for b in starts if b in danced.beats])
+    assert np.all(lengths % 5 == 0) and np.median(lengths) == 10
+    from soundmotion.clips.kinematics import world_transforms
+    from soundmotion.clips.skeleton import SMPLX_SKELETON
+    positions = world_transforms(result.clip)[1]
+    hips = positions[:, SMPLX_SKELETON.index("left_hip")] - positions[:, SMPLX_SKELETON.index("right_hip")]
+    hips /= np.linalg.norm(hips, axis=1, keepdims=True)
+    pelvis = positions[:, 0, :2]
+    side = np.sum((pelvis - gaussian_filter1d(pelvis, 30, axis=0, mode="nearest")) * hips[:, :2], axis=1)
+    _, phase = bar_phase(danced, np.arange(result.clip.num_frames) / 30.0)
+    times = np.arange(result.clip.num_frames) / 30.0
+    music = (times > danced.beats[0]) & (times < danced.beats[-1])
+    first = music & ((phase < 0.05) | (phase > 0.95))    # the one of the 3 …
+    second = music & (np.abs(phase - 0.6) < 0.05)        # … and the one of the 2 (beat 4 of 5)
+    assert side[first].mean() - side[second].mean() > 0.03

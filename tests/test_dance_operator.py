@@ -55,3 +55,20 @@ def test_dance_on_a_constrained_rigify_rig(scene):
                                      keys="FRAMES") == {"FINISHED"}
     assert take_action(rig).name == "SM_dance_demo_music"
     assert len(fcurves_of(rig)[0].keyframe_points) == 30
+
+
+def test_the_meter_menu_hands_the_dance_a_meter(registered_addon):
+    items = {item.identifier for item in bpy.ops.soundmotion.dance.get_rna_type().properties["meter"].enum_items}
+    assert items == {"auto", "4/4", "3/4", "6/8", "5/4", "7/8"}
+    scene, rig, _ = open_demo_character()
+    music = ASSETS / "demo_music.wav"
+    paths = {}
+    for meter in ("auto", "5/4"):
+        assert bpy.ops.soundmotion.dance(filepath=str(music), trim_seconds=6.0, meter=meter) == {"FINISHED"}
+        hands = []
+        for frame in range(1, 180, 5):
+            scene.frame_set(frame)
+            hands.append(np.array((rig.matrix_world @ rig.pose.bones["hand_l"].head)[:]))
+        paths[meter] = np.array(hands)
+    # In bars of five the phrases and the 3 + 2 sway are others: the same song is danced differently.
+    assert np.abs(paths["5/4"] - paths["auto"]).max() > 0.05

@@ -4,8 +4,10 @@ Captured dance is mostly danced in fours. In triple meter (3/4) the body sways t
 waltz's steps, waltz.py, bring their own rise and fall; over captured legs the body goes down on one and rises
 through two and three); in a compound meter (6/8, heard in two or counted in six) it sways with the bar's two
 pulses: the weight goes over one foot on the first and over the other on the second, dipping a little on each (a
-lilt). In 4/4 nothing is added: the captured grooves already carry it. Feet stay where they are (the leg IK re-solves them afterwards): the pelvis lowers by
-bending the knees.
+lilt). In an odd meter the bar's uneven pulses (GROUPS: 5/4 as 3 + 2, 7/8 as 2 + 2 + 3, counted at the beat level
+the tracker hears) sway the same way, the weight going over one foot and the other on each group's first beat, a
+longer group holding the side longer. In 4/4 nothing is added: the captured grooves already carry it. Feet stay
+where they are (the leg IK re-solves them afterwards): the pelvis lowers by bending the knees.
 """
 
 import numpy as np
@@ -21,12 +23,15 @@ PULSE_DIP = 0.03           # … and dips on each of the bar's two pulses
 SPINE = ("spine1", "spine2", "spine3")
 
 
-METERS = ("auto", "4/4", "3/4", "6/8")
+METERS = ("auto", "4/4", "3/4", "6/8", "5/4", "7/8")
 COMPOUND_FAST = 150.0      # BPM: a 6/8 whose tracked beats come faster than this is counted in six, else in two
+# The pulses of an odd bar, in beats: 5 as 3 + 2, 7 as 2 + 2 + 3 (7/8 counted in its seven eighths).
+GROUPS = {5: (3, 2), 7: (2, 2, 3)}
 
 
 def beats_per_bar_for(meter: str, tempo: float) -> int:
-    """Beats to the bar for a meter name (METERS; "auto": 0, keep the tracker's)."""
+    """Beats to the bar for a meter name (METERS; "auto": 0, keep the tracker's). 7/8 is seven beats: its eighths
+    are the beats the tracker follows (55–215 BPM)."""
     if meter in (None, "", "auto"):
         return 0
     if meter == "6/8":
@@ -59,10 +64,21 @@ def bar_phase(analysis, times: np.ndarray) -> tuple:
     return number + fraction, fraction
 
 
+def pulse_count(bars: np.ndarray, groups: tuple) -> np.ndarray:
+    """Pulses counted (float) at bar positions `bars` (bar number + fraction, bar_phase) for a bar of `groups`
+    beats each: one pulse per group, so the weight changes side on each group's first beat (with three groups,
+    as 7/8's 2 + 2 + 3, a bar starts on the other side from the bar before)."""
+    edges = np.concatenate([[0.0], np.cumsum(groups)]) / float(sum(groups))
+    whole = np.floor(bars)
+    inside = np.interp(bars - whole, edges, np.arange(len(groups) + 1))
+    return whole * len(groups) + inside
+
+
 def add_meter(clip: MotionClip, analysis, energy: float = 1.0, rise: bool = True) -> MotionClip:
-    """The meter's rise and fall (3/4; `rise` False: the caller's waltz has its own) and sway on the clip."""
+    """The meter's rise and fall (3/4; `rise` False: the caller's waltz has its own) and sway on the clip (3/4,
+    6/8 and the odd meters of GROUPS)."""
     per_bar = int(getattr(analysis, "beats_per_bar", 4) or 4)
-    if per_bar not in (2, 3, 6) or clip.num_frames < 2:
+    if per_bar not in (2, 3, 6) and per_bar not in GROUPS or clip.num_frames < 2:
         return clip
     times = np.arange(clip.num_frames) / clip.fps
     bars, phase = bar_phase(analysis, times)
@@ -74,8 +90,9 @@ def add_meter(clip: MotionClip, analysis, energy: float = 1.0, rise: bool = True
         root[:, 2] -= RISE_FALL * scale * 0.5 * (1.0 + np.cos(2 * np.pi * (phase - LOWEST)))
     if per_bar == 3:
         sway = np.radians(SWAY_DEGREES) * scale * np.sin(np.pi * bars)   # one side per bar, through the middle
-    else:   # compound: two pulses to the bar, the weight over one foot on the first and the other on the second
-        pulse = 2.0 * bars
+    else:   # compound or odd: pulses (two to a compound bar, GROUPS' to an odd one), the weight over one foot on
+        # the first, the other on the second, …
+        pulse = 2.0 * bars if per_bar not in GROUPS else pulse_count(bars, GROUPS[per_bar])
         side = np.cos(np.pi * pulse)
         sway = np.radians(SWAY_DEGREES) * scale * side
         across = rotations.rotate(local[:, 0], np.array([1.0, 0.0, 0.0]))

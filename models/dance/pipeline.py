@@ -48,8 +48,9 @@ def generate_dance(audio_path, fps: float = 30.0, style: str = "groove", energy:
     the engine before the library). Without the library file the coded engine dances and a note says so.
     For the coded engine only: `prior_strength` (0..1) blends the learned motion prior into the upper body;
     `clip_moves` (0..1) is the share of bars whose upper body dances a captured CMU segment.
-    `meter`: "auto" (the beat tracker's), "4/4", "3/4" (a waltz) or "6/8" (two pulses to the bar): the bars are
-    regrouped from the tracker's first downbeat.
+    `meter`: "auto" (the beat tracker's), "4/4", "3/4" (a waltz), "6/8" (two pulses to the bar), "5/4" (bars of 5
+    beats, swaying 3 + 2) or "7/8" (bars of 7 beats, the eighths the tracker follows, swaying 2 + 2 + 3): the bars
+    are regrouped from the tracker's first downbeat.
     """
     check_settings(fps, style, energy, clip_moves, engine, meter)
     report = progress or (lambda fraction, message: None)

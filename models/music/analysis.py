@@ -53,6 +53,19 @@ SNARE_WEIGHT = 1.5
 HARMONY_WEIGHT = 0.5
 NOVELTY_WEIGHT = 1.0
 NOVELTY_BEATS = 4
+# Odd meters (odd_meter): the beats found are counted in bars of 5 (5/4) or 7 (7/8 in its eighths, where those are
+# the beats the nets hear) where the nets' downbeat over beat probability repeats every 5 or 7 beats: its F
+# statistic over the bar positions (between-position over within-position variance of its log) is at least
+# ODD_METER_MIN_F and ODD_METER_RATIO times that of bars of 3 and of 4, over at least ODD_METER_BARS bars. Chosen on
+# the tuning material only: on the 93 excerpts of the validation, band and free-tempo splits (all in 3 or 4) the F
+# at 5 or 7 beats is at most 2.2 (at 3 or 4 up to 437); on 16 synthesized pieces in 5/4 and 7/8 with drums
+# (bench/odd_meters.py) it is 16.5–147 at their meter and at most 1.1 at 3 or 4 (6 is about the geometric middle of
+# 2.2 and 16.5); the bench's 4 pieces without drums, added after the choice, give 9.3–12.2 (at 3 or 4 at most 1.6),
+# so real odd-meter music with weaker downbeats may stay in 3 or 4. ODD_METERS = () turns it off.
+ODD_METERS = (5, 7)
+ODD_METER_MIN_F = 6.0
+ODD_METER_RATIO = 4.0
+ODD_METER_BARS = 4
 
 
 @dataclass
@@ -77,7 +90,7 @@ class MusicAnalysis:
     fallback: bool = False
     notes: list = field(default_factory=list)
     bar_starts: np.ndarray = None  # indices into beats of the downbeats (bars may be cut short at glitches)
-    beats_per_bar: int = 4         # the meter found: 3 (3/4, 9/8) or 4 (4/4, 12/8)
+    beats_per_bar: int = 4         # the meter found: 3 (3/4, 9/8), 4 (4/4, 12/8), 5 (5/4) or 7 (7/8 in eighths)
     confidence: float = 0.0        # mean beat activation on the beats found (0..1; 0 for a fallback)
 
     def __post_init__(self):
@@ -141,6 +154,8 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS) -> MusicAnalysis:
     # (after the "no steady beat" decision, which, like the confidence, is made on the mean's beats)
     decoded = slower_net_reading(decoded, each, bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets,
                                  activations[:, 0], spectrum.log_mel)
+    decoded = odd_meter(decoded, bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets, activations[:, 0],
+                        spectrum.log_mel)
     beats = decoded.beats
     bar_starts = np.flatnonzero(decoded.beat_in_bar == 1)
     if len(bar_starts) == 0:
@@ -202,6 +217,15 @@ def choose_bars(candidates: list, bass_onsets: np.ndarray, frame_rate: float,
             score += METER_BASS_WEIGHT * len(decoded.beats) * np.log(strength.max() / strength.mean())
         if score > best_score:
             meter, best_score = decoded.beats_per_bar, score
+    return count_bars(likeliest, meter, bass_onsets, frame_rate, downbeat_activation, snare_onsets, beat_activation,
+                      log_mel)
+
+
+def count_bars(likeliest: DecodedBeats, meter: int, bass_onsets: np.ndarray, frame_rate: float,
+               downbeat_activation: np.ndarray = None, snare_onsets: np.ndarray = None,
+               beat_activation: np.ndarray = None, log_mel: np.ndarray = None) -> DecodedBeats:
+    """The beats of `likeliest` counted in bars of `meter` from the phase whose cues score highest (choose_bars
+    says which and how); without any cue, its own bars (where its meter is `meter`) or its first downbeat's."""
     beats, beat_in_bar = likeliest.beats, likeliest.beat_in_bar
     cues = [(1.0, bass_phase_strength(beats, meter, bass_onsets, frame_rate), 1e-9),
             (DOWNBEAT_WEIGHT, downbeat_phase_strength(beats, meter, downbeat_activation, beat_activation), 1e-6)]
@@ -223,6 +247,51 @@ def choose_bars(candidates: list, bass_onsets: np.ndarray, frame_rate: float,
         first = int(np.flatnonzero(beat_in_bar == 1)[0])
     index = np.arange(len(beats))
     return DecodedBeats(beats, ((index - first) % meter + 1).astype(int), meter, likeliest.log_probability)
+
+
+def odd_meter(decoded: DecodedBeats, bass_onsets: np.ndarray, frame_rate: float, downbeat_activation: np.ndarray,
+              snare_onsets: np.ndarray = None, beat_activation: np.ndarray = None,
+              log_mel: np.ndarray = None) -> DecodedBeats:
+    """`decoded` (bars of 3 or 4), or its beats counted in bars of an odd meter of ODD_METERS (count_bars, from the
+    phase choose_bars' cues pick) where the nets' downbeat evidence repeats every that many beats and not every 3 or
+    4 (meter_periodicity; ODD_METER_MIN_F says how it was chosen). Works on the beats found, so it costs no decode."""
+    if not ODD_METERS or downbeat_activation is None:
+        return decoded
+    strength = meter_periodicity(decoded.beats, downbeat_activation, beat_activation, (3, 4) + tuple(ODD_METERS))
+    regular = max(strength[3], strength[4])
+    best = max(ODD_METERS, key=lambda meter: strength[meter])
+    if strength[best] < ODD_METER_MIN_F or strength[best] < ODD_METER_RATIO * regular:
+        return decoded
+    return count_bars(decoded, best, bass_onsets, frame_rate, downbeat_activation, snare_onsets, beat_activation,
+                      log_mel)
+
+
+def meter_periodicity(beats: np.ndarray, downbeat_activation: np.ndarray, beat_activation: np.ndarray = None,
+                      meters=(3, 4, 5, 7)) -> dict:
+    """{meter: F statistic} of the log of the nets' downbeat probability (over their beat probability where
+    `beat_activation` is given; each its peak within a frame of a beat) grouped by the beats' position in bars of
+    that meter: how much more it varies from one bar position to the next than within a position (about 1 where
+    it does not repeat with that period; 0 for a meter under ODD_METER_BARS bars of beats)."""
+    out = {meter: 0.0 for meter in meters}
+    if len(beats) == 0 or len(downbeat_activation) < 3:
+        return out
+    frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 1, len(downbeat_activation) - 2)
+    per_beat = _peak_near(downbeat_activation, frames)
+    if beat_activation is not None:
+        per_beat = per_beat / (_peak_near(beat_activation, frames) + 1e-3)
+    values = np.log(per_beat + 1e-3)
+    values = values - values.mean()
+    total = float(np.sum(values ** 2))
+    index = np.arange(len(values))
+    for meter in meters:
+        if len(values) < ODD_METER_BARS * meter or total <= 1e-12:
+            continue
+        counts = np.bincount(index % meter, minlength=meter)
+        sums = np.bincount(index % meter, weights=values, minlength=meter)
+        between = float(np.sum(sums ** 2 / counts))
+        within = max(total - between, 1e-12)
+        out[meter] = (between / (meter - 1)) / (within / (len(values) - meter))
+    return out
 
 
 def slower_net_reading(decoded: DecodedBeats, each_activations: list, bass_onsets: np.ndarray, frame_rate: float,

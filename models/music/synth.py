@@ -16,6 +16,11 @@ PROGRESSIONS = {
 }
 
 
+# Beats (from 0) of an odd meter's bar that get the kick, the others a snare: 5 grouped 3 + 2, 7 grouped 2 + 2 + 3
+# (7/8 counted in eighths). Other meters: the kick on one and three (a waltz: on one only).
+KICKS = {5: (0, 3), 7: (0, 2, 4)}
+
+
 @dataclass(frozen=True)
 class SongPart:
     bars: int
@@ -23,7 +28,7 @@ class SongPart:
     label: str = "A"
     loudness: float = 1.0    # 1 = full band; below ~0.3 the drums drop out
     drums: bool = True
-    beats_per_bar: int = 4   # 3: a waltz (kick on one, soft snare on two and three)
+    beats_per_bar: int = 4   # 3: a waltz (kick on one, soft snare on two and three); 5 and 7: odd meters (KICKS)
 
 
 @dataclass
@@ -67,7 +72,9 @@ def synthesize(parts, sample_rate: int = 22050, seed: int = 0, lead_in: float = 
                 index += 1
                 drums = part.drums and part.loudness >= 0.3
                 if drums:
-                    if beat == 0 or (beat == 2 and not waltz):
+                    kicked = beat in KICKS[part.beats_per_bar] if part.beats_per_bar in KICKS else \
+                        beat == 0 or (beat == 2 and not waltz)
+                    if kicked:
                         _add(out, when, sample_rate, _kick(sample_rate, 1.0 if beat == 0 else 0.8) * part.loudness)
                     else:
                         _add(out, when, sample_rate, _snare(sample_rate, rng) * (0.3 if waltz else 0.5) * part.loudness)
