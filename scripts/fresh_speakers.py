@@ -24,7 +24,7 @@ import sys
 
 OUT = pathlib.Path(__file__).resolve().parents[1] / "bench" / "data" / "real_speakers_fresh"
 
-# (output stem, source file under the MFA tests data, transcript file there)
+# (output stem, source file under the MFA tests data, its transcript file there or the text itself)
 MFA = [(f"podcast-one_{k}", f"wav/multilingual_ipa{suffix}.flac", f"lab/multilingual_ipa{suffix}.txt")
        for k, suffix in enumerate(("", "_2", "_3", "_4", "_5"), 1)]
 MFA += [(f"podcast-two_{k}", f"wav/multilingual_ipa_us{suffix}.flac", f"lab/multilingual_ipa_us{suffix}.txt")
