@@ -1,9 +1,10 @@
 """Lip sync beyond espeak-ng: voices made from human recordings, and a human reader, scored like bench/lipsync.py.
 
-    .venv/bin/python bench/human_speech.py [--rows all|tuning|held-out] [--set phonemes.GAP_SECONDS=0 ...]
+    .venv/bin/python bench/human_speech.py [--rows all|tuning|held-out|fresh] [--set phonemes.GAP_SECONDS=0 ...]
 
 `--rows tuning` scores only the tuning rows (1, 2, 4: settings are chosen on these), `--rows held-out` only the
-real speakers and the voice-quality clips (3, 5: measured once, with the chosen setting).
+real speakers and the voice-quality clips (3, 5: measured once, with the chosen setting), `--rows fresh` only the
+second held-out set of real speakers (6) and its union with the first.
 
 1. **Recorded voices, held out**: the lip-sync bench's sentences spoken by Festival's ked (a man's diphones) and
    slt (an HTS voice learned from a woman's recordings) and by flite's slt, with the synthesisers' own phone
@@ -27,6 +28,12 @@ real speakers and the voice-quality clips (3, 5: measured once, with the chosen 
    round were chosen here, not on the real speakers.
 5. **Voice quality** (bench/data/voice_quality): creaky, breathy, whispered and falsetto speech by real people;
    every clip must be taken for speech.
+6. **Real speakers, fresh** (`--rows fresh`; bench/data/real_speakers_fresh, see its SOURCE.md): a second held-out
+   set made on 2026-12-02 when row 3 had been measured too often to be fresh: two podcast voices and three Common
+   Voice words (Montreal Forced Aligner's test data), pocketsphinx's card and command readers, praatio's
+   hand-labelled "Damon fried the omelet", and row 3's spontaneous man in new recordings (its own row,
+   `mfa-man`: not a new voice). Truth as row 3. Scored per row, in all, without `mfa-man`, and the union of
+   both held-out sets as one total.
 """
 
 if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
@@ -50,6 +57,8 @@ from .scoring import FRAME_SECONDS, Score, face_classes, score_frames
 
 LINES = pathlib.Path(__file__).parent / "data" / "librivox"
 REAL_SPEAKERS = pathlib.Path(__file__).parent / "data" / "real_speakers"
+FRESH_SPEAKERS = pathlib.Path(__file__).parent / "data" / "real_speakers_fresh"
+KNOWN_VOICE = "mfa-man"  # the fresh set's row whose man is also in REAL_SPEAKERS
 VOICE_QUALITY = pathlib.Path(__file__).parent / "data" / "voice_quality"
 PAUSE_SECONDS = 0.2
 ARPABET_CLASS = {**dict.fromkeys(("P", "B", "M"), CLOSED), **dict.fromkeys(("F", "V"), LABIODENTAL),
@@ -130,10 +139,11 @@ def pause_frames(phones: list, count: int) -> np.ndarray:
     return mask
 
 
-def score_real_speakers(with_transcript: bool, settings=None) -> dict:
-    """{speaker: (Score, pause frames, at rest, refused clips)} on bench/data/real_speakers."""
+def score_real_speakers(with_transcript: bool, settings=None, folder=REAL_SPEAKERS) -> dict:
+    """{speaker: (Score, pause frames, at rest, refused clips)} on bench/data/real_speakers (or `folder`: a file's
+    name up to its first "_" is its speaker row)."""
     out = {}
-    for audio, text, phones in lines(REAL_SPEAKERS):
+    for audio, text, phones in lines(folder):
         speaker = audio.stem.split("_")[0]
         scored, pauses, rest, refused = score_line(audio, text if with_transcript else "", phones, settings, True)
         if speaker in out:
@@ -257,16 +267,16 @@ def _row(name: str, mode: str, scored: Score) -> str:
             f"{scored.frame_accuracy:.3f} |")
 
 
-__all__ = ["DISFLUENT", "RECORDED_VOICES", "librivox_take", "lines", "long_takes", "make_reference", "pause_frames",
-           "reference_frames", "refused_voice_quality", "score_face", "score_human_lines", "score_line", "score_long_takes",
-           "score_real_speakers", "score_recorded_voice"]
+__all__ = ["DISFLUENT", "FRESH_SPEAKERS", "REAL_SPEAKERS", "RECORDED_VOICES", "librivox_take", "lines", "long_takes",
+           "make_reference", "pause_frames", "reference_frames", "refused_voice_quality", "score_face",
+           "score_human_lines", "score_line", "score_long_takes", "score_real_speakers", "score_recorded_voice"]
 
 
 def main(argv=None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", choices=("all", "tuning", "held-out"), default="all")
+    parser.add_argument("--rows", choices=("all", "tuning", "held-out", "fresh"), default="all")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
                         help="override a constant of soundmotion.models.speech.MODULE (as real_speech_tuning.py)")
     args = parser.parse_args(argv)
@@ -276,10 +286,12 @@ def main(argv=None) -> int:
     rows = args.rows
     modes = (("transcript", True, None), ("transcript, eSpeak NG aligner", True, FaceSettings(aligner="espeak")),
              ("audio only", False, None))
-    if rows != "held-out":
+    if rows in ("all", "tuning"):
         _tuning_rows(modes)
-    if rows != "tuning":
+    if rows in ("all", "held-out"):
         _held_out_rows(modes)
+    if rows in ("all", "fresh"):
+        _fresh_rows(modes)
     return 0
 
 
@@ -318,19 +330,50 @@ def _tuning_rows(modes: tuple):
           "LibriVox: truth = pocketsphinx's forced alignment (indicative only).")
 
 
+def _sum(scores) -> tuple:
+    """The sum of (Score, pause frames, at rest, refused clips) tuples."""
+    total = None
+    for item in scores:
+        total = item if total is None else tuple(a + b for a, b in zip(total, item))
+    return total
+
+
+def _speaker_row(name: str, mode: str, scores: tuple) -> str:
+    scored, pauses, rest, refused = scores
+    return _row(name, mode, scored) + f" {_at_rest(rest, pauses)} | {refused} |"
+
+
+def _fresh_rows(modes: tuple):
+    print("")
+    print("Real speakers, fresh (second held-out set): | mode | p/b/m closed | closed in open vowels | frame accuracy "
+          "| pause frames at rest | clips refused |")
+    print("|---|---|---|---|---|---|---|")
+    for mode, with_transcript, settings in modes:
+        fresh = score_real_speakers(with_transcript, settings, FRESH_SPEAKERS)
+        for speaker, scores in fresh.items():
+            print(_speaker_row(speaker, mode, scores), flush=True)
+        print(_speaker_row("all fresh speakers", mode, _sum(fresh.values())))
+        print(_speaker_row(f"fresh, new voices only (no {KNOWN_VOICE})", mode,
+                           _sum(v for k, v in fresh.items() if k != KNOWN_VOICE)))
+        first = score_real_speakers(with_transcript, settings)
+        print(_speaker_row("both held-out sets (first + fresh)", mode, _sum([*first.values(), *fresh.values()])),
+              flush=True)
+
+
 def _held_out_rows(modes: tuple):
     print("")
     print("Real speakers (held out): | mode | p/b/m closed | closed in open vowels | frame accuracy | pause frames "
           "at rest | clips refused |")
     print("|---|---|---|---|---|---|---|")
     for mode, with_transcript, settings in modes:
-        total = None
-        for speaker, (scored, pauses, rest, refused) in score_real_speakers(with_transcript, settings).items():
-            print(_row(speaker, mode, scored) + f" {_at_rest(rest, pauses)} | {refused} |")
-            total = (scored, pauses, rest, refused) if total is None else tuple(a + b for a, b in zip(total, (
-                scored, pauses, rest, refused)))
-        print(_row("all real speakers", mode, total[0]) + f" {_at_rest(total[2], total[1])} | {total[3]} |",
-              flush=True)
+        speakers = score_real_speakers(with_transcript, settings)
+        for speaker, scores in speakers.items():
+            print(_speaker_row(speaker, mode, scores))
+        print(_speaker_row("all real speakers", mode, _sum(speakers.values())), flush=True)
+    _voice_quality_row()
+
+
+def _voice_quality_row():
     refused, count = refused_voice_quality()
     print(f"Voice quality (creaky, breathy, whispered, falsetto; real people): {len(refused)} of {count} clips "
           f"refused{': ' + ', '.join(refused) if refused else ''}.")

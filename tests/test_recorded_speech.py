@@ -1,9 +1,15 @@
 """Lip sync on speech that espeak-ng did not make: flite's voices made from recordings, and a human reader."""
 
+import collections
+import hashlib
+
 import numpy as np
+import soundfile
 
 from soundmotion.bench import flite_festival
-from soundmotion.bench.human_speech import librivox_take, score_human_lines, score_line
+from soundmotion.bench.espeak_truth import CLOSED
+from soundmotion.bench.human_speech import (ARPABET_CLASS, FRESH_SPEAKERS, REAL_SPEAKERS, librivox_take, lines,
+                                            score_human_lines, score_line)
 
 
 def _decibels(line, start, end):
@@ -32,6 +38,34 @@ def test_slower_flite_lines_last_longer_with_the_same_phones():
 
 def test_radio_phone_names_become_arpabet():
     assert [flite_festival.to_arpabet(n) for n in ("ax", "pau", "em", "dx", "ae")] == ["AH", "SIL", "M", "D", "AE"]
+
+
+def _closures_by_row(folder) -> collections.Counter:
+    count = collections.Counter()
+    for audio, _, phones in lines(folder):
+        count[audio.stem.split("_")[0]] += sum(ARPABET_CLASS.get(name) == CLOSED for name, _, _ in phones)
+    return count
+
+
+def _sound_digest(path) -> str:
+    return hashlib.sha256(soundfile.read(path, dtype="int16")[0].tobytes()).hexdigest()
+
+
+def test_the_fresh_held_out_speakers_load_with_their_closures_and_share_no_recording_with_the_first_set():
+    fresh = lines(FRESH_SPEAKERS)
+    assert len(fresh) == 22 and all(text for _, text, _ in fresh)
+    assert _closures_by_row(FRESH_SPEAKERS) == {"mfa-man": 15, "podcast-two": 9, "podcast-one": 8, "pocketsphinx": 6,
+                                               "praatio": 2, "commonvoice": 0}
+    assert sum(_closures_by_row(REAL_SPEAKERS).values()) == 33  # the first held-out set, as quoted in the README
+    seconds = 0.0
+    for audio, _, phones in fresh:
+        info = soundfile.info(audio)
+        assert (info.samplerate, info.channels) == (16000, 1)
+        assert phones and all(0.0 <= start < end <= info.duration + 0.02 for _, start, end in phones)
+        seconds += info.duration
+    assert 80.0 < seconds < 90.0
+    first = {_sound_digest(audio) for audio, _, _ in lines(REAL_SPEAKERS)}
+    assert not first & {_sound_digest(audio) for audio, _, _ in fresh}
 
 
 def test_audio_only_lip_sync_closes_the_lips_for_a_human_reader():

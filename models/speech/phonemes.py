@@ -137,7 +137,9 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
 # not only those between the take's first and last voiced frame): pause frames at rest 90.8 → 92.2 % (target 95 %),
 # closures the same, but frame accuracy 0.660 → 0.605, so it is not on. REST_INTERIOR_ONLY (chosen afterwards, on
 # tuning only: the LibriVox lines lost 0.017 of frame accuracy at their first "h" and last word's fade, and no
-# longer do) has not been measured on the held-out speakers.
+# longer do) was measured once in session 25 on the fresh held-out speakers (bench/human_speech.py --rows fresh):
+# pauses at rest and closures unchanged there, frame accuracy 0.631 → 0.628, and the first set's 0.660 → about 0.606
+# again, so it stays off.
 REST_RUN_SECONDS = 0.2
 NOISE_REST_DB = 0.0            # 0: off; 12: the tuned setting
 NOISE_REST_VOICED_SHARE = 0.1  # only takes with some pitch: whispered and creaky ones have next to none (0.00–0.02)
