@@ -288,10 +288,9 @@ def main(argv=None) -> int:
              ("audio only", False, None))
     if rows in ("all", "tuning"):
         _tuning_rows(modes)
-    if rows in ("all", "held-out"):
-        _held_out_rows(modes)
+    first_set = _held_out_rows(modes) if rows in ("all", "held-out") else None
     if rows in ("all", "fresh"):
-        _fresh_rows(modes)
+        _fresh_rows(modes, first_set)
     return 0
 
 
@@ -343,11 +342,18 @@ def _speaker_row(name: str, mode: str, scores: tuple) -> str:
     return _row(name, mode, scored) + f" {_at_rest(rest, pauses)} | {refused} |"
 
 
-def _fresh_rows(modes: tuple):
+def _speaker_table(title: str):
+    """The heading of a table of _speaker_row lines."""
     print("")
-    print("Real speakers, fresh (second held-out set): | mode | p/b/m closed | closed in open vowels | frame accuracy "
-          "| pause frames at rest | clips refused |")
+    print(f"{title}: | mode | p/b/m closed | closed in open vowels | frame accuracy | pause frames at rest | "
+          "clips refused |")
     print("|---|---|---|---|---|---|---|")
+
+
+def _fresh_rows(modes: tuple, first_set: dict = None):
+    """The fresh set's table; `first_set` ({mode: score_real_speakers' dict}, from _held_out_rows) saves scoring
+    the first set again for the union line."""
+    _speaker_table("Real speakers, fresh (second held-out set)")
     for mode, with_transcript, settings in modes:
         fresh = score_real_speakers(with_transcript, settings, FRESH_SPEAKERS)
         for speaker, scores in fresh.items():
@@ -355,22 +361,22 @@ def _fresh_rows(modes: tuple):
         print(_speaker_row("all fresh speakers", mode, _sum(fresh.values())))
         print(_speaker_row(f"fresh, new voices only (no {KNOWN_VOICE})", mode,
                            _sum(v for k, v in fresh.items() if k != KNOWN_VOICE)))
-        first = score_real_speakers(with_transcript, settings)
+        first = (first_set or {}).get(mode) or score_real_speakers(with_transcript, settings)
         print(_speaker_row("both held-out sets (first + fresh)", mode, _sum([*first.values(), *fresh.values()])),
               flush=True)
 
 
-def _held_out_rows(modes: tuple):
-    print("")
-    print("Real speakers (held out): | mode | p/b/m closed | closed in open vowels | frame accuracy | pause frames "
-          "at rest | clips refused |")
-    print("|---|---|---|---|---|---|---|")
+def _held_out_rows(modes: tuple) -> dict:
+    """The first held-out set's table and the voice-quality line; {mode: score_real_speakers' dict}."""
+    _speaker_table("Real speakers (held out)")
+    scored = {}
     for mode, with_transcript, settings in modes:
-        speakers = score_real_speakers(with_transcript, settings)
+        speakers = scored[mode] = score_real_speakers(with_transcript, settings)
         for speaker, scores in speakers.items():
             print(_speaker_row(speaker, mode, scores))
         print(_speaker_row("all real speakers", mode, _sum(speakers.values())), flush=True)
     _voice_quality_row()
+    return scored
 
 
 def _voice_quality_row():
