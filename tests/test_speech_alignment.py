@@ -62,6 +62,37 @@ def test_a_transcript_that_does_not_match_falls_back_to_recognition_with_a_note(
     assert any(p.phone in ("P", "B", "M") for p in track.phones)  # acoustic closures still found
 
 
+def test_one_transcript_take_runs_the_phone_net_once(monkeypatch, tmp_path):
+    # The net's frame posteriors serve voice activity, sharing the words over pieces, timing the phones, the spans the
+    # transcript misses and the fallback to recognition: computed once per take and passed along. Here the transcript
+    # does not fit (tried twice: with and without its leading "The"), each try leaves a span for recognition, and the
+    # face falls back to recognition: one net pass, one plain decode shared by both tries, one decode for the fallback.
+    from soundmotion.models.face.pipeline import generate_face
+    from soundmotion.models.speech import phone_net, phonemes
+
+    calls = {"net": 0, "align": 0, "decode": 0}
+
+    def counted(name, function):
+        def run(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return run
+
+    def with_a_failed_span(*args):
+        alignment = align_transcript(*args)
+        alignment.failed_spans = [(0.0, 0.02)]
+        return alignment
+
+    monkeypatch.setattr(phone_net, "net_log_posteriors", counted("net", phone_net.net_log_posteriors))
+    monkeypatch.setattr(phonemes, "decode_phones", counted("decode", phonemes.decode_phones))
+    monkeypatch.setattr(phonemes, "align_transcript", counted("align", with_a_failed_span))
+    utterance = espeak_truth.synthesize(TEXT + " " + espeak_truth.SENTENCES[0], "en-us", 175)
+    utterance.write_wav(str(tmp_path / "take.wav"))
+    face = generate_face(tmp_path / "take.wav", "The quick brown fox jumps over the lazy dog while it rains.")
+    assert face.phone_source == "recognition" and any("did not match" in n for n in face.notes)
+    assert calls == {"net": 1, "align": 2, "decode": 2}
+
+
 def test_a_short_take_with_voice_the_transcript_lacks_keeps_the_transcript():
     # Real short takes (Tux Paint's "A bee.") end in a breath or an echo the voice check hears: half the voice is
     # no word of the transcript, which used to reject it (and lose the closure of "bee" with it). Measured: 0.48 s

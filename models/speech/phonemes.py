@@ -89,10 +89,13 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     regions = [(a * FRAME_SECONDS, b * FRAME_SECONDS) for a, b in activity.regions()]
     if transcript and transcript.strip():
         failure = []  # the notes that say why the transcript (as written) was not used
+        # Made once for every attempt: pocketsphinx's input, and the net's phones for spans the transcript misses.
+        pcm = decoder_pcm(audio) if uses_pocketsphinx(language, aligner) else None
+        recognized = None
         for attempt, text in enumerate([transcript] + _without_leading_article(transcript, language)):
             tried = []
             try:
-                phones, failed_spans = _aligned(audio, text, regions, posteriors, language, aligner, tried)
+                phones, failed_spans = _aligned(pcm, text, regions, posteriors, language, aligner, tried)
             except EspeakUnavailable as error:
                 failure = failure or [f"{error} Used phoneme recognition instead."]
                 break
@@ -102,7 +105,8 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 continue
             if failed_spans:
                 report(0.4, "Recognising the parts the transcript did not fit")
-                phones = _fill_spans(phones, failed_spans, _net_phones(posteriors))
+                recognized = _net_phones(posteriors) if recognized is None else recognized
+                phones = _fill_spans(phones, failed_spans, recognized)
                 tried.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
             if _alignment_fits(phones, activity):
@@ -257,11 +261,12 @@ def _cut_out(phones: list, spans: list) -> list:
     return out
 
 
-def _aligned(audio: Audio, transcript: str, regions: list, posteriors: tuple, language: str | None,
+def _aligned(pcm: bytes | None, transcript: str, regions: list, posteriors: tuple, language: str | None,
              aligner: str | None, notes: list) -> tuple:
-    """(phones, spans left for recognition) of the transcript: pocketsphinx for English, eSpeak NG otherwise."""
+    """(phones, spans left for recognition) of the transcript: pocketsphinx for English (`pcm`: the audio as
+    pcm.decoder_pcm gives it), eSpeak NG otherwise."""
     if uses_pocketsphinx(language, aligner):
-        alignment = align_transcript(decoder_pcm(audio), transcript, regions, posteriors)
+        alignment = align_transcript(pcm, transcript, regions, posteriors)
         if alignment.unknown_words:
             notes.append(f"Words not in the pronouncing dictionary were skipped: "
                          f"{', '.join(alignment.unknown_words[:5])}.")
