@@ -114,9 +114,15 @@ def reference_frames(phones: list, count: int) -> np.ndarray:
 def score_line(audio, transcript: str, phones: list, settings=None, details: bool = False):
     """SoundMotion's face on one recording (a path) against reference ARPAbet phones [(name, start, end)];
     with `details`, (Score, pause frames, pause frames at rest, refused)."""
-    face = generate_face(audio, transcript=transcript, fps=1.0 / FRAME_SECONDS, settings=settings)
-    scored, pauses, rest = score_face(face, phones)
+    face, scored, pauses, rest = scored_face(audio, transcript, phones, settings)
     return (scored, pauses, rest, not face.track.speech_like) if details else scored
+
+
+def scored_face(audio, transcript: str, phones: list, settings=None) -> tuple:
+    """(FaceResult, Score, pause frames, pause frames at rest): the face made from one recording (a path) at
+    1 / FRAME_SECONDS frames per second, scored by score_face against reference ARPAbet phones."""
+    face = generate_face(audio, transcript=transcript, fps=1.0 / FRAME_SECONDS, settings=settings)
+    return (face,) + score_face(face, phones)
 
 
 def score_face(face, phones: list) -> tuple:
@@ -269,7 +275,8 @@ def _row(name: str, mode: str, scored: Score) -> str:
 
 __all__ = ["DISFLUENT", "FRESH_SPEAKERS", "REAL_SPEAKERS", "RECORDED_VOICES", "librivox_take", "lines", "long_takes",
            "make_reference", "pause_frames", "reference_frames", "refused_voice_quality", "score_face",
-           "score_human_lines", "score_line", "score_long_takes", "score_real_speakers", "score_recorded_voice"]
+           "score_human_lines", "score_line", "score_long_takes", "score_real_speakers", "score_recorded_voice",
+           "scored_face"]
 
 
 def main(argv=None) -> int:

@@ -43,8 +43,8 @@ import tempfile
 import numpy as np
 
 from ..models.face.pipeline import FaceSettings, generate_face
-from .human_speech import make_reference, score_face, score_long_takes
-from .scoring import FRAME_SECONDS, face_classes
+from .human_speech import make_reference, score_long_takes, scored_face
+from .scoring import face_classes
 
 SCRIPTS = pathlib.Path(__file__).resolve().parents[1] / "scripts"
 CACHE = (pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
@@ -123,8 +123,8 @@ class Tally:
 
 def score_clip(path, transcript: str, phones: list, settings: FaceSettings):
     """(Score, pause frames, at rest, transcript not used) of the face made from `path` against `phones`."""
-    face = generate_face(str(path), transcript=transcript, fps=1.0 / FRAME_SECONDS, settings=settings)
-    return score_face(face, phones) + (bool(transcript) and face.phone_source != "alignment",)
+    face, scored, pauses, rest = scored_face(str(path), transcript, phones, settings)
+    return scored, pauses, rest, bool(transcript) and face.phone_source != "alignment"
 
 
 def run_split(clips: list, with_transcript: bool, settings: FaceSettings, verbose: bool = False,
