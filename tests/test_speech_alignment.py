@@ -1,3 +1,7 @@
+import os
+import shutil
+import tempfile
+
 import numpy as np
 import pytest
 
@@ -267,3 +271,83 @@ def test_audio_only_keeps_the_nets_phones_when_pocketsphinx_cannot_run(monkeypat
                                                          FrameFeatures(np.full(100, -20.0), np.zeros(100)),
                                                          VoiceActivity(np.ones(100, bool), -50.0))
     assert out == net
+
+
+def _model_copy(folder, extra_word=None):
+    """pocketsphinx's bundled model copied to folder (without the 26 MB language model no decoder reads, as the
+    shipped wheels are trimmed); extra_word (a dictionary line) is added to the copy's dictionary only."""
+    import pocketsphinx
+
+    shutil.copytree(pocketsphinx.get_model_path("en-us"), os.path.join(folder, "en-us"),
+                    ignore=shutil.ignore_patterns("en-us.lm.bin"))
+    if extra_word:
+        with open(os.path.join(folder, "en-us", "cmudict-en-us.dict"), "a", encoding="utf-8") as handle:
+            handle.write(extra_word + "\n")
+    return str(folder)
+
+
+def _paths_given(decoder) -> dict:
+    return {key: value for key, value in decoder.config.items() if isinstance(value, str) and os.sep in value}
+
+
+def test_a_model_in_a_non_ascii_folder_reaches_pocketsphinx_through_an_ascii_alias_and_aligns(tmp_path, monkeypatch):
+    # A Windows user folder such as C:\Users\Jörg\AppData\Roaming\Blender Foundation holds the pocketsphinx wheel;
+    # its C library opens files through narrow paths. The copy's dictionary has a word the bundled one lacks, so the
+    # alignment below can only name it if the copy behind the alias was read.
+    from soundmotion.models.speech import decoder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the alias goes here, not in the machine's /tmp
+    bundled = decoder.phone_decoder()
+    folder = _model_copy(tmp_path / "Jörg Ünïcode" / "model", "zorblax Z AO R B L AE K S")
+    monkeypatch.setattr(decoder, "model_folder", lambda: folder)
+    aligner, recogniser = decoder.alignment_decoder(), decoder.phone_decoder()
+    for made, expected in ((aligner, {"hmm", "dict", "fdict", "mdef", "featparams", "mean", "var", "tmat", "sendump"}),
+                           (recogniser, {"hmm", "dict", "allphone", "fdict", "mdef", "featparams"})):
+        paths = _paths_given(made)
+        assert expected <= set(paths) and all(path.isascii() for path in paths.values()), paths
+        assert all(not path.startswith(folder) for path in paths.values())
+    (alias,) = [name for name in os.listdir(tmp_path) if name.startswith("soundmotion-sphinx-")]
+    alias = os.path.join(tmp_path, alias)
+    assert os.path.islink(alias) and os.path.samefile(alias, folder)
+    assert aligner.config["hmm"] == os.path.join(alias, "en-us", "en-us")
+    assert aligner.config["dict"] == os.path.join(alias, "en-us", "cmudict-en-us.dict")
+    assert recogniser.config["allphone"] == os.path.join(alias, "en-us", "en-us-phone.lm.bin")
+    assert decoder.model_paths()["hmm"] == aligner.config["hmm"]  # the alias is reused, not made again
+
+    text = "Bob met Zorblax by the pool."
+    utterance = espeak_truth.synthesize(text, "en-us", 175)
+    pcm = decoder_pcm(audio_of(utterance))
+    alignment = align_transcript(pcm, text)
+    words = [p.word for p in alignment.phones if p.phone != "SIL"]
+    assert list(dict.fromkeys(words)) == ["bob", "met", "zorblax", "by", "the", "pool"]
+    assert alignment.unknown_words == []
+    assert [p.phone for p in alignment.phones if p.word == "zorblax"] == ["Z", "AO", "R", "B", "L", "AE", "K", "S"]
+    heard = []
+    for made in (recogniser, bundled):  # the all-phone recogniser hears what it hears with the bundled model
+        made.start_utt()
+        made.process_raw(pcm, full_utt=True)
+        made.end_utt()
+        heard.append([(segment.word, segment.start_frame, segment.end_frame) for segment in made.seg()])
+    assert heard[0] == heard[1] and sum(word != "SIL" for word, _, _ in heard[0]) >= 8
+
+
+def test_an_ascii_model_folder_is_handed_to_pocketsphinx_unchanged(tmp_path, monkeypatch):
+    import pocketsphinx
+
+    from soundmotion.models.speech import decoder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    # The bundled model: the explicit paths give the very configuration pocketsphinx built from its defaults before.
+    model = pocketsphinx.get_model_path()
+    assert dict(decoder.alignment_decoder().config.items()) == dict(pocketsphinx.Decoder(
+        lm=None, bestpath=False, beam=1e-200, wbeam=1e-150, pbeam=1e-200, cmn="batch", loglevel="FATAL").config.items())
+    assert dict(decoder.phone_decoder().config.items()) == dict(pocketsphinx.Decoder(
+        allphone=f"{model}/en-us/en-us-phone.lm.bin", lm=None, backtrace=True, beam=1e-20, pbeam=1e-20, lw=1.0,
+        ds=2, topn=2, cmn="batch", loglevel="FATAL").config.items())
+    # A model folder elsewhere with a plain ASCII path is used as it is.
+    folder = _model_copy(tmp_path / "Users" / "Joerg" / "model")
+    monkeypatch.setattr(decoder, "model_folder", lambda: folder)
+    assert decoder.model_paths() == {"hmm": f"{folder}/en-us/en-us", "dict": f"{folder}/en-us/cmudict-en-us.dict",
+                                     "allphone": f"{folder}/en-us/en-us-phone.lm.bin"}
+    assert decoder.alignment_decoder().config["mdef"] == f"{folder}/en-us/en-us/mdef"
+    assert [name for name in os.listdir(tmp_path) if name.startswith("soundmotion-")] == []  # no alias made

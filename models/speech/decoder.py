@@ -2,9 +2,24 @@
 
 A decoder carries state from one utterance to the next (measured: the same audio aligned twice in a
 row came out differently), so every analysis makes its own; creating one takes about 0.1 s.
+
+pocketsphinx's C library opens its model files through narrow (char *) paths, which on Windows are read in the
+ANSI code page (its former bindings failed on a non-ASCII folder, cmusphinx/pocketsphinx-python#55), so the model
+folder is handed to it explicitly (hmm, dict, allphone), through a short ASCII alias where its path is not plain
+ASCII or too long for the narrow Windows API (ascii_path.ascii_alias, as for eSpeak NG's data).
 """
 
+import os
+
 from ...errors import SoundMotionError
+from .ascii_path import AliasUnavailable, ascii_alias
+
+# The model files the decoders read, inside the model folder (a Windows copy of last resort holds only these).
+MODEL_FILES = (os.path.join("en-us", "en-us"), os.path.join("en-us", "cmudict-en-us.dict"),
+               os.path.join("en-us", "en-us-phone.lm.bin"))
+# Windows' narrow file API takes at most MAX_PATH (260) characters with the terminator; the longest model file
+# name is "/en-us/en-us/transition_matrices" (32). Elsewhere paths are bytes with no such limit.
+MAX_MODEL_FOLDER = 260 - 1 - len("/en-us/en-us/transition_matrices") - 20 if os.name == "nt" else None
 
 
 class SpeechEngineUnavailable(SoundMotionError):
@@ -21,12 +36,33 @@ def _pocketsphinx():
     return pocketsphinx
 
 
+def model_folder() -> str:
+    """The folder of pocketsphinx's bundled model (it holds en-us/): inside the pocketsphinx wheel, which in
+    Blender lies under the user's extensions folder."""
+    return _pocketsphinx().get_model_path()
+
+
+def model_paths() -> dict:
+    """hmm, dict and allphone for pocketsphinx: in the model folder itself when its path is plain ASCII (and short
+    enough on Windows), otherwise in a short ASCII alias of it in the temp folder."""
+    folder = model_folder()
+    try:
+        folder = ascii_alias(folder, MAX_MODEL_FOLDER, prefix="soundmotion-sphinx", copy=MODEL_FILES,
+                             version_file=os.path.join(MODEL_FILES[0], "mdef"))
+    except AliasUnavailable:
+        raise SpeechEngineUnavailable(
+            f"The speech recogniser cannot read its model at {folder}: the path is too long or not plain ASCII for "
+            "it, and no short alias could be made in the temp folder. Move Blender's user folder to a shorter "
+            "ASCII path (or point BLENDER_USER_RESOURCES at one) and reinstall the extension.") from None
+    hmm, dictionary, allphone = (os.path.join(folder, name) for name in MODEL_FILES)
+    return {"hmm": hmm, "dict": dictionary, "allphone": allphone}
+
+
 def phone_decoder():
     """All-phone recognition with the English phone LM. ds=2/topn=2 score every other frame with fewer
     Gaussians: 30 % faster, and the lip closures come from the acoustic dips anyway."""
     ps = _pocketsphinx()
-    model = ps.get_model_path()
-    return ps.Decoder(allphone=f"{model}/en-us/en-us-phone.lm.bin", lm=None, backtrace=True,
+    return ps.Decoder(**model_paths(), lm=None, backtrace=True,
                       beam=1e-20, pbeam=1e-20, lw=1.0, ds=2, topn=2, cmn="batch", loglevel="FATAL")
 
 
@@ -36,5 +72,6 @@ def alignment_decoder(exhaustive: bool = False):
     (about twice as slow)."""
     ps = _pocketsphinx()
     beam, word_beam = (0.0, 0.0) if exhaustive else (1e-200, 1e-150)
-    return ps.Decoder(lm=None, bestpath=False, beam=beam, wbeam=word_beam, pbeam=beam, cmn="batch",
-                      loglevel="FATAL")
+    paths = model_paths()
+    return ps.Decoder(hmm=paths["hmm"], dict=paths["dict"], lm=None, bestpath=False, beam=beam, wbeam=word_beam,
+                      pbeam=beam, cmn="batch", loglevel="FATAL")

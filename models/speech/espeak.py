@@ -9,11 +9,8 @@ durations eSpeak would give them and the transcript word each belongs to.
 
 import ctypes
 import ctypes.util
-import hashlib
 import os
 import re
-import shutil
-import tempfile
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +18,7 @@ from functools import lru_cache
 import numpy as np
 
 from ...errors import SoundMotionError
+from .ascii_path import AliasUnavailable, ascii_alias
 
 EVENT_LIST_TERMINATED = 0
 EVENT_WORD = 1
@@ -36,6 +34,7 @@ PAUSES = ("_", "_:", "_!", "||", "|")
 # silently truncates a longer path; it builds its file names in buffers a little larger than that one.
 N_PATH_HOME = 230 if os.name == "nt" else 160
 _PATH_MARGIN = 20
+MAX_DATA_FOLDER = N_PATH_HOME - len("/espeak-ng-data") - _PATH_MARGIN - 1  # the longest data folder it takes
 
 
 class EspeakUnavailable(RuntimeError):
@@ -134,112 +133,19 @@ class EspeakEngine:
         return SpokenText(pcm, self.sample_rate, phones, words)
 
 
-def _fits(folder: str) -> bool:
-    """Whether eSpeak NG can take this data folder as it is: ASCII (on Windows it opens files through the narrow,
-    code-page API) and short enough for its path buffer with a margin."""
-    return folder.isascii() and len(os.fsencode(folder)) + len("/espeak-ng-data") + _PATH_MARGIN < N_PATH_HOME
-
-
 def short_data_folder(folder: str) -> str:
     """The data folder (the one holding espeak-ng-data) as eSpeak NG can take it: the folder itself when its path is
-    short and ASCII, otherwise a short ASCII alias of it in the temp folder (a symlink; on Windows its 8.3 name, a
-    junction or, failing both, a copy of espeak-ng-data). Nothing is written next to the folder itself."""
-    if _fits(folder):
-        return folder
-    target = os.path.realpath(folder)
-    user = os.environ.get("USERNAME", "") if os.name == "nt" else str(os.getuid())
-    name = "soundmotion-espeak-" + hashlib.sha256(os.fsencode(target) + user.encode()).hexdigest()[:12]
-    found = _windows_alias(target, name) if os.name == "nt" else _posix_alias(target, name)
-    if found is None:
+    short and ASCII (on Windows it opens files through the narrow, code-page API), otherwise a short ASCII alias of it
+    in the temp folder (ascii_path.ascii_alias: a symlink; on Windows its 8.3 name, a junction or, failing both, a
+    copy of espeak-ng-data). Nothing is written next to the folder itself."""
+    try:
+        return ascii_alias(folder, MAX_DATA_FOLDER, prefix="soundmotion-espeak", copy=("espeak-ng-data",),
+                           version_file=os.path.join("espeak-ng-data", "phondata"))
+    except AliasUnavailable:
         raise EspeakUnavailable(
             f"eSpeak NG cannot read its data at {folder}: the path is too long or not plain ASCII for it, and no "
             "short alias could be made in the temp folder. Move Blender's user folder to a shorter ASCII path "
-            "(or point BLENDER_USER_RESOURCES at one) and reinstall the extension.")
-    return found
-
-
-def _is_alias_of(link: str, target: str) -> bool:
-    """Whether link already leads to target and belongs to this user (another user's link could be re-pointed)."""
-    try:
-        return os.path.samefile(link, target) and (os.name == "nt" or os.lstat(link).st_uid == os.getuid())
-    except OSError:
-        return False
-
-
-def _posix_alias(target: str, name: str) -> str | None:
-    """A symlink to target named name in the temp folder (or in /tmp when that one is long), reused when it is
-    already there. It is made under a unique name and renamed into place, so concurrent processes never see a
-    half-made link (they write the same target) and a stale link is replaced. None if no root takes it (read-only,
-    the name held by another user or by a real folder)."""
-    for root in dict.fromkeys([tempfile.gettempdir(), "/tmp"]):
-        link = os.path.join(root, name)
-        if not _fits(link):
-            continue
-        if _is_alias_of(link, target):
-            return link
-        spare = f"{link}.{os.getpid()}.{os.urandom(4).hex()}"
-        try:
-            os.symlink(target, spare)
-            os.replace(spare, link)
-        except OSError:
-            if os.path.lexists(spare):
-                os.unlink(spare)
-        if _is_alias_of(link, target):
-            return link
-    return None
-
-
-# --- Windows: untested (this project has no Windows machine); kept minimal -------------------------------------------
-def _windows_alias(target: str, name: str) -> str | None:
-    """The 8.3 short path of target if the volume has one that fits; otherwise a junction (no admin rights needed)
-    in the first temp root that takes one; otherwise espeak-ng-data copied once into a short folder there."""
-    short = _windows_short_path(target)
-    if short and _fits(short):
-        return short
-    temp = tempfile.gettempdir()
-    roots = [root for root in dict.fromkeys([temp, _windows_short_path(temp), os.environ.get("ProgramData")])
-             if root and _fits(os.path.join(root, name + "-0123456789"))]  # room for the copy's name
-    for root in roots:
-        link = os.path.join(root, name)
-        if _is_alias_of(link, target):
-            return link
-        try:
-            import _winapi
-
-            if os.path.lexists(link):
-                os.rmdir(link)  # a stale junction: rmdir removes the link itself, never what it points to
-            _winapi.CreateJunction(target, link)
-        except (ImportError, OSError):
-            pass
-        if _is_alias_of(link, target):
-            return link
-    data = os.path.join(target, "espeak-ng-data")
-    try:
-        version = str(int(os.stat(os.path.join(data, "phondata")).st_mtime))  # new extension data: a new copy
-    except OSError:
-        return None
-    for root in roots:
-        copy = os.path.join(root, f"{name}-{version}")
-        if not os.path.isdir(os.path.join(copy, "espeak-ng-data")):
-            spare = f"{copy}.{os.getpid()}"
-            try:  # copied under a spare name and renamed: never a half-made copy under the real name
-                shutil.copytree(data, os.path.join(spare, "espeak-ng-data"))
-                os.replace(spare, copy)
-            except OSError:
-                shutil.rmtree(spare, ignore_errors=True)
-        if os.path.isdir(os.path.join(copy, "espeak-ng-data")):
-            return copy
-    return None
-
-
-def _windows_short_path(path: str) -> str | None:
-    """GetShortPathNameW's 8.3 form of an existing path (the same path where the volume keeps no short names)."""
-    try:
-        size = ctypes.windll.kernel32.GetShortPathNameW(path, None, 0)
-        buffer = ctypes.create_unicode_buffer(size)
-        return buffer.value if size and ctypes.windll.kernel32.GetShortPathNameW(path, buffer, size) else None
-    except (AttributeError, OSError):
-        return None
+            "(or point BLENDER_USER_RESOURCES at one) and reinstall the extension.") from None
 
 
 def system_library() -> str:
