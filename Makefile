@@ -5,7 +5,7 @@ VENV42 := .venv-blender42
 BLENDER_EXT = $(shell $(VENV)/bin/python -c "import bpy; print(bpy.utils.system_resource('SCRIPTS'))")/addons_core/bl_pkg/cli/blender_ext.py
 
 .PHONY: demo test test-blender42 test-blender51 extension wheels setup system-packages bench train-dance \
-	train-phones train-beats beat-bench clean
+	train-phones train-english-recogniser train-beats beat-bench clean
 
 demo: setup
 	$(VENV)/bin/soundmotion demo --out out
@@ -96,6 +96,16 @@ train-dance: setup
 train-phones: setup
 	$(VENV)/bin/pip install --quiet torch wordfreq==3.1.1
 	$(VENV)/bin/python scripts/train_phone_net.py
+
+# The English recogniser (models/speech/phone_net_en_weights.npz): the phone net fine-tuned on real English speakers
+# (Allison Smith's Asterisk prompts, KDE's KLettres/KTuberling words; the corpus scripts fetch and check their Debian
+# packages) beside its own synthetic lines. Audio-only lip sync adds the lip closures it hears (Auto and English).
+# Deterministic, 1 thread, about 10 minutes.
+train-english-recogniser: setup
+	$(VENV)/bin/pip install --quiet torch wordfreq==3.1.1
+	OMP_NUM_THREADS=1 $(VENV)/bin/python scripts/train_recognition_head.py --sources asterisk,words \
+		--asterisk-languages en --groups asterisk-en,klettres-en,klettres-en_GB,ktuberling-en \
+		--out models/speech/phone_net_en_weights.npz
 
 # Retrain the two beat/downbeat nets the analysis averages: music rendered with FluidSynth from written and
 # music21-corpus scores under human timing, plus game soundtracks labelled by madmom (a teacher in .venv-bench).

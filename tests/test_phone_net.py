@@ -122,3 +122,34 @@ def test_a_loudness_valley_tips_a_likely_lip_closure_but_never_a_vowel_at_its_pe
     assert phone_net.decode_phones(log_probs, names) == [("AA", 0, 60)]
     assert phone_net.decode_phones(log_probs, names, labial_boost=boost) == [("AA", 0, 20), ("M", 20, 24),
                                                                                ("AA", 24, 60)]
+
+
+def test_the_english_real_speech_recogniser_adds_closures_for_auto_and_english_only(monkeypatch):
+    # A real reader (LibriVox, tuning material): "And mister John Dashwood ...". The shared net hears the m of
+    # "mister" (reference 0.37–0.41 s) as an n; the English net, fine-tuned on real English speakers, hears the m,
+    # and audio-only recognition takes it (a loudness dip, voice on both sides). Where another language is named
+    # the English net is never run.
+    from soundmotion.bench.human_speech import LINES
+    from soundmotion.models.audio.load import load_audio
+    from soundmotion.models.speech import phonemes
+
+    audio = load_audio(LINES / "sense_and_sensibility_0870.flac")
+    english = phone_net.load_phone_net(phone_net.ENGLISH_WEIGHTS_PATH)
+    assert english.phones == phone_net.load_phone_net().phones
+    runs = []
+    posteriors = phone_net.phone_posteriors
+    monkeypatch.setattr(phonemes, "phone_posteriors",
+                        lambda audio, path=phone_net.WEIGHTS_PATH: runs.append(path) or posteriors(audio, path))
+
+    def closures(language=None, opinion=1.0):
+        monkeypatch.setattr(phonemes, "ENGLISH_SECOND_OPINION", opinion)
+        runs.clear()
+        track = phonemes.find_phones(audio, language=language)
+        return [(p.phone, round(p.start, 2)) for p in track.phones if p.phone in ("P", "B", "M")]
+
+    without = closures(opinion=0.0)
+    auto, english_named, russian = closures(), closures("en"), closures("ru")
+    assert not any(0.3 <= start <= 0.42 for _, start in without)
+    assert [c for c in auto if 0.3 <= c[1] <= 0.42] == [("M", 0.34)]
+    assert set(without) < set(auto) and english_named == auto
+    assert russian == without and runs == [phone_net.WEIGHTS_PATH]

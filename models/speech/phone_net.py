@@ -21,6 +21,9 @@ from ..audio.mel import htk_mel_triangles
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment
 
 WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "phone_net_weights.npz")
+# The English real-speech recogniser: the same net fine-tuned on real English speakers (scripts/
+# train_recognition_head.py); audio-only recognition takes the lip closures it hears as a second opinion.
+ENGLISH_WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "phone_net_en_weights.npz")
 
 FEATURE_RATE = 16000
 WINDOW_SAMPLES = 400   # 25 ms
@@ -85,9 +88,9 @@ class PhoneNet:
     log_prior: np.ndarray
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)  # keyed by the call: load_phone_net() and load_phone_net(WEIGHTS_PATH) are two
 def load_phone_net(path: str = WEIGHTS_PATH) -> PhoneNet:
-    """The trained net, read once per process."""
+    """The trained net at `path` (the shared net, or ENGLISH_WEIGHTS_PATH), read once per process."""
     if not os.path.isfile(path):
         raise PhoneNetUnavailable(f"Phone recogniser weights are missing ({path}); run `make train-phones`.")
     with np.load(path, allow_pickle=False) as data:
@@ -153,9 +156,10 @@ def _net_pass(features: np.ndarray, net: PhoneNet) -> np.ndarray:
     return _log_softmax(x)
 
 
-def phone_posteriors(audio: Audio) -> tuple:
-    """(log_probs (T, K), phone names): per 10 ms frame (frame k centred on k·10 ms), how likely each phone is."""
-    net = load_phone_net()
+def phone_posteriors(audio: Audio, path: str = WEIGHTS_PATH) -> tuple:
+    """(log_probs (T, K), phone names): per 10 ms frame (frame k centred on k·10 ms), how likely each phone is,
+    by the net at `path`."""
+    net = load_phone_net(path)
     return net_log_posteriors(normalized_features(audio.samples, audio.sample_rate), net), net.phones
 
 

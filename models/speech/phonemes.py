@@ -8,6 +8,7 @@ transcripts in other languages become phones with eSpeak NG and are aligned by V
 posteriors (espeak_alignment.py).
 """
 
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -22,7 +23,7 @@ from .espeak import EspeakUnavailable
 from .espeak_alignment import TranscriptUnusable, align_with_espeak
 from .features import FrameFeatures, frame_features
 from .pcm import decoder_pcm
-from .phone_net import decode_phones, load_phone_net, phone_posteriors
+from .phone_net import ENGLISH_WEIGHTS_PATH, decode_phones, load_phone_net, phone_posteriors
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment, base_phone
 
 LABIAL_RELEASE_LEAD = 0.01  # seconds
@@ -33,6 +34,7 @@ UNEXPLAINED_SECONDS = 0.5     # voice the transcript's words do not cover: accep
 PAUSE_SECONDS = 0.15          # a stretch this long where no voice is heard is a pause, whatever a phone claims
 CLOSURE_HOLD_SECONDS = 0.04   # a transcript's p/b/m that falls wholly in silence still shuts the lips this long
 SECOND_OPINION_VOICE = 0.05   # seconds of voice on both sides of a closure the all-phone recogniser adds
+ENGLISH_SECOND_OPINION = 1.0  # audio only: closures the English real-speech recogniser hears are added (0: off)
 SECOND_OPINION_PIECE_SECONDS = 30.0  # it hears a piece this long at a time, cut in pauses: small memory for an hour
 ENGLISH = ("en", "en-us", "en-gb", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
            "en-us-nyc")
@@ -124,6 +126,8 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     phones = tighten_labials(_net_phones(posteriors, features), features)
     if speech_like:
         phones = _with_closures_heard_by_pocketsphinx(phones, audio, features, activity)
+        if language is None or language.lower() in ENGLISH:  # Auto or English: not where another is named
+            phones = _with_closures_heard_by_english_net(phones, audio, features, activity)
     phones = _released_early(phones, LABIAL_CLOSE_LAG)
     quiet = _quiet_stretches(features, pitch, activity, phones)
     return PhoneTrack(_silence_outside(phones, VoiceActivity(activity.active & ~quiet, activity.threshold_db)),
@@ -327,6 +331,23 @@ def _with_closures_heard_by_pocketsphinx(phones: list, audio: Audio, features: F
         heard_labials = _all_phone_labials(phone_decoder(), audio, activity)
     except (SpeechEngineUnavailable, RuntimeError):  # no pocketsphinx or its model: the net's phones as they are
         return phones
+    return _with_closures_heard(phones, heard_labials, features, activity)
+
+
+def _with_closures_heard_by_english_net(phones: list, audio: Audio, features: FrameFeatures,
+                                        activity: VoiceActivity) -> list:
+    """The phones plus the p/b/m the English real-speech recogniser (phone_net.ENGLISH_WEIGHTS_PATH) decodes where
+    there is none within ±30 ms, under the same checks as the all-phone recogniser's."""
+    if not ENGLISH_SECOND_OPINION or not os.path.isfile(ENGLISH_WEIGHTS_PATH):
+        return phones
+    heard = [p for p in _net_phones(phone_posteriors(audio, ENGLISH_WEIGHTS_PATH), features) if p.phone in LABIALS]
+    return _with_closures_heard(phones, heard, features, activity)
+
+
+def _with_closures_heard(phones: list, heard_labials: list, features: FrameFeatures,
+                         activity: VoiceActivity) -> list:
+    """`phones` plus those of `heard_labials` (p/b/m PhoneSegments a second recogniser heard) that have a loudness
+    dip inside them, no p/b/m within ±30 ms and voice SECOND_OPINION_VOICE on both sides."""
     found = [p for p in phones if p.phone in LABIALS]
     margin = int(round(SECOND_OPINION_VOICE / FRAME_SECONDS))
     added = []
