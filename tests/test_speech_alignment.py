@@ -353,3 +353,26 @@ def test_an_ascii_model_folder_is_handed_to_pocketsphinx_unchanged(tmp_path, mon
                                      "allphone": f"{folder}/en-us/en-us-phone.lm.bin"}
     assert decoder.alignment_decoder().config["mdef"] == f"{folder}/en-us/en-us/mdef"
     assert [name for name in os.listdir(tmp_path) if name.startswith("soundmotion-")] == []  # no alias made
+
+
+def test_a_closure_released_where_the_voice_starts_is_taken_at_the_onset_only_when_asked():
+    # A phrase's first "b": its closure is silent, so only the release at the voice onset is heard. The English
+    # recogniser's second opinion (at_onsets) shuts the lips from 10 ms before the onset; pocketsphinx's does not.
+    from soundmotion.models.speech import phonemes
+    from soundmotion.models.speech.activity import VoiceActivity
+    from soundmotion.models.speech.features import FrameFeatures
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    decibels = np.full(200, -20.0)
+    decibels[:50] = -70.0       # silence, then voice from 0.50 s
+    decibels[127:130] = -70.0   # a 30 ms gap (a stop's closure): under SECOND_OPINION_VOICE, no onset at 1.30 s
+    features = FrameFeatures(decibels, np.zeros(200))
+    activity = VoiceActivity(decibels > -50.0, -50.0)
+    net = [PhoneSegment("SIL", 0.0, 0.5), PhoneSegment("AA", 0.5, 1.27), PhoneSegment("T", 1.27, 1.3),
+           PhoneSegment("AA", 1.3, 2.0)]
+    heard = [PhoneSegment("B", 0.46, 0.52), PhoneSegment("B", 1.27, 1.33), PhoneSegment("M", 1.7, 1.75)]
+    assert phonemes.ONSET_CLOSURE_SECONDS == 0.04 and phonemes.SECOND_OPINION_VOICE == 0.05
+    taken = phonemes._with_closures_heard(net, heard, features, activity, at_onsets=True)
+    assert [(p.phone, round(p.start, 2), round(p.end, 2)) for p in taken if p.phone in ("P", "B", "M")] == [
+        ("B", 0.49, 0.53)]
+    assert phonemes._with_closures_heard(net, heard, features, activity) == net

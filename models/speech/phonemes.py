@@ -35,6 +35,8 @@ PAUSE_SECONDS = 0.15          # a stretch this long where no voice is heard is a
 CLOSURE_HOLD_SECONDS = 0.04   # a transcript's p/b/m that falls wholly in silence still shuts the lips this long
 SECOND_OPINION_VOICE = 0.05   # seconds of voice on both sides of a closure the all-phone recogniser adds
 ENGLISH_SECOND_OPINION = 1.0  # audio only: closures the English real-speech recogniser hears are added (0: off)
+ONSET_CLOSURES = 1.0          # ... also a p/b/m it hears released where the voice starts after silence (0: off)
+ONSET_CLOSURE_SECONDS = 0.04
 SECOND_OPINION_PIECE_SECONDS = 30.0  # it hears a piece this long at a time, cut in pauses: small memory for an hour
 ENGLISH = ("en", "en-us", "en-gb", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
            "en-us-nyc")
@@ -341,17 +343,28 @@ def _with_closures_heard_by_english_net(phones: list, audio: Audio, features: Fr
     if not ENGLISH_SECOND_OPINION or not os.path.isfile(ENGLISH_WEIGHTS_PATH):
         return phones
     heard = [p for p in _net_phones(phone_posteriors(audio, ENGLISH_WEIGHTS_PATH), features) if p.phone in LABIALS]
-    return _with_closures_heard(phones, heard, features, activity)
+    return _with_closures_heard(phones, heard, features, activity, at_onsets=bool(ONSET_CLOSURES))
 
 
 def _with_closures_heard(phones: list, heard_labials: list, features: FrameFeatures,
-                         activity: VoiceActivity) -> list:
+                         activity: VoiceActivity, at_onsets: bool = False) -> list:
     """`phones` plus those of `heard_labials` (p/b/m PhoneSegments a second recogniser heard) that have a loudness
-    dip inside them, no p/b/m within ±30 ms and voice SECOND_OPINION_VOICE on both sides."""
+    dip inside them, no p/b/m within ±30 ms and voice SECOND_OPINION_VOICE on both sides. `at_onsets`: also those
+    released where the voice starts after silence (a phrase's first "b": its closure is silent, only the release is
+    heard), shut for ONSET_CLOSURE_SECONDS from 10 ms before the voice starts."""
     found = [p for p in phones if p.phone in LABIALS]
     margin = int(round(SECOND_OPINION_VOICE / FRAME_SECONDS))
     added = []
+    active = activity.active
     for heard in heard_labials:
+        if at_onsets:
+            onset = _voice_onset_near(heard, active, margin)
+            if onset is not None:
+                start = onset * FRAME_SECONDS - 0.01
+                closure = PhoneSegment(heard.phone, max(0.0, start), start + ONSET_CLOSURE_SECONDS)
+                if not any(p.start < closure.end + 0.03 and p.end > closure.start - 0.03 for p in found + added):
+                    added.append(closure)
+                continue
         dip = labial_dip(heard, features)
         if dip and dip[1] - dip[0] > heard.duration - 1e-6 and heard.duration > 0.03:
             dip = None  # quiet all through: a pause or a weak sound, not a closure between two sounds
@@ -364,6 +377,18 @@ def _with_closures_heard(phones: list, heard_labials: list, features: FrameFeatu
     for closure in added:
         phones = _cut_in(phones, closure)
     return phones
+
+
+def _voice_onset_near(heard: PhoneSegment, active: np.ndarray, margin: int) -> int | None:
+    """The frame where voice starts after at least `margin` frames of silence (or at the start of the audio), within
+    30 ms of `heard`, with voice for `margin` frames from it; None if there is none."""
+    lo = max(0, int(round((heard.start - 0.03) / FRAME_SECONDS)))
+    hi = min(len(active), int(round((heard.end + 0.03) / FRAME_SECONDS)) + 1)
+    for k in range(lo, hi):
+        if (active[k] and (k == 0 or not active[k - 1]) and active[k:k + margin].all()
+                and not active[max(0, k - margin):k].any()):
+            return k
+    return None
 
 
 def _all_phone_labials(decoder, audio: Audio, activity: VoiceActivity) -> list:
