@@ -139,7 +139,8 @@ def test_the_english_real_speech_recogniser_adds_closures_for_auto_and_english_o
     runs = []
     posteriors = phone_net.phone_posteriors
     monkeypatch.setattr(phonemes, "phone_posteriors",
-                        lambda audio, path=phone_net.WEIGHTS_PATH: runs.append(path) or posteriors(audio, path))
+                        lambda audio, path=phone_net.WEIGHTS_PATH, features=None:
+                        runs.append(path) or posteriors(audio, path, features))
 
     def closures(language=None, opinion=1.0):
         monkeypatch.setattr(phonemes, "ENGLISH_SECOND_OPINION", opinion)

@@ -71,11 +71,12 @@ def test_one_transcript_take_runs_the_phone_net_once(monkeypatch, tmp_path):
     # transcript misses and the fallback to recognition: computed once per take and passed along. Here the transcript
     # does not fit (tried twice: with and without its leading "The"), each try leaves a span for recognition, and the
     # face falls back to recognition: one net pass, one plain decode shared by both tries, one decode for the fallback,
-    # and one pass (and decode) of the English recogniser, whose closures audio-only recognition adds.
+    # and one pass (and decode) of the English recogniser, whose closures audio-only recognition adds; the nets'
+    # input features are made once for both.
     from soundmotion.models.face.pipeline import generate_face
     from soundmotion.models.speech import phone_net, phonemes
 
-    calls = {"net": 0, "english net": 0, "align": 0, "decode": 0}
+    calls = {"net": 0, "english net": 0, "align": 0, "decode": 0, "features": 0}
     english = phone_net.load_phone_net(phone_net.ENGLISH_WEIGHTS_PATH)
 
     def counted(name, function):
@@ -91,12 +92,15 @@ def test_one_transcript_take_runs_the_phone_net_once(monkeypatch, tmp_path):
 
     monkeypatch.setattr(phone_net, "net_log_posteriors", counted("net", phone_net.net_log_posteriors))
     monkeypatch.setattr(phonemes, "decode_phones", counted("decode", phonemes.decode_phones))
+    features = counted("features", phone_net.normalized_features)
+    monkeypatch.setattr(phonemes, "normalized_features", features)
+    monkeypatch.setattr(phone_net, "normalized_features", features)
     monkeypatch.setattr(phonemes, "align_transcript", counted("align", with_a_failed_span))
     utterance = espeak_truth.synthesize(TEXT + " " + espeak_truth.SENTENCES[0], "en-us", 175)
     utterance.write_wav(str(tmp_path / "take.wav"))
     face = generate_face(tmp_path / "take.wav", "The quick brown fox jumps over the lazy dog while it rains.")
     assert face.phone_source == "recognition" and any("did not match" in n for n in face.notes)
-    assert calls == {"net": 1, "english net": 1, "align": 2, "decode": 3}
+    assert calls == {"net": 1, "english net": 1, "align": 2, "decode": 3, "features": 1}
 
 
 def test_a_short_take_with_voice_the_transcript_lacks_keeps_the_transcript():

@@ -88,9 +88,14 @@ class PhoneNet:
     log_prior: np.ndarray
 
 
-@lru_cache(maxsize=4)  # keyed by the call: load_phone_net() and load_phone_net(WEIGHTS_PATH) are two
 def load_phone_net(path: str = WEIGHTS_PATH) -> PhoneNet:
-    """The trained net at `path` (the shared net, or ENGLISH_WEIGHTS_PATH), read once per process."""
+    """The trained net at `path` (the shared net, or ENGLISH_WEIGHTS_PATH), read once per process (one cache entry
+    per file, however the call names it)."""
+    return _load_phone_net(os.path.realpath(path))
+
+
+@lru_cache(maxsize=2)
+def _load_phone_net(path: str) -> PhoneNet:
     if not os.path.isfile(path):
         raise PhoneNetUnavailable(f"Phone recogniser weights are missing ({path}); run `make train-phones`.")
     with np.load(path, allow_pickle=False) as data:
@@ -156,11 +161,14 @@ def _net_pass(features: np.ndarray, net: PhoneNet) -> np.ndarray:
     return _log_softmax(x)
 
 
-def phone_posteriors(audio: Audio, path: str = WEIGHTS_PATH) -> tuple:
+def phone_posteriors(audio: Audio, path: str = WEIGHTS_PATH, features: np.ndarray | None = None) -> tuple:
     """(log_probs (T, K), phone names): per 10 ms frame (frame k centred on k·10 ms), how likely each phone is,
-    by the net at `path`."""
+    by the net at `path`. `features`: the audio's normalized_features, when already made (both nets take the
+    same)."""
     net = load_phone_net(path)
-    return net_log_posteriors(normalized_features(audio.samples, audio.sample_rate), net), net.phones
+    if features is None:
+        features = normalized_features(audio.samples, audio.sample_rate)
+    return net_log_posteriors(features, net), net.phones
 
 
 def decode_phones(log_probs: np.ndarray, phones: tuple, log_prior: np.ndarray | None = None,

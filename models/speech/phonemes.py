@@ -23,7 +23,7 @@ from .espeak import EspeakUnavailable
 from .espeak_alignment import TranscriptUnusable, align_with_espeak
 from .features import FrameFeatures, frame_features
 from .pcm import decoder_pcm
-from .phone_net import ENGLISH_WEIGHTS_PATH, decode_phones, load_phone_net, phone_posteriors
+from .phone_net import ENGLISH_WEIGHTS_PATH, decode_phones, load_phone_net, normalized_features, phone_posteriors
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment, base_phone
 
 LABIAL_RELEASE_LEAD = 0.01  # seconds
@@ -81,7 +81,8 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     `aligner`: "pocketsphinx" or "espeak" for English transcripts (default ENGLISH_ALIGNER)."""
     report = progress or (lambda fraction, message: None)
     features = frame_features(audio.samples, audio.sample_rate)
-    posteriors = phone_posteriors(audio) if np.any(audio.samples) else None
+    net_input = normalized_features(audio.samples, audio.sample_rate) if np.any(audio.samples) else None
+    posteriors = None if net_input is None else phone_posteriors(audio, features=net_input)
     speech = None if posteriors is None else 1.0 - np.exp(posteriors[0][:, posteriors[1].index(SILENCE)])
     activity = detect_voice_activity(features, speech)
     pitch = estimate_pitch(audio, fps=1.0 / FRAME_SECONDS)
@@ -129,7 +130,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     if speech_like:
         phones = _with_closures_heard_by_pocketsphinx(phones, audio, features, activity)
         if language is None or language.lower() in ENGLISH:  # Auto or English: not where another is named
-            phones = _with_closures_heard_by_english_net(phones, audio, features, activity)
+            phones = _with_closures_heard_by_english_net(phones, audio, net_input, features, activity)
     phones = _released_early(phones, LABIAL_CLOSE_LAG)
     quiet = _quiet_stretches(features, pitch, activity, phones)
     return PhoneTrack(_silence_outside(phones, VoiceActivity(activity.active & ~quiet, activity.threshold_db)),
@@ -336,13 +337,15 @@ def _with_closures_heard_by_pocketsphinx(phones: list, audio: Audio, features: F
     return _with_closures_heard(phones, heard_labials, features, activity)
 
 
-def _with_closures_heard_by_english_net(phones: list, audio: Audio, features: FrameFeatures,
+def _with_closures_heard_by_english_net(phones: list, audio: Audio, net_input: np.ndarray, features: FrameFeatures,
                                         activity: VoiceActivity) -> list:
     """The phones plus the p/b/m the English real-speech recogniser (phone_net.ENGLISH_WEIGHTS_PATH) decodes where
-    there is none within ±30 ms, under the same checks as the all-phone recogniser's."""
+    there is none within ±30 ms, under the same checks as the all-phone recogniser's. `net_input`: the audio's
+    phone_net.normalized_features, as the shared net took them."""
     if not ENGLISH_SECOND_OPINION or not os.path.isfile(ENGLISH_WEIGHTS_PATH):
         return phones
-    heard = [p for p in _net_phones(phone_posteriors(audio, ENGLISH_WEIGHTS_PATH), features) if p.phone in LABIALS]
+    posteriors = phone_posteriors(audio, ENGLISH_WEIGHTS_PATH, net_input)
+    heard = [p for p in _net_phones(posteriors, features) if p.phone in LABIALS]
     return _with_closures_heard(phones, heard, features, activity, at_onsets=bool(ONSET_CLOSURES))
 
 
