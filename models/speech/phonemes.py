@@ -59,9 +59,14 @@ def _without_leading_article(transcript: str, language: str | None) -> list:
     return [" ".join(words[1:])]
 
 
+def english_or_auto(language: str | None) -> bool:
+    """No language named (Auto), or English."""
+    return language is None or language.lower() in ENGLISH
+
+
 def uses_pocketsphinx(language: str | None, aligner: str | None = None) -> bool:
     """English (the default when no language is named) goes to pocketsphinx unless told otherwise."""
-    return (language is None or language.lower() in ENGLISH) and (aligner or ENGLISH_ALIGNER) == "pocketsphinx"
+    return english_or_auto(language) and (aligner or ENGLISH_ALIGNER) == "pocketsphinx"
 
 
 @dataclass
@@ -129,7 +134,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     phones = tighten_labials(_net_phones(posteriors, features), features)
     if speech_like:
         phones = _with_closures_heard_by_pocketsphinx(phones, audio, features, activity)
-        if language is None or language.lower() in ENGLISH:  # Auto or English: not where another is named
+        if english_or_auto(language):  # not where another language is named
             phones = _with_closures_heard_by_english_net(phones, audio, net_input, features, activity)
     phones = _released_early(phones, LABIAL_CLOSE_LAG)
     quiet = _quiet_stretches(features, pitch, activity, phones)
@@ -360,23 +365,19 @@ def _with_closures_heard(phones: list, heard_labials: list, features: FrameFeatu
     added = []
     active = activity.active
     for heard in heard_labials:
-        if at_onsets:
-            onset = _voice_onset_near(heard, active, margin)
-            if onset is not None:
-                start = onset * FRAME_SECONDS - 0.01
-                closure = PhoneSegment(heard.phone, max(0.0, start), start + ONSET_CLOSURE_SECONDS)
-                if not any(p.start < closure.end + 0.03 and p.end > closure.start - 0.03 for p in found + added):
-                    added.append(closure)
+        onset = _voice_onset_near(heard, active, margin) if at_onsets else None
+        if onset is not None:
+            start = onset * FRAME_SECONDS - 0.01
+            span = (max(0.0, start), start + ONSET_CLOSURE_SECONDS)
+        else:
+            span = labial_dip(heard, features)
+            if span is None or (span[1] - span[0] > heard.duration - 1e-6 and heard.duration > 0.03):
+                continue  # no dip, or quiet all through: a pause or a weak sound, not a closure between two sounds
+            lo, hi = int(round(span[0] / FRAME_SECONDS)), int(round(span[1] / FRAME_SECONDS))
+            if lo - margin < 0 or not active[lo - margin:hi + margin].all():
                 continue
-        dip = labial_dip(heard, features)
-        if dip and dip[1] - dip[0] > heard.duration - 1e-6 and heard.duration > 0.03:
-            dip = None  # quiet all through: a pause or a weak sound, not a closure between two sounds
-        if dip is None or any(p.start < dip[1] + 0.03 and p.end > dip[0] - 0.03 for p in found + added):
-            continue
-        lo, hi = int(round(dip[0] / FRAME_SECONDS)), int(round(dip[1] / FRAME_SECONDS))
-        if lo - margin < 0 or not activity.active[lo - margin:hi + margin].all():
-            continue
-        added.append(PhoneSegment(heard.phone, dip[0], dip[1]))
+        if not any(p.start < span[1] + 0.03 and p.end > span[0] - 0.03 for p in found + added):
+            added.append(PhoneSegment(heard.phone, *span))
     for closure in added:
         phones = _cut_in(phones, closure)
     return phones
