@@ -3,12 +3,14 @@ English recogniser (models/speech/phone_net_en_weights.npz) with it.
 
 Shipped (2026-12-02, issue #14, eleventh round): net w1 of the fifth round (the options of `make
 train-english-recogniser`, the defaults below otherwise: the whole net, B/M loss weight 3, half of each batch real,
-600 steps; the weights are those first trained in git c50f163; retrained on 2026-12-02 by this script the net differs by up to 0.05 per weight and gives the same tuning figures to one closure). Audio-only lip sync in Auto and English adds the
-p/b/m it decodes where neither the shared net nor pocketsphinx's all-phone recogniser has one within ±30 ms, with a
-loudness dip and voice on both sides (phonemes._with_closures_heard_by_english_net); where another language is
-named it is not run. Decoded in place of the shared net (the seventh round) it did not carry to held-out speakers,
-and it closed Russian open vowels in 11 % of frames; as a second opinion it did carry (bench/lipsync_results.md,
-eleventh round). The earlier history below is kept for what it tried.
+600 steps; the weights are those first trained in git c50f163; retrained on 2026-12-02 by this script the net
+differs by up to 0.05 per weight and gives the same tuning figures to one closure). Audio-only lip sync in Auto and
+English adds the p/b/m it decodes where neither the shared net nor pocketsphinx's all-phone recogniser has one
+within ±30 ms, with a loudness dip and voice on both sides (phonemes._with_closures_heard_by_english_net), and since
+the twelfth round also one it hears released where the voice starts after silence; where another language is named
+it is not run. Decoded in place of the shared net (the seventh round) it did not carry to held-out speakers, and it
+closed Russian open vowels in 11 % of frames; as a second opinion it did carry (bench/lipsync_results.md, eleventh
+round). The earlier history below is kept for what it tried.
 
 The shared phone net (models/speech/phone_net_weights.npz, scripts/train_phone_net.py) has heard synthetic speech
 only. Fine-tuning it on real speech helped audio-only lip sync but hurt the transcript path, which aligns over the same
