@@ -380,3 +380,27 @@ def test_a_closure_released_where_the_voice_starts_is_taken_at_the_onset_only_wh
     assert [(p.phone, round(p.start, 2), round(p.end, 2)) for p in taken if p.phone in ("P", "B", "M")] == [
         ("B", 0.49, 0.53)]
     assert phonemes._with_closures_heard(net, heard, features, activity) == net
+
+
+def test_a_closure_the_english_net_hears_surely_needs_no_dip_and_voice_on_one_side_only():
+    # Real "m"s hum on through closed lips with hardly a dip, and a phrase's last "m" ("time.") has no voice after
+    # it: such closures are taken when the English recogniser is sure of them (`sure`), and only then.
+    from soundmotion.models.speech import phonemes
+    from soundmotion.models.speech.activity import VoiceActivity
+    from soundmotion.models.speech.features import FrameFeatures
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    decibels = np.full(200, -20.0)
+    decibels[150:] = -70.0      # a pause from 1.50 s
+    features = FrameFeatures(decibels, np.zeros(200))
+    activity = VoiceActivity(decibels > -50.0, -50.0)
+    net = [PhoneSegment("AA", 0.0, 1.5), PhoneSegment("SIL", 1.5, 2.0)]
+    heard = [PhoneSegment("M", 0.70, 0.78),   # no dip, voice both sides
+             PhoneSegment("M", 1.42, 1.50),   # no dip, the phrase's last sound: voice before it only
+             PhoneSegment("M", 1.55, 1.62)]   # in the pause: no voice at all
+    closures = [(p.phone, round(p.start, 2), round(p.end, 2))
+                for p in phonemes._with_closures_heard(net, heard, features, activity, sure=[True, True, True])
+                if p.phone in ("P", "B", "M")]
+    assert closures == [("M", 0.7, 0.78), ("M", 1.42, 1.5)]
+    assert phonemes._with_closures_heard(net, heard, features, activity, sure=[False, False, False]) == net
+    assert phonemes._with_closures_heard(net, heard, features, activity) == net
