@@ -4,9 +4,13 @@ The espeak-ng library reports a phoneme event (IPA name, start in ms) for every 
 timings are exact rather than estimated. The library is driven through ctypes (apt package libespeak-ng1).
 """
 
+import atexit
 import os
 import pickle
+import shutil
+import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -41,6 +45,21 @@ class Utterance:
 
 
 _ENGINE = None
+
+
+@lru_cache(maxsize=1)
+def bench_runtime_engine() -> EspeakEngine:
+    """The extension's eSpeak NG (the `espeakng-loader` wheel) as a second, private instance for the benches' speech:
+    a copy of its library loaded from a temp folder, so it has global state of its own. The pipeline speaks
+    transcripts with the runtime engine itself (espeak.runtime_engine), and synthesising bench speech with that
+    instance made the speech depend on what the pipeline had said before (a few samples longer or shorter, and
+    the 13-language corpus came out with other closures when another set of languages ran first)."""
+    import espeakng_loader
+
+    folder = tempfile.mkdtemp(prefix="soundmotion-bench-espeak-")
+    atexit.register(shutil.rmtree, folder, True)
+    library = shutil.copy(espeakng_loader.get_library_path(), folder)
+    return EspeakEngine(library, os.path.dirname(espeakng_loader.get_data_path()))
 
 
 def synthesize(text: str, voice: str = "en-us", rate: int = 175, engine: EspeakEngine | None = None) -> Utterance:

@@ -5,9 +5,10 @@ with and without the transcript, through the CLI's contract (`soundmotion face A
     .venv/bin/python bench/languages.py            # 13 languages × 6 sentences × 4 voice variants
     .venv/bin/python bench/languages.py --quick    # 2 sentences × 2 variants per language
 
-Speech is made by the eSpeak NG that ships with the extension (1.52, the `espeakng-loader` wheel): Debian's 1.51,
-which made the training speech, reads Mandarin's tone numbers aloud as English words ("ma one"). Held out: these
-sentences are written for this bench (dense with p/b/m, rounded and open vowels) and never used in
+Speech is made by the eSpeak NG that ships with the extension (1.52, the `espeakng-loader` wheel, as a private copy
+of its library, espeak_truth.bench_runtime_engine, so the speech does not depend on what the pipeline said before):
+Debian's 1.51, which made the training speech, reads Mandarin's tone numbers aloud as English words ("ma one"). Held
+out: these sentences are written for this bench (dense with p/b/m, rounded and open vowels) and never used in
 training, which speaks random strings of frequent words (scripts/train_phone_net.py); the voice variants f2, f3,
 m3 and m7 are never used in training in any language. The net does train on other voices of these languages.
 
@@ -31,7 +32,6 @@ import unicodedata
 import numpy as np
 
 from ..models.face.pipeline import FaceSettings, generate_face
-from ..models.speech.espeak import runtime_engine
 from . import espeak_truth
 from .espeak_truth import CLOSED, LABIODENTAL, OPEN, OTHER, REST, ROUNDED
 from ..clips.arkit import ARKIT_BLENDSHAPES
@@ -134,7 +134,7 @@ def run_language(language: str, quick: bool = False, rhubarb: bool = True) -> di
     totals = {}
     with tempfile.TemporaryDirectory(prefix=f"languages-{language}-") as folder:
         for index, (text, voice, rate) in enumerate(corpus(language, quick)):
-            utterance = espeak_truth.synthesize(text, voice, rate, runtime_engine())
+            utterance = espeak_truth.synthesize(text, voice, rate, espeak_truth.bench_runtime_engine())
             wav = os.path.join(folder, f"u{index}.wav")
             utterance.write_wav(wav)
             for name, transcript in (("transcript", text), ("audio only", "")):

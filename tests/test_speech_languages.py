@@ -171,3 +171,16 @@ def test_espeak_data_in_a_folder_with_a_non_ascii_name_still_speaks_spanish(tmp_
     engine = _wheel_copy_engine(folder)
     assert short_data_folder(folder).isascii() and os.path.samefile(short_data_folder(folder), folder)
     assert _phones(engine) == _phones(runtime_engine())
+
+
+def test_bench_speech_does_not_depend_on_what_the_pipeline_said_before():
+    # The pipeline speaks transcripts with the runtime engine in-process; bench speech made by a child of that same
+    # library instance came out different afterwards. The benches' private copy of the library does not.
+    line = "Мама мыла раму, а папа пил пиво."
+    for make, same in ((runtime_engine, False), (espeak_truth.bench_runtime_engine, True)):
+        before = espeak_truth.synthesize(line, "ru+f2", 150, make())
+        runtime_engine().speak("Борис принёс большую папку бумаг.", "ru")
+        after = espeak_truth.synthesize(line, "ru+f2", 150, make())
+        assert np.array_equal(before.samples, after.samples) == same
+        assert [p.ipa for p in before.phones] == [p.ipa for p in after.phones]
+    assert espeak_truth.bench_runtime_engine().lib._name != runtime_engine().lib._name
