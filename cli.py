@@ -24,7 +24,11 @@ def _print_notes(notes):
 
 
 def _transcript(args):
-    return read_text_file(args.text, "--text") if getattr(args, "text", None) else None
+    if not getattr(args, "text", None):
+        return None
+    from .models.speech.transcripts import transcript_text
+
+    return transcript_text(read_text_file(args.text, "--text"))
 
 
 def _decoded_audio(args, sample_rate: int = 16000):

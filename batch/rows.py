@@ -76,9 +76,9 @@ def language_problem(code: str) -> str | None:
 
 
 def read_rows(source, outputs=DEFAULT_OUTPUTS, character=None, language="en") -> list:
-    """The rows of a folder (every audio file; `name.txt` beside `name.wav` is its transcript) or of a CSV/JSON
-    manifest (columns audio, transcript, language, character, outputs; optional name). Paths in a manifest are
-    relative to the manifest's folder. Raises BatchInputError when the batch cannot start."""
+    """The rows of a folder (every audio file; `name.txt` or `name.lab` beside `name.wav` is its transcript) or of a
+    CSV/JSON manifest (columns audio, transcript, language, character, outputs; optional name). Paths in a manifest
+    are relative to the manifest's folder. Raises BatchInputError when the batch cannot start."""
     source = pathlib.Path(source)
     defaults = {"outputs": tuple(outputs), "character": character or str(DEMO_CHARACTER), "language": language}
     if source.is_dir():
@@ -141,12 +141,17 @@ def _row(entry: dict, base: pathlib.Path, defaults: dict, index: int) -> Row:
     outputs = parse_outputs(field_of("outputs")) if field_of("outputs") else defaults["outputs"]
     row = Row(name, audio, None, None, field_of("language") or defaults["language"], character, outputs)
 
+    from ..models.speech.transcripts import transcript_path_beside, transcript_text
+
     text = field_of("transcript")
-    candidate = base / os.path.expanduser(text) if text else pathlib.Path(os.path.splitext(audio)[0] + ".txt")
-    if (text and text.lower().endswith(".txt")) or not text:
+    if text:
+        candidate = base / os.path.expanduser(text)
+    else:  # name.txt or name.lab beside the audio, any letter case
+        candidate = pathlib.Path(transcript_path_beside(audio) or os.path.splitext(audio)[0] + ".txt")
+    if (text and text.lower().endswith((".txt", ".lab"))) or not text:
         if candidate.is_file():
             row.transcript_file = str(candidate.resolve())
-            row.transcript = candidate.read_text(encoding="utf-8", errors="replace").strip()
+            row.transcript = transcript_text(candidate.read_text(encoding="utf-8-sig", errors="replace"))
             row.notes.append(f"Transcript: {candidate.name}.")
             if not row.transcript:
                 row.error = (f"The transcript {candidate.name} is empty: write the line's words in it, or delete "

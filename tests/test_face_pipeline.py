@@ -108,3 +108,33 @@ def test_results_do_not_depend_on_what_was_processed_before(tmp_path, speech):
         generate_face(other, transcript="", fps=30.0)
         generate_face(other, transcript="Paul and Bill hope to improve the map by Monday.", fps=30.0)
         assert np.array_equal(first.clip.weights, generate_face(path, transcript=transcript, fps=30.0).clip.weights)
+
+
+def test_corpus_transcripts_beside_the_audio_are_found_and_read_as_words(speech, tmp_path):
+    # TIMIT keeps SA1.WAV with SA1.TXT, whose line starts with the sentence's first and last sample; Kaldi- and
+    # MFA-style corpora keep name.lab. Both are found, and the sample range is not aligned as "zero four six ...".
+    import shutil
+
+    from soundmotion.batch.rows import read_rows
+    from soundmotion.models.speech.transcripts import transcript_path_beside, transcript_text
+
+    path, _ = speech
+    timit = tmp_path / "timit"
+    timit.mkdir()
+    shutil.copy(path, timit / "SA1.WAV")
+    (timit / "SA1.TXT").write_text(f"0 46797 {TEXT}\n")
+    result = generate_face(timit / "SA1.WAV", fps=100.0)
+    assert result.notes == ["Used the transcript SA1.TXT."] and result.phone_source == "alignment"
+    words = {p.word.lower() for p in result.phones if p.word}
+    assert {"bob", "boston", "umbrella"} <= words and not words & {"zero", "four", "six", "seven", "nine"}
+    assert [row.transcript for row in read_rows(timit, outputs=("cues",))] == [TEXT]
+    mfa = tmp_path / "mfa"
+    mfa.mkdir()
+    shutil.copy(path, mfa / "line.wav")
+    (mfa / "line.lab").write_text(TEXT)
+    assert transcript_path_beside(mfa / "line.wav") == str(mfa / "line.lab")
+    (mfa / "line.txt").write_text("the txt wins")
+    assert transcript_path_beside(mfa / "line.wav") == str(mfa / "line.txt")
+    assert transcript_path_beside(tmp_path / "nothing.wav") is None
+    assert transcript_text("1 2 buckle my shoe") == "1 2 buckle my shoe"  # two small numbers are words
+    assert transcript_text("  12 3 4 7 \n") == "12 3 4 7"

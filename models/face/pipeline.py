@@ -19,6 +19,7 @@ from ..audio.load import Audio, load_audio
 from ..speech.phonemes import find_phones
 from ..speech.segments import FRAME_SECONDS, SILENCE
 from ..speech.espeak import EspeakUnavailable, UnknownLanguage, check_language
+from ..speech.transcripts import transcript_path_beside, transcript_text
 from .arkit_curves import jali_scales, mouth_weights, rest_in_pauses
 from .emotion import EmotionError, add_emotion, apply_gain_offset, check_emotion, strength_curve
 from .mouth_cues import mouth_cues
@@ -82,12 +83,11 @@ class FaceResult:
 
 
 def transcript_beside(audio_path) -> str | None:
-    """The text of `name.txt` next to `name.wav`, if there is one."""
-    path = os.path.splitext(os.fspath(audio_path))[0] + ".txt"
-    if os.path.isfile(path):
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            text = handle.read().strip()
-        return text or None
+    """The words of `name.txt` (or `name.lab`, any letter case) next to `name.wav`, if there is one."""
+    path = transcript_path_beside(audio_path)
+    if path:
+        with open(path, encoding="utf-8-sig", errors="replace") as handle:
+            return transcript_text(handle.read()) or None
     return None
 
 
@@ -111,7 +111,7 @@ def load_speech(audio_path, transcript: str | None, report) -> tuple:
     if transcript is None:
         transcript = transcript_beside(audio_path)
         if transcript:
-            notes.append(f"Used the transcript {os.path.basename(os.path.splitext(os.fspath(audio_path))[0])}.txt.")
+            notes.append(f"Used the transcript {os.path.basename(transcript_path_beside(audio_path))}.")
     return audio, transcript, notes
 
 

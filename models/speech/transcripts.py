@@ -1,0 +1,42 @@
+"""Transcript files as recordings come with them: where the one beside a recording is, and its words.
+
+Speech corpora keep each recording's words next to it under other names than `name.txt`: TIMIT writes `SA1.WAV`
+and `SA1.TXT` (upper case, which a case-sensitive file system tells apart), Kaldi- and Montreal-Forced-Aligner-style
+corpora `name.lab`; TIMIT's text starts with the sentence's first and last sample ("0 46797 She had your dark
+suit in greasy wash water all year."), which are not words and would be aligned as "zero four six ...".
+"""
+
+import os
+import re
+
+SUFFIXES = (".txt", ".lab")  # in this order of preference
+_SAMPLE_RANGE = re.compile(r"^\s*(\d+)[ \t]+(\d+)[ \t]+(?=\S)")
+MIN_RANGE_SAMPLES = 1600  # a TIMIT range spans a sentence: at least 0.1 s at 16 kHz
+
+
+def transcript_path_beside(audio_path) -> str | None:
+    """The transcript file next to `audio_path`: `name.txt`, else `name.lab`, in any letter case; None if neither."""
+    stem = os.path.splitext(os.fspath(audio_path))[0]
+    for suffix in SUFFIXES:
+        if os.path.isfile(stem + suffix):
+            return stem + suffix
+    folder, name = os.path.split(stem)
+    try:
+        entries = sorted(os.listdir(folder or os.curdir))
+    except OSError:
+        return None
+    for suffix in SUFFIXES:
+        for entry in entries:
+            path = os.path.join(folder, entry)
+            if entry.lower() == (name + suffix).lower() and os.path.isfile(path):
+                return path
+    return None
+
+
+def transcript_text(text: str) -> str:
+    """The words of a transcript file's text: TIMIT's leading sample range (two whole numbers, the second at least
+    MIN_RANGE_SAMPLES past the first) taken off; any other text as it is, stripped."""
+    match = _SAMPLE_RANGE.match(text)
+    if match and int(match.group(2)) - int(match.group(1)) >= MIN_RANGE_SAMPLES:
+        text = text[match.end():]
+    return text.strip()
