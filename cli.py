@@ -481,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     face = verbs.add_parser("face", help="speech audio → ARKit-52 face clip, mouth cues, Live Link CSV")
     face.add_argument("audio")
-    face.add_argument("--text", help="transcript file (default: a .txt beside the audio, if any)")
+    face.add_argument("--text", help="transcript file (default: a .txt or .lab beside the audio, if any)")
     face.add_argument("--cues", help="write Rhubarb mouth cues (.tsv, .json or .xml)")
     face.add_argument("--csv", help="write a Live Link Face CSV")
     face.add_argument("--clip", help="write the FaceClip (.npz)")
@@ -524,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gesture = verbs.add_parser("gesture", help="speech → co-speech gesture MotionClip (.npz) and/or BVH")
     gesture.add_argument("audio")
-    gesture.add_argument("--text", help="transcript file (default: a .txt beside the audio, if any)")
+    gesture.add_argument("--text", help="transcript file (default: a .txt or .lab beside the audio, if any)")
     gesture.add_argument("--clip", help="write the MotionClip (.npz)")
     gesture.add_argument("--bvh", help="write the gestures as BVH")
     gesture.add_argument("--seed", type=int, default=0)
@@ -540,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     talk = verbs.add_parser("talk", help="face + gestures on the character in a .blend")
     talk.add_argument("character", metavar="CHARACTER.blend")
     talk.add_argument("audio")
-    talk.add_argument("--text", help="transcript file (default: a .txt beside the audio, if any)")
+    talk.add_argument("--text", help="transcript file (default: a .txt or .lab beside the audio, if any)")
     talk.add_argument("--seed", type=int, default=0)
     talk.add_argument("--out", required=True, help="the .blend to write")
     talk.add_argument("--render", metavar="OUT.mp4", help="also render a movie with the sound")
@@ -575,7 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=run_demo)
 
     batch = verbs.add_parser("batch", help="many voice lines → cues, CSV, clips, .blend, .mp4, FBX, glTF; resumable")
-    batch.add_argument("input", metavar="INPUT", help="a folder of audio files (name.txt = transcript) or a "
+    batch.add_argument("input", metavar="INPUT", help="a folder of audio files (name.txt or name.lab = transcript) or a "
                                                      "CSV/JSON manifest")
     batch.add_argument("--out", required=True, metavar="DIR", help="output folder (DIR/<name>.<ext>, report.json)")
     batch.add_argument("--outputs", default="cues,csv,clip",

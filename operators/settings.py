@@ -51,7 +51,7 @@ class SoundMotionSettings(bpy.types.PropertyGroup):
         description="Voice or music file (wav, flac, ogg or mp3)")
     transcript: bpy.props.StringProperty(
         name="Transcript",
-        description="What is said in the audio (optional; a .txt beside the audio is used when empty)")
+        description="What is said in the audio (optional; a .txt or .lab beside the audio is used when empty)")
     frame_start: bpy.props.IntProperty(
         name="Start Frame", default=1,
         description="Scene frame at which the audio and the generated keys start")
