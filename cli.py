@@ -575,8 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=run_demo)
 
     batch = verbs.add_parser("batch", help="many voice lines → cues, CSV, clips, .blend, .mp4, FBX, glTF; resumable")
-    batch.add_argument("input", metavar="INPUT", help="a folder of audio files (name.txt or name.lab = transcript) or a "
-                                                     "CSV/JSON manifest")
+    batch.add_argument("input", metavar="INPUT", help="a folder of audio files (name.txt or name.lab = transcript) "
+                                                     "or a CSV/JSON manifest")
     batch.add_argument("--out", required=True, metavar="DIR", help="output folder (DIR/<name>.<ext>, report.json)")
     batch.add_argument("--outputs", default="cues,csv,clip",
                        help="comma-separated: cues, csv, clip, blend, mp4, fbx, gltf (default cues,csv,clip)")
