@@ -146,7 +146,7 @@ def _row(entry: dict, base: pathlib.Path, defaults: dict, index: int) -> Row:
     text = field_of("transcript")
     if text:
         candidate = base / os.path.expanduser(text)
-    else:  # name.txt or name.lab beside the audio, any letter case
+    else:  # name.txt or name.lab beside the audio, also upper case
         candidate = pathlib.Path(transcript_path_beside(audio) or os.path.splitext(audio)[0] + ".txt")
     if (text and text.lower().endswith((".txt", ".lab"))) or not text:
         if candidate.is_file():

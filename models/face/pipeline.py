@@ -83,7 +83,7 @@ class FaceResult:
 
 
 def transcript_beside(audio_path) -> str | None:
-    """The words of `name.txt` (or `name.lab`, any letter case) next to `name.wav`, if there is one."""
+    """The words of `name.txt` (or `name.lab`, also upper case) next to `name.wav`, if there is one."""
     path = transcript_path_beside(audio_path)
     if path:
         with open(path, encoding="utf-8-sig", errors="replace") as handle:

@@ -15,20 +15,12 @@ MIN_RANGE_SAMPLES = 1600  # a TIMIT range spans a sentence: at least 0.1 s at 16
 
 
 def transcript_path_beside(audio_path) -> str | None:
-    """The transcript file next to `audio_path`: `name.txt`, else `name.lab`, in any letter case; None if neither."""
-    stem = os.path.splitext(os.fspath(audio_path))[0]
+    """The transcript file next to `audio_path`: `name.txt`, else `name.lab`, in lower or upper case (TIMIT's
+    SA1.TXT); None if there is none. A few file checks, no folder listing: a batch folder may hold thousands."""
+    stem = os.fspath(os.path.splitext(os.fspath(audio_path))[0])
     for suffix in SUFFIXES:
-        if os.path.isfile(stem + suffix):
-            return stem + suffix
-    folder, name = os.path.split(stem)
-    try:
-        entries = sorted(os.listdir(folder or os.curdir))
-    except OSError:
-        return None
-    for suffix in SUFFIXES:
-        for entry in entries:
-            path = os.path.join(folder, entry)
-            if entry.lower() == (name + suffix).lower() and os.path.isfile(path):
+        for path in (stem + suffix, stem + suffix.upper()):
+            if os.path.isfile(path):
                 return path
     return None
 
