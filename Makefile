@@ -113,7 +113,8 @@ train-english-recogniser: setup
 # models/music/beat_net_weights_2.npz by today's (madmom's activations as soft targets, time-stretch, 12000 steps
 # afresh, about 45 min on one core).
 train-beats: setup
-	apt-get install -y -q fluidsynth fluid-soundfont-gm >/dev/null 2>&1 || sudo apt-get install -y -q fluidsynth fluid-soundfont-gm
+	apt-get install -y -q fluidsynth fluid-soundfont-gm >/dev/null 2>&1 \
+		|| sudo apt-get install -y -q fluidsynth fluid-soundfont-gm
 	$(VENV)/bin/pip install --quiet torch==2.14.1 music21==10.5.1 pretty_midi==0.2.11.post0
 	bash bench/madmom_env.sh
 	$(VENV)/bin/python bench/music_corpus.py
