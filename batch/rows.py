@@ -141,7 +141,7 @@ def _row(entry: dict, base: pathlib.Path, defaults: dict, index: int) -> Row:
     outputs = parse_outputs(field_of("outputs")) if field_of("outputs") else defaults["outputs"]
     row = Row(name, audio, None, None, field_of("language") or defaults["language"], character, outputs)
 
-    from ..models.speech.transcripts import transcript_path_beside, transcript_text
+    from ..models.speech.transcripts import read_transcript, transcript_path_beside
 
     text = field_of("transcript")
     if text:
@@ -151,7 +151,7 @@ def _row(entry: dict, base: pathlib.Path, defaults: dict, index: int) -> Row:
     if (text and text.lower().endswith((".txt", ".lab"))) or not text:
         if candidate.is_file():
             row.transcript_file = str(candidate.resolve())
-            row.transcript = transcript_text(candidate.read_text(encoding="utf-8-sig", errors="replace"))
+            row.transcript = read_transcript(candidate)
             row.notes.append(f"Transcript: {candidate.name}.")
             if not row.transcript:
                 row.error = (f"The transcript {candidate.name} is empty: write the line's words in it, or delete "

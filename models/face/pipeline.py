@@ -19,7 +19,7 @@ from ..audio.load import Audio, load_audio
 from ..speech.phonemes import find_phones
 from ..speech.segments import FRAME_SECONDS, SILENCE
 from ..speech.espeak import EspeakUnavailable, UnknownLanguage, check_language
-from ..speech.transcripts import transcript_path_beside, transcript_text
+from ..speech.transcripts import read_transcript, transcript_path_beside
 from .arkit_curves import jali_scales, mouth_weights, rest_in_pauses
 from .emotion import EmotionError, add_emotion, apply_gain_offset, check_emotion, strength_curve
 from .mouth_cues import mouth_cues
@@ -85,10 +85,7 @@ class FaceResult:
 def transcript_beside(audio_path) -> str | None:
     """The words of `name.txt` (or `name.lab`, also upper case) next to `name.wav`, if there is one."""
     path = transcript_path_beside(audio_path)
-    if path:
-        with open(path, encoding="utf-8-sig", errors="replace") as handle:
-            return transcript_text(handle.read()) or None
-    return None
+    return (read_transcript(path) or None) if path else None
 
 
 def generate_face(audio_path, transcript: str | None = None, fps: float = 60.0,
@@ -109,9 +106,10 @@ def load_speech(audio_path, transcript: str | None, report) -> tuple:
     audio = load_audio(audio_path, allow_silence=True)
     notes = []
     if transcript is None:
-        transcript = transcript_beside(audio_path)
+        path = transcript_path_beside(audio_path)  # looked up once: the note names the file read
+        transcript = (read_transcript(path) or None) if path else None
         if transcript:
-            notes.append(f"Used the transcript {os.path.basename(transcript_path_beside(audio_path))}.")
+            notes.append(f"Used the transcript {os.path.basename(path)}.")
     return audio, transcript, notes
 
 

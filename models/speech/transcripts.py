@@ -17,12 +17,18 @@ MIN_RANGE_SAMPLES = 1600  # a TIMIT range spans a sentence: at least 0.1 s at 16
 def transcript_path_beside(audio_path) -> str | None:
     """The transcript file next to `audio_path`: `name.txt`, else `name.lab`, in lower or upper case (TIMIT's
     SA1.TXT); None if there is none. A few file checks, no folder listing: a batch folder may hold thousands."""
-    stem = os.fspath(os.path.splitext(os.fspath(audio_path))[0])
+    stem = os.path.splitext(os.fspath(audio_path))[0]
     for suffix in SUFFIXES:
         for path in (stem + suffix, stem + suffix.upper()):
             if os.path.isfile(path):
                 return path
     return None
+
+
+def read_transcript(path) -> str:
+    """The words of the transcript file at `path` (UTF-8, a byte-order mark skipped, undecodable bytes replaced)."""
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        return transcript_text(handle.read())
 
 
 def transcript_text(text: str) -> str:
