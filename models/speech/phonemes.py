@@ -28,6 +28,7 @@ from .segments import FRAME_SECONDS, SILENCE, PhoneSegment, base_phone
 
 LABIAL_RELEASE_LEAD = 0.01  # seconds
 LABIAL_CLOSE_LAG = 0.01     # seconds: audio only, each p/b/m also shuts the lips this much later
+SHORTEST_RELEASED_LABIAL = 0.02  # seconds: a shorter p/b/m is not released early (1: never a short one)
 MISMATCH_SILENT_SHARE = 0.35  # aligned speech that falls where nobody speaks
 MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length
 UNEXPLAINED_SECONDS = 0.5     # voice the transcript's words do not cover: accepted up to this, whatever its share
@@ -457,12 +458,16 @@ def _cut_in(phones: list, segment: PhoneSegment) -> list:
 
 def _released_early(phones: list, lag: float = 0.0) -> list:
     """End each p/b/m LABIAL_RELEASE_LEAD early (and start it `lag` late): the face keeps the lips shut about a
-    frame past a closure's edges (its dominance blend), which otherwise shows closed lips in the vowels beside it."""
+    frame past a closure's edges (its dominance blend), which otherwise shows closed lips in the vowels beside it.
+    A closure too short for both still ends early where SHORTEST_RELEASED_LABIAL is left of it: fast speech's
+    20–35 ms closures otherwise shut the lips on the first frame of a short vowel after them."""
     out = []
     for phone in phones:
         if phone.phone in LABIALS and phone.duration > LABIAL_RELEASE_LEAD + lag + 0.015:
             phone = PhoneSegment(phone.phone, phone.start + lag, phone.end - LABIAL_RELEASE_LEAD,
                                  phone.word)
+        elif phone.phone in LABIALS and phone.duration - LABIAL_RELEASE_LEAD >= SHORTEST_RELEASED_LABIAL - 1e-9:
+            phone = PhoneSegment(phone.phone, phone.start, phone.end - LABIAL_RELEASE_LEAD, phone.word)
         out.append(phone)
     return out
 
