@@ -423,3 +423,15 @@ def test_a_short_closure_is_released_early_so_the_short_vowel_after_it_opens():
               for name, p in (("before", phones), ("released", released))}
     assert 0.69 in closed["before"] and 0.69 not in closed["released"]   # the vowel's first frame
     assert {0.66, 0.67, 0.68} <= set(closed["released"])                 # the closure still shows
+
+
+def test_a_phones_frames_are_its_nearest_frames_or_every_frame_it_touches():
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    phone = PhoneSegment("M", 0.114, 0.186)
+    assert phone.frames() == slice(11, 19) and phone.covering_frames() == slice(11, 19)
+    assert PhoneSegment("M", 0.116, 0.184).frames() == slice(12, 18)
+    assert PhoneSegment("M", 0.116, 0.184).covering_frames() == slice(11, 19)
+    assert phone.frames(count=15) == slice(11, 15)
+    blip = PhoneSegment("B", 0.121, 0.124)   # shorter than half a frame
+    assert blip.frames() == slice(12, 12) and blip.frames(at_least_one=True) == slice(12, 13)

@@ -32,8 +32,8 @@ def labial_dip(phone, features: FrameFeatures) -> tuple | None:
     """(start, end) seconds of the quiet stretch around the quietest frame of a p/b/m segment, or None when it has
     no dip well below the nearby peak."""
     decibels = features.decibels
-    lo = max(0, int(round(phone.start / FRAME_SECONDS)))
-    hi = min(features.count, max(lo + 1, int(round(phone.end / FRAME_SECONDS))))
+    span = phone.frames(features.count, at_least_one=True)
+    lo, hi = span.start, span.stop
     if hi <= lo:
         return None
     peaks = maximum_filter1d(decibels[max(0, lo - 15):min(features.count, hi + 15)], size=31)

@@ -183,8 +183,8 @@ def _quiet_stretches(features: FrameFeatures, pitch: PitchTrack, activity: Voice
     quiet[:len(decibels)] = (decibels < floor + NOISE_REST_DB) & ~voiced[:len(decibels)]
     for phone in phones:
         if phone.phone in LABIALS:
-            quiet[max(0, int(phone.start / FRAME_SECONDS) - LABIAL_KEEP_FRAMES):
-                  int(np.ceil(phone.end / FRAME_SECONDS)) + LABIAL_KEEP_FRAMES] = False
+            span = phone.covering_frames()
+            quiet[max(0, span.start - LABIAL_KEEP_FRAMES):span.stop + LABIAL_KEEP_FRAMES] = False
     shortest = int(round(REST_RUN_SECONDS / FRAME_SECONDS))
     out = np.zeros(count, bool)
     first, last = (np.flatnonzero(voiced)[[0, -1]] if voiced.any() else (count, -1))
@@ -222,7 +222,7 @@ def _with_unscripted_speech(phones: list, posteriors: tuple, features: FrameFeat
     covered = np.zeros(count, bool)
     for phone in phones:
         if phone.phone != SILENCE:
-            covered[int(phone.start / FRAME_SECONDS):int(np.ceil(phone.end / FRAME_SECONDS))] = True
+            covered[phone.covering_frames()] = True
     voiced = _voiced_frames(pitch, count)
     gaps = []
     shortest = int(round(GAP_SECONDS / FRAME_SECONDS))
@@ -356,14 +356,8 @@ def _with_closures_heard_by_english_net(phones: list, audio: Audio, net_input: n
     heard = [p for p in _net_phones(posteriors, features) if p.phone in LABIALS]
     log_probs, names = posteriors
     labial = np.exp(log_probs[:, [names.index(name) for name in ("B", "M")]]).sum(axis=1)
-    sure = [0 < ENGLISH_SURE <= float(np.mean(labial[_frames(p)])) for p in heard]
+    sure = [0 < ENGLISH_SURE <= float(np.mean(labial[p.frames(at_least_one=True)])) for p in heard]
     return _with_closures_heard(phones, heard, features, activity, at_onsets=bool(ONSET_CLOSURES), sure=sure)
-
-
-def _frames(phone: PhoneSegment) -> slice:
-    """The 10 ms frames of `phone` (at least one)."""
-    lo = int(round(phone.start / FRAME_SECONDS))
-    return slice(lo, max(lo + 1, int(round(phone.end / FRAME_SECONDS))))
 
 
 def _with_closures_heard(phones: list, heard_labials: list, features: FrameFeatures,
@@ -492,7 +486,7 @@ def _alignment_fits(phones: list, activity: VoiceActivity) -> bool:
     short = sum(1 for p in spoken if p.duration <= 0.031) / len(spoken)
     covered = np.zeros(len(activity.active), bool)
     for p in spoken:
-        covered[int(p.start / FRAME_SECONDS):int(np.ceil(p.end / FRAME_SECONDS))] = True
+        covered[p.covering_frames()] = True
     unexplained = int((activity.active & ~covered).sum())  # a short clip's breath or echo is a large share
     return (silent / max(total, 1e-6) < MISMATCH_SILENT_SHARE and short < MISMATCH_SHORT_SHARE
             and (unexplained < MISMATCH_SILENT_SHARE * max(1, int(activity.active.sum()))
@@ -500,8 +494,7 @@ def _alignment_fits(phones: list, activity: VoiceActivity) -> bool:
 
 
 def _inactive_seconds(phone: PhoneSegment, activity: VoiceActivity) -> float:
-    lo, hi = int(phone.start / FRAME_SECONDS), int(np.ceil(phone.end / FRAME_SECONDS))
-    return float((~activity.active[lo:hi]).sum()) * FRAME_SECONDS
+    return float((~activity.active[phone.covering_frames()]).sum()) * FRAME_SECONDS
 
 
 def _silence_outside(phones: list, activity: VoiceActivity, keep_closures: bool = False) -> list:
@@ -526,8 +519,8 @@ def _silence_outside(phones: list, activity: VoiceActivity, keep_closures: bool 
             if held:
                 out.extend(held)
                 continue
-        lo = max(0, int(round(phone.start / FRAME_SECONDS)))
-        hi = min(len(quiet), int(round(phone.end / FRAME_SECONDS)))
+        span = phone.frames(len(quiet))
+        lo, hi = span.start, span.stop
         runs = [(a, b) for a, b in _runs(quiet[lo:hi]) if pause[lo + a] or (a == 0 and b == hi - lo)]
         if not runs:
             out.append(phone)
@@ -551,8 +544,8 @@ def _silence_outside(phones: list, activity: VoiceActivity, keep_closures: bool 
 def _closure_hold(phones: list, k: int, quiet: np.ndarray) -> list:
     """[SIL, p/b/m, SIL] for phones[k] (a p/b/m) when no voice is heard anywhere in it; [] otherwise."""
     phone = phones[k]
-    lo = max(0, int(round(phone.start / FRAME_SECONDS)))
-    hi = min(len(quiet), int(round(phone.end / FRAME_SECONDS)))
+    span = phone.frames(len(quiet))
+    lo, hi = span.start, span.stop
     if hi > lo and not quiet[lo:hi].all():
         return []
     hold = min(CLOSURE_HOLD_SECONDS, phone.duration)
