@@ -134,10 +134,35 @@ def test_a_leading_article_the_speaker_did_not_say_is_left_out_on_a_second_try(m
     assert phonemes._without_leading_article("A", None) == [] and phonemes._without_leading_article("An owl.", "en")
 
 
-def test_a_transcript_without_dictionary_words_cannot_be_aligned():
+def test_a_transcript_without_dictionary_words_cannot_be_aligned_without_espeak(monkeypatch):
+    from soundmotion.models.speech import alignment
+
     utterance = espeak_truth.synthesize(TEXT, "en-us", 175)
+    monkeypatch.setattr(alignment, "english_pronunciation", lambda word: "")  # as if eSpeak NG were missing
     with pytest.raises(AlignmentFailed):
         align_transcript(decoder_pcm(audio_of(utterance)), "zzxq qqvv")
+
+
+def test_words_the_dictionary_lacks_are_pronounced_by_espeak_and_aligned():
+    # Names and made-up words (a character's name): skipped before, so the transcript no longer matched the audio
+    # and the whole take fell back to recognition. eSpeak NG now pronounces them for the aligner.
+    from soundmotion.models.speech.pronounce import english_pronunciation
+
+    assert english_pronunciation("pompeii") == "P AA M P EY IY"
+    assert english_pronunciation("thorwyn") == "TH AO R W IH N"
+    text = "Zyxomma met Bambi in Pompeii by the amber lamp."
+    utterance = espeak_truth.synthesize(text, "en-us", 175)
+    track = find_phones(audio_of(utterance), text)
+    assert track.source == "alignment"
+    assert track.notes == ["Words not in the pronouncing dictionary were pronounced by eSpeak NG: pompeii, zyxomma."]
+    assert [p.word for p in track.phones if p.phone != "SIL"][:3] == ["zyxomma"] * 3
+    truth = [p for p in utterance.phones if espeak_truth.phone_class(p.ipa) == espeak_truth.CLOSED]
+    found = [p for p in track.phones if p.phone in ("P", "B", "M")]
+    assert len(truth) == 13
+    assert all(any(f.start < p.end + 0.03 and f.end > p.start - 0.03 for f in found) for p in truth)
+    # A transcript of another text still does not match and leaves the take to recognition.
+    other = find_phones(audio_of(utterance), "zzxq qqvv")
+    assert other.source == "recognition" and any("did not match" in n for n in other.notes)
 
 
 def test_recognition_without_transcript_finds_most_closures():

@@ -25,6 +25,7 @@ from .espeak_alignment import MAX_SPAN_SECONDS, align_units, share_units
 from .pcm import DECODER_RATE
 from .phone_net import phone_posteriors
 from .phone_timing import segments_in_word
+from .pronounce import english_pronunciation
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment, base_phone
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*|[.,;:!?]")
@@ -44,7 +45,8 @@ class Word:
 @dataclass
 class Alignment:
     phones: list                                   # PhoneSegment, silences included, in time order
-    unknown_words: list = field(default_factory=list)
+    unknown_words: list = field(default_factory=list)    # skipped: not even eSpeak NG could say them
+    pronounced_words: list = field(default_factory=list)  # not in the dictionary: eSpeak NG's pronunciation
     failed_spans: list = field(default_factory=list)  # (start, end) seconds left for recognition
 
 
@@ -66,8 +68,9 @@ def transcript_words(text: str) -> list:
     return [w.text for w in _words(text, None)]
 
 
-def _words(text: str, decoder) -> list:
-    """Dictionary words with their phone counts; unknown words are split into known parts or dropped."""
+def _words(text: str, decoder, pronounced: dict | None = None) -> list:
+    """Dictionary words with their phone counts; unknown words are split into known parts, else pronounced by
+    eSpeak NG and added to the decoder's dictionary (and to `pronounced`: {word: ARPAbet}), else dropped."""
     words = []
     for token in _TOKEN.findall(plain_letters(text.lower().replace("’", "'"))):
         if token in ".,;:!?":
@@ -81,8 +84,14 @@ def _words(text: str, decoder) -> list:
                 continue
             for piece in _spell(decoder, part):
                 words.append(Word(piece, len(decoder.lookup_word(piece).split()), False))
-            if not _spell(decoder, part):
-                words.append(Word(part, -1, False))  # marks an unknown word
+            if _spell(decoder, part):
+                continue
+            phones = english_pronunciation(part)
+            if phones:
+                decoder.add_word(part, phones, True)
+                if pronounced is not None:
+                    pronounced[part] = phones
+            words.append(Word(part, len(phones.split()) if phones else -1, False))  # -1 marks an unknown word
     return words
 
 
@@ -108,7 +117,8 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
         samples = np.frombuffer(pcm, "<i2").astype(np.float32)
         samples /= 32768.0  # in place: one copy of the signal, not two
         posteriors = phone_posteriors(Audio(samples, DECODER_RATE))
-    all_words = _words(transcript, decoder)
+    pronounced = {}
+    all_words = _words(transcript, decoder, pronounced)
     unknown = sorted({w.text for w in all_words if w.phones < 0})
     words = [w for w in all_words if w.phones > 0]
     if not words:
@@ -126,14 +136,21 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
         text = " ".join(w.text for w in piece_words)
         aligned = _align_piece(decoder, chunk, text, start, posteriors)
         if aligned is None:
-            exhaustive = exhaustive or alignment_decoder(exhaustive=True)
+            exhaustive = exhaustive or _with_words(alignment_decoder(exhaustive=True), pronounced)
             aligned = _align_piece(exhaustive, chunk, text, start, posteriors)
         if aligned is None:  # pocketsphinx gave up: the net places the piece's words instead
             aligned = _align_piece_by_net(piece_words, decoder, start, end, posteriors)
         phones.extend(aligned)
     if not any(p.phone != SILENCE for p in phones):
         raise AlignmentFailed("the aligner found no words")
-    return Alignment(phones, unknown, failed)
+    return Alignment(phones, unknown, pronounced_words=sorted(pronounced), failed_spans=failed)
+
+
+def _with_words(decoder, pronounced: dict):
+    """`decoder` with the words eSpeak NG pronounced ({word: ARPAbet}) added to its dictionary."""
+    for word, phones in pronounced.items():
+        decoder.add_word(word, phones, True)
+    return decoder
 
 
 def _pieces(regions: list, duration: float) -> list:

@@ -282,6 +282,9 @@ def _aligned(pcm: bytes | None, transcript: str, regions: list, posteriors: tupl
     pcm.decoder_pcm gives it), eSpeak NG otherwise."""
     if uses_pocketsphinx(language, aligner):
         alignment = align_transcript(pcm, transcript, regions, posteriors)
+        if alignment.pronounced_words:
+            notes.append(f"Words not in the pronouncing dictionary were pronounced by eSpeak NG: "
+                         f"{', '.join(alignment.pronounced_words[:5])}.")
         if alignment.unknown_words:
             notes.append(f"Words not in the pronouncing dictionary were skipped: "
                          f"{', '.join(alignment.unknown_words[:5])}.")
