@@ -82,15 +82,18 @@ def _words(text: str, decoder, pronounced: dict | None = None) -> list:
             if decoder is None:
                 words.append(Word(part, 0, False))
                 continue
-            for piece in _spell(decoder, part):
-                words.append(Word(piece, len(decoder.lookup_word(piece).split()), False))
-            if _spell(decoder, part):
+            spelled = _spell(decoder, part)
+            words.extend(Word(piece, len(decoder.lookup_word(piece).split()), False) for piece in spelled)
+            if spelled:
                 continue
             phones = english_pronunciation(part)
             if phones:
-                decoder.add_word(part, phones, True)
-                if pronounced is not None:
-                    pronounced[part] = phones
+                try:
+                    decoder.add_word(part, phones, True)
+                except RuntimeError:  # a phone the acoustic model lacks
+                    phones = ""
+            if phones and pronounced is not None:
+                pronounced[part] = phones
             words.append(Word(part, len(phones.split()) if phones else -1, False))  # -1 marks an unknown word
     return words
 

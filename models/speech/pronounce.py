@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from .articulation import ipa_classes
 from .espeak import EspeakUnavailable, UnknownLanguage, runtime_engine
+from .segments import SILENCE
 
 # eSpeak NG's en-us phonemes (stress marks removed) → ARPAbet, as CMUdict would write them.
 IPA_ARPABET = {
@@ -44,7 +45,7 @@ def arpabet_phones(ipa_phones: list) -> list:
         if not plain:
             continue
         arpabet = IPA_ARPABET.get(plain)
-        out.extend(arpabet.split() if arpabet else [cls for cls, _ in ipa_classes(plain)])
+        out.extend(arpabet.split() if arpabet else [cls for cls, _ in ipa_classes(plain) if cls != SILENCE])
     return out
 
 
