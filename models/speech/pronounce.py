@@ -14,14 +14,15 @@ from .segments import SILENCE
 
 # eSpeak NG's en-us phonemes (stress marks removed) → ARPAbet, as CMUdict would write them.
 IPA_ARPABET = {
-    "p": "P", "b": "B", "t": "T", "d": "D", "k": "K", "ɡ": "G", "g": "G", "f": "F", "v": "V", "θ": "TH", "ð": "DH",
-    "s": "S", "z": "Z", "ʃ": "SH", "ʒ": "ZH", "h": "HH", "m": "M", "n": "N", "ŋ": "NG", "l": "L", "ɹ": "R", "r": "R",
-    "w": "W", "j": "Y", "tʃ": "CH", "dʒ": "JH", "ɾ": "T", "ʔ": "T", "n̩": "AH N", "əl": "AH L", "l̩": "AH L",
+    "p": "P", "b": "B", "t": "T", "d": "D", "k": "K", "ɡ": "G", "g": "G", "f": "F", "v": "V", "θ": "TH",
+    "ð": "DH", "s": "S", "z": "Z", "ʃ": "SH", "ʒ": "ZH", "h": "HH", "m": "M", "n": "N", "ŋ": "NG", "l": "L",
+    "ɹ": "R", "r": "R", "w": "W", "j": "Y", "tʃ": "CH", "dʒ": "JH", "ɾ": "T", "ʔ": "T",
+    "n̩": "AH N", "əl": "AH L", "l̩": "AH L",
     "ɪ": "IH", "ᵻ": "IH", "ɛ": "EH", "æ": "AE", "ʌ": "AH", "ə": "AH", "ɐ": "AH", "i": "IY", "iː": "IY",
-    "ɑ": "AA", "ɑː": "AA", "ɒ": "AA", "ɔ": "AO", "ɔː": "AO", "ʊ": "UH", "u": "UW", "uː": "UW", "ɜ": "ER", "ɜː": "ER",
-    "ɚ": "ER", "eɪ": "EY", "aɪ": "AY", "aʊ": "AW", "oʊ": "OW", "əʊ": "OW", "ɔɪ": "OY", "iə": "IY AH",
-    "ɑːɹ": "AA R", "ɔːɹ": "AO R", "ɛɹ": "EH R", "ɪɹ": "IH R", "ʊɹ": "UH R", "ɜːɹ": "ER", "aɪɚ": "AY ER",
-    "aɪə": "AY AH", "aʊɚ": "AW ER", "oːɹ": "AO R",
+    "ɑ": "AA", "ɑː": "AA", "ɒ": "AA", "ɔ": "AO", "ɔː": "AO", "ʊ": "UH", "u": "UW", "uː": "UW",
+    "ɜ": "ER", "ɜː": "ER", "ɚ": "ER", "eɪ": "EY", "aɪ": "AY", "aʊ": "AW", "oʊ": "OW", "əʊ": "OW", "ɔɪ": "OY",
+    "iə": "IY AH", "ɑːɹ": "AA R", "ɔːɹ": "AO R", "ɛɹ": "EH R", "ɪɹ": "IH R", "ʊɹ": "UH R", "ɜːɹ": "ER",
+    "aɪɚ": "AY ER", "aɪə": "AY AH", "aʊɚ": "AW ER", "oːɹ": "AO R",
 }
 
 
