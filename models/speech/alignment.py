@@ -78,6 +78,11 @@ def _words(text: str, decoder, pronounced: dict | None = None) -> list:
                 words[-1].pause_after = True
             continue
         parts = [_DIGITS[int(d)] for d in token] if token.isdigit() else [token]
+        if decoder is not None and token.isdigit() and len(token) > 1:
+            number = _pronounced_word(decoder, token, pronounced)  # "1987" as eSpeak NG reads it
+            if number:
+                words.append(number)
+                continue
         for part in parts:
             if decoder is None:
                 words.append(Word(part, 0, False))
@@ -86,16 +91,23 @@ def _words(text: str, decoder, pronounced: dict | None = None) -> list:
             words.extend(Word(piece, len(decoder.lookup_word(piece).split()), False) for piece in spelled)
             if spelled:
                 continue
-            phones = english_pronunciation(part)
-            if phones:
-                try:
-                    decoder.add_word(part, phones, True)
-                except RuntimeError:  # a phone the acoustic model lacks
-                    phones = ""
-            if phones and pronounced is not None:
-                pronounced[part] = phones
-            words.append(Word(part, len(phones.split()) if phones else -1, False))  # -1 marks an unknown word
+            words.append(_pronounced_word(decoder, part, pronounced) or Word(part, -1, False))  # -1: unknown
     return words
+
+
+def _pronounced_word(decoder, word: str, pronounced: dict | None) -> Word | None:
+    """`word` as eSpeak NG pronounces it, added to the decoder's dictionary (and to `pronounced`); None when eSpeak
+    NG is missing or says a phone the acoustic model lacks (pocketsphinx's add_word raises)."""
+    phones = english_pronunciation(word)
+    if not phones:
+        return None
+    try:
+        decoder.add_word(word, phones, True)
+    except RuntimeError:
+        return None
+    if pronounced is not None:
+        pronounced[word] = phones
+    return Word(word, len(phones.split()), False)
 
 
 def _spell(decoder, word: str) -> list:
@@ -146,7 +158,8 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
         phones.extend(aligned)
     if not any(p.phone != SILENCE for p in phones):
         raise AlignmentFailed("the aligner found no words")
-    return Alignment(phones, unknown, pronounced_words=sorted(pronounced), failed_spans=failed)
+    return Alignment(phones, unknown, pronounced_words=sorted(w for w in pronounced if not w.isdigit()),
+                     failed_spans=failed)
 
 
 def _with_words(decoder, pronounced: dict):
