@@ -9,7 +9,7 @@ import numpy as np
 
 from ..models.speech.articulation import VOWEL_CLASSES, arpabet_class, ipa_classes
 from ..models.speech.segments import SILENCE
-from .espeak_truth import EDGE_DROP_DB, Utterance
+from .espeak_truth import EDGE_DROP_DB, Utterance, frame_decibels
 
 
 def class_spans(utterance: Utterance) -> list:
@@ -57,7 +57,7 @@ def class_frames(utterance: Utterance, count: int, frame_seconds: float = 0.01, 
     labels, inside_of = span_frames(spans, count, frame_seconds, speed)
     if not acoustic_edges:
         return labels
-    decibels = _frame_decibels(utterance, frame_seconds * speed, count)
+    decibels = frame_decibels(utterance, frame_seconds * speed, count)
     for k, inside in enumerate(inside_of):
         if spans[k][0] not in LIP_VOWELS or len(inside) < 3:
             continue
@@ -72,13 +72,3 @@ def class_frames(utterance: Utterance, count: int, frame_seconds: float = 0.01, 
                     break
                 labels[frame] = spans[neighbour][0]
     return labels
-
-
-def _frame_decibels(utterance: Utterance, frame_seconds: float, count: int) -> np.ndarray:
-    """Mean power of frame k = [k·dt, (k+1)·dt) of the synthesised samples, dB; frames past the end: silent."""
-    bounds = np.round(np.arange(count + 1) * frame_seconds * utterance.sample_rate).astype(int)
-    squares = np.concatenate([[0.0], np.cumsum(utterance.samples.astype(np.float64) ** 2)])
-    bounds = np.minimum(bounds, len(utterance.samples))
-    sums = squares[bounds[1:]] - squares[bounds[:-1]]
-    power = sums / np.maximum(bounds[1:] - bounds[:-1], 1)
-    return 10.0 * np.log10(np.maximum(power, 1e-10))

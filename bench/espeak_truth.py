@@ -152,7 +152,7 @@ def truth_frames(utterance: Utterance, frame_seconds: float = 0.01, acoustic_edg
         spans.append(inside)
     if not acoustic_edges:
         return labels
-    decibels = _frame_decibels(utterance, frame_seconds, count)
+    decibels = frame_decibels(utterance, frame_seconds, count)
     classes = [classify(p.ipa) for p in utterance.phones]
     for k, inside in enumerate(spans):
         if classes[k] not in (OPEN, ROUNDED) or utterance.phones[k].ipa == "w" or len(inside) < 3:
@@ -168,14 +168,14 @@ def truth_frames(utterance: Utterance, frame_seconds: float = 0.01, acoustic_edg
     return labels
 
 
-def _frame_decibels(utterance: Utterance, frame_seconds: float, count: int) -> np.ndarray:
-    """Mean power (dB) of `count` frames of `hop` samples. At 22 050 Hz the hop is 220, not 220.5, so frames drift half
-    a sample each (9 ms after 4 s): exact boundaries would relabel 0.8 % of the espeak benches' truth frames, left for
-    a rerun of every espeak bench. Utterances longer than count × hop are cut (they crashed over 4.4 s)."""
-    hop = int(round(utterance.sample_rate * frame_seconds))
-    padded = np.concatenate([utterance.samples,
-                             np.zeros(max(0, count * hop - len(utterance.samples)) + hop, np.float32)])
-    power = np.mean(padded[:count * hop].reshape(count, hop).astype(np.float64) ** 2, axis=1)
+def frame_decibels(utterance: Utterance, frame_seconds: float, count: int) -> np.ndarray:
+    """Mean power of frame k = [k·dt, (k+1)·dt) of the synthesised samples, dB, on exact sample boundaries (at
+    22 050 Hz a 10 ms frame is 220.5 samples); frames past the end: silent."""
+    bounds = np.round(np.arange(count + 1) * frame_seconds * utterance.sample_rate).astype(int)
+    squares = np.concatenate([[0.0], np.cumsum(utterance.samples.astype(np.float64) ** 2)])
+    bounds = np.minimum(bounds, len(utterance.samples))
+    sums = squares[bounds[1:]] - squares[bounds[:-1]]
+    power = sums / np.maximum(bounds[1:] - bounds[:-1], 1)
     return 10.0 * np.log10(np.maximum(power, 1e-10))
 
 
