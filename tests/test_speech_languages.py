@@ -184,3 +184,14 @@ def test_bench_speech_does_not_depend_on_what_the_pipeline_said_before():
         assert np.array_equal(before.samples, after.samples) == same
         assert [p.ipa for p in before.phones] == [p.ipa for p in after.phones]
     assert espeak_truth.bench_runtime_engine().lib._name != runtime_engine().lib._name
+
+
+def test_the_bench_truths_frames_sit_on_exact_sample_boundaries_even_late_in_a_long_take():
+    # eSpeak NG speaks at 22 050 Hz: a 10 ms frame is 220.5 samples. Stepping 220 drifted 9 ms over 4 s (and crashed
+    # past 4.4 s); a click at 4.500 s must land in frame 450 of a 6 s take.
+    rate = 22050
+    samples = np.zeros(6 * rate, np.float32)
+    samples[int(4.5 * rate) + 10:int(4.5 * rate) + 60] = 0.5
+    utterance = espeak_truth.Utterance(samples, rate, [], "", "en", 175)
+    decibels = espeak_truth.frame_decibels(utterance, 0.01, 600)
+    assert int(np.argmax(decibels)) == 450 and decibels[449] < -90 and decibels[451] < -90
