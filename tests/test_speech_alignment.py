@@ -471,3 +471,17 @@ def test_numbers_written_as_digits_are_aligned_as_espeak_reads_them():
     words = [p.word for p in track.phones if p.phone != "SIL"]
     assert {"300", "1944"} <= set(words) and not {"nine", "four", "zero"} & set(words)
     assert transcript_words("in 1944") == ["in", "one", "nine", "four", "four"]   # word cues still read digits
+
+
+def test_a_name_is_skipped_as_before_when_espeak_cannot_be_loaded(monkeypatch):
+    from soundmotion.models.speech import pronounce
+
+    def broken():
+        raise OSError("libespeak-ng could not be opened")
+
+    pronounce.english_pronunciation.cache_clear()
+    monkeypatch.setattr(pronounce, "runtime_engine", broken)
+    try:
+        assert pronounce.english_pronunciation("zyxomma") == ""
+    finally:
+        pronounce.english_pronunciation.cache_clear()

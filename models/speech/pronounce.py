@@ -29,10 +29,11 @@ IPA_ARPABET = {
 @lru_cache(maxsize=512)
 def english_pronunciation(word: str) -> str:
     """Space-separated ARPAbet phones of `word` as eSpeak NG (en-us) says it; "" when eSpeak NG is not available or
-    says nothing."""
+    says nothing (the word is then skipped, as before eSpeak NG pronounced such words: English alignment never
+    depends on it)."""
     try:
         spoken = runtime_engine().speak(word, "en-us")
-    except (EspeakUnavailable, UnknownLanguage):
+    except (EspeakUnavailable, UnknownLanguage, OSError):
         return ""
     return " ".join(arpabet_phones([name for name, _, _ in spoken.phones]))
 
