@@ -485,3 +485,14 @@ def test_a_name_is_skipped_as_before_when_espeak_cannot_be_loaded(monkeypatch):
         assert pronounce.english_pronunciation("zyxomma") == ""
     finally:
         pronounce.english_pronunciation.cache_clear()
+
+
+def test_symbols_a_reader_says_as_words_are_aligned_as_those_words():
+    from soundmotion.models.speech.alignment import spoken_symbols
+
+    assert spoken_symbols("$5 & 50% + €20") == "5 dollars  and  50 percent   plus  20 euros"
+    text = "Dr. Bob paid $5 for 50% of the map."
+    utterance = espeak_truth.synthesize(text, "en+m3", 175)   # "... five dollars for fifty percent ..."
+    track = find_phones(audio_of(utterance), text)
+    assert track.source == "alignment"   # "dollars" and "percent" were missing: the transcript did not match
+    assert {"dollars", "percent", "map"} <= {p.word for p in track.phones}

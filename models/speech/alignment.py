@@ -64,6 +64,17 @@ def plain_letters(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# Symbols an English reader says as words: "$5" is "five dollars", "50%" "fifty percent", "&" "and".
+_CURRENCY = re.compile(r"([$€£])\s*(\d+)")
+_CURRENCY_WORDS = {"$": "dollars", "€": "euros", "£": "pounds"}
+
+
+def spoken_symbols(text: str) -> str:
+    """`text` with the symbols an English reader says as words written as those words."""
+    text = _CURRENCY.sub(lambda m: f"{m.group(2)} {_CURRENCY_WORDS[m.group(1)]}", text)
+    return text.replace("%", " percent ").replace("&", " and ").replace("+", " plus ")
+
+
 def transcript_words(text: str) -> list:
     return [w.text for w in _words(text, None)]
 
@@ -72,7 +83,7 @@ def _words(text: str, decoder, pronounced: dict | None = None) -> list:
     """Dictionary words with their phone counts; unknown words are split into known parts, else pronounced by
     eSpeak NG and added to the decoder's dictionary (and to `pronounced`: {word: ARPAbet}), else dropped."""
     words = []
-    for token in _TOKEN.findall(plain_letters(text.lower().replace("’", "'"))):
+    for token in _TOKEN.findall(plain_letters(spoken_symbols(text).lower().replace("’", "'"))):
         if token in ".,;:!?":
             if words:
                 words[-1].pause_after = True
