@@ -146,10 +146,11 @@ def _row(entry: dict, base: pathlib.Path, defaults: dict, index: int) -> Row:
     text = field_of("transcript")
     if text:
         candidate = base / os.path.expanduser(text)
-    else:  # name.txt or name.lab beside the audio, also upper case
-        candidate = pathlib.Path(transcript_path_beside(audio) or os.path.splitext(audio)[0] + ".txt")
+    else:  # name.txt or name.lab beside the audio, also upper case; None when there is none
+        beside = transcript_path_beside(audio)
+        candidate = pathlib.Path(beside) if beside else None
     if (text and text.lower().endswith((".txt", ".lab"))) or not text:
-        if candidate.is_file():
+        if candidate is not None and candidate.is_file():
             row.transcript_file = str(candidate.resolve())
             row.transcript = read_transcript(candidate)
             row.notes.append(f"Transcript: {candidate.name}.")

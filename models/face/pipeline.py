@@ -19,7 +19,7 @@ from ..audio.load import Audio, load_audio
 from ..speech.phonemes import find_phones
 from ..speech.segments import FRAME_SECONDS, SILENCE
 from ..speech.espeak import EspeakUnavailable, UnknownLanguage, check_language
-from ..speech.transcripts import read_transcript, transcript_path_beside
+from ..speech import transcripts
 from .arkit_curves import jali_scales, mouth_weights, rest_in_pauses
 from .emotion import EmotionError, add_emotion, apply_gain_offset, check_emotion, strength_curve
 from .mouth_cues import mouth_cues
@@ -84,8 +84,7 @@ class FaceResult:
 
 def transcript_beside(audio_path) -> str | None:
     """The words of `name.txt` (or `name.lab`, also upper case) next to `name.wav`, if there is one."""
-    path = transcript_path_beside(audio_path)
-    return (read_transcript(path) or None) if path else None
+    return transcripts.transcript_beside(audio_path)[1]
 
 
 def generate_face(audio_path, transcript: str | None = None, fps: float = 60.0,
@@ -106,8 +105,7 @@ def load_speech(audio_path, transcript: str | None, report) -> tuple:
     audio = load_audio(audio_path, allow_silence=True)
     notes = []
     if transcript is None:
-        path = transcript_path_beside(audio_path)  # looked up once: the note names the file read
-        transcript = (read_transcript(path) or None) if path else None
+        path, transcript = transcripts.transcript_beside(audio_path)  # the note names the file read
         if transcript:
             notes.append(f"Used the transcript {os.path.basename(path)}.")
     return audio, transcript, notes
