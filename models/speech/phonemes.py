@@ -30,7 +30,8 @@ LABIAL_RELEASE_LEAD = 0.01  # seconds
 LABIAL_CLOSE_LAG = 0.01     # seconds: audio only, each p/b/m also shuts the lips this much later
 SHORTEST_RELEASED_LABIAL = 0.02  # seconds: a shorter p/b/m is not released early (1: never a short one)
 MISMATCH_SILENT_SHARE = 0.35  # aligned speech that falls where nobody speaks
-MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length
+MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length: try the transcript without
+                              # its leading article, and use the squeezed one only if nothing else fits
 UNEXPLAINED_SECONDS = 0.5     # voice the transcript's words do not cover: accepted up to this, whatever its share
 PAUSE_SECONDS = 0.15          # a stretch this long where no voice is heard is a pause, whatever a phone claims
 CLOSURE_HOLD_SECONDS = 0.04   # a transcript's p/b/m that falls wholly in silence still shuts the lips this long
@@ -105,6 +106,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
         # Made once for every attempt: pocketsphinx's input, and the net's phones for spans the transcript misses.
         pcm = decoder_pcm(audio) if uses_pocketsphinx(language, aligner) else None
         recognized = None
+        squeezed = None  # (share of squeezed phones, phones, notes, attempt) of the least squeezed fitting alignment
         for attempt, text in enumerate([transcript] + _without_leading_article(transcript, language)):
             tried = []
             try:
@@ -123,15 +125,19 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 tried.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
             if _alignment_fits(phones, activity):
-                if attempt:
-                    tried.append(f"The transcript's first word ({transcript.split()[0]!r}) was not heard and "
-                                 "was left out.")
-                notes.extend(tried)
-                phones = _released_early(tighten_labials(_silence_outside(phones, activity, True), features))
-                phones = _with_unscripted_speech(phones, posteriors, features, activity, pitch)
-                return PhoneTrack(phones, "alignment", activity, features, pitch, notes, speech_like)
+                share = _squeezed_share(phones)
+                if share < MISMATCH_SHORT_SHARE:
+                    return _aligned_track(phones, notes + tried + _article_note(transcript, attempt), activity,
+                                          features, pitch, posteriors, speech_like)
+                if squeezed is None or share < squeezed[0]:
+                    squeezed = (share, phones, tried, attempt)
+                continue
             failure = failure or tried + ["The transcript did not match the audio; used phoneme recognition "
                                           "instead."]
+        if squeezed is not None:  # a short take said fast, or cut off: its words still fit where it was said
+            share, phones, tried, attempt = squeezed
+            return _aligned_track(phones, notes + tried + _article_note(transcript, attempt), activity, features,
+                                  pitch, posteriors, speech_like)
         notes.extend(failure)
     report(0.45, "Recognising phonemes")
     phones = tighten_labials(_net_phones(posteriors, features), features)
@@ -480,20 +486,41 @@ def _fill_spans(phones: list, spans: list, recognized: list) -> list:
     return sorted(filled, key=lambda p: p.start)
 
 
+def _aligned_track(phones: list, notes: list, activity: VoiceActivity, features: FrameFeatures, pitch: PitchTrack,
+                   posteriors: tuple, speech_like: bool) -> PhoneTrack:
+    """The PhoneTrack of a transcript's phones that fit the audio (their final timing, and the voice they leave
+    uncovered recognised)."""
+    phones = _released_early(tighten_labials(_silence_outside(phones, activity, True), features))
+    phones = _with_unscripted_speech(phones, posteriors, features, activity, pitch)
+    return PhoneTrack(phones, "alignment", activity, features, pitch, notes, speech_like)
+
+
+def _article_note(transcript: str, attempt: int) -> list:
+    return [f"The transcript's first word ({transcript.split()[0]!r}) was not heard and was left out."] if attempt \
+        else []
+
+
 def _alignment_fits(phones: list, activity: VoiceActivity) -> bool:
+    """Whether aligned phones fall where the voice is and cover most of it."""
     spoken = [p for p in phones if p.phone != SILENCE]
     if not spoken:
         return False
     total = sum(p.duration for p in spoken)
     silent = sum(_inactive_seconds(p, activity) for p in spoken)
-    short = sum(1 for p in spoken if p.duration <= 0.031) / len(spoken)
     covered = np.zeros(len(activity.active), bool)
     for p in spoken:
         covered[p.covering_frames()] = True
     unexplained = int((activity.active & ~covered).sum())  # a short clip's breath or echo is a large share
-    return (silent / max(total, 1e-6) < MISMATCH_SILENT_SHARE and short < MISMATCH_SHORT_SHARE
+    return (silent / max(total, 1e-6) < MISMATCH_SILENT_SHARE
             and (unexplained < MISMATCH_SILENT_SHARE * max(1, int(activity.active.sum()))
                  or unexplained * FRAME_SECONDS <= UNEXPLAINED_SECONDS))
+
+
+def _squeezed_share(phones: list) -> float:
+    """The share of spoken phones squeezed to the aligner's minimum length (a word the speaker did not say, or
+    said very fast)."""
+    spoken = [p for p in phones if p.phone != SILENCE]
+    return sum(1 for p in spoken if p.duration <= 0.031) / max(1, len(spoken))
 
 
 def _inactive_seconds(phone: PhoneSegment, activity: VoiceActivity) -> float:
