@@ -151,6 +151,22 @@ def test_a_take_said_so_fast_that_the_aligner_squeezes_its_phones_still_uses_the
     assert [p.word for p in spoken][-1] == "boat"
 
 
+def test_an_english_transcript_pocketsphinx_cannot_fit_is_aligned_by_espeak_ng_instead():
+    # pocketsphinx put two long silences into this voice's speech (0.29-0.60 s, 1.26-1.70 s: 0.76 s of voice no word
+    # covered) and the transcript went to recognition; eSpeak NG's pronunciation over the phone net fits it (its
+    # best phone beats the aligned one by 0.15 log-prob per voiced frame; another sentence's words: 2.7).
+    text = "Mummy put blue boots by the pool."
+    utterance = espeak_truth.synthesize(text, "en-us+m7", 140)
+    track = find_phones(audio_of(utterance), text)
+    assert track.source == "alignment"
+    assert track.notes == ["pocketsphinx could not align the transcript; eSpeak NG's pronunciation of it was "
+                           "aligned instead."]
+    found = [p for p in track.phones if p.phone in ("P", "B", "M")]
+    assert [p.word for p in found] == ["Mummy", "Mummy", "put", "blue", "boots", "by", "pool"]
+    truth = [p for p in utterance.phones if espeak_truth.phone_class(p.ipa) == espeak_truth.CLOSED]
+    assert all(any(f.start < p.end + 0.03 and f.end > p.start - 0.03 for f in found) for p in truth)
+
+
 def test_a_transcript_without_dictionary_words_cannot_be_aligned_without_espeak(monkeypatch):
     from soundmotion.models.speech import alignment
 

@@ -45,6 +45,9 @@ SECOND_OPINION_PIECE_SECONDS = 30.0  # it hears a piece this long at a time, cut
 ENGLISH = ("en", "en-us", "en-gb", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
            "en-us-nyc")
 ENGLISH_ALIGNER = "pocketsphinx"  # or "espeak": English transcripts aligned like every other language
+ESPEAK_SECOND_ALIGNER = True      # an English transcript pocketsphinx cannot fit is aligned as other languages are,
+SECOND_ALIGNER_GAP = 1.0          # if the net's best phone beats the aligned one by at most this (mean log-prob per
+                                  # voiced frame): a matching sentence 0.15, another sentence's words 2.7
 
 
 LEADING_ARTICLES = ("a", "an", "the")  # English: a reader may drop the text's "A" ("A bee." said as "bee")
@@ -106,11 +109,15 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
         # Made once for every attempt: pocketsphinx's input, and the net's phones for spans the transcript misses.
         pcm = decoder_pcm(audio) if uses_pocketsphinx(language, aligner) else None
         recognized = None
-        squeezed = None  # (share of squeezed phones, phones, notes, attempt) of the least squeezed fitting alignment
-        for attempt, text in enumerate([transcript] + _without_leading_article(transcript, language)):
+        squeezed = None  # (share of squeezed phones, phones, notes) of the least squeezed fitting alignment
+        texts = [transcript] + _without_leading_article(transcript, language)
+        attempts = [(aligner, text) for text in texts]
+        if uses_pocketsphinx(language, aligner) and ESPEAK_SECOND_ALIGNER:
+            attempts += [("espeak", text) for text in texts]
+        for engine, text in attempts:
             tried = []
             try:
-                phones, failed_spans = _aligned(pcm, text, regions, posteriors, language, aligner, tried)
+                phones, failed_spans = _aligned(pcm, text, regions, posteriors, language, engine, tried)
             except EspeakUnavailable as error:
                 failure = failure or [f"{error} Used phoneme recognition instead."]
                 break
@@ -124,20 +131,26 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 phones = _fill_spans(phones, failed_spans, recognized)
                 tried.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
-            if _alignment_fits(phones, activity):
+            if _alignment_fits(phones, activity) and (engine == aligner or _posterior_gap(phones, posteriors, activity)
+                                                      <= SECOND_ALIGNER_GAP):
+                if text != transcript:
+                    tried.append(f"The transcript's first word ({transcript.split()[0]!r}) was not heard and "
+                                 "was left out.")
+                if engine != aligner:
+                    tried.append("pocketsphinx could not align the transcript; eSpeak NG's pronunciation of it "
+                                 "was aligned instead.")
                 share = _squeezed_share(phones)
                 if share < MISMATCH_SHORT_SHARE:
-                    return _aligned_track(phones, notes + tried + _article_note(transcript, attempt), activity,
-                                          features, pitch, posteriors, speech_like)
+                    return _aligned_track(phones, notes + tried, activity, features, pitch, posteriors,
+                                          speech_like)
                 if squeezed is None or share < squeezed[0]:
-                    squeezed = (share, phones, tried, attempt)
+                    squeezed = (share, phones, tried)
                 continue
             failure = failure or tried + ["The transcript did not match the audio; used phoneme recognition "
                                           "instead."]
         if squeezed is not None:  # a short take said fast, or cut off: its words still fit where it was said
-            share, phones, tried, attempt = squeezed
-            return _aligned_track(phones, notes + tried + _article_note(transcript, attempt), activity, features,
-                                  pitch, posteriors, speech_like)
+            return _aligned_track(squeezed[1], notes + squeezed[2], activity, features, pitch, posteriors,
+                                  speech_like)
         notes.extend(failure)
     report(0.45, "Recognising phonemes")
     phones = tighten_labials(_net_phones(posteriors, features), features)
@@ -495,11 +508,6 @@ def _aligned_track(phones: list, notes: list, activity: VoiceActivity, features:
     return PhoneTrack(phones, "alignment", activity, features, pitch, notes, speech_like)
 
 
-def _article_note(transcript: str, attempt: int) -> list:
-    return [f"The transcript's first word ({transcript.split()[0]!r}) was not heard and was left out."] if attempt \
-        else []
-
-
 def _alignment_fits(phones: list, activity: VoiceActivity) -> bool:
     """Whether aligned phones fall where the voice is and cover most of it."""
     spoken = [p for p in phones if p.phone != SILENCE]
@@ -514,6 +522,21 @@ def _alignment_fits(phones: list, activity: VoiceActivity) -> bool:
     return (silent / max(total, 1e-6) < MISMATCH_SILENT_SHARE
             and (unexplained < MISMATCH_SILENT_SHARE * max(1, int(activity.active.sum()))
                  or unexplained * FRAME_SECONDS <= UNEXPLAINED_SECONDS))
+
+
+def _posterior_gap(phones: list, posteriors: tuple, activity: VoiceActivity) -> float:
+    """How much likelier the net finds its own best phone than the aligned one: the mean log-probability gap over
+    the frames where a voice is heard (small where the words match the audio, large where they are other words)."""
+    log_probs, names = posteriors
+    count = min(len(log_probs), len(activity.active))
+    column = {name: k for k, name in enumerate(names)}
+    aligned = np.full(count, column[SILENCE])
+    for phone in phones:
+        aligned[phone.frames(count)] = column.get(phone.phone, column[SILENCE])
+    frames = np.flatnonzero(activity.active[:count])
+    if not len(frames):
+        return 0.0
+    return float(np.mean(log_probs[frames].max(axis=1) - log_probs[frames, aligned[frames]]))
 
 
 def _squeezed_share(phones: list) -> float:
