@@ -64,3 +64,23 @@ def test_rms_envelope_follows_loudness_per_frame(tmp_path):
     assert len(envelope) == 60
     assert envelope[10] == pytest.approx(0.5 / np.sqrt(2), rel=0.05)
     assert envelope[45] == 0.0
+
+
+def test_an_offset_a_quiet_recording_and_a_float_files_nan_are_conditioned(tmp_path):
+    rate = 16000
+    voice = tone(1.0, rate, 1, 0.5)
+    soundfile.write(tmp_path / "offset.wav", 0.1 + voice, rate)  # a cheap converter's DC
+    soundfile.write(tmp_path / "far.wav", 0.01 * voice, rate)    # -46 dBFS: a far microphone, low gain
+    broken = voice.astype(np.float32)
+    broken[::1000] = np.nan
+    soundfile.write(tmp_path / "nan.wav", broken, rate, subtype="FLOAT")
+    offset = load_audio(tmp_path / "offset.wav")
+    assert abs(float(offset.samples.mean())) < 1e-4 and offset.samples.max() == pytest.approx(0.5, abs=0.01)
+    far = load_audio(tmp_path / "far.wav")
+    assert np.abs(far.samples).max() == pytest.approx(0.1, rel=1e-3)
+    clean = load_audio(tmp_path / "nan.wav")  # NaN through the resampler's filter silenced whole stretches
+    assert np.isfinite(clean.samples).all() and np.sqrt(np.mean(clean.samples ** 2)) == pytest.approx(0.354, abs=0.01)
+    loud = tmp_path / "loud.wav"
+    soundfile.write(loud, voice, rate)
+    as_written = soundfile.read(loud, dtype="float32")[0]
+    assert np.array_equal(load_audio(loud).samples, as_written)  # a clean recording is left alone

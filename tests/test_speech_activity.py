@@ -48,3 +48,19 @@ def test_feature_frames_are_ten_milliseconds():
     features = frame_features(np.zeros(22050, np.float32), 22050)
     assert features.count == 100
     assert np.all(features.decibels == -100.0)
+
+
+def test_speech_with_an_offset_or_recorded_quietly_is_still_speech(tmp_path):
+    # An offset of 0.1 raised every frame's level so that no speech stood above the floor, and speech peaking at
+    # -41 dBFS was under the absolute floor (-55 dB frames): both gave "no speech" and a face at rest.
+    from soundmotion.models.face.pipeline import generate_face
+    from speech_fixtures import write_wav
+
+    utterance, samples = padded_speech()
+    clean = generate_face(write_wav(tmp_path, "clean", samples, utterance.sample_rate), fps=100)
+    closures = [p for p in clean.phones if p.phone in ("P", "B", "M")]
+    assert clean.phone_source == "recognition" and len(closures) >= 5
+    for name, changed in (("offset", 0.1 + 0.5 * samples), ("far", 0.01 * samples)):
+        face = generate_face(write_wav(tmp_path, name, changed, utterance.sample_rate), fps=100)
+        assert face.phone_source == "recognition" and face.track.speech_like
+        assert len([p for p in face.phones if p.phone in ("P", "B", "M")]) >= len(closures) - 1

@@ -17,6 +17,8 @@ from ...errors import SoundMotionError
 
 MAX_SECONDS_DEFAULT = 120 * 60.0  # analysis memory grows with length (about 1 GB at an hour): keep it bounded
 SILENCE_PEAK = 1e-4  # ~ -80 dBFS: below this nothing audible was recorded
+QUIET_PEAK = 0.1     # -20 dBFS: a quieter recording (low gain, a far microphone) is raised to this peak, so that its
+                     # speech clears the analyses' absolute floors (speech at -41 dBFS was heard as none)
 BLOCK_SAMPLES = 1 << 18  # ~5 s at 48 kHz: what decoding and resampling hold at once
 
 
@@ -85,9 +87,24 @@ def load_audio(path, sample_rate: int = 16000, max_seconds: float = MAX_SECONDS_
         raise AudioError(f"Cannot decode {name} ({reason}). Re-export it as wav and try again.") from None
     if len(samples) == 0:
         raise AudioError(f"{name} contains no audio samples. Choose a file with sound in it.")
+    samples, peak = conditioned(samples)
     if not allow_silence and peak < SILENCE_PEAK:
         raise AudioError(f"{name} is silent. Choose a file in which something can be heard.")
     return Audio(samples, sample_rate, path)
+
+
+def conditioned(samples: np.ndarray) -> tuple:
+    """(samples, peak) with what a recorder adds and the analyses should not hear taken out, in place: a constant
+    offset (DC, from a cheap converter) is removed, which otherwise raised every frame's level so that speech no
+    longer stood above the floor (an offset of 0.1 hid it all), and a quiet recording is raised to QUIET_PEAK."""
+    offset = float(np.mean(samples, dtype=np.float64))
+    if abs(offset) > 1e-4:
+        samples -= np.float32(offset)
+    peak = peak_of(samples)
+    if SILENCE_PEAK <= peak < QUIET_PEAK:
+        samples *= np.float32(QUIET_PEAK / peak)
+        peak = QUIET_PEAK
+    return samples, peak
 
 
 def peak_of(samples: np.ndarray) -> float:
@@ -115,6 +132,8 @@ def _decode(soundfile, path: str, info, sample_rate: int) -> tuple:
                 if not len(block):
                     return
                 mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
+                if not np.isfinite(mono).all():  # a float file's NaN or inf: silence, not a filter full of NaN
+                    mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
                 peak = max(peak, peak_of(mono))
                 yield mono
 
