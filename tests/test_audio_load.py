@@ -84,3 +84,34 @@ def test_an_offset_a_quiet_recording_and_a_float_files_nan_are_conditioned(tmp_p
     soundfile.write(loud, voice, rate)
     as_written = soundfile.read(loud, dtype="float32")[0]
     assert np.array_equal(load_audio(loud).samples, as_written)  # a clean recording is left alone
+
+
+def test_a_voice_memo_in_m4a_and_a_videos_sound_are_read_by_blenders_ffmpeg(tmp_path):
+    # libsndfile reads neither AAC nor a video container: phones' voice memos (.m4a) and reference video were
+    # refused with "Convert it". Blender's Audaspace decodes them with its own FFmpeg (bpy 5.0's module has it;
+    # 4.2's PyPI module has no `aud`, where the old refusal stands).
+    import subprocess
+
+    from soundmotion.models.audio import blender_audio
+
+    if blender_audio.audaspace() is None:
+        pytest.skip("this bpy module has no Audaspace")
+    wav = tmp_path / "memo.wav"
+    soundfile.write(wav, tone(2.0, 44100, 1, 0.5), 44100)
+    memo, video = tmp_path / "memo.m4a", tmp_path / "take.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", str(memo)], check=True)
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=64x64:rate=10", "-i",
+                    str(wav), "-shortest", "-c:v", "libx264", "-c:a", "aac", str(video)], check=True)
+    with pytest.raises(Exception):
+        soundfile.info(memo)
+    for path in (memo, video):
+        audio = load_audio(path)
+        assert audio.sample_rate == 16000 and abs(audio.duration - 2.0) < 0.1
+        assert np.sqrt(np.mean(audio.samples[1600:-1600] ** 2)) == pytest.approx(0.354, abs=0.02)
+        spectrum = np.abs(np.fft.rfft(audio.samples[:16000]))
+        assert abs(np.argmax(spectrum) - 220) <= 1  # the 220 Hz tone, 1 Hz bins
+    garbage = tmp_path / "memo2.m4a"
+    garbage.write_bytes(b"\x00\x01" * 4000)
+    with pytest.raises(AudioError, match="Cannot read memo2.m4a as audio"):
+        load_audio(garbage)
+    assert blender_audio.sound_seconds(str(garbage)) is None

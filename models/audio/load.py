@@ -1,4 +1,5 @@
-"""Load any wav/flac/ogg/mp3 file as mono float32 at a chosen sample rate, with messages a user can act on.
+"""Load any wav/flac/ogg/mp3 file (and, where Blender's FFmpeg is at hand, m4a/aac or a video's sound:
+blender_audio.py) as mono float32 at a chosen sample rate, with messages a user can act on.
 
 Decoding streams: the file is read in blocks, each block is downmixed and resampled as it arrives, so memory holds
 the mono signal at the analysis rate (16 kHz speech: 230 MB an hour) and one block, never the file's own channels
@@ -17,6 +18,8 @@ from ...errors import SoundMotionError
 
 MAX_SECONDS_DEFAULT = 120 * 60.0  # analysis memory grows with length (about 1 GB at an hour): keep it bounded
 SILENCE_PEAK = 1e-4  # ~ -80 dBFS: below this nothing audible was recorded
+DC_OFFSET = 0.01     # a recording's mean beyond 1 % of full scale is a converter's offset and is taken out (a smaller
+                     # one harms nothing, and a waveform's own small mean taken out would sit in its digital silence)
 QUIET_PEAK = 0.1     # -20 dBFS: a quieter recording (low gain, a far microphone) is raised to this peak, so that its
                      # speech clears the analyses' absolute floors (speech at -41 dBFS was heard as none)
 BLOCK_SAMPLES = 1 << 18  # ~5 s at 48 kHz: what decoding and resampling hold at once
@@ -76,15 +79,35 @@ def load_audio(path, sample_rate: int = 16000, max_seconds: float = MAX_SECONDS_
     try:
         info = soundfile.info(path)
     except Exception:
-        raise AudioError(f"Cannot read {name} as audio. Convert it to wav, flac, ogg or mp3 and try again.") from None
+        return _decoded_by_blender(path, name, sample_rate, max_seconds, allow_silence)
     if info.frames <= 0 or info.duration <= 0 or info.samplerate <= 0:
         raise AudioError(f"{name} contains no audio samples. Choose a file with sound in it.")
     _check_length(name, info.duration, max_seconds)
     try:
-        samples, peak = _decode(soundfile, path, info, sample_rate)
+        samples = _decode(soundfile, path, info, sample_rate)
     except (RuntimeError, soundfile.LibsndfileError, OSError) as error:
         reason = " ".join(str(error).split()) or type(error).__name__
         raise AudioError(f"Cannot decode {name} ({reason}). Re-export it as wav and try again.") from None
+    return _checked(samples, sample_rate, path, allow_silence)
+
+
+def _decoded_by_blender(path: str, name: str, sample_rate: int, max_seconds: float, allow_silence: bool) -> Audio:
+    """A file libsndfile cannot read (AAC / M4A, a video's sound), decoded by Blender's FFmpeg where there is one."""
+    from . import blender_audio
+
+    seconds = blender_audio.sound_seconds(path)
+    if seconds is None:
+        raise AudioError(f"Cannot read {name} as audio. Convert it to wav, flac, ogg or mp3 and try again.")
+    _check_length(name, seconds, max_seconds)
+    samples = blender_audio.decode(path, sample_rate)
+    if not np.isfinite(samples).all():
+        samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
+    return _checked(np.clip(samples, -1.0, 1.0), sample_rate, path, allow_silence)
+
+
+def _checked(samples: np.ndarray, sample_rate: int, path: str, allow_silence: bool) -> Audio:
+    """The decoded samples conditioned, refused where there are none or nothing can be heard."""
+    name = os.path.basename(path)
     if len(samples) == 0:
         raise AudioError(f"{name} contains no audio samples. Choose a file with sound in it.")
     samples, peak = conditioned(samples)
@@ -98,7 +121,7 @@ def conditioned(samples: np.ndarray) -> tuple:
     offset (DC, from a cheap converter) is removed, which otherwise raised every frame's level so that speech no
     longer stood above the floor (an offset of 0.1 hid it all), and a quiet recording is raised to QUIET_PEAK."""
     offset = float(np.mean(samples, dtype=np.float64))
-    if abs(offset) > 1e-4:
+    if abs(offset) > DC_OFFSET:
         samples -= np.float32(offset)
     peak = peak_of(samples)
     if SILENCE_PEAK <= peak < QUIET_PEAK:
@@ -119,13 +142,12 @@ def _check_length(name: str, seconds: float, max_seconds: float):
 
 
 def _decode(soundfile, path: str, info, sample_rate: int) -> tuple:
-    """(mono float32 at sample_rate, peak of the mono signal), read block by block."""
+    """Mono float32 at sample_rate, read block by block."""
     native = int(info.samplerate)
     out = np.empty(output_length(int(info.frames), native, sample_rate), np.float32)
-    filled, peak = 0, 0.0
+    filled = 0
 
     def mono_blocks():
-        nonlocal peak
         with soundfile.SoundFile(path) as handle:
             while True:
                 block = handle.read(BLOCK_SAMPLES, dtype="float32", always_2d=True)
@@ -134,7 +156,6 @@ def _decode(soundfile, path: str, info, sample_rate: int) -> tuple:
                 mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
                 if not np.isfinite(mono).all():  # a float file's NaN or inf: silence, not a filter full of NaN
                     mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
-                peak = max(peak, peak_of(mono))
                 yield mono
 
     for piece in resampled_blocks(mono_blocks(), native, sample_rate):
@@ -142,7 +163,7 @@ def _decode(soundfile, path: str, info, sample_rate: int) -> tuple:
             out = np.concatenate([out[:filled], np.empty(filled + len(piece) - len(out) + BLOCK_SAMPLES, np.float32)])
         out[filled:filled + len(piece)] = piece
         filled += len(piece)
-    return out[:filled], peak
+    return out[:filled]
 
 
 def output_length(count: int, from_rate: int, to_rate: int) -> int:
