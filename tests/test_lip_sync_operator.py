@@ -59,6 +59,25 @@ def test_lip_sync_on_an_armature_finds_its_face_mesh(scene, demo_speech):
     assert take_action(mesh.data.shape_keys).name.startswith("SM_face_")
 
 
+def test_a_phones_voice_memo_in_m4a_is_lip_synced_with_its_sound(scene, demo_speech, tmp_path):
+    # libsndfile cannot read AAC; Blender's own FFmpeg (Audaspace) can, so a voice memo works as it is.
+    import subprocess
+
+    from soundmotion.models.audio import blender_audio
+
+    if blender_audio.audaspace() is None:
+        pytest.skip("this bpy module has no Audaspace")
+    memo = tmp_path / "memo.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(demo_speech), "-c:a", "aac", str(memo)], check=True)
+    mesh = make_face_mesh()
+    assert run_lip_sync(mesh, memo) == {"FINISHED"}
+    assert take_action(mesh.data.shape_keys).name == "SM_face_memo"
+    frames, _ = curve_values(mesh.data.shape_keys, 'key_blocks["jawOpen"].value')
+    jaw = evaluated_curve(mesh.data.shape_keys, 'key_blocks["jawOpen"].value', range(1, int(frames[-1]) + 1))
+    assert jaw.max() > 0.3 and np.mean(jaw < 0.05) > 0.1
+    assert [s.name for s in sound_strips(scene)] == ["memo"]
+
+
 def test_running_twice_keeps_the_first_take(scene, demo_speech):
     mesh = make_face_mesh()
     run_lip_sync(mesh, demo_speech)
