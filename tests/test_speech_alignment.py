@@ -159,8 +159,8 @@ def test_an_english_transcript_pocketsphinx_cannot_fit_is_aligned_by_espeak_ng_i
     utterance = espeak_truth.synthesize(text, "en-us+m7", 140)
     track = find_phones(audio_of(utterance), text)
     assert track.source == "alignment"
-    assert track.notes == ["pocketsphinx could not align the transcript; eSpeak NG's pronunciation of it was "
-                           "aligned instead."]
+    assert track.notes == ["pocketsphinx's alignment of the transcript did not fit the audio; eSpeak NG's "
+                           "pronunciation of it was aligned instead."]
     found = [p for p in track.phones if p.phone in ("P", "B", "M")]
     assert [p.word for p in found] == ["Mummy", "Mummy", "put", "blue", "boots", "by", "pool"]
     truth = [p for p in utterance.phones if espeak_truth.phone_class(p.ipa) == espeak_truth.CLOSED]

@@ -141,7 +141,7 @@ def _check_length(name: str, seconds: float, max_seconds: float):
                          "Trim the audio or split it into parts.")
 
 
-def _decode(soundfile, path: str, info, sample_rate: int) -> tuple:
+def _decode(soundfile, path: str, info, sample_rate: int) -> np.ndarray:
     """Mono float32 at sample_rate, read block by block."""
     native = int(info.samplerate)
     out = np.empty(output_length(int(info.frames), native, sample_rate), np.float32)

@@ -137,8 +137,8 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                     tried.append(f"The transcript's first word ({transcript.split()[0]!r}) was not heard and "
                                  "was left out.")
                 if engine != aligner:
-                    tried.append("pocketsphinx could not align the transcript; eSpeak NG's pronunciation of it "
-                                 "was aligned instead.")
+                    tried.append("pocketsphinx's alignment of the transcript did not fit the audio; eSpeak NG's "
+                                 "pronunciation of it was aligned instead.")
                 share = _squeezed_share(phones)
                 if share < MISMATCH_SHORT_SHARE:
                     return _aligned_track(phones, notes + tried, activity, features, pitch, posteriors,
