@@ -149,6 +149,11 @@ def test_a_take_said_so_fast_that_the_aligner_squeezes_its_phones_still_uses_the
     assert track.source == "alignment" and track.notes == []
     assert [p.phone for p in spoken if p.phone in ("P", "B", "M")] == ["M", "B", "M", "P", "B"]
     assert [p.word for p in spoken][-1] == "boat"
+    # A far longer text squeezes nearly every phone (0.94 of them for this sentence over a shorter one): refused.
+    short = espeak_truth.synthesize("You never know what is there.", "en-us", 150)
+    longer = find_phones(audio_of(short), "Seventeen purple elephants quietly juggled oranges at the railway station "
+                                          "yesterday evening.")
+    assert longer.source == "recognition" and any("did not match" in n for n in longer.notes)
 
 
 def test_an_english_transcript_pocketsphinx_cannot_fit_is_aligned_by_espeak_ng_instead():

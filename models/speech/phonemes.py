@@ -31,7 +31,9 @@ LABIAL_CLOSE_LAG = 0.01     # seconds: audio only, each p/b/m also shuts the lip
 SHORTEST_RELEASED_LABIAL = 0.02  # seconds: a shorter p/b/m is not released early (1: never a short one)
 MISMATCH_SILENT_SHARE = 0.35  # aligned speech that falls where nobody speaks
 MISMATCH_SHORT_SHARE = 0.5    # phones squeezed to the aligner's minimum length: try the transcript without
-                              # its leading article, and use the squeezed one only if nothing else fits
+                              # its leading article, and use the squeezed one only if nothing else fits...
+MISMATCH_SQUEEZED_SHARE = 0.8  # ...and never one squeezed this much: a text far longer than what was said (a short
+                               # take said fast: 0.5-0.67; another, longer sentence over it: 0.94)
 UNEXPLAINED_SECONDS = 0.5     # voice the transcript's words do not cover: accepted up to this, whatever its share
 PAUSE_SECONDS = 0.15          # a stretch this long where no voice is heard is a pause, whatever a phone claims
 CLOSURE_HOLD_SECONDS = 0.04   # a transcript's p/b/m that falls wholly in silence still shuts the lips this long
@@ -131,15 +133,15 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 phones = _fill_spans(phones, failed_spans, recognized)
                 tried.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
                              "phoneme recognition was used there.")
-            if _alignment_fits(phones, activity) and (engine == aligner or _posterior_gap(phones, posteriors, activity)
-                                                      <= SECOND_ALIGNER_GAP):
+            share = _squeezed_share(phones)
+            if share < MISMATCH_SQUEEZED_SHARE and _alignment_fits(phones, activity) and (
+                    engine == aligner or _posterior_gap(phones, posteriors, activity) <= SECOND_ALIGNER_GAP):
                 if text != transcript:
                     tried.append(f"The transcript's first word ({transcript.split()[0]!r}) was not heard and "
                                  "was left out.")
                 if engine != aligner:
                     tried.append("pocketsphinx's alignment of the transcript did not fit the audio; eSpeak NG's "
                                  "pronunciation of it was aligned instead.")
-                share = _squeezed_share(phones)
                 if share < MISMATCH_SHORT_SHARE:
                     return _aligned_track(phones, notes + tried, activity, features, pitch, posteriors,
                                           speech_like)
