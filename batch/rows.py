@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..errors import SoundMotionError
 
-AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3")
+AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac")  # m4a, aac: where Blender's FFmpeg is at hand
 # Output name → file extension in the output folder (DIR/<row name>.<extension>).
 OUTPUTS = {"cues": "tsv", "csv": "csv", "clip": "npz", "blend": "blend", "mp4": "mp4", "fbx": "fbx",
            "gltf": "glb"}

@@ -153,6 +153,16 @@ def test_bad_arguments_exit_2_with_a_sentence(args, message, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_folder_of_voice_memos_in_m4a_is_a_batch(tmp_path):
+    # Phones record voice memos as AAC in .m4a; the rows load them through Blender's FFmpeg (models/audio/load.py).
+    (tmp_path / "memo.m4a").write_bytes(b"")
+    (tmp_path / "memo.txt").write_text("Bob.")
+    (tmp_path / "line.AAC").write_bytes(b"")
+    (tmp_path / "notes.doc").write_bytes(b"")
+    rows = read_rows(tmp_path, ("cues",))
+    assert [(row.name, row.transcript) for row in rows] == [("line", None), ("memo", "Bob.")]
+
+
 def test_read_rows_refuses_what_cannot_start(tmp_path):
     with pytest.raises(BatchInputError, match="holds no audio files"):
         read_rows(tmp_path)
