@@ -100,9 +100,7 @@ def _decoded_by_blender(path: str, name: str, sample_rate: int, max_seconds: flo
         raise AudioError(f"Cannot read {name} as audio. Convert it to wav, flac, ogg or mp3 and try again.")
     _check_length(name, seconds, max_seconds)
     samples = blender_audio.decode(path, sample_rate)
-    if not np.isfinite(samples).all():
-        samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
-    return _checked(np.clip(samples, -1.0, 1.0), sample_rate, path, allow_silence)
+    return _checked(np.clip(_finite(samples), -1.0, 1.0), sample_rate, path, allow_silence)
 
 
 def _checked(samples: np.ndarray, sample_rate: int, path: str, allow_silence: bool) -> Audio:
@@ -130,6 +128,11 @@ def conditioned(samples: np.ndarray) -> tuple:
     return samples, peak
 
 
+def _finite(samples: np.ndarray) -> np.ndarray:
+    """`samples` with a float file's NaN as silence and its infinities at full scale."""
+    return samples if np.isfinite(samples).all() else np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
+
+
 def peak_of(samples: np.ndarray) -> float:
     """The largest absolute sample, without an |samples| copy of the signal."""
     return float(max(samples.max(), -samples.min())) if len(samples) else 0.0
@@ -154,9 +157,7 @@ def _decode(soundfile, path: str, info, sample_rate: int) -> np.ndarray:
                 if not len(block):
                     return
                 mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
-                if not np.isfinite(mono).all():  # a float file's NaN or inf: silence, not a filter full of NaN
-                    mono = np.nan_to_num(mono, nan=0.0, posinf=1.0, neginf=-1.0)
-                yield mono
+                yield _finite(mono)  # before resampling: NaN would spread through the filter
 
     for piece in resampled_blocks(mono_blocks(), native, sample_rate):
         if filled + len(piece) > len(out):  # a header that undercounts its frames
