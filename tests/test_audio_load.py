@@ -86,6 +86,21 @@ def test_an_offset_a_quiet_recording_and_a_float_files_nan_are_conditioned(tmp_p
     assert np.array_equal(load_audio(loud).samples, as_written)  # a clean recording is left alone
 
 
+def test_stereo_whose_channels_cancel_keeps_its_sound(tmp_path):
+    # One channel with its polarity inverted (left = -right: a miswired recorder, a bad export) averaged to
+    # silence: the file was refused as silent. Ordinary stereo is still the channels' mean.
+    signal = tone(1.0, 44100, 1, 0.5).astype(np.float32)
+    soundfile.write(tmp_path / "inverted.wav", np.stack([signal, -signal], 1), 44100)
+    soundfile.write(tmp_path / "left.wav", np.stack([signal, 0 * signal], 1), 44100)
+    rng = np.random.default_rng(0)
+    noise = rng.standard_normal((44100, 2)).astype(np.float32) * 0.1
+    soundfile.write(tmp_path / "wide.wav", noise, 44100, subtype="FLOAT")
+    inverted = load_audio(tmp_path / "inverted.wav", 44100).samples
+    assert np.sqrt(np.mean(inverted ** 2)) == pytest.approx(0.354, abs=0.01)
+    assert np.allclose(load_audio(tmp_path / "left.wav", 44100).samples, signal / 2, atol=1e-4)
+    assert np.allclose(load_audio(tmp_path / "wide.wav", 44100).samples, noise.mean(axis=1), atol=1e-6)
+
+
 def test_a_voice_memo_in_m4a_and_a_videos_sound_are_read_by_blenders_ffmpeg(tmp_path):
     # libsndfile reads neither AAC nor a video container: phones' voice memos (.m4a) and reference video were
     # refused with "Convert it". Blender's Audaspace decodes them with its own FFmpeg (bpy 5.0's module has it;
@@ -102,9 +117,12 @@ def test_a_voice_memo_in_m4a_and_a_videos_sound_are_read_by_blenders_ffmpeg(tmp_
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", str(memo)], check=True)
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=duration=2:size=64x64:rate=10", "-i",
                     str(wav), "-shortest", "-c:v", "libx264", "-c:a", "aac", str(video)], check=True)
+    inverted = tmp_path / "inverted.m4a"  # stereo, right = -left: Audaspace's own downmix silenced it
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-af", "pan=stereo|c0=c0|c1=-1*c0", "-c:a", "aac",
+                    str(inverted)], check=True)
     with pytest.raises(Exception):
         soundfile.info(memo)
-    for path in (memo, video):
+    for path in (memo, video, inverted):
         audio = load_audio(path)
         assert audio.sample_rate == 16000 and abs(audio.duration - 2.0) < 0.1
         assert np.sqrt(np.mean(audio.samples[1600:-1600] ** 2)) == pytest.approx(0.354, abs=0.02)

@@ -46,13 +46,15 @@ def sound_seconds(path: str) -> float | None:
 
 
 def decode(path: str, sample_rate: int) -> np.ndarray:
-    """Mono float32 at `sample_rate`. Call only after sound_seconds(path) found the file readable: Audaspace aborts
-    the process (an uncaught C++ exception) when asked for the samples of a file no reader takes."""
+    """(samples, channels) float32 at `sample_rate`, the file's own channels (load.downmixed makes them mono: a
+    mix by Audaspace would silence channels of opposite polarity). Call only after sound_seconds(path) found the
+    file readable: Audaspace aborts the process (an uncaught C++ exception) when asked for the samples of a file
+    no reader takes."""
     aud = audaspace()
-    sound = aud.Sound(path).rechannel(1)
+    sound = aud.Sound(path)
     try:
         sound = sound.resample(sample_rate, 3)  # 5.0: quality 0 (fastest) .. 3 (best)
     except TypeError:
         sound = sound.resample(sample_rate, True)  # older Audaspace: high_quality
     samples = np.asarray(sound.data(), dtype=np.float32)
-    return np.ascontiguousarray(samples.reshape(len(samples), -1)[:, 0])
+    return samples.reshape(len(samples), -1)

@@ -23,6 +23,7 @@ DC_OFFSET = 0.01     # a recording's mean beyond 1 % of full scale is a converte
 QUIET_PEAK = 0.1     # -20 dBFS: a quieter recording (low gain, a far microphone) is raised to this peak, so that its
                      # speech clears the analyses' absolute floors (speech at -41 dBFS was heard as none)
 BLOCK_SAMPLES = 1 << 18  # ~5 s at 48 kHz: what decoding and resampling hold at once
+CANCELLED_SHARE = 0.1    # a downmix with under this share of its channels' mean energy has cancelled them (below)
 
 
 class AudioError(SoundMotionError):
@@ -99,8 +100,8 @@ def _decoded_by_blender(path: str, name: str, sample_rate: int, max_seconds: flo
     if seconds is None:
         raise AudioError(f"Cannot read {name} as audio. Convert it to wav, flac, ogg or mp3 and try again.")
     _check_length(name, seconds, max_seconds)
-    samples = blender_audio.decode(path, sample_rate)
-    return _checked(np.clip(_finite(samples), -1.0, 1.0), sample_rate, path, allow_silence)
+    samples = downmixed(_finite(blender_audio.decode(path, sample_rate)))
+    return _checked(np.clip(samples, -1.0, 1.0), sample_rate, path, allow_silence)
 
 
 def _checked(samples: np.ndarray, sample_rate: int, path: str, allow_silence: bool) -> Audio:
@@ -126,6 +127,20 @@ def conditioned(samples: np.ndarray) -> tuple:
         samples *= np.float32(QUIET_PEAK / peak)
         peak = QUIET_PEAK
     return samples, peak
+
+
+def downmixed(block: np.ndarray) -> np.ndarray:
+    """Mono of a (samples, channels) block: the channels' mean; but where that mean has cancelled them (a channel
+    wired or exported with its polarity inverted: left = -right, whose mean is silence; its energy under
+    CANCELLED_SHARE of the channels' mean energy, where channels that share nothing give half), the loudest
+    channel instead."""
+    if block.ndim == 1 or block.shape[1] == 1:
+        return np.ascontiguousarray(block.reshape(len(block), -1)[:, 0])
+    mono = block.mean(axis=1)
+    energies = np.einsum("ij,ij->j", block, block, dtype=np.float64)
+    if float(np.dot(mono, mono)) < CANCELLED_SHARE * float(energies.mean()):
+        return np.ascontiguousarray(block[:, int(np.argmax(energies))])
+    return mono
 
 
 def _finite(samples: np.ndarray) -> np.ndarray:
@@ -156,8 +171,7 @@ def _decode(soundfile, path: str, info, sample_rate: int) -> np.ndarray:
                 block = handle.read(BLOCK_SAMPLES, dtype="float32", always_2d=True)
                 if not len(block):
                     return
-                mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
-                yield _finite(mono)  # before resampling: NaN would spread through the filter
+                yield downmixed(_finite(block))  # before resampling: NaN would spread through the filter
 
     for piece in resampled_blocks(mono_blocks(), native, sample_rate):
         if filled + len(piece) > len(out):  # a header that undercounts its frames
