@@ -1,7 +1,8 @@
 """Where "No steady beat" is said: the music analysis run on tuning material that must keep its beats and on
 tuning material that has none, with any combination of beat nets.
 
-    .venv/bin/python bench/no_steady_beat.py [--nets A.npz,B.npz] [--grid] [--features OUT.pkl | --load IN.pkl]
+    .venv/bin/python bench/no_steady_beat.py [--nets A.npz,B.npz] [--grid] [--degraded]
+                                             [--features OUT.pkl | --load IN.pkl]
 
 Must keep its beats (music; any fallback is a failure):
   * the free-tempo split (`bench/music_corpus.py --only-free-tempo-validation --teacher`): expressive acoustic and
@@ -11,6 +12,10 @@ Must get the note (no steady beat):
   * the free-tempo split's drones, hums, hiss, rain and wind (as shipped, a few seconds each);
   * real speech: 24 takes (15 of ~40 s strung from the Asterisk prompts in en/es/fr/it/ru, 3 from Tux Paint's
     spoken descriptions, the five LibriVox lines and the demo's speech line), seed 5, as chosen in 2026-12.
+With `--degraded`, also as users' files may be (about 6 minutes more):
+  * must keep its beats: the three splits' music under white noise at 10 dB SNR, and clipped +18 dB (x8);
+  * must get the note: the speech takes under white noise at 10 and 0 dB SNR, and 30 s of white, pink and brown
+    noise, a 50 Hz hum, a fan, a crowd's murmur and applause (synthesized, seeded).
 All of it is tuning material: none of it is held out (bench/beats.py scores the held-out recordings).
 
 `--nets` names the weight files averaged (default: the shipped pair, beat_net.WEIGHTS_PATHS), so the check can be
@@ -83,6 +88,59 @@ def excerpts(folder: pathlib.Path) -> list:
     return [(stem, audio) for stem, audio, _ in teacher_excerpts(folder)] if folder.exists() else []
 
 
+def _noisy(clips: list, snr_db: float) -> list:
+    """The clips under white noise (seeded) at `snr_db` below their mean power."""
+    out = []
+    for name, audio in clips:
+        x = audio.samples
+        noise = np.random.default_rng(2).standard_normal(len(x)).astype(np.float32)
+        y = x + noise * np.float32(np.sqrt(np.mean(x ** 2)) * 10 ** (-snr_db / 20))
+        out.append((f"{name}+noise{snr_db:g}", load.Audio(np.clip(y, -1, 1).astype(np.float32), audio.sample_rate)))
+    return out
+
+
+def _clipped(clips: list, gain: float = 8.0) -> list:
+    """The clips normalised, raised by `gain` and hard-clipped at full scale (a master pushed far too loud)."""
+    return [(f"{name}+clipped", load.Audio(np.clip(audio.samples / max(float(np.abs(audio.samples).max()), 1e-9)
+                                                    * gain, -1, 1).astype(np.float32), audio.sample_rate))
+            for name, audio in clips]
+
+
+def noises(seconds: float = 30.0, rate: int = 22050) -> list:
+    """[(name, Audio)] of synthesized sounds with no beat: white, pink and brown noise, a 50 Hz hum with its
+    harmonics, a fan (pink noise slowly swelling), a crowd's murmur and applause (random claps), seeded."""
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(1)
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    pink = lfilter([0.049922035, -0.095993537, 0.050612699, -0.004408786],
+                   [1, -2.494956002, 2.017265875, -0.522189400], rng.standard_normal(n))
+    brown = np.cumsum(rng.standard_normal(n))
+    brown -= np.convolve(brown, np.ones(rate // 10) / (rate // 10), "same")
+    claps = np.zeros(n)
+    claps[rng.integers(0, n, int(100 * seconds))] = rng.uniform(-1, 1, int(100 * seconds))
+    sounds = {"white noise": rng.standard_normal(n), "pink noise": pink, "brown noise": brown,
+              "hum 50 Hz": sum(np.sin(2 * np.pi * 50 * k * t) / k for k in range(1, 8)),
+              "fan": pink * (1 + 0.3 * np.sin(2 * np.pi * 0.7 * t)),
+              "crowd": lfilter([1], [1, -0.95], rng.standard_normal(n)) * (1 + 0.5 * np.abs(np.sin(2 * np.pi * 0.13 * t))),
+              "applause": lfilter([1], [1, -0.6], claps)}
+    return [(name, load.Audio((0.5 * x / np.abs(x).max()).astype(np.float32), rate)) for name, x in sounds.items()]
+
+
+def _all_music() -> list:
+    return [clip for split in ("validation_free_tempo", "validation", "validation_band")
+            for clip in excerpts(MUSIC_CACHE / split)]
+
+
+DEGRADED_GROUPS = [
+    ("music under white noise at 10 dB SNR", True, lambda: _noisy(_all_music(), 10)),
+    ("music clipped +18 dB", True, lambda: _clipped(_all_music())),
+    ("speech under white noise at 10 and 0 dB SNR", False,
+     lambda: _noisy(speech_takes(), 10) + _noisy(speech_takes(), 0)),
+    ("noises: white, pink, brown, hum, fan, crowd, applause", False, noises),
+]
+
 GROUPS = [  # (name, must it keep its beats, clips)
     ("free-tempo music (FreeCol, Flare, OpenClonk)", True,
      lambda: excerpts(MUSIC_CACHE / "validation_free_tempo")),
@@ -93,7 +151,7 @@ GROUPS = [  # (name, must it keep its beats, clips)
 ]
 
 
-def features(nets: tuple) -> dict:
+def features(nets: tuple, groups: list = None) -> dict:
     """{group: [(clip, fell back, evidence)]}: the shipped analysis with the nets' mean activation; evidence is
     what analysis.beat_evidence found (with peaks always filled in, for other thresholds)."""
     captured = {}
@@ -109,7 +167,7 @@ def features(nets: tuple) -> dict:
     analysis.beat_evidence = capture
     out = {}
     try:
-        for group, _, clips in GROUPS:
+        for group, _, clips in groups or GROUPS:
             rows = []
             for name, audio in clips():
                 captured.pop("last", None)
@@ -139,7 +197,7 @@ def report(rows_by_group: dict, constants: dict = None, label: str = "shipped ru
     """Print one line per group (fallbacks on music, notes on the rest) and return (music fallbacks, notes
     missed)."""
     lines, music_fallbacks, misses = [], 0, 0
-    for group, keeps, _ in GROUPS:
+    for group, keeps, _ in GROUPS + [g for g in DEGRADED_GROUPS if g[0] in rows_by_group]:
         rows = rows_by_group.get(group, [])
         if not rows:
             lines.append(f"  {group}: no clips (build the split first)")
@@ -165,7 +223,7 @@ def report(rows_by_group: dict, constants: dict = None, label: str = "shipped ru
 def evidence_table(rows_by_group: dict):
     """The evidence of every clip that is not plainly steady (beats under STRONG_BEATS or little periodicity)."""
     print("\nclips near the line (confidence / regularity / change / peaks):")
-    for group, keeps, _ in GROUPS:
+    for group, keeps, _ in GROUPS + DEGRADED_GROUPS:
         for name, fallback, e in rows_by_group.get(group, []):
             if e and (e["confidence"] < analysis.STRONG_BEATS or e["regularity"] < analysis.SPEECH_PERIODICITY):
                 print(f"  {'music' if keeps else 'none '} {name[:32]:32} {e['confidence']:.2f} {e['regularity']:.2f} "
@@ -179,10 +237,13 @@ def main(argv=None):
     parser.add_argument("--features", type=pathlib.Path, help="also save the captured activations and beats here")
     parser.add_argument("--grid", action="store_true", help="also print other thresholds on the same clips")
     parser.add_argument("--load", type=pathlib.Path, help="use evidence saved by --features instead of analysing")
+    parser.add_argument("--degraded", action="store_true",
+                        help="also music under noise and clipped, speech under noise, and synthesized noises")
     args = parser.parse_args(argv)
     nets = tuple(args.nets.split(","))
     print("nets:", ", ".join(pathlib.Path(n).name for n in nets))
-    rows = pickle.loads(args.load.read_bytes()) if args.load else features(nets)
+    groups = GROUPS + (DEGRADED_GROUPS if args.degraded else [])
+    rows = pickle.loads(args.load.read_bytes()) if args.load else features(nets, groups)
     if args.features:
         args.features.write_bytes(pickle.dumps(rows))
     evidence_table(rows)
@@ -195,6 +256,9 @@ def main(argv=None):
             for change in (0.85, 0.90, 0.93):
                 report(rows, dict(SPEECH_PERIODICITY=periodicity, SPEECH_CHANGE=change),
                        f"speech: periodicity < {periodicity:.2f}, change < {change:.2f}", quiet=True)
+        for weak in (0.25, 0.30, 0.35, 0.40, 2.0):
+            report(rows, dict(WEAK_BEATS_PERIODICITY=weak), f"weak beats kept: periodicity >= {weak:.2f}"
+                   + (" (never: the rule before)" if weak > 1 else ""), quiet=True)
         for peaks in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03):
             report(rows, dict(HARMONIC_PEAKS=peaks), f"harmonic: peaks >= {peaks:.3f}", quiet=True)
         for low in (0.20, 0.25, 0.30):

@@ -20,7 +20,12 @@ def test_steady_beat_on_the_tuning_material_near_the_line():
     assert not analysis.steady_beat(evidence(0.51, 0.21, 0.88))                    # a LibriVox line
     assert not analysis.steady_beat(evidence(0.46, 0.178, 0.99, 0.000))      # wind
     assert not analysis.steady_beat(evidence(0.34, 0.16, 0.99, 0.008))             # an owl in a forest at night
-    assert not analysis.steady_beat(evidence(0.20, 0.90, 0.99))                    # weak beats, however regular
+    assert not analysis.steady_beat(evidence(0.22, 0.46, 0.58))                    # a raven's looped caws
+    assert not analysis.steady_beat(evidence(0.12, 0.04, 0.80))                    # a sauna's hiss
+    assert not analysis.steady_beat(evidence(0.16, 0.19, 0.87))                    # prompts under noise (10 dB)
+    assert not analysis.steady_beat(evidence(0.05, 0.09, 0.93))                    # the same under noise (0 dB)
+    assert analysis.steady_beat(evidence(0.24, 0.59, 0.89))   # M.A.R.S.'s metal under white noise at 10 dB
+    assert analysis.steady_beat(evidence(0.08, 0.31, 0.91))   # another clipped +18 dB (beat F 0.66 on its beats)
     assert analysis.steady_beat(evidence(0.37, 0.178, 0.98, 0.025))          # Flare's forest theme (rubato)
     assert analysis.steady_beat(evidence(0.47, 0.20, 0.97))                        # Flare's dungeon theme
     assert analysis.steady_beat(evidence(0.29, 0.181, 0.99))                      # Warzone 2100's menu music
