@@ -43,7 +43,9 @@ MAX_PEAK_FRAMES = 1200     # harmonic_peaks looks at 2 minutes' worth of frames 
 MIN_BEATS = 8
 # A recording's silent lead-in and tail get no beats: the nets hear ±10 s, so they put beats into a silent intro
 # before the music (beat probability up to 0.9 in the last 2 s of a 20 s digital silence) and the decode counted
-# them from the file's start. Silent: RMS (over 46 ms) this far under the loudest frame. Frames up to
+# them from the file's start. Silent: a frame's log-mel power (30 Hz up: a constant offset, as the one
+# load.conditioned takes out of a whole file puts into its digital silence, is not heard) this far under the
+# loudest frame's. Frames up to
 # AUDIBLE_MARGIN seconds before the first audible one (and after the last) keep their beats: a first beat may
 # fall on the very onset that ends the silence.
 SILENT_DB = -50.0
@@ -151,8 +153,8 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS) -> MusicAnalysis:
                                            f"{FALLBACK_BPM:.0f} BPM.")
     envelope = onset_strength(spectrum)
     envelope /= max(envelope.max(), 1e-12)
-    each = [_silent_ends_cleared(a, loudness, rate) for a in each_net_activations(samples, SAMPLE_RATE,
-                                                                                   paths=tuple(nets))]
+    span = audible_span(spectrum.log_mel, rate)
+    each = [_silent_ends_cleared(a, span) for a in each_net_activations(samples, SAMPLE_RATE, paths=tuple(nets))]
     activations = mean_activations(each)
     bass_onsets = onset_strength(spectrum, BASS_ONSET_HZ)
     snare_onsets = onset_strength(spectrum, SNARE_HIGH_HZ, min_hz=SNARE_LOW_HZ)
@@ -525,18 +527,20 @@ def periodicity(activation: np.ndarray, frame_rate: float, window_seconds: float
     return float(np.median(peaks))
 
 
-def audible_span(loudness: np.ndarray, rate: float) -> tuple:
-    """(first, last) seconds of the frames louder than SILENT_DB under the loudest (`loudness` per frame at
-    `rate`, as _rms gives it: the loudest is 1); None where no frame is."""
-    audible = np.flatnonzero(loudness >= 10.0 ** (SILENT_DB / 20.0) * max(float(np.max(loudness, initial=0.0)), 1e-12))
-    if len(audible) == 0:
+def audible_span(log_mel: np.ndarray, rate: float) -> tuple:
+    """(first, last) seconds of the frames (log-mel dB per band, `rate` frames a second) whose power is within
+    SILENT_DB of the loudest frame's; None where there are no frames."""
+    if len(log_mel) == 0:
         return None
+    level = np.empty(len(log_mel))
+    for first in range(0, len(log_mel), 1 << 16):  # a chunk at a time: an hour's frames in float64 are 100 MB
+        level[first:first + (1 << 16)] = np.log10(np.sum(10.0 ** (log_mel[first:first + (1 << 16)] / 10.0), axis=1))
+    audible = np.flatnonzero(level >= level.max() + SILENT_DB / 10.0)
     return audible[0] / rate, audible[-1] / rate
 
 
-def _silent_ends_cleared(activations: np.ndarray, loudness: np.ndarray, rate: float) -> np.ndarray:
-    """`activations` (FRAME_RATE frames) with no beat or downbeat in the recording's silent lead-in and tail."""
-    span = audible_span(loudness, rate)
+def _silent_ends_cleared(activations: np.ndarray, span: tuple) -> np.ndarray:
+    """`activations` (FRAME_RATE frames) with no beat or downbeat outside `span` (audible_span) and its margin."""
     if span is None:
         return activations
     first = max(0, int(np.floor((span[0] - AUDIBLE_MARGIN) * FRAME_RATE)))
