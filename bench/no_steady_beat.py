@@ -120,10 +120,12 @@ def noises(seconds: float = 30.0, rate: int = 22050) -> list:
     brown -= np.convolve(brown, np.ones(rate // 10) / (rate // 10), "same")
     claps = np.zeros(n)
     claps[rng.integers(0, n, int(100 * seconds))] = rng.uniform(-1, 1, int(100 * seconds))
-    sounds = {"white noise": rng.standard_normal(n), "pink noise": pink, "brown noise": brown,
+    white = rng.standard_normal(n)
+    murmur = lfilter([1], [1, -0.95], rng.standard_normal(n))
+    sounds = {"white noise": white, "pink noise": pink, "brown noise": brown,
               "hum 50 Hz": sum(np.sin(2 * np.pi * 50 * k * t) / k for k in range(1, 8)),
               "fan": pink * (1 + 0.3 * np.sin(2 * np.pi * 0.7 * t)),
-              "crowd": lfilter([1], [1, -0.95], rng.standard_normal(n)) * (1 + 0.5 * np.abs(np.sin(2 * np.pi * 0.13 * t))),
+              "crowd": murmur * (1 + 0.5 * np.abs(np.sin(2 * np.pi * 0.13 * t))),
               "applause": lfilter([1], [1, -0.6], claps)}
     return [(name, load.Audio((0.5 * x / np.abs(x).max()).astype(np.float32), rate)) for name, x in sounds.items()]
 

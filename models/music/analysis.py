@@ -12,7 +12,8 @@ from .spectrum import SAMPLE_RATE, log_mel_spectrum, onset_strength
 
 FALLBACK_BPM = 110.0
 # "No steady beat" (steady_beat): the beats found are weak (mean beat probability on them under MIN_CONFIDENCE)
-# and do not repeat as music's under noise do (WEAK_BEATS_PERIODICITY, below); or, with beats under STRONG_BEATS, the sound is speech-like (the beat activation hardly repeats: median
+# and do not repeat as music's under noise do (WEAK_BEATS_PERIODICITY, below); or, with beats under STRONG_BEATS,
+# the sound is speech-like (the beat activation hardly repeats: median
 # autocorrelation peak over 10 s windows under SPEECH_PERIODICITY, while the spectrum's shape changes from
 # syllable to syllable: median correlation of log-mel frames 0.25 s apart under SPEECH_CHANGE) or it hardly
 # repeats at all (under MIN_PERIODICITY) and is not harmonic (music holds partials: in the median loud frame at
@@ -26,8 +27,8 @@ MIN_CONFIDENCE = 0.25
 # Weak beats that still repeat, in a spectrum that holds its shape as music's does, are music under noise or
 # distortion, not its absence: the nets' confidence falls under MIN_CONFIDENCE on metal clipped +18 dB or music
 # under white noise at 10 dB SNR, whose own beats still score F 0.4-0.97 against madmom's (the fallback grid keeps
-# 110 BPM, whatever the song). Kept where
-# the activation's periodicity reaches WEAK_BEATS_PERIODICITY and the change WEAK_BEATS_CHANGE. Chosen with
+# 110 BPM, whatever the song). Kept where the activation's periodicity reaches WEAK_BEATS_PERIODICITY and the
+# change WEAK_BEATS_CHANGE. Chosen with
 # `bench/no_steady_beat.py --degraded` (the tuning music so degraded, 186 excerpts; the speech takes under noise at
 # 10 and 0 dB; synthesized noises, hum, fan, crowd, applause): 22 -> 10 of the degraded excerpts fall back, the
 # clean tuning music still 0, and not one more sound that must get the note hears beats (0.25: 5 fall back, one
@@ -45,9 +46,8 @@ MIN_BEATS = 8
 # before the music (beat probability up to 0.9 in the last 2 s of a 20 s digital silence) and the decode counted
 # them from the file's start. Silent: a frame's log-mel power (30 Hz up: a constant offset, as the one
 # load.conditioned takes out of a whole file puts into its digital silence, is not heard) this far under the
-# loudest frame's. Frames up to
-# AUDIBLE_MARGIN seconds before the first audible one (and after the last) keep their beats: a first beat may
-# fall on the very onset that ends the silence.
+# loudest frame's. Frames up to AUDIBLE_MARGIN seconds before the first audible one (and after the last) keep
+# their beats: a first beat may fall on the very onset that ends the silence.
 SILENT_DB = -50.0
 AUDIBLE_MARGIN = 0.1
 METERS = (3, 4)
