@@ -46,15 +46,34 @@ def sound_seconds(path: str) -> float | None:
 
 
 def decode(path: str, sample_rate: int) -> np.ndarray:
-    """(samples, channels) float32 at `sample_rate`, the file's own channels (load.downmixed makes them mono: a
-    mix by Audaspace would silence channels of opposite polarity). Call only after sound_seconds(path) found the
-    file readable: Audaspace aborts the process (an uncaught C++ exception) when asked for the samples of a file
-    no reader takes."""
+    """(samples, channels) float32 at `sample_rate` for load.downmixed: mixed to one channel by Audaspace, or, where
+    the channels cancel in the first PROBE_SECONDS (a channel of opposite polarity, whose mix is silence), the file's
+    own channels (twice the memory, so only then). Call only after sound_seconds(path) found the file readable:
+    Audaspace aborts the process (an uncaught C++ exception) when asked for the samples of a file no reader
+    takes."""
     aud = audaspace()
     sound = aud.Sound(path)
+    if not _channels_cancel(sound):
+        sound = sound.rechannel(1)
     try:
         sound = sound.resample(sample_rate, 3)  # 5.0: quality 0 (fastest) .. 3 (best)
     except TypeError:
         sound = sound.resample(sample_rate, True)  # older Audaspace: high_quality
     samples = np.asarray(sound.data(), dtype=np.float32)
     return samples.reshape(len(samples), -1)
+
+
+PROBE_SECONDS = 60.0
+
+
+def _channels_cancel(sound) -> bool:
+    """Whether the channels' mean over the first PROBE_SECONDS holds under load.CANCELLED_SHARE of their energy."""
+    from .load import CANCELLED_SHARE
+
+    if sound.specs[1] < 2:
+        return False
+    probe = np.asarray(sound.limit(0.0, PROBE_SECONDS).data(), dtype=np.float64)
+    probe = probe.reshape(len(probe), -1)
+    mono = probe.mean(axis=1)
+    energy = float(np.mean(np.sum(probe * probe, axis=0)))
+    return energy > 0.0 and float(np.dot(mono, mono)) < CANCELLED_SHARE * energy
