@@ -414,3 +414,20 @@ def test_the_analysis_averages_both_nets():
     each = [BeatNet(path).activations(features) for path in WEIGHTS_PATHS]
     assert len(WEIGHTS_PATHS) == 2 and not np.allclose(each[0], each[1], atol=0.05)
     assert np.allclose(beat_activations(song.samples, song.sample_rate), 0.5 * (each[0] + each[1]), atol=1e-5)
+
+
+def test_faint_beats_that_repeat_are_kept_with_a_note(monkeypatch):
+    # Music under heavy noise or clipping: the nets' beats come out faint (confidence under 0.25) but as regular
+    # as ever. They were refused as "no steady beat" and the dancer fell back to a 110 BPM grid.
+    from soundmotion.models.music import analysis as music_analysis
+
+    song = synthesize([SongPart(16, 132, "A"), SongPart(16, 132, "B")], seed=5, lead_in=0.0)
+    real = music_analysis.each_net_activations
+    monkeypatch.setattr(music_analysis, "each_net_activations",
+                        lambda *args, **kwargs: [a * np.float32(0.2) for a in real(*args, **kwargs)])
+    faint = analyse_music(Audio(song.samples, song.sample_rate))
+    assert not faint.fallback and faint.confidence < music_analysis.MIN_CONFIDENCE
+    assert faint.tempo == pytest.approx(132, rel=0.03) and _recall(faint.beats, song.beats) >= 0.9
+    assert any("beats are faint" in note for note in faint.notes)
+    monkeypatch.setattr(music_analysis, "WEAK_BEATS_PERIODICITY", 2.0)        # the rule before: a fallback
+    assert analyse_music(Audio(song.samples, song.sample_rate)).fallback

@@ -189,6 +189,9 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS) -> MusicAnalysis:
     analysis.notes.append(f"Tempo {tempo:.0f} BPM, {decoded.beats_per_bar} beats to the bar, {len(beats)} beats, "
                           f"{len(bar_starts)} bars, beat confidence {confidence:.2f}, {len(analysis.sections)} "
                           "sections.")
+    if confidence < MIN_CONFIDENCE:  # kept as weak beats that repeat (steady_beat)
+        analysis.notes.append("The beats are faint (a noisy or distorted recording?): check them against the music "
+                              "before keying to them.")
     return analysis
 
 
