@@ -108,6 +108,26 @@ def test_silence_and_short_audio_give_a_fallback_groove(tmp_path, seconds):
     assert np.ptp(joint_positions(result.clip)[:, :, 2], axis=0).max() > 0.02   # it still moves
 
 
+@pytest.mark.parametrize("engine", ["captured", "coded"])
+def test_the_dancer_waits_through_a_silent_intro_and_settles_after_the_music(tmp_path, song, engine):
+    # The audio runs 10 s longer than the music at both ends: the dance went on through both silences.
+    music, _ = song
+    silence = np.zeros(int(10 * music.sample_rate), np.float32)
+    path = tmp_path / "padded.wav"
+    soundfile.write(str(path), np.concatenate([silence, music.samples, silence]), music.sample_rate)
+    result = generate_dance(path, fps=30, engine=engine, prior_strength=0.0)
+    speed = np.linalg.norm(np.diff(joint_positions(result.clip), axis=0), axis=2).mean(axis=1) * 30   # m/s
+    beat = 60.0 / 116
+    first, last = result.beats[0], result.beats[-1]     # the music's beats found (and its ring-out's)
+    before = speed[:int((first - 4 * beat) * 30) - 1]
+    after = speed[int((last + 4 * beat) * 30) + 1:]
+    during = speed[int(first * 30):int(last * 30)]
+    assert 9.5 < first < 10.5 and last < 10.0 + music.duration and len(before) > 200 and len(after) > 200
+    assert before.max() < 0.02 and after.max() < 0.02 and during.mean() > 0.1
+    unpadded = generate_dance(song[1], fps=30, engine=engine, prior_strength=0.0)   # a song's own lead-in dances
+    assert np.median(np.linalg.norm(np.diff(joint_positions(unpadded.clip)[:30], axis=0), axis=2)) * 30 > 0.02
+
+
 def test_bad_requests_raise_clear_errors(tmp_path, song):
     with pytest.raises(AudioError, match="not found"):
         generate_dance(tmp_path / "missing.wav")

@@ -24,6 +24,10 @@ ENGINE = "captured"
 SWING_CLEARANCE = 0.04   # m a travelling swing foot clears the floor by (captured dance)
 WALTZ = True             # music in three is danced as a waltz (waltz.py): figures stepped on every beat
 CLIP_MOVES = 0.0         # coded engine: share of bars danced with captured CMU upper-body segments (clip_moves.py)
+# Where the music starts later or stops earlier than the audio (a silent intro, a silent tail: the analysis finds
+# no beats there) the dancer waits still and settles at the end: the dance is held from HOLD_BEATS before the
+# first beat and after the last, eased in and out over as many beats (music_times).
+HOLD_BEATS = 2.0
 
 
 @dataclass
@@ -125,7 +129,7 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
     heights = rest_heights()
     plan = plan_dance(analysis, style, energy, seed, in_place, floor_half_size)
     frames = max(1, int(np.ceil(analysis.duration * fps - 1e-9)))
-    times = np.arange(frames) / fps
+    times = music_times(np.arange(frames) / fps, analysis)
     report(0.7, "Dancing")
     clip = build_clip(perform(plan, analysis.beat_position(times)), fps, plan.base_bend)
     notes = list(analysis.notes) + notes
@@ -177,7 +181,7 @@ def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: floa
     picks = choreographer.choose(phrases)
     report(0.7, "Dancing")
     frames = max(1, int(np.ceil(analysis.duration * fps - 1e-9)))
-    times = np.arange(frames) / fps
+    times = music_times(np.arange(frames) / fps, analysis)
     body, root, contacts, captured_head = graph.perform(library, phrases, picks, times, in_place)
     waltz_plan = None
     if per_bar == 3 and WALTZ:   # the steps of a waltz under the captured arms: feet placed exactly, no cleaning
@@ -205,6 +209,29 @@ def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: floa
         moves = [(start, f"waltz: {name}", mirror) for start, name, mirror in waltz_plan.figures]
     report(1.0, "Done")
     return DanceResult(clip, analysis.beats.copy(), float(analysis.tempo), notes, analysis, moves, [])
+
+
+def music_times(times: np.ndarray, analysis: MusicAnalysis) -> np.ndarray:
+    """The times the dance is performed at: `times` itself where there is music; held before the music starts
+    (HOLD_BEATS before the first beat) and after it stops (as long after the last), so the dancer waits still and
+    settles; eased over HOLD_BEATS either side of the hold (a C1 ramp: the motion slows to a stop, and starts from
+    one). An end is held only where its silence is longer than twice HOLD_BEATS (a song's own lead-in or ring-out
+    of a beat or two dances as before), and never where the analysis fell back to a steady grid."""
+    beats = np.asarray(analysis.beats, dtype=float)
+    if analysis.fallback or len(beats) < 2:
+        return times
+    width = HOLD_BEATS * float(np.median(np.diff(beats)))
+    start, end = beats[0] - width, beats[-1] + width
+    if end - start < 4 * width:
+        return times
+    out = np.asarray(times, dtype=float).copy()
+    if start - width > 0.0:
+        ramp = out < start + width
+        out[ramp] = start + np.maximum(out[ramp] - start + width, 0.0) ** 2 / (4 * width)
+    if end + width < analysis.duration:
+        ramp = out > end - width
+        out[ramp] = end - np.maximum(end + width - out[ramp], 0.0) ** 2 / (4 * width)
+    return out
 
 
 def _mean_loudness(analysis: MusicAnalysis, start: float, end: float) -> float:
