@@ -108,14 +108,14 @@ def test_silence_and_short_audio_give_a_fallback_groove(tmp_path, seconds):
     assert np.ptp(joint_positions(result.clip)[:, :, 2], axis=0).max() > 0.02   # it still moves
 
 
-@pytest.mark.parametrize("engine", ["captured", "coded"])
-def test_the_dancer_waits_through_a_silent_intro_and_settles_after_the_music(tmp_path, song, engine):
+@pytest.mark.parametrize("engine, meter", [("captured", "auto"), ("captured", "6/8"), ("coded", "auto")])
+def test_the_dancer_waits_through_a_silent_intro_and_settles_after_the_music(tmp_path, song, engine, meter):
     # The audio runs 10 s longer than the music at both ends: the dance went on through both silences.
     music, _ = song
     silence = np.zeros(int(10 * music.sample_rate), np.float32)
     path = tmp_path / "padded.wav"
     soundfile.write(str(path), np.concatenate([silence, music.samples, silence]), music.sample_rate)
-    result = generate_dance(path, fps=30, engine=engine, prior_strength=0.0)
+    result = generate_dance(path, fps=30, engine=engine, prior_strength=0.0, meter=meter)   # 6/8: its sway too
     speed = np.linalg.norm(np.diff(joint_positions(result.clip), axis=0), axis=2).mean(axis=1) * 30   # m/s
     beat = 60.0 / 116
     first, last = result.beats[0], result.beats[-1]     # the music's beats found (and its ring-out's)

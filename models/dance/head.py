@@ -22,7 +22,8 @@ LOOK_DEGREES = (10.0, 5.0)  # slow look about: yaw and tilt
 NECK_SHARE = 0.4           # of the head's rotation done by the neck joint (the rest by the head joint)
 
 
-def add_head_motion(clip: MotionClip, captured: np.ndarray, analysis, seed: int = 0) -> MotionClip:
+def add_head_motion(clip: MotionClip, captured: np.ndarray, analysis, seed: int = 0,
+                    times: np.ndarray = None) -> MotionClip:
     captured = np.clip(np.asarray(captured, dtype=np.float64), 0.0, 1.0)
     if np.all(captured > 0.999):
         return clip
@@ -46,7 +47,7 @@ def add_head_motion(clip: MotionClip, captured: np.ndarray, analysis, seed: int 
     ahead = np.interp(np.arange(frames) + LEAD_SECONDS * fps, np.arange(frames), yaw)
     lead = np.clip(LEAD_SHARE * gaussian_filter1d(ahead - yaw, 0.1 * fps), -MAX_LEAD, MAX_LEAD)
     # The groove: bob down on each beat, scaled by loudness; a slow look about.
-    times = np.arange(frames) / fps
+    times = np.arange(frames) / fps if times is None else times   # the music's times (held where it is silent)
     phase = analysis.beat_position(times) % 1.0
     loud = analysis.curve_at(analysis.loudness, times)
     bob = np.radians(BOB_DEGREES) * (0.3 + 0.7 * loud) * (0.5 + 0.5 * np.cos(2 * np.pi * phase)) ** 2

@@ -74,13 +74,15 @@ def pulse_count(bars: np.ndarray, groups: tuple) -> np.ndarray:
     return whole * len(groups) + inside
 
 
-def add_meter(clip: MotionClip, analysis, energy: float = 1.0, rise: bool = True) -> MotionClip:
+def add_meter(clip: MotionClip, analysis, energy: float = 1.0, rise: bool = True,
+              times: np.ndarray = None) -> MotionClip:
     """The meter's rise and fall (3/4; `rise` False: the caller's waltz has its own) and sway on the clip (3/4,
-    6/8 and the odd meters of GROUPS)."""
+    6/8 and the odd meters of GROUPS), at `times` per frame (default the frames' own; the dance passes its music
+    times, held where the file is silent)."""
     per_bar = int(getattr(analysis, "beats_per_bar", 4) or 4)
     if per_bar not in (2, 3, 6) and per_bar not in GROUPS or clip.num_frames < 2:
         return clip
-    times = np.arange(clip.num_frames) / clip.fps
+    times = np.arange(clip.num_frames) / clip.fps if times is None else times
     bars, phase = bar_phase(analysis, times)
     loud = np.clip(analysis.curve_at(analysis.loudness, times), 0.2, 1.0)
     scale = float(np.clip(energy, 0.0, 2.0)) * (0.6 + 0.4 * loud)

@@ -189,8 +189,8 @@ def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: floa
         waltz_plan = waltz.plan_waltz(phrases, seed, energy, in_place, floor_half_size, analysis.tempo)
         body, root, contacts = waltz.waltz_legs(body, waltz_plan, analysis, times, fps, energy, in_place)
     clip = graph.to_clip(body, root, fps)
-    clip = add_head_motion(clip, captured_head, analysis, seed)
-    clip = add_meter(clip, analysis, energy, rise=waltz_plan is None)
+    clip = add_head_motion(clip, captured_head, analysis, seed, times)
+    clip = add_meter(clip, analysis, energy, rise=waltz_plan is None, times=times)
     clip = relax_hands(clip)
     if waltz_plan is None:
         report(0.9, "Cleaning foot contacts")
