@@ -228,6 +228,7 @@ def test_cli_beats_writes_json_with_beats_downbeats_tempo_and_meter(tmp_path):
     assert set(document) >= {"beats", "downbeats", "tempo", "beats_per_bar"}
     assert document["tempo"] == pytest.approx(96, rel=0.03) and document["beats_per_bar"] == 4
     assert _recall(document["beats"], song.beats) >= 0.9 and _recall(document["downbeats"], song.downbeats) >= 0.85
+    assert any(note.startswith("Tempo 96 BPM, 4 beats to the bar") for note in document["notes"])
 
 
 @pytest.mark.parametrize("kind, message", [("silence", "silent"), ("noise", "No steady beat"),

@@ -23,13 +23,15 @@ def track_file(path) -> MusicAnalysis:
 
 
 def beats_document(analysis: MusicAnalysis) -> dict:
-    """The JSON of `soundmotion beats --json`: beats and downbeats in seconds, tempo in BPM, beats per bar."""
+    """The JSON of `soundmotion beats --json`: beats and downbeats in seconds, tempo in BPM, beats per bar; also the
+    confidence, the duration and the analysis' notes (sentences, e.g. that the beats are faint)."""
     return {"beats": [round(float(t), 4) for t in analysis.beats],
             "downbeats": [round(float(t), 4) for t in analysis.downbeats],
             "tempo": round(float(analysis.tempo), 2),
             "beats_per_bar": int(analysis.beats_per_bar),
             "confidence": round(float(analysis.confidence), 3),
-            "duration": round(float(analysis.duration), 3)}
+            "duration": round(float(analysis.duration), 3),
+            "notes": [str(note) for note in analysis.notes]}
 
 
 def summary(analysis: MusicAnalysis) -> str:
