@@ -1,6 +1,7 @@
 """The "no steady beat" decision (models/music/analysis.steady_beat) and the evidence it weighs."""
 
 import numpy as np
+import pytest
 
 from soundmotion.models.music import analysis
 from soundmotion.models.music.spectrum import SAMPLE_RATE
@@ -67,3 +68,30 @@ def test_the_tuning_script_counts_fallbacks_and_notes_with_other_thresholds(caps
     assert check.report(rows, dict(SPEECH_CHANGE=0.0)) == (0, 1)       # the prompts would get beats
     assert analysis.HARMONIC_PEAKS == 0.015 and analysis.SPEECH_CHANGE == 0.90   # constants put back
     assert "1 of 1 fall back (forest)" in capsys.readouterr().out
+
+
+def test_the_tuning_scripts_degraded_material_is_what_it_says(capsys):
+    # `bench/no_steady_beat.py --degraded` chose the weak-beat rule: its noise must sit 10 dB under the music, its
+    # clipping must clip, its synthesized noises must be the same every run, and its groups must be reported.
+    from soundmotion.bench import no_steady_beat as check
+    from soundmotion.models.audio.load import Audio
+
+    rng = np.random.default_rng(3)
+    music = Audio((0.3 * np.sin(np.arange(22050 * 4) * 0.05) * (1 + rng.random(22050 * 4))).astype(np.float32),
+                  22050)
+    (name, noisy), = check._noisy([("tune", music)], 10)
+    noise = noisy.samples - music.samples
+    assert name == "tune+noise10"
+    assert 10 * np.log10(np.mean(music.samples ** 2) / np.mean(noise ** 2)) == pytest.approx(10.0, abs=0.2)
+    (_, clipped), = check._clipped([("tune", music)])
+    assert np.abs(clipped.samples).max() == 1.0 and np.mean(np.abs(clipped.samples) == 1.0) > 0.5
+    sounds = check.noises(seconds=2.0)
+    assert [n for n, _ in sounds] == ["white noise", "pink noise", "brown noise", "hum 50 Hz", "fan", "crowd",
+                                      "applause"]
+    assert all(len(a.samples) == 44100 and np.abs(a.samples).max() == pytest.approx(0.5) for _, a in sounds)
+    assert np.array_equal(sounds[0][1].samples, check.noises(seconds=2.0)[0][1].samples)
+    degraded = check.DEGRADED_GROUPS[0][0]
+    rows = {degraded: [("tune+noise10", False, dict(evidence(0.24, 0.59, 0.89), beats=40))]}
+    assert check.report(rows, {}) == (0, 0)
+    assert check.report(rows, dict(WEAK_BEATS_PERIODICITY=2.0)) == (1, 0)   # the rule before: it fell back
+    assert f"{degraded}: 1 of 1 fall back" in capsys.readouterr().out
