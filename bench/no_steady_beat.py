@@ -41,6 +41,7 @@ import soundfile
 
 from ..models.audio import load
 from ..models.music import analysis, beat_net
+from . import degrade
 from .beats import no_beat_sounds, teacher_excerpts
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -90,19 +91,13 @@ def excerpts(folder: pathlib.Path) -> list:
 
 def _noisy(clips: list, snr_db: float) -> list:
     """The clips under white noise (seeded) at `snr_db` below their mean power."""
-    out = []
-    for name, audio in clips:
-        x = audio.samples
-        noise = np.random.default_rng(2).standard_normal(len(x)).astype(np.float32)
-        y = x + noise * np.float32(np.sqrt(np.mean(x ** 2)) * 10 ** (-snr_db / 20))
-        out.append((f"{name}+noise{snr_db:g}", load.Audio(np.clip(y, -1, 1).astype(np.float32), audio.sample_rate)))
-    return out
+    return [(f"{name}+noise{snr_db:g}", load.Audio(degrade.noisy(audio.samples, snr_db), audio.sample_rate))
+            for name, audio in clips]
 
 
 def _clipped(clips: list, gain: float = 8.0) -> list:
     """The clips normalised, raised by `gain` and hard-clipped at full scale (a master pushed far too loud)."""
-    return [(f"{name}+clipped", load.Audio(np.clip(audio.samples / max(float(np.abs(audio.samples).max()), 1e-9)
-                                                    * gain, -1, 1).astype(np.float32), audio.sample_rate))
+    return [(f"{name}+clipped", load.Audio(degrade.clipped(audio.samples, gain), audio.sample_rate))
             for name, audio in clips]
 
 

@@ -85,6 +85,12 @@ def test_the_tuning_scripts_degraded_material_is_what_it_says(capsys):
     assert 10 * np.log10(np.mean(music.samples ** 2) / np.mean(noise ** 2)) == pytest.approx(10.0, abs=0.2)
     (_, clipped), = check._clipped([("tune", music)])
     assert np.abs(clipped.samples).max() == 1.0 and np.mean(np.abs(clipped.samples) == 1.0) > 0.5
+    from soundmotion.bench import degrade   # bench/degraded_music.py's other conditions
+    phone = degrade.band_limited(music.samples, 22050)      # 8 kHz: the tune (175 Hz and its wobble) passes
+    assert len(phone) == 4 * 8000
+    assert np.sqrt(np.mean(phone ** 2)) == pytest.approx(np.sqrt(np.mean(music.samples ** 2)), rel=0.05)
+    late = degrade.behind_silence(music.samples, 22050, 2.0)
+    assert len(late) == len(music.samples) + 44100 and not late[:44100].any()
     sounds = check.noises(seconds=2.0)
     assert [n for n, _ in sounds] == ["white noise", "pink noise", "brown noise", "hum 50 Hz", "fan", "crowd",
                                       "applause"]
