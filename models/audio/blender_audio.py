@@ -67,13 +67,11 @@ PROBE_SECONDS = 60.0
 
 
 def _channels_cancel(sound) -> bool:
-    """Whether the channels' mean over the first PROBE_SECONDS holds under load.CANCELLED_SHARE of their energy."""
-    from .load import CANCELLED_SHARE
+    """Whether the channels cancel over the first PROBE_SECONDS (load.channels_cancel, the downmix's own rule)."""
+    from .load import channels_cancel
 
     if sound.specs[1] < 2:
         return False
     probe = np.asarray(sound.limit(0.0, PROBE_SECONDS).data(), dtype=np.float64)
     probe = probe.reshape(len(probe), -1)
-    mono = probe.mean(axis=1)
-    energy = float(np.mean(np.sum(probe * probe, axis=0)))
-    return energy > 0.0 and float(np.dot(mono, mono)) < CANCELLED_SHARE * energy
+    return channels_cancel(probe, probe.mean(axis=1))

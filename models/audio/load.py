@@ -137,10 +137,16 @@ def downmixed(block: np.ndarray) -> np.ndarray:
     if block.ndim == 1 or block.shape[1] == 1:
         return np.ascontiguousarray(block.reshape(len(block), -1)[:, 0])
     mono = block.mean(axis=1)
-    energies = np.einsum("ij,ij->j", block, block, dtype=np.float64)
-    if float(np.dot(mono, mono)) < CANCELLED_SHARE * float(energies.mean()):
-        return np.ascontiguousarray(block[:, int(np.argmax(energies))])
+    if channels_cancel(block, mono):
+        return np.ascontiguousarray(block[:, int(np.argmax(np.einsum("ij,ij->j", block, block, dtype=np.float64)))])
     return mono
+
+
+def channels_cancel(block: np.ndarray, mono: np.ndarray) -> bool:
+    """Whether `mono`, the mean of a (samples, channels) block's channels, holds under CANCELLED_SHARE of their mean
+    energy (downmixed's rule; blender_audio asks it of a file's first minute)."""
+    energies = np.einsum("ij,ij->j", block, block, dtype=np.float64)
+    return float(np.dot(mono, mono)) < CANCELLED_SHARE * float(energies.mean())
 
 
 def _finite(samples: np.ndarray) -> np.ndarray:
