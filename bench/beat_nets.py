@@ -5,8 +5,9 @@
 Each set's activations are averaged, as models/music/beat_net.beat_activations does for the shipped set, and
 models/music/analysis.analyse_music runs unchanged on them. Per set:
 
-* the two tuning splits of bench/music_corpus.py (whole game-soundtrack packages that never trained a net; madmom's
-  beats and downbeats, as in bench/beats.py): beat F, downbeat F (mir_eval, ±70 ms, first 5 s ignored), tempo
+* the three tuning splits of bench/music_corpus.py (whole game-soundtrack packages that never trained a net:
+  mostly electronic and orchestral, band music, expressive acoustic music; madmom's beats and downbeats, as in
+  bench/beats.py): beat F, downbeat F (mir_eval, ±70 ms, first 5 s ignored), tempo
   octave errors (median beat period more than 8 % off) and "no steady beat" fallbacks (there should be none);
 * real speech, which must get "no steady beat": 40 s takes strung from Debian's Asterisk prompts (five languages,
   scripts/asterisk_speech_corpus.py) and Tux Paint's stamp descriptions (scripts/real_speech_corpus.py), built with
@@ -41,7 +42,8 @@ from .beats import teacher_excerpts, tempo_relation
 from .no_steady_beat import speech_takes
 
 CACHE = pathlib.Path(os.environ.get("SOUNDMOTION_CACHE", pathlib.Path.home() / ".cache" / "soundmotion"))
-SPLITS = (("validation", CACHE / "music" / "validation"), ("band", CACHE / "music" / "validation_band"))
+SPLITS = (("validation", CACHE / "music" / "validation"), ("band", CACHE / "music" / "validation_band"),
+          ("free-tempo", CACHE / "music" / "validation_free_tempo"))
 
 
 def tuning_excerpts(folder: pathlib.Path):

@@ -2,7 +2,7 @@
 noise, clipped, at telephone bandwidth and behind a silent intro, through the shipped analysis (its fallbacks
 included: a fallback's steady grid is scored as it is).
 
-    .venv/bin/python bench/degraded_music.py [--conditions clean,noise20,...]
+    .venv/bin/python bench/degraded_music.py [--conditions clean,noise20,...] [--nets A.npz,B.npz]
 
 Tuning material only (bench/music_corpus.py's validation, band and free-tempo splits; none of it held out): it says
 how the tracker holds up, for choosing rules and training augmentation, not how good it is. About 7 minutes.
@@ -21,6 +21,7 @@ import sys
 import numpy as np
 
 from ..models.audio.load import Audio
+from ..models.music import beat_net
 from ..models.music.analysis import analyse_music
 from . import degrade
 from .beats import CACHE, scores, teacher_excerpts
@@ -42,7 +43,10 @@ CONDITIONS = {   # name: (what it is, (samples, rate) -> (samples, rate, seconds
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated, of: " + ", ".join(CONDITIONS))
+    parser.add_argument("--nets", default=",".join(beat_net.WEIGHTS_PATHS),
+                        help="comma-separated beat-net weight files averaged (default: the shipped set)")
     args = parser.parse_args(argv)
+    nets = tuple(args.nets.split(","))
     conditions = args.conditions.split(",")
     unknown = [c for c in conditions if c not in CONDITIONS]
     if unknown:
@@ -63,7 +67,7 @@ def main(argv=None):
             beat_f, down_f, fallbacks = [], [], 0
             for _, audio, table in rows:
                 samples, rate, shift = make(audio.samples.astype(np.float32), audio.sample_rate)
-                analysis = analyse_music(Audio(np.ascontiguousarray(samples, np.float32), rate))
+                analysis = analyse_music(Audio(np.ascontiguousarray(samples, np.float32), rate), nets=nets)
                 truth = table[:, 0] + shift
                 result = scores(analysis.beats, analysis.downbeats, truth, truth[table[:, 1] == 1])
                 beat_f.append(result["F"])

@@ -72,6 +72,17 @@ PACKAGES = {  # Debian bookworm, pinned: the same bytes on every machine
     "ufoai-music": "2.5-2",
     "megaglest-data": "3.13.0-3",
     "frozen-bubble-data": "2.212-11",
+    # the third net's further training soundtracks (EXTRA_TRAIN_SOURCES; only their music folders are unpacked)
+    "amoebax-data": "0.2.1+dfsg-6",
+    "ardentryst": "1.71-9",
+    "berusky2-data": "0.12-2",
+    "colobot-common-sounds": "0.2.0-2",
+    "lordsawar-data": "0.3.2+frogknows-1",
+    "redeclipse-data": "1.6.0-1",
+    "seahorse-adventures": "1.1+dfsg-6",
+    "starfighter-data": "2.4-1",
+    "unknown-horizons": "2019.1-6",
+    "wizznic-data": "0.9.9+dfsg-1",
     # the validation split (whole packages: never trained on, used to choose settings)
     "warzone2100-music": "4.3.3-3",
     "openarena-data": "0.8.5split-14",
@@ -154,6 +165,22 @@ TRAIN_SOURCES = [  # (package, glob inside the package or the pk3, licence)
     ("ufoai-music", "usr/share/games/ufoai/base/0music.pk3:music/*.ogg", "GPL-2+, CC BY(-SA) 3.0, UFO: AI"),
     ("megaglest-data", "usr/share/games/megaglest/**/music/*.ogg", "CC BY-SA 3.0, GPL-2+, MegaGlest"),
     ("frozen-bubble-data", "usr/share/games/frozen-bubble/snd/*.ogg", "GPL-2, Frozen Bubble"),
+]
+
+# More training soundtracks, in a split of their own (`--extra-train-out`, default `train_extra` in the cache) so that
+# the first two nets' training split stays as it was: only the third net (`scripts/train_beat_net.py
+# --extra-teacher`) learns from them. Debian main (free licences, per package's copyright file).
+EXTRA_TRAIN_SOURCES = [
+    ("amoebax-data", "usr/share/games/amoebax/music/*.ogg", "Free Art License 1.2, Àlex Almarza (Amoebax)"),
+    ("ardentryst", "usr/share/games/ardentryst/Music/*.ogg", "CC BY-SA 3.0, Jordan Trudgett (Ardentryst)"),
+    ("berusky2-data", "usr/share/games/berusky2/music/*.ogg", "GPL-2+, AnakreoN (Berusky 2)"),
+    ("colobot-common-sounds", "usr/share/games/colobot/music/*.ogg", "GPL-3+, EPSITEC SA & TerranovaTeam (Colobot)"),
+    ("lordsawar-data", "usr/share/games/lordsawar/music/*.ogg", "GPL-3+, LordsAWar developers"),
+    ("redeclipse-data", "usr/share/games/redeclipse/data/sounds/music/*.ogg", "CC BY-SA 3.0+, Red Eclipse Team"),
+    ("seahorse-adventures", "usr/share/games/seahorse-adventures/data/music/*.ogg", "GPL-2, Seahorse Adventures"),
+    ("starfighter-data", "usr/share/starfighter/music/*.ogg", "GPL-2+, Parallel Realities and contributors (Starfighter)"),
+    ("unknown-horizons", "usr/share/unknown-horizons/content/audio/music/**/*.ogg", "GPL-2+, Unknown Horizons Team"),
+    ("wizznic-data", "usr/share/games/wizznic/packs/*/music/*.ogg", "GPL-3, Adam Scotney and Sean Hawk (Wizznic)"),
 ]
 
 # Whole packages kept apart from training: madmom's beats on them say how close the net comes to its teacher on
@@ -690,6 +717,10 @@ def main(argv=None):
                         help="validation recordings (whole packages apart from training; tuning data)")
     parser.add_argument("--rock-validation-out", type=pathlib.Path, default=CACHE / "validation_band",
                         help="band validation recordings (metal/rock soundtracks apart from training; tuning data)")
+    parser.add_argument("--extra-train-out", type=pathlib.Path, default=CACHE / "train_extra",
+                        help="the third net's further training recordings")
+    parser.add_argument("--only-extra-training", action="store_true",
+                        help="build only the further training split (and its teacher labels with --teacher)")
     parser.add_argument("--cache", type=pathlib.Path, default=CACHE)
     parser.add_argument("--skip-training", action="store_true")
     parser.add_argument("--only-rock-validation", action="store_true",
@@ -706,6 +737,12 @@ def main(argv=None):
         if args.teacher:
             music = {r["id"] for r in rows if r["kind"] == "music"}
             teacher_labels(args.free_tempo_validation_out, only=music)
+        return 0
+    if args.only_extra_training:
+        if not args.teacher:    # decoding needs ffmpeg and apt, not madmom; labelling the other way round
+            build_training(args.extra_train_out, args.cache, EXTRA_TRAIN_SOURCES)
+        else:
+            teacher_labels(args.extra_train_out)
         return 0
     if args.only_rock_validation:
         build_band_validation(args.rock_validation_out, args.cache)

@@ -434,6 +434,7 @@ def make_renders(count: int, rng, folder: pathlib.Path, progress=print, no_beat_
 # ---------------------------------------------------------------- dataset
 
 TEACHER_VALIDATION = CACHE / "music" / "validation"
+TEACHER_EXTRA = CACHE / "music" / "train_extra"   # bench/music_corpus.py --only-extra-training (the third net)
 STORE = CACHE / "beat_train"
 
 
@@ -620,9 +621,37 @@ def build_model(features: int, channels: int = CHANNELS):
 KIND_WEIGHTS = {"teacher": 0.55, "render": 0.33, "none": 0.04, "synth": 0.08}
 
 
-def sample_batch(audio, examples, rng, mean, std):
+def degraded(rng, chunk: np.ndarray) -> np.ndarray:
+    """`chunk` (22.05 kHz) as users' recordings may bring it, one or two of: under white or darker noise (5–25 dB
+    under the music), pushed into hard or soft clipping (×1.5–10), band-limited as by a telephone or an old
+    record (low-pass at 2.8–4.5 kHz, sometimes with a high-pass at 150–500 Hz). Seeded by `rng` (training)."""
+    from scipy.signal import butter, sosfilt
+    x = np.asarray(chunk, np.float64)
+    level = max(float(np.sqrt(np.mean(x ** 2))), 1e-6)
+    peak = max(float(np.abs(x).max()), 1e-6)
+    chosen = rng.choice(["noise", "clip", "band"], size=int(rng.integers(1, 3)), replace=False)
+    for kind in chosen:
+        if kind == "noise":
+            noise = rng.standard_normal(len(x))
+            if rng.random() < 0.5:       # darker: white noise through a 200 Hz first-order low-pass, plus some white
+                noise = sosfilt(butter(1, 200.0 / (RENDER_RATE / 2), output="sos"), noise) * 3.0 + noise * 0.2
+            noise *= level * 10 ** (-rng.uniform(5.0, 25.0) / 20) / max(float(np.sqrt(np.mean(noise ** 2))), 1e-9)
+            x = x + noise
+        elif kind == "clip":
+            gain = float(np.exp(rng.uniform(np.log(1.5), np.log(10.0))))
+            x = np.clip(x / peak * gain, -1, 1) if rng.random() < 0.6 else np.tanh(x / peak * gain)
+            x *= peak
+        else:
+            x = sosfilt(butter(6, rng.uniform(2800.0, 4500.0) / (RENDER_RATE / 2), output="sos"), x)
+            if rng.random() < 0.5:
+                x = sosfilt(butter(2, rng.uniform(150.0, 500.0) / (RENDER_RATE / 2), btype="high", output="sos"), x)
+    return x.astype(np.float32)
+
+
+def sample_batch(audio, examples, rng, mean, std, degrade: float = 0.0):
     """A batch of WINDOW_FRAMES-frame windows: features (B, F, T), targets (B, 2, T), tempo (B, T), mask (B, T).
-    Time-stretch (frames taken 0.75–1.35 × 20 ms apart, 70 % of windows), gain, and a level/tilt change."""
+    Time-stretch (frames taken 0.75–1.35 × 20 ms apart, 70 % of windows), gain, a level/tilt change, and in a
+    share `degrade` of the windows noise, clipping or a narrow band (`degraded`)."""
     from soundmotion.models.music.beat_net import FEATURE_RATE, HOP, spectral_features
     kinds = sorted({e.kind for e in examples})
     by_kind = {k: [e for e in examples if e.kind == k] for k in kinds}
@@ -637,6 +666,8 @@ def sample_batch(audio, examples, rng, mean, std):
         start = int(rng.integers(0, max(1, example.length - need)))
         chunk = audio[example.name][start:min(example.length, start + need)].astype(np.float32)
         chunk *= float(np.exp(rng.uniform(np.log(0.2), 0.0))) / 32767.0
+        if degrade and rng.random() < degrade:
+            chunk = degraded(rng, chunk)
         feats = spectral_features(chunk, FEATURE_RATE, stretch=stretch, normalise=False)[:WINDOW_FRAMES]
         valid = len(feats)
         targets, tempo = window_targets(example, start / FEATURE_RATE, stretch, WINDOW_FRAMES)
@@ -684,7 +715,7 @@ def load_model(path: pathlib.Path):
 
 
 def train(audio, examples, steps: int, rng, progress=print, checkpoint=None, init=None, max_lr=2e-3,
-          channels: int = CHANNELS):
+          channels: int = CHANNELS, degrade: float = 0.0):
     """Train from scratch, or fine-tune the weights in `init` (a .npz of save())."""
     import torch
     if init is not None:
@@ -698,7 +729,7 @@ def train(audio, examples, steps: int, rng, progress=print, checkpoint=None, ini
     started = time.time()
     for step in range(steps):
         model.train()
-        x, y, tempo, m = (torch.tensor(a) for a in sample_batch(audio, examples, rng, mean, std))
+        x, y, tempo, m = (torch.tensor(a) for a in sample_batch(audio, examples, rng, mean, std, degrade))
         logits, tempo_logits = model(x.float())
         loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, y.float(), pos_weight=positive,
                                                                     reduction="none")
@@ -739,8 +770,9 @@ def save(model, mean, std, path: pathlib.Path):
     np.savez_compressed(path, **arrays)
 
 
-def all_pieces(renders: int, teacher_tracks: int = None, progress=print):
+def all_pieces(renders: int, teacher_tracks: int = None, progress=print, extra_teacher: bool = False):
     pieces = render_pieces(renders) + synth_pieces(SYNTH_SONGS) + teacher_pieces(TEACHER, "train", teacher_tracks) \
+        + (teacher_pieces(TEACHER_EXTRA, "train") if extra_teacher else []) \
         + teacher_pieces(TEACHER_VALIDATION, "validation")
     progress(f"{len(pieces)} pieces: " + ", ".join(f"{k} {sum(e.kind == k and e.split == s for e, _ in pieces)} {s}"
                                                   for k in ("render", "none", "synth", "teacher")
@@ -760,6 +792,10 @@ def main(argv=None) -> int:
     parser.add_argument("--lr", type=float, default=2e-3, help="peak learning rate")
     parser.add_argument("--channels", type=int, default=CHANNELS, help="width of a net trained afresh")
     parser.add_argument("--seed", type=int, default=SEED, help="the training's seed (the renders keep theirs)")
+    parser.add_argument("--extra-teacher", action="store_true",
+                        help="also the further training soundtracks (bench/music_corpus.py --only-extra-training)")
+    parser.add_argument("--degrade", type=float, default=0.0,
+                        help="share of training windows under noise, clipping or a narrow band (0: none)")
     args = parser.parse_args(argv)
     import torch
     torch.manual_seed(args.seed)
@@ -773,13 +809,13 @@ def main(argv=None) -> int:
     if not list(TEACHER.glob("*.teacher.*.beats")):
         print(f"no teacher labels in {TEACHER}: training on rendered music only "
               "(bench/music_corpus.py --teacher in the bench environment adds them)")
-    audio, examples = build_store(all_pieces(args.renders, args.teacher_tracks))
+    audio, examples = build_store(all_pieces(args.renders, args.teacher_tracks, extra_teacher=args.extra_teacher))
     validation = [e for e in examples if e.split == "validation"]
     if args.validate is None:
         training = [e for e in examples if e.split == "train"]
         model, mean, std = train(audio, training, args.steps, np.random.default_rng(args.seed + 1),
                                  checkpoint=args.out.with_suffix(".partial.npz"), init=args.init, max_lr=args.lr,
-                                 channels=args.channels)
+                                 channels=args.channels, degrade=args.degrade)
         save(model, mean, std, args.out)
         print(f"saved {args.out} ({args.out.stat().st_size / 1e3:.0f} kB)")
     validate(audio, validation, args.validate or args.out)

@@ -1,5 +1,5 @@
-"""bench/music_corpus.py's band and free-tempo validation splits: packages kept apart from every other split, ids,
-pruning."""
+"""bench/music_corpus.py's band and free-tempo validation splits and the third net's further training split:
+packages kept apart from every other split, ids, pruning."""
 
 import fnmatch
 import json
@@ -28,6 +28,17 @@ def test_free_tempo_packages_are_pinned_unpacked_and_used_nowhere_else():
     assert {kind for *_, kind in corpus.FREE_TEMPO_SOURCES} == {"music", "none"}
     for package, pattern, _, _ in corpus.FREE_TEMPO_SOURCES:   # what is unpacked holds every pattern
         assert fnmatch.fnmatch(pattern, corpus.FREE_TEMPO_MEMBERS[package])   # tar wildcards: * spans folders
+
+
+def test_extra_training_packages_are_pinned_and_train_nothing_else():
+    extra = {package for package, _, _ in corpus.EXTRA_TRAIN_SOURCES}
+    others = ({p for p, _, _ in corpus.TRAIN_SOURCES} | {p for p, _, _ in corpus.VALIDATION_SOURCES}
+              | {p for p, _, _ in corpus.ROCK_VALIDATION_SOURCES} | {p for p, *_ in corpus.FREE_TEMPO_SOURCES}
+              | {row[1] for row in corpus.HELD_OUT_TRACKS})
+    assert extra <= set(corpus.PACKAGES)
+    assert len(extra) == 10
+    assert not extra & others
+    assert not extra & set(corpus.ORIGINAL_TRAIN_PACKAGES)   # so only their music folders are unpacked
 
 
 def test_track_ids_keep_only_letters_digits_and_underscores():
