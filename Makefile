@@ -107,11 +107,12 @@ train-english-recogniser: setup
 		--asterisk-languages en --groups asterisk-en,klettres-en,klettres-en_GB,ktuberling-en \
 		--out models/speech/phone_net_en_weights.npz
 
-# Retrain the two beat/downbeat nets the analysis averages: music rendered with FluidSynth from written and
+# Retrain the three beat/downbeat nets of the analysis: music rendered with FluidSynth from written and
 # music21-corpus scores under human timing, plus game soundtracks labelled by madmom (a teacher in .venv-bench).
 # models/music/beat_net_weights.npz by the training script as of abec91a (hard labels, 1500 steps);
 # models/music/beat_net_weights_2.npz by today's (madmom's activations as soft targets, time-stretch, 12000 steps
-# afresh, about 45 min on one core).
+# afresh, about 45 min on one core); models/music/beat_net_weights_3.npz, the second look's, by today's on every
+# labelled training soundtrack plus ten more packages, 30 % of its windows noisy, clipped or narrow-band (40 min).
 train-beats: setup
 	apt-get install -y -q fluidsynth fluid-soundfont-gm >/dev/null 2>&1 \
 		|| sudo apt-get install -y -q fluidsynth fluid-soundfont-gm
@@ -124,6 +125,10 @@ train-beats: setup
 	rm scripts/.train_beat_net_1.py
 	nice -n 10 $(VENV)/bin/python scripts/train_beat_net.py --channels 24 --steps 12000 --teacher-tracks 108 \
 		--out models/music/beat_net_weights_2.npz
+	$(VENV)/bin/python bench/music_corpus.py --only-extra-training
+	nice -n 10 .venv-bench/bin/python bench/music_corpus.py --only-extra-training --teacher
+	nice -n 10 $(VENV)/bin/python scripts/train_beat_net.py --channels 24 --steps 12000 --extra-teacher --degrade 0.3 \
+		--seed 20261203 --out models/music/beat_net_weights_3.npz
 
 # The beat bench on real recordings (bench/music_corpus.py's held-out split), beside librosa and madmom.
 beat-bench: setup

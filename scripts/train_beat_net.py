@@ -16,6 +16,9 @@ Training music, none of it from the beat bench's held-out recordings (bench/musi
    under GPL / CC BY-SA; 60 s from the middle of each track) with beats and downbeats from madmom's RNN + DBN.
    madmom's models are CC BY-NC-SA: they label the training audio, they are never shipped, and the weights
    learned here are the net's own.
+   `--extra-teacher` adds ten more packages' soundtracks the same way (bench/music_corpus.py
+   --only-extra-training; the third net's), and `--degrade SHARE` puts that share of the training windows under
+   noise, clipping or a telephone band (`degraded`), as users' recordings may bring them.
 3. **No beat**: speech (espeak-ng voices and flite voices made from recordings), coloured noise and drones, with
    no beat labelled, so that the analysis can say "no steady beat" where there is none; and 40 songs from
    SoundMotion's own test synthesizer (other seeds than the tests and benches).

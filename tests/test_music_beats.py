@@ -417,6 +417,29 @@ def test_the_analysis_averages_both_nets():
     assert np.allclose(beat_activations(song.samples, song.sample_rate), 0.5 * (each[0] + each[1]), atol=1e-5)
 
 
+def test_unsure_beats_get_a_second_look_with_the_third_net(monkeypatch):
+    # The third net (trained on noisy, clipped and narrow-band windows) joins the pair's mean only where the pair's
+    # confidence is under SECOND_LOOK_CONFIDENCE: a clean song keeps the pair's beats, an unsure one gets the
+    # three nets' beats and confidence.
+    from soundmotion.models.music import analysis as music_analysis
+    from soundmotion.models.music.beat_net import SECOND_LOOK_PATHS, WEIGHTS_PATHS, BeatNet
+    song = synthesize([SongPart(16, 132, "A"), SongPart(16, 132, "B")], seed=5, lead_in=0.0)
+    audio = Audio(song.samples, song.sample_rate)
+    features = spectral_features(song.samples, song.sample_rate)
+    assert not np.allclose(BeatNet(SECOND_LOOK_PATHS[0]).activations(features),
+                           BeatNet(WEIGHTS_PATHS[1]).activations(features), atol=0.05)
+    pair = analyse_music(audio, second_look=())
+    trio = analyse_music(audio, nets=WEIGHTS_PATHS + SECOND_LOOK_PATHS)
+    assert not np.array_equal(pair.beats, trio.beats)
+    sure = analyse_music(audio)
+    assert sure.confidence >= music_analysis.SECOND_LOOK_CONFIDENCE       # measured 0.97
+    assert np.array_equal(sure.beats, pair.beats) and sure.confidence == pair.confidence
+    monkeypatch.setattr(music_analysis, "SECOND_LOOK_CONFIDENCE", 1.01)    # every song unsure
+    unsure = analyse_music(audio)
+    assert np.array_equal(unsure.beats, trio.beats) and unsure.confidence == pytest.approx(trio.confidence)
+    assert not unsure.fallback and unsure.beats_per_bar == 4
+
+
 def test_faint_beats_that_repeat_are_kept_with_a_note(monkeypatch):
     # Music under heavy noise or clipping: the nets' beats come out faint (confidence under 0.25) but as regular
     # as ever. They were refused as "no steady beat" and the dancer fell back to a 110 BPM grid.

@@ -9,7 +9,9 @@ time (kernel 3, dilations d and 2d, d = 1, 2, 4 … 128: each frame hears about 
 
 It is trained by `scripts/train_beat_net.py` (torch, offline, `make train-beats`) on music rendered from
 notation with FluidSynth under human-like timing and on game music labelled by madmom (a teacher only); the
-weights sit beside this file in `beat_net_weights.npz` and `beat_net_weights_2.npz` (two nets, averaged).
+weights sit beside this file in `beat_net_weights.npz` and `beat_net_weights_2.npz` (two nets, averaged), and
+`beat_net_weights_3.npz`, a third net the analysis adds to the mean where the pair's beats are not sure
+(`analysis.SECOND_LOOK_CONFIDENCE`).
 """
 
 import os
@@ -26,6 +28,10 @@ WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "beat_net_weights.npz")
 # meter"): on both tuning splits the pair beat either net alone.
 SECOND_WEIGHTS_PATH = os.path.join(os.path.dirname(__file__), "beat_net_weights_2.npz")
 WEIGHTS_PATHS = (WEIGHTS_PATH, SECOND_WEIGHTS_PATH)
+# A third net, trained on more soundtracks and on noisy, clipped and narrow-band windows, joins the mean where the
+# pair is unsure of its beats (noisy, clipped or telephone-band recordings): alone in the mean it cost clean music
+# some downbeats and heard beats in rain and wind.
+SECOND_LOOK_PATHS = (os.path.join(os.path.dirname(__file__), "beat_net_weights_3.npz"),)
 
 FEATURE_RATE = 22050
 HOP = 441                 # 20 ms
