@@ -3,7 +3,8 @@
     .venv/bin/python bench/beat_nets.py [--set A.npz,B.npz ...]     (default: the shipped set)
 
 Each set's activations are averaged, as models/music/beat_net.beat_activations does for the shipped set, and
-models/music/analysis.analyse_music runs unchanged on them. Per set:
+models/music/analysis.analyse_music runs unchanged on them (the shipped set with its second look, the third net
+joining where the pair is unsure; another set alone). Per set:
 
 * the three tuning splits of bench/music_corpus.py (whole game-soundtrack packages that never trained a net:
   mostly electronic and orchestral, band music, expressive acoustic music; madmom's beats and downbeats, as in
