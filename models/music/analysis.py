@@ -92,6 +92,14 @@ ODD_METER_BARS = 4
 # a scan of both readings per excerpt): clean music as before within 0.01 of beat F and 0.03 of downbeat F per
 # split, band music under white noise at 10 dB 0.844 -> 0.907 beat F, at telephone bandwidth 0.710 -> 0.788.
 SECOND_LOOK_CONFIDENCE = 0.8
+# Where the pair's beats are too faint and irregular to keep (steady_beat says no: metal clipped +18 dB, beat
+# confidence 0.13-0.22, periodicity 0.21-0.28), the three nets' mean may still repeat: music under the damage, kept
+# where its periodicity reaches SECOND_LOOK_PERIODICITY in a spectrum that holds its shape (faint_music_heard).
+# Tuning material (bench/no_steady_beat.py, bench/degraded_music.py): those five clipped band excerpts 0.43-0.53;
+# the faint sounds with no beat (a sauna, birdsong, a river, a raven) 0.06-0.15 or a spectrum that changes (raven
+# 0.53 at change 0.58); speech is never that faint (0.34 or more). Music clipped +18 dB: 6 -> 1 of 93 falling back;
+# speech under noise, synthesized noises and music under noise as before (bench/no_steady_beat.py --degraded).
+SECOND_LOOK_PERIODICITY = 0.40
 
 
 @dataclass
@@ -173,23 +181,24 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS, second_look: tuple 
                           spectrum.log_mel)
     evidence = beat_evidence(activations[:, 0], decoded.beats, spectrum.log_mel, spectrum.frame_rate, samples)
     confidence, regularity = evidence["confidence"], evidence["regularity"]
+    looked = None      # the three nets' (each, mean, decoded), where the pair is unsure (SECOND_LOOK_CONFIDENCE)
+    unsure = bool(second_look) and confidence < SECOND_LOOK_CONFIDENCE
     if not steady_beat(evidence):
-        fallback = fallback_analysis(duration, f"No steady beat was found (beat confidence {confidence:.2f}, "
-                                               f"regularity {regularity:.2f}), so the dancer grooves at a steady "
-                                               f"{FALLBACK_BPM:.0f} BPM.", loudness, rate)
-        fallback.confidence = confidence
-        return fallback
+        if unsure and confidence < MIN_CONFIDENCE:       # faint: does the third net hear music under the damage?
+            looked = _second_look(each, second_look, samples, span, spectrum, bass_onsets, snare_onsets)
+        if looked is None or not faint_music_heard(looked[1][:, 0], evidence):
+            fallback = fallback_analysis(duration, f"No steady beat was found (beat confidence {confidence:.2f}, "
+                                                   f"regularity {regularity:.2f}), so the dancer grooves at a "
+                                                   f"steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
+            fallback.confidence = confidence
+            return fallback
     if len(decoded.beats) < MIN_BEATS:
         return fallback_analysis(duration, f"Too few beats were found ({len(decoded.beats)}), so the dancer grooves "
                                            f"at a steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
-    if second_look and confidence < SECOND_LOOK_CONFIDENCE:   # unsure: the third net joins (the decision stays)
-        each = each + [_silent_ends_cleared(a, span) for a in each_net_activations(samples, SAMPLE_RATE,
-                                                                                   paths=tuple(second_look))]
-        activations = mean_activations(each)
-        again = choose_bars(decode_each_meter(activations, FRAME_RATE, METERS), bass_onsets, spectrum.frame_rate,
-                            activations[:, 1], snare_onsets, activations[:, 0], spectrum.log_mel)
-        if len(again.beats) >= MIN_BEATS:
-            decoded = again
+    if unsure:
+        looked = looked or _second_look(each, second_look, samples, span, spectrum, bass_onsets, snare_onsets)
+        if len(looked[2].beats) >= MIN_BEATS:
+            each, activations, decoded = looked
             confidence = beat_confidence(activations[:, 0], decoded.beats)
     # (after the "no steady beat" decision, which, like the confidence, is made on the mean's beats)
     decoded = slower_net_reading(decoded, each, bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets,
@@ -208,7 +217,7 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS, second_look: tuple 
     analysis.notes.append(f"Tempo {tempo:.0f} BPM, {decoded.beats_per_bar} beats to the bar, {len(beats)} beats, "
                           f"{len(bar_starts)} bars, beat confidence {confidence:.2f}, {len(analysis.sections)} "
                           "sections.")
-    if confidence < MIN_CONFIDENCE:  # kept as weak beats that repeat (steady_beat)
+    if evidence["confidence"] < MIN_CONFIDENCE:  # the pair's beats were faint: kept as weak beats that repeat
         analysis.notes.append("The beats are faint (a noisy or distorted recording?): check them against the music "
                               "before keying to them.")
     return analysis
@@ -487,6 +496,25 @@ def beat_confidence(activation: np.ndarray, beats: np.ndarray) -> float:
     """The mean beat probability on the beats (the peak within a frame of each; 0 without beats)."""
     frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 0, len(activation) - 1)
     return float(np.mean(_peak_near(activation, frames))) if len(frames) else 0.0
+
+
+def _second_look(each: list, paths: tuple, samples: np.ndarray, span: tuple, spectrum, bass_onsets: np.ndarray,
+                 snare_onsets: np.ndarray) -> tuple:
+    """(each net's activations with those of the nets in `paths` added, their mean, the beats and bars decoded from
+    it as analyse_music decodes the pair's)."""
+    each = each + [_silent_ends_cleared(a, span) for a in each_net_activations(samples, SAMPLE_RATE, paths=tuple(paths))]
+    mean = mean_activations(each)
+    decoded = choose_bars(decode_each_meter(mean, FRAME_RATE, METERS), bass_onsets, spectrum.frame_rate, mean[:, 1],
+                          snare_onsets, mean[:, 0], spectrum.log_mel)
+    return each, mean, decoded
+
+
+def faint_music_heard(activation: np.ndarray, evidence: dict) -> bool:
+    """Whether the pair's faint beats (under MIN_CONFIDENCE, and too irregular for the weak-beat rule) are music
+    after all: the three nets' mean beat `activation` repeats (periodicity SECOND_LOOK_PERIODICITY or more) in a
+    spectrum that holds its shape (`evidence["change"]` WEAK_BEATS_CHANGE or more)."""
+    return (periodicity(activation, FRAME_RATE) >= SECOND_LOOK_PERIODICITY
+            and evidence["change"] >= WEAK_BEATS_CHANGE)
 
 
 def steady_beat(evidence: dict) -> bool:
