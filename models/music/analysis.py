@@ -176,16 +176,14 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS, second_look: tuple 
     activations = mean_activations(each)
     bass_onsets = onset_strength(spectrum, BASS_ONSET_HZ)
     snare_onsets = onset_strength(spectrum, SNARE_HIGH_HZ, min_hz=SNARE_LOW_HZ)
-    decoded = choose_bars(decode_each_meter(activations, FRAME_RATE, METERS),
-                          bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets, activations[:, 0],
-                          spectrum.log_mel)
+    decoded = _beats_and_bars(activations, spectrum, bass_onsets, snare_onsets)
     evidence = beat_evidence(activations[:, 0], decoded.beats, spectrum.log_mel, spectrum.frame_rate, samples)
     confidence, regularity = evidence["confidence"], evidence["regularity"]
-    looked = None      # the three nets' (each, mean, decoded), where the pair is unsure (SECOND_LOOK_CONFIDENCE)
+    looked = None      # the three nets' (each, mean), where the pair is unsure (SECOND_LOOK_CONFIDENCE)
     unsure = bool(second_look) and confidence < SECOND_LOOK_CONFIDENCE
     if not steady_beat(evidence):
         if unsure and confidence < MIN_CONFIDENCE:       # faint: does the third net hear music under the damage?
-            looked = _second_look(each, second_look, samples, span, spectrum, bass_onsets, snare_onsets)
+            looked = _with_nets(each, second_look, samples, span)
         if looked is None or not faint_music_heard(looked[1][:, 0], evidence):
             fallback = fallback_analysis(duration, f"No steady beat was found (beat confidence {confidence:.2f}, "
                                                    f"regularity {regularity:.2f}), so the dancer grooves at a "
@@ -196,9 +194,10 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS, second_look: tuple 
         return fallback_analysis(duration, f"Too few beats were found ({len(decoded.beats)}), so the dancer grooves "
                                            f"at a steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
     if unsure:
-        looked = looked or _second_look(each, second_look, samples, span, spectrum, bass_onsets, snare_onsets)
-        if len(looked[2].beats) >= MIN_BEATS:
-            each, activations, decoded = looked
+        looked = looked or _with_nets(each, second_look, samples, span)
+        again = _beats_and_bars(looked[1], spectrum, bass_onsets, snare_onsets)
+        if len(again.beats) >= MIN_BEATS:
+            (each, activations), decoded = looked, again
             confidence = beat_confidence(activations[:, 0], decoded.beats)
     # (after the "no steady beat" decision, which, like the confidence, is made on the mean's beats)
     decoded = slower_net_reading(decoded, each, bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets,
@@ -498,15 +497,17 @@ def beat_confidence(activation: np.ndarray, beats: np.ndarray) -> float:
     return float(np.mean(_peak_near(activation, frames))) if len(frames) else 0.0
 
 
-def _second_look(each: list, paths: tuple, samples: np.ndarray, span: tuple, spectrum, bass_onsets: np.ndarray,
-                 snare_onsets: np.ndarray) -> tuple:
-    """(each net's activations with those of the nets in `paths` added, their mean, the beats and bars decoded from
-    it as analyse_music decodes the pair's)."""
+def _beats_and_bars(activations: np.ndarray, spectrum, bass_onsets: np.ndarray,
+                    snare_onsets: np.ndarray) -> DecodedBeats:
+    """The beats and bars of the nets' mean `activations`: decoded in each meter, bars chosen by choose_bars."""
+    return choose_bars(decode_each_meter(activations, FRAME_RATE, METERS), bass_onsets, spectrum.frame_rate,
+                       activations[:, 1], snare_onsets, activations[:, 0], spectrum.log_mel)
+
+
+def _with_nets(each: list, paths: tuple, samples: np.ndarray, span: tuple) -> tuple:
+    """(`each` net's activations with those of the nets in `paths` added, silent ends cleared; their mean)."""
     each = each + [_silent_ends_cleared(a, span) for a in each_net_activations(samples, SAMPLE_RATE, paths=tuple(paths))]
-    mean = mean_activations(each)
-    decoded = choose_bars(decode_each_meter(mean, FRAME_RATE, METERS), bass_onsets, spectrum.frame_rate, mean[:, 1],
-                          snare_onsets, mean[:, 0], spectrum.log_mel)
-    return each, mean, decoded
+    return each, mean_activations(each)
 
 
 def faint_music_heard(activation: np.ndarray, evidence: dict) -> bool:
