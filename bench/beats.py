@@ -1,6 +1,7 @@
 """Beat bench: beats, downbeats, meter and tempo on real recordings, next to librosa and madmom in the same run.
 
-    .venv/bin/python bench/beats.py [--music DIR] [--no-madmom] [--no-dance]
+    .venv/bin/python bench/beats.py [--music DIR] [--no-madmom] [--no-dance] [--whole-tracks]
+                                    [--set analysis.NAME=VALUE ...]
 
 Recordings: the held-out split of bench/music_corpus.py (default /work/coord/music; run that script first).
 None of them trains or tunes the tracker. Truth per track, said in every row:
@@ -20,7 +21,11 @@ electronic and orchestral) and its band validation split (rock and metal soundtr
 beats, whole packages that train nothing, on which settings are chosen; and its free-tempo validation split
 (expressive acoustic and orchestral soundtracks against madmom's beats, where any "no steady beat" fallback is a
 failure, and drones, hiss, rain and wind, which should all get that note). Speed: analysis time (decoded audio in,
-beats out) against the audio's length.
+beats out) against the audio's length. `--whole-tracks` adds two tuning rows: the validation and band splits'
+tracks analysed whole (1–11 min, as users bring songs, not as 60 s excerpts), their beats and bars inside the
+labelled excerpt scored against the same madmom labels: what a whole song's context changes (a bar's phase chosen
+over the whole song, tempo levels, sections). `--set analysis.NAME=VALUE` overrides a constant of
+soundmotion.models.music.analysis for the run (a float), so that two settings are printed by the same code.
 Dance: Dance to Music on three held-out songs with people's beats, Beat Align Score (k→m) against the true beats
 and against the tracker's own beats.
 """
@@ -233,6 +238,27 @@ def validation_rows(folder: pathlib.Path, genre: str = "game soundtrack"):
     return rows
 
 
+def whole_track_rows(folder: pathlib.Path, genre: str):
+    """Like validation_rows, but each track analysed whole and scored inside its labelled excerpt only."""
+    rows = []
+    for beats_file in sorted(folder.glob("*.teacher.*.beats")):
+        stem, span = beats_file.name[:-len(".beats")].split(".teacher.")
+        start, end = (float(x) for x in span.split("-"))
+        table = np.loadtxt(beats_file, ndmin=2)
+        if len(table) < 8 or end - start < 30.0:
+            continue
+        analysis = analyse_music(load_audio(str(folder / f"{stem}.flac"), SAMPLE_RATE, allow_silence=True))
+        inside = lambda times: np.asarray([t - start for t in times if start <= t < end])
+        entry = {"id": stem, "genre": genre, "truth": "madmom", "fallback": analysis.fallback,
+                 "meter": analysis.beats_per_bar, "true_meter": str(int(table[:, 1].max())), "tempo": analysis.tempo,
+                 "confidence": analysis.confidence,
+                 "ours": scores(inside(analysis.beats), inside(analysis.downbeats), table[:, 0] - start,
+                                table[table[:, 1] == 1, 0] - start)}
+        rows.append(entry)
+        print(_line(entry) + f" | whole track {analysis.duration:.0f} s", flush=True)
+    return rows
+
+
 def no_beat_sounds(folder: pathlib.Path) -> list:
     """[(id, Audio)] of the free-tempo split's sounds with no beat (drones, hiss, rain, wind; tracks.json kind
     "none"), whole."""
@@ -330,7 +356,16 @@ def main(argv=None):
                         help="bench/music_corpus.py's free-tempo validation split (expressive acoustic/orchestral "
                              "music that must keep its beats, sounds with no beat that must get the note; tuning "
                              "data), scored if present")
+    parser.add_argument("--whole-tracks", action="store_true",
+                        help="also score the validation and band splits' tracks analysed whole (tuning rows)")
+    parser.add_argument("--set", action="append", default=[], help="analysis.NAME=VALUE (a float) for this run")
     args = parser.parse_args(argv)
+    from ..models.music import analysis as analysis_module
+    for item in args.set:
+        name, value = item.removeprefix("analysis.").split("=")
+        if not hasattr(analysis_module, name):
+            parser.error(f"models/music/analysis.py has no constant {name}")
+        setattr(analysis_module, name, float(value))
     if not (args.music / "tracks.json").exists():
         print(f"No recordings in {args.music}: run `python3 bench/music_corpus.py --out {args.music}` first.")
         return 2
@@ -351,6 +386,13 @@ def main(argv=None):
               "sounds with no beat)")
         free_tempo = validation_rows(args.free_tempo_validation, "acoustic/orchestral soundtrack")
         no_beat = no_beat_rows(args.free_tempo_validation)
+    whole = {}
+    if args.whole_tracks:
+        for label, folder, genre in (("validation", args.validation, "game soundtrack"),
+                                     ("band validation", args.band_validation, "band music")):
+            if folder.exists():
+                print(f"\n== tuning: {label} split, whole tracks scored in their labelled excerpts")
+                whole[label] = whole_track_rows(folder, genre)
     print("\n== held out: real recordings (bench/music_corpus.py)")
     held, speed = held_out_rows(args.music, not args.no_madmom)
     summary(tuning, "Tuning (synthesized songs)")
@@ -364,6 +406,8 @@ def main(argv=None):
     if no_beat:
         print(f"Tuning: free-tempo validation split, sounds with no beat: {sum(r['fallback'] for r in no_beat)} of "
               f"{len(no_beat)} get the 'no steady beat' note")
+    for label, rows in whole.items():
+        summary(rows, f"Tuning: {label} split, whole tracks analysed, scored in the labelled excerpts")
     people = [r for r in held if r["truth"] == "people"]
     teacher = [r for r in held if r["truth"] == "madmom"]
     summary(people, "Held out, people's annotations (Frets on Fire charts)")

@@ -461,3 +461,28 @@ def test_faint_beats_that_repeat_are_kept_with_a_note(monkeypatch):
     assert any("beats are faint" in note for note in kept.notes)
     monkeypatch.setattr(music_analysis, "SECOND_LOOK_PERIODICITY", 2.0)
     assert analyse_music(Audio(song.samples, song.sample_rate)).fallback
+
+
+def test_bars_follow_a_change_of_phase_in_a_long_song():
+    from soundmotion.models.music import analysis
+    from soundmotion.models.music.analysis import choose_bars
+    from soundmotion.models.music.bar_decoder import DecodedBeats
+    rate = 50.0
+    beats = 1.0 + np.arange(320) * 0.5                                 # 160 s at 120 BPM
+    frames = np.round(beats * FRAME_RATE).astype(int)
+    onsets = np.zeros(int(165 * rate))
+    onsets[np.round(beats * rate).astype(int)] = 0.2
+    downbeat = np.full(int(165 * FRAME_RATE), 0.02)
+    # bars start on beat 1 for 40 bars, then a bar of two beats: from beat 162 on they start two beats later
+    starts = list(range(0, 160, 4)) + list(range(162, 320, 4))
+    downbeat[frames[starts]] = 0.2
+    onsets[np.round(beats[starts] * rate).astype(int)] = 1.0
+    decoded = [DecodedBeats(beats, np.arange(320) % 4 + 1, 4, -100.0)]
+    whole = np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)
+    assert len(set(whole) & set(starts)) == 40                         # one phase for the whole song: half right
+    analysis.PHASE_CHANGE_COST, saved = 20.0, analysis.PHASE_CHANGE_COST
+    try:
+        found = np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)
+    finally:
+        analysis.PHASE_CHANGE_COST = saved
+    assert list(found) == starts                                       # the bar of two beats is found

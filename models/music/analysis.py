@@ -92,6 +92,10 @@ ODD_METER_BARS = 4
 # a scan of both readings per excerpt): clean music as before within 0.01 of beat F and 0.03 of downbeat F per
 # split, band music under white noise at 10 dB 0.844 -> 0.907 beat F, at telephone bandwidth 0.710 -> 0.788.
 SECOND_LOOK_CONFIDENCE = 0.8
+PHASE_CHANGE_COST = 0.0    # EXPERIMENT
+PHASE_BLOCK_BARS = 8
+PHASE_WINDOW_BARS = 8
+PHASE_GLOBAL_BONUS = 0.0
 # Where the pair's beats are too faint and irregular to keep (steady_beat says no: metal clipped +18 dB, beat
 # confidence 0.13-0.22, periodicity 0.21-0.28), the three nets' mean may still repeat: music under the damage, kept
 # where its periodicity reaches SECOND_LOOK_PERIODICITY in a spectrum that holds its shape (faint_music_heard).
@@ -297,7 +301,92 @@ def count_bars(likeliest: DecodedBeats, meter: int, bass_onsets: np.ndarray, fra
     else:
         first = int(np.flatnonzero(beat_in_bar == 1)[0])
     index = np.arange(len(beats))
-    return DecodedBeats(beats, ((index - first) % meter + 1).astype(int), meter, likeliest.log_probability)
+    phases = np.full(len(beats), first)
+    if PHASE_CHANGE_COST and (cues[0][1] is not None or cues[1][1] is not None):
+        phases = _phase_per_block(beats, meter, first, bass_onsets, frame_rate, downbeat_activation, snare_onsets,
+                                  beat_activation, log_mel)
+    return DecodedBeats(beats, ((index - phases) % meter + 1).astype(int), meter, likeliest.log_probability)
+
+
+def _cue_values(beats: np.ndarray, bass_onsets: np.ndarray, frame_rate: float, downbeat_activation: np.ndarray,
+                snare_onsets: np.ndarray, beat_activation: np.ndarray, log_mel: np.ndarray) -> list:
+    """[(weight, per-beat value, floor, kind)] of count_bars' cues, before their means over bar positions."""
+    out = []
+    if len(bass_onsets):
+        out.append((1.0, _near_sum(bass_onsets, beats, frame_rate), 1e-9, "onset"))
+    if downbeat_activation is not None and len(downbeat_activation) >= 3:
+        frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 1, len(downbeat_activation) - 2)
+        per_beat = _peak_near(downbeat_activation, frames)
+        if beat_activation is not None:
+            per_beat = per_beat / (_peak_near(beat_activation, frames) + 1e-3)
+        out.append((DOWNBEAT_WEIGHT, per_beat, 1e-6, "downbeat"))
+    if snare_onsets is not None and len(snare_onsets):
+        out.append((-SNARE_WEIGHT, _near_sum(snare_onsets, beats, frame_rate), 1e-9, "onset"))
+    if log_mel is not None and len(log_mel) and len(beats) >= 2:
+        spectra = beat_spectra(log_mel, frame_rate, beats)
+        change = np.full(len(beats), np.nan)
+        change[1:] = 1.0 - np.sum(spectra[1:] * spectra[:-1], axis=1)
+        out.append((HARMONY_WEIGHT, change, 1e-9, "spectral"))
+        half = NOVELTY_BEATS
+        padded = np.pad(spectra, ((half, half), (0, 0)), mode="edge")
+        windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half, axis=0)[:len(beats)]
+        similarity = np.einsum("nbi,nbj->nij", windows, windows)
+        sign = np.concatenate([-np.ones(half), np.ones(half)])
+        out.append((NOVELTY_WEIGHT, np.maximum(np.einsum("nij,i,j->n", similarity, sign, sign), 0.0), 1e-9,
+                    "spectral"))
+    return out
+
+
+def _block_phase_scores(cues: list, meter: int, first: int, last: int) -> np.ndarray:
+    """(meter,) count_bars' cue score of each bar phase (indexed by the absolute beat index of the downbeats,
+    mod meter) from the beats first..last-1 alone."""
+    score = np.zeros(meter)
+    for weight, values, floor, kind in cues:
+        means = _phase_means(values[first:last], meter)
+        if np.any(~np.isfinite(means)):
+            continue
+        if kind == "onset" and not means.max() > means.mean() * (1.0 + 1e-6) + 1e-12:
+            continue
+        if kind == "spectral" and not means.max() > 0:
+            continue
+        score += weight * np.log(np.roll(means, first % meter) / means.mean() + floor)
+    return score
+
+
+def _phase_per_block(beats: np.ndarray, meter: int, first: int, *cue_input) -> np.ndarray:
+    """Per beat, the bar phase (beat index mod meter of the downbeats): a Viterbi over blocks of PHASE_BLOCK_BARS
+    bars whose phase may change from one block to the next at PHASE_CHANGE_COST (a bar of another length between
+    them: a song's 2/4 bar, a break, a pickup), each block scored by count_bars' cues over PHASE_WINDOW_BARS bars
+    around it. The whole piece's phase (`first`) where it has under two blocks."""
+    size = meter * PHASE_BLOCK_BARS
+    count = len(beats)
+    if count < 2 * size:
+        return np.full(count, first)
+    cues = _cue_values(beats, *cue_input)
+    starts = np.arange(0, count - size // 2, size)
+    reach = meter * max(0, PHASE_WINDOW_BARS - PHASE_BLOCK_BARS) // 2
+    emission = np.array([_block_phase_scores(cues, meter, max(0, a - reach), min(count, a + size + reach))
+                         for a in starts])
+    emission[:, first % meter] += PHASE_GLOBAL_BONUS
+    best = emission[0].copy()
+    back = np.zeros((len(starts), meter), int)
+    for k in range(1, len(starts)):
+        switch = best.max() - PHASE_CHANGE_COST
+        back[k] = np.where(best >= switch, np.arange(meter), int(np.argmax(best)))
+        best = np.maximum(best, switch) + emission[k]
+    phase = np.empty(len(starts), int)
+    phase[-1] = int(np.argmax(best))
+    for k in range(len(starts) - 1, 0, -1):
+        phase[k - 1] = back[k, phase[k]]
+    block_of = np.minimum(np.arange(count) // size, len(starts) - 1)
+    if np.all(phase == phase[0]):
+        return np.full(count, first)
+    out = np.empty(count, int)
+    edges = np.concatenate([[0], np.flatnonzero(np.diff(phase)) + 1, [len(starts)]])
+    for a, b in zip(edges[:-1], edges[1:]):   # each stretch's phase by the whole-stretch criterion, as count_bars'
+        lo, hi = int(starts[a]), (count if b == len(starts) else int(starts[b]))
+        out[lo:hi] = int(np.argmax(_block_phase_scores(cues, meter, lo, hi)))
+    return out
 
 
 def odd_meter(decoded: DecodedBeats, bass_onsets: np.ndarray, frame_rate: float, downbeat_activation: np.ndarray,
