@@ -478,11 +478,16 @@ def test_bars_follow_a_change_of_phase_in_a_long_song():
     downbeat[frames[starts]] = 0.2
     onsets[np.round(beats[starts] * rate).astype(int)] = 1.0
     decoded = [DecodedBeats(beats, np.arange(320) % 4 + 1, 4, -100.0)]
-    whole = np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)
-    assert len(set(whole) & set(starts)) == 40                         # one phase for the whole song: half right
-    analysis.PHASE_CHANGE_COST, saved = 20.0, analysis.PHASE_CHANGE_COST
-    try:
-        found = np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)
-    finally:
-        analysis.PHASE_CHANGE_COST = saved
+    assert analysis.PHASE_CHANGE_COST == 5.0
+    found = np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)
     assert list(found) == starts                                       # the bar of two beats is found
+    analysis.PHASE_CHANGE_COST = 0.0
+    try:                                                               # one phase for the whole song: half right
+        whole = np.flatnonzero(choose_bars(decoded, onsets, rate, downbeat).beat_in_bar == 1)
+    finally:
+        analysis.PHASE_CHANGE_COST = 5.0
+    assert len(set(whole) & set(starts)) == 40 and len(whole) == 80
+    # a 60 s excerpt of steady bars keeps one phase: the first 30 bars only
+    excerpt = [DecodedBeats(beats[:120], np.arange(120) % 4 + 1, 4, -40.0)]
+    found = np.flatnonzero(choose_bars(excerpt, onsets, rate, downbeat).beat_in_bar == 1)
+    assert list(found) == list(range(0, 120, 4))

@@ -92,10 +92,20 @@ ODD_METER_BARS = 4
 # a scan of both readings per excerpt): clean music as before within 0.01 of beat F and 0.03 of downbeat F per
 # split, band music under white noise at 10 dB 0.844 -> 0.907 beat F, at telephone bandwidth 0.710 -> 0.788.
 SECOND_LOOK_CONFIDENCE = 0.8
-PHASE_CHANGE_COST = 0.0    # EXPERIMENT
+# A long song's bars may change phase (a bar of two beats, a break, a pickup into a new section): count_bars scores
+# blocks of PHASE_BLOCK_BARS bars with its cues and lets the phase change between blocks at PHASE_CHANGE_COST (in
+# the units of its cue score: a sum of weighted log ratios), then scores each stretch between changes as a whole
+# (_phase_per_block); with no change the whole piece's phase stands, so 60 s excerpts hardly ever move. Chosen on
+# tuning data only (bench/beats.py --whole-tracks: the validation and band splits' tracks analysed whole, 1–14 min,
+# scored in their labelled excerpts against madmom; downbeat F validation / band, excerpt rows unchanged at every
+# setting but 3): off 0.603 / 0.783; 3: 0.712 / 0.762 (two validation excerpts move); 5: 0.677 / 0.775; 7: 0.600 /
+# 0.775; 10 and 20: 0.603 / 0.801. The validation gain is four long Warzone 2100 tracks (6–11 min) whose bars come
+# right after a change (0 → 0.87–1.0), the band loss one track (Battle Tanks' utrennik); against madmom's beats on
+# the band tracks whole, 5 takes downbeat F 0.769 → 0.779. A fragile optimum (7 loses the Warzone tracks again).
+# Scoring every block and taking the best path without re-scoring the stretches flipped short tracks' bars whole.
+PHASE_CHANGE_COST = 5.0
 PHASE_BLOCK_BARS = 8
 PHASE_WINDOW_BARS = 8
-PHASE_GLOBAL_BONUS = 0.0
 # Where the pair's beats are too faint and irregular to keep (steady_beat says no: metal clipped +18 dB, beat
 # confidence 0.13-0.22, periodicity 0.21-0.28), the three nets' mean may still repeat: music under the damage, kept
 # where its periodicity reaches SECOND_LOOK_PERIODICITY in a spectrum that holds its shape (faint_music_heard).
@@ -280,7 +290,8 @@ def count_bars(likeliest: DecodedBeats, meter: int, bass_onsets: np.ndarray, fra
                downbeat_activation: np.ndarray = None, snare_onsets: np.ndarray = None,
                beat_activation: np.ndarray = None, log_mel: np.ndarray = None) -> DecodedBeats:
     """The beats of `likeliest` counted in bars of `meter` from the phase whose cues score highest (choose_bars
-    says which and how); without any cue, its own bars (where its meter is `meter`) or its first downbeat's."""
+    says which and how), a phase per stretch where a long song's bars change phase (PHASE_CHANGE_COST); without
+    any cue, its own bars (where its meter is `meter`) or its first downbeat's."""
     beats, beat_in_bar = likeliest.beats, likeliest.beat_in_bar
     cues = [(1.0, bass_phase_strength(beats, meter, bass_onsets, frame_rate), 1e-9),
             (DOWNBEAT_WEIGHT, downbeat_phase_strength(beats, meter, downbeat_activation, beat_activation), 1e-6)]
@@ -367,7 +378,6 @@ def _phase_per_block(beats: np.ndarray, meter: int, first: int, *cue_input) -> n
     reach = meter * max(0, PHASE_WINDOW_BARS - PHASE_BLOCK_BARS) // 2
     emission = np.array([_block_phase_scores(cues, meter, max(0, a - reach), min(count, a + size + reach))
                          for a in starts])
-    emission[:, first % meter] += PHASE_GLOBAL_BONUS
     best = emission[0].copy()
     back = np.zeros((len(starts), meter), int)
     for k in range(1, len(starts)):
