@@ -201,21 +201,37 @@ def tuning_rows():
     return rows
 
 
-def teacher_excerpts(folder: pathlib.Path):
-    """[(id, Audio, beats table)] of a split of bench/music_corpus.py: each labelled excerpt (`<id>.teacher.<start>-
-    <end>.beats`, at least 30 s and 8 beats) with madmom's beats and beat-in-bar counts, in seconds from its start."""
+def labelled_excerpts(folder: pathlib.Path):
+    """[(id, start, end, beats table)] of a split of bench/music_corpus.py: each labelled excerpt (`<id>.teacher.
+    <start>-<end>.beats`, at least 30 s and 8 beats) with madmom's beats (seconds in the track) and beat-in-bar counts."""
     out = []
     for beats_file in sorted(folder.glob("*.teacher.*.beats")):
         stem, span = beats_file.name[:-len(".beats")].split(".teacher.")
         start, end = (float(x) for x in span.split("-"))
         table = np.loadtxt(beats_file, ndmin=2)
-        if len(table) < 8 or end - start < 30.0:
-            continue
+        if len(table) >= 8 and end - start >= 30.0:
+            out.append((stem, start, end, table))
+    return out
+
+
+def teacher_excerpts(folder: pathlib.Path):
+    """[(id, Audio, beats table)]: each labelled excerpt (labelled_excerpts) with its beats in seconds from its
+    start."""
+    out = []
+    for stem, start, end, table in labelled_excerpts(folder):
         info = soundfile.info(str(folder / f"{stem}.flac"))
         samples, rate = soundfile.read(str(folder / f"{stem}.flac"), dtype="float32", always_2d=True,
                                        start=int(round(start * info.samplerate)), stop=int(round(end * info.samplerate)))
         out.append((stem, Audio(samples.mean(axis=1), rate), table - [start, 0.0]))
     return out
+
+
+def _excerpt_entry(stem: str, genre: str, analysis, beats, downbeats, table) -> dict:
+    """A bench row for our `beats` and `downbeats` against an excerpt's madmom `table` (same time origin)."""
+    return {"id": stem, "genre": genre, "truth": "madmom", "fallback": analysis.fallback,
+            "meter": analysis.beats_per_bar, "true_meter": str(int(table[:, 1].max())), "tempo": analysis.tempo,
+            "confidence": analysis.confidence,
+            "ours": scores(beats, downbeats, table[:, 0], table[table[:, 1] == 1, 0])}
 
 
 def validation_rows(folder: pathlib.Path, genre: str = "game soundtrack"):
@@ -227,12 +243,8 @@ def validation_rows(folder: pathlib.Path, genre: str = "game soundtrack"):
     genres = {r["id"]: r["genre"] for r in json.loads(listed.read_text()) if "genre" in r} if listed.exists() else {}
     for stem, audio, table in teacher_excerpts(folder):
         analysis = analyse_music(audio)
-        true_beats, true_down = table[:, 0], table[table[:, 1] == 1, 0]
-        entry = {"id": stem, "genre": genres.get(stem, genre), "truth": "madmom", "fallback": analysis.fallback,
-                 "meter": analysis.beats_per_bar, "true_meter": str(int(table[:, 1].max())), "tempo": analysis.tempo,
-                 "confidence": analysis.confidence,
-                 "ours": scores(analysis.beats, analysis.downbeats, true_beats, true_down)}
-        entry["librosa"] = scores(librosa_beats(audio)[0], None, true_beats, None)
+        entry = _excerpt_entry(stem, genres.get(stem, genre), analysis, analysis.beats, analysis.downbeats, table)
+        entry["librosa"] = scores(librosa_beats(audio)[0], None, table[:, 0], None)
         rows.append(entry)
         print(_line(entry) + (f" | {entry['genre']}" if genres else ""), flush=True)
     return rows
@@ -241,19 +253,11 @@ def validation_rows(folder: pathlib.Path, genre: str = "game soundtrack"):
 def whole_track_rows(folder: pathlib.Path, genre: str):
     """Like validation_rows, but each track analysed whole and scored inside its labelled excerpt only."""
     rows = []
-    for beats_file in sorted(folder.glob("*.teacher.*.beats")):
-        stem, span = beats_file.name[:-len(".beats")].split(".teacher.")
-        start, end = (float(x) for x in span.split("-"))
-        table = np.loadtxt(beats_file, ndmin=2)
-        if len(table) < 8 or end - start < 30.0:
-            continue
+    for stem, start, end, table in labelled_excerpts(folder):
         analysis = analyse_music(load_audio(str(folder / f"{stem}.flac"), SAMPLE_RATE, allow_silence=True))
         inside = lambda times: np.asarray([t - start for t in times if start <= t < end])
-        entry = {"id": stem, "genre": genre, "truth": "madmom", "fallback": analysis.fallback,
-                 "meter": analysis.beats_per_bar, "true_meter": str(int(table[:, 1].max())), "tempo": analysis.tempo,
-                 "confidence": analysis.confidence,
-                 "ours": scores(inside(analysis.beats), inside(analysis.downbeats), table[:, 0] - start,
-                                table[table[:, 1] == 1, 0] - start)}
+        entry = _excerpt_entry(stem, genre, analysis, inside(analysis.beats), inside(analysis.downbeats),
+                               table - [start, 0.0])
         rows.append(entry)
         print(_line(entry) + f" | whole track {analysis.duration:.0f} s", flush=True)
     return rows

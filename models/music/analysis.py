@@ -326,25 +326,14 @@ def _cue_values(beats: np.ndarray, bass_onsets: np.ndarray, frame_rate: float, d
     if len(bass_onsets):
         out.append((1.0, _near_sum(bass_onsets, beats, frame_rate), 1e-9, "onset"))
     if downbeat_activation is not None and len(downbeat_activation) >= 3:
-        frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 1, len(downbeat_activation) - 2)
-        per_beat = _peak_near(downbeat_activation, frames)
-        if beat_activation is not None:
-            per_beat = per_beat / (_peak_near(beat_activation, frames) + 1e-3)
-        out.append((DOWNBEAT_WEIGHT, per_beat, 1e-6, "downbeat"))
+        out.append((DOWNBEAT_WEIGHT, _downbeat_per_beat(beats, downbeat_activation, beat_activation), 1e-6,
+                    "downbeat"))
     if snare_onsets is not None and len(snare_onsets):
         out.append((-SNARE_WEIGHT, _near_sum(snare_onsets, beats, frame_rate), 1e-9, "onset"))
     if log_mel is not None and len(log_mel) and len(beats) >= 2:
         spectra = beat_spectra(log_mel, frame_rate, beats)
-        change = np.full(len(beats), np.nan)
-        change[1:] = 1.0 - np.sum(spectra[1:] * spectra[:-1], axis=1)
-        out.append((HARMONY_WEIGHT, change, 1e-9, "spectral"))
-        half = NOVELTY_BEATS
-        padded = np.pad(spectra, ((half, half), (0, 0)), mode="edge")
-        windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half, axis=0)[:len(beats)]
-        similarity = np.einsum("nbi,nbj->nij", windows, windows)
-        sign = np.concatenate([-np.ones(half), np.ones(half)])
-        out.append((NOVELTY_WEIGHT, np.maximum(np.einsum("nij,i,j->n", similarity, sign, sign), 0.0), 1e-9,
-                    "spectral"))
+        out.append((HARMONY_WEIGHT, _spectral_change_per_beat(spectra), 1e-9, "spectral"))
+        out.append((NOVELTY_WEIGHT, _novelty_per_beat(spectra), 1e-9, "spectral"))
     return out
 
 
@@ -425,11 +414,7 @@ def meter_periodicity(beats: np.ndarray, downbeat_activation: np.ndarray, beat_a
     out = {meter: 0.0 for meter in meters}
     if len(beats) == 0 or len(downbeat_activation) < 3:
         return out
-    frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 1, len(downbeat_activation) - 2)
-    per_beat = _peak_near(downbeat_activation, frames)
-    if beat_activation is not None:
-        per_beat = per_beat / (_peak_near(beat_activation, frames) + 1e-3)
-    values = np.log(per_beat + 1e-3)
+    values = np.log(_downbeat_per_beat(beats, downbeat_activation, beat_activation) + 1e-3)
     values = values - values.mean()
     total = float(np.sum(values ** 2))
     index = np.arange(len(values))
@@ -507,11 +492,17 @@ def downbeat_phase_strength(beats: np.ndarray, meter: int, downbeat_activation: 
     starting beat; None without an activation or under two bars."""
     if downbeat_activation is None or meter < 2 or len(beats) < 2 * meter or len(downbeat_activation) < 3:
         return None
+    return _phase_means(_downbeat_per_beat(beats, downbeat_activation, beat_activation), meter)
+
+
+def _downbeat_per_beat(beats: np.ndarray, downbeat_activation: np.ndarray, beat_activation: np.ndarray = None):
+    """Per beat, the net's downbeat probability (its peak within a frame), over its beat probability (+ 0.001)
+    where `beat_activation` is given."""
     frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 1, len(downbeat_activation) - 2)
     per_beat = _peak_near(downbeat_activation, frames)
     if beat_activation is not None:
         per_beat = per_beat / (_peak_near(beat_activation, frames) + 1e-3)
-    return _phase_means(per_beat, meter)
+    return per_beat
 
 
 def harmony_change_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float,
@@ -522,10 +513,15 @@ def harmony_change_phase_strength(beats: np.ndarray, meter: int, log_mel: np.nda
     if meter < 2 or len(beats) < 2 * meter + 1 or len(log_mel) == 0:
         return None
     spectra = beat_spectra(log_mel, frame_rate, beats) if spectra is None else spectra
-    change = np.full(len(beats), np.nan)
-    change[1:] = 1.0 - np.sum(spectra[1:] * spectra[:-1], axis=1)
-    strength = _phase_means(change, meter)
+    strength = _phase_means(_spectral_change_per_beat(spectra), meter)
     return strength if strength.max() > 0 else None
+
+
+def _spectral_change_per_beat(spectra: np.ndarray) -> np.ndarray:
+    """Per beat, the cosine distance of its spectrum (beat_spectra) from the previous beat's (NaN for the first)."""
+    change = np.full(len(spectra), np.nan)
+    change[1:] = 1.0 - np.sum(spectra[1:] * spectra[:-1], axis=1)
+    return change
 
 
 def novelty_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float,
@@ -536,15 +532,20 @@ def novelty_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, f
     and sections start on downbeats. None under two bars."""
     if meter < 2 or len(beats) < 2 * meter or len(log_mel) == 0:
         return None
-    half = NOVELTY_BEATS
     spectra = beat_spectra(log_mel, frame_rate, beats) if spectra is None else spectra
+    strength = _phase_means(_novelty_per_beat(spectra), meter)
+    return strength if strength.max() > 0 else None
+
+
+def _novelty_per_beat(spectra: np.ndarray) -> np.ndarray:
+    """Per beat, the checkerboard novelty of the NOVELTY_BEATS beats' spectra from it against the NOVELTY_BEATS
+    before it (edges repeated)."""
+    half = NOVELTY_BEATS
     padded = np.pad(spectra, ((half, half), (0, 0)), mode="edge")
-    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half, axis=0)[:len(beats)]  # (n, bands, 2h)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * half, axis=0)[:len(spectra)]  # (n, bands, 2h)
     similarity = np.einsum("nbi,nbj->nij", windows, windows)
     sign = np.concatenate([-np.ones(half), np.ones(half)])
-    novelty = np.maximum(np.einsum("nij,i,j->n", similarity, sign, sign), 0.0)
-    strength = _phase_means(novelty, meter)
-    return strength if strength.max() > 0 else None
+    return np.maximum(np.einsum("nij,i,j->n", similarity, sign, sign), 0.0)
 
 
 def beat_spectra(log_mel: np.ndarray, frame_rate: float, beats: np.ndarray) -> np.ndarray:
