@@ -22,7 +22,7 @@ beats, whole packages that train nothing, on which settings are chosen; and its 
 (expressive acoustic and orchestral soundtracks against madmom's beats, where any "no steady beat" fallback is a
 failure, and drones, hiss, rain and wind, which should all get that note). Speed: analysis time (decoded audio in,
 beats out) against the audio's length. `--whole-tracks` adds two tuning rows: the validation and band splits'
-tracks analysed whole (1–11 min, as users bring songs, not as 60 s excerpts), their beats and bars inside the
+tracks analysed whole (1–14 min, as users bring songs, not as 60 s excerpts), their beats and bars inside the
 labelled excerpt scored against the same madmom labels: what a whole song's context changes (a bar's phase chosen
 over the whole song, tempo levels, sections). `--set analysis.NAME=VALUE` overrides a constant of
 soundmotion.models.music.analysis for the run (a float), so that two settings are printed by the same code.

@@ -377,7 +377,6 @@ def _phase_per_block(beats: np.ndarray, meter: int, first: int, *cue_input) -> n
     phase[-1] = int(np.argmax(best))
     for k in range(len(starts) - 1, 0, -1):
         phase[k - 1] = back[k, phase[k]]
-    block_of = np.minimum(np.arange(count) // size, len(starts) - 1)
     if np.all(phase == phase[0]):
         return np.full(count, first)
     out = np.empty(count, int)
