@@ -52,6 +52,7 @@ from ..models.audio.load import Audio, load_audio
 from ..models.music.analysis import analyse_music
 from ..models.music.spectrum import SAMPLE_RATE
 from ..models.music.synth import SongPart, standard_song, synthesize
+from .overrides import apply_overrides
 
 HELD_OUT = pathlib.Path(os.environ.get("SOUNDMOTION_MUSIC", "/work/coord/music"))
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -364,12 +365,7 @@ def main(argv=None):
                         help="also score the validation and band splits' tracks analysed whole (tuning rows)")
     parser.add_argument("--set", action="append", default=[], help="analysis.NAME=VALUE (a float) for this run")
     args = parser.parse_args(argv)
-    from ..models.music import analysis as analysis_module
-    for item in args.set:
-        name, value = item.removeprefix("analysis.").split("=")
-        if not hasattr(analysis_module, name):
-            parser.error(f"models/music/analysis.py has no constant {name}")
-        setattr(analysis_module, name, float(value))
+    apply_overrides(args.set, "soundmotion.models.music")
     if not (args.music / "tracks.json").exists():
         print(f"No recordings in {args.music}: run `python3 bench/music_corpus.py --out {args.music}` first.")
         return 2

@@ -287,7 +287,7 @@ def main(argv=None) -> int:
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
                         help="override a constant of soundmotion.models.speech.MODULE (as real_speech_tuning.py)")
     args = parser.parse_args(argv)
-    from .real_speech_tuning import apply_overrides
+    from .overrides import apply_overrides
 
     apply_overrides(args.set)
     rows = args.rows

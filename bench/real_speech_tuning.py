@@ -33,7 +33,6 @@ if __name__ == "__main__" and not __package__:  # run as a file: run it as part 
 
 import argparse
 import hashlib
-import importlib
 import json
 import os
 import pathlib
@@ -44,6 +43,7 @@ import numpy as np
 
 from ..models.face.pipeline import FaceSettings, generate_face
 from .human_speech import make_reference, score_long_takes, scored_face
+from .overrides import apply_overrides
 from .scoring import face_classes
 
 SCRIPTS = pathlib.Path(__file__).resolve().parents[1] / "scripts"
@@ -206,17 +206,6 @@ def noisy_split(with_transcript: bool, settings: FaceSettings) -> Tally:
                 scored, pauses, rest, _ = score_line(noisy, text if with_transcript else "", phones, settings, True)
                 tally.add(scored, pauses, rest)
     return tally
-
-
-def apply_overrides(pairs: list):
-    """`--set MODULE.NAME=VALUE` (floats) for this process."""
-    for pair in pairs:
-        name, _, value = pair.partition("=")
-        module_name, _, constant = name.rpartition(".")
-        module = importlib.import_module(f"soundmotion.models.speech.{module_name}")
-        if not hasattr(module, constant):
-            raise SystemExit(f"{module_name} has no {constant}")
-        setattr(module, constant, float(value))
 
 
 def main(argv=None) -> int:

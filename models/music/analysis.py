@@ -105,7 +105,6 @@ SECOND_LOOK_CONFIDENCE = 0.8
 # Scoring every block and taking the best path without re-scoring the stretches flipped short tracks' bars whole.
 PHASE_CHANGE_COST = 5.0
 PHASE_BLOCK_BARS = 8
-PHASE_WINDOW_BARS = 8
 # Where the pair's beats are too faint and irregular to keep (steady_beat says no: metal clipped +18 dB, beat
 # confidence 0.13-0.22, periodicity 0.21-0.28), the three nets' mean may still repeat: music under the damage, kept
 # where its periodicity reaches SECOND_LOOK_PERIODICITY in a spectrum that holds its shape (faint_music_heard).
@@ -356,17 +355,15 @@ def _block_phase_scores(cues: list, meter: int, first: int, last: int) -> np.nda
 def _phase_per_block(beats: np.ndarray, meter: int, first: int, *cue_input) -> np.ndarray:
     """Per beat, the bar phase (beat index mod meter of the downbeats): a Viterbi over blocks of PHASE_BLOCK_BARS
     bars whose phase may change from one block to the next at PHASE_CHANGE_COST (a bar of another length between
-    them: a song's 2/4 bar, a break, a pickup), each block scored by count_bars' cues over PHASE_WINDOW_BARS bars
-    around it. The whole piece's phase (`first`) where it has under two blocks."""
+    them: a song's 2/4 bar, a break, a pickup), each block scored by count_bars' cues over its own beats. The whole
+    piece's phase (`first`) where it has under two blocks."""
     size = meter * PHASE_BLOCK_BARS
     count = len(beats)
     if count < 2 * size:
         return np.full(count, first)
     cues = _cue_values(beats, *cue_input)
     starts = np.arange(0, count - size // 2, size)
-    reach = meter * max(0, PHASE_WINDOW_BARS - PHASE_BLOCK_BARS) // 2
-    emission = np.array([_block_phase_scores(cues, meter, max(0, a - reach), min(count, a + size + reach))
-                         for a in starts])
+    emission = np.array([_block_phase_scores(cues, meter, a, min(count, a + size)) for a in starts])
     best = emission[0].copy()
     back = np.zeros((len(starts), meter), int)
     for k in range(1, len(starts)):
