@@ -292,19 +292,9 @@ def count_bars(likeliest: DecodedBeats, meter: int, bass_onsets: np.ndarray, fra
     says which and how), a phase per stretch where a long song's bars change phase (PHASE_CHANGE_COST); without
     any cue, its own bars (where its meter is `meter`) or its first downbeat's."""
     beats, beat_in_bar = likeliest.beats, likeliest.beat_in_bar
-    cues = [(1.0, bass_phase_strength(beats, meter, bass_onsets, frame_rate), 1e-9),
-            (DOWNBEAT_WEIGHT, downbeat_phase_strength(beats, meter, downbeat_activation, beat_activation), 1e-6)]
-    if snare_onsets is not None:
-        cues.append((-SNARE_WEIGHT, bass_phase_strength(beats, meter, snare_onsets, frame_rate), 1e-9))
-    if log_mel is not None:
-        spectra = beat_spectra(log_mel, frame_rate, beats) if len(beats) >= 2 and len(log_mel) else None
-        cues.append((HARMONY_WEIGHT, harmony_change_phase_strength(beats, meter, log_mel, frame_rate, spectra), 1e-9))
-        cues.append((NOVELTY_WEIGHT, novelty_phase_strength(beats, meter, log_mel, frame_rate, spectra), 1e-9))
-    if cues[0][1] is not None or cues[1][1] is not None:
-        score = np.zeros(meter)
-        for weight, strength, floor in cues:
-            if strength is not None:
-                score += weight * np.log(strength / strength.mean() + floor)
+    cues = _cue_values(beats, bass_onsets, frame_rate, downbeat_activation, snare_onsets, beat_activation, log_mel)
+    score, counted = _phase_scores(cues, meter, 0, len(beats))
+    if "bass" in counted or "downbeat" in counted:
         first = int(np.argmax(score))
     elif meter == likeliest.beats_per_bar or not np.any(beat_in_bar == 1):
         return likeliest
@@ -312,58 +302,70 @@ def count_bars(likeliest: DecodedBeats, meter: int, bass_onsets: np.ndarray, fra
         first = int(np.flatnonzero(beat_in_bar == 1)[0])
     index = np.arange(len(beats))
     phases = np.full(len(beats), first)
-    if PHASE_CHANGE_COST and (cues[0][1] is not None or cues[1][1] is not None):
-        phases = _phase_per_block(beats, meter, first, bass_onsets, frame_rate, downbeat_activation, snare_onsets,
-                                  beat_activation, log_mel)
+    if PHASE_CHANGE_COST and ("bass" in counted or "downbeat" in counted):
+        phases = _phase_per_block(cues, len(beats), meter, first)
     return DecodedBeats(beats, ((index - phases) % meter + 1).astype(int), meter, likeliest.log_probability)
 
 
 def _cue_values(beats: np.ndarray, bass_onsets: np.ndarray, frame_rate: float, downbeat_activation: np.ndarray,
                 snare_onsets: np.ndarray, beat_activation: np.ndarray, log_mel: np.ndarray) -> list:
-    """[(weight, per-beat value, floor, kind)] of count_bars' cues, before their means over bar positions."""
+    """[(weight, per-beat value, floor, kind)] of count_bars' cues, before their means over bar positions (the
+    beats' spectra made once for both spectral cues)."""
     out = []
     if len(bass_onsets):
-        out.append((1.0, _near_sum(bass_onsets, beats, frame_rate), 1e-9, "onset"))
+        out.append((1.0, _near_sum(bass_onsets, beats, frame_rate), 1e-9, "bass"))
     if downbeat_activation is not None and len(downbeat_activation) >= 3:
         out.append((DOWNBEAT_WEIGHT, _downbeat_per_beat(beats, downbeat_activation, beat_activation), 1e-6,
                     "downbeat"))
     if snare_onsets is not None and len(snare_onsets):
-        out.append((-SNARE_WEIGHT, _near_sum(snare_onsets, beats, frame_rate), 1e-9, "onset"))
+        out.append((-SNARE_WEIGHT, _near_sum(snare_onsets, beats, frame_rate), 1e-9, "snare"))
     if log_mel is not None and len(log_mel) and len(beats) >= 2:
         spectra = beat_spectra(log_mel, frame_rate, beats)
-        out.append((HARMONY_WEIGHT, _spectral_change_per_beat(spectra), 1e-9, "spectral"))
-        out.append((NOVELTY_WEIGHT, _novelty_per_beat(spectra), 1e-9, "spectral"))
+        out.append((HARMONY_WEIGHT, _spectral_change_per_beat(spectra), 1e-9, "change"))
+        out.append((NOVELTY_WEIGHT, _novelty_per_beat(spectra), 1e-9, "novelty"))
     return out
 
 
-def _block_phase_scores(cues: list, meter: int, first: int, last: int) -> np.ndarray:
-    """(meter,) count_bars' cue score of each bar phase (indexed by the absolute beat index of the downbeats,
-    mod meter) from the beats first..last-1 alone."""
-    score = np.zeros(meter)
+def _cue_strength(per_beat: np.ndarray, meter: int, kind: str):
+    """(meter,) the mean of a cue's per-beat values (_cue_values) on the beats counted 1, 2, … of a bar from each
+    starting beat, or None where the cue says nothing: under two bars (the spectral change, which has no value on
+    its first beat: two bars after it), onsets (bass, snare) on no bar position more than on the others, spectral
+    cues (change, novelty) at 0 everywhere."""
+    if meter < 2 or len(per_beat) < 2 * meter + (kind == "change"):
+        return None
+    means = _phase_means(per_beat, meter)
+    if np.any(~np.isfinite(means)):
+        return None
+    if kind in ("bass", "snare") and not means.max() > means.mean() * (1.0 + 1e-6) + 1e-12:
+        return None
+    if kind in ("change", "novelty") and not means.max() > 0:
+        return None
+    return means
+
+
+def _phase_scores(cues: list, meter: int, first: int, last: int) -> tuple:
+    """((meter,) count_bars' score of each bar phase, indexed by the absolute beat index of the downbeats mod
+    meter, from the beats first..last-1 alone: the weighted sum of the log of each cue's strength over its mean
+    across the phases; the set of the cue kinds that counted)."""
+    score, counted = np.zeros(meter), set()
     for weight, values, floor, kind in cues:
-        means = _phase_means(values[first:last], meter)
-        if np.any(~np.isfinite(means)):
-            continue
-        if kind == "onset" and not means.max() > means.mean() * (1.0 + 1e-6) + 1e-12:
-            continue
-        if kind == "spectral" and not means.max() > 0:
-            continue
-        score += weight * np.log(np.roll(means, first % meter) / means.mean() + floor)
-    return score
+        means = _cue_strength(values[first:last], meter, kind)
+        if means is not None:
+            score += weight * np.log(np.roll(means, first % meter) / means.mean() + floor)
+            counted.add(kind)
+    return score, counted
 
 
-def _phase_per_block(beats: np.ndarray, meter: int, first: int, *cue_input) -> np.ndarray:
-    """Per beat, the bar phase (beat index mod meter of the downbeats): a Viterbi over blocks of PHASE_BLOCK_BARS
-    bars whose phase may change from one block to the next at PHASE_CHANGE_COST (a bar of another length between
-    them: a song's 2/4 bar, a break, a pickup), each block scored by count_bars' cues over its own beats. The whole
-    piece's phase (`first`) where it has under two blocks."""
+def _phase_per_block(cues: list, count: int, meter: int, first: int) -> np.ndarray:
+    """Per beat (of `count`), the bar phase (beat index mod meter of the downbeats): a Viterbi over blocks of
+    PHASE_BLOCK_BARS bars whose phase may change from one block to the next at PHASE_CHANGE_COST (a bar of another
+    length between them: a song's 2/4 bar, a break, a pickup), each block scored by count_bars' cues (`cues`,
+    _cue_values) over its own beats. The whole piece's phase (`first`) where it has under two blocks."""
     size = meter * PHASE_BLOCK_BARS
-    count = len(beats)
     if count < 2 * size:
         return np.full(count, first)
-    cues = _cue_values(beats, *cue_input)
     starts = np.arange(0, count - size // 2, size)
-    emission = np.array([_block_phase_scores(cues, meter, a, min(count, a + size)) for a in starts])
+    emission = np.array([_phase_scores(cues, meter, a, min(count, a + size))[0] for a in starts])
     best = emission[0].copy()
     back = np.zeros((len(starts), meter), int)
     for k in range(1, len(starts)):
@@ -380,7 +382,7 @@ def _phase_per_block(beats: np.ndarray, meter: int, first: int, *cue_input) -> n
     edges = np.concatenate([[0], np.flatnonzero(np.diff(phase)) + 1, [len(starts)]])
     for a, b in zip(edges[:-1], edges[1:]):   # each stretch's phase by the whole-stretch criterion, as count_bars'
         lo, hi = int(starts[a]), (count if b == len(starts) else int(starts[b]))
-        out[lo:hi] = int(np.argmax(_block_phase_scores(cues, meter, lo, hi)))
+        out[lo:hi] = int(np.argmax(_phase_scores(cues, meter, lo, hi)[0]))
     return out
 
 
@@ -475,10 +477,9 @@ def onto_the_bass(beats: np.ndarray, bass_onsets: np.ndarray, frame_rate: float)
 def bass_phase_strength(beats: np.ndarray, meter: int, bass_onsets: np.ndarray, frame_rate: float):
     """(meter,) mean bass onset on the beats counted 1, 2, … of a bar from each starting beat; None if there
     are fewer than two bars or no bar position gets more bass onset than the others (no bass)."""
-    if meter < 2 or len(beats) < 2 * meter or len(bass_onsets) == 0:
+    if len(bass_onsets) == 0:
         return None
-    strength = _phase_means(_near_sum(bass_onsets, beats, frame_rate), meter)
-    return strength if strength.max() > strength.mean() * (1.0 + 1e-6) + 1e-12 else None
+    return _cue_strength(_near_sum(bass_onsets, beats, frame_rate), meter, "bass")
 
 
 def downbeat_phase_strength(beats: np.ndarray, meter: int, downbeat_activation: np.ndarray,
@@ -486,9 +487,9 @@ def downbeat_phase_strength(beats: np.ndarray, meter: int, downbeat_activation: 
     """(meter,) mean of the net's downbeat probability (its peak within a frame of each beat), over its beat
     probability there (+ 0.001) where `beat_activation` is given, on the beats counted 1, 2, … of a bar from each
     starting beat; None without an activation or under two bars."""
-    if downbeat_activation is None or meter < 2 or len(beats) < 2 * meter or len(downbeat_activation) < 3:
+    if downbeat_activation is None or len(downbeat_activation) < 3:
         return None
-    return _phase_means(_downbeat_per_beat(beats, downbeat_activation, beat_activation), meter)
+    return _cue_strength(_downbeat_per_beat(beats, downbeat_activation, beat_activation), meter, "downbeat")
 
 
 def _downbeat_per_beat(beats: np.ndarray, downbeat_activation: np.ndarray, beat_activation: np.ndarray = None):
@@ -501,16 +502,13 @@ def _downbeat_per_beat(beats: np.ndarray, downbeat_activation: np.ndarray, beat_
     return per_beat
 
 
-def harmony_change_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float,
-                                  spectra: np.ndarray = None):
-    """(meter,) mean cosine distance between each beat's log-mel spectrum (beat_spectra, or `spectra` where the
-    caller made them) and the previous beat's, on the beats counted 1, 2, … of a bar from each starting beat: chords
-    change where bars start. None under two bars."""
-    if meter < 2 or len(beats) < 2 * meter + 1 or len(log_mel) == 0:
+def harmony_change_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float):
+    """(meter,) mean cosine distance between each beat's log-mel spectrum (beat_spectra) and the previous beat's,
+    on the beats counted 1, 2, … of a bar from each starting beat: chords change where bars start. None under two
+    bars after the first beat."""
+    if len(beats) < 2 or len(log_mel) == 0:
         return None
-    spectra = beat_spectra(log_mel, frame_rate, beats) if spectra is None else spectra
-    strength = _phase_means(_spectral_change_per_beat(spectra), meter)
-    return strength if strength.max() > 0 else None
+    return _cue_strength(_spectral_change_per_beat(beat_spectra(log_mel, frame_rate, beats)), meter, "change")
 
 
 def _spectral_change_per_beat(spectra: np.ndarray) -> np.ndarray:
@@ -520,17 +518,14 @@ def _spectral_change_per_beat(spectra: np.ndarray) -> np.ndarray:
     return change
 
 
-def novelty_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float,
-                           spectra: np.ndarray = None):
-    """(meter,) mean checkerboard novelty (Foote) of the beats' self-similarity (cosine of beat_spectra, or
-    `spectra` where the caller made them) at each beat: how much the NOVELTY_BEATS beats from it differ from the
-    NOVELTY_BEATS before it (edges repeated), on the beats counted 1, 2, … of a bar from each starting beat: phrases
-    and sections start on downbeats. None under two bars."""
-    if meter < 2 or len(beats) < 2 * meter or len(log_mel) == 0:
+def novelty_phase_strength(beats: np.ndarray, meter: int, log_mel: np.ndarray, frame_rate: float):
+    """(meter,) mean checkerboard novelty (Foote) of the beats' self-similarity (cosine of beat_spectra) at each
+    beat: how much the NOVELTY_BEATS beats from it differ from the NOVELTY_BEATS before it (edges repeated), on the
+    beats counted 1, 2, … of a bar from each starting beat: phrases and sections start on downbeats. None under two
+    bars."""
+    if len(beats) < 2 or len(log_mel) == 0:
         return None
-    spectra = beat_spectra(log_mel, frame_rate, beats) if spectra is None else spectra
-    strength = _phase_means(_novelty_per_beat(spectra), meter)
-    return strength if strength.max() > 0 else None
+    return _cue_strength(_novelty_per_beat(beat_spectra(log_mel, frame_rate, beats)), meter, "novelty")
 
 
 def _novelty_per_beat(spectra: np.ndarray) -> np.ndarray:
