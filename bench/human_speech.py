@@ -76,17 +76,24 @@ def lines(folder=LINES) -> list:
     return out
 
 
-def make_reference(audio, text: str) -> dict:
+def make_reference(audio, text: str, pronounce_unknown: bool = False) -> dict:
     """Reference phone timings by pocketsphinx's own two-pass forced alignment (words, then phones), in the
     format of the LibriVox lines' *.alignment.json: {"text", "source", "words": [{"word", "start", "end",
-    "phones": [[ARPAbet, start, end], …]}]} in seconds."""
+    "phones": [[ARPAbet, start, end], …]}]} in seconds. A word its dictionary lacks is skipped (its sound then lies
+    in a silence of the reference), or, with `pronounce_unknown`, aligned as eSpeak NG pronounces it (as the
+    transcript path does)."""
     from ..models.audio.load import load_audio
+    from ..models.speech.alignment import _pronounced_word
     from ..models.speech.decoder import alignment_decoder
     from ..models.speech.pcm import decoder_pcm
     from ..models.speech.segments import base_phone
 
     pcm = decoder_pcm(load_audio(audio))
     decoder = alignment_decoder(exhaustive=True)
+    if pronounce_unknown:
+        for word in text.lower().split():
+            if not decoder.lookup_word(word):
+                _pronounced_word(decoder, word, None)
     known = " ".join(w for w in text.lower().split() if decoder.lookup_word(w))  # "yknow" and the like: skipped
     decoder.set_align_text(known)
     for second in (False, True):
