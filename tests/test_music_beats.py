@@ -203,6 +203,16 @@ def test_speech_has_no_steady_beat():
     assert analysis.fallback and "No steady beat" in analysis.notes[0]
 
 
+@pytest.mark.parametrize("seconds", [0.05, 0.3])
+def test_a_clip_shorter_than_the_onset_window_gets_the_steady_fallback(seconds):
+    # the CLI and the dance refuse or skip clips under 2 s before analysing; the analysis itself (a library call)
+    # gave a ValueError under 0.4 s: the onset curve's local mean window was longer than the clip
+    samples = (0.1 * np.random.default_rng(3).standard_normal(int(22050 * seconds))).astype(np.float32)
+    analysis = analyse_music(Audio(samples, 22050))
+    assert analysis.fallback and analysis.tempo == pytest.approx(110.0)
+    assert analysis.notes and "110 BPM" in analysis.notes[0]
+
+
 def test_markers_name_bars_and_beats_and_the_pickup():
     beats = np.arange(10) * 0.5 + 0.25
     analysis = MusicAnalysis(5.0, 120.0, beats, beats[[2, 5, 8]], 2, [], 100.0, np.zeros(10), np.zeros(10),

@@ -100,6 +100,6 @@ def onset_strength(spectrum: Spectrum, max_hz: float = None, min_hz: float = Non
         if first == 0:
             part = np.concatenate([part[:1], part])  # the first frame has no rise (prepend itself)
         flux[first:end] = np.maximum(0.0, np.diff(part, axis=0)).mean(axis=1)
-    width = max(3, int(round(spectrum.frame_rate * 0.4)))
+    width = max(1, min(count, max(3, int(round(spectrum.frame_rate * 0.4)))))  # (audio under 0.4 s: all of it)
     local_mean = np.convolve(flux, np.ones(width) / width, mode="same")
     return np.maximum(0.0, flux - local_mean)
