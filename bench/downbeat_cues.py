@@ -76,7 +76,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=pathlib.Path, default=CACHE / "music")
     args = parser.parse_args(argv)
-    print("| tuning split | excerpts | as analysed | madmom's downbeat cue in the nets' place (flattered) | best phase |")
+    print("| tuning split | excerpts | as analysed | madmom's downbeat cue in the nets' place (flattered) "
+          "| best phase |")
     print("|---|---|---|---|---|")
     for split in SPLITS:
         folder = args.cache / split

@@ -18,9 +18,9 @@ Truth for `real` and `allison`: pocketsphinx's two-pass forced alignment of the 
 (human_speech.make_reference; an `allison` prompt where it leaves a word out is skipped, as in training), cached
 under ~/.cache/soundmotion/real_speech_tuning; words its dictionary lacks are skipped, so their sound lies in a
 reference pause ("beauty's", "riper", "feed'st", "mak'st", "niggarding", "glutton" in the sonnet: most of the real
-split's pause frames the mouth moves in), unless `--pronounce-unknown` aligns them as eSpeak NG says them. Scores as bench/human_speech.py: p/b/m closed within ±30 ms, closed
-open-vowel frames, frame accuracy, pause frames (over 200 ms) at rest, and how many transcripts were not used (the
-face fell back to recognition).
+split's pause frames the mouth moves in), unless `--pronounce-unknown` aligns them as eSpeak NG says them. Scores
+as bench/human_speech.py: p/b/m closed within ±30 ms, closed open-vowel frames, frame accuracy, pause frames (over
+200 ms) at rest, and how many transcripts were not used (the face fell back to recognition).
 
 `--language en` runs generate_face with FaceSettings(language="en") (the transcript read as English by the
 eSpeak NG path); the default is Auto. `--set MODULE.NAME=VALUE` overrides a constant of
