@@ -35,8 +35,8 @@ def madmom_downbeat_per_beat(activations: np.ndarray, beats: np.ndarray) -> np.n
     """Per beat, madmom's downbeat activation over its (non-downbeat) beat activation + 0.001, each its peak within
     a frame (100 frames a second), as analysis._downbeat_per_beat reads the nets'."""
     frames = np.clip(np.round(np.asarray(beats) * 100.0).astype(int), 1, len(activations) - 2)
-    peak = lambda column: np.max([activations[frames + k, column] for k in (-1, 0, 1)], axis=0)
-    return peak(1) / (peak(0) + 1e-3)
+    return (music_analysis._peak_near(activations[:, 1], frames)
+            / (music_analysis._peak_near(activations[:, 0], frames) + 1e-3))
 
 
 def excerpt_rows(folder: pathlib.Path) -> list:

@@ -90,11 +90,11 @@ def make_reference(audio, text: str, pronounce_unknown: bool = False) -> dict:
 
     pcm = decoder_pcm(load_audio(audio))
     decoder = alignment_decoder(exhaustive=True)
-    if pronounce_unknown:
-        for word in text.lower().split():
-            if not decoder.lookup_word(word):
-                _pronounced_word(decoder, word, None)
-    known = " ".join(w for w in text.lower().split() if decoder.lookup_word(w))  # "yknow" and the like: skipped
+    said = text.lower().split()
+    for word in said if pronounce_unknown else ():
+        if not decoder.lookup_word(word):
+            _pronounced_word(decoder, word, None)
+    known = " ".join(w for w in said if decoder.lookup_word(w))  # "yknow" and the like: skipped
     decoder.set_align_text(known)
     for second in (False, True):
         if second:

@@ -294,16 +294,16 @@ def count_bars(likeliest: DecodedBeats, meter: int, bass_onsets: np.ndarray, fra
     beats, beat_in_bar = likeliest.beats, likeliest.beat_in_bar
     cues = _cue_values(beats, bass_onsets, frame_rate, downbeat_activation, snare_onsets, beat_activation, log_mel)
     score, counted = _phase_scores(cues, meter, 0, len(beats))
-    if "bass" in counted or "downbeat" in counted:
+    cued = "bass" in counted or "downbeat" in counted
+    if cued:
         first = int(np.argmax(score))
     elif meter == likeliest.beats_per_bar or not np.any(beat_in_bar == 1):
         return likeliest
     else:
         first = int(np.flatnonzero(beat_in_bar == 1)[0])
     index = np.arange(len(beats))
-    phases = np.full(len(beats), first)
-    if PHASE_CHANGE_COST and ("bass" in counted or "downbeat" in counted):
-        phases = _phase_per_block(cues, len(beats), meter, first)
+    phases = _phase_per_block(cues, len(beats), meter, first) if PHASE_CHANGE_COST and cued \
+        else np.full(len(beats), first)
     return DecodedBeats(beats, ((index - phases) % meter + 1).astype(int), meter, likeliest.log_probability)
 
 
