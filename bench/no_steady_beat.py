@@ -12,6 +12,7 @@ Must get the note (no steady beat):
   * the free-tempo split's drones, hums, hiss, rain and wind (as shipped, a few seconds each);
   * real speech: 24 takes (15 of ~40 s strung from the Asterisk prompts in en/es/fr/it/ru, 3 from Tux Paint's
     spoken descriptions, the five LibriVox lines and the demo's speech line), seed 5, as chosen in 2026-12.
+  * synthesized held tones and drones (`tones`: sines, held triads, an organ's note, a sweep, a vibrato).
 With `--degraded`, also as users' files may be (about 6 minutes more):
   * must keep its beats: the three splits' music under white noise at 10 dB SNR, and clipped +18 dB (x8);
   * must get the note: the speech takes under white noise at 10 and 0 dB SNR, and 30 s of white, pink and brown
@@ -125,6 +126,23 @@ def noises(seconds: float = 30.0, rate: int = 22050) -> list:
     return [(name, load.Audio((0.5 * x / np.abs(x).max()).astype(np.float32), rate)) for name, x in sounds.items()]
 
 
+def tones(seconds: float = 30.0, rate: int = 22050) -> list:
+    """[(name, Audio)] of synthesized held tones and drones with no beat: sines at 60–3000 Hz, a just and an
+    equal-tempered A major triad (their partials beat against the nets' 50 frames a second), an organ's held C2 (8
+    partials), the triad swelling at 0.1 Hz, a sine sweeping 100–1000 Hz over the clip and a 220 Hz sine with a
+    5.5 Hz vibrato, seeded."""
+    rng = np.random.default_rng(2)
+    t = np.arange(int(seconds * rate)) / rate
+    sounds = {f"sine {f} Hz": np.sin(2 * np.pi * f * t) for f in (60, 100, 220, 440, 1000, 3000)}
+    sounds["just triad A2"] = sum(np.sin(2 * np.pi * f * t) for f in (110.0, 137.5, 165.0))
+    sounds["tempered triad A2"] = sum(np.sin(2 * np.pi * f * t) for f in (110.0, 138.59, 164.81))
+    sounds["organ C2"] = sum(np.sin(2 * np.pi * 65.41 * k * t + rng.uniform(0, 2 * np.pi)) / k for k in range(1, 9))
+    sounds["triad swelling"] = sounds["tempered triad A2"] * (1 + 0.5 * np.sin(2 * np.pi * 0.1 * t))
+    sounds["sweep 100-1000 Hz"] = np.sin(2 * np.pi * 100 * seconds / np.log(10) * (10 ** (t / seconds) - 1))
+    sounds["sine 220 Hz, vibrato"] = np.sin(2 * np.pi * 220 * t + 3 * np.sin(2 * np.pi * 5.5 * t))
+    return [(name, load.Audio((0.5 * x / np.abs(x).max()).astype(np.float32), rate)) for name, x in sounds.items()]
+
+
 def _all_music() -> list:
     return [clip for split in ("validation_free_tempo", "validation", "validation_band")
             for clip in excerpts(MUSIC_CACHE / split)]
@@ -145,6 +163,7 @@ GROUPS = [  # (name, must it keep its beats, clips)
     ("band split music", True, lambda: excerpts(MUSIC_CACHE / "validation_band")),
     ("free-tempo drones, hiss, rain, wind", False, lambda: no_beat_sounds(MUSIC_CACHE / "validation_free_tempo")),
     ("real speech (5 languages, Tux Paint, LibriVox, demo)", False, speech_takes),
+    ("held tones and drones (synthesized)", False, tones),
 ]
 
 

@@ -33,6 +33,27 @@ def test_steady_beat_on_the_tuning_material_near_the_line():
     assert analysis.steady_beat(evidence(0.67, 0.10, 0.50))                        # strong beats win
 
 
+def test_a_held_tone_chord_or_drone_has_no_steady_beat_unless_the_beats_are_strong():
+    # figures bench/no_steady_beat.py printed: a just A major triad, an organ's held note, a 60 Hz sine
+    assert not analysis.steady_beat(evidence(0.64, 0.96, 1.000))
+    assert not analysis.steady_beat(evidence(0.15, 0.74, 1.000))
+    assert not analysis.steady_beat(evidence(0.16, 0.96, 0.9987))
+    assert analysis.steady_beat(evidence(0.65, 0.42, 0.9920))     # Flare's cave theme clipped: the most held music
+    assert analysis.steady_beat(evidence(0.70, 0.90, 1.000))      # strong beats over one held spectrum still count
+
+
+@pytest.mark.parametrize("partials", [(220.0,), (110.0, 137.5, 165.0), (50.0, 100.0, 150.0, 200.0)],
+                         ids=["sine", "just triad", "hum"])
+def test_analysis_of_a_held_tone_falls_back_and_says_why(partials):
+    from soundmotion.models.audio.load import Audio
+
+    t = np.arange(10 * SAMPLE_RATE) / SAMPLE_RATE
+    tone = sum(np.sin(2 * np.pi * f * t) for f in partials)
+    result = analysis.analyse_music(Audio((0.3 * tone / np.abs(tone).max()).astype(np.float32), SAMPLE_RATE))
+    assert result.fallback
+    assert "holds one tone, chord or drone" in result.notes[-1] and "110 BPM" in result.notes[-1]
+
+
 def test_spectral_change_tells_a_held_chord_from_changing_syllables():
     rng = np.random.default_rng(0)
     chord = np.tile(rng.normal(size=40), (400, 1)) + 0.05 * rng.normal(size=(400, 40))

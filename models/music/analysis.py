@@ -113,6 +113,15 @@ PHASE_BLOCK_BARS = 8
 # 0.53 at change 0.58); speech is never that faint (0.34 or more). Music clipped +18 dB: 6 -> 1 of 93 falling back;
 # speech under noise, synthesized noises and music under noise as before (bench/no_steady_beat.py --degraded).
 SECOND_LOOK_PERIODICITY = 0.40
+# A spectrum that never changes (a held tone, chord or drone: a test tone, mains hum, an organ pedal) has no beat,
+# however the nets read it: a pure tone gives them a flat activation that repeats at 0.3-0.97 periodicity, and a
+# chord whose partials beat against the 50 frames a second gives them a pulse (a just A major triad: confidence 0.64,
+# periodicity 0.96). Where spectral_change reaches HELD_TONE_CHANGE and the beats are under STRONG_BEATS, there is
+# no steady beat. Chosen on the synthesized tones and drones of bench/no_steady_beat.py (sines at 60-3000 Hz, an
+# organ's held note, chords held or swelling: change 0.997-1.000) and all its music that must keep its beats, clean,
+# under noise and clipped (279 excerpts: change 0.992 at most): 3 -> 10 of the 12 tones and drones get the note,
+# no music falls back (a sweep, 0.994, and a vibrato, 0.98, still get beats).
+HELD_TONE_CHANGE = 0.995
 
 
 @dataclass
@@ -198,9 +207,10 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS, second_look: tuple 
         if unsure and confidence < MIN_CONFIDENCE:       # faint: does the third net hear music under the damage?
             looked = _with_nets(each, second_look, samples, span)
         if looked is None or not faint_music_heard(looked[1][:, 0], evidence):
+            held = ": the sound holds one tone, chord or drone throughout" if held_tone(evidence) else ""
             fallback = fallback_analysis(duration, f"No steady beat was found (beat confidence {confidence:.2f}, "
-                                                   f"regularity {regularity:.2f}), so the dancer grooves at a "
-                                                   f"steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
+                                                   f"regularity {regularity:.2f}{held}), so the dancer grooves at "
+                                                   f"a steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
             fallback.confidence = confidence
             return fallback
     if len(decoded.beats) < MIN_BEATS:
@@ -601,17 +611,25 @@ def _with_nets(each: list, paths: tuple, samples: np.ndarray, span: tuple) -> tu
     return each, mean_activations(each)
 
 
+def held_tone(evidence: dict) -> bool:
+    """Whether the sound is one held tone, chord or drone (HELD_TONE_CHANGE) without strong beats."""
+    return evidence["change"] >= HELD_TONE_CHANGE and evidence["confidence"] < STRONG_BEATS
+
+
 def faint_music_heard(activation: np.ndarray, evidence: dict) -> bool:
     """Whether the pair's faint beats (under MIN_CONFIDENCE, and too irregular for the weak-beat rule) are music
     after all: the three nets' mean beat `activation` repeats (periodicity SECOND_LOOK_PERIODICITY or more) in a
     spectrum that holds its shape (`evidence["change"]` WEAK_BEATS_CHANGE or more)."""
     return (periodicity(activation, FRAME_RATE) >= SECOND_LOOK_PERIODICITY
-            and evidence["change"] >= WEAK_BEATS_CHANGE)
+            and evidence["change"] >= WEAK_BEATS_CHANGE and not held_tone(evidence))
 
 
 def steady_beat(evidence: dict) -> bool:
-    """False where there is no steady beat to dance to (see MIN_CONFIDENCE for the rule and how it was chosen)."""
+    """False where there is no steady beat to dance to (see MIN_CONFIDENCE for the rule and how it was chosen, and
+    HELD_TONE_CHANGE)."""
     confidence, regularity = evidence["confidence"], evidence["regularity"]
+    if held_tone(evidence):
+        return False
     if confidence < MIN_CONFIDENCE:
         return regularity >= WEAK_BEATS_PERIODICITY and evidence["change"] >= WEAK_BEATS_CHANGE
     if confidence >= STRONG_BEATS:
