@@ -35,22 +35,22 @@ def madmom_downbeat_per_beat(activations: np.ndarray, beats: np.ndarray) -> np.n
     """Per beat, madmom's downbeat activation over its (non-downbeat) beat activation + 0.001, each its peak within
     a frame (100 frames a second), as analysis._downbeat_per_beat reads the nets'."""
     frames = np.clip(np.round(np.asarray(beats) * 100.0).astype(int), 1, len(activations) - 2)
-    return (music_analysis._peak_near(activations[:, 1], frames)
-            / (music_analysis._peak_near(activations[:, 0], frames) + 1e-3))
+    return (music_analysis.peak_near(activations[:, 1], frames)
+            / (music_analysis.peak_near(activations[:, 0], frames) + 1e-3))
 
 
 def excerpt_rows(folder: pathlib.Path) -> list:
     """[(as analysed, madmom's downbeat cue in the nets' place, best phase)] downbeat F per labelled excerpt."""
     rows = []
     seen = []
-    original = music_analysis._cue_values
+    original = music_analysis.cue_values
 
     def recording(beats, *rest):
         cues = original(beats, *rest)
         seen.append((np.asarray(beats), cues))
         return cues
 
-    music_analysis._cue_values = recording
+    music_analysis.cue_values = recording
     try:
         for stem, audio, table in teacher_excerpts(folder):
             seen.clear()
@@ -64,11 +64,11 @@ def excerpt_rows(folder: pathlib.Path) -> list:
             teacher = np.load(next(folder.glob(f"{stem}.teacher.*.npy"))).astype(np.float64)
             swapped = [(weight, madmom_downbeat_per_beat(teacher, beats) if kind == "downbeat" else values, floor,
                         kind) for weight, values, floor, kind in cues[-1]]
-            phase = int(np.argmax(music_analysis._phase_scores(swapped, meter, 0, len(beats))[0]))
+            phase = int(np.argmax(music_analysis.phase_scores(swapped, meter, 0, len(beats))[0]))
             best = max(down_f(beats[p::meter]) for p in range(meter))
             rows.append((down_f(result.downbeats), down_f(beats[phase::meter]), best))
     finally:
-        music_analysis._cue_values = original
+        music_analysis.cue_values = original
     return rows
 
 

@@ -83,7 +83,7 @@ def make_reference(audio, text: str, pronounce_unknown: bool = False) -> dict:
     in a silence of the reference), or, with `pronounce_unknown`, aligned as eSpeak NG pronounces it (as the
     transcript path does)."""
     from ..models.audio.load import load_audio
-    from ..models.speech.alignment import _pronounced_word
+    from ..models.speech.alignment import pronounced_word
     from ..models.speech.decoder import alignment_decoder
     from ..models.speech.pcm import decoder_pcm
     from ..models.speech.segments import base_phone
@@ -93,7 +93,7 @@ def make_reference(audio, text: str, pronounce_unknown: bool = False) -> dict:
     said = text.lower().split()
     for word in said if pronounce_unknown else ():
         if not decoder.lookup_word(word):
-            _pronounced_word(decoder, word, None)
+            pronounced_word(decoder, word, None)
     known = " ".join(w for w in said if decoder.lookup_word(w))  # "yknow" and the like: skipped
     decoder.set_align_text(known)
     for second in (False, True):

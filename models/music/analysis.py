@@ -302,8 +302,8 @@ def count_bars(likeliest: DecodedBeats, meter: int, bass_onsets: np.ndarray, fra
     says which and how), a phase per stretch where a long song's bars change phase (PHASE_CHANGE_COST); without
     any cue, its own bars (where its meter is `meter`) or its first downbeat's."""
     beats, beat_in_bar = likeliest.beats, likeliest.beat_in_bar
-    cues = _cue_values(beats, bass_onsets, frame_rate, downbeat_activation, snare_onsets, beat_activation, log_mel)
-    score, counted = _phase_scores(cues, meter, 0, len(beats))
+    cues = cue_values(beats, bass_onsets, frame_rate, downbeat_activation, snare_onsets, beat_activation, log_mel)
+    score, counted = phase_scores(cues, meter, 0, len(beats))
     cued = "bass" in counted or "downbeat" in counted
     if cued:
         first = int(np.argmax(score))
@@ -317,10 +317,10 @@ def count_bars(likeliest: DecodedBeats, meter: int, bass_onsets: np.ndarray, fra
     return DecodedBeats(beats, ((index - phases) % meter + 1).astype(int), meter, likeliest.log_probability)
 
 
-def _cue_values(beats: np.ndarray, bass_onsets: np.ndarray, frame_rate: float, downbeat_activation: np.ndarray,
-                snare_onsets: np.ndarray, beat_activation: np.ndarray, log_mel: np.ndarray) -> list:
+def cue_values(beats: np.ndarray, bass_onsets: np.ndarray, frame_rate: float, downbeat_activation: np.ndarray,
+               snare_onsets: np.ndarray, beat_activation: np.ndarray, log_mel: np.ndarray) -> list:
     """[(weight, per-beat value, floor, kind)] of count_bars' cues, before their means over bar positions (the
-    beats' spectra made once for both spectral cues)."""
+    beats' spectra made once for both spectral cues). Public for the benches (bench/downbeat_cues.py)."""
     out = []
     if len(bass_onsets):
         out.append((1.0, _near_sum(bass_onsets, beats, frame_rate), 1e-9, "bass"))
@@ -337,7 +337,7 @@ def _cue_values(beats: np.ndarray, bass_onsets: np.ndarray, frame_rate: float, d
 
 
 def _cue_strength(per_beat: np.ndarray, meter: int, kind: str):
-    """(meter,) the mean of a cue's per-beat values (_cue_values) on the beats counted 1, 2, … of a bar from each
+    """(meter,) the mean of a cue's per-beat values (cue_values) on the beats counted 1, 2, … of a bar from each
     starting beat, or None where the cue says nothing: under two bars (the spectral change, which has no value on
     its first beat: two bars after it), onsets (bass, snare) on no bar position more than on the others, spectral
     cues (change, novelty) at 0 everywhere."""
@@ -353,7 +353,7 @@ def _cue_strength(per_beat: np.ndarray, meter: int, kind: str):
     return means
 
 
-def _phase_scores(cues: list, meter: int, first: int, last: int) -> tuple:
+def phase_scores(cues: list, meter: int, first: int, last: int) -> tuple:
     """((meter,) count_bars' score of each bar phase, indexed by the absolute beat index of the downbeats mod
     meter, from the beats first..last-1 alone: the weighted sum of the log of each cue's strength over its mean
     across the phases; the set of the cue kinds that counted)."""
@@ -370,12 +370,12 @@ def _phase_per_block(cues: list, count: int, meter: int, first: int) -> np.ndarr
     """Per beat (of `count`), the bar phase (beat index mod meter of the downbeats): a Viterbi over blocks of
     PHASE_BLOCK_BARS bars whose phase may change from one block to the next at PHASE_CHANGE_COST (a bar of another
     length between them: a song's 2/4 bar, a break, a pickup), each block scored by count_bars' cues (`cues`,
-    _cue_values) over its own beats. The whole piece's phase (`first`) where it has under two blocks."""
+    cue_values) over its own beats. The whole piece's phase (`first`) where it has under two blocks."""
     size = meter * PHASE_BLOCK_BARS
     if count < 2 * size:
         return np.full(count, first)
     starts = np.arange(0, count - size // 2, size)
-    emission = np.array([_phase_scores(cues, meter, a, min(count, a + size))[0] for a in starts])
+    emission = np.array([phase_scores(cues, meter, a, min(count, a + size))[0] for a in starts])
     best = emission[0].copy()
     back = np.zeros((len(starts), meter), int)
     for k in range(1, len(starts)):
@@ -392,7 +392,7 @@ def _phase_per_block(cues: list, count: int, meter: int, first: int) -> np.ndarr
     edges = np.concatenate([[0], np.flatnonzero(np.diff(phase)) + 1, [len(starts)]])
     for a, b in zip(edges[:-1], edges[1:]):   # each stretch's phase by the whole-stretch criterion, as count_bars'
         lo, hi = int(starts[a]), (count if b == len(starts) else int(starts[b]))
-        out[lo:hi] = int(np.argmax(_phase_scores(cues, meter, lo, hi)[0]))
+        out[lo:hi] = int(np.argmax(phase_scores(cues, meter, lo, hi)[0]))
     return out
 
 
@@ -506,9 +506,9 @@ def _downbeat_per_beat(beats: np.ndarray, downbeat_activation: np.ndarray, beat_
     """Per beat, the net's downbeat probability (its peak within a frame), over its beat probability (+ 0.001)
     where `beat_activation` is given."""
     frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 1, len(downbeat_activation) - 2)
-    per_beat = _peak_near(downbeat_activation, frames)
+    per_beat = peak_near(downbeat_activation, frames)
     if beat_activation is not None:
-        per_beat = per_beat / (_peak_near(beat_activation, frames) + 1e-3)
+        per_beat = per_beat / (peak_near(beat_activation, frames) + 1e-3)
     return per_beat
 
 
@@ -595,7 +595,7 @@ def beat_evidence(activation: np.ndarray, beats: np.ndarray, log_mel: np.ndarray
 def beat_confidence(activation: np.ndarray, beats: np.ndarray) -> float:
     """The mean beat probability on the beats (the peak within a frame of each; 0 without beats)."""
     frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 0, len(activation) - 1)
-    return float(np.mean(_peak_near(activation, frames))) if len(frames) else 0.0
+    return float(np.mean(peak_near(activation, frames))) if len(frames) else 0.0
 
 
 def _beats_and_bars(activations: np.ndarray, spectrum, bass_onsets: np.ndarray,
@@ -718,7 +718,8 @@ def _silent_ends_cleared(activations: np.ndarray, span: tuple) -> np.ndarray:
     return activations
 
 
-def _peak_near(curve, frames, reach=1):
+def peak_near(curve, frames, reach=1):
+    """The highest value of `curve` within `reach` frames of each of `frames`."""
     return np.array([curve[max(0, f - reach):f + reach + 1].max() for f in frames])
 
 

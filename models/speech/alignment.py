@@ -90,7 +90,7 @@ def _words(text: str, decoder, pronounced: dict | None = None) -> list:
             continue
         parts = [_DIGITS[int(d)] for d in token] if token.isdigit() else [token]
         if decoder is not None and token.isdigit() and len(token) > 1:
-            number = _pronounced_word(decoder, token, pronounced)  # "1987" as eSpeak NG reads it
+            number = pronounced_word(decoder, token, pronounced)  # "1987" as eSpeak NG reads it
             if number:
                 words.append(number)
                 continue
@@ -102,11 +102,11 @@ def _words(text: str, decoder, pronounced: dict | None = None) -> list:
             words.extend(Word(piece, len(decoder.lookup_word(piece).split()), False) for piece in spelled)
             if spelled:
                 continue
-            words.append(_pronounced_word(decoder, part, pronounced) or Word(part, -1, False))  # -1: unknown
+            words.append(pronounced_word(decoder, part, pronounced) or Word(part, -1, False))  # -1: unknown
     return words
 
 
-def _pronounced_word(decoder, word: str, pronounced: dict | None) -> Word | None:
+def pronounced_word(decoder, word: str, pronounced: dict | None) -> Word | None:
     """`word` as eSpeak NG pronounces it, added to the decoder's dictionary (and to `pronounced`); None when eSpeak
     NG is missing or says a phone the acoustic model lacks (pocketsphinx's add_word raises)."""
     phones = english_pronunciation(word)
