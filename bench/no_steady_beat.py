@@ -139,7 +139,7 @@ def tones(seconds: float = 30.0, rate: int = 22050) -> list:
     sounds["organ C2"] = sum(np.sin(2 * np.pi * 65.41 * k * t + rng.uniform(0, 2 * np.pi)) / k for k in range(1, 9))
     sounds["triad swelling"] = sounds["tempered triad A2"] * (1 + 0.5 * np.sin(2 * np.pi * 0.1 * t))
     sounds["sweep 100-1000 Hz"] = np.sin(2 * np.pi * 100 * seconds / np.log(10) * (10 ** (t / seconds) - 1))
-    sounds["sine 220 Hz, vibrato"] = np.sin(2 * np.pi * 220 * t + 3 * np.sin(2 * np.pi * 5.5 * t))
+    sounds["vibrato at 220 Hz"] = np.sin(2 * np.pi * 220 * t + 3 * np.sin(2 * np.pi * 5.5 * t))
     return [(name, load.Audio((0.5 * x / np.abs(x).max()).astype(np.float32), rate)) for name, x in sounds.items()]
 
 
