@@ -242,7 +242,8 @@ def test_cli_beats_writes_json_with_beats_downbeats_tempo_and_meter(tmp_path):
 
 
 @pytest.mark.parametrize("kind, message", [("silence", "silent"), ("noise", "No steady beat"),
-                                           ("short", "too short|only"), ("missing", "not found")])
+                                           ("short", "too short|only"), ("missing", "not found"),
+                                           ("triad", "No steady beat was found in triad: the sound holds one tone")])
 def test_cli_beats_refuses_bad_input_with_exit_2(kind, message, tmp_path):
     rate = 22050
     path = tmp_path / f"{kind}.wav"
@@ -252,6 +253,10 @@ def test_cli_beats_refuses_bad_input_with_exit_2(kind, message, tmp_path):
         soundfile.write(str(path), 0.3 * np.random.default_rng(1).standard_normal(rate * 8).astype(np.float32), rate)
     elif kind == "short":
         soundfile.write(str(path), synthesize([SongPart(1, 120)]).samples[:int(1.5 * rate)], rate)
+    elif kind == "triad":      # a held just A major triad: the nets used to hear 143 BPM in it
+        t = np.arange(rate * 8) / rate
+        soundfile.write(str(path), (0.1 * sum(np.sin(2 * np.pi * f * t) for f in (110.0, 137.5, 165.0))
+                                    ).astype(np.float32), rate)
     result = _soundmotion("beats", path, "--json", tmp_path / "out.json")
     assert result.returncode == 2 and not (tmp_path / "out.json").exists()
     assert len(result.stderr.strip().splitlines()) == 1

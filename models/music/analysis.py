@@ -122,6 +122,7 @@ SECOND_LOOK_PERIODICITY = 0.40
 # under noise and clipped (279 excerpts: change 0.992 at most): 3 -> 10 of the 12 tones and drones get the note,
 # no music falls back (a sweep, 0.994, and a vibrato, 0.98, still get beats).
 HELD_TONE_CHANGE = 0.995
+HELD_TONE_NOTE = "the sound holds one tone, chord or drone throughout"
 
 
 @dataclass
@@ -207,7 +208,7 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS, second_look: tuple 
         if unsure and confidence < MIN_CONFIDENCE:       # faint: does the third net hear music under the damage?
             looked = _with_nets(each, second_look, samples, span)
         if looked is None or not faint_music_heard(looked[1][:, 0], evidence):
-            held = ": the sound holds one tone, chord or drone throughout" if held_tone(evidence) else ""
+            held = f": {HELD_TONE_NOTE}" if held_tone(evidence) else ""
             fallback = fallback_analysis(duration, f"No steady beat was found (beat confidence {confidence:.2f}, "
                                                    f"regularity {regularity:.2f}{held}), so the dancer grooves at "
                                                    f"a steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..audio.load import AudioError, load_audio
-from .analysis import MusicAnalysis, analyse_music
+from .analysis import HELD_TONE_NOTE, MusicAnalysis, analyse_music
 from .spectrum import SAMPLE_RATE
 
 MIN_SECONDS = 2.0
@@ -17,8 +17,9 @@ def track_file(path) -> MusicAnalysis:
                          f"{MIN_SECONDS:.0f} s of music. Choose a longer file.")
     analysis = analyse_music(audio)
     if analysis.fallback:
-        raise AudioError(f"No steady beat was found in {audio.stem} (beat confidence {analysis.confidence:.2f}). "
-                         "Choose music with a beat: speech, noise and drones have none.")
+        held = f": {HELD_TONE_NOTE}" if any(HELD_TONE_NOTE in note for note in analysis.notes) else ""
+        raise AudioError(f"No steady beat was found in {audio.stem}{held} (beat confidence "
+                         f"{analysis.confidence:.2f}). Choose music with a beat: speech, noise and drones have none.")
     return analysis
 
 
