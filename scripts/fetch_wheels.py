@@ -37,13 +37,19 @@ RUNTIME = [
 # Files a wheel carries that the add-on never loads, left out of the copy the extension ships. A key is a
 # distribution, or "distribution:word" for its wheels whose platform tag holds the word.
 TRIM = {
-    # The 27 MB English language model (23.5 MB compressed, in every pocketsphinx wheel): SoundMotion only
-    # force-aligns transcripts, with lm=None; the acoustic model, dictionary and phone LM stay.
+    # The 27 MB English language model (23.5 MB compressed, in every pocketsphinx wheel): the aligner runs with
+    # lm=None; only the word recogniser reads it, so the add-on ships it once (SHIP_ONCE), not in each wheel.
     "pocketsphinx": ["pocketsphinx/model/en-us/en-us.lm.bin"],
     # espeakng-loader stores its library three times (the names a linker would use); the add-on loads the plain
     # name (espeakng_loader.get_library_path), so the two spare copies go (0.5 MB compressed each).
     "espeakng_loader:linux": ["espeakng_loader/libespeak-ng.so.1", "espeakng_loader/libespeak-ng.so.1.52.0"],
     "espeakng_loader:macosx": ["espeakng_loader/libespeak-ng.1.dylib", "espeakng_loader/libespeak-ng.1.52.0.dylib"],
+}
+
+# Files TRIM takes out of every wheel that the add-on ships once instead, in its own folder: {distribution: {file in
+# the wheel: path in the add-on}} (the paths are in .gitignore; the same bytes in every wheel of the distribution).
+SHIP_ONCE = {
+    "pocketsphinx": {"pocketsphinx/model/en-us/en-us.lm.bin": "models/speech/word_lm/en-us.lm.bin"},
 }
 
 # Python inside Blender: 3.11 in 4.2 LTS to 5.0, 3.13 from 5.1.
@@ -148,6 +154,18 @@ def make_shipped(original: pathlib.Path, target: pathlib.Path) -> None:
                 copy.writestr(item, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
 
 
+def extract_once(name: str, paths: dict) -> None:
+    """Copy each file of `paths` ({file in the wheel: path in the add-on}) out of the locked wheel `name`."""
+    with zipfile.ZipFile(WHEELS / name) as source:
+        for inside, target in paths.items():
+            target = ROOT / target
+            if target.exists() and target.stat().st_size == source.getinfo(inside).file_size:
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with source.open(inside) as data, open(target, "wb") as out:
+                shutil.copyfileobj(data, out)
+
+
 def _pip_download(requirement: str, python: str, platform_tags: list, dest: pathlib.Path, digest: str = None):
     command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
                "--implementation", "cp", "--python-version", python, "--dest", str(dest)]
@@ -224,6 +242,8 @@ def fetch() -> int:
     for copy, original in sorted(copies.items()):
         if not (WHEELS / copy).exists() or (WHEELS / copy).stat().st_mtime < (WHEELS / original).stat().st_mtime:
             make_shipped(WHEELS / original, WHEELS / copy)
+    for dist, paths in SHIP_ONCE.items():
+        extract_once(sorted(name for name in files if name.split("-")[0].lower() == dist)[0], paths)
     print(f"wheels: {len(files)} locked, {fetched} downloaded, all sha256 checked; {len(copies)} shipped copies")
     return 0
 

@@ -115,6 +115,14 @@ def main(zip_path, assets, spanish_audio=None, spanish_text=None):
         aligned = speech("alignment").align_transcript(speech("pcm").decoder_pcm(audio), handle.read())
     report["aligned_phones"] = sum(phone.phone != "SIL" for phone in aligned.phones)
     report["alignment_failed_spans"] = aligned.failed_spans
+    # The word recogniser (audio only, English): the language model the add-on ships once, not its wheel's.
+    decoders = speech("decoder")
+    report["word_lm"] = decoders.word_language_model()
+    recogniser = decoders.word_decoder()
+    recogniser.start_utt()
+    recogniser.process_raw(speech("pcm").decoder_pcm(audio), full_utt=True)
+    recogniser.end_utt()
+    report["words_heard"] = len(recogniser.hyp().hypstr.split()) if recogniser.hyp() else 0
     report["dance"] = sorted(bpy.ops.soundmotion.dance(filepath=os.path.join(assets, "demo_music.wav"),
                                                        trim_seconds=4.0))
     report["dance_action"] = take(rig).name

@@ -69,6 +69,8 @@ def test_installed_zip_runs_talk_and_dance_on_its_own_wheels_and_disabling_remov
     assert report["talk"] == ["FINISHED"] and report["talk_actions"] == ["SM_face_demo_speech", "SM_gesture_demo_speech"]
     assert report["hand_travel"] > 0.05   # the arms gesture
     assert report["aligned_phones"] > 40 and report["alignment_failed_spans"] == []
+    assert report["word_lm"] == f"{report['module_file'].rpartition('/')[0]}/models/speech/word_lm/en-us.lm.bin"
+    assert report["words_heard"] >= 8
     assert report["dance"] == ["FINISHED"] and report["dance_action"] == "SM_dance_demo_music"
     # A Spanish take with its transcript: aligned (not left to recognition) by the wheel's eSpeak NG, loaded by
     # the plain library name (the wheel's two spare copies are trimmed away).

@@ -87,6 +87,8 @@ def test_no_scipy_and_no_file_of_the_add_on_shipped_twice(zips):
     assert not any("scipy" in n or n.startswith(("wheels/numpy", "tests/", "bench/", "scripts/", ".venv")) for n in names)
     assert "assets/demo_character.blend" in names and "models/dance/prior_weights.npz" in names
     assert "models/dance/dance_library.npz" in names   # the captured dance ships; the mocap it came from does not
+    # the word recogniser's language model, taken out of every pocketsphinx wheel, ships once beside the decoders
+    assert [n for n in names if n.endswith("en-us.lm.bin")] == ["models/speech/word_lm/en-us.lm.bin"]
 
 
 def test_the_lock_covers_every_platform_and_python_and_matches_the_manifest():

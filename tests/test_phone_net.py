@@ -142,8 +142,12 @@ def test_the_english_real_speech_recogniser_adds_closures_for_auto_and_english_o
                         lambda audio, path=phone_net.WEIGHTS_PATH, features=None:
                         runs.append(path) or posteriors(audio, path, features))
 
+    word_decoder = phonemes.word_decoder
+    monkeypatch.setattr(phonemes, "word_decoder", lambda: runs.append("words") or word_decoder())
+
     def closures(language=None, opinion=1.0):
         monkeypatch.setattr(phonemes, "ENGLISH_SECOND_OPINION", opinion)
+        monkeypatch.setattr(phonemes, "WORD_SECOND_OPINION", 0.0)  # this test is about the English net
         runs.clear()
         track = phonemes.find_phones(audio, language=language)
         return [(p.phone, round(p.start, 2)) for p in track.phones if p.phone in ("P", "B", "M")]
@@ -154,3 +158,9 @@ def test_the_english_real_speech_recogniser_adds_closures_for_auto_and_english_o
     assert [c for c in auto if 0.3 <= c[1] <= 0.42] == [("M", 0.34)]
     assert set(without) < set(auto) and english_named == auto
     assert russian == without and runs == [phone_net.WEIGHTS_PATH]
+    # the word recogniser (English) runs in Auto and English only, too
+    monkeypatch.setattr(phonemes, "WORD_SECOND_OPINION", 1.0)
+    for language, expected in ((None, True), ("en", True), ("ru", False)):
+        runs.clear()
+        phonemes.find_phones(audio, language=language)
+        assert ("words" in runs) == expected

@@ -534,3 +534,67 @@ def test_symbols_a_reader_says_as_words_are_aligned_as_those_words():
     track = find_phones(audio_of(utterance), text)
     assert track.source == "alignment"   # "dollars" and "percent" were missing: the transcript did not match
     assert {"dollars", "percent", "map"} <= {p.word for p in track.phones}
+
+
+class _FakeWordDecoder(_FakeAllPhoneDecoder):
+    """Stands in for pocketsphinx's word recogniser: hears the given (word, first frame, last frame)."""
+
+    PRONUNCIATIONS = {"heem": "HH IY M", "see": "S IY", "bob": "B AA B", "<s>": None, "</s>": None}
+
+    def lookup_word(self, word):
+        return self.PRONUNCIATIONS[word]
+
+
+def test_audio_only_takes_the_p_b_m_in_the_words_the_word_recogniser_hears_as_sure_closures(monkeypatch):
+    # "heem" ends in an m the nets did not hear; it has no loudness dip (an m hums through closed lips) and is
+    # taken all the same, timed inside the word by the net's posteriors. "bob"'s first b is next to the net's p and
+    # is not added again, its last one is; "see" has none.
+    from soundmotion.models.speech import phonemes
+    from soundmotion.models.speech.activity import VoiceActivity
+    from soundmotion.models.speech.decoder import SpeechEngineUnavailable
+    from soundmotion.models.speech.features import FrameFeatures
+    from soundmotion.models.speech.phone_net import load_phone_net
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    decibels = np.full(200, -20.0)
+    decibels[150:] = -70.0   # a pause from 1.5 s
+    active = decibels > -50.0
+    features, activity = FrameFeatures(decibels, np.zeros(200)), VoiceActivity(active, -50.0)
+    names = tuple(load_phone_net().phones)
+    log_probs = np.full((200, len(names)), -10.0)
+    for phone, first, end in (("HH", 10, 20), ("IY", 20, 40), ("M", 40, 50), ("S", 50, 70), ("IY", 70, 100),
+                              ("B", 100, 104), ("AA", 104, 130), ("B", 130, 140), ("SIL", 140, 200)):
+        log_probs[first:end, names.index(phone)] = 0.0
+    posteriors = (log_probs, names)
+    heard = [("<s>", 0, 9), ("heem", 10, 49), ("see", 50, 99), ("bob", 100, 139), ("</s>", 140, 199)]
+    monkeypatch.setattr(phonemes, "word_decoder", lambda: _FakeWordDecoder(heard))
+    net = [PhoneSegment("AA", 0.0, 1.0), PhoneSegment("P", 1.0, 1.05), PhoneSegment("AA", 1.05, 1.5),
+           PhoneSegment("SIL", 1.5, 2.0)]
+    audio = Audio(np.zeros(32000, np.float32), 16000)
+    out = phonemes._with_closures_in_heard_words(net, audio, posteriors, features, activity)
+    closures = [(p.phone, round(p.start, 2), round(p.end, 2)) for p in out if p.phone in ("P", "B", "M")]
+    assert closures == [("M", 0.4, 0.5), ("P", 1.0, 1.05), ("B", 1.3, 1.4)]
+    assert phonemes._with_closures_heard(net, [PhoneSegment("M", 0.4, 0.5)], features, activity) == net  # no dip
+
+    def unavailable():
+        raise SpeechEngineUnavailable("no language model")
+
+    monkeypatch.setattr(phonemes, "word_decoder", unavailable)
+    assert phonemes._with_closures_in_heard_words(net, audio, posteriors, features, activity) == net
+
+
+def test_the_word_recogniser_reads_the_language_model_the_extension_ships_once():
+    # scripts/fetch_wheels.py puts the language model the shipped pocketsphinx wheels lack beside the decoders;
+    # the recogniser hears a real reader's words with it ("married", "more", "might", "been", "made").
+    from soundmotion.bench.human_speech import LINES
+    from soundmotion.models.audio.load import load_audio
+    from soundmotion.models.speech import decoder
+
+    assert decoder.word_language_model() in (decoder.WORD_LM, os.path.join(decoder.model_folder(), "en-us",
+                                                                           "en-us.lm.bin"))
+    recogniser = decoder.word_decoder()
+    recogniser.start_utt()
+    recogniser.process_raw(decoder_pcm(load_audio(LINES / "sense_and_sensibility_0920.flac")), full_utt=True)
+    recogniser.end_utt()
+    words = recogniser.hyp().hypstr.split()
+    assert {"married", "more", "might", "made"} <= set(words) and len(words) >= 12

@@ -5,7 +5,7 @@ row came out differently), so every analysis makes its own; creating one takes a
 
 pocketsphinx's C library opens its model files through narrow (char *) paths, which on Windows are read in the
 ANSI code page (its former bindings failed on a non-ASCII folder, cmusphinx/pocketsphinx-python#55), so the model
-folder is handed to it explicitly (hmm, dict, allphone), through a short ASCII alias where its path is not plain
+folder is handed to it explicitly (hmm, dict, allphone, lm), through a short ASCII alias where its path is not plain
 ASCII or too long for the narrow Windows API (ascii_path.ascii_alias, as for eSpeak NG's data).
 """
 
@@ -14,6 +14,8 @@ import os
 from ...errors import SoundMotionError
 from .ascii_path import AliasUnavailable, ascii_alias
 
+# The language model of the word recogniser, as the extension ships it (once, not in each pocketsphinx wheel).
+WORD_LM = os.path.join(os.path.dirname(os.path.abspath(__file__)), "word_lm", "en-us.lm.bin")
 # The model files the decoders read, inside the model folder (a Windows copy of last resort holds only these).
 MODEL_FILES = (os.path.join("en-us", "en-us"), os.path.join("en-us", "cmudict-en-us.dict"),
                os.path.join("en-us", "en-us-phone.lm.bin"))
@@ -64,6 +66,33 @@ def phone_decoder():
     ps = _pocketsphinx()
     return ps.Decoder(**model_paths(), lm=None, backtrace=True,
                       beam=1e-20, pbeam=1e-20, lw=1.0, ds=2, topn=2, cmn="batch", loglevel="FATAL")
+
+
+def word_language_model() -> str | None:
+    """pocketsphinx's generic English language model (en-us.lm.bin, 27 MB): the extension ships it once, beside
+    this file (WORD_LM, put there by scripts/fetch_wheels.py from the locked wheel, which ships without it); a
+    pocketsphinx installed from PyPI holds it in its model folder. None where neither has it."""
+    for path in (WORD_LM, os.path.join(model_folder(), "en-us", "en-us.lm.bin")):
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def word_decoder():
+    """Large-vocabulary English recognition: the acoustic model and dictionary of the aligner with the generic
+    language model. SpeechEngineUnavailable where there is no language model or no short ASCII path to it."""
+    ps = _pocketsphinx()
+    lm = word_language_model()
+    if lm is None:
+        raise SpeechEngineUnavailable("pocketsphinx's English language model is not installed.")
+    paths = model_paths()
+    try:
+        folder = ascii_alias(os.path.dirname(lm), MAX_MODEL_FOLDER, prefix="soundmotion-words",
+                             copy=(os.path.basename(lm),))
+    except AliasUnavailable:
+        raise SpeechEngineUnavailable(f"The word recogniser cannot read its language model at {lm}.") from None
+    return ps.Decoder(hmm=paths["hmm"], dict=paths["dict"], lm=os.path.join(folder, os.path.basename(lm)),
+                      cmn="batch", loglevel="FATAL")
 
 
 def alignment_decoder(exhaustive: bool = False):

@@ -2,7 +2,8 @@
 otherwise.
 
 Recognition is the learned phone net (phone_net.py), which hears language-neutral articulatory classes
-(articulation.py), with a second opinion on lip closures from pocketsphinx's all-phone recogniser. English
+(articulation.py), with second opinions on lip closures from pocketsphinx's all-phone recogniser, an English net
+trained on real speakers and, in English and Auto, the words pocketsphinx's large-vocabulary recogniser hears. English
 transcripts are aligned word by word with pocketsphinx and their phones timed with the same net (alignment.py);
 transcripts in other languages become phones with eSpeak NG and are aligned by Viterbi over the net's frame
 posteriors (espeak_alignment.py).
@@ -18,12 +19,13 @@ from ..audio.pitch import PitchTrack, estimate_pitch
 from .activity import VoiceActivity, detect_voice_activity, speech_notes
 from .alignment import AlignmentFailed, align_transcript
 from .closures import LABIALS, labial_dip, tighten_labials
-from .decoder import SpeechEngineUnavailable, phone_decoder
+from .decoder import SpeechEngineUnavailable, phone_decoder, word_decoder
 from .espeak import EspeakUnavailable
 from .espeak_alignment import TranscriptUnusable, align_with_espeak
 from .features import FrameFeatures, frame_features
 from .pcm import decoder_pcm
 from .phone_net import ENGLISH_WEIGHTS_PATH, decode_phones, load_phone_net, normalized_features, phone_posteriors
+from .phone_timing import segments_in_word
 from .segments import FRAME_SECONDS, SILENCE, PhoneSegment, base_phone
 
 LABIAL_RELEASE_LEAD = 0.01  # seconds
@@ -43,6 +45,8 @@ ONSET_CLOSURES = 1.0          # ... also a p/b/m it hears released where the voi
 ONSET_CLOSURE_SECONDS = 0.04
 ENGLISH_SURE = 0.5            # ... and one it hears this surely (mean p/b/m posterior) needs no dip, voice on one side
                               # (0: off; 0.35 gave the same tuning figures, 0.7 fewer closures)
+WORD_SECOND_OPINION = 1.0     # audio only, English/Auto: p/b/m in the words pocketsphinx's word recogniser hears are
+                              # added as sure ones (0: off; 2026-12-04, issue #14 sixteenth round)
 SECOND_OPINION_PIECE_SECONDS = 30.0  # it hears a piece this long at a time, cut in pauses: small memory for an hour
 ENGLISH = ("en", "en-us", "en-gb", "en-029", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
            "en-us-nyc")
@@ -160,6 +164,9 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
         phones = _with_closures_heard_by_pocketsphinx(phones, audio, features, activity)
         if english_or_auto(language):  # not where another language is named
             phones = _with_closures_heard_by_english_net(phones, audio, net_input, features, activity)
+            if WORD_SECOND_OPINION:
+                report(0.6, "Listening for words")
+                phones = _with_closures_in_heard_words(phones, audio, posteriors, features, activity)
     phones = _released_early(phones, LABIAL_CLOSE_LAG)
     quiet = _quiet_stretches(features, pitch, activity, phones)
     return PhoneTrack(_silence_outside(phones, VoiceActivity(activity.active & ~quiet, activity.threshold_db)),
@@ -419,6 +426,61 @@ def _with_closures_heard(phones: list, heard_labials: list, features: FrameFeatu
     return phones
 
 
+def _with_closures_in_heard_words(phones: list, audio: Audio, posteriors: tuple, features: FrameFeatures,
+                                  activity: VoiceActivity) -> list:
+    """The phones plus the p/b/m in the words pocketsphinx's large-vocabulary English recogniser hears (its
+    language model knows that "him", "me" and "money" hold an "m" where the phone nets hear an "n"), timed inside each
+    word by the shared net, added where there is none within ±30 ms. They are taken as sure closures (no loudness
+    dip needed, voice on one side is enough: an "m" hums on through closed lips). Chosen on tuning material
+    (bench/real_speech_tuning.py, audio only, bench/lipsync_results.md sixteenth round): real tuning speakers 41 ->
+    44 of 50 closures (closed open-vowel frames 112 -> 114 of 2289), noisy long takes 303 -> 323 of 447 (172 -> 184
+    of 4935), English espeak bench 655 of 660 both (24 -> 26 of 3816 frames, limit 0.9 %), Allison's prompts 51 of
+    51 both, the 13 languages' corpus in Auto 1573 of 1612 both (1.0 % closed open-vowel frames both); under the
+    all-phone recogniser's checks (a dip, voice on both sides) 42 of 50 and 312 of 447."""
+    try:
+        decoder = word_decoder()
+    except (SpeechEngineUnavailable, RuntimeError):  # no pocketsphinx or no language model: as they are
+        return phones
+    log_probs, names = posteriors
+    heard = []
+    for lo, chunk in _pieces(audio, activity):
+        decoder.start_utt()
+        decoder.process_raw(decoder_pcm(Audio(chunk, audio.sample_rate)), full_utt=True)
+        decoder.end_utt()
+        for segment in decoder.seg():
+            spelled = decoder.lookup_word(segment.word) if base_phone(segment.word) != SILENCE else None
+            if not spelled or segment.word.startswith(("<", "[")):
+                continue
+            spelled = [base_phone(p) for p in spelled.split()]
+            if not any(p in LABIALS for p in spelled):
+                continue
+            start = lo + segment.start_frame * FRAME_SECONDS
+            stop = lo + (segment.end_frame + 1) * FRAME_SECONDS
+            heard += [p for p in segments_in_word(log_probs, names, spelled, start, stop, segment.word)
+                      if p.phone in LABIALS]
+    return _with_closures_heard(phones, heard, features, activity, sure=[True] * len(heard))
+
+
+def _pieces(audio: Audio, activity: VoiceActivity):
+    """(start seconds, samples) of the voiced parts of `audio` for a second recogniser, up to
+    SECOND_OPINION_PIECE_SECONDS at a time (small memory for an hour), cut in the middle of pauses; a piece under
+    0.1 s is skipped."""
+    pieces = []
+    for first, end in activity.regions():
+        start, stop = first * FRAME_SECONDS, end * FRAME_SECONDS
+        if pieces and stop - pieces[-1][0] <= SECOND_OPINION_PIECE_SECONDS:
+            pieces[-1][1] = stop
+        else:
+            pieces.append([start, stop])
+    for k, (start, stop) in enumerate(pieces):
+        lo = 0.0 if k == 0 else 0.5 * (pieces[k - 1][1] + start)
+        hi = audio.duration if k == len(pieces) - 1 else 0.5 * (stop + pieces[k + 1][0])
+        lo, hi = int(round(lo / FRAME_SECONDS)) * FRAME_SECONDS, int(round(hi / FRAME_SECONDS)) * FRAME_SECONDS
+        chunk = audio.samples[int(round(lo * audio.sample_rate)):int(round(hi * audio.sample_rate))]
+        if len(chunk) >= 0.1 * audio.sample_rate:
+            yield lo, chunk
+
+
 def _voice_onset_near(heard: PhoneSegment, active: np.ndarray, margin: int) -> int | None:
     """The frame where voice starts after at least `margin` frames of silence (or at the start of the audio), within
     30 ms of `heard`, with voice for `margin` frames from it; None if there is none."""
@@ -433,22 +495,9 @@ def _voice_onset_near(heard: PhoneSegment, active: np.ndarray, margin: int) -> i
 
 def _all_phone_labials(decoder, audio: Audio, activity: VoiceActivity) -> list:
     """The p/b/m PhoneSegments (seconds) pocketsphinx's all-phone recogniser hears in the voiced parts of `audio`,
-    recognised a piece of up to SECOND_OPINION_PIECE_SECONDS at a time (pieces cut in the middle of pauses)."""
-    pieces = []
-    for first, end in activity.regions():
-        start, stop = first * FRAME_SECONDS, end * FRAME_SECONDS
-        if pieces and stop - pieces[-1][0] <= SECOND_OPINION_PIECE_SECONDS:
-            pieces[-1][1] = stop
-        else:
-            pieces.append([start, stop])
+    recognised a piece at a time (_pieces)."""
     labials = []
-    for k, (start, stop) in enumerate(pieces):
-        lo = 0.0 if k == 0 else 0.5 * (pieces[k - 1][1] + start)
-        hi = audio.duration if k == len(pieces) - 1 else 0.5 * (stop + pieces[k + 1][0])
-        lo, hi = int(round(lo / FRAME_SECONDS)) * FRAME_SECONDS, int(round(hi / FRAME_SECONDS)) * FRAME_SECONDS
-        chunk = audio.samples[int(round(lo * audio.sample_rate)):int(round(hi * audio.sample_rate))]
-        if len(chunk) < 0.1 * audio.sample_rate:
-            continue
+    for lo, chunk in _pieces(audio, activity):
         decoder.start_utt()
         decoder.process_raw(decoder_pcm(Audio(chunk, audio.sample_rate)), full_utt=True)
         decoder.end_utt()
