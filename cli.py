@@ -78,6 +78,7 @@ def face_settings_from(args):
     return FaceSettings(articulation=getattr(args, "articulation", 1.0),
                         expressiveness=getattr(args, "expressiveness", 0.5), seed=args.seed, language=args.language,
                         emotion=emotion, emotion_strength=strength,
+                        word_recogniser=not getattr(args, "no_word_recogniser", False),
                         emotion_curve=_emotion_curve(getattr(args, "emotion_curve", None)),
                         channel_gains=_channel_values(getattr(args, "channel_gain", None), "--channel-gain"),
                         channel_offsets=_channel_values(getattr(args, "channel_offset", None), "--channel-offset"))
@@ -266,7 +267,7 @@ def run_talk(args) -> int:
     with outputs.writing():
         talk_in_file(character, args.audio, out, transcript, args.seed, movie, resolution,
                      keys=args.keys.upper(), outputs=outputs, language=settings.language, emotion=settings.emotion,
-                     emotion_strength=settings.emotion_strength)
+                     emotion_strength=settings.emotion_strength, word_recogniser=settings.word_recogniser)
     for path in (out, movie):
         if path:
             print(f"talk: wrote {path}")
@@ -394,6 +395,9 @@ def _speech_options(parser):
     parser.add_argument("--language", metavar="CODE", help=LANGUAGE_HELP)
     parser.add_argument("--emotion", choices=EMOTIONS, help="the take's emotion (default neutral)")
     parser.add_argument("--emotion-strength", type=float, metavar="S", help="0..1 (default 0.7 with --emotion)")
+    parser.add_argument("--no-word-recogniser", action="store_true",
+                        help="without a transcript (English or Auto), skip pocketsphinx's word recogniser: about 4x "
+                             "faster, fewer lip closures on real voices")
 
 
 def run_batch(args) -> int:

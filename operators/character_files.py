@@ -75,19 +75,21 @@ def _run(operator: str, obj, **properties):
 def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: int = 0, movie: str = None,
                  resolution=(640, 360), keys: str = "POSES", face: bool = True, armature: str = None,
                  gesture: dict = None, outputs=None, language: str | None = None, emotion: str = "neutral",
-                 emotion_strength: float = 0.0) -> list:
+                 emotion_strength: float = 0.0, word_recogniser: bool = True) -> list:
     """Run "Talk from Audio" on the character in `character_blend`, save `out_blend`, optionally render
     `movie` (adding a camera when the file has none) over the line's own frames. Returns the paths written.
 
     `face=False` animates only the gestures (on `armature`, or the file's one armature); `gesture`: the
     operator's style, amount, handedness and seated. `language`: the transcript's eSpeak NG code (None: Auto).
+    `word_recogniser`: the panel's Listen for Words (audio only: the closures in the words pocketsphinx hears).
     `outputs` (errors.OutputFiles): the files are written to its temporary paths, to be moved into place when
     everything succeeded."""
     written_to = outputs.temporary if outputs is not None else (lambda path: path)
     # A movie is the line: the scene's frame range becomes the take's.
     scene, character = talk_on_character(character_blend, audio, transcript, seed, keys, fit_range=bool(movie),
                                          face=face, armature=armature, gesture=gesture, language=language,
-                                         emotion=emotion, emotion_strength=emotion_strength)
+                                         emotion=emotion, emotion_strength=emotion_strength,
+                                         word_recogniser=word_recogniser)
     if movie:
         ensure_camera(scene, character)
         configure_video_output(scene, movie, resolution=tuple(resolution))
@@ -97,7 +99,8 @@ def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: 
 
 def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 0, keys: str = "POSES",
                       fit_range: bool = False, face: bool = True, armature: str = None, gesture: dict = None,
-                      language: str | None = None, emotion: str = "neutral", emotion_strength: float = 0.0):
+                      language: str | None = None, emotion: str = "neutral", emotion_strength: float = 0.0,
+                      word_recogniser: bool = True):
     """Open `character_blend` and run "Talk from Audio" on its character; returns (scene, character).
     `fit_range` makes the scene's frame range exactly the take's (else it only grows to hold it)."""
     scene = _open(character_blend)
@@ -106,6 +109,7 @@ def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
     set_language(scene.soundmotion, language)
+    scene.soundmotion.listen_for_words = word_recogniser
     if fit_range:
         scene.frame_end = scene.frame_start
     _run("talk", character, filepath=os.path.abspath(audio), keys=keys, face=face, emotion=emotion.upper(),

@@ -35,7 +35,8 @@ def face_settings(scene, emotion: str = "neutral", emotion_strength: float = 0.0
     fps = scene.render.fps / scene.render.fps_base
     return FaceSettings(articulation=settings.strength, seed=settings.seed, coarticulation=settings.coarticulation,
                         min_hold=settings.min_hold_frames / fps, language=language_of(settings),
-                        emotion=emotion.lower(), emotion_strength=emotion_strength)
+                        emotion=emotion.lower(), emotion_strength=emotion_strength,
+                        word_recogniser=settings.listen_for_words)
 
 
 def take_face_settings(scene, meta: dict) -> FaceSettings:

@@ -18,6 +18,8 @@ class SOUNDMOTION_PT_main(bpy.types.Panel):
         layout.prop(settings, "language")
         if settings.language == "OTHER":
             layout.prop(settings, "language_code")
+        if settings.language in ("AUTO", "en"):
+            layout.prop(settings, "listen_for_words")   # recognition only: no transcript, English or Auto
         row = layout.row(align=True)
         row.prop(settings, "frame_start")
         row.prop(settings, "seed")

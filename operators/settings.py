@@ -66,6 +66,10 @@ class SoundMotionSettings(bpy.types.PropertyGroup):
         description="The transcript's language; Auto lip-syncs from the audio alone, in any language")
     language_code: bpy.props.StringProperty(
         name="Code", description="eSpeak NG language code, e.g. sk, ka, sw, yue")
+    listen_for_words: bpy.props.BoolProperty(
+        name="Listen for Words", default=True,
+        description="Without a transcript (Auto or English): also close the lips on the p, b and m of the words "
+                    "an English word recogniser hears. More closures on real voices, about 4x slower")
     # Mouth style (operators/phone_track_panel.py draws these; face_take.py reads them)
     coarticulation: bpy.props.FloatProperty(
         name="Blend", default=1.0, min=0.0, max=2.0, subtype="FACTOR",

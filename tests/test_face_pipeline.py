@@ -1,3 +1,5 @@
+import pathlib
+
 import numpy as np
 import pytest
 
@@ -138,3 +140,19 @@ def test_corpus_transcripts_beside_the_audio_are_found_and_read_as_words(speech,
     assert transcript_path_beside(tmp_path / "nothing.wav") is None
     assert transcript_text("1 2 buckle my shoe") == "1 2 buckle my shoe"  # two small numbers are words
     assert transcript_text("  12 3 4 7 \n") == "12 3 4 7"
+
+
+def test_no_word_recogniser_option_reaches_the_phone_search(monkeypatch):
+    # `soundmotion face/talk --no-word-recogniser` (the panel's Listen for Words off): the face pipeline asks for
+    # recognition without the word recogniser; by default it asks for it.
+    from soundmotion.cli import build_parser, face_settings_from
+    from soundmotion.models.face import pipeline
+
+    asked = []
+    real = pipeline.find_phones
+    monkeypatch.setattr(pipeline, "find_phones", lambda *a, **k: asked.append(k["words"]) or real(*a, **k))
+    for extra in ([], ["--no-word-recogniser"]):
+        settings = face_settings_from(build_parser().parse_args(["face", "line.wav", *extra]))
+        pipeline.generate_face(str(pathlib.Path(__file__).resolve().parents[1] / "assets" / "demo_speech.wav"),
+                               transcript="", fps=30.0, settings=settings)
+    assert asked == [True, False]

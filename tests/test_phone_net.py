@@ -160,7 +160,8 @@ def test_the_english_real_speech_recogniser_adds_closures_for_auto_and_english_o
     assert russian == without and runs == [phone_net.WEIGHTS_PATH]
     # the word recogniser (English) runs in Auto and English only, too
     monkeypatch.setattr(phonemes, "WORD_SECOND_OPINION", 1.0)
-    for language, expected in ((None, True), ("en", True), ("ru", False)):
+    for language, words, expected in ((None, True, True), ("en", True, True), ("ru", True, False),
+                                      (None, False, False)):   # words=False: the panel's Listen for Words off
         runs.clear()
-        phonemes.find_phones(audio, language=language)
+        phonemes.find_phones(audio, language=language, words=words)
         assert ("words" in runs) == expected

@@ -51,6 +51,7 @@ class FaceSettings:
     channel_gains: dict | None = None    # {ARKit channel: gain}, applied last
     channel_offsets: dict | None = None  # {ARKit channel: offset}
     aligner: str | None = None    # English transcripts: "pocketsphinx" or "espeak" (default phonemes.ENGLISH_ALIGNER)
+    word_recogniser: bool = True  # audio only, English or Auto: closures in the words pocketsphinx hears (slower)
 
     def validate(self):
         for name, low, high in (("articulation", 0.0, 2.0), ("expressiveness", 0.0, 1.0), ("smoothing", 0.0, 1.0),
@@ -131,7 +132,8 @@ class VoiceMeasures:
 def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: FaceSettings,
                     report, notes: list) -> FaceResult:
     report(0.1, "Finding speech")
-    track = find_phones(audio, transcript, report, language=settings.language, aligner=settings.aligner)
+    track = find_phones(audio, transcript, report, language=settings.language, aligner=settings.aligner,
+                        words=settings.word_recogniser)
     notes = notes + track.notes
     if track.source == "recognition" and not (transcript and transcript.strip()) and track.speech_like:
         notes.append("No transcript given: phonemes were recognised from the audio; a transcript "

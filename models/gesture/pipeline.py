@@ -76,7 +76,7 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
     if transcript and transcript.strip() and prosody.speech_like:
         if track is None:  # a handed-over track already holds this transcript's alignment, or its failure
             report(0.3, "Aligning the transcript")
-            track = find_phones(audio, transcript, language=language)
+            track = find_phones(audio, transcript, language=language, words=False)  # no lip closures needed
         if track.source == "alignment":
             cues = find_cues(timed_words(track.phones, transcript))
         else:

@@ -94,9 +94,10 @@ class PhoneTrack:
 
 
 def find_phones(audio: Audio, transcript: str | None = None, progress=None, language: str | None = None,
-                aligner: str | None = None) -> PhoneTrack:
+                aligner: str | None = None, words: bool = True) -> PhoneTrack:
     """`language`: eSpeak NG code of the transcript's language (None: English); the audio alone needs none.
-    `aligner`: "pocketsphinx" or "espeak" for English transcripts (default ENGLISH_ALIGNER)."""
+    `aligner`: "pocketsphinx" or "espeak" for English transcripts (default ENGLISH_ALIGNER). `words`: recognition
+    (English or Auto) also takes the closures in the words pocketsphinx's word recogniser hears (about 4x slower)."""
     report = progress or (lambda fraction, message: None)
     features = frame_features(audio.samples, audio.sample_rate)
     net_input = normalized_features(audio.samples, audio.sample_rate) if np.any(audio.samples) else None
@@ -164,7 +165,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
         phones = _with_closures_heard_by_pocketsphinx(phones, audio, features, activity)
         if english_or_auto(language):  # not where another language is named
             phones = _with_closures_heard_by_english_net(phones, audio, net_input, features, activity)
-            if WORD_SECOND_OPINION:
+            if WORD_SECOND_OPINION and words:
                 report(0.6, "Listening for words")
                 phones = _with_closures_in_heard_words(phones, audio, posteriors, features, activity)
     phones = _released_early(phones, LABIAL_CLOSE_LAG)
@@ -432,10 +433,10 @@ def _with_closures_in_heard_words(phones: list, audio: Audio, posteriors: tuple,
     language model knows that "him", "me" and "money" hold an "m" where the phone nets hear an "n"), timed inside each
     word by the shared net, added where there is none within ±30 ms. They are taken as sure closures (no loudness
     dip needed, voice on one side is enough: an "m" hums on through closed lips). Chosen on tuning material
-    (bench/real_speech_tuning.py, audio only, bench/lipsync_results.md sixteenth round): real tuning speakers 41 ->
-    44 of 50 closures (closed open-vowel frames 112 -> 114 of 2289), noisy long takes 303 -> 323 of 447 (172 -> 184
-    of 4935), English espeak bench 655 of 660 both (24 -> 26 of 3816 frames, limit 0.9 %), Allison's prompts 51 of
-    51 both, the 13 languages' corpus in Auto 1573 of 1612 both (1.0 % closed open-vowel frames both); under the
+    (bench/real_speech_tuning.py, audio only, bench/lipsync_results.md sixteenth round; decoder.word_decoder's fast
+    settings): real tuning speakers 41 -> 43 of 50 closures (closed open-vowel frames 112 -> 115 of 2289), noisy
+    long takes 303 -> 322 of 447 (172 -> 188 of 4935), English espeak bench 655 of 660 and 24 of 3816 closed
+    open-vowel frames both, Allison's prompts 51 of 51 both; with pocketsphinx's default settings and under the
     all-phone recogniser's checks (a dip, voice on both sides) 42 of 50 and 312 of 447."""
     try:
         decoder = word_decoder()
@@ -443,11 +444,8 @@ def _with_closures_in_heard_words(phones: list, audio: Audio, posteriors: tuple,
         return phones
     log_probs, names = posteriors
     heard = []
-    for lo, chunk in _pieces(audio, activity):
-        decoder.start_utt()
-        decoder.process_raw(decoder_pcm(Audio(chunk, audio.sample_rate)), full_utt=True)
-        decoder.end_utt()
-        for segment in decoder.seg():
+    for lo, segments in _recognised_pieces(decoder, audio, activity):
+        for segment in segments:
             spelled = decoder.lookup_word(segment.word) if base_phone(segment.word) != SILENCE else None
             if not spelled or segment.word.startswith(("<", "[")):
                 continue
@@ -461,8 +459,8 @@ def _with_closures_in_heard_words(phones: list, audio: Audio, posteriors: tuple,
     return _with_closures_heard(phones, heard, features, activity, sure=[True] * len(heard))
 
 
-def _pieces(audio: Audio, activity: VoiceActivity):
-    """(start seconds, samples) of the voiced parts of `audio` for a second recogniser, up to
+def _recognised_pieces(decoder, audio: Audio, activity: VoiceActivity):
+    """(start seconds, pocketsphinx segments) of the voiced parts of `audio` as `decoder` recognises them, up to
     SECOND_OPINION_PIECE_SECONDS at a time (small memory for an hour), cut in the middle of pauses; a piece under
     0.1 s is skipped."""
     pieces = []
@@ -478,7 +476,10 @@ def _pieces(audio: Audio, activity: VoiceActivity):
         lo, hi = int(round(lo / FRAME_SECONDS)) * FRAME_SECONDS, int(round(hi / FRAME_SECONDS)) * FRAME_SECONDS
         chunk = audio.samples[int(round(lo * audio.sample_rate)):int(round(hi * audio.sample_rate))]
         if len(chunk) >= 0.1 * audio.sample_rate:
-            yield lo, chunk
+            decoder.start_utt()
+            decoder.process_raw(decoder_pcm(Audio(chunk, audio.sample_rate)), full_utt=True)
+            decoder.end_utt()
+            yield lo, list(decoder.seg())
 
 
 def _voice_onset_near(heard: PhoneSegment, active: np.ndarray, margin: int) -> int | None:
@@ -495,13 +496,10 @@ def _voice_onset_near(heard: PhoneSegment, active: np.ndarray, margin: int) -> i
 
 def _all_phone_labials(decoder, audio: Audio, activity: VoiceActivity) -> list:
     """The p/b/m PhoneSegments (seconds) pocketsphinx's all-phone recogniser hears in the voiced parts of `audio`,
-    recognised a piece at a time (_pieces)."""
+    recognised a piece at a time (_recognised_pieces)."""
     labials = []
-    for lo, chunk in _pieces(audio, activity):
-        decoder.start_utt()
-        decoder.process_raw(decoder_pcm(Audio(chunk, audio.sample_rate)), full_utt=True)
-        decoder.end_utt()
-        for segment in decoder.seg():
+    for lo, segments in _recognised_pieces(decoder, audio, activity):
+        for segment in segments:
             name = base_phone(segment.word)
             if name in LABIALS:
                 labials.append(PhoneSegment(name, lo + segment.start_frame * FRAME_SECONDS,
