@@ -69,7 +69,7 @@ class SoundMotionSettings(bpy.types.PropertyGroup):
     listen_for_words: bpy.props.BoolProperty(
         name="Listen for Words", default=True,
         description="Without a transcript (Auto or English): also close the lips on the p, b and m of the words "
-                    "an English word recogniser hears. More closures on real voices, about 4x slower")
+                    "an English word recogniser hears. More closures on real voices, about 2.5x slower")
     # Mouth style (operators/phone_track_panel.py draws these; face_take.py reads them)
     coarticulation: bpy.props.FloatProperty(
         name="Blend", default=1.0, min=0.0, max=2.0, subtype="FACTOR",

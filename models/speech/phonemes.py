@@ -97,7 +97,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 aligner: str | None = None, words: bool = True) -> PhoneTrack:
     """`language`: eSpeak NG code of the transcript's language (None: English); the audio alone needs none.
     `aligner`: "pocketsphinx" or "espeak" for English transcripts (default ENGLISH_ALIGNER). `words`: recognition
-    (English or Auto) also takes the closures in the words pocketsphinx's word recogniser hears (about 4x slower)."""
+    (English or Auto) also takes the closures in the words pocketsphinx's word recogniser hears (about 2.5x slower)."""
     report = progress or (lambda fraction, message: None)
     features = frame_features(audio.samples, audio.sample_rate)
     net_input = normalized_features(audio.samples, audio.sample_rate) if np.any(audio.samples) else None
