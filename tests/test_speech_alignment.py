@@ -598,3 +598,32 @@ def test_the_word_recogniser_reads_the_language_model_the_extension_ships_once()
     recogniser.end_utt()
     words = recogniser.hyp().hypstr.split()
     assert {"married", "more", "might", "made"} <= set(words) and len(words) >= 12
+
+
+def test_the_word_recogniser_reports_progress_before_each_piece_so_esc_can_stop_a_long_take(monkeypatch):
+    # Two voiced stretches 40 s apart make two pieces (each at most SECOND_OPINION_PIECE_SECONDS): progress is
+    # reported before each, and a cancelled job's progress call stops the pass there.
+    from soundmotion.models.speech import phonemes
+    from soundmotion.models.speech.activity import VoiceActivity
+
+    active = np.zeros(6000, bool)
+    active[100:300] = active[4100:4300] = True
+    decoded = []
+
+    class Recogniser(_FakeAllPhoneDecoder):
+        def process_raw(self, pcm, full_utt=False):
+            decoded.append(len(pcm))
+
+    audio = Audio(np.zeros(16000 * 60, np.float32), 16000)
+    shares = []
+    pieces = list(phonemes._recognised_pieces(Recogniser([]), audio, VoiceActivity(active, -50.0), shares.append))
+    assert shares == [0.0, 0.5] and [round(lo, 2) for lo, _ in pieces] == [0.0, 22.0] and len(decoded) == 2
+
+    def cancelled(share):
+        if share > 0:
+            raise KeyboardInterrupt
+
+    decoded.clear()
+    with pytest.raises(KeyboardInterrupt):
+        list(phonemes._recognised_pieces(Recogniser([]), audio, VoiceActivity(active, -50.0), cancelled))
+    assert len(decoded) == 1

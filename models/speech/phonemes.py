@@ -166,8 +166,8 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
         if english_or_auto(language):  # not where another language is named
             phones = _with_closures_heard_by_english_net(phones, audio, net_input, features, activity)
             if WORD_SECOND_OPINION and words:
-                report(0.6, "Listening for words")
-                phones = _with_closures_in_heard_words(phones, audio, posteriors, features, activity)
+                phones = _with_closures_in_heard_words(phones, audio, posteriors, features, activity,
+                                                       lambda done: report(0.5 + 0.15 * done, "Listening for words"))
     phones = _released_early(phones, LABIAL_CLOSE_LAG)
     quiet = _quiet_stretches(features, pitch, activity, phones)
     return PhoneTrack(_silence_outside(phones, VoiceActivity(activity.active & ~quiet, activity.threshold_db)),
@@ -428,7 +428,7 @@ def _with_closures_heard(phones: list, heard_labials: list, features: FrameFeatu
 
 
 def _with_closures_in_heard_words(phones: list, audio: Audio, posteriors: tuple, features: FrameFeatures,
-                                  activity: VoiceActivity) -> list:
+                                  activity: VoiceActivity, progress=None) -> list:
     """The phones plus the p/b/m in the words pocketsphinx's large-vocabulary English recogniser hears (its
     language model knows that "him", "me" and "money" hold an "m" where the phone nets hear an "n"), timed inside each
     word by the shared net, added where there is none within ±30 ms. They are taken as sure closures (no loudness
@@ -437,14 +437,15 @@ def _with_closures_in_heard_words(phones: list, audio: Audio, posteriors: tuple,
     settings): real tuning speakers 41 -> 43 of 50 closures (closed open-vowel frames 112 -> 115 of 2289), noisy
     long takes 303 -> 322 of 447 (172 -> 188 of 4935), English espeak bench 655 of 660 and 24 of 3816 closed
     open-vowel frames both, Allison's prompts 51 of 51 both; with pocketsphinx's default settings and under the
-    all-phone recogniser's checks (a dip, voice on both sides) 42 of 50 and 312 of 447."""
+    all-phone recogniser's checks (a dip, voice on both sides) 42 of 50 and 312 of 447. `progress(share done)` is
+    called before each piece (where Esc can stop a long take)."""
     try:
         decoder = word_decoder()
     except (SpeechEngineUnavailable, RuntimeError):  # no pocketsphinx or no language model: as they are
         return phones
     log_probs, names = posteriors
     heard = []
-    for lo, segments in _recognised_pieces(decoder, audio, activity):
+    for lo, segments in _recognised_pieces(decoder, audio, activity, progress):
         for segment in segments:
             spelled = decoder.lookup_word(segment.word) if base_phone(segment.word) != SILENCE else None
             if not spelled or segment.word.startswith(("<", "[")):
@@ -459,10 +460,10 @@ def _with_closures_in_heard_words(phones: list, audio: Audio, posteriors: tuple,
     return _with_closures_heard(phones, heard, features, activity, sure=[True] * len(heard))
 
 
-def _recognised_pieces(decoder, audio: Audio, activity: VoiceActivity):
+def _recognised_pieces(decoder, audio: Audio, activity: VoiceActivity, progress=None):
     """(start seconds, pocketsphinx segments) of the voiced parts of `audio` as `decoder` recognises them, up to
     SECOND_OPINION_PIECE_SECONDS at a time (small memory for an hour), cut in the middle of pauses; a piece under
-    0.1 s is skipped."""
+    0.1 s is skipped. `progress(share of the pieces done)`, if given, is called before each piece."""
     pieces = []
     for first, end in activity.regions():
         start, stop = first * FRAME_SECONDS, end * FRAME_SECONDS
@@ -471,6 +472,8 @@ def _recognised_pieces(decoder, audio: Audio, activity: VoiceActivity):
         else:
             pieces.append([start, stop])
     for k, (start, stop) in enumerate(pieces):
+        if progress is not None:
+            progress(k / len(pieces))
         lo = 0.0 if k == 0 else 0.5 * (pieces[k - 1][1] + start)
         hi = audio.duration if k == len(pieces) - 1 else 0.5 * (stop + pieces[k + 1][0])
         lo, hi = int(round(lo / FRAME_SECONDS)) * FRAME_SECONDS, int(round(hi / FRAME_SECONDS)) * FRAME_SECONDS
