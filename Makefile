@@ -138,4 +138,4 @@ beat-bench: setup
 	$(VENV)/bin/python bench/beats.py
 
 clean:
-	rm -rf dist out $(VENV) $(VENV42) $(VENV51) wheels
+	rm -rf dist out $(VENV) $(VENV42) $(VENV51) wheels models/speech/word_lm
