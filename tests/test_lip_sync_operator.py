@@ -139,3 +139,12 @@ def test_every_class_is_registered(registered_addon):
     assert {cls.__name__ for cls in registered} >= {"SOUNDMOTION_OT_lip_sync", "SOUNDMOTION_PT_main"}
     assert all(cls.is_registered for cls in registered)
     assert hasattr(bpy.ops.soundmotion, "lip_sync")
+
+
+def test_listen_for_words_in_the_panel_reaches_the_face_settings(scene):
+    # On by default; off, the take is lip-synced without the word recogniser (face_take.face_settings).
+    from soundmotion.operators.face_take import face_settings
+
+    assert scene.soundmotion.listen_for_words is True and face_settings(scene).word_recogniser is True
+    scene.soundmotion.listen_for_words = False
+    assert face_settings(scene).word_recogniser is False
