@@ -447,10 +447,9 @@ def _with_closures_in_heard_words(phones: list, audio: Audio, posteriors: tuple,
     heard = []
     for lo, segments in _recognised_pieces(decoder, audio, activity, progress):
         for segment in segments:
-            spelled = decoder.lookup_word(segment.word) if base_phone(segment.word) != SILENCE else None
-            if not spelled or segment.word.startswith(("<", "[")):
-                continue
-            spelled = [base_phone(p) for p in spelled.split()]
+            if base_phone(segment.word) == SILENCE or segment.word.startswith("["):
+                continue  # silence and filler units
+            spelled = [base_phone(p) for p in (decoder.lookup_word(segment.word) or "").split()]
             if not any(p in LABIALS for p in spelled):
                 continue
             start = lo + segment.start_frame * FRAME_SECONDS
