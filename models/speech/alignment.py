@@ -33,6 +33,11 @@ _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight
 SECONDS_PER_PHONE = 0.075
 BYTES_PER_SECOND = 32000  # 16 kHz, 16-bit
 MAX_PIECE_SECONDS = 5.0
+# A piece whose alignment squeezes a word is aligned again, cut half a frame later or with words moved to the
+# pieces beside it, and the phone net keeps the alignment it hears best (issue #14, seventeenth round).
+MEND_SQUEEZED = True
+MIN_FRAMES_PER_PHONE = 3  # the acoustic model's phones have three states and no skips
+MAX_MOVED_WORDS = 2
 
 
 @dataclass
@@ -153,20 +158,22 @@ def align_transcript(pcm: bytes, transcript: str, speech_regions: list | None = 
     regions = speech_regions or [(0.0, duration)]
     pieces = _pieces(regions, duration)
     shares = _share_words_by_net(words, pieces, posteriors, decoder, regions) if len(pieces) > 1 else [words]
+    chunks = [pcm[int(start * BYTES_PER_SECOND) & ~1:int(end * BYTES_PER_SECOND) & ~1] for start, end, _ in pieces]
+    aligned = [_align_piece(decoder, chunk, piece_words, start, posteriors) if piece_words else None
+               for (start, _, _), chunk, piece_words in zip(pieces, chunks, shares)]
+    if MEND_SQUEEZED:
+        _mend_squeezed(decoder, pieces, chunks, shares, aligned, posteriors)
     phones, failed, exhaustive = [], [], None
-    for (start, end, _), piece_words in zip(pieces, shares):
+    for (start, end, _), chunk, piece_words, piece in zip(pieces, chunks, shares, aligned):
         if not piece_words:
             failed.append((start, end))
             continue
-        chunk = pcm[int(start * BYTES_PER_SECOND) & ~1:int(end * BYTES_PER_SECOND) & ~1]
-        text = " ".join(w.text for w in piece_words)
-        aligned = _align_piece(decoder, chunk, text, start, posteriors)
-        if aligned is None:
+        if piece is None:
             exhaustive = exhaustive or _with_words(alignment_decoder(exhaustive=True), pronounced)
-            aligned = _align_piece(exhaustive, chunk, text, start, posteriors)
-        if aligned is None:  # pocketsphinx gave up: the net places the piece's words instead
-            aligned = _align_piece_by_net(piece_words, decoder, start, end, posteriors)
-        phones.extend(aligned)
+            piece = _align_piece(exhaustive, chunk, piece_words, start, posteriors)
+        # pocketsphinx gave up: the net places the piece's words instead
+        phones.extend(piece.phones if piece is not None
+                      else _align_piece_by_net(piece_words, decoder, start, end, posteriors))
     if not any(p.phone != SILENCE for p in phones):
         raise AlignmentFailed("the aligner found no words")
     return Alignment(phones, unknown, pronounced_words=sorted(w for w in pronounced if not w.isdigit()),
@@ -255,18 +262,27 @@ def _align_piece_by_net(words: list, decoder, start: float, end: float, posterio
     return out
 
 
-def _align_piece(decoder, pcm: bytes, text: str, offset: float, posteriors: tuple) -> list | None:
+@dataclass
+class PieceAlignment:
+    phones: list    # PhoneSegment, silences included
+    score: int      # pocketsphinx's path score (log likelihood) of the piece's audio
+    squeezed: int   # words of two phones or more given no more frames than their shortest path (MIN_FRAMES_PER_PHONE
+                    # each; a one-phone word such as "a" is often that short)
+
+
+def _align_piece(decoder, pcm: bytes, words: list, offset: float, posteriors: tuple) -> PieceAlignment | None:
     try:
-        decoder.set_align_text(text)
+        decoder.set_align_text(" ".join(w.text for w in words))
         _decode(decoder, pcm)
-        if decoder.hyp() is None:
+        hypothesis = decoder.hyp()
+        if hypothesis is None:
             return None
         spans = [(s.word, s.start_frame, s.end_frame + 1) for s in decoder.seg()]
         pronunciations = {word: decoder.lookup_word(word) for word, _, _ in spans}
     except RuntimeError:
         return None
     log_probs, names = posteriors
-    phones = []
+    phones, squeezed = [], 0
     for word, first, end in spans:
         start, stop = offset + first * FRAME_SECONDS, offset + end * FRAME_SECONDS
         spelled = pronunciations[word]
@@ -274,9 +290,70 @@ def _align_piece(decoder, pcm: bytes, text: str, offset: float, posteriors: tupl
             phones.append(PhoneSegment(SILENCE, start, stop))
             continue
         name = re.sub(r"\(\d+\)$", "", word)
-        phones.extend(segments_in_word(log_probs, names, [base_phone(p) for p in spelled.split()], start, stop,
-                                       name))
-    return phones
+        spelled = [base_phone(p) for p in spelled.split()]
+        squeezed += len(spelled) > 1 and end - first <= MIN_FRAMES_PER_PHONE * len(spelled)
+        phones.extend(segments_in_word(log_probs, names, spelled, start, stop, name))
+    return PieceAlignment(phones, hypothesis.best_score, squeezed)
+
+
+def _mend_squeezed(decoder, pieces: list, chunks: list, shares: list, aligned: list, posteriors: tuple):
+    """Where pocketsphinx squeezes a word of a piece to its shortest path, its alignment is often wrong: the same
+    words over audio cut 5 ms later can place a filler where it was said ("corpus | um | the", not "corpus um |
+    the" with "um" in 60 ms and "the" stretched over it), and a piece can hold words said in the piece beside it
+    (the net's Viterbi sent them across a pause). Tried: the piece cut half a frame later, and up to
+    MAX_MOVED_WORDS words at its end moved into the next piece or at its start into the one before. The phone
+    net judges (_net_score over the pieces concerned); the best candidate replaces the alignment where it scores
+    higher. `shares` and `aligned` are changed in place."""
+    offsets = [start for start, _, _ in pieces]
+    half = FRAME_SECONDS / 2
+    for k in range(len(pieces)):
+        if aligned[k] is None or not aligned[k].squeezed:
+            continue
+        candidates = []
+        shifted = _align_piece(decoder, chunks[k][int(half * BYTES_PER_SECOND) & ~1:], shares[k], offsets[k] + half,
+                               posteriors)
+        if shifted:
+            candidates.append((k, shares[k], shares[k], shifted, shifted))
+        for other in (k - 1, k + 1):
+            if not 0 <= other < len(pieces) or aligned[other] is None:
+                continue
+            for count in range(1, min(MAX_MOVED_WORDS, len(shares[k]) - 1) + 1):
+                if other > k:
+                    kept, moved = shares[k][:-count], shares[k][-count:] + shares[other]
+                else:
+                    kept, moved = shares[k][count:], shares[other] + shares[k][:count]
+                mine = _align_piece(decoder, chunks[k], kept, offsets[k], posteriors)
+                theirs = mine and _align_piece(decoder, chunks[other], moved, offsets[other], posteriors)
+                if theirs:
+                    candidates.append((other, kept, moved, mine, theirs))
+        best, best_gain = None, 0.0
+        for other, kept, moved, mine, theirs in candidates:
+            span = (pieces[min(k, other)][0], pieces[max(k, other)][1])
+            now = aligned[k].phones + (aligned[other].phones if other != k else [])
+            new = mine.phones + (theirs.phones if other != k else [])
+            gain = _net_score(new, posteriors, *span) - _net_score(now, posteriors, *span)
+            if gain > best_gain:
+                best, best_gain = (other, kept, moved, mine, theirs), gain
+        if best:
+            other, shares[k], moved, aligned[k], theirs = best
+            if other != k:
+                shares[other], aligned[other] = moved, theirs
+
+
+def _net_score(phones: list, posteriors: tuple, start: float, end: float) -> float:
+    """The phone net's log probability of the classes `phones` (silence between them) give the frames of [start,
+    end) seconds: how well an alignment fits what the net hears."""
+    log_probs, names = posteriors
+    column = {name: k for k, name in enumerate(names)}
+    first, last = int(round(start / FRAME_SECONDS)), min(len(log_probs), int(round(end / FRAME_SECONDS)))
+    classes = np.full(max(0, last - first), column[SILENCE])
+    for phone in phones:
+        a = max(first, int(round(phone.start / FRAME_SECONDS)))
+        b = min(last, int(round(phone.end / FRAME_SECONDS)))
+        if b > a:
+            classes[a - first:b - first] = column.get(arpabet_class(phone.phone), column[SILENCE]) \
+                if phone.phone != SILENCE else column[SILENCE]
+    return float(log_probs[np.arange(first, last), classes].sum())
 
 
 def _decode(decoder, pcm: bytes):
