@@ -1,10 +1,11 @@
 """Lip sync beyond espeak-ng: voices made from human recordings, and a human reader, scored like bench/lipsync.py.
 
-    .venv/bin/python bench/human_speech.py [--rows all|tuning|held-out|fresh] [--set phonemes.GAP_SECONDS=0 ...]
+    .venv/bin/python bench/human_speech.py [--rows all|tuning|held-out|fresh|third] [--set phonemes.GAP_SECONDS=0 ...]
 
 `--rows tuning` scores only the tuning rows (1, 2, 4: settings are chosen on these), `--rows held-out` only the
 real speakers and the voice-quality clips (3, 5: measured once, with the chosen setting), `--rows fresh` only the
-second held-out set of real speakers (6) and its union with the first.
+second held-out set of real speakers (6) and its union with the first, `--rows third` only the third held-out set (7;
+never part of `--rows all`, so that it is measured only when asked for).
 
 1. **Recorded voices, held out**: the lip-sync bench's sentences spoken by Festival's ked (a man's diphones) and
    slt (an HTS voice learned from a woman's recordings) and by flite's slt, with the synthesisers' own phone
@@ -34,6 +35,13 @@ second held-out set of real speakers (6) and its union with the first.
    hand-labelled "Damon fried the omelet", and row 3's spontaneous man in new recordings (its own row,
    `mfa-man`: not a new voice). Truth as row 3. Scored per row, in all, without `mfa-man`, and the union of
    both held-out sets as one total.
+7. **Real speakers, third** (`--rows third`; bench/data/real_speakers_third, see its SOURCE.md): a third held-out
+   set made on 2026-12-04 when rows 3 and 6 had been looked at too often: JFK's "ask not what your country can do
+   for you", a VOiCES reader ("I had that curiosity beside me at this moment"), parselmouth's "bat" and "bet" and
+   its British speaker's "The north wind and the sun" (hand-labelled phones), and phonlab's labelled examples (a
+   high voice's "I'm twelve, what're you talking about", a man's "three plus five" and "two plus two"). Truth is
+   the sources' phone tiers where they have them, otherwise pocketsphinx's forced alignment (make_reference).
+   Scored per row and in all.
 """
 
 if __name__ == "__main__" and not __package__:  # run as a file: run it as part of the installed package
@@ -58,6 +66,7 @@ from .scoring import FRAME_SECONDS, Score, face_classes, score_frames
 LINES = pathlib.Path(__file__).parent / "data" / "librivox"
 REAL_SPEAKERS = pathlib.Path(__file__).parent / "data" / "real_speakers"
 FRESH_SPEAKERS = pathlib.Path(__file__).parent / "data" / "real_speakers_fresh"
+THIRD_SPEAKERS = pathlib.Path(__file__).parent / "data" / "real_speakers_third"
 KNOWN_VOICE = "mfa-man"  # the fresh set's row whose man is also in REAL_SPEAKERS
 VOICE_QUALITY = pathlib.Path(__file__).parent / "data" / "voice_quality"
 PAUSE_SECONDS = 0.2
@@ -280,17 +289,17 @@ def _row(name: str, mode: str, scored: Score) -> str:
             f"{scored.frame_accuracy:.3f} |")
 
 
-__all__ = ["DISFLUENT", "FRESH_SPEAKERS", "REAL_SPEAKERS", "RECORDED_VOICES", "librivox_take", "lines", "long_takes",
-           "make_reference", "pause_frames", "reference_frames", "refused_voice_quality", "score_face",
-           "score_human_lines", "score_line", "score_long_takes", "score_real_speakers", "score_recorded_voice",
-           "scored_face"]
+__all__ = ["DISFLUENT", "FRESH_SPEAKERS", "REAL_SPEAKERS", "RECORDED_VOICES", "THIRD_SPEAKERS", "librivox_take",
+           "lines", "long_takes", "make_reference", "pause_frames", "reference_frames", "refused_voice_quality",
+           "score_face", "score_human_lines", "score_line", "score_long_takes", "score_real_speakers",
+           "score_recorded_voice", "scored_face"]
 
 
 def main(argv=None) -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", choices=("all", "tuning", "held-out", "fresh"), default="all")
+    parser.add_argument("--rows", choices=("all", "tuning", "held-out", "fresh", "third"), default="all")
     parser.add_argument("--set", action="append", default=[], metavar="MODULE.NAME=VALUE",
                         help="override a constant of soundmotion.models.speech.MODULE (as real_speech_tuning.py)")
     args = parser.parse_args(argv)
@@ -305,6 +314,8 @@ def main(argv=None) -> int:
     first_set = _held_out_rows(modes) if rows in ("all", "held-out") else None
     if rows in ("all", "fresh"):
         _fresh_rows(modes, first_set)
+    if rows == "third":
+        _third_rows(modes)
     return 0
 
 
@@ -378,6 +389,16 @@ def _fresh_rows(modes: tuple, first_set: dict = None):
         first = (first_set or {}).get(mode) or score_real_speakers(with_transcript, settings)
         print(_speaker_row("both held-out sets (first + fresh)", mode, _sum([*first.values(), *fresh.values()])),
               flush=True)
+
+
+def _third_rows(modes: tuple):
+    """The third held-out set's table: a line per row and the set in all."""
+    _speaker_table("Real speakers, third (third held-out set)")
+    for mode, with_transcript, settings in modes:
+        third = score_real_speakers(with_transcript, settings, THIRD_SPEAKERS)
+        for speaker, scores in third.items():
+            print(_speaker_row(speaker, mode, scores), flush=True)
+        print(_speaker_row("all third-set speakers", mode, _sum(third.values())), flush=True)
 
 
 def _held_out_rows(modes: tuple) -> dict:

@@ -8,8 +8,8 @@ import soundfile
 
 from soundmotion.bench import flite_festival
 from soundmotion.bench.espeak_truth import CLOSED
-from soundmotion.bench.human_speech import (ARPABET_CLASS, FRESH_SPEAKERS, REAL_SPEAKERS, librivox_take, lines,
-                                            score_human_lines, score_line)
+from soundmotion.bench.human_speech import (ARPABET_CLASS, FRESH_SPEAKERS, REAL_SPEAKERS, THIRD_SPEAKERS,
+                                            librivox_take, lines, score_human_lines, score_line)
 
 
 def _decibels(line, start, end):
@@ -66,6 +66,22 @@ def test_the_fresh_held_out_speakers_load_with_their_closures_and_share_no_recor
     assert 80.0 < seconds < 90.0
     first = {_sound_digest(audio) for audio, _, _ in lines(REAL_SPEAKERS)}
     assert not first & {_sound_digest(audio) for audio, _, _ in fresh}
+
+
+def test_the_third_held_out_speakers_load_with_their_closures_and_share_no_recording_with_the_first_two_sets():
+    third = lines(THIRD_SPEAKERS)
+    assert len(third) == 8 and all(text for _, text, _ in third)
+    assert _closures_by_row(THIRD_SPEAKERS) == {"voices": 4, "jfk": 2, "parselmouth": 2, "phonlab-twelve": 2,
+                                                "phonlab-sums": 2, "commons-rp": 0}
+    seconds = 0.0
+    for audio, _, phones in third:
+        info = soundfile.info(audio)
+        assert (info.samplerate, info.channels, info.subtype) == (16000, 1, "PCM_16")
+        assert phones and all(0.0 <= start < end <= info.duration + 0.02 for _, start, end in phones)
+        seconds += info.duration
+    assert 20.0 < seconds < 30.0
+    earlier = {_sound_digest(audio) for folder in (REAL_SPEAKERS, FRESH_SPEAKERS) for audio, _, _ in lines(folder)}
+    assert not earlier & {_sound_digest(audio) for audio, _, _ in third}
 
 
 def test_audio_only_lip_sync_closes_the_lips_for_a_human_reader():
