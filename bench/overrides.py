@@ -5,11 +5,13 @@ import importlib
 
 
 def apply_overrides(pairs: list, package: str = "soundmotion.models.speech"):
-    """Set each `MODULE.NAME=VALUE` of `pairs` (MODULE inside `package`; VALUE a float)."""
+    """Set each `MODULE.NAME=VALUE` of `pairs` (MODULE inside `package`, or a dotted path inside soundmotion.models
+    such as `face.arkit_curves`; VALUE a float)."""
     for pair in pairs:
         name, _, value = pair.partition("=")
         module_name, _, constant = name.rpartition(".")
-        module = importlib.import_module(f"{package}.{module_name}")
+        inside = "soundmotion.models" if "." in module_name else package
+        module = importlib.import_module(f"{inside}.{module_name}")
         if not hasattr(module, constant):
             raise SystemExit(f"{module_name} has no {constant}")
         setattr(module, constant, float(value))

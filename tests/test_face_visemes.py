@@ -78,3 +78,18 @@ def test_mouth_cues_merge_flicker_but_keep_closures():
     visemes[45:47, VISEME_INDEX["E"]] = 1.0  # 20 ms flicker
     cues = mouth_cues(visemes, times(1.0), 1.0)
     assert cues == [(0.0, "X"), (0.2, "D"), (0.35, "A"), (0.36, "D"), (0.5, "X")]
+
+
+def test_the_mouth_is_at_rest_from_a_pauses_first_frame(monkeypatch):
+    from soundmotion.models.face import arkit_curves
+
+    weights = np.full((100, len(ARKIT_INDEX)), 0.5)
+    pauses = [(0.305, 0.605), (0.80, 0.90)]  # at 100 fps: frames 31-60 inside the first; the second is too short
+    rested = arkit_curves.rest_in_pauses(weights.copy(), pauses, 100.0)
+    jaw = rested[:, ARKIT_INDEX["jawOpen"]]
+    assert np.all(jaw[31:61] == 0.0) and jaw[30] == 0.5 and jaw[61] == 0.5
+    assert np.all(jaw[80:91] == 0.5)
+    # The former 20 ms fade left the lips moving in the pause's first and last two frames.
+    monkeypatch.setattr(arkit_curves, "REST_FADE_SECONDS", 0.02)
+    faded = arkit_curves.rest_in_pauses(weights.copy(), pauses, 100.0)[:, ARKIT_INDEX["jawOpen"]]
+    assert faded[31] > 0.06 and faded[60] > 0.06 and np.all(faded[33:59] == 0.0)

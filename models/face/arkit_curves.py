@@ -74,18 +74,25 @@ def mouth_weights(visemes: np.ndarray, jaw_scale: np.ndarray, lip_scale: np.ndar
 
 
 REST_PAUSE_SECONDS = 0.15  # inside a pause this long (speech's own gaps are shorter) the mouth rests...
-REST_FADE_SECONDS = 0.02   # ...within this much of the pause's ends
+# ...fading over this much of the pause's ends. 0: at rest from the pause's first frame (the move from the last
+# spoken frame is left to the keys). Chosen on tuning material (issue #14, seventeenth round): 0.02 let the lips
+# move in the first 10-20 ms of nearly every pause, 2-3 % of the pause frames of real speech.
+REST_FADE_SECONDS = 0.0
 
 
 def rest_in_pauses(weights: np.ndarray, pauses: list, fps: float) -> np.ndarray:
-    """Mouth and jaw fade to rest over REST_FADE_SECONDS at both ends of every pause [(start, end)] seconds of at
-    least REST_PAUSE_SECONDS: coarticulation and smoothing otherwise leave the lips moving into the silence."""
+    """Mouth and jaw at rest inside every pause [(start, end)] seconds of at least REST_PAUSE_SECONDS (fading over
+    REST_FADE_SECONDS at its ends, if that is set): coarticulation and smoothing otherwise leave the lips moving into
+    the silence."""
     times = np.arange(len(weights)) / fps
     keep = np.ones(len(weights))
     for start, end in pauses:
         if end - start < REST_PAUSE_SECONDS:
             continue
         inside = (times > start) & (times < end)
+        if REST_FADE_SECONDS <= 0:
+            keep[inside] = 0.0
+            continue
         depth = np.minimum(times[inside] - start, end - times[inside])
         keep[inside] = np.minimum(keep[inside], np.clip(1.0 - depth / REST_FADE_SECONDS, 0.0, 1.0))
     weights[:, MOUTH_CHANNELS + [JAW]] *= keep[:, None]
