@@ -93,7 +93,7 @@ def make_reference(audio, text: str, pronounce_unknown: bool = False) -> dict:
     transcript path does)."""
     from ..models.audio.load import load_audio
     from ..models.speech.alignment import pronounced_word
-    from ..models.speech.decoder import alignment_decoder
+    from ..models.speech.decoder import alignment_decoder, decode
     from ..models.speech.pcm import decoder_pcm
     from ..models.speech.segments import base_phone
 
@@ -108,9 +108,7 @@ def make_reference(audio, text: str, pronounce_unknown: bool = False) -> dict:
     for second in (False, True):
         if second:
             decoder.set_alignment()
-        decoder.start_utt()
-        decoder.process_raw(pcm, full_utt=True)
-        decoder.end_utt()
+        decode(decoder, pcm)
     words = []
     for word in decoder.get_alignment():
         phones = [[base_phone(p.name), round(p.start * FRAME_SECONDS, 3),

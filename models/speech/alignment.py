@@ -20,7 +20,7 @@ import numpy as np
 
 from ..audio.load import Audio
 from .articulation import arpabet_class
-from .decoder import alignment_decoder
+from .decoder import alignment_decoder, decode
 from .espeak_alignment import MAX_SPAN_SECONDS, align_units, share_units
 from .pcm import DECODER_RATE
 from .phone_net import phone_posteriors
@@ -273,7 +273,7 @@ class PieceAlignment:
 def _align_piece(decoder, pcm: bytes, words: list, offset: float, posteriors: tuple) -> PieceAlignment | None:
     try:
         decoder.set_align_text(" ".join(w.text for w in words))
-        _decode(decoder, pcm)
+        decode(decoder, pcm)
         hypothesis = decoder.hyp()
         if hypothesis is None:
             return None
@@ -351,12 +351,5 @@ def _net_score(phones: list, posteriors: tuple, start: float, end: float) -> flo
         a = max(first, int(round(phone.start / FRAME_SECONDS)))
         b = min(last, int(round(phone.end / FRAME_SECONDS)))
         if b > a:
-            classes[a - first:b - first] = column.get(arpabet_class(phone.phone), column[SILENCE]) \
-                if phone.phone != SILENCE else column[SILENCE]
+            classes[a - first:b - first] = column.get(arpabet_class(phone.phone), column[SILENCE])
     return float(log_probs[np.arange(first, last), classes].sum())
-
-
-def _decode(decoder, pcm: bytes):
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()

@@ -99,6 +99,13 @@ def word_decoder():
                       cmn="batch", loglevel="FATAL")
 
 
+def decode(decoder, pcm: bytes):
+    """One utterance through `decoder`: 16 kHz 16-bit mono PCM, whole (batch cepstral mean)."""
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+
+
 def alignment_decoder(exhaustive: bool = False):
     """bestpath=False is required for phone-level alignment. Beams must be very wide (at 1e-80 even short
     synthetic sentences failed to align); `exhaustive` turns pruning off, for pieces that still fail

@@ -19,7 +19,7 @@ from ..audio.pitch import PitchTrack, estimate_pitch
 from .activity import VoiceActivity, detect_voice_activity, speech_notes
 from .alignment import AlignmentFailed, align_transcript
 from .closures import LABIALS, labial_dip, tighten_labials
-from .decoder import SpeechEngineUnavailable, phone_decoder, word_decoder
+from .decoder import SpeechEngineUnavailable, decode, phone_decoder, word_decoder
 from .espeak import EspeakUnavailable
 from .espeak_alignment import TranscriptUnusable, align_with_espeak
 from .features import FrameFeatures, frame_features
@@ -478,9 +478,7 @@ def _recognised_pieces(decoder, audio: Audio, activity: VoiceActivity, progress=
         lo, hi = int(round(lo / FRAME_SECONDS)) * FRAME_SECONDS, int(round(hi / FRAME_SECONDS)) * FRAME_SECONDS
         chunk = audio.samples[int(round(lo * audio.sample_rate)):int(round(hi * audio.sample_rate))]
         if len(chunk) >= 0.1 * audio.sample_rate:
-            decoder.start_utt()
-            decoder.process_raw(decoder_pcm(Audio(chunk, audio.sample_rate)), full_utt=True)
-            decoder.end_utt()
+            decode(decoder, decoder_pcm(Audio(chunk, audio.sample_rate)))
             yield lo, list(decoder.seg())
 
 
