@@ -265,7 +265,6 @@ def _align_piece_by_net(words: list, decoder, start: float, end: float, posterio
 @dataclass
 class PieceAlignment:
     phones: list    # PhoneSegment, silences included
-    score: int      # pocketsphinx's path score (log likelihood) of the piece's audio
     squeezed: int   # words of two phones or more given no more frames than their shortest path (MIN_FRAMES_PER_PHONE
                     # each; a one-phone word such as "a" is often that short)
 
@@ -274,8 +273,7 @@ def _align_piece(decoder, pcm: bytes, words: list, offset: float, posteriors: tu
     try:
         decoder.set_align_text(" ".join(w.text for w in words))
         decode(decoder, pcm)
-        hypothesis = decoder.hyp()
-        if hypothesis is None:
+        if decoder.hyp() is None:
             return None
         spans = [(s.word, s.start_frame, s.end_frame + 1) for s in decoder.seg()]
         pronunciations = {word: decoder.lookup_word(word) for word, _, _ in spans}
@@ -293,7 +291,7 @@ def _align_piece(decoder, pcm: bytes, words: list, offset: float, posteriors: tu
         spelled = [base_phone(p) for p in spelled.split()]
         squeezed += len(spelled) > 1 and end - first <= MIN_FRAMES_PER_PHONE * len(spelled)
         phones.extend(segments_in_word(log_probs, names, spelled, start, stop, name))
-    return PieceAlignment(phones, hypothesis.best_score, squeezed)
+    return PieceAlignment(phones, squeezed)
 
 
 def _mend_squeezed(decoder, pieces: list, chunks: list, shares: list, aligned: list, posteriors: tuple):
