@@ -52,14 +52,14 @@ def to_flac(source: pathlib.Path, target: pathlib.Path):
                     "-sample_fmt", "s16", str(target)], check=True)
 
 
-def write(stem: str, source: pathlib.Path, text: str, reference=None):
+def write(stem: str, source: pathlib.Path, text: str, reference=None, out: pathlib.Path = OUT):
     from soundmotion.bench.human_speech import make_reference
 
-    flac = OUT / f"{stem}.flac"
+    flac = out / f"{stem}.flac"
     to_flac(source, flac)
-    (OUT / f"{stem}.txt").write_text(text + "\n")
+    (out / f"{stem}.txt").write_text(text + "\n")
     reference = reference or make_reference(flac, text)
-    (OUT / f"{stem}.alignment.json").write_text(json.dumps(reference, indent=1) + "\n")
+    (out / f"{stem}.alignment.json").write_text(json.dumps(reference, indent=1) + "\n")
     print(stem, text)
 
 

