@@ -307,11 +307,12 @@ def _mend_squeezed(decoder, pieces: list, chunks: list, shares: list, aligned: l
     for k in range(len(pieces)):
         if aligned[k] is None or not aligned[k].squeezed:
             continue
+        # Each candidate: {piece index: (its words, their alignment)} for the pieces it changes.
         candidates = []
         shifted = _align_piece(decoder, chunks[k][int(half * BYTES_PER_SECOND) & ~1:], shares[k], offsets[k] + half,
                                posteriors)
         if shifted:
-            candidates.append((k, shares[k], shares[k], shifted, shifted))
+            candidates.append({k: (shares[k], shifted)})
         for other in (k - 1, k + 1):
             if not 0 <= other < len(pieces) or aligned[other] is None:
                 continue
@@ -323,19 +324,17 @@ def _mend_squeezed(decoder, pieces: list, chunks: list, shares: list, aligned: l
                 mine = _align_piece(decoder, chunks[k], kept, offsets[k], posteriors)
                 theirs = mine and _align_piece(decoder, chunks[other], moved, offsets[other], posteriors)
                 if theirs:
-                    candidates.append((other, kept, moved, mine, theirs))
+                    candidates.append({k: (kept, mine), other: (moved, theirs)})
         best, best_gain = None, 0.0
-        for other, kept, moved, mine, theirs in candidates:
-            span = (pieces[min(k, other)][0], pieces[max(k, other)][1])
-            now = aligned[k].phones + (aligned[other].phones if other != k else [])
-            new = mine.phones + (theirs.phones if other != k else [])
+        for candidate in candidates:
+            span = (pieces[min(candidate)][0], pieces[max(candidate)][1])
+            now = [p for i in sorted(candidate) for p in aligned[i].phones]
+            new = [p for i in sorted(candidate) for p in candidate[i][1].phones]
             gain = _net_score(new, posteriors, *span) - _net_score(now, posteriors, *span)
             if gain > best_gain:
-                best, best_gain = (other, kept, moved, mine, theirs), gain
-        if best:
-            other, shares[k], moved, aligned[k], theirs = best
-            if other != k:
-                shares[other], aligned[other] = moved, theirs
+                best, best_gain = candidate, gain
+        for i, (words, alignment) in (best or {}).items():
+            shares[i], aligned[i] = words, alignment
 
 
 def _net_score(phones: list, posteriors: tuple, start: float, end: float) -> float:
