@@ -373,15 +373,20 @@ def _speaker_table(title: str):
     print("|---|---|---|---|---|---|---|")
 
 
+def _speaker_lines(mode: str, speakers: dict, everyone: str):
+    """A _speaker_row per speaker of score_real_speakers' dict, and one for them all named `everyone`."""
+    for speaker, scores in speakers.items():
+        print(_speaker_row(speaker, mode, scores), flush=True)
+    print(_speaker_row(everyone, mode, _sum(speakers.values())), flush=True)
+
+
 def _fresh_rows(modes: tuple, first_set: dict = None):
     """The fresh set's table; `first_set` ({mode: score_real_speakers' dict}, from _held_out_rows) saves scoring
     the first set again for the union line."""
     _speaker_table("Real speakers, fresh (second held-out set)")
     for mode, with_transcript, settings in modes:
         fresh = score_real_speakers(with_transcript, settings, FRESH_SPEAKERS)
-        for speaker, scores in fresh.items():
-            print(_speaker_row(speaker, mode, scores), flush=True)
-        print(_speaker_row("all fresh speakers", mode, _sum(fresh.values())))
+        _speaker_lines(mode, fresh, "all fresh speakers")
         print(_speaker_row(f"fresh, new voices only (no {KNOWN_VOICE})", mode,
                            _sum(v for k, v in fresh.items() if k != KNOWN_VOICE)))
         first = (first_set or {}).get(mode) or score_real_speakers(with_transcript, settings)
@@ -393,10 +398,7 @@ def _third_rows(modes: tuple):
     """The third held-out set's table: a line per row and the set in all."""
     _speaker_table("Real speakers, third (third held-out set)")
     for mode, with_transcript, settings in modes:
-        third = score_real_speakers(with_transcript, settings, THIRD_SPEAKERS)
-        for speaker, scores in third.items():
-            print(_speaker_row(speaker, mode, scores), flush=True)
-        print(_speaker_row("all third-set speakers", mode, _sum(third.values())), flush=True)
+        _speaker_lines(mode, score_real_speakers(with_transcript, settings, THIRD_SPEAKERS), "all third-set speakers")
 
 
 def _held_out_rows(modes: tuple) -> dict:
@@ -404,10 +406,8 @@ def _held_out_rows(modes: tuple) -> dict:
     _speaker_table("Real speakers (held out)")
     scored = {}
     for mode, with_transcript, settings in modes:
-        speakers = scored[mode] = score_real_speakers(with_transcript, settings)
-        for speaker, scores in speakers.items():
-            print(_speaker_row(speaker, mode, scores))
-        print(_speaker_row("all real speakers", mode, _sum(speakers.values())), flush=True)
+        scored[mode] = score_real_speakers(with_transcript, settings)
+        _speaker_lines(mode, scored[mode], "all real speakers")
     _voice_quality_row()
     return scored
 
