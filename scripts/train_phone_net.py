@@ -279,10 +279,12 @@ def non_speech(rng: np.random.Generator, rate: int = 16000) -> np.ndarray:
     return (x / (np.max(np.abs(x)) + 1e-9) * rng.uniform(0.05, 0.9)).astype(np.float32)
 
 
-def augment(samples: np.ndarray, rate: int, rng: np.random.Generator, babble: tuple | None = None) -> tuple:
+def augment(samples: np.ndarray, rate: int, rng: np.random.Generator, babble: tuple | None = None,
+            noise_db: tuple = (10.0, 40.0), noise_chance: float = 0.8, noise_swell_db: float = 0.0) -> tuple:
     """(samples, speed, lead seconds): a randomly degraded copy, played `speed` times faster (and higher)
     than synthesised, after `lead` seconds of added silence. `babble`: (samples, rate) of another line, which
-    may be mixed in quietly as a second voice."""
+    may be mixed in quietly as a second voice. With `noise_chance`, noise `noise_db` (low, high) under the voice's
+    level; `noise_swell_db` > 0: its level also drifts by up to that many dB either way, as a room's does."""
     from scipy.signal import butter, fftconvolve, lfilter, resample_poly, sosfilt
 
     x = samples.astype(np.float64)
@@ -310,16 +312,21 @@ def augment(samples: np.ndarray, rate: int, rng: np.random.Generator, babble: tu
         tail[0] = 0.0
         wet = fftconvolve(x, tail / np.sqrt(np.sum(tail ** 2)))[:len(x)]
         x = x + float(rng.uniform(0.1, 0.5)) * wet
-    if rng.random() < 0.8:
+    if rng.random() < noise_chance:
         noise = rng.normal(0.0, 1.0, len(x))
         colour = rng.integers(3)
         if colour == 1:
             noise = lfilter([1.0], [1.0, -0.95], noise)    # brown-ish (hum, traffic)
         elif colour == 2:
             noise = lfilter([1.0, -0.9], [1.0], noise)     # bright hiss
-        snr = float(rng.uniform(10.0, 40.0))
+        snr = float(rng.uniform(*noise_db))
         signal_power = np.mean(x[np.abs(x) > 0.05 * np.max(np.abs(x))] ** 2)
-        x = x + noise * np.sqrt(signal_power / np.mean(noise ** 2) / 10 ** (snr / 10))
+        noise = noise * np.sqrt(signal_power / np.mean(noise ** 2) / 10 ** (snr / 10))
+        if noise_swell_db > 0:  # a slow random drift of the level (0.2–2 Hz), as a room's noise swells and fades
+            hertz, depth = float(rng.uniform(0.2, 2.0)), float(rng.uniform(0.0, noise_swell_db))
+            t = np.arange(len(x)) / rate
+            noise = noise * 10 ** (depth * np.sin(2 * np.pi * hertz * t + rng.uniform(0, 2 * np.pi)) / 20)
+        x = x + noise
     signal_power = np.mean(x[np.abs(x) > 0.05 * np.max(np.abs(x))] ** 2)
     under = None
     if rng.random() < 0.15:  # music under the voice

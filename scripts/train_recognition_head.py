@@ -71,6 +71,8 @@ REAL_VALIDATION_GROUPS = ("tuxpaint-da",)
 ASTERISK_CHECK_EVERY = 10      # every 10th English Asterisk prompt (in name order) is kept aside as a check
 WINDOW_FRAMES = 400
 BATCH = 32
+NOISY_DB = (0.0, 15.0)         # --noisy-copies: noise this far under the voice (dB, low and high)
+NOISY_SWELL_DB = 6.0
 
 
 def _hidden(features: np.ndarray, net, first_layer: int) -> np.ndarray:
@@ -125,8 +127,11 @@ def kept_aside_prompts(paths) -> set:
 
 
 def real_material(count: int, copies: int, rng, net, first_layer: int, progress=print,
-                  sources: tuple = ("tuxpaint",), asterisk_languages: tuple = ()) -> tuple:
-    """((hidden frames, label names) lists for training, same for the check groups (clean))."""
+                  sources: tuple = ("tuxpaint",), asterisk_languages: tuple = (), noisy_copies: int = 0,
+                  noisy_db: tuple = NOISY_DB) -> tuple:
+    """((hidden frames, label names) lists for training, same for the check groups (clean)). `noisy_copies`: per
+    recording, that many more copies under loud noise (`noisy_db` under the voice, swelling by up to NOISY_SWELL_DB),
+    drawn from a generator of their own so that the other copies stay as they were."""
     from train_phone_net import augment
 
     from soundmotion.models.speech.phone_net import normalized_features
@@ -139,6 +144,7 @@ def real_material(count: int, copies: int, rng, net, first_layer: int, progress=
     training = [c for c in clips if c[0] not in kept_aside]
     order = rng.permutation(len(training))
     hidden, labels, groups, used = [], [], [], 0
+    noisy_rng = np.random.default_rng(SEED + 1)
     started = time.time()
     for index in order:
         if used >= count:
@@ -148,8 +154,11 @@ def real_material(count: int, copies: int, rng, net, first_layer: int, progress=
             continue
         used += 1
         clean, names = aligned
-        for _ in range(copies):
-            if rng.random() < 0.2:
+        for copy in range(copies + noisy_copies):
+            if copy >= copies:
+                samples, speed, lead = augment(clean, 16000, noisy_rng, noise_db=noisy_db, noise_chance=1.0,
+                                               noise_swell_db=NOISY_SWELL_DB)
+            elif rng.random() < 0.2:
                 samples, speed, lead = clean, 1.0, 0.0
             else:
                 samples, speed, lead = augment(clean, 16000, rng)
@@ -285,6 +294,10 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real", type=int, default=3000, help="real recordings (each in --copies versions)")
     parser.add_argument("--copies", type=int, default=2)
+    parser.add_argument("--noisy-copies", type=int, default=0,
+                        help="more copies of each real recording under loud, swelling noise (see --noisy-db)")
+    parser.add_argument("--noisy-db", default=",".join(f"{x:g}" for x in NOISY_DB),
+                        help="the noisy copies' noise level under the voice, dB (low,high)")
     parser.add_argument("--synthetic", type=int, default=800, help="synthetic lines")
     parser.add_argument("--steps", type=int, default=600)
     parser.add_argument("--real-share", type=float, default=0.5, help="share of each batch from real recordings")
@@ -324,7 +337,9 @@ def main(argv=None) -> int:
     else:
         real, check, used, groups = real_material(args.real, args.copies, rng, net, args.first_layer,
                                           sources=tuple(args.sources.split(",")),
-                                          asterisk_languages=tuple(args.asterisk_languages.split(",")))
+                                          asterisk_languages=tuple(args.asterisk_languages.split(",")),
+                                          noisy_copies=args.noisy_copies,
+                                          noisy_db=tuple(float(x) for x in args.noisy_db.split(",")))
         synthetic = synthetic_material(args.synthetic, rng, net, args.first_layer)
         if args.material:
             arrays = {"used": used, "real_groups": np.array(groups)}
@@ -335,7 +350,7 @@ def main(argv=None) -> int:
     if args.groups:
         chosen = [k for k, g in enumerate(groups) if g in args.groups.split(",")]
         real = ([real[0][k] for k in chosen], [real[1][k] for k in chosen])
-        used = len(chosen) // max(1, args.copies)
+        used = len(chosen) // max(1, args.copies + args.noisy_copies)
         if not chosen:
             raise SystemExit(f"no real recordings of the groups {args.groups} in this material (see --groups)")
     print(f"{used} real recordings ({sum(len(h) for h in real[0]) / 100 / 3600:.2f} h with copies), "
