@@ -156,3 +156,29 @@ def test_no_word_recogniser_option_reaches_the_phone_search(monkeypatch):
         pipeline.generate_face(str(pathlib.Path(__file__).resolve().parents[1] / "assets" / "demo_speech.wav"),
                                transcript="", fps=30.0, settings=settings)
     assert asked == [True, False]
+
+
+def test_the_face_leads_the_sound_but_closures_keep_their_time(monkeypatch):
+    """The mouth opens for a vowel LEAD_SECONDS before it sounds; the lips still shut exactly where the m is."""
+    from soundmotion.models.face import pipeline
+    from soundmotion.models.speech.segments import PhoneSegment
+
+    phones = [PhoneSegment("SIL", 0.0, 0.3), PhoneSegment("AA", 0.3, 0.6), PhoneSegment("M", 0.6, 0.7),
+              PhoneSegment("AA", 0.7, 1.0), PhoneSegment("SIL", 1.0, 1.4)]
+    frames = 140  # 10 ms each
+    voice = pipeline.VoiceMeasures(decibels=np.full(frames, -20.0), speaking=np.arange(frames) < 100,
+                                   semitones=np.zeros(frames), voiced=np.arange(frames) < 100, duration=1.4)
+    settings = FaceSettings(blinks=False, brows=False, eyes=False)
+
+    def classes(lead):
+        monkeypatch.setattr(pipeline, "LEAD_SECONDS", lead)
+        face = pipeline.face_from_phones(phones, voice, 100.0, settings)
+        return face_classes(face.clip.weights, face.clip.channel_names)
+
+    late, early = classes(0.0), classes(0.02)
+    first_open = lambda labels: int(np.flatnonzero(labels == "open")[0])
+    assert first_open(early) == first_open(late) - 2  # the vowel shows 20 ms earlier
+    closed = lambda labels: np.flatnonzero(labels == "closed").tolist()
+    assert closed(late) and closed(early) == closed(late)  # the m's closure does not move
+    last_moving = lambda labels: int(np.flatnonzero(labels != "rest")[-1])
+    assert last_moving(early) == last_moving(late) - 2  # and the mouth rests 20 ms earlier at the end
