@@ -119,8 +119,8 @@ def main(argv=None) -> int:
         downloads = pathlib.Path(argv[0]) if argv else pathlib.Path(scratch)
         downloads.mkdir(parents=True, exist_ok=True)
         unpacked = pathlib.Path(scratch) / "unpacked"
-        wanted = [member for _, member, _ in ALIGNED] + [stem + suffix for stem in [NORTH_WIND] + [s for _, s in LABELLED]
-                                                         for suffix in (".wav", ".TextGrid")]
+        labelled = [NORTH_WIND] + [source for _, source in LABELLED]
+        wanted = [member for _, member, _ in ALIGNED] + [f"{s}{x}" for s in labelled for x in (".wav", ".TextGrid")]
         for project, name, sha256 in ARCHIVES:
             with tarfile.open(fetch(downloads, project, name, sha256)) as archive:
                 members = [m for m in archive.getmembers() if m.name in wanted]
