@@ -1,6 +1,8 @@
 """Beats on music as users' files may bring it: the tuning splits' excerpts (madmom's beats) clean, under white
-noise, clipped, at telephone bandwidth and behind a silent intro, through the shipped analysis (its fallbacks
-included: a fallback's steady grid is scored as it is).
+noise, clipped, at telephone bandwidth, with people speaking over it (the looked-at real speakers of
+bench/data/real_speakers, as loud as the music or 6 dB under it: a stand-in for a lead vocal, which the tuning
+splits' game soundtracks lack) and behind a silent intro, through the shipped analysis (its fallbacks included: a
+fallback's steady grid is scored as it is).
 
     .venv/bin/python bench/degraded_music.py [--conditions clean,noise20,...] [--nets A.npz,B.npz]
 
@@ -15,17 +17,20 @@ if __name__ == "__main__" and not __package__:  # run as a file: run it as part 
     raise SystemExit
 
 import argparse
+import functools
 import pathlib
 import sys
 
 import numpy as np
+import soundfile
 
-from ..models.audio.load import Audio
+from ..models.audio.load import Audio, resample
 from ..models.music import beat_net
 from ..models.music.analysis import analyse_music
 from . import degrade
 from .beats import CACHE, scores, teacher_excerpts
 
+VOICES = pathlib.Path(__file__).parent / "data" / "real_speakers"
 SPLITS = (("validation", "validation"), ("band", "validation_band"), ("free-tempo", "validation_free_tempo"))
 INTRO_SECONDS = 20.0
 CONDITIONS = {   # name: (what it is, (samples, rate) -> (samples, rate, seconds the music moves later))
@@ -35,9 +40,22 @@ CONDITIONS = {   # name: (what it is, (samples, rate) -> (samples, rate, seconds
     "clip3": ("clipped +10 dB (x3)", lambda x, r: (degrade.clipped(x, 3.0), r, 0.0)),
     "clip8": ("clipped +18 dB (x8)", lambda x, r: (degrade.clipped(x, 8.0), r, 0.0)),
     "8k": ("telephone bandwidth (8 kHz)", lambda x, r: (degrade.band_limited(x, r), 8000, 0.0)),
+    "voice0": ("real people speaking over it, as loud as the music",
+               lambda x, r: (degrade.under_voice(x, r, *_voice(), 0.0), r, 0.0)),
+    "voice-6": ("real people speaking over it, 6 dB under the music",
+                lambda x, r: (degrade.under_voice(x, r, *_voice(), -6.0), r, 0.0)),
     "intro": (f"behind {INTRO_SECONDS:g} s of silence",
               lambda x, r: (degrade.behind_silence(x, r, INTRO_SECONDS), r, INTRO_SECONDS)),
 }
+
+
+@functools.lru_cache(maxsize=1)
+def _voice() -> tuple:
+    """(samples, rate): the looked-at real speakers' clips (bench/data/real_speakers) one after another."""
+    clips = [soundfile.read(str(path), dtype="float32", always_2d=True)
+             for path in sorted(VOICES.glob("*.flac"))]
+    rate = clips[0][1]
+    return np.concatenate([resample(c.mean(axis=1), r, rate) for c, r in clips]), rate
 
 
 def main(argv=None):

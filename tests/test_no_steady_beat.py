@@ -112,6 +112,15 @@ def test_the_tuning_scripts_degraded_material_is_what_it_says(capsys):
     assert np.sqrt(np.mean(phone ** 2)) == pytest.approx(np.sqrt(np.mean(music.samples ** 2)), rel=0.05)
     late = degrade.behind_silence(music.samples, 22050, 2.0)
     assert len(late) == len(music.samples) + 44100 and not late[:44100].any()
+    voice = (0.1 * np.sin(np.arange(16000 * 3) * 0.3)).astype(np.float32)      # 3 s at 16 kHz: looped to 4 s
+    rms = lambda x: float(np.sqrt(np.mean(x ** 2)))
+    quiet = 0.5 * music.samples             # room for the voice: the mix is not scaled down
+    for decibels in (0.0, -6.0):
+        spoken = degrade.under_voice(quiet, 22050, voice, 16000, decibels)
+        assert len(spoken) == len(quiet) and np.abs(spoken).max() < 1.0
+        assert 20 * np.log10(rms(spoken - quiet) / rms(quiet)) == pytest.approx(decibels, abs=0.2)
+    loud = degrade.under_voice(2.0 * music.samples, 22050, voice, 16000, 0.0)
+    assert np.abs(loud).max() == pytest.approx(1.0)        # scaled down where the sum would clip
     sounds = check.noises(seconds=2.0)
     assert [n for n, _ in sounds] == ["white noise", "pink noise", "brown noise", "hum 50 Hz", "fan", "crowd",
                                       "applause"]
