@@ -93,3 +93,17 @@ def test_the_mouth_is_at_rest_from_a_pauses_first_frame(monkeypatch):
     monkeypatch.setattr(arkit_curves, "REST_FADE_SECONDS", 0.02)
     faded = arkit_curves.rest_in_pauses(weights.copy(), pauses, 100.0)[:, ARKIT_INDEX["jawOpen"]]
     assert faded[31] > 0.06 and faded[60] > 0.06 and np.all(faded[33:59] == 0.0)
+
+
+def test_the_jaw_rises_for_a_short_t_between_open_vowels_while_the_lips_still_round_ahead():
+    from soundmotion.models.face.visemes import jaw_weights
+    phones = segments(("AA", 0.0, 0.15), ("T", 0.15, 0.19), ("AA", 0.19, 0.35))
+    lips, jaw = viseme_weights(phones, times(0.35)), jaw_weights(phones, times(0.35))
+    ones = np.ones(35)
+    shared = mouth_weights(lips, ones, ones, FPS)[:, ARKIT_INDEX["jawOpen"]]
+    own = mouth_weights(lips, ones, ones, FPS, jaw_visemes=jaw)[:, ARKIT_INDEX["jawOpen"]]
+    assert own[0] > 0.58 and own[34] > 0.58              # the vowels open the jaw as before
+    assert own[17] < 0.3 and shared[17] > 0.35           # in a 40 ms "t" the jaw comes up (the lips' mixture: less)
+    rounding = segments(("S", 0.0, 0.15), ("UW", 0.15, 0.35))
+    ahead = viseme_weights(rounding, times(0.35))[12, VISEME_INDEX["ou"]]
+    assert ahead > 0.2 > jaw_weights(rounding, times(0.35))[12, VISEME_INDEX["ou"]]  # the lips round through the "s"

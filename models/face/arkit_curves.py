@@ -55,14 +55,14 @@ LIP_OPENERS = [ARKIT_INDEX[n] for n in ("mouthLowerDownLeft", "mouthLowerDownRig
 
 
 def mouth_weights(visemes: np.ndarray, jaw_scale: np.ndarray, lip_scale: np.ndarray, fps: float,
-                  articulation: float = 1.0, smoothing: float = 0.5) -> np.ndarray:
-    """(T, 52) mouth/jaw weights from (T, V) viseme mixtures and per-frame JALI jaw and lip scales."""
+                  articulation: float = 1.0, smoothing: float = 0.5, jaw_visemes: np.ndarray = None) -> np.ndarray:
+    """(T, 52) mouth/jaw weights from (T, V) viseme mixtures and per-frame JALI jaw and lip scales; `jaw_visemes`:
+    the jaw's own mixture (visemes.jaw_weights), if it follows other dominances than the lips."""
     sigma_frames = smoothing * 0.03 * fps  # up to 30 ms: softens jitter without eating short visemes
-    if sigma_frames > 0.3:
-        closure = visemes[:, VISEME_INDEX["PP"]].copy()
-        visemes = gaussian_filter1d(visemes, sigma_frames, axis=0, mode="nearest")
-        visemes[:, VISEME_INDEX["PP"]] = np.maximum(visemes[:, VISEME_INDEX["PP"]], closure)
+    visemes = _smoothed(visemes, sigma_frames)
     weights = visemes @ POSE_MATRIX
+    if jaw_visemes is not None:
+        weights[:, JAW] = _smoothed(jaw_visemes, sigma_frames) @ POSE_MATRIX[:, JAW]
     weights[:, JAW] *= jaw_scale * articulation
     lips = [c for c in MOUTH_CHANNELS if c != CLOSE]
     weights[:, lips] *= (lip_scale * articulation)[:, None]
@@ -71,6 +71,16 @@ def mouth_weights(visemes: np.ndarray, jaw_scale: np.ndarray, lip_scale: np.ndar
     weights[:, CLOSE] = seal * weights[:, JAW]
     weights[:, LIP_OPENERS] *= (1.0 - seal)[:, None]
     return np.clip(weights, 0.0, 1.0)
+
+
+def _smoothed(visemes: np.ndarray, sigma_frames: float) -> np.ndarray:
+    """The mixtures smoothed over time (a Gaussian of `sigma_frames`, none under 0.3), closures kept whole."""
+    if sigma_frames <= 0.3:
+        return visemes
+    closure = visemes[:, VISEME_INDEX["PP"]].copy()
+    visemes = gaussian_filter1d(visemes, sigma_frames, axis=0, mode="nearest")
+    visemes[:, VISEME_INDEX["PP"]] = np.maximum(visemes[:, VISEME_INDEX["PP"]], closure)
+    return visemes
 
 
 REST_PAUSE_SECONDS = 0.15  # inside a pause this long (speech's own gaps are shorter) the mouth rests...

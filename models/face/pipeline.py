@@ -26,7 +26,7 @@ from .emotion import EmotionError, add_emotion, apply_gain_offset, check_emotion
 from .mouth_cues import mouth_cues
 from .mouth_style import hold_phones
 from .secondary import add_blinks, add_brow_raises, add_saccades, pitch_accents
-from .visemes import VISEME_INDEX, viseme_weights
+from .visemes import VISEME_INDEX, jaw_weights, viseme_weights
 from ...errors import SoundMotionError
 
 # The face shows each sound this much before it is heard; lip closures keep their time (phonemes places them on the
@@ -185,7 +185,8 @@ def face_from_phones(phones: list, voice: VoiceMeasures, fps: float, settings: F
     semitones, voiced = voice.semitones[pitch_index], voice.voiced[pitch_index]
     jaw_scale, lip_scale = jali_scales(loudness, semitones, speaking, settings.expressiveness)
     articulation = settings.articulation
-    weights = mouth_weights(visemes, jaw_scale, lip_scale, fps, articulation, settings.smoothing)
+    weights = mouth_weights(visemes, jaw_scale, lip_scale, fps, articulation, settings.smoothing,
+                            jaw_weights(held, heard, settings.coarticulation))
     rest_in_pauses(weights, [(start - LEAD_SECONDS, end - LEAD_SECONDS) for start, end in silent_spans(phones)], fps)
 
     report(0.85, "Adding blinks, brows and eyes")
