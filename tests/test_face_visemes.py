@@ -3,7 +3,7 @@ import numpy as np
 from soundmotion.clips.arkit import ARKIT_INDEX
 from soundmotion.models.face.arkit_curves import jali_scales, mouth_weights
 from soundmotion.models.face.mouth_cues import mouth_cues
-from soundmotion.models.face.visemes import VISEME_INDEX, VISEMES, phone_viseme, viseme_weights
+from soundmotion.models.face.visemes import VISEME_INDEX, VISEMES, jaw_weights, phone_viseme, viseme_weights
 from soundmotion.models.speech.segments import PhoneSegment
 
 FPS = 100.0
@@ -96,7 +96,6 @@ def test_the_mouth_is_at_rest_from_a_pauses_first_frame(monkeypatch):
 
 
 def test_the_jaw_rises_for_a_short_t_between_open_vowels_while_the_lips_still_round_ahead():
-    from soundmotion.models.face.visemes import jaw_weights
     phones = segments(("AA", 0.0, 0.15), ("T", 0.15, 0.19), ("AA", 0.19, 0.35))
     lips, jaw = viseme_weights(phones, times(0.35)), jaw_weights(phones, times(0.35))
     ones = np.ones(35)
