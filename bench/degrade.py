@@ -1,5 +1,5 @@
 """Recordings as users' files may bring them, made from clean ones (benches only, seeded): under white noise,
-clipped, band-limited to telephone quality, behind a silent intro."""
+clipped, band-limited to telephone quality, behind a silent intro, under people speaking."""
 
 import numpy as np
 
@@ -33,8 +33,7 @@ def under_voice(samples: np.ndarray, rate: int, voice: np.ndarray, voice_rate: i
     """`samples` with `voice` (looped to their length) mixed in `voice_db` above their mean power (0: as loud as the
     music, as a lead vocal is mixed), scaled down together where the sum would clip."""
     x = np.asarray(samples, np.float32)
-    v = np.asarray(voice, np.float32)
-    v = np.resize(resample(v, voice_rate, rate) if voice_rate != rate else v, len(x))
+    v = np.resize(resample(voice, voice_rate, rate), len(x))   # resample passes a signal at its rate through
     gain = np.sqrt(np.mean(x ** 2) / max(float(np.mean(v ** 2)), 1e-12)) * 10 ** (voice_db / 20)
     mixed = x + np.float32(gain) * v
     return (mixed / max(1.0, float(np.abs(mixed).max()))).astype(np.float32)
