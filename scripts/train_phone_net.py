@@ -14,8 +14,12 @@ is there so the net hears more than a synthesiser's clean studio sound.
     .venv/bin/python scripts/train_phone_net.py          (or: make train-phones)
 
 It starts from the English net (INIT below: 40 ARPAbet outputs merged into the 23 classes) and trains 360 steps
-on 4 000 lines: what the 2 cores, shared with other jobs, allowed (3–6 s a step). A longer training, or one from
-scratch (`--init '' --steps 6000 --max-lr 2e-3 --utterances 7000`), has not been measured yet.
+on 4 000 lines: what the 2 cores, shared with other jobs, allowed (3–6 s a step). Longer trainings on the same
+lines, on a GPU (up to 12 000 steps of 64 windows, from scratch or from INIT), recognised held-back synthetic lines
+better but people worse (bench/lipsync_results.md, twenty-first round), so the shipped net stays. To train elsewhere:
+`--save-dataset lines.npz` makes the lines and stops (no torch needed); `--load-dataset lines.npz --device cuda
+[--batch 64]` trains on them (batches drawn with their own seed, so not the same weights as making and training in
+one run).
 
 Needs torch and wordfreq (training only; the add-on runs the net with numpy). Deterministic: fixed seeds, 2 CPU
 threads; about 40 minutes on 2 shared cores.
@@ -430,6 +434,27 @@ def make_dataset(count: int, rng: np.random.Generator, flite_share: float = FLIT
     return features, labels, texts
 
 
+def save_dataset(path: str, features: list, labels: list, texts: list):
+    """The made lines as one file (features in 1/8 steps as int8, the class of each frame): training can run on
+    another machine (a GPU) without making them again; `--load-dataset` reads it."""
+    from soundmotion.models.speech.articulation import CLASSES
+
+    index = {p: i for i, p in enumerate(CLASSES)}
+    np.savez_compressed(path, lengths=np.array([len(f) for f in features], np.int64),
+                        features=np.clip(np.round(np.concatenate(features) * 8), -127, 127).astype(np.int8),
+                        labels=np.concatenate([np.array([index[n] for n in names], np.uint8) for names in labels]),
+                        texts=np.array(texts), classes=np.array(CLASSES))
+
+
+def load_dataset(path: str) -> tuple:
+    with np.load(path) as data:
+        cuts = np.cumsum(data["lengths"])[:-1]
+        classes = np.array([str(c) for c in data["classes"]], dtype=object)
+        features = np.split(data["features"].astype(np.float32) / 8, cuts)
+        labels = np.split(classes[data["labels"]], cuts)
+        return features, labels, [str(t) for t in data["texts"]]
+
+
 def bench_language_sentences() -> list:
     from soundmotion.bench.languages import SENTENCES
 
@@ -489,7 +514,7 @@ def initialise_from(model, path, phones):
 
 
 def train(features, labels, phones, steps: int, rng: np.random.Generator, progress=print, init=None,
-          max_lr: float = 2e-3):
+          max_lr: float = 2e-3, device: str = "cpu", batch_size: int = BATCH):
     import torch
 
     index = {p: i for i, p in enumerate(phones)}
@@ -498,16 +523,17 @@ def train(features, labels, phones, steps: int, rng: np.random.Generator, progre
     model = build_model(len(phones), stream.shape[1])
     if init:
         initialise_from(model, init, phones)
+    model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=max_lr, weight_decay=1e-4)
     schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=steps, pct_start=0.08)
     loss_function = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
     started = time.time()
     model.train()
     for step in range(steps):
-        starts = rng.integers(0, len(stream) - WINDOW_FRAMES, BATCH)
+        starts = rng.integers(0, len(stream) - WINDOW_FRAMES, batch_size)
         batch = torch.from_numpy(np.stack([stream[s:s + WINDOW_FRAMES] for s in starts]).transpose(0, 2, 1).copy())
         target = torch.from_numpy(np.stack([targets[s:s + WINDOW_FRAMES] for s in starts]))
-        loss = loss_function(model(batch), target)
+        loss = loss_function(model(batch.to(device)), target.to(device))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -515,7 +541,7 @@ def train(features, labels, phones, steps: int, rng: np.random.Generator, progre
         if progress and (step + 1) % 40 == 0:
             progress(f"  step {step + 1}/{steps}: loss {loss.item():.3f} ({time.time() - started:.0f} s)")
     model.eval()
-    return model
+    return model.cpu()
 
 
 def frame_accuracy(model, features, labels, phones) -> float:
@@ -559,15 +585,27 @@ def main(argv=None) -> int:
     parser.add_argument("--english-share", type=float, default=ENGLISH_ESPEAK_SHARE,
                         help="share of lines spoken by eSpeak NG in English (the rest: other languages)")
     parser.add_argument("--out", default=str(OUTPUT))
+    parser.add_argument("--save-dataset", help="write the made lines to this .npz and stop (no torch needed)")
+    parser.add_argument("--load-dataset", help="train on the lines of a --save-dataset file instead of making them")
+    parser.add_argument("--device", default="cpu", help="torch device to train on (cuda: a GPU)")
+    parser.add_argument("--batch", type=int, default=BATCH, help="windows per step")
     args = parser.parse_args(argv)
+    rng = np.random.default_rng(SEED)
+    print(f"{len(LANGUAGES)} languages besides English, voices crossed with {len(VARIANTS)} variants (none of the "
+          f"bench's), rates {RATES[0]}–{RATES[1]} wpm")
+    if args.load_dataset:
+        features, labels, texts = load_dataset(args.load_dataset)
+        rng = np.random.default_rng([SEED, 1])  # the training's own draws
+    else:
+        features, labels, texts = make_dataset(args.utterances, rng, args.flite_share, args.english_share)
+    if args.save_dataset:
+        save_dataset(args.save_dataset, features, labels, texts)
+        print(f"wrote {args.save_dataset} ({os.path.getsize(args.save_dataset) >> 20} MiB, {len(features)} lines)")
+        return 0
     import torch
 
     torch.manual_seed(SEED)
     torch.set_num_threads(2)
-    rng = np.random.default_rng(SEED)
-    print(f"{len(LANGUAGES)} languages besides English, voices crossed with {len(VARIANTS)} variants (none of the "
-          f"bench's), rates {RATES[0]}–{RATES[1]} wpm")
-    features, labels, texts = make_dataset(args.utterances, rng, args.flite_share, args.english_share)
     held = max(1, len(features) // 20)
     from soundmotion.models.speech.articulation import CLASSES
 
@@ -576,7 +614,7 @@ def main(argv=None) -> int:
     print(f"{len(set(texts))} distinct sentences, {sum(len(f) for f in features) / 100 / 3600:.2f} h of audio, "
           f"{len(phones)} classes")
     model = train(features[held:], labels[held:], phones, args.steps, rng, init=args.init or None,
-                  max_lr=args.max_lr)
+                  max_lr=args.max_lr, device=args.device, batch_size=args.batch)
     print(f"frame accuracy on {held} held-out training-style utterances: "
           f"{frame_accuracy(model, features[:held], labels[:held], phones):.3f}")
     save(model, phones, counts, args.out)
