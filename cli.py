@@ -479,8 +479,28 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {one_line(message)}. See `{self.prog} --help`.\n")
 
 
+def version() -> str:
+    """The add-on's version: blender_manifest.toml beside this file (the checkout and the extension zip hold it),
+    else the installed package's metadata."""
+    try:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "blender_manifest.toml"),
+                  encoding="utf-8") as handle:
+            for line in handle:
+                key, _, value = line.partition("=")
+                if key.strip() == "version":
+                    return value.strip().strip('"')
+    except OSError:
+        pass
+    from importlib import metadata
+    try:
+        return metadata.version("soundmotion")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="soundmotion", description="Turn sound into animation.")
+    parser.add_argument("--version", action="version", version=f"soundmotion {version()}")
     verbs = parser.add_subparsers(dest="verb", required=True)
 
     face = verbs.add_parser("face", help="speech audio → ARKit-52 face clip, mouth cues, Live Link CSV")

@@ -57,6 +57,14 @@ def test_dance_meter_three_four_dances_a_waltz_and_a_wrong_combination_exits_2(t
     assert refused.returncode == 2 and "--meter" in refused.stderr + refused.stdout
     assert not (tmp_path / "o.blend").exists()
 
+def test_version_is_the_manifests_and_the_packages():
+    manifest = (ROOT / "blender_manifest.toml").read_text(encoding="utf-8")
+    package = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    wanted = next(line.split("=")[1].strip().strip('"') for line in manifest.splitlines() if line.startswith("version"))
+    assert f'version = "{wanted}"' in package  # one version, said in both files
+    assert soundmotion("--version").stdout.strip() == f"soundmotion {wanted}"
+
+
 def test_bonemap_prints_only_json_on_stdout():
     bone_map = json.loads(soundmotion("bonemap", f"{ASSETS / 'demo_character.blend'}:DemoRig").stdout)
     assert bone_map["bones"]["left_elbow"] == "lowerarm_l" and bone_map["bones"]["head"] == "head"
