@@ -57,6 +57,7 @@ def test_dance_meter_three_four_dances_a_waltz_and_a_wrong_combination_exits_2(t
     assert refused.returncode == 2 and "--meter" in refused.stderr + refused.stdout
     assert not (tmp_path / "o.blend").exists()
 
+
 def test_version_is_the_manifests_and_the_packages():
     manifest = (ROOT / "blender_manifest.toml").read_text(encoding="utf-8")
     package = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
