@@ -6,10 +6,9 @@ from face channels to those poses, editable row by row like the shape-key map, s
 import bpy
 
 from ..clips.arkit import ARKIT_BLENDSHAPES
-from ..errors import file_name_with, read_json_file, write_text_file
 from ..retarget import blender_face
 from ..retarget.face_poses import pose_map_for
-from ..retarget.shape_keys import ShapeKeyMap, ShapeKeyMapError
+from .map_files import read_map, save_map
 from .targets import armature_of
 from .user_errors import ChoosesFileFirst, reports_errors
 
@@ -79,14 +78,8 @@ class SOUNDMOTION_OT_save_face_pose_map(ChoosesFileFirst, _ArmatureOperator, bpy
 
     @reports_errors
     def execute(self, context):
-        stored = blender_face.stored_face_pose_map(_armature(context))
-        if stored is None:
-            self.report({"ERROR"}, "This armature has no stored face-pose map; run Detect Face Poses first.")
-            return {"CANCELLED"}
-        path = file_name_with(bpy.path.abspath(self.filepath), ".json", "face-pose map", ShapeKeyMapError)
-        write_text_file(path, stored.to_json(), "face-pose map", ShapeKeyMapError)
-        self.report({"INFO"}, f"Saved {len(stored.rows)} face-pose rows to {path}.")
-        return {"FINISHED"}
+        return save_map(self, blender_face.stored_face_pose_map(_armature(context)), "face-pose map", "armature",
+                        "Detect Face Poses")
 
 
 class SOUNDMOTION_OT_load_face_pose_map(ChoosesFileFirst, _ArmatureOperator, bpy.types.Operator):
@@ -102,12 +95,10 @@ class SOUNDMOTION_OT_load_face_pose_map(ChoosesFileFirst, _ArmatureOperator, bpy
     @reports_errors
     def execute(self, context):
         armature = _armature(context)
-        path = bpy.path.abspath(self.filepath)
-        try:
-            loaded = ShapeKeyMap.from_dict(read_json_file(path, "face-pose map", ShapeKeyMapError))
-        except ShapeKeyMapError as error:
-            self.report({"ERROR"}, f"{path} is not a usable face-pose map. {error}")
+        read = read_map(self, "face-pose map")
+        if read is None:
             return {"CANCELLED"}
+        path, loaded = read
         poses = blender_face.face_poses_of(armature)
         known = set(poses.names) if poses is not None and poses.poses else None
         if not loaded.rows or (known is not None and not known & set(loaded.rows)):

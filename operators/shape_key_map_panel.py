@@ -3,9 +3,9 @@ rows, and the "Shape Keys" sub-panel that lists and edits the map stored on the 
 
 import bpy
 
-from ..errors import file_name_with, read_json_file, write_text_file
-from ..retarget.shape_keys import ShapeKeyMap, ShapeKeyMapError, map_shape_keys, preset_label, preset_names, unused_keys
+from ..retarget.shape_keys import ShapeKeyMap, map_shape_keys, preset_label, preset_names, unused_keys
 from .background_job import UserFacingError
+from .map_files import read_map, save_map
 from .stored_shape_key_map import (STORED_MAP, STORED_PRESET, SoundMotionShapeKeyMapEntry, store_shape_key_map,
                                    stored_shape_key_map)
 from .stored_shape_key_map import register as register_storage
@@ -71,14 +71,8 @@ class SOUNDMOTION_OT_save_shape_key_map(ChoosesFileFirst, _MeshOperator, bpy.typ
 
     @reports_errors
     def execute(self, context):
-        stored = stored_shape_key_map(_face_mesh(context))
-        if stored is None:
-            self.report({"ERROR"}, "This mesh has no stored shape-key map; run Detect Shape-Key Map first.")
-            return {"CANCELLED"}
-        path = file_name_with(bpy.path.abspath(self.filepath), ".json", "shape-key map", ShapeKeyMapError)
-        write_text_file(path, stored.to_json(), "shape-key map", ShapeKeyMapError)
-        self.report({"INFO"}, f"Saved {len(stored.rows)} shape-key rows to {path}.")
-        return {"FINISHED"}
+        return save_map(self, stored_shape_key_map(_face_mesh(context)), "shape-key map", "mesh",
+                        "Detect Shape-Key Map")
 
 
 class SOUNDMOTION_OT_load_shape_key_map(ChoosesFileFirst, _MeshOperator, bpy.types.Operator):
@@ -94,12 +88,10 @@ class SOUNDMOTION_OT_load_shape_key_map(ChoosesFileFirst, _MeshOperator, bpy.typ
     @reports_errors
     def execute(self, context):
         mesh = _face_mesh(context)
-        path = bpy.path.abspath(self.filepath)
-        try:
-            loaded = ShapeKeyMap.from_dict(read_json_file(path, "shape-key map", ShapeKeyMapError))
-        except ShapeKeyMapError as error:
-            self.report({"ERROR"}, f"{path} is not a usable shape-key map. {error}")
+        read = read_map(self, "shape-key map")
+        if read is None:
             return {"CANCELLED"}
+        path, loaded = read
         names = set(_key_names(mesh))
         missing = [key for key in loaded.rows if key not in names]
         kept = ShapeKeyMap({key: row for key, row in loaded.rows.items() if key in names}, loaded.preset)
