@@ -482,14 +482,11 @@ class _Parser(argparse.ArgumentParser):
 def version() -> str:
     """The add-on's version: blender_manifest.toml beside this file (the checkout and the extension zip hold it),
     else the installed package's metadata."""
+    import tomllib
     try:
-        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "blender_manifest.toml"),
-                  encoding="utf-8") as handle:
-            for line in handle:
-                key, _, value = line.partition("=")
-                if key.strip() == "version":
-                    return value.strip().strip('"')
-    except OSError:
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "blender_manifest.toml"), "rb") as handle:
+            return tomllib.load(handle)["version"]
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
         pass
     from importlib import metadata
     try:

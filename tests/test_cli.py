@@ -59,10 +59,9 @@ def test_dance_meter_three_four_dances_a_waltz_and_a_wrong_combination_exits_2(t
 
 
 def test_version_is_the_manifests_and_the_packages():
-    manifest = (ROOT / "blender_manifest.toml").read_text(encoding="utf-8")
-    package = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    wanted = next(line.split("=")[1].strip().strip('"') for line in manifest.splitlines() if line.startswith("version"))
-    assert f'version = "{wanted}"' in package  # one version, said in both files
+    import tomllib
+    wanted = tomllib.loads((ROOT / "blender_manifest.toml").read_text(encoding="utf-8"))["version"]
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"] == wanted
     assert soundmotion("--version").stdout.strip() == f"soundmotion {wanted}"
 
 
