@@ -86,6 +86,7 @@ ODD_METERS = (5, 7)
 ODD_METER_MIN_F = 6.0
 ODD_METER_RATIO = 4.0
 ODD_METER_BARS = 4
+HEARD_BEAT = 0.01  # meter_periodicity leaves out beats where the nets' beat probability stays under this
 # Where the pair's beats are not sure (confidence under SECOND_LOOK_CONFIDENCE) and yet steady, the third net
 # (beat_net.SECOND_LOOK_PATHS) joins the mean and the beats and bars are found again from the three; the "no
 # steady beat" decision stays the pair's. Chosen on the tuning splits (bench/degraded_music.py's conditions through
@@ -424,9 +425,16 @@ def meter_periodicity(beats: np.ndarray, downbeat_activation: np.ndarray, beat_a
     if len(beats) == 0 or len(downbeat_activation) < 3:
         return out
     values = np.log(_downbeat_per_beat(beats, downbeat_activation, beat_activation) + 1e-3)
+    index = np.arange(len(values))
+    if beat_activation is not None:  # beats the nets do not hear at all say nothing of the bar (their log ratio, 0
+        # over 0, would be an outlier of -7 that swamps the rest): those in a silent lead-in or tail, whose activations
+        # are cleared (_silent_ends_cleared), which the decode still counts on to the file's ends
+        heard = peak_near(beat_activation, _beat_frames(beats, len(beat_activation))) >= HEARD_BEAT
+        values, index = values[heard], index[heard]
+    if len(values) == 0:
+        return out
     values = values - values.mean()
     total = float(np.sum(values ** 2))
-    index = np.arange(len(values))
     for meter in meters:
         if len(values) < ODD_METER_BARS * meter or total <= 1e-12:
             continue
@@ -503,10 +511,15 @@ def downbeat_phase_strength(beats: np.ndarray, meter: int, downbeat_activation: 
     return _cue_strength(_downbeat_per_beat(beats, downbeat_activation, beat_activation), meter, "downbeat")
 
 
+def _beat_frames(beats: np.ndarray, count: int) -> np.ndarray:
+    """The activation frames of `beats` (seconds), kept a frame inside an activation of `count` frames."""
+    return np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 1, count - 2)
+
+
 def _downbeat_per_beat(beats: np.ndarray, downbeat_activation: np.ndarray, beat_activation: np.ndarray = None):
     """Per beat, the net's downbeat probability (its peak within a frame), over its beat probability (+ 0.001)
     where `beat_activation` is given."""
-    frames = np.clip(np.round(np.asarray(beats) * FRAME_RATE).astype(int), 1, len(downbeat_activation) - 2)
+    frames = _beat_frames(beats, len(downbeat_activation))
     per_beat = peak_near(downbeat_activation, frames)
     if beat_activation is not None:
         per_beat = per_beat / (peak_near(beat_activation, frames) + 1e-3)
