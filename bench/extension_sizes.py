@@ -32,10 +32,16 @@ def builder() -> str:
     return str(pathlib.Path(scripts) / "addons_core" / "bl_pkg" / "cli" / "blender_ext.py")
 
 
-def build(wheels: list) -> dict:
-    """Build the checkout's tracked files with these wheels; {platform: MB}."""
+def build(wheels: list, ship_once: tuple = ()) -> dict:
+    """Build the checkout's tracked files with these wheels, and the `ship_once` files (git-ignored; `make wheels`
+    takes them out of the locked wheels: scripts/fetch_wheels.py SHIP_ONCE) as `make extension` finds them in the
+    checkout; {platform: MB}."""
     tracked = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
                              capture_output=True, text=True, check=True).stdout.split()
+    missing = [name for name in ship_once if not (ROOT / name).is_file()]
+    if missing:
+        raise SystemExit(f"{', '.join(missing)} missing: run `make wheels` first.")
+    tracked += list(ship_once)
     with tempfile.TemporaryDirectory() as temp:
         source = pathlib.Path(temp) / "source"
         for name in tracked:
@@ -58,7 +64,8 @@ def build(wheels: list) -> dict:
 def main() -> int:
     locked = sorted(FETCH.locked_files(FETCH.read_lock()))
     shipped = sorted({copy for name in locked for copy in FETCH.shipped_names(name)})
-    rows = [("make extension (as shipped)", build(shipped)),
+    once = tuple(path for files in FETCH.SHIP_ONCE.values() for path in files.values())
+    rows = [("make extension (as shipped)", build(shipped, once)),
             ("the wheels as on PyPI (nothing trimmed)", build(locked)),
             ("without pocketsphinx", build([w for w in shipped if not w.startswith("pocketsphinx-")]))]
     print(f"{'zip size, MB':40s}" + "".join(f"{p:>13s}" for p in PLATFORMS))
