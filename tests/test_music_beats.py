@@ -196,7 +196,6 @@ def test_odd_meters_get_their_beats_to_the_bar_and_four_four_keeps_four(meter, b
         assert regular.beats_per_bar in (3, 4) and _f_measure(regular.downbeats, song.downbeats) < 0.5
 
 
-
 def test_beats_in_a_cleared_silent_tail_do_not_hide_an_odd_meter():
     # downbeat evidence every 5 beats; the last two beats fall where the activations were cleared (a silent tail):
     # their 0-over-0 ratio must not swamp the bar positions' variance
@@ -221,6 +220,7 @@ def test_odd_meter_without_drums_is_heard_through_the_silent_tail(meter, bpm, se
     analysis = analyse_music(Audio(song.samples, song.sample_rate))
     assert analysis.beats_per_bar == meter, analysis.notes
     assert _f_measure(analysis.downbeats, song.downbeats) >= 0.9
+
 
 def test_speech_has_no_steady_beat():
     speech = pathlib.Path(__file__).resolve().parents[1] / "assets" / "demo_speech.wav"

@@ -426,9 +426,10 @@ def meter_periodicity(beats: np.ndarray, downbeat_activation: np.ndarray, beat_a
         return out
     values = np.log(_downbeat_per_beat(beats, downbeat_activation, beat_activation) + 1e-3)
     index = np.arange(len(values))
-    if beat_activation is not None:  # beats the nets do not hear at all say nothing of the bar (their log ratio, 0
-        # over 0, would be an outlier of -7 that swamps the rest): those in a silent lead-in or tail, whose activations
-        # are cleared (_silent_ends_cleared), which the decode still counts on to the file's ends
+    # Beats the nets do not hear at all say nothing of the bar (their log ratio, 0 over 0, would be an outlier of -7
+    # that swamps the rest): those in a silent lead-in or tail, whose activations are cleared (_silent_ends_cleared),
+    # which the decode still counts on to the file's ends.
+    if beat_activation is not None:
         heard = peak_near(beat_activation, _beat_frames(beats, len(beat_activation))) >= HEARD_BEAT
         values, index = values[heard], index[heard]
     if len(values) == 0:
