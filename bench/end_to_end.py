@@ -9,6 +9,7 @@ Prints seconds and multiples of real time (target ≥ 20×), after one short war
 Usage: .venv/bin/python bench/end_to_end.py
 """
 
+import argparse
 import os
 import pathlib
 import subprocess
@@ -76,7 +77,8 @@ def operator(name, wav, transcript: bool):
         assert getattr(bpy.ops.soundmotion, name)(filepath=str(wav)) == {"FINISHED"}
 
 
-def main():
+def main(argv=None):
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args(argv)
     soundmotion.register()
     with tempfile.TemporaryDirectory() as folder:
         wav = make_speech(pathlib.Path(folder))

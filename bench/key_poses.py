@@ -18,6 +18,7 @@ Targets (issue #13): dense/sparse keys >= 8x on the armature, >= 4x on the face 
 bone rotations within 1 deg at the 99th percentile over bones and frames, 2 deg at worst; root within 1 cm.
 """
 
+import argparse
 import os
 import pathlib
 import shutil
@@ -158,8 +159,10 @@ def row(name: str, c: dict) -> str:
             f"{c['root_cm']:>9.2f}")
 
 
-def main():
-    quick = "--quick" in sys.argv
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="the demo line only")
+    quick = parser.parse_args(argv).quick
     work = pathlib.Path(tempfile.mkdtemp(prefix="soundmotion-keyposes-"))
     print("targets: rig >= 8x, face >= 4x, shape keys <= 0.03, rotations p99 <= 1 deg and max <= 2 deg, "
           "root <= 1 cm")
