@@ -35,11 +35,11 @@ joints are SMPL-X's (a rig's bones through its bone map; a bone's head is the jo
 Validated on CMU subject 5's dance, trial 18 ("attitude/arabesque, jeté en tournant, bending back", 15.2 s: the
 one whose left/right wrist heights correlate 0.99, the issue's figure), against the issue's table (measured
 retargeted onto the demo character): wrist 0.86 m/s, head 44 deg/s, L/R 0.99, spread 0.35 m, pelvis 0.30 m/s,
-turn 413 deg, feet still 48 %, above head 11 %. Printed by this script today (`main()`):
+turn 413 deg, feet still 48 %, above head 11 %. Printed by this script (`main()`; again on 2026-12-04, session 42):
   SMPL-X forward kinematics  0.97 m/s, 43 deg/s, 0.99, 0.34 m, 0.31 m/s, 413 deg, 51 %, 10.7 %;
   the capture's own skeleton 0.98 m/s, 45 deg/s, 0.99, 0.34 m, 0.31 m/s, 413 deg, 50 %, 11.4 %;
-  on the demo rig            0.91 m/s, 43 deg/s, 0.99, 0.31 m, 0.32 m/s, 413 deg, 52 %, 10.7 %.
-Every figure is within 10 % of the issue's but the wrist speed (+6 % on the demo rig, +13 % on SMPL-X's longer
+  on the demo rig            0.92 m/s, 43 deg/s, 0.99, 0.31 m, 0.32 m/s, 413 deg, 50 %, 10.7 %.
+Every figure is within 10 % of the issue's but the wrist speed (+7 % on the demo rig, +13 % on SMPL-X's longer
 arms) and the demo rig's spread (−11 %); how the issue sampled the rig is not recorded (this retargets with the
 same code as Retarget Motion, in plain arrays, at 30 fps). The definitions above were picked among alternatives because they reproduce
 the table: the full head rotation gives 64 deg/s, the mean (not RMS) distance of the wrists from their mean
