@@ -11,7 +11,7 @@ import json
 
 import bpy
 
-from .action_channels import TAKE_KEY, has_slotted_actions, remove_take, take_strips
+from .action_channels import TAKE_KEY, has_slotted_actions, hold_static_values, remove_take, take_strips
 
 STATE_KEY = "soundmotion_previous_state"
 
@@ -21,15 +21,23 @@ def _resolve_owner(id_block, data_path: str):
     return (id_block.path_resolve(owner_path) if owner_path else id_block), attribute
 
 
+def _custom_property(id_block, data_path: str):
+    """(owner, name) for a custom property's path ('["name"]', 'pose.bones["hand.L"]["IK_FK"]'), else None."""
+    if not data_path.endswith('"]'):
+        return None
+    owner_path, _, name = data_path.rpartition('["')
+    return (id_block.path_resolve(owner_path) if owner_path else id_block), name[:-2]
+
+
 def read_values(id_block, channels) -> dict:
     """{"path|index": value} for (data_path, index) pairs, read from the datablock as it is now."""
     values = {}
     for data_path, index in channels:
-        if data_path.startswith('["'):  # a custom property: it may not exist yet
-            name = data_path[2:-2]
-            if name not in id_block:
-                continue
-            values[f"{data_path}|{index}"] = float(id_block[name])
+        custom = _custom_property(id_block, data_path)
+        if custom is not None:  # a custom property: it may not exist yet
+            owner, name = custom
+            if name in owner:
+                values[f"{data_path}|{index}"] = float(owner[name])
             continue
         owner, attribute = _resolve_owner(id_block, data_path)
         value = getattr(owner, attribute)
@@ -42,6 +50,16 @@ def store(action, values: dict, replaced: dict):
     action[STATE_KEY] = json.dumps({"values": values, "replaced": replaced})
 
 
+def remember_values(id_block, action, values: dict):
+    """Channels keyed into a placed take afterwards (a rig's IK/FK switches): what they held before (`values`, as
+    read_values gives them, read before the take was made) joins what Restore Previous gives back and the static
+    layer below the takes."""
+    state = json.loads(action[STATE_KEY])
+    state["values"] = {**values, **state["values"]}
+    action[STATE_KEY] = json.dumps(state)
+    hold_static_values(id_block, values, action.frame_range[0], [track for _, track in take_strips(id_block)])
+
+
 def stored_values(action) -> dict:
     """The static values a take stored (empty for an action that is not a take)."""
     return json.loads(action[STATE_KEY])["values"] if STATE_KEY in action else {}
@@ -50,8 +68,10 @@ def stored_values(action) -> dict:
 def _put_back_values(id_block, values: dict):
     for key, value in values.items():
         data_path, index = key.rsplit("|", 1)
-        if data_path.startswith('["'):
-            id_block[data_path[2:-2]] = type(id_block[data_path[2:-2]])(value)
+        custom = _custom_property(id_block, data_path)
+        if custom is not None:
+            owner, name = custom
+            owner[name] = type(owner[name])(value)
             continue
         owner, attribute = _resolve_owner(id_block, data_path)
         current = getattr(owner, attribute)

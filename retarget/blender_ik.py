@@ -323,9 +323,26 @@ def _evaluated_matrices(armature, pose_rotations, pose_locations, names, frames,
     return {name: out[:, i] for i, name in enumerate(names)}
 
 
-def key_properties(armature, action, props: dict, frame_start: int, frames: int):
-    """Constant keys on custom properties ({(bone, property): value}) in the armature's action."""
+SWITCHES = ("IK_FK", "pole_vector", "IK_Stretch")  # the Rigify limb properties a take may key
+
+
+def _property_path(bone: str, prop: str) -> str:
+    return f'pose.bones["{bpy.utils.escape_identifier(bone)}"]["{prop}"]'
+
+
+def switch_values(armature, limbs: list) -> dict:
+    """{"path|0": value} of the limbs' Rigify switches as they are now (read before a take is made)."""
+    from ..operators.previous_state import read_values
+
+    return read_values(armature, [(_property_path(limb.switch, prop), 0) for limb in limbs if limb.switch
+                                  for prop in SWITCHES])
+
+
+def key_properties(armature, action, props: dict, frame_start: int, frames: int, previous: dict = None):
+    """Constant keys on custom properties ({(bone, property): value}) in the armature's take; `previous`
+    (switch_values before the take) is what Restore Previous and the frames outside the take give them back."""
     from ..operators.action_channels import has_slotted_actions
+    from ..operators.previous_state import remember_values
 
     if not props:
         return
@@ -333,8 +350,10 @@ def key_properties(armature, action, props: dict, frame_start: int, frames: int)
         fcurves = action.layers[0].strips[0].channelbag(action.slots[0], ensure=True).fcurves
     else:
         fcurves = action.fcurves
-    for (bone, prop), value in props.items():
-        path = f'pose.bones["{bpy.utils.escape_identifier(bone)}"]["{prop}"]'
+    paths = [_property_path(bone, prop) for bone, prop in props]
+    remember_values(armature, action, {key: value for key, value in (previous or {}).items()
+                                       if key.rsplit("|", 1)[0] in paths})
+    for path, ((bone, prop), value) in zip(paths, props.items()):
         fcurve = fcurves.new(path, index=0, group_name=bone) if has_slotted_actions() else \
             fcurves.new(path, index=0, action_group=bone)
         fcurve.keyframe_points.add(2)

@@ -326,25 +326,28 @@ def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_nam
     controls and are switched to IK in the action (see blender_ik.py); their FK controls are keyed as well.
 
     Returns (action, the result as written)."""
-    from .blender_ik import find_ik_limbs, ik_chain, ik_control_keys, key_properties
+    from .blender_ik import find_ik_limbs, ik_chain, ik_control_keys, key_properties, switch_values
 
     require_editable(armature_obj)
-    limbs = []
-    if ik_limbs != "NONE" and any(c.type == "IK" for pb in armature_obj.pose.bones for c in pb.constraints):
+    limbs, found = [], []
+    if any(c.type == "IK" for pb in armature_obj.pose.bones for c in pb.constraints):
         bone_map = (bone_map or bone_map_for(armature_obj)).restricted_to(rest.names)
-        limbs = [limb for limb in find_ik_limbs(armature_obj, bone_map, rest)
-                 if ik_limbs == "ALL" or limb.kind == "leg"]
+        found = find_ik_limbs(armature_obj, bone_map, rest)
+        limbs = [limb for limb in found if ik_limbs == "ALL" or (ik_limbs == "LEGS" and limb.kind == "leg")]
+    # The other limbs are keyed on their FK controls only: a Rigify switch left at IK (its default) would hide them.
+    props = {(limb.switch, "IK_FK"): 1.0 for limb in found if limb.switch and limb not in limbs}
+    switches = switch_values(armature_obj, found)  # as the user left them, for Restore Previous
     planned = result
     if has_constraints(armature_obj):
         driven = {b for limb in limbs for b in ik_chain(armature_obj, limb.chain_end)}
         bone_map = (bone_map or bone_map_for(armature_obj)).restricted_to(rest.names)
         result = match_evaluated_pose(armature_obj, rest, result, driven=driven, bone_map=bone_map)
-    props = {}
     if limbs:
-        rots, locs, props = ik_control_keys(armature_obj, rest, result, bone_map, limbs, planned=planned)
+        rots, locs, ik_props = ik_control_keys(armature_obj, rest, result, bone_map, limbs, planned=planned)
+        props.update(ik_props)
         extra = ({**rots, **(extra[0] if extra else {})}, {**locs, **(extra[1] if extra else {})})
     action = apply_retarget(armature_obj, result, action_name, frame_start, rest.frame, extra, style)
-    key_properties(armature_obj, action, props, frame_start, result.num_frames)
+    key_properties(armature_obj, action, props, frame_start, result.num_frames, switches)
     return action, result
 
 

@@ -67,6 +67,38 @@ def test_rigify_ik_legs_follow_the_source_like_fk_and_keep_feet_planted(scene):
     assert not any("hand_ik" in path for path in keyed)  # arms stay in FK unless asked
 
 
+def _hand_heads(obj, frames):
+    heads = []
+    for frame in range(1, frames + 1):
+        bpy.context.scene.frame_set(frame)
+        heads.append([tuple(obj.matrix_world @ obj.pose.bones[f"DEF-hand.{side}"].head) for side in "LR"])
+    return np.array(heads)
+
+
+def test_rigify_arms_left_at_ik_are_switched_to_their_keyed_fk_and_given_back_on_restore(scene):
+    """Rigify generates its limbs switched to IK (IK_FK 0). A take that keys the arms' FK controls (the legs in
+    IK) switches the arms to FK in the take, so the hands move as on a rig switched to FK by hand; Restore
+    Previous gives each switch back the value it had."""
+    from soundmotion.operators import previous_state
+
+    source = _walk(20)
+    obj = rig_factory.rigify_armature(ik_fk=0.0)
+    switches = [f"{part}_parent.{side}" for part in ("thigh", "upper_arm") for side in "LR"]
+    blender_rig.retarget_onto_armature(source, obj, frame_start=1, ik_limbs="LEGS")
+    for side in ("L", "R"):
+        assert _curve(obj, f'pose.bones["upper_arm_parent.{side}"]["IK_FK"]').evaluate(10) == 1.0
+    from_ik = _hand_heads(obj, 20)
+    previous_state.restore(obj)
+    bpy.context.scene.frame_set(10)
+    assert [obj.pose.bones[name]["IK_FK"] for name in switches] == [0.0] * 4
+    for side in ("L", "R"):
+        obj.pose.bones[f"upper_arm_parent.{side}"]["IK_FK"] = 1.0  # as a user switches them to FK
+    blender_rig.retarget_onto_armature(source, obj, frame_start=1, ik_limbs="LEGS")
+    from_fk = _hand_heads(obj, 20)
+    assert np.ptp(from_fk[:, 0] - from_fk[:, 1], axis=0).max() > 0.05  # the hands swing against each other
+    np.testing.assert_allclose(from_ik, from_fk, atol=1e-5)
+
+
 def _plain_rig_with_ik_legs():
     """MakeHuman's game-engine rig with an IK constraint on each calf (chain of two) towards a foot control at
     the ankle, a knee pole in front, and the foot copying its control's rotation."""
