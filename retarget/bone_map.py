@@ -56,7 +56,8 @@ class BoneMap:
         if missing:
             raise RetargetError(
                 f"{rig_label} does not look like a humanoid rig: no bone found for {', '.join(missing)}. "
-                f"Pick a bone map preset or edit the map so these joints are assigned.")
+                f"SoundMotion animates characters with two legs, two arms and a head; if this is one, pick a bone "
+                f"map preset or edit the map so these joints are assigned.")
 
     def to_dict(self) -> dict:
         data = {"name": self.name, "description": self.description, "bones": dict(self.bones)}

@@ -13,8 +13,9 @@ import re
 import numpy as np
 
 from .bone_map import BoneMap, all_presets
+from .errors import RetargetError
 from .rig import RigRest
-from .topology import detect_by_topology
+from .topology import detect_by_topology, upright
 
 
 def strip_namespace(name: str) -> str:
@@ -63,11 +64,18 @@ def detect_bone_map(rig: RigRest, rig_label: str = "The armature") -> BoneMap:
     if not found.bone_map.missing_required():
         found.bone_map.confidence = found.confidence
         return found.bone_map
-    if candidates:  # implausible by its rest pose, but named: better than nothing
+    candidates = [(bone_map, sure) for bone_map, sure in candidates if upright(rig, bone_map.bones)]
+    if candidates:  # implausible by its rest pose, but named and standing: better than nothing
         bone_map, sure = candidates[0]
         bone_map.confidence = {joint: 0.5 * sure for joint in bone_map.bones}
         return bone_map
     partial = max((guessed, found.bone_map), key=lambda m: len(m.bones) - 100 * len(m.missing_required()))
+    if not partial.missing_required():  # all its joints named, but its shoulders are not above its hips
+        raise RetargetError(
+            f"{rig_label} does not look like a humanoid rig: the bones named as its shoulders "
+            f"({partial.bones['left_shoulder']}, {partial.bones['right_shoulder']}) are not above its hips, as on "
+            f"four legs. SoundMotion animates characters with two legs, two arms and a head; if this is one, pick a "
+            f"bone map preset or edit the map.")
     partial.require_humanoid(rig_label)
     return partial
 

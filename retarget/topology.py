@@ -195,9 +195,33 @@ def detect_by_topology(rig: RigRest) -> TopologyMap:
             _map_arm(tree, chest, hand_leaf, side, forward, bones, confidence, 1.0 if facing_sure else 0.6)
         _map_head(tree, chest, hands, forward, left_axis, bones, confidence)
     names = {joint: rig.names[b] for joint, b in bones.items()}
+    if not upright(rig, names):
+        # Four legs (a cat): its "arms" are leaves beside the head. Only the legs are kept, so the rig is
+        # refused as not humanoid instead of danced with its eyelids for hands.
+        bones = {j: b for j, b in bones.items() if j == "pelvis" or j.split("_", 1)[-1] in LEG_JOINTS}
+        names = {j: n for j, n in names.items() if j in bones}
+        confidence = {j: c for j, c in confidence.items() if j in bones}
     _symmetry_check(rig, bones, confidence, heads[pelvis], left_axis)
     return TopologyMap(BoneMap("topology", names, "Found from the hierarchy and rest positions"),
                        {j: round(float(c), 2) for j, c in confidence.items()}, forward)
+
+
+LEG_JOINTS = ("hip", "knee", "ankle", "foot")
+UPRIGHT = 0.1  # of the rig's height: how far a humanoid's shoulders stand above its hips at rest, at the least
+
+
+def upright(rig: RigRest, names: dict) -> bool:
+    """Whether the shoulders of a map ({joint: bone}) stand above its hips, as a standing humanoid's do (a
+    human's by about a quarter of its height, in any rest pose); True where either is not mapped."""
+    def mean_height(joint):
+        return [rig.heads[rig.index(names[f"{side}_{joint}"]), 2] for side in SIDES
+                if names.get(f"{side}_{joint}") in rig.names]
+
+    shoulders, hips = mean_height("shoulder"), mean_height("hip")
+    if not shoulders or not hips:
+        return True
+    height = float(np.ptp(np.concatenate([rig.heads, rig.tails])[:, 2])) or 1.0
+    return float(np.mean(shoulders) - np.mean(hips)) >= UPRIGHT * height
 
 
 def _best_middle(tree, chain, upper, end):
@@ -234,12 +258,17 @@ def _ankle_on(tree, pelvis, leaf, pelvis_height):
 
 
 def _forward(tree, ankles, leaves, pelvis_head):
-    """The rig's front from where its toes point (and whether that was clear), else Blender's -Y."""
+    """The rig's front from where its toes point (and whether that was clear), else Blender's -Y.
+
+    The toes are the point of the foot farthest from the ankle along the ground: the lowest leaf may be a heel
+    bone behind the ankle (Rigify's metarigs), which points the other way."""
     heads, tails = tree.rig.heads, tree.rig.tails
     toes = np.zeros(3)
     for ankle, leaf in zip(ankles, leaves):
-        far = tails[leaf] if leaf != ankle else tails[ankle]
-        toes += _horizontal(far - heads[ankle])
+        foot = tree.subtree[ankle]
+        points = np.concatenate([tails[foot], heads[foot], tails[leaf][None]])
+        reach = [_horizontal(point - heads[ankle]) for point in points]
+        toes += max(reach, key=np.linalg.norm)
     across = _horizontal(heads[ankles[0]] - heads[ankles[1]])
     across = _unit(across)
     toes -= np.dot(toes, across) * across

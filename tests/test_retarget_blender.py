@@ -191,3 +191,25 @@ def test_cli_entry_points_work_on_blend_files(scene, tmp_path):
     assert take_action(target) is not None and bpy.context.scene.frame_end >= result.num_frames
     with pytest.raises(RetargetError, match="No armature named 'Nope'"):
         blender_rig.retarget_file_onto_blend(WALK, blend, out, armature_name="Nope")
+
+
+def test_rigify_metarigs_map_left_to_left_and_four_legged_rigs_are_refused(scene):
+    """Rigify's metarigs have heel bones behind the ankles (the lowest leaves): the toes, not the heel, say which
+    way the rig faces, so thigh.L (at +X, facing -Y) is the left hip. A cat, metarig or generated, stands on four
+    legs: its front legs are not arms, and the rig is refused with a sentence instead of danced."""
+    import addon_utils
+
+    addon_utils.enable("rigify", default_set=True)
+    bpy.ops.object.armature_basic_human_metarig_add()
+    human = blender_rig.bone_map_for(bpy.context.active_object)
+    assert [human.bones[j] for j in ("left_hip", "left_shoulder", "right_wrist")] == ["thigh.L", "upper_arm.L",
+                                                                                      "hand.R"]
+    rig_factory.empty_scene(30)
+    bpy.ops.object.armature_cat_metarig_add()
+    cat = bpy.context.active_object
+    with pytest.raises(RetargetError, match="does not look like a humanoid rig.*two legs, two arms and a head"):
+        blender_rig.bone_map_for(cat)
+    bpy.ops.pose.rigify_generate()
+    generated = next(o for o in bpy.data.objects if o.type == "ARMATURE" and "rig_id" in o.data)
+    with pytest.raises(RetargetError, match=r"shoulders \(ORG-upper_arm.L, ORG-upper_arm.R\) are not above its hips"):
+        blender_rig.bone_map_for(generated)
