@@ -1,5 +1,7 @@
 """Finding what the user meant to animate, and refusing clearly when it cannot be animated."""
 
+import bpy
+
 from ..retarget import blender_rig
 from ..retarget.errors import RetargetError
 from ..retarget.shape_keys import map_shape_keys
@@ -16,14 +18,27 @@ def face_mesh_for(obj):
             raise UserFacingError(
                 f"{obj.name} has no shape keys. Add facial shape keys (ARKit names such as jawOpen work "
                 "directly) or select the mesh that has them.")
-        return obj
+        return _editable(obj)
     if obj.type == "ARMATURE":
         meshes = [child for child in obj.children_recursive
                   if child.type == "MESH" and child.data.shape_keys is not None]
         if not meshes:
             raise UserFacingError(f"No mesh with shape keys is parented to {obj.name}. Select the face mesh instead.")
-        return max(meshes, key=lambda m: len(map_shape_keys(m.data.shape_keys.key_blocks.keys()[1:]).rows))
-    raise UserFacingError(f"{obj.name} is a {obj.type.lower()}; select a mesh with shape keys or its armature.")
+        return _editable(max(meshes, key=lambda m: len(map_shape_keys(m.data.shape_keys.key_blocks.keys()[1:]).rows)))
+    raise UserFacingError(f"{obj.name} is {blender_rig.object_kind(obj)}; select a mesh with shape keys or its "
+                          f"armature." + blender_rig.instance_hint(obj))
+
+
+def _editable(mesh):
+    """The face mesh, if its shape keys can hold keys saved with this file (not linked without an override)."""
+    blender_rig.require_editable(mesh)
+    key = mesh.data.shape_keys
+    if key.library is not None:
+        raise RetargetError(
+            f"{mesh.name}'s shape keys are linked from {bpy.path.basename(key.library.filepath)} and cannot be "
+            f"animated in this file. Make a library override of its mesh data too (Outliner: right-click the mesh "
+            f"under {mesh.name} > Library Override > Make > Selected) and run again.")
+    return mesh
 
 
 def face_shape_key_map(mesh):

@@ -119,3 +119,32 @@ def test_the_face_pose_map_edited_on_an_override_drives_the_face_and_survives_re
         assert face.pose_map.rows[pose] == pytest.approx(row)
     assert face.pose_map.rows["MBP"][channel] == pytest.approx(0.4)
     assert len(getattr(rig, blender_face.STORED_MAP)) == sum(len(r) for r in face.pose_map.rows.values())
+
+
+def test_a_face_whose_shape_keys_are_still_linked_is_refused_until_its_mesh_is_overridden(registered_addon, tmp_path,
+                                                                                         demo_speech):
+    """An override of the character's objects leaves their mesh data linked: keys on its shape keys would be lost
+    when the shot is saved, so Lip Sync refuses with what to do; with the mesh overridden too, the take lands on
+    the override's shape keys and survives reopening."""
+    from soundmotion.operators import demo_scene
+
+    demo_scene.open_demo_character()
+    face = bpy.data.objects[demo_scene.FACE_MESH]
+    face_path = _save_character(face, tmp_path / "character.blend")
+    override = _shot_linking(face_path).override_hierarchy_create(bpy.context.scene, bpy.context.view_layer,
+                                                                 do_fully_editable=True)
+    face = next(o for o in override.all_objects if o.name == demo_scene.FACE_MESH)
+    assert face.library is None and face.data.shape_keys.library is not None
+    actions = len(bpy.data.actions)
+    with bpy.context.temp_override(active_object=face, object=face):
+        with pytest.raises(RuntimeError, match="DemoHuman's shape keys are linked from character.blend.*Library "
+                                               "Override > Make"):
+            bpy.ops.soundmotion.lip_sync(filepath=str(demo_speech))
+        assert len(bpy.data.actions) == actions and face.data.shape_keys.animation_data is None
+        face.data.override_create(remap_local_usages=True)
+        assert bpy.ops.soundmotion.lip_sync(filepath=str(demo_speech)) == {"FINISHED"}
+    shot = tmp_path / "shot.blend"
+    bpy.ops.wm.save_as_mainfile(filepath=str(shot))
+    bpy.ops.wm.open_mainfile(filepath=str(shot))
+    face = next(o for o in bpy.data.objects if o.name == demo_scene.FACE_MESH and o.override_library is not None)
+    assert take_action(face.data.shape_keys) is not None
