@@ -6,6 +6,7 @@ import bpy
 
 from ..models.music.beat_markers import marker_frames, track_file
 from .background_job import BackgroundJobOperator
+from .settings import chosen_audio
 
 OWNED = "soundmotion_beat_markers"   # scene property: the names of the markers this operator made
 
@@ -27,7 +28,7 @@ class SOUNDMOTION_OT_beat_markers(BackgroundJobOperator, bpy.types.Operator):
 
     def prepare(self, context):
         settings = context.scene.soundmotion
-        path = bpy.path.abspath(self.filepath or settings.audio_path)
+        path = chosen_audio(self.filepath, settings)
         return {"path": path, "fps": context.scene.render.fps / context.scene.render.fps_base,
                 "frame_start": settings.frame_start, "bars_only": self.bars_only, "replace": self.replace}
 

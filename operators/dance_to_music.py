@@ -16,6 +16,7 @@ from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.pose_times import dance_pose_times
 from .background_job import BackgroundJobOperator
 from .keyframes import KEY_ITEMS
+from .settings import chosen_audio
 from .sound_strip import sound_for_take
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Dance in the {name} style") for name in STYLES]
@@ -60,7 +61,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         armature = blender_rig.require_armature(context.active_object)
         rest = blender_rig.read_rig_rest(armature)
         bone_map = blender_rig.bone_map_for(armature)  # refuses non-humanoid rigs before any work
-        audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
+        audio_path = chosen_audio(self.filepath, settings)
         audio = load_audio(audio_path, sample_rate=MUSIC_SAMPLE_RATE)  # refuses silent or unreadable files here
         return {"armature_name": armature.name, "rest": rest, "bone_map": bone_map, "audio": audio,
                 "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,

@@ -16,7 +16,7 @@ from ..takes.phone_track import face_through_track
 from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import face_rig_key_style, face_settings, jaw_key_style, write_face_takes
 from .keyframes import KEY_ITEMS, write_pose_action
-from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS
+from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, chosen_audio
 from .sound_strip import sound_for_take
 from .targets import lip_sync_targets
 
@@ -47,7 +47,7 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
             mesh, shape_key_map, armature, jaw_bone, face_rig = None, None, None, None, None  # a 2D mouth only
         if face_rig is not None:
             blender_rig.require_editable(armature)
-        audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
+        audio_path = chosen_audio(self.filepath, settings)
         audio = load_audio(audio_path)  # fails fast, before any scene edit, on unusable audio
         transcript = settings.transcript.strip() or transcript_beside(audio_path)
         face = face_settings(context.scene, self.emotion, self.emotion_strength)

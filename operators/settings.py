@@ -21,6 +21,18 @@ EMOTIONS = tuple((name.upper(), name.capitalize(), f"A {name} face over the whol
                  ("neutral", "happy", "sad", "angry", "surprised", "afraid", "disgusted"))
 
 
+def chosen_audio(filepath: str, settings) -> str:
+    """The operator's audio file, else the scene's, as an absolute path; a "//" path is relative to the saved
+    .blend file, so an unsaved file cannot resolve it."""
+    path = filepath or settings.audio_path
+    if path.startswith("//") and not bpy.data.filepath:
+        from .background_job import UserFacingError
+
+        raise UserFacingError(f"The audio path {path} is relative to the .blend file, which has not been saved yet. "
+                              f"Save the file first, or choose the audio file again.")
+    return bpy.path.abspath(path)
+
+
 def language_of(settings) -> str | None:
     """The eSpeak NG code the scene's settings name, or None for Auto."""
     if settings.language == "AUTO":

@@ -24,7 +24,7 @@ from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import FACE_BONE_TOLERANCE, face_settings, write_face_takes
 from .keyframes import KEY_ITEMS
-from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, language_of
+from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, chosen_audio, language_of
 from .sound_strip import sound_for_take
 from .targets import face_mesh_for, face_rig_for, face_shape_key_map, jaw_bone_of, no_face_note
 
@@ -33,11 +33,18 @@ HAND_ITEMS = [(name, name.capitalize(), f"Gesture with the {name} hand" if name 
               for name in HANDEDNESS]
 
 
+def armature_of(obj):
+    """The selected armature, or the armature deforming the selected mesh, or None."""
+    if obj is None:
+        return None
+    return obj if obj.type == "ARMATURE" else obj.find_armature() if obj.type == "MESH" else None
+
+
 def character_parts(obj):
     """(face mesh or None, armature or None) of the character the user selected (either part)."""
     if obj is None:
         raise UserFacingError("Select the character's armature or face mesh first.")
-    armature = obj if obj.type == "ARMATURE" else obj.find_armature() if obj.type == "MESH" else None
+    armature = armature_of(obj)
     try:
         mesh = face_mesh_for(armature or obj)
     except UserFacingError:
@@ -71,11 +78,13 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
 
     def prepare(self, context):
         settings = context.scene.soundmotion
-        mesh, armature = character_parts(context.active_object)
-        if not self.face:
+        if self.face:
+            mesh, armature = character_parts(context.active_object)
+        else:
+            mesh, armature = None, armature_of(context.active_object)
             if armature is None:
-                raise UserFacingError("Gestures need the character's armature; select it (or turn Face on).")
-            mesh = None
+                raise UserFacingError("Gestures need the character's armature; select it (or turn Face on)."
+                                      + blender_rig.instance_hint(context.active_object))
         jaw_bone, shape_key_map = jaw_bone_of(armature) if self.face else None, None
         if mesh is not None:
             try:
@@ -99,7 +108,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         if armature is not None:
             inputs["rest"] = blender_rig.read_rig_rest(armature)
             inputs["bone_map"] = blender_rig.bone_map_for(armature)  # refuses rigs without arms mapped
-        audio_path = bpy.path.abspath(self.filepath or settings.audio_path)
+        audio_path = chosen_audio(self.filepath, settings)
         inputs["audio"] = load_audio(audio_path)
         inputs["transcript"] = settings.transcript.strip() or transcript_beside(audio_path)
         inputs.update(style=self.style, amount=self.amount, handedness=self.handedness, seated=self.seated,

@@ -20,11 +20,30 @@ from .root_motion import RootMode
 from .transfer import RetargetResult
 
 
+def object_kind(obj) -> str:
+    """'a mesh', 'an empty': how a sentence names the object's type."""
+    kind = obj.type.lower().replace("_", " ")
+    return f"{'an' if kind[:1] in 'aeiou' else 'a'} {kind}"
+
+
+def instance_hint(obj) -> str:
+    """A sentence for an empty that instances a collection (File > Link's result): its armature cannot be
+    selected until the character has a library override."""
+    collection = getattr(obj, "instance_collection", None) if obj is not None and obj.type == "EMPTY" else None
+    if collection is None or getattr(obj, "instance_type", "") != "COLLECTION":
+        return ""
+    return (f" It instances the collection '{collection.name}' (a linked character?): make a library override "
+            f"(Object > Library Override > Make) and select the override's armature.")
+
+
 def require_armature(obj, role: str = "target"):
     if obj is None or obj.type != "ARMATURE":
-        kind = obj.type.lower().replace("_", " ") if obj is not None else ""
-        name = f"'{obj.name}' is {'an' if kind[:1] in 'aeiou' else 'a'} {kind} object" if obj else "nothing is selected"
-        raise RetargetError(f"The {role} must be an armature, but {name}. Select the character's armature.")
+        name = f"'{obj.name}' is {object_kind(obj)} object" if obj else "nothing is selected"
+        raise RetargetError(f"The {role} must be an armature, but {name}. Select the character's armature."
+                            + instance_hint(obj))
+    if len(obj.data.bones) == 0:
+        raise RetargetError(f"Armature '{obj.name}' has no bones. Select the character's armature (the one with "
+                            f"its skeleton).")
     return obj
 
 

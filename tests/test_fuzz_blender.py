@@ -47,7 +47,7 @@ def scene_state():
             "shape_keys": [round(k.value, 6) for k in obj.data.shape_keys.key_blocks]
             if obj.type == "MESH" and obj.data.shape_keys else [],
             "pose": [tuple(round(v, 6) for v in b.rotation_quaternion) for b in obj.pose.bones]
-            if obj.type == "ARMATURE" else [],
+            if obj.type == "ARMATURE" and obj.pose is not None else [],
             "properties": sorted(k for k in obj.keys()),
             "face_map": [(e.pose, e.channel, round(e.weight, 6))
                          for e in getattr(obj, "soundmotion_face_pose_map", [])],
@@ -224,6 +224,38 @@ def test_detect_bone_map_and_restore_refuse_without_changes(registered_addon):
     refused(lambda: bpy.ops.soundmotion.dance(filepath=MUSIC), "'Empty' is an empty object")
     bpy.context.view_layer.objects.active = rig
     assert scene_state()["objects"]["Rig"] == before["objects"]["Rig"]
+
+
+def test_selections_that_cannot_be_animated_get_a_sentence_that_says_what_to_select(registered_addon, tmp_path):
+    """An armature without bones, a collection instance (what File > Link gives), a cube for gestures only and
+    an audio path relative to a .blend that was never saved: each is refused with what to do, nothing written."""
+    from blender_helpers import empty_scene
+
+    empty_scene()
+    bare = bpy.data.objects.new("Bare", bpy.data.armatures.new("Bare"))
+    bpy.context.scene.collection.objects.link(bare)
+    bpy.context.view_layer.objects.active = bare
+    before = scene_state()
+    for operator in ("dance", "talk", "detect_bone_map"):
+        audio = {} if operator == "detect_bone_map" else {"filepath": MUSIC if operator == "dance" else SPEECH}
+        refused(lambda: getattr(bpy.ops.soundmotion, operator)(**audio), "Armature 'Bare' has no bones")
+    refused(lambda: bpy.ops.soundmotion.lip_sync(filepath=SPEECH), "No mesh with shape keys is parented to Bare")
+    character = bpy.data.collections.new("Character")
+    instance = bpy.data.objects.new("Shot Character", None)
+    instance.instance_type, instance.instance_collection = "COLLECTION", character
+    bpy.context.scene.collection.objects.link(instance)
+    bpy.context.view_layer.objects.active = instance
+    before = scene_state()
+    hint = "instances the collection 'Character' (a linked character?): make a library override"
+    assert "'Shot Character' is an empty object" in refused(lambda: bpy.ops.soundmotion.dance(filepath=MUSIC), hint)
+    assert "Shot Character is an empty;" in refused(lambda: bpy.ops.soundmotion.talk(filepath=SPEECH), hint)
+    refused(lambda: bpy.ops.soundmotion.talk(filepath=SPEECH, face=False), "Gestures need the character's armature")
+    bpy.ops.mesh.primitive_cube_add()
+    refused(lambda: bpy.ops.soundmotion.talk(filepath=SPEECH, face=False), "Gestures need the character's armature")
+    refused(lambda: bpy.ops.soundmotion.beat_markers(filepath="//demo_speech.wav"),
+            "The audio path //demo_speech.wav is relative to the .blend file, which has not been saved yet")
+    bpy.data.objects.remove(bpy.context.active_object)
+    assert scene_state() == before
 
 
 # ---- behaviour the issue asked for -------------------------------------------------------------------------------
