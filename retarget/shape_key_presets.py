@@ -3,7 +3,8 @@
 Two kinds of preset:
 - *channel* presets rename ARKit channels (Character Creator, MetaHuman-style `_L/_R` names, …):
   `{key_name: {channel: weight}}`.
-- *viseme* presets (Ready Player Me/Oculus, VRM/VRoid, CC visemes, Rhubarb A–H/X, Preston Blair) have one
+- *viseme* presets (Ready Player Me/Oculus, VRM/VRoid, VRChat, MikuMikuDance, CC visemes, Rhubarb A–H/X,
+  Preston Blair) have one
   key per mouth shape instead of ARKit channels: `{key_name: (viseme, …)}` naming the visemes of
   models/face/visemes.py that key stands for. Their rows are fitted (see `viseme_rows`) so that a face
   clip's ARKit mouth channels drive each viseme key by a weighted sum, as every ShapeKeyMap row does.
@@ -95,6 +96,14 @@ VRM_EXTRAS = {"Blink": _both("eyeBlink"), "Blink_L": {"eyeBlinkLeft": 1.0}, "Bli
               "blink": _both("eyeBlink"), "blinkLeft": {"eyeBlinkLeft": 1.0}, "blinkRight": {"eyeBlinkRight": 1.0},
               "Fcl_EYE_Close": _both("eyeBlink"), "Fcl_EYE_Close_L": {"eyeBlinkLeft": 1.0},
               "Fcl_EYE_Close_R": {"eyeBlinkRight": 1.0}, "Fcl_BRW_Surprised": {"browInnerUp": 1.0}}
+VRCHAT = {f"vrc.v_{key}": (viseme,) for key, viseme in (
+    ("pp", "PP"), ("ff", "FF"), ("th", "TH"), ("dd", "DD"), ("kk", "kk"), ("ch", "CH"), ("ss", "SS"), ("nn", "nn"),
+    ("rr", "RR"), ("aa", "aa"), ("e", "E"), ("ih", "ih"), ("oh", "oh"), ("ou", "ou"))}
+VRCHAT_EXTRAS = {"vrc.blink": _both("eyeBlink"), "vrc.blink_left": {"eyeBlinkLeft": 1.0},
+                 "vrc.blink_right": {"eyeBlinkRight": 1.0}, "Blink": _both("eyeBlink")}
+# MikuMikuDance's Japanese morph names: the vowels a i u e o, blink, and the winks (ウィンク the left eye).
+MMD = {"あ": ("aa",), "い": ("ih",), "う": ("ou",), "え": ("E",), "お": ("oh",)}
+MMD_EXTRAS = {"まばたき": _both("eyeBlink"), "ウィンク": {"eyeBlinkLeft": 1.0}, "ウィンク右": {"eyeBlinkRight": 1.0}}
 CC3_VISEMES = {"AE": ("E",), "Ah": ("aa",), "B_M_P": ("PP",), "Ch_J": ("CH",), "EE": ("ih",), "Er": ("RR",),
                "F_V": ("FF",), "IH": ("ih",), "K_G_H_NG": ("kk",), "Oh": ("oh",), "R": ("RR",), "S_Z": ("SS",),
                "T_L_D_N": ("DD", "nn"), "TH": ("TH",), "W_OO": ("ou",)}
@@ -115,6 +124,8 @@ PRESETS = {
     "cc3": ("Character Creator 3 / iClone 7", CC3, {}),
     "oculus": ("Ready Player Me / Oculus visemes", READY_PLAYER_ME_EXTRAS, OCULUS),
     "vrm": ("VRM / VRoid", VRM_EXTRAS, VRM),
+    "vrchat": ("VRChat visemes (vrc.v_aa, …)", VRCHAT_EXTRAS, VRCHAT),
+    "mmd": ("MikuMikuDance (あ い う え お)", MMD_EXTRAS, MMD),
     "cc3_visemes": ("Character Creator 3 visemes", {}, CC3_VISEMES),
     "cc4_visemes": ("Character Creator 4 visemes", {}, CC4_VISEMES),
     "rhubarb": ("Rhubarb mouth shapes A–H, X", {}, RHUBARB),

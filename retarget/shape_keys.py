@@ -23,7 +23,7 @@ class ShapeKeyMapError(SoundMotionError):
 def normalized_name(name: str) -> str:
     """Case-, separator- and common prefix/suffix-insensitive form used to match key names."""
     name = re.sub(r"^(blendshape\d*|arkit|bs|shape|sk)[._:\-]+", "", name.strip(), flags=re.I)
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return re.sub(r"[\W_]", "", name.lower())  # letters of any script kept (MikuMikuDance's あ, まばたき)
 
 
 _ARKIT_BY_NORMALIZED = {normalized_name(n): n for n in ARKIT_BLENDSHAPES}
@@ -104,7 +104,7 @@ def map_by_name(key_names) -> ShapeKeyMap:
 
 
 # Keys that belong to a scheme but stay at 0 (rest/silence shapes): they still tell which scheme a mesh uses.
-_REST_KEYS = {"oculus": ("viseme_sil",), "rhubarb": ("X",), "preston_blair": ("rest",), "vrm": ("Fcl_MTH_Neutral",),
+_REST_KEYS = {"oculus": ("viseme_sil",), "vrchat": ("vrc.v_sil",), "rhubarb": ("X",), "preston_blair": ("rest",), "vrm": ("Fcl_MTH_Neutral",),
               "cc3_visemes": ("None",)}
 _MOUTH_CHANNELS_FOR_ARKIT = 3  # a mesh whose ARKit-named keys drive this many mouth channels needs no visemes
 

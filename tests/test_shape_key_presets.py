@@ -24,6 +24,9 @@ MESHES = {
     "cc4_visemes": ["Basis", "V_Open", "V_Explosive", "V_Dental_Lip", "V_Tight_O", "V_Tight", "V_Wide",
                     "V_Affricate", "V_Lip_Open", "V_Tongue_up"],
     "rhubarb": ["Basis", "A", "B", "C", "D", "E", "F", "G", "H", "X"],
+    "vrchat": ["Basis"] + [f"vrc.v_{v}" for v in "sil pp ff th dd kk ch ss nn rr aa e ih oh ou".split()]
+              + ["vrc.blink_left", "vrc.blink_right"],
+    "mmd": ["Basis", "まばたき", "笑い", "ウィンク", "ウィンク右", "あ", "い", "う", "え", "お", "ω"],
     "preston_blair": ["Basis", "MBP", "AI", "E", "O", "U", "FV", "L", "WQ", "etc", "rest"],
 }
 
@@ -36,6 +39,14 @@ def test_each_naming_scheme_is_detected_and_mapped(preset):
     assert mapping.preset == preset
     assert "Basis" not in mapping.rows
     assert len(mapping.rows) >= len(keys) - 3  # rest shapes (X, rest, sil, Neutral, None) stay unmapped
+
+
+def test_japanese_morph_names_are_told_apart():
+    """MikuMikuDance's morphs are named in Japanese: each is its own key (they once all normalised to "")."""
+    mapping = map_shape_keys(MESHES["mmd"])
+    assert mapping.rows["まばたき"] == {"eyeBlinkLeft": 0.5, "eyeBlinkRight": 0.5}
+    assert mapping.rows["ウィンク右"] == {"eyeBlinkRight": 1.0}
+    assert "笑い" not in mapping.rows and "ω" not in mapping.rows  # a smiling-eyes morph and a cat mouth: unmapped
 
 
 def test_prefixed_and_case_variants_of_vrm_names_are_found():
@@ -70,6 +81,9 @@ def pose_clip(*visemes):
     ("rhubarb", {"PP": "A", "aa": "D", "E": "C", "ou": "F", "FF": "G", "oh": "E"}),
     ("preston_blair", {"PP": "MBP", "aa": "AI", "oh": "O", "ou": "U", "FF": "FV"}),
     ("cc4_visemes", {"PP": "V_Explosive", "FF": "V_Dental_Lip", "aa": "V_Open", "ou": "V_Tight_O"}),
+    ("vrchat", {"PP": "vrc.v_pp", "FF": "vrc.v_ff", "aa": "vrc.v_aa", "oh": "vrc.v_oh", "ou": "vrc.v_ou",
+                "ih": "vrc.v_ih"}),
+    ("mmd", {"aa": "あ", "ih": "い", "ou": "う", "E": "え", "oh": "お"}),
 ])
 def test_viseme_keys_light_up_on_their_own_mouth_shape(preset, expected):
     mapping = map_shape_keys(MESHES[preset])
