@@ -18,7 +18,7 @@ from .face_take import face_rig_key_style, face_settings, jaw_key_style, write_f
 from .keyframes import KEY_ITEMS, write_pose_action
 from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, chosen_audio
 from .sound_strip import sound_for_take
-from .targets import lip_sync_targets
+from .targets import lip_sync_targets, no_mouth_note
 
 
 class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
@@ -57,7 +57,7 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
                 "fps": blender_rig.scene_fps(context.scene), "settings": face, "map": shape_key_map,
                 "frame_start": settings.frame_start, "armature_name": armature.name if jaw_bone or face_rig else None,
                 "jaw_bone": jaw_bone, "rest": blender_rig.read_rig_rest(armature) if jaw_bone else None,
-                "face_rig": face_rig}
+                "face_rig": face_rig, "mouth_note": no_mouth_note(mesh, shape_key_map, jaw_bone, face_rig)}
 
     def compute(self, inputs, progress):
         result = face_from_audio(inputs["audio"], inputs["transcript"], inputs["fps"], inputs["settings"],
@@ -73,7 +73,7 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
 
     def apply(self, context, result):
         audio = result["audio"]
-        notes = list(result["notes"])
+        notes = list(result["notes"]) + ([result["mouth_note"]] if result["mouth_note"] else [])
         parts = []
         owners = [name for name in (result["mesh_name"], result["sprite_name"], result["armature_name"]) if name]
         with sound_for_take(context.scene, audio.path, result["frame_start"], notes, owners), \

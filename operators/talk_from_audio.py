@@ -26,7 +26,7 @@ from .face_take import FACE_BONE_TOLERANCE, face_settings, write_face_takes
 from .keyframes import KEY_ITEMS
 from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, chosen_audio, language_of
 from .sound_strip import sound_for_take
-from .targets import face_mesh_for, face_rig_for, face_shape_key_map, jaw_bone_of, no_face_note
+from .targets import face_mesh_for, face_rig_for, face_shape_key_map, jaw_bone_of, no_face_note, no_mouth_note
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Gesture like a {name}") for name in STYLES]
 HAND_ITEMS = [(name, name.capitalize(), f"Gesture with the {name} hand" if name != "both" else "Both hands")
@@ -101,7 +101,8 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         inputs = {"mesh_name": mesh.name if mesh else None, "armature_name": armature.name if armature else None,
                   "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
                   "map": shape_key_map, "jaw_bone": jaw_bone, "face_rig": face_rig,
-                  "face_note": no_face_note(armature) if mesh is None and jaw_bone is None and face_rig is None else None}
+                  "face_note": no_face_note(armature) if mesh is None and jaw_bone is None and face_rig is None
+                  else no_mouth_note(mesh, shape_key_map, jaw_bone, face_rig)}
         if mesh is not None or jaw_bone is not None or face_rig is not None:
             inputs["face_settings"] = face_settings(context.scene, self.emotion, self.emotion_strength)
             inputs["face_settings"].validate()

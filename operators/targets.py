@@ -104,6 +104,16 @@ def no_face_note(armature) -> str:
             f"marked pose per viseme), so only the body moves; add ARKit shape keys or face poses to animate the face.")
 
 
+def no_mouth_note(mesh, shape_key_map, jaw_bone, face_rig) -> str | None:
+    """What Lip Sync and Talk say when the face mesh's mapped keys move no part of the mouth (blinks only)."""
+    if mesh is None or shape_key_map is None or jaw_bone or face_rig is not None:
+        return None
+    if any(channel.startswith(("jaw", "mouth")) for channel in shape_key_map.mapped_channels):
+        return None
+    return (f"None of {mesh.name}'s mapped shape keys moves the mouth, so only the eyes and brows are animated; add "
+            f"mouth shape keys (jawOpen, mouthClose, visemes) or map them in the Shape Keys panel.")
+
+
 def lip_sync_targets(obj):
     """(face mesh or None, its ShapeKeyMap or None, armature, jaw bone or None, FaceRig or None) for the selection.
 

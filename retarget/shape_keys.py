@@ -104,8 +104,8 @@ def map_by_name(key_names) -> ShapeKeyMap:
 
 
 # Keys that belong to a scheme but stay at 0 (rest/silence shapes): they still tell which scheme a mesh uses.
-_REST_KEYS = {"oculus": ("viseme_sil",), "vrchat": ("vrc.v_sil",), "rhubarb": ("X",), "preston_blair": ("rest",), "vrm": ("Fcl_MTH_Neutral",),
-              "cc3_visemes": ("None",)}
+_REST_KEYS = {"oculus": ("viseme_sil",), "vrchat": ("vrc.v_sil",), "rhubarb": ("X",), "preston_blair": ("rest",),
+              "vrm": ("Fcl_MTH_Neutral",), "cc3_visemes": ("None",)}
 _MOUTH_CHANNELS_FOR_ARKIT = 3  # a mesh whose ARKit-named keys drive this many mouth channels needs no visemes
 
 

@@ -258,6 +258,20 @@ def test_selections_that_cannot_be_animated_get_a_sentence_that_says_what_to_sel
     assert scene_state() == before
 
 
+def test_a_face_with_blinks_only_is_animated_with_a_note_that_its_mouth_cannot_move(registered_addon, capfd):
+    from blender_helpers import empty_scene
+
+    empty_scene()
+    mesh = make_face_mesh(key_names=("eyeBlinkLeft", "eyeBlinkRight"))
+    assert bpy.ops.soundmotion.lip_sync(filepath=SPEECH) == {"FINISHED"}
+    assert take_action(mesh.data.shape_keys) is not None
+    assert "None of Face's mapped shape keys moves the mouth" in capfd.readouterr().out
+    empty_scene()
+    make_face_mesh()
+    assert bpy.ops.soundmotion.lip_sync(filepath=SPEECH) == {"FINISHED"}
+    assert "moves the mouth" not in capfd.readouterr().out
+
+
 # ---- behaviour the issue asked for -------------------------------------------------------------------------------
 
 @pytest.mark.skipif(bpy.app.version < (4, 4, 0), reason="the 4.2 bpy wheel is built without audio")
