@@ -4,6 +4,8 @@ the action and values it had before (the take stays in the file, with a fake use
 import bpy
 
 from . import previous_state
+from .action_channels import take_strips
+from .sound_strip import release_sound_strips
 from .user_errors import reports_errors
 
 
@@ -29,8 +31,19 @@ class SOUNDMOTION_OT_restore_previous(bpy.types.Operator):
         if not removed:
             self.report({"WARNING"}, f"{obj.name} has no SoundMotion take to undo.")
             return {"CANCELLED"}
-        self.report({"INFO"}, f"Restored {obj.name}; kept {', '.join(removed)} in the file.")
+        strips = release_sound_strips(context.scene, _objects_without_takes(blocks))
+        note = f" Removed the sound strip {', '.join(strips)}." if strips else ""
+        self.report({"INFO"}, f"Restored {obj.name}; kept {', '.join(removed)} in the file.{note}")
         return {"FINISHED"}
+
+
+def _objects_without_takes(blocks) -> list:
+    """Names of the objects behind `blocks` (objects, or their shape keys) that have no SoundMotion take left."""
+    objects = {block for block in blocks if isinstance(block, bpy.types.Object)}
+    objects |= {o for block in blocks if isinstance(block, bpy.types.Key) for o in bpy.data.objects
+                if o.type == "MESH" and o.data.shape_keys == block}
+    return [o.name for o in objects
+            if not take_strips(o) and not (o.type == "MESH" and o.data.shape_keys and take_strips(o.data.shape_keys))]
 
 
 CLASSES = (SOUNDMOTION_OT_restore_previous,)

@@ -58,6 +58,27 @@ def remove_sound_strip(scene, strip):
         bpy.data.sounds.remove(sound)
 
 
+def release_sound_strips(scene, names) -> list:
+    """Objects whose takes were all taken back (Restore Previous) no longer own SoundMotion's sound strips; a
+    strip that nobody owns any more is removed. Returns the removed strips' names."""
+    if scene.sequence_editor is None:
+        return []
+    removed = []
+    for strip in list(_strips(scene.sequence_editor)):
+        if strip.type != "SOUND" or OWNERS_KEY not in strip:
+            continue
+        owners = strip[OWNERS_KEY]
+        if not set(owners.keys()) & set(names):
+            continue
+        for name in names:
+            if name in owners:
+                del owners[name]
+        if not owners.keys():
+            removed.append(strip.name)
+            remove_sound_strip(scene, strip)
+    return removed
+
+
 def _replaced_strips(scene, audio_path: str, frame_start: int, owners) -> list:
     """Sound strips SoundMotion added at this frame for these objects' takes with other audio: a new take of
     theirs there replaces them (two voices must not play at once)."""

@@ -306,3 +306,4 @@ def test_restore_after_talk_restores_the_face_and_the_body(inputs):
         assert after["objects"][name]["shape_keys"] == before["objects"][name]["shape_keys"]
         assert after["objects"][name]["pose"] == before["objects"][name]["pose"]
     assert np.isclose(mesh.data.shape_keys.key_blocks["jawOpen"].value, 0.25)
+    assert after["strips"] == before["strips"] and len(bpy.data.sounds) == before["sounds"]  # its sound went too
