@@ -23,12 +23,22 @@ def _print_notes(notes):
         print(f"note: {note}")
 
 
-def _transcript(args):
+def _transcript(args, notes=None):
+    """The words of --text, "" when there are none (`notes` says the file is empty); None without --text (the
+    pipeline, or onto a rig Blender's operators, read the transcript beside the audio)."""
     if not getattr(args, "text", None):
         return None
     from .models.speech.transcripts import transcript_text
 
-    return transcript_text(read_text_file(args.text, "--text"))
+    text = transcript_text(read_text_file(args.text, "--text"))
+    if not text and notes is not None:
+        used = "the lip sync used" if args.verb == "face" else "the gestures used"
+        notes.append(f"The transcript {args.text} is empty, so {used} the audio alone.")
+    return text
+
+
+def _no_output(verb: str, outputs: str):
+    return SoundMotionError(f"No output given: add {outputs} to say what {verb} should write.")
 
 
 def _decoded_audio(args, sample_rate: int = 16000):
@@ -93,11 +103,15 @@ def run_face(args) -> int:
     cues = outputs.add(args.cues, "--cues", (".tsv", ".txt", ".json", ".xml"))
     csv = outputs.add(args.csv, "--csv")
     clip = outputs.add(args.clip, "--clip", (".npz",))
-    transcript = _transcript(args)
+    notes = []
+    transcript = _transcript(args, notes)
     settings = face_settings_from(args)
     settings.validate()
-    result = generate_face(_decoded_audio(args), transcript=transcript, fps=check_fps("--fps", args.fps),
-                           settings=settings)
+    fps = check_fps("--fps", args.fps)
+    audio = _decoded_audio(args)
+    if not (cues or csv or clip):
+        raise _no_output("face", "--cues OUT.tsv, --csv OUT.csv or --clip OUT.npz")
+    result = generate_face(audio, transcript=transcript, fps=fps, settings=settings)
     duration = result.clip.duration
     with outputs.writing():
         if cues:
@@ -107,10 +121,13 @@ def run_face(args) -> int:
             write_live_link_csv(outputs.temporary(csv), result.clip)
         if clip:
             result.clip.save(outputs.temporary(clip))
-    _print_notes(result.notes)
+    _print_notes(notes + result.notes)
     print(f"face: {result.clip.num_frames} frames at {result.clip.fps:g} fps, {len(result.mouth_cues)} mouth cues "
           f"(phones from {result.phone_source})")
     return 0
+
+
+CLIP_OUTPUTS = "--clip OUT.npz, --bvh OUT.bvh, or --target FILE.blend with --out OUT.blend"
 
 
 def _clip_outputs(args) -> tuple:
@@ -145,10 +162,14 @@ def run_dance(args) -> int:
     outputs, clip_path, bvh_path = _clip_outputs(args)
     if args.target:
         return _dance_onto_rig(args)
-    from .models.dance.pipeline import generate_dance
+    from .models.dance.pipeline import check_settings, generate_dance
     from .models.music.spectrum import SAMPLE_RATE
 
-    result = generate_dance(_decoded_audio(args, SAMPLE_RATE), fps=args.fps, style=args.style, energy=args.energy,
+    check_settings(args.fps, args.style, args.energy, args.clip_moves, args.engine, args.meter)
+    audio = _decoded_audio(args, SAMPLE_RATE)
+    if not (clip_path or bvh_path):
+        raise _no_output("dance", CLIP_OUTPUTS)
+    result = generate_dance(audio, fps=args.fps, style=args.style, energy=args.energy,
                             seed=args.seed, in_place=args.in_place, clip_moves=args.clip_moves, engine=args.engine,
                             meter=args.meter)
     _write_clip_files(outputs, clip_path, bvh_path, result.clip)
@@ -173,12 +194,13 @@ def _dance_onto_rig(args) -> int:
     outputs, out = _blend_output(args)
     blend, armature = _blend_and_armature(args.target, "--target")
     require_input_file(args.music, "MUSIC", "an audio file")
-    _start_blender()
-    from .operators.character_files import dance_in_file
+    with _blender_log_to_stderr():
+        _start_blender()
+        from .operators.character_files import dance_in_file
 
-    with outputs.writing():
-        dance_in_file(blend, args.music, outputs.temporary(out), armature, args.seed, args.style, args.energy,
-                      args.in_place, args.clip_moves, args.keys.upper(), args.engine)
+        with outputs.writing():
+            dance_in_file(blend, args.music, outputs.temporary(out), armature, args.seed, args.style, args.energy,
+                          args.in_place, args.clip_moves, args.keys.upper(), args.engine)
     print(f"dance: wrote {out}")
     return 0
 
@@ -198,13 +220,14 @@ def _gesture_onto_rig(args) -> int:
     require_input_file(args.audio, "AUDIO", "an audio file")
     transcript = _transcript(args) or ""
     language = _gesture_language(args)
-    _start_blender()
-    from .operators.character_files import talk_in_file
-
     gesture = {"style": args.style, "amount": args.amount, "handedness": args.hand, "seated": args.seated}
-    with outputs.writing():
-        talk_in_file(blend, args.audio, outputs.temporary(out), transcript, args.seed, keys=args.keys.upper(),
-                     face=False, armature=armature, gesture=gesture, language=language)
+    with _blender_log_to_stderr():
+        _start_blender()
+        from .operators.character_files import talk_in_file
+
+        with outputs.writing():
+            talk_in_file(blend, args.audio, outputs.temporary(out), transcript, args.seed, keys=args.keys.upper(),
+                         face=False, armature=armature, gesture=gesture, language=language)
     print(f"gesture: wrote {out}")
     return 0
 
@@ -240,12 +263,16 @@ def run_gesture(args) -> int:
         return _gesture_onto_rig(args)
     from .models.gesture.pipeline import generate_gestures
 
-    transcript = _transcript(args)
+    notes = []
+    transcript = _transcript(args, notes)
     language = _gesture_language(args)
-    result = generate_gestures(_decoded_audio(args), transcript, fps=args.fps, style=args.style, amount=args.amount,
+    audio = _decoded_audio(args)
+    if not (clip_path or bvh_path):
+        raise _no_output("gesture", CLIP_OUTPUTS)
+    result = generate_gestures(audio, transcript, fps=args.fps, style=args.style, amount=args.amount,
                                handedness=args.hand, seated=args.seated, seed=args.seed, language=language)
     _write_clip_files(outputs, clip_path, bvh_path, result.clip)
-    _print_notes(result.notes)
+    _print_notes(notes + result.notes)
     print(f"gesture: {result.clip.num_frames} frames at {result.clip.fps:g} fps, {len(result.strokes)} strokes")
     return 0
 
@@ -261,13 +288,14 @@ def run_talk(args) -> int:
     transcript = _transcript(args) or ""
     settings = face_settings_from(args)
     settings.validate()  # bad options are refused before Blender opens the file
-    _start_blender()
-    from .operators.character_files import talk_in_file
+    with _blender_log_to_stderr():
+        _start_blender()
+        from .operators.character_files import talk_in_file
 
-    with outputs.writing():
-        talk_in_file(character, args.audio, out, transcript, args.seed, movie, resolution,
-                     keys=args.keys.upper(), outputs=outputs, language=settings.language, emotion=settings.emotion,
-                     emotion_strength=settings.emotion_strength, word_recogniser=settings.word_recogniser)
+        with outputs.writing():
+            talk_in_file(character, args.audio, out, transcript, args.seed, movie, resolution,
+                         keys=args.keys.upper(), outputs=outputs, language=settings.language, emotion=settings.emotion,
+                         emotion_strength=settings.emotion_strength, word_recogniser=settings.word_recogniser)
     for path in (out, movie):
         if path:
             print(f"talk: wrote {path}")
@@ -304,14 +332,15 @@ def run_retarget(args) -> int:
     map_spec = _bone_map_option(args.map)
     outputs = OutputFiles()
     out = outputs.add(args.out, "--out", (".blend",))
-    _start_blender()
-    from .retarget.blender_rig import retarget_file_onto_blend
+    with _blender_log_to_stderr():
+        _start_blender()
+        from .retarget.blender_rig import retarget_file_onto_blend
 
-    with outputs.writing():
-        result = retarget_file_onto_blend(args.source, blend, outputs.temporary(out), armature, map_spec,
-                                          RootMode(args.root), keep_feet=not args.no_feet,
-                                          style=KeyStyle(args.keys.upper()), up_axis=args.up,
-                                          ik_limbs=args.ik.upper())
+        with outputs.writing():
+            result = retarget_file_onto_blend(args.source, blend, outputs.temporary(out), armature, map_spec,
+                                              RootMode(args.root), keep_feet=not args.no_feet,
+                                              style=KeyStyle(args.keys.upper()), up_axis=args.up,
+                                              ik_limbs=args.ik.upper())
     print(f"retarget: {result.num_frames} frames onto {len(result.mapped_joints)} joints → {args.out}")
     if result.unmapped_joints:
         print(f"note: not in the source: {', '.join(result.unmapped_joints)}")
@@ -369,30 +398,39 @@ def run_demo(args) -> int:
     outputs = OutputFiles()
     blend = outputs.add(os.path.join(args.out, "demo.blend"), "--out")
     video = outputs.add(os.path.join(args.out, "demo.mp4"), "--out")
-    _start_blender()
-    from .operators import demo_scene
-    from .operators.render_video import configure_video_output, render_video
+    with _blender_log_to_stderr():
+        _start_blender()
+        from .operators import demo_scene
+        from .operators.render_video import configure_video_output, render_video
 
-    with outputs.writing():
-        scene = demo_scene.build_demo()
-        # Saved with its output settings, so Render Animation in the .blend makes the same movie.
-        configure_video_output(scene, video, resolution=resolution)
-        demo_scene.save_blend(outputs.temporary(blend))
-        if not args.no_render:
-            render_video(scene, outputs.temporary(video))
+        with outputs.writing():
+            scene = demo_scene.build_demo()
+            # Saved with its output settings, so Render Animation in the .blend makes the same movie.
+            configure_video_output(scene, video, resolution=resolution)
+            demo_scene.save_blend(outputs.temporary(blend))
+            if not args.no_render:
+                render_video(scene, outputs.temporary(video))
     print(f"demo: wrote {blend}")
     if not args.no_render:
         print(f"demo: wrote {video} ({scene.frame_end - scene.frame_start + 1} frames)")
     return 0
 
 
-LANGUAGE_HELP = ("the transcript's language as an eSpeak NG code (es, de, fr, pt, ru, hi, yue, ...); default English. "
-                 "Without a transcript lip sync needs no language")
+LANGUAGE_HELP = ("the transcript's language as an eSpeak NG code (es, de, fr, pt, ru, hi, yue, ...); default (auto): "
+                 "English. Without a transcript lip sync needs no language")
+
+
+def _language_code(code: str):
+    """--language: the code as given (checked before any work), or None (Auto) for 'auto' or nothing."""
+    code = code.strip()
+    return None if code.lower() in ("", "auto") else code
+
+
 EMOTIONS = ("neutral", "happy", "sad", "angry", "surprised", "afraid", "disgusted")
 
 
 def _speech_options(parser):
-    parser.add_argument("--language", metavar="CODE", help=LANGUAGE_HELP)
+    parser.add_argument("--language", metavar="CODE", type=_language_code, help=LANGUAGE_HELP)
     parser.add_argument("--emotion", choices=EMOTIONS, help="the take's emotion (default neutral)")
     parser.add_argument("--emotion-strength", type=float, metavar="S", help="0..1 (default 0.7 with --emotion)")
     parser.add_argument("--no-word-recogniser", action="store_true",
@@ -553,7 +591,7 @@ def build_parser() -> argparse.ArgumentParser:
     gesture.add_argument("--amount", type=float, default=1.0)
     gesture.add_argument("--hand", default="right", help="right, left or both")
     gesture.add_argument("--seated", action="store_true")
-    gesture.add_argument("--language", metavar="CODE", help=LANGUAGE_HELP)
+    gesture.add_argument("--language", metavar="CODE", type=_language_code, help=LANGUAGE_HELP)
     gesture.add_argument("--fps", type=float, default=30.0)
     _onto_rig_arguments(gesture)
     gesture.set_defaults(run=run_gesture)

@@ -130,3 +130,60 @@ def test_talk_animates_a_character_file_and_renders_it(tmp_path):
     bpy.ops.wm.open_mainfile(filepath=str(out))
     assert take_action(bpy.data.objects["DemoRig"]).name == "SM_gesture_demo_speech"
     assert take_action(bpy.data.objects["DemoHuman"].data.shape_keys).name == "SM_face_demo_speech"
+
+
+def test_an_empty_transcript_file_is_named_in_the_note(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text(" \n\t\n")
+    out = soundmotion("face", ASSETS / "demo_speech.wav", "--text", empty, "--cues", tmp_path / "c.tsv").stdout
+    notes = [line for line in out.splitlines() if line.startswith("note:")]
+    assert f"note: The transcript {empty} is empty, so the lip sync used the audio alone." in notes
+    assert "No transcript given" not in out
+
+
+def test_a_transcript_beside_the_audio_that_is_not_utf8_is_ignored_with_one_note(tmp_path):
+    audio = tmp_path / "bin.wav"
+    audio.write_bytes((ASSETS / "demo_speech.wav").read_bytes())
+    (tmp_path / "bin.txt").write_bytes(b"\xff\xfe\x00")
+    note = "note: The transcript bin.txt beside the audio is not UTF-8 text, so it was ignored and the audio alone " \
+           "was used."
+    for verb, output in (("face", "--cues"), ("gesture", "--clip")):
+        out = soundmotion(verb, audio, output, tmp_path / f"{verb}.{'tsv' if verb == 'face' else 'npz'}").stdout
+        assert note in out.splitlines(), out
+        assert "Used the transcript" not in out and "could not be aligned" not in out and "No transcript" not in out
+
+
+def test_an_empty_language_code_is_auto_like_no_code(tmp_path):
+    cues = {}
+    for name, extra in (("none", ()), ("empty", ("--language", "")), ("auto", ("--language", "Auto"))):
+        soundmotion("face", ASSETS / "demo_speech.wav", *extra, "--cues", tmp_path / f"{name}.tsv")
+        cues[name] = (tmp_path / f"{name}.tsv").read_text()
+    assert cues["empty"] == cues["none"] and cues["auto"] == cues["none"]
+
+
+def test_audio_piped_to_dev_stdin_is_refused_with_what_to_do(tmp_path):
+    result = subprocess.run([str(SOUNDMOTION), "face", "/dev/stdin", "--cues", str(tmp_path / "c.tsv")],
+                            input=(ASSETS / "demo_speech.wav").read_bytes(), capture_output=True, timeout=600)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and err.count("\n") == 1, err
+    assert "is a pipe or a device, not a file on disk: save the audio to a file first" in err
+    assert not (tmp_path / "c.tsv").exists()
+
+
+def _blender_verb(verb, tmp_path):
+    blend, speech, music = ASSETS / "demo_character.blend", ASSETS / "demo_speech.wav", ASSETS / "demo_music.wav"
+    if verb == "retarget":
+        MotionClip.rest(10).save(tmp_path / "rest.npz")
+    return {"talk": ("talk", blend, speech, "--out", tmp_path / "t.blend"),
+            "retarget": ("retarget", tmp_path / "rest.npz", "--target", blend, "--out", tmp_path / "r.blend"),
+            "dance": ("dance", music, "--target", blend, "--out", tmp_path / "d.blend"),
+            "gesture": ("gesture", speech, "--target", blend, "--out", tmp_path / "g.blend"),
+            "demo": ("demo", "--out", tmp_path / "demo", "--no-render")}[verb]
+
+
+@pytest.mark.parametrize("verb", ["talk", "retarget", "dance", "gesture", "demo"])
+def test_verbs_that_open_a_blend_keep_blenders_log_off_stdout(verb, tmp_path):
+    result = soundmotion(*_blender_verb(verb, tmp_path))
+    lines = result.stdout.splitlines()
+    assert lines and all(line.startswith(f"{verb}:") for line in lines), result.stdout
+    assert "Read blend" in result.stderr, result.stderr[-2000:]

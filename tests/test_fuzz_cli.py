@@ -4,6 +4,7 @@ run in this process through `cli.main` (milliseconds each)."""
 
 import os
 
+import numpy as np
 import pytest
 
 import fuzz_inputs as bad
@@ -15,7 +16,12 @@ BLEND, SPEECH, MUSIC = bad.DEMO_BLEND, bad.DEMO_SPEECH, bad.DEMO_MUSIC
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     folder = str(tmp_path_factory.mktemp("fuzz_inputs"))
-    return bad.all_bad_inputs(folder)
+    made = bad.all_bad_inputs(folder)
+    # a sine sampled at 100 Hz (under load.MIN_SAMPLE_RATE), and a named pipe, as `cat line.wav |` would give
+    made["audio.low_rate"] = bad.wav(folder, "low_rate.wav", 0.5 * np.sin(np.arange(300) * 0.44), rate=100)
+    made["audio.pipe"] = os.path.join(folder, "pipe.wav")
+    os.mkfifo(made["audio.pipe"])
+    return made
 
 
 # (argv with {placeholders}, a piece of the expected message). {out}: an empty folder for outputs; {ro}: a folder
@@ -63,6 +69,11 @@ CASES = [
     (["face", SPEECH, "--channel-offset", "notAChannel=0.1"], "unknown: notAChannel"),
     (["face"], "the following arguments are required: audio"),
     (["face", SPEECH, "--bogus"], "unrecognized arguments: --bogus"),
+    (["face", "{audio.pipe}", "--cues", "{out}/c.tsv"], "is a pipe or a device, not a file on disk: save the audio"),
+    (["face", "/dev/null", "--cues", "{out}/c.tsv"], "/dev/null is a pipe or a device, not a file on disk"),
+    (["face", "{audio.low_rate}", "--cues", "{out}/c.tsv"], "sampled at 100 Hz, under the 4000 Hz"),
+    (["face", SPEECH], "No output given: add --cues OUT.tsv, --csv OUT.csv or --clip OUT.npz"),
+    (["face", SPEECH, "--text", SPEECH.replace(".wav", ".txt"), "--language", "auto"], "No output given"),
     ([], "the following arguments are required: verb"),
     (["sing", SPEECH], "invalid choice: 'sing'"),
     # dance
@@ -87,6 +98,10 @@ CASES = [
     (["dance", MUSIC, "--target", "{blend.text}", "--out", "{out}/o.blend"], "is not a Blender file"),
     (["dance", MUSIC, "--target", BLEND, "--out", "{out}/o.txt"], "--out writes a .blend file"),
     (["dance", "{audio.missing}", "--target", BLEND, "--out", "{out}/o.blend"], "was not found"),
+    (["dance", "{audio.low_rate}", "--clip", "{out}/d.npz"], "sampled at 100 Hz, under the 4000 Hz"),
+    (["dance", "{audio.pipe}", "--bvh", "{out}/d.bvh"], "not a file on disk"),
+    (["dance", MUSIC], "No output given: add --clip OUT.npz, --bvh OUT.bvh, or --target FILE.blend with --out"),
+    (["dance", MUSIC, "--out", "{out}/o.blend"], "No output given"),
     # gesture
     (["gesture", "{audio.missing}"], "not found"),
     (["gesture", "{audio.silent}"], "is silent"),
@@ -101,6 +116,9 @@ CASES = [
     (["gesture", SPEECH, "--language", "xx-nope"], "Unknown language 'xx-nope'"),
     (["gesture", SPEECH, "--language", "xx-nope", "--target", BLEND, "--out", "{out}/o.blend"], "Unknown language"),
     (["gesture", SPEECH, "--target", "{blend.missing}", "--out", "{out}/o.blend"], "was not found"),
+    (["gesture", SPEECH], "No output given: add --clip OUT.npz, --bvh OUT.bvh, or --target FILE.blend with --out"),
+    (["gesture", SPEECH, "--out", "{out}/o.blend", "--language", ""], "No output given"),
+    (["gesture", "{audio.pipe}", "--clip", "{out}/g.npz"], "not a file on disk"),
     # talk (refused before Blender starts)
     (["talk", "{blend.missing}", SPEECH, "--out", "{out}/o.blend"], "missing.blend was not found"),
     (["talk", "{blend.text}", SPEECH, "--out", "{out}/o.blend"], "is not a Blender file"),
@@ -161,6 +179,7 @@ CASES = [
     (["bonemap", "{blend.missing}:"], "was not found"),
     # beats, batch, render
     (["beats", "{audio.silent}"], "is silent"),
+    (["beats", "{audio.low_rate}"], "use a recording of at least 8 kHz"),
     (["beats", MUSIC, "--json", "{out}/b.txt"], "--json writes a .json file"),
     (["beats", MUSIC, "--json", "{file}/b.json"], "not a folder"),
     (["batch", "{dir}", "--out", "{out}/batch", "--fps", "0"], "--fps"),
@@ -213,3 +232,32 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(argv, expected, inpu
     assert expected in lines[0], lines[0]
     assert "Traceback" not in captured.err + captured.out and "Errno" not in lines[0]
     assert after == before, f"left behind: {sorted(after - before)}"
+
+
+@pytest.mark.parametrize("argv, analysis", [
+    (["face", SPEECH, "--fps", "30"], "models.face.pipeline.generate_face"),
+    (["dance", MUSIC, "--style", "disco"], "models.dance.pipeline.generate_dance"),
+    (["gesture", SPEECH, "--out", "o.blend"], "models.gesture.pipeline.generate_gestures"),
+])
+def test_no_output_is_refused_before_the_analysis(argv, analysis, monkeypatch, capsys):
+    import importlib
+
+    module, name = analysis.rsplit(".", 1)
+    monkeypatch.setattr(importlib.import_module(f"soundmotion.{module}"), name,
+                        lambda *a, **k: pytest.fail(f"{name} ran although nothing would be written"))
+    assert cli.main(argv) == 2
+    assert "No output given" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("verb", ["face", "talk", "gesture"])
+@pytest.mark.parametrize("code", ["", "  ", "auto", "AUTO", "Auto "])
+def test_language_auto_or_empty_is_auto(verb, code):
+    argv = {"face": ["face", "line.wav"], "talk": ["talk", "c.blend", "line.wav", "--out", "o.blend"],
+            "gesture": ["gesture", "line.wav"]}[verb] + ["--language", code]
+    args = cli.build_parser().parse_args(argv)
+    assert args.language is None
+    if verb != "gesture":
+        settings = cli.face_settings_from(args)
+        settings.validate()
+        assert settings.language is None
+    assert cli.build_parser().parse_args([*argv[:-1], " es "]).language == "es"

@@ -24,6 +24,7 @@ QUIET_PEAK = 0.1     # -20 dBFS: a quieter recording (low gain, a far microphone
                      # speech clears the analyses' absolute floors (speech at -41 dBFS was heard as none)
 BLOCK_SAMPLES = 1 << 18  # ~5 s at 48 kHz: what decoding and resampling hold at once
 CANCELLED_SHARE = 0.1    # a downmix with under this share of its channels' mean energy has cancelled them (below)
+MIN_SAMPLE_RATE = 4000   # Hz: a file sampled slower holds no speech or beat to analyse (its output would be made up)
 
 
 class AudioError(SoundMotionError):
@@ -73,6 +74,9 @@ def load_audio(path, sample_rate: int = 16000, max_seconds: float = MAX_SECONDS_
                          "mp3 file.")
     if os.path.isdir(path):
         raise AudioError(f"{path} is a folder, not an audio file. Choose a wav, flac, ogg or mp3 file.")
+    if not os.path.isfile(path):  # a pipe (/dev/stdin) or a device (/dev/null) cannot be read twice, nor sized
+        raise AudioError(f"{path} is a pipe or a device, not a file on disk: save the audio to a file first and give "
+                         "that file.")
     if not os.access(path, os.R_OK):
         raise AudioError(f"No permission to read {path}. Change its permissions or copy it somewhere readable.")
     if os.path.getsize(path) == 0:
@@ -83,6 +87,9 @@ def load_audio(path, sample_rate: int = 16000, max_seconds: float = MAX_SECONDS_
         return _decoded_by_blender(path, name, sample_rate, max_seconds, allow_silence)
     if info.frames <= 0 or info.duration <= 0 or info.samplerate <= 0:
         raise AudioError(f"{name} contains no audio samples. Choose a file with sound in it.")
+    if info.samplerate < MIN_SAMPLE_RATE:
+        raise AudioError(f"{name} is sampled at {info.samplerate} Hz, under the {MIN_SAMPLE_RATE} Hz SoundMotion "
+                         "needs: use a recording of at least 8 kHz.")
     _check_length(name, info.duration, max_seconds)
     try:
         samples = _decode(soundfile, path, info, sample_rate)

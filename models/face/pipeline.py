@@ -90,9 +90,21 @@ class FaceResult:
     visemes: np.ndarray = None                 # (frames, visemes): the mixture the mouth follows
 
 
-def transcript_beside(audio_path) -> str | None:
-    """The words of `name.txt` (or `name.lab`, also upper case) next to `name.wav`, if there is one."""
-    return transcripts.transcript_beside(audio_path)[1]
+def transcript_beside(audio_path, notes: list | None = None) -> str | None:
+    """The words of `name.txt` (or `name.lab`, also upper case) next to `name.wav`, if there is one. One that is not
+    UTF-8 text is ignored ("": there was one, but no words), as `--text` refuses it, and `notes` gets a sentence
+    saying so."""
+    path = transcripts.transcript_path_beside(audio_path)
+    if path is None:
+        return None
+    try:
+        with open(path, encoding="utf-8-sig") as handle:
+            return transcripts.transcript_text(handle.read()) or None
+    except UnicodeDecodeError:
+        if notes is not None:
+            notes.append(f"The transcript {os.path.basename(path)} beside the audio is not UTF-8 text, so it was "
+                         "ignored and the audio alone was used.")
+        return ""
 
 
 def generate_face(audio_path, transcript: str | None = None, fps: float = 60.0,
@@ -113,9 +125,9 @@ def load_speech(audio_path, transcript: str | None, report) -> tuple:
     audio = load_audio(audio_path, allow_silence=True)
     notes = []
     if transcript is None:
-        path, transcript = transcripts.transcript_beside(audio_path)  # the note names the file read
-        if transcript:
-            notes.append(f"Used the transcript {os.path.basename(path)}.")
+        transcript = transcript_beside(audio_path, notes)
+        if transcript:  # the note names the file read
+            notes.append(f"Used the transcript {os.path.basename(transcripts.transcript_path_beside(audio_path))}.")
     return audio, transcript, notes
 
 
@@ -142,7 +154,7 @@ def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: 
     track = find_phones(audio, transcript, report, language=settings.language, aligner=settings.aligner,
                         words=settings.word_recogniser)
     notes = notes + track.notes
-    if track.source == "recognition" and not (transcript and transcript.strip()) and track.speech_like:
+    if track.source == "recognition" and transcript is None and track.speech_like:  # "": one given, a note says why
         notes.append("No transcript given: phonemes were recognised from the audio; a transcript "
                      "(text field or a .txt beside the audio) gives more accurate lip sync.")
     report(0.7, "Shaping visemes")

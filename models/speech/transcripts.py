@@ -25,13 +25,6 @@ def transcript_path_beside(audio_path) -> str | None:
     return None
 
 
-def transcript_beside(audio_path) -> tuple:
-    """(path, words) of the transcript file next to `audio_path` (transcript_path_beside); words None when the file
-    is missing or holds none."""
-    path = transcript_path_beside(audio_path)
-    return path, ((read_transcript(path) or None) if path else None)
-
-
 def read_transcript(path) -> str:
     """The words of the transcript file at `path` (UTF-8, a byte-order mark skipped, undecodable bytes replaced)."""
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
