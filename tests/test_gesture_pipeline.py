@@ -8,7 +8,7 @@ from soundmotion.clips import rotations
 from soundmotion.clips.kinematics import joint_positions
 from soundmotion.clips.skeleton import SMPLX_SKELETON
 from soundmotion.models.gesture import metrics
-from soundmotion.models.gesture.pipeline import END_SETTLE_SECONDS, generate_gestures
+from soundmotion.models.gesture.pipeline import END_SETTLE_SECONDS, generate_gestures, gestures_from_audio
 from soundmotion.models.gesture.styles import STYLES, GestureSettingsError
 from tests.speech_fixtures import chord_music, silence, white_noise, write_wav
 
@@ -109,6 +109,23 @@ def test_not_speech_gives_a_calm_idle_with_a_note(tmp_path, make):
     assert metrics.angular_speed(result.clip).mean() < 0.1
     hands = metrics.arm_positions(result.clip, metrics.HANDS)
     assert np.all(hands[..., 2] < REST_HEIGHT)      # hands at rest
+
+
+def test_talk_gestures_to_clipped_speech_as_its_face_lip_syncs_it(speech):
+    """Speech recorded far too hot (clipped flat) sounds level like music to the loudness checks alone; in Talk the
+    body takes the face's verdict (heard with the phone net), so the face does not talk while the body idles."""
+    from soundmotion.models.audio.load import Audio, load_audio
+    from soundmotion.models.speech.phonemes import find_phones
+
+    audio = load_audio(speech)
+    clipped = Audio(np.clip(audio.samples * 10 ** (30 / 20), -1.0, 1.0).astype(np.float32), audio.sample_rate,
+                    audio.path)
+    track = find_phones(clipped, words=False)
+    assert track.speech_like
+    alone = gestures_from_audio(clipped, seed=0)
+    with_face = gestures_from_audio(clipped, seed=0, track=track)
+    assert alone.strokes == [] and any("idles calmly" in note for note in alone.notes)
+    assert len(with_face.strokes) >= 8 and not any("idles" in note for note in with_face.notes)
 
 
 def test_bad_settings_raise_clear_errors(speech):

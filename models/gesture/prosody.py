@@ -42,18 +42,20 @@ class Prosody:
 
 def analyse_prosody(audio: Audio, track=None) -> Prosody:
     """`track`: a PhoneTrack of the same audio (the face pipeline's), whose 10 ms measurements are reused."""
-    if track is not None:
+    if track is not None:  # Talk: the face's verdict, heard with the phone net, so face and body agree (a voice in
+        # noise or clipped is speech to both); find_phones' first note is its speech check's (it gives at most one)
         features, activity, pitch = track.features, track.activity, track.pitch
+        notes = [] if track.speech_like else [_body_wording(n) for n in track.notes[:1]]
     else:
         features = frame_features(audio.samples, audio.sample_rate)
         activity = detect_voice_activity(features)
         pitch = estimate_pitch(audio, fps=FPS)
+        notes = [_body_wording(n) for n in speech_notes(features, activity, pitch.voiced)]
     count = min(features.count, len(pitch.f0))
     active = activity.active[:count]
     decibels = features.decibels[:count]
     voiced = pitch.voiced[:count]
     semitones = pitch.semitones()[:count]
-    notes = [_body_wording(n) for n in speech_notes(features, activity, pitch.voiced)]
     speech_like = not notes and activity.speech_seconds >= 0.15
     accents = pitch_accents(semitones, voiced & active, FPS) * FRAME_SECONDS
     syllables, prominence = _syllable_peaks(decibels, active)
