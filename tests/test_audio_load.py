@@ -28,11 +28,18 @@ def test_missing_file_says_to_choose_another(tmp_path):
         load_audio(tmp_path / "nope.wav")
 
 
-def test_unreadable_file_says_to_convert(tmp_path):
+def test_unreadable_file_says_what_it_is_or_to_convert(tmp_path):
     path = tmp_path / "notes.wav"
     path.write_text("this is not audio")
+    with pytest.raises(AudioError, match="notes.wav holds text, not audio. Choose the recording itself"):
+        load_audio(path)
+    path.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(range(256)) * 8)
     with pytest.raises(AudioError, match="Cannot read notes.wav as audio. Convert"):
         load_audio(path)
+    video = tmp_path / "shot.mp4"  # an MP4 container's header, no stream Blender's FFmpeg can read sound from
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + bytes(64))
+    with pytest.raises(AudioError, match="shot.mp4 is a video with no sound track that can be read"):
+        load_audio(video)
 
 
 def test_empty_file_is_refused(tmp_path):

@@ -74,7 +74,7 @@ def refused(call, expected: str):
 BLENDER_CASES = [
     (["talk", "{blend.truncated}", SPEECH, "--out", "{out}/o.blend"], "Blender cannot open"),
     (["bonemap", "{blend.truncated}"], "Blender cannot open"),
-    (["talk", BLEND, "{audio.text}", "--out", "{out}/o.blend", "--render", "{out}/o.mp4"], "Cannot read text.wav"),
+    (["talk", BLEND, "{audio.text}", "--out", "{out}/o.blend", "--render", "{out}/o.mp4"], "text.wav holds text"),
     (["talk", BLEND, "{audio.silent}", "--out", "{out}/o.blend"], "is silent"),
     (["retarget", "{valid_motion}", "--target", BLEND + ":Nope", "--out", "{out}/o.blend"], "No armature named"),
     (["dance", MUSIC, "--target", BLEND + ":Nope", "--out", "{out}/o.blend"], "No armature named 'Nope'"),
@@ -128,7 +128,7 @@ def test_retarget_motion_refuses_every_broken_file_and_leaves_the_rig(inputs):
 def test_audio_operators_refuse_every_bad_audio_file(operator, inputs):
     open_demo_character()
     before = scene_state()
-    messages = {"missing": "not found", "text": "Cannot read", "empty": "empty file", "header_only": "no audio",
+    messages = {"missing": "not found", "text": "holds text, not audio", "empty": "empty file", "header_only": "no audio",
                 "silent": "is silent", "folder": "is a folder", "random_bytes": "Cannot read"}
     for kind, expected in messages.items():
         refused(lambda: getattr(bpy.ops.soundmotion, operator)(filepath=inputs[f"audio.{kind}"]), expected)

@@ -29,7 +29,7 @@ def inputs(tmp_path_factory):
 CASES = [
     # face: audio of every kind, option ranges, outputs
     (["face", "{audio.missing}"], "not found"),
-    (["face", "{audio.text}"], "Cannot read text.wav as audio"),
+    (["face", "{audio.text}"], "text.wav holds text, not audio"),
     (["face", "{audio.empty}"], "empty file"),
     (["face", "{audio.header_only}"], "no audio samples"),
     (["face", "{audio.silent}"], "is silent"),
@@ -79,7 +79,7 @@ CASES = [
     # dance
     (["dance", "{audio.missing}"], "not found"),
     (["dance", "{audio.silent}"], "is silent"),
-    (["dance", "{audio.text}"], "Cannot read"),
+    (["dance", "{audio.text}"], "holds text, not audio"),
     (["dance", MUSIC, "--energy", "100"], "--energy must be a number from 0 to 2"),
     (["dance", MUSIC, "--energy", "-1"], "--energy"),
     (["dance", MUSIC, "--energy", "nan"], "--energy"),

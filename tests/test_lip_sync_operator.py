@@ -91,7 +91,7 @@ def _bad_audio(tmp_path, kind):
     if kind == "missing":
         return path
     if kind == "unreadable":
-        path.write_bytes(b"RIFF-not-really")
+        path.write_bytes(b"RIFF\x00\x00\x00\x00not-really")
     elif kind == "empty":
         soundfile.write(path, np.zeros(0), 16000)
     elif kind == "silent":

@@ -37,6 +37,13 @@ def test_silence_has_no_speech():
     assert notes == ["No speech found: the face stays at rest."]
 
 
+def test_a_clip_too_short_for_a_word_says_so():
+    utterance, samples = padded_speech()
+    start = int(1.2 * utterance.sample_rate)
+    _, _, notes = analyse(samples[start:start + int(0.05 * utterance.sample_rate)], utterance.sample_rate)
+    assert notes == ["No speech found: the audio is only 0.05 s long, too short for a word; the face stays at rest."]
+
+
 def test_noise_and_music_are_not_taken_for_speech():
     _, _, noise_notes = analyse(white_noise())
     assert any("noise" in n for n in noise_notes)

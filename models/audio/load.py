@@ -99,12 +99,32 @@ def load_audio(path, sample_rate: int = 16000, max_seconds: float = MAX_SECONDS_
     return _checked(samples, sample_rate, path, allow_silence)
 
 
+VIDEO_SIGNATURES = ((4, b"ftyp"), (0, b"\x1a\x45\xdf\xa3"), (8, b"AVI "), (0, b"\x00\x00\x01\xba"))  # MP4/MOV,
+# Matroska/WebM, AVI, MPEG-PS: containers whose sound (when there is one) Blender's FFmpeg reads
+
+
+def _unreadable_kind(path: str) -> str:
+    """What a file no decoder reads looks like: "video" (a container that may lack sound), "text", or ""."""
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if any(head[offset:offset + len(magic)] == magic for offset, magic in VIDEO_SIGNATURES):
+        return "video"
+    text = head.decode("utf-8", errors="ignore")  # a character cut at the 512th byte is dropped
+    return "text" if b"\x00" not in head and text.strip() and all(c.isprintable() or c.isspace() for c in text) else ""
+
+
 def _decoded_by_blender(path: str, name: str, sample_rate: int, max_seconds: float, allow_silence: bool) -> Audio:
     """A file libsndfile cannot read (AAC / M4A, a video's sound), decoded by Blender's FFmpeg where there is one."""
     from . import blender_audio
 
     seconds = blender_audio.sound_seconds(path)
     if seconds is None:
+        kind = _unreadable_kind(path)
+        if kind == "video":
+            raise AudioError(f"{name} is a video with no sound track that can be read. Choose a video with sound, or "
+                             "its sound as a wav, flac, ogg or mp3 file.")
+        if kind == "text":
+            raise AudioError(f"{name} holds text, not audio. Choose the recording itself (wav, flac, ogg or mp3).")
         raise AudioError(f"Cannot read {name} as audio. Convert it to wav, flac, ogg or mp3 and try again.")
     _check_length(name, seconds, max_seconds)
     samples = downmixed(_finite(blender_audio.decode(path, sample_rate)))

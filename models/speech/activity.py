@@ -99,6 +99,7 @@ def onset_regularity(features: FrameFeatures) -> float:
     return float(np.clip(autocorrelation[15:121].max() / (autocorrelation[0] + 1e-9), 0.0, 1.0))
 
 
+SHORTEST_WORD_SECONDS = 0.25  # a take shorter than this holds no word to find (a click, a cut-off breath)
 NET_SPEECH_SHARE = 0.6  # the phone net hears speech in this share of the active frames: it is speech
 
 
@@ -112,6 +113,9 @@ def speech_notes(features: FrameFeatures, activity: VoiceActivity, voiced: np.nd
     """
     duration = features.count * FRAME_SECONDS
     if activity.speech_seconds < 0.15:
+        if duration < SHORTEST_WORD_SECONDS:
+            return [f"No speech found: the audio is only {duration:.2f} s long, too short for a word; the face stays "
+                    "at rest."]
         if np.median(features.decibels) > MIN_LEVEL_DB:
             return ["No speech found: the audio sounds like a steady sound (noise, hum or music); "
                     "the face stays at rest."]
