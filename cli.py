@@ -96,7 +96,7 @@ def face_settings_from(args):
 
 def run_face(args) -> int:
     from .models.face.exports import write_live_link_csv, write_mouth_cues
-    from .models.face.pipeline import generate_face
+    from .models.face.pipeline import NO_TRANSCRIPT_NOTE, generate_face
 
     check_seed("--seed", args.seed)
     outputs = OutputFiles()
@@ -121,6 +121,8 @@ def run_face(args) -> int:
             write_live_link_csv(outputs.temporary(csv), result.clip)
         if clip:
             result.clip.save(outputs.temporary(clip))
+    if notes:  # the empty --text file's note says why there were no words
+        result.notes = [note for note in result.notes if note != NO_TRANSCRIPT_NOTE]
     _print_notes(notes + result.notes)
     print(f"face: {result.clip.num_frames} frames at {result.clip.fps:g} fps, {len(result.mouth_cues)} mouth cues "
           f"(phones from {result.phone_source})")

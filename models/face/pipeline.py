@@ -93,7 +93,7 @@ class FaceResult:
 def transcript_beside(audio_path, notes: list | None = None) -> str | None:
     """The words of `name.txt` (or `name.lab`, also upper case) next to `name.wav`, if there is one. One that is not
     UTF-8 text is ignored ("": there was one, but no words), as `--text` refuses it, and `notes` gets a sentence
-    saying so."""
+    saying so (which stands for face_from_audio's NO_TRANSCRIPT_NOTE)."""
     path = transcripts.transcript_path_beside(audio_path)
     if path is None:
         return None
@@ -148,15 +148,20 @@ class VoiceMeasures:
                    float(duration), bool(track.speech_like))
 
 
+NO_TRANSCRIPT_NOTE = ("No transcript given: phonemes were recognised from the audio; a transcript (text field or a "
+                      ".txt beside the audio) gives more accurate lip sync.")
+
+
 def face_from_audio(audio: Audio, transcript: str | None, fps: float, settings: FaceSettings,
                     report, notes: list) -> FaceResult:
     report(0.1, "Finding speech")
     track = find_phones(audio, transcript, report, language=settings.language, aligner=settings.aligner,
                         words=settings.word_recogniser)
-    notes = notes + track.notes
-    if track.source == "recognition" and transcript is None and track.speech_like:  # "": one given, a note says why
-        notes.append("No transcript given: phonemes were recognised from the audio; a transcript "
-                     "(text field or a .txt beside the audio) gives more accurate lip sync.")
+    given_notes, notes = notes, notes + track.notes
+    # Without words, and no note yet on a transcript file (load_speech's: one beside the audio was not UTF-8).
+    if track.source == "recognition" and not (transcript and transcript.strip()) and not given_notes \
+            and track.speech_like:
+        notes.append(NO_TRANSCRIPT_NOTE)
     report(0.7, "Shaping visemes")
     # Whatever the recogniser made of music or noise is not speech: the mouth rests rather than flaps.
     phones = track.phones if track.speech_like else []
