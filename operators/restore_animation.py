@@ -4,8 +4,7 @@ the action and values it had before (the take stays in the file, with a fake use
 import bpy
 
 from . import previous_state
-from .action_channels import take_strips
-from .sound_strip import release_sound_strips
+from .sound_strip import sync_sound_strips
 from .user_errors import reports_errors
 
 
@@ -31,19 +30,19 @@ class SOUNDMOTION_OT_restore_previous(bpy.types.Operator):
         if not removed:
             self.report({"WARNING"}, f"{obj.name} has no SoundMotion take to undo.")
             return {"CANCELLED"}
-        strips = release_sound_strips(context.scene, _objects_without_takes(blocks))
-        note = f" Removed the sound strip {', '.join(strips)}." if strips else ""
+        removed_strips, added_strips = sync_sound_strips(context.scene, _objects_of(blocks))
+        note = f" Removed the sound strip {', '.join(removed_strips)}." if removed_strips else ""
+        note += f" Put back the sound strip {', '.join(added_strips)}." if added_strips else ""
         self.report({"INFO"}, f"Restored {obj.name}; kept {', '.join(removed)} in the file.{note}")
         return {"FINISHED"}
 
 
-def _objects_without_takes(blocks) -> list:
-    """Names of the objects behind `blocks` (objects, or their shape keys) that have no SoundMotion take left."""
+def _objects_of(blocks) -> list:
+    """Names of the objects behind `blocks` (objects, or their shape keys)."""
     objects = {block for block in blocks if isinstance(block, bpy.types.Object)}
     objects |= {o for block in blocks if isinstance(block, bpy.types.Key) for o in bpy.data.objects
                 if o.type == "MESH" and o.data.shape_keys == block}
-    return [o.name for o in objects
-            if not take_strips(o) and not (o.type == "MESH" and o.data.shape_keys and take_strips(o.data.shape_keys))]
+    return sorted(o.name for o in objects)
 
 
 CLASSES = (SOUNDMOTION_OT_restore_previous,)

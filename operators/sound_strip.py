@@ -1,9 +1,12 @@
 """Put the audio in the sequencer so it plays and renders in sync with the keys written for it."""
 
 import contextlib
+import json
 import os
 
 import bpy
+
+from .action_channels import TAKE_KEY, take_strips
 
 
 class SoundStripUnavailable(RuntimeError):
@@ -58,25 +61,74 @@ def remove_sound_strip(scene, strip):
         bpy.data.sounds.remove(sound)
 
 
-def release_sound_strips(scene, names) -> list:
-    """Objects whose takes were all taken back (Restore Previous) no longer own SoundMotion's sound strips; a
-    strip that nobody owns any more is removed. Returns the removed strips' names."""
-    if scene.sequence_editor is None:
-        return []
-    removed = []
-    for strip in list(_strips(scene.sequence_editor)):
-        if strip.type != "SOUND" or OWNERS_KEY not in strip:
+SOUND_KEY = "soundmotion_sound"  # on a take's action: JSON [audio path, start frame] of the line it was made for
+
+
+def _objects_takes(obj) -> list:
+    """The SoundMotion takes on the object's NLA tracks and on its shape keys' (every take in play, not the
+    versions they replaced)."""
+    blocks = [obj] + ([obj.data.shape_keys] if obj.type == "MESH" and obj.data.shape_keys is not None else [])
+    return [strip.action for block in blocks for strip, _ in take_strips(block)]
+
+
+def mark_takes(owners, audio_path: str, frame_start: int):
+    """Record on the owners' latest takes (those a run just wrote) which line they play, for sync_sound_strips."""
+    for name in owners:
+        obj = bpy.data.objects.get(name)
+        takes = _objects_takes(obj) if obj is not None else []
+        if takes:
+            newest = max(int(action[TAKE_KEY]) for action in takes)
+            for action in takes:
+                if int(action[TAKE_KEY]) == newest:
+                    action[SOUND_KEY] = json.dumps([os.path.abspath(audio_path), int(frame_start)])
+
+
+def sync_sound_strips(scene, names) -> tuple:
+    """Make SoundMotion's sound strips follow the takes in play of the objects `names`: a strip plays for an object
+    while its newest take starting at that frame was made for that line; one nobody plays for any more is removed,
+    and a take's line without its strip (a restored take whose strip a later take replaced) is added back. Objects with a
+    take made before takes recorded their line are left as they are. Returns (removed, added) strip names."""
+    wanted = {}
+    for name in names:
+        obj = bpy.data.objects.get(name)
+        if obj is None:
             continue
+        takes = _objects_takes(obj)
+        if any(SOUND_KEY not in action for action in takes):
+            continue
+        newest = {}  # start frame → the line of the newest take there (a later line at a frame replaces the earlier)
+        for action in sorted(takes, key=lambda action: int(action[TAKE_KEY])):
+            path, frame = json.loads(action[SOUND_KEY])
+            newest[int(frame)] = os.path.normcase(path)
+        wanted[name] = {(path, frame) for frame, path in newest.items()}
+    removed, added = [], []
+    editor = scene.sequence_editor
+    present = set()
+    for strip in list(_strips(editor)) if editor is not None else []:
+        if strip.type != "SOUND" or OWNERS_KEY not in strip or strip.sound is None:
+            continue
+        line = (os.path.normcase(os.path.abspath(bpy.path.abspath(strip.sound.filepath))), int(strip.frame_start))
         owners = strip[OWNERS_KEY]
-        if not set(owners.keys()) & set(names):
-            continue
-        for name in names:
-            if name in owners:
+        for name, lines in wanted.items():
+            if name in owners.keys() and line not in lines:
                 del owners[name]
+            elif line in lines:
+                owners[name] = 1
+                present.add((name, line))
         if not owners.keys():
             removed.append(strip.name)
             remove_sound_strip(scene, strip)
-    return removed
+    for name, lines in wanted.items():
+        for path, frame in sorted(lines):
+            if (name, (path, frame)) not in present and os.path.isfile(path):
+                try:
+                    strip, created = add_sound_strip(scene, path, frame, [name])
+                except SoundStripUnavailable:
+                    continue
+                present.add((name, (path, frame)))
+                if created:
+                    added.append(strip.name)
+    return removed, added
 
 
 def _replaced_strips(scene, audio_path: str, frame_start: int, owners) -> list:
@@ -110,3 +162,5 @@ def sound_for_take(scene, audio_path: str, frame_start: int, notes: list, owners
     for old in replaced:
         notes.append(f"Replaced the sound strip {old.name} at frame {frame_start}.")
         remove_sound_strip(scene, old)
+    mark_takes(owners, audio_path, frame_start)
+    sync_sound_strips(scene, owners)  # the same line moved to another frame: its strip there goes

@@ -291,6 +291,27 @@ def test_a_second_lip_sync_with_other_audio_replaces_its_sound_strip(inputs, reg
     assert [s.name for s in bpy.data.sounds] == ["line_b.wav"]
 
 
+@pytest.mark.skipif(bpy.app.version < (4, 4, 0), reason="the 4.2 bpy wheel is built without audio")
+def test_sound_strips_follow_the_takes_through_restore_and_a_moved_line(inputs, registered_addon):
+    """Restore Previous after a line replaced another at its frame puts the earlier line's strip back (the voice
+    under the take is the take's own); the same line run again at another frame moves its strip there."""
+    from blender_helpers import empty_scene
+
+    scene = empty_scene()
+    make_face_mesh()
+    for line in ("line_a", "line_b"):
+        assert bpy.ops.soundmotion.lip_sync(filepath=inputs[line]) == {"FINISHED"}
+    assert [(s.name, s.frame_start) for s in sound_strips(scene)] == [("line_b", 1)]
+    assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
+    assert [(s.name, s.frame_start) for s in sound_strips(scene)] == [("line_a", 1)]
+    scene.soundmotion.frame_start = 200
+    assert bpy.ops.soundmotion.lip_sync(filepath=inputs["line_a"]) == {"FINISHED"}
+    assert [(os.path.basename(s.sound.filepath), s.frame_start) for s in sound_strips(scene)] == [("line_a.wav", 200)]
+    assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}  # back to the line at frame 1, with its sound
+    assert [(os.path.basename(s.sound.filepath), s.frame_start) for s in sound_strips(scene)] == [("line_a.wav", 1)]
+    assert len(bpy.data.sounds) == 1
+
+
 def test_restore_after_talk_restores_the_face_and_the_body(inputs):
     scene, rig, mesh = open_demo_character()
     mesh.data.shape_keys.key_blocks["jawOpen"].value = 0.25
