@@ -53,6 +53,10 @@ def _edited_face(context, action):
     """The face rebuilt from the take's (edited) track with the scene's current face settings and the take's own
     emotion and language."""
     words, phones, voice, meta = read_track(action)
+    fps = blender_rig.scene_fps(context.scene)
+    if abs(fps - meta["fps"]) > 1e-6:  # the scene's rate changed since the take: the same seconds at the new rate
+        words, phones = phone_track.retimed(words, phones, meta["frame_start"], meta["fps"], fps)
+        meta = {**meta, "fps": fps}
     try:
         segments = phone_track.segments(phones, words, meta["frame_start"], meta["fps"])
     except ValueError as error:

@@ -63,6 +63,16 @@ def words_and_phones(phones: list, frame_start: float, fps: float) -> tuple:
     return words, out
 
 
+def retimed(words: list, phones: list, frame_start: float, fps: float, new_fps: float) -> tuple:
+    """(words, phones) of a track kept at `fps`, in the frames of `new_fps` (the scene's rate was changed): the same
+    seconds after the take's start frame, edits included."""
+    def frame(value):
+        return float(np.float32(frame_start + (value - frame_start) * new_fps / fps))
+
+    return ([TrackWord(w.text, frame(w.start), frame(w.end)) for w in words],
+            [TrackPhone(p.phone, frame(p.start), frame(p.end), p.word) for p in phones])
+
+
 def segments(phones: list, words: list, frame_start: float, fps: float) -> list:
     """PhoneSegments in seconds for the face, in time order, without empty phones. Overlaps are kept: the face
     blends overlapping phones as it blends neighbours (the analysis itself overlaps a released p/b/m a little)."""

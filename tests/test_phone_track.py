@@ -104,6 +104,29 @@ def test_reapply_keeps_the_takes_emotion_and_language(scene, demo_speech):
     assert json.loads(take_action(mesh.data.shape_keys)["soundmotion_track"])["emotion"] == "happy"
 
 
+def test_reapply_after_the_scene_rate_changed_keeps_the_take_on_its_sound(scene, talking_face):
+    """A take made at 30 fps, Re-applied after the scene went to 24 fps: its track is retimed to the same seconds
+    (an edited phone too), so the mouth still ends with the sound instead of running 25 % slow."""
+    import json
+
+    mesh = talking_face
+    action = take_action(mesh.data.shape_keys)
+    vowel = next(p for p in action.soundmotion_phones if p.phone == "AA" and p.end - p.start >= 3)
+    seconds = ((vowel.start - 1) / 30, (vowel.end - 1) / 30)
+    vowel.phone = "UW"
+    last = max(p.end for p in action.soundmotion_phones)
+    scene.render.fps = 24
+    assert run("reapply_track", mesh) == {"FINISHED"}
+    retimed = take_action(mesh.data.shape_keys)
+    assert json.loads(retimed["soundmotion_track"])["fps"] == 24
+    assert max(p.end for p in retimed.soundmotion_phones) == pytest.approx(1 + (last - 1) * 24 / 30, abs=1e-3)
+    edited = next(p for p in retimed.soundmotion_phones if p.phone == "UW"
+                  and abs((p.start - 1) / 24 - seconds[0]) < 1e-3)
+    assert (edited.end - 1) / 24 == pytest.approx(seconds[1], abs=1e-3)
+    keys = [k.co.x for fc in fcurves_of(mesh.data.shape_keys) for k in fc.keyframe_points]
+    assert max(keys) == pytest.approx(1 + (last - 1) * 24 / 30, abs=1.0)
+
+
 def test_retiming_a_word_moves_its_phones_and_its_neighbours_follow(talking_face):
     action = take_action(talking_face.data.shape_keys)
     word = action.soundmotion_words[1]  # "i"
