@@ -418,6 +418,7 @@ def run_demo(args) -> int:
     return 0
 
 
+TEXT_HELP = "transcript file, or subtitles .srt/.vtt (default: a .txt, .lab, .srt or .vtt beside the audio, if any)"
 LANGUAGE_HELP = ("the transcript's language as an eSpeak NG code (es, de, fr, pt, ru, hi, yue, ...); default (auto): "
                  "English. Without a transcript lip sync needs no language")
 
@@ -542,7 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     face = verbs.add_parser("face", help="speech audio → ARKit-52 face clip, mouth cues, Live Link CSV")
     face.add_argument("audio")
-    face.add_argument("--text", help="transcript file (default: a .txt or .lab beside the audio, if any)")
+    face.add_argument("--text", help=TEXT_HELP)
     face.add_argument("--cues", help="write Rhubarb mouth cues (.tsv, .json or .xml)")
     face.add_argument("--csv", help="write a Live Link Face CSV")
     face.add_argument("--clip", help="write the FaceClip (.npz)")
@@ -585,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gesture = verbs.add_parser("gesture", help="speech → co-speech gesture MotionClip (.npz) and/or BVH")
     gesture.add_argument("audio")
-    gesture.add_argument("--text", help="transcript file (default: a .txt or .lab beside the audio, if any)")
+    gesture.add_argument("--text", help=TEXT_HELP)
     gesture.add_argument("--clip", help="write the MotionClip (.npz)")
     gesture.add_argument("--bvh", help="write the gestures as BVH")
     gesture.add_argument("--seed", type=int, default=0)
@@ -601,7 +602,7 @@ def build_parser() -> argparse.ArgumentParser:
     talk = verbs.add_parser("talk", help="face + gestures on the character in a .blend")
     talk.add_argument("character", metavar="CHARACTER.blend")
     talk.add_argument("audio")
-    talk.add_argument("--text", help="transcript file (default: a .txt or .lab beside the audio, if any)")
+    talk.add_argument("--text", help=TEXT_HELP)
     talk.add_argument("--seed", type=int, default=0)
     talk.add_argument("--out", required=True, help="the .blend to write")
     talk.add_argument("--render", metavar="OUT.mp4", help="also render a movie with the sound")

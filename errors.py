@@ -53,15 +53,18 @@ def os_error_sentence(error: OSError, path=None, role: str = "file") -> str:
 
 
 def read_text_file(path, option: str = "--text") -> str:
-    """A UTF-8 text file (a transcript, an emotion curve), or a sentence naming the file and what to do."""
+    """A UTF-8 text file (a transcript, an emotion curve), or one in UTF-16 with a byte-order mark (Windows
+    Notepad's "Unicode"), or a sentence naming the file and what to do."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise SoundMotionError(f"{option}: the file {path} was not found. Check the path.")
     if os.path.isdir(path):
         raise SoundMotionError(f"{option}: {path} is a folder. Give a text file.")
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
+        encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"  # UTF-16's byte-order marks
+        return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")  # newlines as text mode reads them
     except UnicodeDecodeError:
         raise SoundMotionError(f"{option}: {path} is not UTF-8 text. Save it as UTF-8 (plain text) and try "
                                "again.") from None

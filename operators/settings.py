@@ -37,8 +37,10 @@ def language_of(settings) -> str | None:
     """The eSpeak NG code the scene's settings name, or None for Auto."""
     if settings.language == "AUTO":
         return None
-    if settings.language == "OTHER":
-        return settings.language_code.strip() or None
+    if settings.language == "OTHER":  # typed by hand: as eSpeak NG names it (zh-Hans: cmn), or refused with a sentence
+        from ..models.speech.espeak import check_language
+
+        return check_language(settings.language_code) if settings.language_code.strip() else None
     return settings.language
 
 

@@ -272,6 +272,22 @@ def test_a_face_with_blinks_only_is_animated_with_a_note_that_its_mouth_cannot_m
     assert "moves the mouth" not in capfd.readouterr().out
 
 
+def test_a_language_typed_under_other_is_read_as_espeak_names_it_or_refused(registered_addon):
+    from blender_helpers import empty_scene
+    from soundmotion.operators.settings import language_of
+
+    settings = empty_scene().soundmotion
+    settings.language = "OTHER"
+    for typed, voice in (("zh-Hans", "cmn"), ("en_GB", "en"), ("  ", None)):
+        settings.language_code = typed
+        assert language_of(settings) == voice
+    _, rig, _ = open_demo_character()
+    bpy.context.scene.soundmotion.language = "OTHER"
+    bpy.context.scene.soundmotion.language_code = "xx-nope"
+    bpy.context.view_layer.objects.active = rig
+    refused(lambda: bpy.ops.soundmotion.talk(filepath=SPEECH, face=False), "Unknown language 'xx-nope'")
+
+
 # ---- behaviour the issue asked for -------------------------------------------------------------------------------
 
 @pytest.mark.skipif(bpy.app.version < (4, 4, 0), reason="the 4.2 bpy wheel is built without audio")

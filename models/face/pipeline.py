@@ -91,15 +91,15 @@ class FaceResult:
 
 
 def transcript_beside(audio_path, notes: list | None = None) -> str | None:
-    """The words of `name.txt` (or `name.lab`, also upper case) next to `name.wav`, if there is one. One that is not
-    UTF-8 text is ignored ("": there was one, but no words), as `--text` refuses it, and `notes` gets a sentence
-    saying so (which stands for face_from_audio's NO_TRANSCRIPT_NOTE)."""
+    """The words of `name.txt` (or `name.lab`, `name.srt`, `name.vtt`, also upper case) next to `name.wav`, if there
+    is one. One that is neither UTF-8 text nor UTF-16 with a byte-order mark is ignored ("": there was one, but no
+    words), as `--text` refuses it, and `notes` gets a sentence saying so (which stands for face_from_audio's
+    NO_TRANSCRIPT_NOTE)."""
     path = transcripts.transcript_path_beside(audio_path)
     if path is None:
         return None
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            return transcripts.transcript_text(handle.read()) or None
+        return transcripts.transcript_text(transcripts.read_text(path)) or None
     except UnicodeDecodeError:
         if notes is not None:
             notes.append(f"The transcript {os.path.basename(path)} beside the audio is not UTF-8 text, so it was "

@@ -9,6 +9,7 @@ durations eSpeak would give them and the transcript word each belongs to.
 
 import ctypes
 import ctypes.util
+import itertools
 import os
 import re
 import threading
@@ -177,15 +178,75 @@ def runtime_engine() -> EspeakEngine:
 _CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 COMMON_LANGUAGES = ("en", "es", "de", "fr", "it", "pt", "pt-br", "nl", "pl", "ru", "uk", "cs", "sv", "tr", "el",
                     "hi", "ar", "cmn", "yue", "ja", "ko", "vi", "id", "fi", "hu", "ro", "da", "nb", "he", "sw")
+# Codes people use that are not eSpeak NG voice names, as its voices: ISO and BCP 47 codes, and old or informal ones.
+LANGUAGE_ALIASES = {"zh": "cmn", "zh-cn": "cmn", "zh-hans": "cmn", "zh-tw": "cmn", "zh-hk": "yue", "zh-yue": "yue",
+                    "jp": "ja", "ja-jp": "ja", "kr": "ko", "ko-kr": "ko", "iw": "he", "no": "nb"}
+_REGION = re.compile(r"^([a-z]{2}|[0-9]{3})$")  # a BCP 47 region subtag: de-DE, es-419
+
+
+class _Voice(ctypes.Structure):  # espeak_VOICE
+    _fields_ = [("name", ctypes.c_char_p), ("languages", ctypes.c_void_p), ("identifier", ctypes.c_char_p),
+                ("gender", ctypes.c_ubyte), ("age", ctypes.c_ubyte), ("variant", ctypes.c_ubyte),
+                ("xx1", ctypes.c_ubyte), ("score", ctypes.c_int), ("spare", ctypes.c_void_p)]
+
+
+@lru_cache(maxsize=4)
+def voice_languages(engine: EspeakEngine) -> dict:
+    """{language code eSpeak NG's voice list gives (en-gb, fr-fr, zh-yue, es-mx, ...): the voice it names, by its
+    file name, lower case (en, fr, yue, es-419)}; where several voices speak a code, the one eSpeak NG prefers (its
+    lowest priority number, the first listed of equals)."""
+    engine.lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
+    engine.lib.espeak_ListVoices.argtypes = [ctypes.c_void_p]
+    best = {}
+    with engine.lock:
+        voices = engine.lib.espeak_ListVoices(None)
+        for k in itertools.count():
+            if not voices[k]:
+                break
+            voice = voices[k].contents
+            name = voice.identifier.decode("utf-8", "replace").rsplit("/", 1)[-1].lower()
+            address = voice.languages  # (priority byte, NUL-terminated code) pairs, ended by a 0 priority
+            while ctypes.c_ubyte.from_address(address).value:
+                priority = ctypes.c_ubyte.from_address(address).value
+                code = ctypes.string_at(address + 1)
+                address += len(code) + 2
+                code = code.decode("utf-8", "replace").lower()
+                if code not in best or priority < best[code][0]:
+                    best[code] = (priority, name)
+    return {code: name for code, (_, name) in best.items()}
+
+
+def _voice_for(code: str, engine: EspeakEngine | None = None) -> str | None:
+    """The eSpeak NG voice that speaks `code` (lower case, "-" between subtags), or None: a voice name as it is, an
+    alias (LANGUAGE_ALIASES), a code of eSpeak NG's voice list, or a region-tagged code (de-de, es-ar) as its base
+    language when eSpeak NG has no voice for that region."""
+    if not _CODE.match(code):
+        return None
+    engine = engine or runtime_engine()
+    if engine.has_voice(code):
+        return code
+    voice = LANGUAGE_ALIASES.get(code) or voice_languages(engine).get(code)
+    if voice:
+        return voice
+    base, _, rest = code.partition("-")
+    if rest and _REGION.match(rest):
+        return _voice_for(base, engine)
+    return None
 
 
 def check_language(code: str, engine: EspeakEngine | None = None) -> str:
-    """The code, lower-cased, if eSpeak NG speaks it; otherwise UnknownLanguage with examples."""
+    """The eSpeak NG voice for `code` (case and "_" or "-" as given: ES, en_GB, zh-Hans, de-DE), which is the code
+    the rest of the pipeline receives; otherwise UnknownLanguage with examples, and the nearest code when one has
+    the same base language (sr-Latn: sr)."""
     code = (code or "").strip()
+    wanted = code.lower().replace("_", "-")
+    voice = _voice_for(wanted, engine)
+    if voice:
+        return voice
     examples = ", ".join(COMMON_LANGUAGES[:14])
-    if not _CODE.match(code.lower()) or not (engine or runtime_engine()).has_voice(code.lower()):
-        raise UnknownLanguage(f"Unknown language {code!r}: use an eSpeak NG language code such as {examples}.")
-    return code.lower()
+    nearest = _voice_for(wanted.split("-")[0], engine) if "-" in wanted else None
+    hint = f"did you mean {nearest!r}? Use" if nearest else "use"
+    raise UnknownLanguage(f"Unknown language {code!r}: {hint} an eSpeak NG language code such as {examples}.")
 
 
 __all__ = ["COMMON_LANGUAGES", "EspeakEngine", "EspeakUnavailable", "SpokenText", "UnknownLanguage",

@@ -98,6 +98,10 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     """`language`: eSpeak NG code of the transcript's language (None: English); the audio alone needs none.
     `aligner`: "pocketsphinx" or "espeak" for English transcripts (default ENGLISH_ALIGNER). `words`: recognition
     (English or Auto) also takes the closures in the words pocketsphinx's word recogniser hears (about 2.5x slower)."""
+    from .transcripts import spoken_text
+
+    # Subtitles' cue numbers and timings, "[laughs]", "JOHN:", "(sighs)": not spoken, so not aligned as words.
+    transcript, transcript_notes = spoken_text(transcript)
     report = progress or (lambda fraction, message: None)
     features = frame_features(audio.samples, audio.sample_rate)
     net_input = normalized_features(audio.samples, audio.sample_rate) if np.any(audio.samples) else None
@@ -107,6 +111,7 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     pitch = estimate_pitch(audio, fps=1.0 / FRAME_SECONDS)
     notes = speech_notes(features, activity, pitch.voiced, speech)
     speech_like = not notes
+    notes += transcript_notes
     if activity.speech_seconds < 0.15:
         return PhoneTrack([], "none", activity, features, pitch, notes, False)
     report(0.2, "Listening for phonemes")
@@ -153,8 +158,9 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 if squeezed is None or share < squeezed[0]:
                     squeezed = (share, phones, tried)
                 continue
-            failure = failure or tried + ["The transcript did not match the audio; used phoneme recognition "
-                                          "instead."]
+            # The whole transcript is given up: the part-wise "did not fit ... recognition was used there" is moot.
+            failure = failure or [note for note in tried if "part(s) of the audio did not fit" not in note] + [
+                "The transcript did not match the audio; used phoneme recognition instead."]
         if squeezed is not None:  # a short take said fast, or cut off: its words still fit where it was said
             return _aligned_track(squeezed[1], notes + squeezed[2], activity, features, pitch, posteriors,
                                   speech_like)
