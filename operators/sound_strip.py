@@ -86,8 +86,8 @@ def mark_takes(owners, audio_path: str, frame_start: int):
 def sync_sound_strips(scene, names) -> tuple:
     """Make SoundMotion's sound strips follow the takes in play of the objects `names`: a strip plays for an object
     while its newest take starting at that frame was made for that line; one nobody plays for any more is removed,
-    and a take's line without its strip (a restored take whose strip a later take replaced) is added back. Objects with a
-    take made before takes recorded their line are left as they are. Returns (removed, added) strip names."""
+    and a take's line without its strip (a restored take whose strip a later take replaced) is added back. Objects
+    with a take made before takes recorded their line are left as they are. Returns (removed, added) strip names."""
     wanted = {}
     for name in names:
         obj = bpy.data.objects.get(name)

@@ -128,8 +128,8 @@ def test_retarget_motion_refuses_every_broken_file_and_leaves_the_rig(inputs):
 def test_audio_operators_refuse_every_bad_audio_file(operator, inputs):
     open_demo_character()
     before = scene_state()
-    messages = {"missing": "not found", "text": "holds text, not audio", "empty": "empty file", "header_only": "no audio",
-                "silent": "is silent", "folder": "is a folder", "random_bytes": "Cannot read"}
+    messages = {"missing": "not found", "text": "holds text, not audio", "empty": "empty file",
+                "header_only": "no audio", "silent": "is silent", "folder": "is a folder", "random_bytes": "Cannot read"}
     for kind, expected in messages.items():
         refused(lambda: getattr(bpy.ops.soundmotion, operator)(filepath=inputs[f"audio.{kind}"]), expected)
     assert scene_state() == before
