@@ -342,7 +342,8 @@ def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_nam
     """Write a retarget result as a new action, matching the evaluated pose first on constrained rigs (Rigify).
     `extra` (see apply_retarget) joins the same action, e.g. the face of a Talk take. On a rig with IK limbs
     (Rigify, or IK constraints with targets and poles) the limbs named by `ik_limbs` also get keys on their IK
-    controls and are switched to IK in the action (see blender_ik.py); their FK controls are keyed as well.
+    controls and are switched to IK in the action (see blender_ik.py); their FK controls are keyed as well. The
+    other limbs with a Rigify switch are switched to FK in the action, which is what is keyed for them.
 
     Returns (action, the result as written)."""
     from .blender_ik import find_ik_limbs, ik_chain, ik_control_keys, key_properties, switch_values
