@@ -164,3 +164,16 @@ def test_language_codes_as_people_write_them_become_espeak_voices():
     settings = FaceSettings(language="zh-Hans")
     settings.validate()
     assert settings.language == "cmn"  # what the pipeline receives
+
+
+def test_a_transcript_in_another_writing_system_taken_as_english_names_the_language_to_choose():
+    from soundmotion.models.speech.transcripts import script_hint
+
+    assert script_hint("Мама мыла раму, а папа пил пиво.") == (
+        "The transcript is written in Cyrillic: choose its language (the Language menu, or --language, e.g. ru) so "
+        "that it can be aligned.")
+    kana = script_hint("ぱぱは ぱんを たべます。")
+    assert "Japanese kana" in kana and "e.g. ja)" in kana
+    assert "e.g. cmn)" in script_hint("爸爸买了一本书。")
+    assert script_hint("Bob met Mom at the café in Zürich (Москва).") is None  # mostly Latin letters
+    assert script_hint("1987!") is None

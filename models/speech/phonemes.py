@@ -98,10 +98,12 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
     """`language`: eSpeak NG code of the transcript's language (None: English); the audio alone needs none.
     `aligner`: "pocketsphinx" or "espeak" for English transcripts (default ENGLISH_ALIGNER). `words`: recognition
     (English or Auto) also takes the closures in the words pocketsphinx's word recogniser hears (about 2.5x slower)."""
-    from .transcripts import spoken_text
+    from .transcripts import script_hint, spoken_text
 
     # Subtitles' cue numbers and timings, "[laughs]", "JOHN:", "(sighs)": not spoken, so not aligned as words.
     transcript, transcript_notes = spoken_text(transcript)
+    hint = script_hint(transcript) if transcript and english_or_auto(language) else None
+    transcript_notes += [hint] if hint else []  # Cyrillic, kana, Hangul... taken as English cannot be aligned
     report = progress or (lambda fraction, message: None)
     features = frame_features(audio.samples, audio.sample_rate)
     net_input = normalized_features(audio.samples, audio.sample_rate) if np.any(audio.samples) else None

@@ -142,3 +142,37 @@ def _is_stage_direction(match) -> bool:
     """A parenthetical of at most STAGE_DIRECTION_WORDS words at its line's start or after sentence punctuation."""
     before = match.string[:match.start()].rsplit("\n", 1)[-1].rstrip()
     return (not before or before[-1] in SENTENCE_ENDS) and len(match.group(1).split()) <= STAGE_DIRECTION_WORDS
+
+
+# The writing systems an English transcript cannot be in, with the eSpeak NG code most people writing in them mean
+# (a hint only: Cyrillic is also Ukrainian's, Bulgarian's, ...; Han characters also Cantonese's and Japanese's).
+SCRIPT_LANGUAGES = (("CYRILLIC", "Cyrillic", "ru"), ("HIRAGANA", "Japanese kana", "ja"),
+                    ("KATAKANA", "Japanese kana", "ja"), ("HANGUL", "Korean Hangul", "ko"),
+                    ("CJK UNIFIED", "Chinese characters", "cmn"), ("ARABIC", "Arabic", "ar"),
+                    ("HEBREW", "Hebrew", "he"), ("DEVANAGARI", "Devanagari", "hi"), ("GREEK", "Greek", "el"),
+                    ("THAI", "Thai", "th"), ("BENGALI", "Bengali", "bn"), ("TAMIL", "Tamil", "ta"),
+                    ("GEORGIAN", "Georgian", "ka"), ("ARMENIAN", "Armenian", "hy"))
+
+
+def script_hint(text: str) -> str | None:
+    """For a transcript taken as English (no language named) whose letters are mostly of another writing system: a
+    sentence naming it and the code to give, else None."""
+    import unicodedata
+
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return None
+    counts = {}
+    for character in letters:
+        name = unicodedata.name(character, "")
+        for prefix, script, code in SCRIPT_LANGUAGES:
+            if name.startswith(prefix):
+                counts[(script, code)] = counts.get((script, code), 0) + 1
+                break
+    if not counts:
+        return None
+    (script, code), count = max(counts.items(), key=lambda item: item[1])
+    if count < 0.5 * len(letters):
+        return None
+    return (f"The transcript is written in {script}: choose its language (the Language menu, or --language, "
+            f"e.g. {code}) so that it can be aligned.")
