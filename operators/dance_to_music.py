@@ -16,7 +16,7 @@ from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.pose_times import dance_pose_times
 from .background_job import BackgroundJobOperator
 from .keyframes import KEY_ITEMS
-from .settings import chosen_audio
+from .settings import before_scene_note, chosen_audio
 from .sound_strip import sound_for_take
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Dance in the {name} style") for name in STYLES]
@@ -85,7 +85,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
     def apply(self, context, result):
         armature = bpy.data.objects[result["armature_name"]]
         audio, start = result["audio"], result["frame_start"]
-        notes = list(result["notes"])
+        notes = list(result["notes"]) + before_scene_note(context.scene, start)
         with sound_for_take(context.scene, audio.path, start, notes, owners=[armature.name]):
             style = KeyStyle(self.keys, pose_frames(dance_pose_times(result["beats"]), result["fps"],
                                                     result["retarget"].num_frames))

@@ -16,7 +16,8 @@ from ..takes.phone_track import face_through_track
 from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import face_rig_key_style, face_settings, jaw_key_style, write_face_takes
 from .keyframes import KEY_ITEMS, write_pose_action
-from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, chosen_audio
+from .settings import (EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, before_scene_note,
+                       chosen_audio)
 from .sound_strip import sound_for_take
 from .targets import lip_sync_targets, no_mouth_note
 
@@ -73,7 +74,8 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
 
     def apply(self, context, result):
         audio = result["audio"]
-        notes = list(result["notes"]) + ([result["mouth_note"]] if result["mouth_note"] else [])
+        notes = list(result["notes"]) + ([result["mouth_note"]] if result["mouth_note"] else []) \
+            + before_scene_note(context.scene, result["frame_start"])
         parts = []
         owners = [name for name in (result["mesh_name"], result["sprite_name"], result["armature_name"]) if name]
         with sound_for_take(context.scene, audio.path, result["frame_start"], notes, owners), \

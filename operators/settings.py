@@ -33,6 +33,15 @@ def chosen_audio(filepath: str, settings) -> str:
     return bpy.path.abspath(path)
 
 
+def before_scene_note(scene, frame_start: int) -> list:
+    """[a sentence] when a take starts before the scene's frame range (a studio scene starting at 1001, Start Frame
+    left at 1): scrubbing the scene would not show it."""
+    if frame_start >= scene.frame_start:
+        return []
+    return [f"The take starts at frame {frame_start}, before the scene's frame range ({scene.frame_start}–"
+            f"{scene.frame_end}): set Start Frame in the SoundMotion panel to place it in the range."]
+
+
 def language_of(settings) -> str | None:
     """The eSpeak NG code the scene's settings name, or None for Auto."""
     if settings.language == "AUTO":

@@ -24,7 +24,8 @@ from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import FACE_BONE_TOLERANCE, face_settings, write_face_takes
 from .keyframes import KEY_ITEMS
-from .settings import EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, chosen_audio, language_of
+from .settings import (EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, before_scene_note, chosen_audio,
+                       language_of)
 from .sound_strip import sound_for_take
 from .targets import face_mesh_for, face_rig_for, face_shape_key_map, jaw_bone_of, no_face_note, no_mouth_note
 
@@ -157,7 +158,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
 
     def apply(self, context, result):
         scene, audio, start = context.scene, result["audio"], result["frame_start"]
-        notes = list(result["notes"])
+        notes = list(result["notes"]) + before_scene_note(scene, start)
         owners = [name for name in (result["mesh_name"], result["armature_name"]) if name]
         jaw_bone = result["jaw_bone"] if result["armature_name"] else None
         jaw = {"armature": result["armature_name"], "bone": jaw_bone, "take": f"SM_gesture_{audio.stem}"}

@@ -288,6 +288,21 @@ def test_a_language_typed_under_other_is_read_as_espeak_names_it_or_refused(regi
     refused(lambda: bpy.ops.soundmotion.talk(filepath=SPEECH, face=False), "Unknown language 'xx-nope'")
 
 
+def test_a_take_placed_before_the_scene_range_says_so(registered_addon, capfd):
+    """A studio scene starting at 1001 with Start Frame left at 1: the take is written where asked, and the report
+    says it lies before the scene's range and how to place it."""
+    from blender_helpers import empty_scene
+
+    scene = empty_scene()
+    scene.frame_start, scene.frame_end = 1001, 1250
+    make_face_mesh()
+    assert bpy.ops.soundmotion.lip_sync(filepath=SPEECH) == {"FINISHED"}
+    assert "The take starts at frame 1, before the scene's frame range (1001–1250)" in capfd.readouterr().out
+    scene.soundmotion.frame_start = 1001
+    assert bpy.ops.soundmotion.lip_sync(filepath=SPEECH) == {"FINISHED"}
+    assert "before the scene's frame range" not in capfd.readouterr().out
+
+
 # ---- behaviour the issue asked for -------------------------------------------------------------------------------
 
 @pytest.mark.skipif(bpy.app.version < (4, 4, 0), reason="the 4.2 bpy wheel is built without audio")
