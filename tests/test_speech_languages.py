@@ -208,3 +208,20 @@ def test_the_bench_truths_frames_sit_on_exact_sample_boundaries_even_late_in_a_l
     utterance = espeak_truth.Utterance(samples, rate, [], "", "en", 175)
     decibels = espeak_truth.frame_decibels(utterance, 0.01, 600)
     assert int(np.argmax(decibels)) == 450 and decibels[449] < -90 and decibels[451] < -90
+
+
+def test_speech_beyond_a_shortened_transcript_is_recognised_not_frozen(tmp_path):
+    """With half the line's words (a transcript that stops early), eSpeak NG's alignment used to stretch the last
+    phone over the rest of the speech (the mouth held 1.5 s); the stretch now keeps a phone's length and the rest
+    of the speech is recognised, with the note the English aligner gives for parts that do not fit."""
+    from soundmotion.models.audio.load import load_audio
+    from soundmotion.models.speech.phonemes import STRETCHED_PHONE_SECONDS, find_phones
+
+    line = espeak_truth.synthesize("Pablo compró un mapa bonito para su madre en Bogotá.", "es", 160)
+    audio = load_audio(write_wav(tmp_path, "es", line.samples, line.sample_rate))
+    track = find_phones(audio, "Pablo compró un mapa bonito", language="es", words=False)
+    spoken = [p for p in track.phones if p.phone != SILENCE]
+    assert track.source == "alignment" and max(p.duration for p in spoken) <= STRETCHED_PHONE_SECONDS
+    assert "1 part(s) of the audio did not fit the transcript; phoneme recognition was used there." in track.notes
+    late = [p for p in spoken if p.start > 1.6]  # "para su madre en Bogotá": the words the transcript lacks
+    assert len(late) >= 8 and any(p.phone in ("M", "B", "P") for p in late)

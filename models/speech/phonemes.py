@@ -327,7 +327,27 @@ def _aligned(pcm: bytes | None, transcript: str, regions: list, posteriors: tupl
                          f"{', '.join(alignment.unknown_words[:5])}.")
         return alignment.phones, alignment.failed_spans
     log_probs, names = posteriors
-    return align_with_espeak(log_probs, names, transcript, language or "en-us", regions), []
+    return _unstretched(align_with_espeak(log_probs, names, transcript, language or "en-us", regions))
+
+
+# eSpeak NG's Viterbi alignment has to put every frame somewhere: where the speaker says words the transcript lacks
+# (a transcript of half the line), a phone next to them is stretched over the rest of the speech and the mouth
+# freezes there. A spoken phone longer than this keeps its first STRETCH_KEPT_SECONDS, and the rest is recognised.
+STRETCHED_PHONE_SECONDS = 0.45
+STRETCH_KEPT_SECONDS = 0.15
+
+
+def _unstretched(phones: list) -> tuple:
+    """(phones, spans left for recognition): each stretched phone cut to its first STRETCH_KEPT_SECONDS, the rest
+    of it a span for recognition."""
+    kept, spans = [], []
+    for phone in phones:
+        if phone.phone != SILENCE and phone.end - phone.start > STRETCHED_PHONE_SECONDS:
+            cut = phone.start + STRETCH_KEPT_SECONDS
+            spans.append((cut, phone.end))
+            phone = PhoneSegment(phone.phone, phone.start, cut, phone.word)
+        kept.append(phone)
+    return kept, spans
 
 
 # Audio only: log-probability added to p/b/m in loudness valleys before decoding (dip_boost). The net gives real
