@@ -66,6 +66,7 @@ def render_frame_range(blend_path: str, first: int, last: int, folder: str) -> l
     render.use_placeholder = False
     render.filepath = os.path.join(os.path.abspath(folder), "frame_######")
     scene.frame_start, scene.frame_end = int(first), int(last)
+    scene.frame_step = 1  # a movie with its sound needs every frame (a preview's step of 2 would halve it)
     with bpy.context.temp_override(scene=scene):
         bpy.ops.render.render(animation=True, scene=scene.name)
     frames = []
