@@ -64,11 +64,18 @@ def remove_sound_strip(scene, strip):
 SOUND_KEY = "soundmotion_sound"  # on a take's action: JSON [audio path, start frame] of the line it was made for
 
 
-def _objects_takes(obj) -> list:
-    """The SoundMotion takes on the object's NLA tracks and on its shape keys' (every take in play, not the
-    versions they replaced)."""
+def _objects_take_tracks(obj) -> list:
+    """(take action, its NLA track) of every SoundMotion take on the object's tracks and on its shape keys' (every
+    take in play, not the versions they replaced)."""
     blocks = [obj] + ([obj.data.shape_keys] if obj.type == "MESH" and obj.data.shape_keys is not None else [])
-    return [strip.action for block in blocks for strip, _ in take_strips(block)]
+    return [(strip.action, track) for block in blocks for strip, track in take_strips(block)]
+
+
+def _objects_takes(obj) -> list:
+    return [action for action, _ in _objects_take_tracks(obj)]
+
+
+LINE_MUTED = "soundmotion_line_muted"  # on a take's action: its track was muted because a later line replaced it
 
 
 def mark_takes(owners, audio_path: str, frame_start: int):
@@ -86,21 +93,30 @@ def mark_takes(owners, audio_path: str, frame_start: int):
 def sync_sound_strips(scene, names) -> tuple:
     """Make SoundMotion's sound strips follow the takes in play of the objects `names`: a strip plays for an object
     while its newest take starting at that frame was made for that line; one nobody plays for any more is removed,
-    and a take's line without its strip (a restored take whose strip a later take replaced) is added back. Objects
-    with a take made before takes recorded their line are left as they are. Returns (removed, added) strip names."""
+    and a take's line without its strip (a restored take whose strip a later take replaced) is added back. An older
+    take at a frame where a later line replaced it is muted (LINE_MUTED), and unmuted when it is the newest again.
+    Objects with a take made before takes recorded their line are left as they are. Returns (removed, added) strip
+    names."""
     wanted = {}
     for name in names:
         obj = bpy.data.objects.get(name)
         if obj is None:
             continue
-        takes = _objects_takes(obj)
-        if any(SOUND_KEY not in action for action in takes):
+        takes = _objects_take_tracks(obj)
+        if any(SOUND_KEY not in action for action, _ in takes):
             continue
-        newest = {}  # start frame → the line of the newest take there (a later line at a frame replaces the earlier)
-        for action in sorted(takes, key=lambda action: int(action[TAKE_KEY])):
+        newest = {}  # start frame → (the newest take there, its line): a later line at a frame replaces the earlier
+        for action, track in sorted(takes, key=lambda pair: int(pair[0][TAKE_KEY])):
             path, frame = json.loads(action[SOUND_KEY])
-            newest[int(frame)] = os.path.normcase(path)
-        wanted[name] = {(path, frame) for frame, path in newest.items()}
+            newest[int(frame)] = (action, os.path.normcase(path))
+        wanted[name] = {(path, frame) for frame, (_, path) in newest.items()}
+        for action, track in takes:  # a replaced line's take is muted too, else it moves on in silence
+            replaced = newest[int(json.loads(action[SOUND_KEY])[1])][0] != action
+            if replaced and not track.mute:
+                track.mute, action[LINE_MUTED] = True, True
+            elif not replaced and action.get(LINE_MUTED):
+                track.mute = False
+                del action[LINE_MUTED]
     removed, added = [], []
     editor = scene.sequence_editor
     present = set()

@@ -329,12 +329,15 @@ def test_sound_strips_follow_the_takes_through_restore_and_a_moved_line(inputs, 
     from blender_helpers import empty_scene
 
     scene = empty_scene()
-    make_face_mesh()
+    mesh = make_face_mesh()
     for line in ("line_a", "line_b"):
         assert bpy.ops.soundmotion.lip_sync(filepath=inputs[line]) == {"FINISHED"}
     assert [(s.name, s.frame_start) for s in sound_strips(scene)] == [("line_b", 1)]
+    tracks = mesh.data.shape_keys.animation_data.nla_tracks
+    assert (tracks["SM_face_line_a"].mute, tracks["SM_face_line_b"].mute) == (True, False)  # replaced: not played
     assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
     assert [(s.name, s.frame_start) for s in sound_strips(scene)] == [("line_a", 1)]
+    assert not tracks["SM_face_line_a"].mute
     scene.soundmotion.frame_start = 200
     assert bpy.ops.soundmotion.lip_sync(filepath=inputs["line_a"]) == {"FINISHED"}
     assert [(os.path.basename(s.sound.filepath), s.frame_start) for s in sound_strips(scene)] == [("line_a.wav", 200)]
