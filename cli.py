@@ -241,7 +241,7 @@ def run_beats(args) -> int:
 
     outputs = OutputFiles()
     document = outputs.add(args.json, "--json", (".json",))
-    analysis = track_file(args.music)
+    analysis = track_file(args.music, args.meter)
     if document:
         with outputs.writing():
             with open(outputs.temporary(document), "w", encoding="utf-8") as out:
@@ -418,6 +418,7 @@ def run_demo(args) -> int:
     return 0
 
 
+METERS = ("auto", "4/4", "3/4", "6/8", "5/4", "7/8")  # models.music.meter.METERS (cli imports no models)
 TEXT_HELP = "transcript file, or subtitles .srt/.vtt (default: a .txt, .lab, .srt or .vtt beside the audio, if any)"
 LANGUAGE_HELP = ("the transcript's language as an eSpeak NG code (es, de, fr, pt, ru, hi, yue, ...); default (auto): "
                  "English. Without a transcript lip sync needs no language")
@@ -572,7 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="captured: real dance from the bundled library (default); coded: moves written as code")
     dance.add_argument("--clip-moves", type=float, default=0.0, metavar="SHARE",
                        help="coded engine: share of bars (0..1) whose upper body dances captured moves")
-    dance.add_argument("--meter", default="auto", choices=("auto", "4/4", "3/4", "6/8", "5/4", "7/8"),
+    dance.add_argument("--meter", default="auto", choices=METERS,
                        help="auto: the beat tracker's; 3/4 dances a waltz, 6/8 sways on two pulses to the bar, "
                             "5/4 sways 3 + 2 and 7/8 (seven beats) 2 + 2 + 3")
     dance.add_argument("--fps", type=float, default=30.0)
@@ -582,6 +583,8 @@ def build_parser() -> argparse.ArgumentParser:
     beats = verbs.add_parser("beats", help="music → beats, downbeats, tempo and meter (JSON)")
     beats.add_argument("music")
     beats.add_argument("--json", metavar="OUT.json", help="write beats and downbeats (s), tempo (BPM), beats_per_bar")
+    beats.add_argument("--meter", default="auto", choices=METERS,
+                       help="auto: the beat tracker's; else its bars counted again in that meter (3/4: a waltz)")
     beats.set_defaults(run=run_beats)
 
     gesture = verbs.add_parser("gesture", help="speech → co-speech gesture MotionClip (.npz) and/or BVH")

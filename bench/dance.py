@@ -45,7 +45,7 @@ from ..models.dance.body import rest_heights
 from ..models.dance.metrics import (beat_align_score, diversity_between, diversity_within, foot_figures,
                                     frechet_distance, jitter, kinematic_beats)
 from ..models.dance.mocap import BODY_JOINTS
-from ..models.dance.meter import with_meter
+from ..models.music.meter import with_meter
 from ..models.dance.pipeline import dance_from_audio, dance_to_analysis
 from ..models.dance.prior_features import PRIOR_JOINTS, UPPER_BODY, to_features
 from ..models.music.analysis import analyse_music

@@ -55,7 +55,7 @@ def generate(kind: str, audio: str, args, beats_per_bar: int = 0):
                        in_place=args.in_place)
         result = dance_from_audio(load_audio(audio, SAMPLE_RATE), **options)
         if beats_per_bar:   # the meter handed over (until the beat tracker reports it)
-            from ..models.dance.meter import with_meter
+            from ..models.music.meter import with_meter
             result = dance_to_analysis(with_meter(result.analysis, beats_per_bar), **options)
             result.notes.append(f"Meter handed over: {beats_per_bar} beats to the bar.")
         return result.clip, result.notes

@@ -16,16 +16,10 @@ from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.pose_times import dance_pose_times
 from .background_job import BackgroundJobOperator
 from .keyframes import KEY_ITEMS
-from .settings import before_scene_note, chosen_audio
+from .settings import METER_ITEMS, before_scene_note, chosen_audio
 from .sound_strip import sound_for_take
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Dance in the {name} style") for name in STYLES]
-METER_ITEMS = [("auto", "Auto", "The meter the beat tracker hears"),
-               ("4/4", "4/4", "Bars of four beats"),
-               ("3/4", "3/4", "Bars of three beats, danced as a waltz"),
-               ("6/8", "6/8", "Two pulses to the bar, swaying from one foot to the other"),
-               ("5/4", "5/4", "Bars of five beats, swaying 3 + 2"),
-               ("7/8", "7/8", "Bars of seven beats (the eighths), swaying 2 + 2 + 3")]
 
 
 class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):

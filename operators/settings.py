@@ -21,6 +21,14 @@ EMOTIONS = tuple((name.upper(), name.capitalize(), f"A {name} face over the whol
                  ("neutral", "happy", "sad", "angry", "surprised", "afraid", "disgusted"))
 
 
+METER_ITEMS = [("auto", "Auto", "The meter the beat tracker hears"),
+               ("4/4", "4/4", "Bars of four beats"),
+               ("3/4", "3/4", "Bars of three beats, danced as a waltz"),
+               ("6/8", "6/8", "Two pulses to the bar, swaying from one foot to the other"),
+               ("5/4", "5/4", "Bars of five beats, swaying 3 + 2"),
+               ("7/8", "7/8", "Bars of seven beats (the eighths), swaying 2 + 2 + 3")]
+
+
 def chosen_audio(filepath: str, settings) -> str:
     """The operator's audio file, else the scene's, as an absolute path; a "//" path is relative to the saved
     .blend file, so an unsaved file cannot resolve it."""
@@ -33,13 +41,14 @@ def chosen_audio(filepath: str, settings) -> str:
     return bpy.path.abspath(path)
 
 
-def before_scene_note(scene, frame_start: int) -> list:
-    """[a sentence] when a take starts before the scene's frame range (a studio scene starting at 1001, Start Frame
-    left at 1): scrubbing the scene would not show it."""
+def before_scene_note(scene, frame_start: int, markers: bool = False) -> list:
+    """[a sentence] when a take (or the beat markers) starts before the scene's frame range (a studio scene starting
+    at 1001, Start Frame left at 1): scrubbing the scene would not show it."""
     if frame_start >= scene.frame_start:
         return []
-    return [f"The take starts at frame {frame_start}, before the scene's frame range ({scene.frame_start}–"
-            f"{scene.frame_end}): set Start Frame in the SoundMotion panel to place it in the range."]
+    subject, them = ("The markers start", "them") if markers else ("The take starts", "it")
+    return [f"{subject} at frame {frame_start}, before the scene's frame range ({scene.frame_start}–"
+            f"{scene.frame_end}): set Start Frame in the SoundMotion panel to place {them} in the range."]
 
 
 def language_of(settings) -> str | None:

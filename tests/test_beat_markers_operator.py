@@ -49,3 +49,19 @@ def test_music_without_a_beat_is_refused_and_markers_are_left_alone(scene, tmp_p
     with pytest.raises(RuntimeError, match="No steady beat"):
         bpy.ops.soundmotion.beat_markers(filepath=str(noise))
     assert [(m.name, m.frame) for m in scene.timeline_markers] == [("Keep", 12)]
+
+
+def test_a_marker_of_yours_named_like_one_of_its_stays_and_a_meter_counts_the_bars(scene, waltz, capfd):
+    """Re-running replaces only the markers this button made (a marker of yours named "Bar 3" elsewhere stays);
+    Meter 3/4 or 4/4 counts the bars in that meter; markers before the scene's range get a note."""
+    _, path = waltz
+    scene.frame_start, scene.frame_end = 1001, 1400
+    scene.timeline_markers.new("Bar 3", frame=900)
+    assert bpy.ops.soundmotion.beat_markers(filepath=str(path), meter="4/4") == {"FINISHED"}
+    assert "The markers start at frame 1, before the scene's frame range (1001–1400)" in capfd.readouterr().out
+    names = [m.name for m in scene.timeline_markers]
+    assert "1.4" in names and "1.5" not in names  # bars of four, as asked
+    assert bpy.ops.soundmotion.beat_markers(filepath=str(path)) == {"FINISHED"}
+    markers = [(m.name, m.frame) for m in scene.timeline_markers]
+    assert ("Bar 3", 900) in markers
+    assert "1.3" in [name for name, _ in markers] and "1.4" not in [name for name, _ in markers]  # the waltz again

@@ -187,3 +187,17 @@ def test_verbs_that_open_a_blend_keep_blenders_log_off_stdout(verb, tmp_path):
     lines = result.stdout.splitlines()
     assert lines and all(line.startswith(f"{verb}:") for line in lines), result.stdout
     assert "Read blend" in result.stderr, result.stderr[-2000:]
+
+
+def test_beats_counts_the_bars_in_the_meter_asked_for(tmp_path):
+    import json
+
+    from soundmotion import cli
+    from soundmotion.models.music.meter import METERS
+
+    assert cli.METERS == METERS  # the CLI's choices are the models' meters
+    for meter, per_bar in (("auto", 4), ("3/4", 3)):
+        out = soundmotion("beats", ASSETS / "demo_music.wav", "--meter", meter, "--json", tmp_path / "b.json").stdout
+        document = json.loads((tmp_path / "b.json").read_text())
+        assert document["beats_per_bar"] == per_bar and f"{per_bar} beats to the bar" in out
+        assert document["downbeats"] == document["beats"][document["beats"].index(document["downbeats"][0])::per_bar]

@@ -22,29 +22,8 @@ PULSE_SHIFT = 0.035        # m the pelvis moves over one foot and then the other
 PULSE_DIP = 0.03           # … and dips on each of the bar's two pulses
 SPINE = ("spine1", "spine2", "spine3")
 
-
-METERS = ("auto", "4/4", "3/4", "6/8", "5/4", "7/8")
-COMPOUND_FAST = 150.0      # BPM: a 6/8 whose tracked beats come faster than this is counted in six, else in two
 # The pulses of an odd bar, in beats: 5 as 3 + 2, 7 as 2 + 2 + 3 (7/8 counted in its seven eighths).
 GROUPS = {5: (3, 2), 7: (2, 2, 3)}
-
-
-def beats_per_bar_for(meter: str, tempo: float) -> int:
-    """Beats to the bar for a meter name (METERS; "auto": 0, keep the tracker's). 7/8 is seven beats: its eighths
-    are the beats the tracker follows (55–215 BPM)."""
-    if meter in (None, "", "auto"):
-        return 0
-    if meter == "6/8":
-        return 6 if tempo >= COMPOUND_FAST else 2
-    return int(meter.split("/")[0])
-
-
-def with_meter(analysis, beats_per_bar: int):
-    """The analysis with its bars regrouped in `beats_per_bar` from its first downbeat (the meter handed over)."""
-    import dataclasses
-    bar_starts = np.arange(analysis.first_downbeat_index, len(analysis.beats), beats_per_bar)
-    return dataclasses.replace(analysis, bar_starts=bar_starts, downbeats=analysis.beats[bar_starts],
-                               beats_per_bar=beats_per_bar, notes=list(analysis.notes))
 
 
 def bar_phase(analysis, times: np.ndarray) -> tuple:

@@ -13,7 +13,7 @@ from .body import build_clip, rest_heights
 from .choreography import ChoreographyError, bar_grid, beat_times, plan_dance
 from .contacts import clean_contacts
 from .long_music import dance_in_parts
-from .meter import METERS, beats_per_bar_for, with_meter
+from ..music.meter import METERS, beats_per_bar_for, with_meter
 from .moves import STYLES
 from .performance import perform
 

@@ -4,13 +4,15 @@ import numpy as np
 
 from ..audio.load import AudioError, load_audio
 from .analysis import HELD_TONE_NOTE, MusicAnalysis, analyse_music
+from .meter import beats_per_bar_for, with_meter
 from .spectrum import SAMPLE_RATE
 
 MIN_SECONDS = 2.0
 
 
-def track_file(path) -> MusicAnalysis:
-    """Beats, bars and meter of a music file; AudioError (a sentence for the user) where there are none to find."""
+def track_file(path, meter: str = "auto") -> MusicAnalysis:
+    """Beats, bars and meter of a music file; AudioError (a sentence for the user) where there are none to find.
+    `meter` (meter.METERS): "auto", the tracker's; else its bars counted again in the meter named ("3/4")."""
     audio = load_audio(path, SAMPLE_RATE)   # refuses missing, unreadable, silent and over-long files
     if audio.duration < MIN_SECONDS:
         raise AudioError(f"{audio.stem} is only {audio.duration:.1f} s long; beats need at least "
@@ -20,7 +22,8 @@ def track_file(path) -> MusicAnalysis:
         held = f": {HELD_TONE_NOTE}" if any(HELD_TONE_NOTE in note for note in analysis.notes) else ""
         raise AudioError(f"No steady beat was found in {audio.stem}{held} (beat confidence "
                          f"{analysis.confidence:.2f}). Choose music with a beat: speech, noise and drones have none.")
-    return analysis
+    per_bar = beats_per_bar_for(meter, analysis.tempo)
+    return with_meter(analysis, per_bar) if per_bar else analysis
 
 
 def beats_document(analysis: MusicAnalysis) -> dict:

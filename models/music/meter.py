@@ -1,0 +1,28 @@
+"""A meter the user names (`--meter`, the Meter menus): the tracker's bars counted again in that many beats.
+
+Dance to Music and Add Beat Markers take it, so bars and markers follow a waltz the tracker hears in four.
+"""
+
+import dataclasses
+
+import numpy as np
+
+METERS = ("auto", "4/4", "3/4", "6/8", "5/4", "7/8")
+COMPOUND_FAST = 150.0      # BPM: a 6/8 whose tracked beats come faster than this is counted in six, else in two
+
+
+def beats_per_bar_for(meter: str, tempo: float) -> int:
+    """Beats to the bar for a meter name (METERS; "auto": 0, keep the tracker's). 7/8 is seven beats: its eighths
+    are the beats the tracker follows (55–215 BPM)."""
+    if meter in (None, "", "auto"):
+        return 0
+    if meter == "6/8":
+        return 6 if tempo >= COMPOUND_FAST else 2
+    return int(meter.split("/")[0])
+
+
+def with_meter(analysis, beats_per_bar: int):
+    """The analysis with its bars regrouped in `beats_per_bar` from its first downbeat (the meter handed over)."""
+    bar_starts = np.arange(analysis.first_downbeat_index, len(analysis.beats), beats_per_bar)
+    return dataclasses.replace(analysis, bar_starts=bar_starts, downbeats=analysis.beats[bar_starts],
+                               beats_per_bar=beats_per_bar, notes=list(analysis.notes))
