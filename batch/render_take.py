@@ -94,9 +94,17 @@ def _ray_chunks(blend_path, ranges, address, num_cpus):
         ray.shutdown()
 
 
+def frame_rate(fps: float) -> fractions.Fraction:
+    """The movie's frame rate as a fraction: the NTSC rates as video tags them (29.97: 30000/1001, 23.976:
+    24000/1001), which Blender's float fps_base (1.0010000467) would otherwise round to 10999/367."""
+    ntsc = fractions.Fraction(round(fps * 1.001) * 1000, 1001)
+    plain = fractions.Fraction(fps).limit_denominator(100)
+    return min((plain, ntsc), key=lambda rate: abs(float(rate) - fps))
+
+
 def _join(sequence, sound, info, out_path):
     """PNG sequence (+ WAV) → H.264/AAC MP4 with no clock or host in it, written atomically."""
-    rate = fractions.Fraction(info["fps"]).limit_denominator(1001)
+    rate = frame_rate(info["fps"])
     command = ["ffmpeg", "-nostdin", "-y", "-v", "error", "-framerate", f"{rate.numerator}/{rate.denominator}",
                "-start_number", "0", "-i", os.path.join(sequence, "%06d.png")]
     if sound:

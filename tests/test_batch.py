@@ -218,3 +218,13 @@ def test_a_rows_language_reaches_the_face(tmp_path):
     spanish = generate_face(audio, transcript=text, fps=30.0, settings=FaceSettings(language="es"))
     assert cues["es"] == rhubarb_tsv(spanish.mouth_cues, spanish.clip.duration).encode("utf-8")
     assert cues["es"] != cues["en"]
+
+
+def test_ntsc_movies_are_tagged_as_video_tags_them():
+    from fractions import Fraction
+
+    from soundmotion.batch.render_take import frame_rate
+
+    fps_base = float(__import__("numpy").float32(1.001))  # as Blender stores it: 1.0010000467
+    assert frame_rate(30 / fps_base) == Fraction(30000, 1001) and frame_rate(24 / fps_base) == Fraction(24000, 1001)
+    assert [frame_rate(fps) for fps in (24, 25, 30, 60, 12.5)] == [24, 25, 30, 60, Fraction(25, 2)]
