@@ -240,7 +240,7 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS, second_look: tuple 
     analysis.sections = _sections(analysis, spectrum.log_mel)
     analysis.notes.append(f"Tempo {tempo:.0f} BPM, {decoded.beats_per_bar} beats to the bar, {len(beats)} beats, "
                           f"{len(bar_starts)} bars, beat confidence {confidence:.2f}, {len(analysis.sections)} "
-                          "sections.")
+                          f"section{'' if len(analysis.sections) == 1 else 's'}.")
     if evidence["confidence"] < MIN_CONFIDENCE:  # the pair's beats were faint: kept as weak beats that repeat
         analysis.notes.append("The beats are faint (a noisy or distorted recording?): check them against the music "
                               "before keying to them.")
