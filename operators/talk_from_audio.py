@@ -27,18 +27,12 @@ from .keyframes import KEY_ITEMS
 from .settings import (EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, before_scene_note, chosen_audio,
                        language_of)
 from .sound_strip import sound_for_take
-from .targets import face_mesh_for, face_rig_for, face_shape_key_map, jaw_bone_of, no_face_note, no_mouth_note
+from .targets import (armature_of, face_mesh_for, face_rig_for, face_shape_key_map, jaw_bone_of, no_face_note,
+                      no_mouth_note)
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Gesture like a {name}") for name in STYLES]
 HAND_ITEMS = [(name, name.capitalize(), f"Gesture with the {name} hand" if name != "both" else "Both hands")
               for name in HANDEDNESS]
-
-
-def armature_of(obj):
-    """The selected armature, or the armature deforming the selected mesh, or None."""
-    if obj is None:
-        return None
-    return obj if obj.type == "ARMATURE" else obj.find_armature() if obj.type == "MESH" else None
 
 
 def character_parts(obj):
