@@ -4,6 +4,7 @@ Both run batch.row_job.run_row with the same environment, so both give the same 
 import contextlib
 import multiprocessing
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 
@@ -16,16 +17,33 @@ class RayUnavailable(RuntimeError):
 
 @contextlib.contextmanager
 def worker_environment():
+    """WORKER_ENVIRONMENT set, and `sys.path` as spawned workers must inherit it: without the folders that importing
+    the bpy module adds (its scripts/modules holds a Python package named bpy too, which a worker's `import bpy`
+    would then find instead of the module; the parent imports bpy when Blender's FFmpeg decodes an .m4a or checks
+    an unreadable file)."""
     saved = {key: os.environ.get(key) for key in WORKER_ENVIRONMENT}
+    saved_path = list(sys.path)
     os.environ.update(WORKER_ENVIRONMENT)
+    sys.path[:] = [path for path in sys.path if not _inside_bpy(path)]
     try:
         yield
     finally:
+        sys.path[:] = saved_path
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _inside_bpy(path: str) -> bool:
+    """Whether `path` lies in the scripts folder of the imported bpy module (.../5.0/scripts/modules/bpy is the
+    Python package importing bpy leaves in sys.modules; scripts/startup, scripts/modules, ... join sys.path)."""
+    file = getattr(sys.modules.get("bpy"), "__file__", None) or ""
+    if not file.endswith(os.path.join("modules", "bpy", "__init__.py")):
+        return False
+    scripts = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(file))))
+    return os.path.abspath(path).startswith(scripts + os.sep)
 
 
 def crashed(row, how: str) -> dict:

@@ -156,3 +156,21 @@ def decode_png(path) -> np.ndarray:
 def test_render_refuses_bad_input_with_exit_2(args, message, tmp_path):
     result = subprocess.run([str(SOUNDMOTION), "render", *args], capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_blender_row_after_an_unreadable_file_is_still_made(tmp_path):
+    """Checking an unreadable file imports bpy in the batch process (Blender's FFmpeg is asked), which puts Blender's
+    scripts folders on sys.path; spawned workers inherit sys.path, and their `import bpy` found the scripts' bpy
+    package instead of the module ("No module named '_bpy'"), so every later Blender output failed."""
+    import json
+
+    lines = tmp_path / "lines"
+    lines.mkdir()
+    (lines / "broken.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(range(256)) * 8)
+    speech_wav(lines, "Bob made a map.", name="line", transcript_file=True)
+    done = subprocess.run([str(SOUNDMOTION), "batch", str(lines), "--out", str(tmp_path / "out"), "--outputs", "blend",
+                           "--workers", "1"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 1, done.stderr[-2000:]  # one row failed
+    rows = {row["name"]: row for row in json.loads((tmp_path / "out" / "report.json").read_text())["rows"]}
+    assert rows["broken"]["status"] == "failed" and rows["line"]["status"] == "done", rows["line"]
+    assert (tmp_path / "out" / "line.blend").is_file()
