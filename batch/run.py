@@ -1,6 +1,8 @@
 """`soundmotion batch`: plan the rows (skip the up-to-date ones), run the rest on local workers or Ray, write
 every output atomically as it arrives, show progress, and record every row in DIR/report.json."""
 
+import hashlib
+import json
 import os
 import time
 
@@ -21,6 +23,8 @@ def run_batch(rows, out_dir, settings: dict, workers: int = 1, ray_address=None,
     out_dir = os.path.abspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
     remove_partials(out_dir)
+    previous = _previous_recipes(out_dir)
+    recipes = {row.name: _recipe(row, settings) for row in rows}
     settings = {**settings, "out_dir": out_dir}
     records, jobs = {}, []
     for row in rows:
@@ -29,6 +33,8 @@ def run_batch(rows, out_dir, settings: dict, workers: int = 1, ray_address=None,
             records[row.name] = _record(row, "failed", error=problem)
             continue
         stale = stale_outputs(row, out_dir)
+        if previous.get(row.name, recipes[row.name]) != recipes[row.name]:
+            stale = list(row.outputs)  # made with other settings or words than asked now: all of them again
         unreadable = _unreadable_audio(row) if stale else None
         if unreadable:  # found here, without starting a worker: a resumed run does not pay for it again
             records[row.name] = _record(row, "failed", error=unreadable)
@@ -61,13 +67,13 @@ def run_batch(rows, out_dir, settings: dict, workers: int = 1, ray_address=None,
                     failed += 1
                     bar.set_postfix(failed=failed)
                 if time.perf_counter() - last_report > REPORT_EVERY_SECONDS:
-                    _write_report(report, rows, records, out_dir, started)
+                    _write_report(report, rows, records, out_dir, started, recipes)
                     last_report = time.perf_counter()
     finally:
         bar.close()
         if ray is not None:
             ray.shutdown()
-        _write_report(report, rows, records, out_dir, started)
+        _write_report(report, rows, records, out_dir, started, recipes)
     return report
 
 
@@ -105,8 +111,29 @@ def _store(row, result, wanted, out_dir) -> dict:
     return _record(row, status, outputs, result["notes"], error, result["seconds"])
 
 
-def _write_report(report, rows, records, out_dir, started):
+def _recipe(row, settings: dict) -> str:
+    """What a row's outputs are made from besides its files' dates: the run's settings and the row's words,
+    language and character (a changed --fps or manifest cell makes them stale too)."""
+    made_of = {**{key: settings[key] for key in sorted(settings)}, "transcript": row.transcript,
+               "language": row.language, "character": row.character}
+    return hashlib.sha1(json.dumps(made_of, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
+
+
+def _previous_recipes(out_dir) -> dict:
+    """{row: recipe} of the report an earlier run left in `out_dir` (rows without one: {})."""
+    try:
+        with open(os.path.join(out_dir, REPORT), encoding="utf-8") as handle:
+            rows = json.load(handle).get("rows", [])
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return {row["name"]: row["recipe"] for row in rows if isinstance(row, dict) and row.get("recipe")}
+
+
+def _write_report(report, rows, records, out_dir, started, recipes):
     report["rows"] = [records[row.name] if row.name in records else _record(row, "pending") for row in rows]
+    for record in report["rows"]:
+        if record["status"] in ("done", "skipped"):  # what its outputs were made from, for the next run
+            record["recipe"] = recipes[record["name"]]
     counts = {status: sum(r["status"] == status for r in report["rows"])
               for status in ("done", "skipped", "failed", "pending")}
     report["summary"] = {"rows": len(rows), **counts, "seconds": round(time.perf_counter() - started, 3)}

@@ -228,3 +228,21 @@ def test_ntsc_movies_are_tagged_as_video_tags_them():
     fps_base = float(__import__("numpy").float32(1.001))  # as Blender stores it: 1.0010000467
     assert frame_rate(30 / fps_base) == Fraction(30000, 1001) and frame_rate(24 / fps_base) == Fraction(24000, 1001)
     assert [frame_rate(fps) for fps in (24, 25, 30, 60, 12.5)] == [24, 25, 30, 60, Fraction(25, 2)]
+
+
+def test_a_resumed_batch_remakes_rows_whose_settings_or_words_changed(tmp_path):
+    """Resuming compares what each row was made from (the run's settings, the row's words, language, character),
+    not only file dates: a new --fps or an edited transcript cell remakes the row; the same run again skips it."""
+    folder = tmp_path / "lines"
+    folder.mkdir()
+    speech_wav(folder, "Bob made a map.", name="line")
+    audio = folder / "line.wav"
+    manifest = tmp_path / "rows.csv"
+    for words, fps, expected in (("Bob made a map.", 30, "1 done"), ("Bob made a map.", 30, "1 up to date"),
+                                 ("Bob made a map.", 24, "1 done"), ("Bob made a mop.", 24, "1 done"),
+                                 ("Bob made a mop.", 24, "1 up to date")):
+        manifest.write_text(f"audio,transcript\n{audio},{words}\n")
+        run = soundmotion("batch", manifest, "--out", tmp_path / "out", "--outputs", "clip", "--fps", fps,
+                          "--no-progress")
+        assert run.returncode == 0 and expected in run.stdout, run.stdout + run.stderr
+    assert FaceClip.load(tmp_path / "out" / "line.npz").fps == 24
