@@ -140,16 +140,25 @@ def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
         animation_data.action = None
     static = hold_static_values(id_block, static_values or {}, action.frame_range[0], ours)
     track = tracks.get(name)
+    if track is not None:
+        for strip in list(track.strips):
+            if strip.action is not None:
+                replaced["action"] = strip.action.name
+                strip_slot = getattr(strip, "action_slot", None)
+                replaced["slot"] = strip_slot.identifier if strip_slot is not None else ""
+                strip.action.use_fake_user = True
+            track.strips.remove(strip)
+        above = [t for t in ours if t != track and list(tracks).index(t) > list(tracks).index(track)]
+        if above:  # a later take's track lies above: the new version goes on top, or that one would hide it
+            position = list(tracks).index(track)
+            replaced["under"] = tracks[position - 1].name if position > 0 else ""  # where Restore puts it back
+            tracks.remove(track)
+            track = None
     if track is None:
-        track = tracks.new(prev=ours[-1] if ours else static)
+        ours = [t for _, t in take_strips(id_block)]
+        top = max(ours, key=lambda t: list(tracks).index(t)) if ours else static
+        track = tracks.new(prev=top)
         track.name = name
-    for strip in list(track.strips):
-        if strip.action is not None:
-            replaced["action"] = strip.action.name
-            strip_slot = getattr(strip, "action_slot", None)
-            replaced["slot"] = strip_slot.identifier if strip_slot is not None else ""
-            strip.action.use_fake_user = True
-        track.strips.remove(strip)
     action[TAKE_KEY] = _next_serial()
     action.use_fake_user = True
     _new_strip(track, action, slot)
@@ -261,6 +270,12 @@ def remove_take(id_block, action, replaced: dict):
             previous = bpy.data.actions.get(replaced.get("action", ""))
             if previous is not None:
                 slot = previous.slots.get(replaced["slot"]) if has_slotted_actions() and replaced["slot"] else None
+                under = animation_data.nla_tracks.get(replaced.get("under") or "")
+                if under is not None and not track.strips:  # the earlier version goes back where it was
+                    name = track.name
+                    animation_data.nla_tracks.remove(track)
+                    track = animation_data.nla_tracks.new(prev=under)
+                    track.name = name
                 _new_strip(track, previous, slot)
             elif not track.strips:
                 animation_data.nla_tracks.remove(track)

@@ -213,3 +213,25 @@ def test_rigify_metarigs_map_left_to_left_and_four_legged_rigs_are_refused(scene
     generated = next(o for o in bpy.data.objects if o.type == "ARMATURE" and "rig_id" in o.data)
     with pytest.raises(RetargetError, match=r"shoulders \(ORG-upper_arm.L, ORG-upper_arm.R\) are not above its hips"):
         blender_rig.bone_map_for(generated)
+
+
+@needs_cmu
+def test_the_same_source_retargeted_again_plays_on_top_and_restore_puts_the_order_back(scene):
+    """A second take (another clip) lies on a track above the first; retargeting the first clip again gives a new
+    version of its take, which must play (on top), and Restore Previous gives the earlier version back under the
+    second take, as before."""
+    from soundmotion.operators import previous_state
+
+    rig = rig_factory.makehuman_armature("game_engine")
+    walk, other = load_motion_file(WALK, fps=30), load_motion_file(CMU / "general" / "002_03.bvh", fps=30)
+    for source in (walk, other, walk):
+        blender_rig.retarget_onto_armature(source, rig, frame_start=1)
+    names = [t.name for t in rig.animation_data.nla_tracks]
+    assert names.index(take_track_of(rig, "002_01")) > names.index(take_track_of(rig, "002_03"))
+    previous_state.restore(rig)
+    names = [t.name for t in rig.animation_data.nla_tracks]
+    assert names.index(take_track_of(rig, "002_01")) < names.index(take_track_of(rig, "002_03"))
+
+
+def take_track_of(rig, clip: str) -> str:
+    return next(t.name for t in rig.animation_data.nla_tracks if t.strips and t.strips[0].action.name.startswith(clip))
