@@ -141,15 +141,15 @@ def _row(entry: dict, base: pathlib.Path, defaults: dict, index: int) -> Row:
     outputs = parse_outputs(field_of("outputs")) if field_of("outputs") else defaults["outputs"]
     row = Row(name, audio, None, None, field_of("language") or defaults["language"], character, outputs)
 
-    from ..models.speech.transcripts import read_transcript, transcript_path_beside
+    from ..models.speech.transcripts import SUFFIXES, read_transcript, transcript_path_beside
 
     text = field_of("transcript")
     if text:
         candidate = base / os.path.expanduser(text)
-    else:  # name.txt or name.lab beside the audio, also upper case; None when there is none
+    else:  # name.txt, .lab, .srt or .vtt beside the audio, also upper case; None when there is none
         beside = transcript_path_beside(audio)
         candidate = pathlib.Path(beside) if beside else None
-    if (text and text.lower().endswith((".txt", ".lab"))) or not text:
+    if (text and text.lower().endswith(SUFFIXES)) or not text:  # a transcript file's path, not the words
         if candidate is not None and candidate.is_file():
             row.transcript_file = str(candidate.resolve())
             row.transcript = read_transcript(candidate)

@@ -246,3 +246,12 @@ def test_a_resumed_batch_remakes_rows_whose_settings_or_words_changed(tmp_path):
                           "--no-progress")
         assert run.returncode == 0 and expected in run.stdout, run.stdout + run.stderr
     assert FaceClip.load(tmp_path / "out" / "line.npz").fps == 24
+
+
+def test_a_manifest_cell_naming_subtitles_is_read_as_a_transcript_file(tmp_path):
+    (tmp_path / "line.srt").write_text("1\n00:00:00,000 --> 00:00:01,500\nBob made a map.\n", encoding="utf-8")
+    manifest = tmp_path / "rows.csv"
+    manifest.write_text("audio,transcript\nline.wav,line.srt\n", encoding="utf-8")
+    speech_wav(tmp_path, "Bob made a map.", name="line")
+    rows = read_rows(manifest)
+    assert rows[0].transcript_file.endswith("line.srt") and "Bob made a map." in rows[0].transcript
