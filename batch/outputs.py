@@ -12,10 +12,12 @@ os.umask(_UMASK)
 
 
 def stale_outputs(row, out_dir) -> list:
-    """The row's outputs that are missing or older than any of its inputs (audio, transcript, character)."""
-    newest_input = max((os.path.getmtime(path) for path in row.input_files() if os.path.exists(path)), default=0.0)
+    """The row's outputs that are missing or older than any of the inputs they are made from (audio, transcript,
+    and for Blender's outputs the character: a touched character leaves the cues as they are)."""
     stale = []
     for output in row.outputs:
+        newest_input = max((os.path.getmtime(path) for path in row.input_files(output) if os.path.exists(path)),
+                           default=0.0)
         path = row.output_path(out_dir, output)
         if not os.path.isfile(path) or os.path.getmtime(path) < newest_input:
             stale.append(output)

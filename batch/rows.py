@@ -38,9 +38,11 @@ class Row:
     def output_path(self, out_dir, output: str) -> str:
         return os.path.join(os.fspath(out_dir), f"{self.name}.{OUTPUTS[output]}")
 
-    def input_files(self) -> list:
+    def input_files(self, output: str | None = None) -> list:
+        """The files the row's outputs (or `output` alone) are made from: the character only for Blender's."""
         files = [self.audio] + ([self.transcript_file] if self.transcript_file else [])
-        return files + ([self.character] if set(self.outputs) & set(BLENDER_OUTPUTS) else [])
+        blender = output in BLENDER_OUTPUTS if output else set(self.outputs) & set(BLENDER_OUTPUTS)
+        return files + ([self.character] if blender else [])
 
 
 def parse_outputs(spec) -> tuple:

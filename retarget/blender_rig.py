@@ -403,6 +403,8 @@ def find_armature(armature_name: str = None):
             raise RetargetError(f"No armature named {armature_name!r}; armatures here: "
                                 f"{', '.join(o.name for o in armatures) or 'none'}.")
         return obj
+    if not armatures:
+        raise RetargetError("The file has no armature: give a .blend with the character's armature in it.")
     if len(armatures) != 1:
         raise RetargetError(f"The file has {len(armatures)} armatures ({', '.join(o.name for o in armatures)}); "
                             f"name one as FILE.blend:ARMATURE.")

@@ -118,6 +118,18 @@ def test_outputs_older_than_an_input_are_stale(tmp_path):
     assert stale_outputs(row, tmp_path) == ["cues", "clip"]
 
 
+def test_a_touched_character_makes_only_the_blender_outputs_stale(tmp_path):
+    speech_wav(tmp_path, "Bob.", name="bob", transcript_file=True)
+    character = tmp_path / "character.blend"
+    character.write_bytes(b"BLENDER")
+    (row,) = read_rows(tmp_path, ("cues", "blend"), character=str(character))
+    for name in ("bob.tsv", "bob.blend"):
+        (tmp_path / name).write_bytes(b"made")
+    assert stale_outputs(row, tmp_path) == []
+    os.utime(character, (time.time() + 5, time.time() + 5))
+    assert stale_outputs(row, tmp_path) == ["blend"]
+
+
 def test_manifest_rows_choose_transcript_language_and_outputs(tmp_path):
     speech_wav(tmp_path, "Bob made a map.", name="bob")
     (tmp_path / "empty.txt").write_text("  \n")
