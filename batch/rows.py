@@ -118,13 +118,22 @@ def _manifest_entries(path: pathlib.Path) -> list:
             data = json.loads(text)
             entries = data.get("rows") if isinstance(data, dict) else data
         else:
-            entries = list(csv.DictReader(text.splitlines()))
+            lines = text.splitlines()
+            header = lines[0] if lines else ""
+            delimiter = max(",;\t", key=header.count) if header else ","  # Excel in some locales writes ";"
+            entries = list(csv.DictReader(lines, delimiter=delimiter))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as error:
         raise BatchInputError(f"Cannot read the manifest {path.name} ({error}). Save it as UTF-8 CSV with a "
                               "header row, or as a JSON list of objects.") from None
     if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
         raise BatchInputError(f"The manifest {path.name} has no rows: it needs a list of rows, each with an "
                               "'audio' field.")
+    entries = [{str(key).strip().lower(): value for key, value in entry.items() if key is not None}
+               for entry in entries]  # "Audio", " Transcript": the columns as documented
+    if not any("audio" in entry for entry in entries):
+        columns = ", ".join(repr(key) for key in entries[0]) or "none"
+        raise BatchInputError(f"The manifest {path.name} has no 'audio' column (its columns: {columns}): name the "
+                              "columns audio, transcript, language, character, outputs, name.")
     for number, entry in enumerate(entries, start=1):
         if not str(entry.get("audio") or "").strip():
             raise BatchInputError(f"Row {number} of {path.name} has no 'audio': every row names its audio file.")

@@ -267,3 +267,14 @@ def test_a_manifest_cell_naming_subtitles_is_read_as_a_transcript_file(tmp_path)
     speech_wav(tmp_path, "Bob made a map.", name="line")
     rows = read_rows(manifest)
     assert rows[0].transcript_file.endswith("line.srt") and "Bob made a map." in rows[0].transcript
+
+
+def test_manifest_columns_in_any_case_and_semicolon_separated(tmp_path):
+    speech_wav(tmp_path, "Bob made a map.", name="bob")
+    for text in ("Audio,Transcript\nbob.wav,Bob made a map.\n", "audio;transcript\nbob.wav;Bob made a map.\n"):
+        (tmp_path / "rows.csv").write_text(text, encoding="utf-8")
+        (row,) = read_rows(tmp_path / "rows.csv")
+        assert row.audio.endswith("bob.wav") and row.transcript == "Bob made a map."
+    (tmp_path / "rows.csv").write_text("file,words\nbob.wav,Bob\n", encoding="utf-8")
+    with pytest.raises(BatchInputError, match="has no 'audio' column \\(its columns: 'file', 'words'\\)"):
+        read_rows(tmp_path / "rows.csv")
