@@ -445,7 +445,7 @@ def _speech_options(parser):
 def run_batch(args) -> int:
     """Many voice lines in one run: exit 0 when every row is done or up to date, 1 when any row failed."""
     from .batch.engines import RayUnavailable
-    from .batch.rows import BatchInputError, language_problem, parse_outputs, read_rows
+    from .batch.rows import BatchInputError, language_problem, parse_outputs, read_rows, split_character
     from .batch.run import REPORT, run_batch as run_rows
 
     check_fps("--fps", args.fps)
@@ -455,11 +455,13 @@ def run_batch(args) -> int:
         problem = language_problem(args.language)
         if problem:
             raise BatchInputError(problem)
-        if args.character and not os.path.isfile(args.character):
-            raise BatchInputError(f"Character file not found: {args.character}. Give an existing .blend.")
+        character_file, armature = split_character(args.character) if args.character else (None, "")
+        if character_file and not os.path.isfile(character_file):
+            raise BatchInputError(f"Character file not found: {character_file}. Give an existing .blend.")
+        character = os.path.abspath(character_file) + (f":{armature}" if armature else "") if character_file else None
         if args.workers < 1:
             raise BatchInputError(f"--workers must be at least 1, got {args.workers}.")
-        rows = read_rows(args.input, parse_outputs(args.outputs), args.character and os.path.abspath(args.character),
+        rows = read_rows(args.input, parse_outputs(args.outputs), character,
                          args.language)
         settings = {"fps": args.fps, "seed": args.seed, "resolution": tuple(args.resolution)}
         report = run_rows(rows, args.out, settings, workers=args.workers, use_ray=args.ray is not None,

@@ -91,7 +91,8 @@ def _blender_files(row, outputs, settings, folder, notes) -> dict:
     from ..operators.render_video import configure_video_output, drop_clock_metadata, render_video
 
     scene, character = talk_on_character(row.character, row.audio, row.transcript or "", settings["seed"],
-                                         fit_range=True, language=face_language(row.language))
+                                         fit_range=True, language=face_language(row.language),
+                                         armature=row.armature or None)
     paths = {output: os.path.join(folder, f"{row.name}.{OUTPUTS[output]}") for output in outputs}
     # Game files first: they record the open .blend's path, which saving a copy leaves unchanged.
     if "fbx" in paths:

@@ -34,6 +34,7 @@ class Row:
     outputs: tuple = DEFAULT_OUTPUTS
     error: str | None = None      # a problem found while reading the row (e.g. an empty transcript file)
     notes: list = field(default_factory=list)
+    armature: str = ""            # FILE.blend:ARMATURE: the armature to animate in a file with several
 
     def output_path(self, out_dir, output: str) -> str:
         return os.path.join(os.fspath(out_dir), f"{self.name}.{OUTPUTS[output]}")
@@ -140,6 +141,12 @@ def _manifest_entries(path: pathlib.Path) -> list:
     return entries
 
 
+def split_character(spec: str) -> tuple:
+    """("file.blend", "ARMATURE") of "file.blend:ARMATURE" (as the other verbs name an armature), else (spec, "")."""
+    head, marker, armature = spec.rpartition(".blend:")
+    return (head + ".blend", armature) if marker and armature else (spec, "")
+
+
 def _row(entry: dict, base: pathlib.Path, defaults: dict, index: int) -> Row:
     def field_of(key):
         value = entry.get(key)
@@ -147,10 +154,11 @@ def _row(entry: dict, base: pathlib.Path, defaults: dict, index: int) -> Row:
 
     audio = os.path.abspath(base / os.path.expanduser(field_of("audio")))
     name = field_of("name") or os.path.splitext(os.path.basename(audio))[0]
-    character = field_of("character")
-    character = os.path.abspath(base / os.path.expanduser(character)) if character else defaults["character"]
+    character, armature = split_character(field_of("character") or defaults["character"])
+    character = os.path.abspath(base / os.path.expanduser(character))
     outputs = parse_outputs(field_of("outputs")) if field_of("outputs") else defaults["outputs"]
-    row = Row(name, audio, None, None, field_of("language") or defaults["language"], character, outputs)
+    row = Row(name, audio, None, None, field_of("language") or defaults["language"], character, outputs,
+              armature=armature)
 
     from ..models.speech.transcripts import SUFFIXES, read_transcript, transcript_path_beside
 

@@ -278,3 +278,14 @@ def test_manifest_columns_in_any_case_and_semicolon_separated(tmp_path):
     (tmp_path / "rows.csv").write_text("file,words\nbob.wav,Bob\n", encoding="utf-8")
     with pytest.raises(BatchInputError, match="has no 'audio' column \\(its columns: 'file', 'words'\\)"):
         read_rows(tmp_path / "rows.csv")
+
+
+def test_a_character_named_as_file_blend_armature_picks_that_armature(tmp_path):
+    speech_wav(tmp_path, "Bob made a map.", name="bob")
+    (tmp_path / "cast.blend").write_bytes(b"BLENDER")
+    (tmp_path / "rows.csv").write_text("audio,character,outputs\nbob.wav,cast.blend:SecondRig,blend\n",
+                                       encoding="utf-8")
+    (row,) = read_rows(tmp_path / "rows.csv")
+    assert row.character == str(tmp_path / "cast.blend") and row.armature == "SecondRig" and row.error is None
+    (row,) = read_rows(tmp_path, ("blend",), character=f"{tmp_path / 'cast.blend'}:Rig")
+    assert row.armature == "Rig" and row.character.endswith("cast.blend")
