@@ -115,7 +115,7 @@ def _recipe(row, settings: dict) -> str:
     """What a row's outputs are made from besides its files' dates: the run's settings and the row's words,
     language and character (a changed --fps or manifest cell makes them stale too)."""
     made_of = {**{key: settings[key] for key in sorted(settings)}, "transcript": row.transcript,
-               "language": row.language, "character": row.character}
+               "language": row.language, "character": row.character, "armature": row.armature}
     return hashlib.sha1(json.dumps(made_of, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:16]
 
 
