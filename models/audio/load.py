@@ -119,8 +119,8 @@ def _decoded_by_blender(path: str, name: str, sample_rate: int, max_seconds: flo
 
     seconds = blender_audio.sound_seconds(path)
     if seconds is None:
-        kind = _unreadable_kind(path) if blender_audio.audaspace() is not None else ""  # else nothing could read it
-        if kind == "video":
+        kind = _unreadable_kind(path)
+        if kind == "video" and blender_audio.audaspace() is not None:  # without it no video's sound could be read
             raise AudioError(f"{name} is a video with no sound track that can be read. Choose a video with sound, or "
                              "its sound as a wav, flac, ogg or mp3 file.")
         if kind == "text":
