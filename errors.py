@@ -13,6 +13,7 @@ Rules (README, "Bad input"):
 Nothing here imports bpy.
 """
 
+import codecs
 import contextlib
 import errno
 import math
@@ -52,6 +53,14 @@ def os_error_sentence(error: OSError, path=None, role: str = "file") -> str:
     return f"Cannot use {role} {name} ({reason}). Check the path and its permissions."
 
 
+def decoded_text(data: bytes, errors: str = "strict") -> str:
+    """A text file's bytes as text: UTF-8 (a byte-order mark skipped), or UTF-16 when they start with a UTF-16
+    byte-order mark (Windows Notepad's "Unicode"); newlines as text mode reads them. UnicodeDecodeError when
+    `errors` is "strict" and they are neither."""
+    encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
+    return data.decode(encoding, errors).replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_text_file(path, option: str = "--text") -> str:
     """A UTF-8 text file (a transcript, an emotion curve), or one in UTF-16 with a byte-order mark (Windows
     Notepad's "Unicode"), or a sentence naming the file and what to do."""
@@ -62,9 +71,7 @@ def read_text_file(path, option: str = "--text") -> str:
         raise SoundMotionError(f"{option}: {path} is a folder. Give a text file.")
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
-        encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"  # UTF-16's byte-order marks
-        return data.decode(encoding).replace("\r\n", "\n").replace("\r", "\n")  # newlines as text mode reads them
+            return decoded_text(handle.read())
     except UnicodeDecodeError:
         raise SoundMotionError(f"{option}: {path} is not UTF-8 text. Save it as UTF-8 (plain text) and try "
                                "again.") from None

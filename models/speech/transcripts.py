@@ -12,9 +12,10 @@ was said. `spoken_text` keeps the words only; every transcript passes through it
 (models/speech/phonemes.find_phones).
 """
 
-import codecs
 import os
 import re
+
+from ...errors import decoded_text
 
 SUFFIXES = (".txt", ".lab", ".srt", ".vtt")  # in this order of preference
 _SAMPLE_RANGE = re.compile(r"^\s*(\d+)[ \t]+(\d+)[ \t]+(?=\S)")
@@ -39,12 +40,10 @@ def read_transcript(path) -> str:
 
 
 def read_text(path, errors: str = "strict") -> str:
-    """A text file's text: UTF-8 (a byte-order mark skipped), or UTF-16 when it starts with a UTF-16 byte-order mark
-    (Windows Notepad's "Unicode"); newlines as "\n". Raises UnicodeDecodeError when `errors` is "strict"."""
+    """A text file's text (errors.decoded_text: UTF-8, or UTF-16 with a byte-order mark). Raises UnicodeDecodeError
+    when `errors` is "strict"."""
     with open(path, "rb") as handle:
-        data = handle.read()
-    encoding = "utf-16" if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else "utf-8-sig"
-    return data.decode(encoding, errors).replace("\r\n", "\n").replace("\r", "\n")
+        return decoded_text(handle.read(), errors)
 
 
 def transcript_text(text: str) -> str:
