@@ -95,7 +95,11 @@ def transcript_beside(audio_path, notes: list | None = None) -> str | None:
     is one. One that is neither UTF-8 text nor UTF-16 with a byte-order mark is ignored ("": there was one, but no
     words), as `--text` refuses it, and `notes` gets a sentence saying so (which stands for face_from_audio's
     NO_TRANSCRIPT_NOTE)."""
-    path = transcripts.transcript_path_beside(audio_path)
+    return _transcript_at(transcripts.transcript_path_beside(audio_path), notes)
+
+
+def _transcript_at(path, notes: list | None) -> str | None:
+    """transcript_beside's words of the file at `path` (None: no file)."""
     if path is None:
         return None
     try:
@@ -125,9 +129,10 @@ def load_speech(audio_path, transcript: str | None, report) -> tuple:
     audio = load_audio(audio_path, allow_silence=True)
     notes = []
     if transcript is None:
-        transcript = transcript_beside(audio_path, notes)
+        path = transcripts.transcript_path_beside(audio_path)
+        transcript = _transcript_at(path, notes)
         if transcript:  # the note names the file read
-            notes.append(f"Used the transcript {os.path.basename(transcripts.transcript_path_beside(audio_path))}.")
+            notes.append(f"Used the transcript {os.path.basename(path)}.")
     return audio, transcript, notes
 
 
