@@ -139,15 +139,17 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 failure = failure or ["The transcript could not be aligned to the audio; used phoneme recognition "
                                       "instead."]
                 continue
+            parts = []  # said only where this alignment is taken: given up whole, its parts are moot
             if failed_spans:
                 report(0.4, "Recognising the parts the transcript did not fit")
                 recognized = _net_phones(posteriors) if recognized is None else recognized
                 phones = _fill_spans(phones, failed_spans, recognized)
-                tried.append(f"{len(failed_spans)} part(s) of the audio did not fit the transcript; "
-                             "phoneme recognition was used there.")
+                parts = [f"{len(failed_spans)} part(s) of the audio did not fit the transcript; phoneme recognition "
+                         "was used there."]
             share = _squeezed_share(phones)
             if share < MISMATCH_SQUEEZED_SHARE and _alignment_fits(phones, activity) and (
                     engine == aligner or _posterior_gap(phones, posteriors, activity) <= SECOND_ALIGNER_GAP):
+                tried += parts
                 if text != transcript:
                     tried.append(f"The transcript's first word ({transcript.split()[0]!r}) was not heard and "
                                  "was left out.")
@@ -160,9 +162,8 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
                 if squeezed is None or share < squeezed[0]:
                     squeezed = (share, phones, tried)
                 continue
-            # The whole transcript is given up: the part-wise "did not fit ... recognition was used there" is moot.
-            failure = failure or [note for note in tried if "part(s) of the audio did not fit" not in note] + [
-                "The transcript did not match the audio; used phoneme recognition instead."]
+            failure = failure or tried + ["The transcript did not match the audio; used phoneme recognition "
+                                          "instead."]
         if squeezed is not None:  # a short take said fast, or cut off: its words still fit where it was said
             return _aligned_track(squeezed[1], notes + squeezed[2], activity, features, pitch, posteriors,
                                   speech_like)
