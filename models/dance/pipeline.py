@@ -13,7 +13,7 @@ from .body import build_clip, rest_heights
 from .choreography import ChoreographyError, bar_grid, beat_times, plan_dance
 from .contacts import clean_contacts
 from .long_music import dance_in_parts
-from ..music.meter import METERS, beats_per_bar_for, with_meter
+from ..music.meter import METERS, in_meter
 from .moves import STYLES
 from .performance import perform
 
@@ -109,10 +109,7 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
     """The dance for an analysed song (generate_dance's parameters)."""
     report = progress or (lambda fraction, message: None)
     check_settings(fps, style, energy, clip_moves, engine, meter)
-    per_bar = beats_per_bar_for(meter, analysis.tempo)
-    if per_bar and not analysis.fallback and per_bar != int(analysis.beats_per_bar or 4):
-        analysis = with_meter(analysis, per_bar)
-        analysis.notes.append(f"Meter {meter} as asked: bars of {per_bar} beats.")
+    analysis = in_meter(analysis, meter)
     energy = min(float(energy), 2.0)
     notes = []
     if engine == "captured":

@@ -4,7 +4,7 @@ import numpy as np
 
 from ..audio.load import AudioError, load_audio
 from .analysis import HELD_TONE_NOTE, MusicAnalysis, analyse_music
-from .meter import beats_per_bar_for, with_meter
+from .meter import in_meter
 from .spectrum import SAMPLE_RATE
 
 MIN_SECONDS = 2.0
@@ -22,8 +22,7 @@ def track_file(path, meter: str = "auto") -> MusicAnalysis:
         held = f": {HELD_TONE_NOTE}" if any(HELD_TONE_NOTE in note for note in analysis.notes) else ""
         raise AudioError(f"No steady beat was found in {audio.stem}{held} (beat confidence "
                          f"{analysis.confidence:.2f}). Choose music with a beat: speech, noise and drones have none.")
-    per_bar = beats_per_bar_for(meter, analysis.tempo)
-    return with_meter(analysis, per_bar) if per_bar else analysis
+    return in_meter(analysis, meter)
 
 
 def beats_document(analysis: MusicAnalysis) -> dict:

@@ -26,3 +26,15 @@ def with_meter(analysis, beats_per_bar: int):
     bar_starts = np.arange(analysis.first_downbeat_index, len(analysis.beats), beats_per_bar)
     return dataclasses.replace(analysis, bar_starts=bar_starts, downbeats=analysis.beats[bar_starts],
                                beats_per_bar=beats_per_bar, notes=list(analysis.notes))
+
+
+def in_meter(analysis, meter: str):
+    """The analysis with its bars counted in the meter named (METERS), with a note saying so, where that differs from
+    the tracker's; as it is for "auto", the tracker's own meter (its bars, phased stretch by stretch, stay) and a
+    fallback grid."""
+    per_bar = beats_per_bar_for(meter, analysis.tempo)
+    if not per_bar or analysis.fallback or per_bar == int(analysis.beats_per_bar or 4):
+        return analysis
+    analysis = with_meter(analysis, per_bar)
+    analysis.notes.append(f"Meter {meter} as asked: bars of {per_bar} beats.")
+    return analysis
