@@ -90,6 +90,11 @@ def take_track_name(action_name: str) -> str:
     return base if dot and suffix.isdigit() else action_name
 
 
+def animated_blocks(obj) -> list:
+    """The datablocks a take on `obj` may animate: the object, and a mesh's shape keys."""
+    return [obj] + ([obj.data.shape_keys] if obj.type == "MESH" and obj.data.shape_keys is not None else [])
+
+
 def take_strips(id_block) -> list:
     """(strip, track) of every SoundMotion take on the datablock's NLA tracks, oldest first."""
     animation_data = getattr(id_block, "animation_data", None)

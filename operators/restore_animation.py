@@ -4,6 +4,7 @@ the action and values it had before (the take stays in the file, with a fake use
 import bpy
 
 from . import previous_state
+from .action_channels import animated_blocks
 from .sound_strip import sync_sound_strips
 from .user_errors import reports_errors
 
@@ -22,10 +23,7 @@ class SOUNDMOTION_OT_restore_previous(bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         obj = context.active_object
-        blocks = [obj]
-        if obj.type == "MESH" and obj.data.shape_keys is not None:
-            blocks.append(obj.data.shape_keys)
-        blocks = previous_state.with_run_partners(blocks)  # a Talk take: its face and its body together
+        blocks = previous_state.with_run_partners(animated_blocks(obj))  # a Talk take: its face and its body together
         removed = [name for name in (previous_state.restore(block) for block in blocks) if name]
         if not removed:
             self.report({"WARNING"}, f"{obj.name} has no SoundMotion take to undo.")

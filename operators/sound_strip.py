@@ -6,7 +6,7 @@ import os
 
 import bpy
 
-from .action_channels import TAKE_KEY, take_strips
+from .action_channels import TAKE_KEY, animated_blocks, take_strips
 
 
 class SoundStripUnavailable(RuntimeError):
@@ -67,12 +67,7 @@ SOUND_KEY = "soundmotion_sound"  # on a take's action: JSON [audio path, start f
 def _objects_take_tracks(obj) -> list:
     """(take action, its NLA track) of every SoundMotion take on the object's tracks and on its shape keys' (every
     take in play, not the versions they replaced)."""
-    blocks = [obj] + ([obj.data.shape_keys] if obj.type == "MESH" and obj.data.shape_keys is not None else [])
-    return [(strip.action, track) for block in blocks for strip, track in take_strips(block)]
-
-
-def _objects_takes(obj) -> list:
-    return [action for action, _ in _objects_take_tracks(obj)]
+    return [(strip.action, track) for block in animated_blocks(obj) for strip, track in take_strips(block)]
 
 
 LINE_MUTED = "soundmotion_line_muted"  # on a take's action: its track was muted because a later line replaced it
@@ -82,7 +77,7 @@ def mark_takes(owners, audio_path: str, frame_start: int):
     """Record on the owners' latest takes (those a run just wrote) which line they play, for sync_sound_strips."""
     for name in owners:
         obj = bpy.data.objects.get(name)
-        takes = _objects_takes(obj) if obj is not None else []
+        takes = [action for action, _ in _objects_take_tracks(obj)] if obj is not None else []
         if takes:
             newest = max(int(action[TAKE_KEY]) for action in takes)
             for action in takes:
