@@ -4,6 +4,7 @@ Both run batch.row_job.run_row with the same environment, so both give the same 
 import contextlib
 import multiprocessing
 import os
+import socket
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -13,6 +14,11 @@ from .row_job import WORKER_ENVIRONMENT, run_row
 
 class RayUnavailable(RuntimeError):
     """Ray is not installed or the cluster cannot be reached; the message says what to do."""
+
+
+# Joining a cluster whose head does not answer waits on Ray's own retries (over two minutes for a GCS address,
+# 30 s for ray://) before any error: the head's port is knocked on first, this long.
+REACH_SECONDS = 5.0
 
 
 @contextlib.contextmanager
@@ -88,6 +94,7 @@ def start_ray(address: str | None, num_cpus: int | None):
         raise RayUnavailable("Ray is not installed: `pip install 'soundmotion[batch]'` (or `make setup`) "
                              "installs it.") from None
     runtime_env = {"env_vars": dict(WORKER_ENVIRONMENT)}
+    check_reachable(address)
     try:
         if address is None:
             ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
@@ -99,6 +106,24 @@ def start_ray(address: str | None, num_cpus: int | None):
                              "Check the address (joining a cluster with token authentication also needs "
                              "RAY_AUTH_MODE=token and its token here), or drop it to start a local Ray.") from None
     return ray
+
+
+def check_reachable(address: str | None):
+    """Refuse a cluster address whose head does not accept a connection within REACH_SECONDS ('host:port' or
+    'ray://host:port'; None, 'auto', 'local' and an address without a port are left to Ray)."""
+    host_port = (address or "").strip()
+    host_port = host_port[len("ray://"):] if host_port.startswith("ray://") else host_port
+    host, _, port = host_port.rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=REACH_SECONDS).close()
+    except OSError as error:
+        reason = (f"no answer within {REACH_SECONDS:.0f} s" if isinstance(error, TimeoutError)
+                  else (error.strerror or str(error)).lower())
+        raise RayUnavailable(f"Cannot join Ray at {address}: nothing answers at {host}:{port} ({reason}). Check that the cluster's head is running and that its port "
+                             "is open to this machine (6379 for its address, 10001 for ray://), or drop the "
+                             "address to start a local Ray.") from None
 
 
 def ray_results(jobs, settings: dict, job=run_row):

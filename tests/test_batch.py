@@ -165,6 +165,21 @@ def test_bad_arguments_exit_2_with_a_sentence(args, message, tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_cluster_that_does_not_answer_is_refused_at_once(tmp_path, capsys):
+    """Ray's own retries waited over two minutes on a GCS address nothing listens at (30 s for ray://)."""
+    import socket
+    with socket.socket() as probe:             # a port nothing listens at
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    speech_wav(tmp_path, "Bob.", name="bob")
+    for address in (f"127.0.0.1:{port}", f"ray://127.0.0.1:{port}"):
+        started = time.monotonic()
+        assert main(["batch", str(tmp_path), "--out", str(tmp_path / "out"), f"--ray={address}"]) == 2
+        assert time.monotonic() - started < 20
+        assert f"Cannot join Ray at {address}: nothing answers at 127.0.0.1:{port} (connection refused)" in \
+            capsys.readouterr().err
+
+
 def test_a_folder_of_voice_memos_in_m4a_is_a_batch(tmp_path):
     # Phones record voice memos as AAC in .m4a; the rows load them through Blender's FFmpeg (models/audio/load.py).
     (tmp_path / "memo.m4a").write_bytes(b"")
