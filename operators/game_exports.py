@@ -44,11 +44,14 @@ def export_fbx(filepath: str) -> str:
 
 def export_glb(filepath: str) -> str:
     """The scene as it plays (takes on their NLA tracks, with anything layered on top) baked over its frame
-    range: one glTF animation for the armature's bones, one for the face mesh's morph weights."""
+    range: one glTF animation for the armature's bones, one for the face mesh's morph weights. Time 0 is the
+    range's first frame, where the line's sound starts (the exporter's own timing, frame / fps, put frame 1 at
+    1/fps s: a game starting the sound and the clip together showed the face a frame late)."""
     filepath = os.path.abspath(filepath)
     result = bpy.ops.export_scene.gltf(filepath=filepath, export_format="GLB", export_animations=True,
                                        export_animation_mode="SCENE", export_morph=True,
-                                       export_morph_animation=True, export_cameras=False, export_lights=False)
+                                       export_morph_animation=True, export_anim_slide_to_zero=True,
+                                       export_cameras=False, export_lights=False)
     if "FINISHED" not in result:
         raise RuntimeError(f"The glTF exporter did not finish writing {os.path.basename(filepath)}.")
     return filepath
