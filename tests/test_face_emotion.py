@@ -70,6 +70,23 @@ def test_strength_curve_fades_the_emotion_in_and_gains_offsets_apply_last(speech
     assert gained.clip.channel("browInnerUp").min() >= 0.2 - 1e-6
 
 
+@pytest.mark.parametrize("wider", [{"channel_gains": {"jawOpen": 2.0}}, {"channel_offsets": {"jawOpen": 0.1}},
+                                   {"channel_gains": {"jawOpen": 1.5, "mouthLowerDownLeft": 2.0},
+                                    "emotion": "happy", "emotion_strength": 1.0}])
+def test_a_wider_jaw_from_gains_or_offsets_still_seals_p_b_m(speech, wider):
+    """Gains and offsets come last: a jaw gain of 2 or an offset of 0.1 opened every p/b/m seal (0 of 35 left)."""
+    path, _ = speech
+    plain = _face(path, TEXT)
+    sealed = face_classes(plain.clip.weights, plain.clip.channel_names) == CLOSED
+    wide = _face(path, TEXT, **wider)
+    assert np.mean(wide.clip.channel("jawOpen")[~sealed]) > np.mean(plain.clip.channel("jawOpen")[~sealed]) + 0.02
+    assert sealed.sum() > 20
+    assert np.mean(face_classes(wide.clip.weights, wide.clip.channel_names)[sealed] == CLOSED) >= 0.95
+    # mouthClose given a gain of its own is the user's to set: no seal is forced.
+    loose = _face(path, TEXT, channel_gains={"jawOpen": 2.0, "mouthClose": 0.0})
+    assert loose.clip.channel("mouthClose").max() == 0.0
+
+
 def test_bad_emotion_settings_are_refused_with_a_sentence(speech):
     path, _ = speech
     with pytest.raises(FaceSettingsError, match="Emotion must be one of"):
@@ -78,3 +95,11 @@ def test_bad_emotion_settings_are_refused_with_a_sentence(speech):
         _face(path, "", emotion="happy", emotion_strength=1.5)
     with pytest.raises(FaceSettingsError, match="ARKit"):
         _face(path, "", channel_gains={"smile": 2.0})
+    # Not-a-number gains, offsets and curve points are refused before any work (NaN failed after the analysis,
+    # naming no option; an infinite offset pinned its channel at 1).
+    with pytest.raises(FaceSettingsError, match="The gain of jawOpen must be a number, got nan"):
+        _face(path, "", channel_gains={"jawOpen": float("nan")})
+    with pytest.raises(FaceSettingsError, match="The offset of browInnerUp must be a number, got inf"):
+        _face(path, "", channel_offsets={"browInnerUp": float("inf")})
+    with pytest.raises(FaceSettingsError, match="curve times and values must be numbers"):
+        _face(path, "", emotion="sad", emotion_strength=1.0, emotion_curve=[(0.0, 0.5), (float("nan"), 1.0)])

@@ -71,6 +71,8 @@ def strength_curve(strength: float, count: int, fps: float, curve=None) -> np.nd
     if curve is not None and len(curve):
         points = np.asarray(curve, np.float64).reshape(-1, 2)
         order = np.argsort(points[:, 0])
+        if not np.all(np.isfinite(points)):
+            raise EmotionError("Emotion curve times and values must be numbers.")
         if np.any(points[:, 1] < 0) or np.any(points[:, 1] > 1):
             raise EmotionError("Emotion curve values must lie between 0 and 1.")
         values *= np.interp(np.arange(count) / fps, points[order, 0], points[order, 1])
@@ -96,17 +98,31 @@ def add_emotion(weights: np.ndarray, emotion: str, strength: np.ndarray, seal: n
     return np.clip(weights, 0.0, 1.0, out=weights)
 
 
-def apply_gain_offset(weights: np.ndarray, gains: dict | None, offsets: dict | None) -> np.ndarray:
-    """Per-channel `value · gain + offset` (ARKit names), clipped to 0..1, in place."""
+def apply_gain_offset(weights: np.ndarray, gains: dict | None, offsets: dict | None,
+                      seal: np.ndarray = None) -> np.ndarray:
+    """Per-channel `value · gain + offset` (ARKit names), clipped to 0..1, in place. With `seal` (T,) 0..1 (how shut
+    the lips must be, as add_emotion's), the lips still meet on p/b/m afterwards: a wider jaw (jawOpen gain over 1,
+    or an offset) gets mouthClose to match, and a lip opener the user raised is held back there, unless mouthClose
+    itself has a gain or offset (then the user decides how far the lips close)."""
     for table, kind in ((gains or {}, "gain"), (offsets or {}, "offset")):
         unknown = sorted(set(table) - set(ARKIT_INDEX))
         if unknown:
             raise EmotionError(f"Channel {kind}s must name ARKit channels; unknown: {', '.join(unknown)}.")
+        for name, value in table.items():
+            if not np.isfinite(float(value)):
+                raise EmotionError(f"The {kind} of {name} must be a number, got {value}.")
     for name, gain in (gains or {}).items():
         weights[:, ARKIT_INDEX[name]] *= float(gain)
     for name, offset in (offsets or {}).items():
         weights[:, ARKIT_INDEX[name]] += float(offset)
-    return np.clip(weights, 0.0, 1.0, out=weights)
+    np.clip(weights, 0.0, 1.0, out=weights)
+    touched = set(gains or {}) | set(offsets or {})
+    if seal is not None and touched and "mouthClose" not in touched:
+        open_lips = np.clip(seal, 0.0, 1.0)
+        for index in (i for i in LIP_OPENING if i != JAW and ARKIT_BLENDSHAPES[i] in touched):
+            weights[:, index] *= 1.0 - open_lips
+        weights[:, CLOSE] = np.maximum(weights[:, CLOSE], open_lips * weights[:, JAW])
+    return weights
 
 
 __all__ = ["EMOTIONS", "EmotionError", "add_emotion", "apply_gain_offset", "check_emotion", "strength_curve"]

@@ -222,7 +222,7 @@ def face_from_phones(phones: list, voice: VoiceMeasures, fps: float, settings: F
     if settings.emotion != "neutral" and settings.emotion_strength > 0:
         strength = strength_curve(settings.emotion_strength, count, fps, settings.emotion_curve)
         add_emotion(weights, settings.emotion, strength, visemes[:, VISEME_INDEX["PP"]])
-    apply_gain_offset(weights, settings.channel_gains, settings.channel_offsets)
+    apply_gain_offset(weights, settings.channel_gains, settings.channel_offsets, visemes[:, VISEME_INDEX["PP"]])
     clip = FaceClip(fps, np.clip(weights, 0.0, 1.0), ARKIT_BLENDSHAPES)
     cue_times = np.arange(int(np.ceil(voice.duration / FRAME_SECONDS))) * FRAME_SECONDS
     cues = mouth_cues(viseme_weights(held, cue_times + LEAD_SECONDS, settings.coarticulation), cue_times,
