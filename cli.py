@@ -84,12 +84,18 @@ def face_settings_from(args):
     from .models.face.pipeline import FaceSettings
 
     emotion = args.emotion or "neutral"
+    curve = _emotion_curve(getattr(args, "emotion_curve", None))
+    given = [option for option, value in (("--emotion-strength", args.emotion_strength), ("--emotion-curve", curve))
+             if value]
+    if given and emotion == "neutral":
+        raise SoundMotionError(f"{' and '.join(given)} set how strong an emotion is: add --emotion NAME (one of "
+                               f"{', '.join(e for e in EMOTIONS if e != 'neutral')}).")
     strength = args.emotion_strength if args.emotion_strength is not None else (0.0 if emotion == "neutral" else 0.7)
     return FaceSettings(articulation=getattr(args, "articulation", 1.0),
                         expressiveness=getattr(args, "expressiveness", 0.5), seed=args.seed, language=args.language,
                         emotion=emotion, emotion_strength=strength,
                         word_recogniser=not getattr(args, "no_word_recogniser", False),
-                        emotion_curve=_emotion_curve(getattr(args, "emotion_curve", None)),
+                        emotion_curve=curve,
                         channel_gains=_channel_values(getattr(args, "channel_gain", None), "--channel-gain"),
                         channel_offsets=_channel_values(getattr(args, "channel_offset", None), "--channel-offset"))
 

@@ -67,6 +67,8 @@ CASES = [
     (["face", SPEECH, "--emotion-curve", "{json.not_json}"], "line 1: an emotion curve line is 'SECONDS STRENGTH'"),
     (["face", SPEECH, "--channel-gain", "mouthSmileLeft=lots"], "--channel-gain takes CHANNEL=NUMBER"),
     (["face", SPEECH, "--channel-offset", "notAChannel=0.1"], "unknown: notAChannel"),
+    (["face", SPEECH, "--channel-gain", "jawOpen=nan"], "The gain of jawOpen must be a number, got nan"),
+    (["face", SPEECH, "--emotion-strength", "0.5"], "--emotion-strength set how strong an emotion is: add --emotion"),
     (["face"], "the following arguments are required: audio"),
     (["face", SPEECH, "--bogus"], "unrecognized arguments: --bogus"),
     (["face", "{audio.pipe}", "--cues", "{out}/c.tsv"], "is a pipe or a device, not a file on disk: save the audio"),
