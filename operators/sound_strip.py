@@ -51,6 +51,13 @@ def add_sound_strip(scene, audio_path: str, frame_start: int, owners=()):
             raise SoundStripUnavailable("This Blender build has no audio support, so no sound strip was added.") from None
         raise
     strip[OWNERS_KEY] = {owner: 1 for owner in owners}
+    if bpy.data.filepath and bpy.context.preferences.filepaths.use_relative_paths:
+        # As Blender's own Add > Sound does: the shot folder can move (a farm's mount, another drive) and keep its
+        # sound; an absolute path silenced the render there.
+        try:
+            strip.sound.filepath = bpy.path.relpath(audio_path)
+        except ValueError:  # another drive (Windows): stays absolute
+            pass
     return strip, True
 
 
