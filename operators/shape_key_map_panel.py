@@ -1,10 +1,12 @@
 """The shape-key map of the selected face mesh: operators "Detect / Save / Load Shape-Key Map", add and remove
 rows, and the "Shape Keys" sub-panel that lists and edits the map stored on the mesh (saved in the .blend)."""
 
+import textwrap
+
 import bpy
 
+from ..errors import SoundMotionError
 from ..retarget.shape_keys import ShapeKeyMap, map_shape_keys, preset_label, preset_names, unused_keys
-from .background_job import UserFacingError
 from .map_files import read_map, save_map
 from .stored_shape_key_map import (STORED_MAP, STORED_PRESET, SoundMotionShapeKeyMapEntry, store_shape_key_map,
                                    stored_shape_key_map)
@@ -25,10 +27,16 @@ def _key_names(mesh):
 
 def _face_mesh(context):
     """The face mesh of the selection, or None (the panel shows a hint instead of raising)."""
+    return _face_mesh_or_why(context)[0]
+
+
+def _face_mesh_or_why(context):
+    """(the face mesh of the selection, "") or (None, the sentence saying why there is none: a linked or
+    not-editable character's refusal included, which raised in every poll and left the panel empty)."""
     try:
-        return face_mesh_for(context.active_object)
-    except UserFacingError:
-        return None
+        return face_mesh_for(context.active_object), ""
+    except SoundMotionError as error:
+        return None, str(error)
 
 
 class _MeshOperator:
@@ -152,9 +160,10 @@ class SOUNDMOTION_PT_shape_key_map(bpy.types.Panel):
 
     def draw(self, context):
         layout = self.layout
-        mesh = _face_mesh(context)
+        mesh, why = _face_mesh_or_why(context)
         if mesh is None:
-            layout.label(text="Select the face mesh (with shape keys) or its armature.")
+            for line in textwrap.wrap(why or "Select the face mesh (with shape keys) or its armature.", 48):
+                layout.label(text=line)
             return
         layout.label(text=mesh.name, icon="SHAPEKEY_DATA")
         row = layout.row(align=True)

@@ -148,3 +148,29 @@ def test_a_face_whose_shape_keys_are_still_linked_is_refused_until_its_mesh_is_o
     bpy.ops.wm.open_mainfile(filepath=str(shot))
     face = next(o for o in bpy.data.objects if o.name == demo_scene.FACE_MESH and o.override_library is not None)
     assert take_action(face.data.shape_keys) is not None
+
+
+def test_the_shape_keys_panel_of_a_not_editable_override_says_what_to_do(registered_addon, tmp_path, capfd):
+    """The armature made editable, its face mesh left a system override (what Library Override > Make gives): the
+    Shape Keys panel's polls raised (a traceback per redraw, an empty panel); now they answer no and the panel
+    shows the sentence."""
+    from soundmotion.operators import demo_scene, shape_key_map_panel
+
+    demo_scene.open_demo_character()
+    collection = bpy.data.collections.new("Character")
+    bpy.context.scene.collection.children.link(collection)
+    for obj in list(bpy.context.scene.collection.objects):
+        collection.objects.link(obj)
+        bpy.context.scene.collection.objects.unlink(obj)
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "character.blend"))
+    override = _shot_linking(tmp_path / "character.blend").override_hierarchy_create(bpy.context.scene,
+                                                                                     bpy.context.view_layer)
+    rig = next(o for o in override.all_objects if o.type == "ARMATURE")
+    rig.override_library.is_system_override = False
+    capfd.readouterr()
+    with bpy.context.temp_override(active_object=rig, object=rig):
+        assert not bpy.ops.soundmotion.detect_shape_key_map.poll()
+        mesh, why = shape_key_map_panel._face_mesh_or_why(bpy.context)
+    assert mesh is None and "is a library override that is not editable. Make it editable" in why
+    printed = capfd.readouterr()
+    assert "Python script error" not in printed.out + printed.err
