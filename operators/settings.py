@@ -1,5 +1,7 @@
 """The add-on's per-scene settings, saved in the .blend with the scene."""
 
+import os
+
 import bpy
 
 # The Language menu: Auto lip-syncs from the audio alone, in any language (a transcript, if given, is read as
@@ -77,9 +79,13 @@ EMOTION_DESCRIPTION = "Emotion layered over the lip sync (upper and lower face)"
 EMOTION_STRENGTH_DESCRIPTION = "How strongly the emotion shows (0..1)"
 
 
+# Blender 4.5 and later warn that a file path property without this option "does not support" "//" paths.
+RELATIVE_PATH_OPTIONS = {"PATH_SUPPORTS_BLEND_RELATIVE"} if bpy.app.version >= (4, 5, 0) else set()
+
+
 class SoundMotionSettings(bpy.types.PropertyGroup):
     audio_path: bpy.props.StringProperty(
-        name="Audio", subtype="FILE_PATH",
+        name="Audio", subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS,
         description="Voice or music file (wav, flac, ogg or mp3)")
     transcript: bpy.props.StringProperty(
         name="Transcript",
@@ -130,9 +136,47 @@ class SoundMotionSettings(bpy.types.PropertyGroup):
 CLASSES = (SoundMotionSettings,)
 
 
+_before_save = {}  # scene name: its audio path before _rebase_audio_paths, put back after a saved copy
+
+
+@bpy.app.handlers.persistent
+def _rebase_audio_paths(filepath, *_):
+    """Save As into another folder: a "//" audio path is rewritten relative to the new file, as Blender rewrites its
+    own relative paths (a shot saved as v002 beside v001 lost its audio: "//line.wav" then named v002's folder)."""
+    _before_save.clear()
+    old_folder, new_folder = os.path.dirname(bpy.data.filepath), os.path.dirname(str(filepath or ""))
+    if not bpy.data.filepath or not new_folder or os.path.normcase(old_folder) == os.path.normcase(new_folder):
+        return
+    for scene in bpy.data.scenes:
+        path = scene.soundmotion.audio_path
+        if path.startswith("//") and scene.library is None:
+            try:
+                rebased = "//" + os.path.relpath(bpy.path.abspath(path), new_folder).replace(os.sep, "/")
+            except ValueError:   # another drive (Windows): absolute
+                rebased = bpy.path.abspath(path)
+            _before_save[scene.name] = path
+            scene.soundmotion.audio_path = rebased
+
+
+@bpy.app.handlers.persistent
+def _after_save(filepath, *_):
+    """A saved copy (File > Save Copy) leaves this session on the old file: its paths go back."""
+    if os.path.normcase(os.path.abspath(str(filepath or ""))) != os.path.normcase(os.path.abspath(bpy.data.filepath)):
+        for name, path in _before_save.items():
+            if name in bpy.data.scenes:
+                bpy.data.scenes[name].soundmotion.audio_path = path
+    _before_save.clear()
+
+
 def register():
     bpy.types.Scene.soundmotion = bpy.props.PointerProperty(type=SoundMotionSettings)
+    bpy.app.handlers.save_pre.append(_rebase_audio_paths)
+    bpy.app.handlers.save_post.append(_after_save)
 
 
 def unregister():
+    for handlers, handler in ((bpy.app.handlers.save_pre, _rebase_audio_paths),
+                              (bpy.app.handlers.save_post, _after_save)):
+        if handler in handlers:
+            handlers.remove(handler)
     del bpy.types.Scene.soundmotion

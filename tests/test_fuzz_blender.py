@@ -370,6 +370,29 @@ def test_a_saved_shot_s_sound_strip_is_relative_and_plays_after_the_folder_moves
     assert os.path.isfile(bpy.path.abspath(strip.sound.filepath))
 
 
+def test_a_relative_audio_path_follows_save_as_into_another_folder(inputs, registered_addon, tmp_path):
+    """Save As v002 beside v001: "//line.wav" then named v002's folder (Blender rewrites only its own relative
+    paths). A saved copy leaves the open file's path as it was."""
+    import shutil
+
+    from blender_helpers import empty_scene
+
+    for version in ("v001", "v002", "copies/copy"):
+        (tmp_path / version).mkdir(parents=True)
+    shutil.copy(inputs["line_a"], tmp_path / "v001" / "line.wav")
+    scene = empty_scene()
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "v001" / "shot.blend"))
+    scene.soundmotion.audio_path = "//line.wav"
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "v002" / "shot.blend"))
+    assert bpy.context.scene.soundmotion.audio_path == "//../v001/line.wav"
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "copies" / "copy" / "shot.blend"), copy=True)
+    assert bpy.context.scene.soundmotion.audio_path == "//../v001/line.wav"   # still on v002
+    for version in ("v002", "copies/copy"):
+        bpy.ops.wm.open_mainfile(filepath=str(tmp_path / version / "shot.blend"))
+        assert os.path.samefile(bpy.path.abspath(bpy.context.scene.soundmotion.audio_path),
+                                tmp_path / "v001" / "line.wav"), version
+
+
 def test_restore_after_talk_restores_the_face_and_the_body(inputs):
     scene, rig, mesh = open_demo_character()
     mesh.data.shape_keys.key_blocks["jawOpen"].value = 0.25
