@@ -6,7 +6,7 @@ from face channels to those poses, editable row by row like the shape-key map, s
 import bpy
 
 from ..clips.arkit import ARKIT_BLENDSHAPES
-from ..retarget import blender_face
+from ..retarget import blender_face, blender_rig
 from ..retarget.face_poses import pose_map_for
 from .map_files import read_map, save_map
 from .targets import armature_of
@@ -51,6 +51,7 @@ class SOUNDMOTION_OT_detect_face_poses(_ArmatureOperator, bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         armature = _armature(context)
+        blender_rig.require_editable(armature)  # a map stored on linked data is not saved
         poses = blender_face.face_poses_of(armature)
         if poses is None or not poses.poses:
             self.report({"ERROR"}, f"{armature.name} has no face poses: mark one pose per viseme or ARKit channel "
@@ -95,6 +96,7 @@ class SOUNDMOTION_OT_load_face_pose_map(ChoosesFileFirst, _ArmatureOperator, bpy
     @reports_errors
     def execute(self, context):
         armature = _armature(context)
+        blender_rig.require_editable(armature)  # a map stored on linked data is not saved
         read = read_map(self, "face-pose map")
         if read is None:
             return {"CANCELLED"}
@@ -121,6 +123,7 @@ class SOUNDMOTION_OT_add_face_pose_row(_ArmatureOperator, bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         armature = _armature(context)
+        blender_rig.require_editable(armature)  # a map stored on linked data is not saved
         getattr(armature, blender_face.STORED_MAP).add()
         blender_face.mirror_face_pose_map(armature)
         return {"FINISHED"}
@@ -137,6 +140,7 @@ class SOUNDMOTION_OT_remove_face_pose_row(_ArmatureOperator, bpy.types.Operator)
 
     @reports_errors
     def execute(self, context):
+        blender_rig.require_editable(_armature(context))
         entries = getattr(_armature(context), blender_face.STORED_MAP)
         if self.index >= len(entries):
             self.report({"ERROR"}, f"There is no face-pose row {self.index}.")

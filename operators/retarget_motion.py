@@ -130,6 +130,7 @@ class SOUNDMOTION_OT_detect_bone_map(bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         obj = context.active_object
+        blender_rig.require_editable(obj)  # a map stored on linked data is not saved with the shot
         try:
             detected = blender_rig.detect_bone_map(blender_rig.read_rig_rest(obj, to_animate=False),
                                                    f"Armature '{obj.name}'")
@@ -172,6 +173,7 @@ class SOUNDMOTION_OT_load_bone_map(ChoosesFileFirst, bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         obj = context.active_object
+        blender_rig.require_editable(obj)
         path = bpy.path.abspath(self.filepath)
         loaded = BoneMap.load(path)
         kept = loaded.restricted_to(obj.data.bones.keys())

@@ -83,7 +83,13 @@ def test_linked_data_that_is_not_overridden_is_refused_with_what_to_do(registere
     with bpy.context.temp_override(active_object=rig, object=rig):
         with pytest.raises(RuntimeError, match="Make a library override"):
             bpy.ops.soundmotion.dance(filepath=str(path))
+        # Maps stored on linked data are not saved with the shot: refused too (they reported success and were lost).
+        for operator in (bpy.ops.soundmotion.detect_bone_map, bpy.ops.soundmotion.add_face_pose_row,
+                         bpy.ops.soundmotion.detect_face_poses):
+            with pytest.raises(RuntimeError, match="is linked from character.blend.*Make a library override"):
+                operator()
     assert len(bpy.data.actions) == actions
+    assert len(rig.soundmotion_bone_map) == len(rig.soundmotion_face_pose_map) == 0
 
 
 def test_the_face_pose_map_edited_on_an_override_drives_the_face_and_survives_reopening(registered_addon, tmp_path):
