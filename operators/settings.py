@@ -60,7 +60,12 @@ def language_of(settings) -> str | None:
     if settings.language == "OTHER":  # typed by hand: as eSpeak NG names it (zh-Hans: cmn), or refused with a sentence
         from ..models.speech.espeak import check_language
 
-        return check_language(settings.language_code) if settings.language_code.strip() else None
+        if not settings.language_code.strip():  # was taken as Auto: a transcript then read as English, unsaid
+            from .background_job import UserFacingError
+
+            raise UserFacingError("Language is Other… but no code is typed: type the language's code under Code "
+                                  "(e.g. sk, ka, sw, yue), or choose Auto for lip sync from the audio alone.")
+        return check_language(settings.language_code)
     return settings.language
 
 

@@ -278,7 +278,7 @@ def test_a_language_typed_under_other_is_read_as_espeak_names_it_or_refused(regi
 
     settings = empty_scene().soundmotion
     settings.language = "OTHER"
-    for typed, voice in (("zh-Hans", "cmn"), ("en_GB", "en"), ("  ", None)):
+    for typed, voice in (("zh-Hans", "cmn"), ("en_GB", "en")):
         settings.language_code = typed
         assert language_of(settings) == voice
     _, rig, _ = open_demo_character()
@@ -286,6 +286,9 @@ def test_a_language_typed_under_other_is_read_as_espeak_names_it_or_refused(regi
     bpy.context.scene.soundmotion.language_code = "xx-nope"
     bpy.context.view_layer.objects.active = rig
     refused(lambda: bpy.ops.soundmotion.talk(filepath=SPEECH, face=False), "Unknown language 'xx-nope'")
+    # Other… with no code typed was taken as Auto, a transcript then read as English without a word.
+    bpy.context.scene.soundmotion.language_code = "  "
+    refused(lambda: bpy.ops.soundmotion.talk(filepath=SPEECH, face=False), "Language is Other… but no code is typed")
 
 
 def test_a_take_placed_before_the_scene_range_says_so(registered_addon, capfd):
