@@ -177,8 +177,9 @@ def sound_for_take(scene, audio_path: str, frame_start: int, notes: list, owners
         if created:
             remove_sound_strip(scene, strip)
         raise
-    for old in replaced:
-        notes.append(f"Replaced the sound strip {old.name} at frame {frame_start}.")
-        remove_sound_strip(scene, old)
+    for old in replaced:  # a strip that also plays for other objects' takes stays theirs (sync_sound_strips)
+        if set(old[OWNERS_KEY].keys()) <= set(owners):
+            notes.append(f"Replaced the sound strip {old.name} at frame {frame_start}.")
+            remove_sound_strip(scene, old)
     mark_takes(owners, audio_path, frame_start)
     sync_sound_strips(scene, owners)  # the same line moved to another frame: its strip there goes

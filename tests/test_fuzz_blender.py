@@ -326,6 +326,22 @@ def test_a_second_lip_sync_with_other_audio_replaces_its_sound_strip(inputs, reg
 
 
 @pytest.mark.skipif(bpy.app.version < (4, 4, 0), reason="the 4.2 bpy wheel is built without audio")
+def test_a_line_two_characters_share_keeps_its_strip_when_one_gets_another_line(inputs, registered_addon):
+    """The strip went whole, and the other character lip-synced in silence."""
+    from blender_helpers import empty_scene
+
+    scene = empty_scene()
+    mesh = make_face_mesh()
+    other = make_face_mesh("Other")
+    for obj, line in ((mesh, "line_a"), (other, "line_a"), (mesh, "line_b")):
+        bpy.context.view_layer.objects.active = obj
+        assert bpy.ops.soundmotion.lip_sync(filepath=inputs[line]) == {"FINISHED"}
+    strips = sorted((s.name, s.frame_start, sorted(s["soundmotion_objects"].keys())) for s in sound_strips(scene))
+    assert strips == [("line_a", 1, ["Other"]), ("line_b", 1, ["Face"])]
+    assert not other.data.shape_keys.animation_data.nla_tracks["SM_face_line_a"].mute
+
+
+@pytest.mark.skipif(bpy.app.version < (4, 4, 0), reason="the 4.2 bpy wheel is built without audio")
 def test_sound_strips_follow_the_takes_through_restore_and_a_moved_line(inputs, registered_addon):
     """Restore Previous after a line replaced another at its frame puts the earlier line's strip back (the voice
     under the take is the take's own); the same line run again at another frame moves its strip there."""
