@@ -232,6 +232,9 @@ def test_long_music_is_danced_in_cross_faded_parts(monkeypatch):
     turn = np.abs(np.diff(result.clip.rotations[:, 1, 1]))
     assert turn.max() < 0.06
     assert any("danced in 4 parts" in note or "danced in 3 parts" in note for note in result.notes)
+    # One count for the whole dance (the first part's note counted that part only), said once.
+    assert [note for note in result.notes if note.startswith("Style ")] == \
+        [f"Style part 1: {len(result.moves)} bars danced over the whole music."]
 
 
 def test_talk_renders_a_short_line_as_a_short_movie(tmp_path):
@@ -278,5 +281,6 @@ def test_long_music_is_danced_in_parts_by_the_captured_engine(monkeypatch):
     assert all(isinstance(move[1], str) for move in result.moves)
     steps = np.linalg.norm(np.diff(result.clip.root_translation[:, :2], axis=0), axis=1)
     assert steps.max() < 0.12  # no teleport at a join (a dancer covers well under 3.6 m/s)
-    assert any("captured dances" in note for note in result.notes)  # not the coded fallback
+    assert any(f"seed 3: {len(result.moves)} phrases danced over the whole music" in note  # not the coded bars
+               for note in result.notes)
     assert any("danced in" in note for note in result.notes)

@@ -27,7 +27,7 @@ def dance_in_parts(analysis, fps: float, dance, progress=None, moves_in_seconds:
     total = max(1, int(np.ceil(analysis.duration * fps - 1e-9)))
     cuts = _cut_frames(analysis, fps, total)
     rotations = root = None
-    moves, clip_bars, notes, first = [], [], [], None
+    moves, clip_bars, notes, first, style = [], [], [], None, None
     for k, (start, end) in enumerate(zip(cuts[:-1], cuts[1:])):
         overlap = 0 if k == 0 else _overlap_frames(analysis, start / fps, fps)
         window_start = start - overlap
@@ -50,10 +50,14 @@ def dance_in_parts(analysis, fps: float, dance, progress=None, moves_in_seconds:
                       if k == 0 or bar + first_beat >= _beat_index(analysis, start / fps)]
         beat_shift = first_beat
         clip_bars += [(bar + beat_shift,) + tuple(rest) for bar, *rest in getattr(result, "clip_bars", [])]
-        notes += [note for note in result.notes if note not in notes and (k == 0 or not note.startswith("Style "))]
+        notes += [note for note in result.notes if note not in notes and not note.startswith("Style ")]
+        style = style or next((note for note in result.notes if note.startswith("Style ")), None)
         del result
     whole = MotionClip(fps, first.clip.skeleton, rotations, root)
     notes = list(analysis.notes) + notes
+    if style:  # the first part's "Style …: N phrases …" counted that part only (91 of a 32-minute dance's 512)
+        unit = "phrases" if moves_in_seconds else "bars"
+        notes.append(f"{style.split(':')[0]}: {len(moves)} {unit} danced over the whole music.")
     notes.append(f"The music is {analysis.duration / 60:.0f} minutes long: it was danced in {len(cuts) - 1} parts "
                  f"of about {PART_SECONDS / 60:.0f} minutes, cross-faded over {OVERLAP_BARS} bars.")
     return dataclasses.replace(first, clip=whole, beats=analysis.beats.copy(), tempo=float(analysis.tempo),
