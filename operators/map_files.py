@@ -4,7 +4,7 @@ Load operators of the Shape Keys and Face Rig sub-panels: the file checks and th
 import bpy
 
 from ..errors import file_name_with, read_json_file, write_text_file
-from ..retarget.shape_keys import ShapeKeyMap, ShapeKeyMapError
+from ..retarget.shape_keys import FORM, ShapeKeyMap, ShapeKeyMapError
 
 
 def save_map(operator, stored, what: str, owner: str, detect: str) -> set:
@@ -25,5 +25,9 @@ def read_map(operator, what: str):
     try:
         return path, ShapeKeyMap.from_dict(read_json_file(path, what, ShapeKeyMapError))
     except ShapeKeyMapError as error:
-        operator.report({"ERROR"}, f"{path} is not a usable {what}. {error}")
+        reason = str(error)
+        if what != "shape-key map":  # a face-pose map is the same JSON with pose names for keys: say so
+            reason = reason.replace(FORM, f'A {what} is JSON of the form {{"shape_keys": {{pose: {{channel: '
+                                          f'weight}}}}}}.')
+        operator.report({"ERROR"}, f"{path} is not a usable {what}. {reason}")
         return None
