@@ -102,7 +102,7 @@ class BackgroundJobOperator:
     def modal(self, context, event):
         if event.type == "ESC":
             self._progress.cancelled.set()
-            self._thread.join(timeout=5.0)
+            self._thread.join(timeout=1.0)  # it stops at its next progress call; its result is dropped
             self._finish_modal(context)
             self.report({"WARNING"}, f"{self.job_title} cancelled; nothing was changed.")
             return {"CANCELLED"}

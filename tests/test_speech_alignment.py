@@ -649,3 +649,25 @@ def test_the_word_recogniser_reports_progress_before_each_piece_so_esc_can_stop_
     with pytest.raises(KeyboardInterrupt):
         list(phonemes._recognised_pieces(Recogniser([]), audio, VoiceActivity(active, -50.0), cancelled))
     assert len(decoded) == 1
+
+
+def test_aligning_a_transcript_reports_its_progress_and_can_be_cancelled():
+    """Ten minutes of speech with a transcript sat at one figure of the progress bar for 27 s, Esc unheard: the
+    alignment now reports each piece, and a progress call that raises (Esc) stops it."""
+    text = "Bob made a map of the moon. [[_::_::]] Mom bought a big blue bike. [[_::_::]] Pam met me by the pool."
+    utterance = espeak_truth.synthesize(text, "en-us", 175)
+    spoken = "Bob made a map of the moon. Mom bought a big blue bike. Pam met me by the pool."
+    calls = []
+    find_phones(audio_of(utterance), spoken, progress=lambda fraction, message: calls.append((fraction, message)))
+    aligning = [fraction for fraction, message in calls if message == "Aligning the transcript"]
+    assert len(aligning) >= 2 and aligning == sorted(aligning) and 0.2 <= aligning[0] < aligning[-1] < 0.4
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel(fraction, message):
+        if message == "Aligning the transcript":
+            raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        find_phones(audio_of(utterance), spoken, progress=cancel)

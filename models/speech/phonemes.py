@@ -131,7 +131,8 @@ def find_phones(audio: Audio, transcript: str | None = None, progress=None, lang
         for engine, text in attempts:
             tried = []
             try:
-                phones, failed_spans = _aligned(pcm, text, regions, posteriors, language, engine, tried)
+                phones, failed_spans = _aligned(pcm, text, regions, posteriors, language, engine, tried,
+                                                lambda done: report(0.2 + 0.2 * done, "Aligning the transcript"))
             except EspeakUnavailable as error:
                 failure = failure or [f"{error} Used phoneme recognition instead."]
                 break
@@ -315,11 +316,11 @@ def _cut_out(phones: list, spans: list) -> list:
 
 
 def _aligned(pcm: bytes | None, transcript: str, regions: list, posteriors: tuple, language: str | None,
-             aligner: str | None, notes: list) -> tuple:
+             aligner: str | None, notes: list, progress=None) -> tuple:
     """(phones, spans left for recognition) of the transcript: pocketsphinx for English (`pcm`: the audio as
-    pcm.decoder_pcm gives it), eSpeak NG otherwise."""
+    pcm.decoder_pcm gives it, `progress(share done)` per piece), eSpeak NG otherwise."""
     if uses_pocketsphinx(language, aligner):
-        alignment = align_transcript(pcm, transcript, regions, posteriors)
+        alignment = align_transcript(pcm, transcript, regions, posteriors, progress)
         if alignment.pronounced_words:
             notes.append(f"Words not in the pronouncing dictionary were pronounced by eSpeak NG: "
                          f"{', '.join(alignment.pronounced_words[:5])}.")
