@@ -12,7 +12,7 @@ import json
 import bpy
 import numpy as np
 
-from ..models.face.mouth_style import CHARTS, mouth_indices
+from ..models.face.mouth_style import CHARTS, mouth_indices, rest_index
 from ..models.face.pipeline import FaceSettings, VoiceMeasures
 from ..models.face.visemes import VISEMES
 from ..takes import phone_track
@@ -80,29 +80,33 @@ def _fps(action) -> float:
 
 
 def _phone_moved(self, context, edge: str):
-    """Moving a phone's edge moves its neighbour's matching edge, so the track stays gapless."""
+    """Moving a phone's edge moves its neighbour's touching edge by as much, so the track stays gapless (and a
+    hole the analysis left at a p/b/m keeps its width: phone_track.follow_edge); never past the neighbour's other
+    edge."""
     if _syncing:
         return
     phones, k = self.id_data.soundmotion_phones, _index(self)
-    old = self.held_start if edge == "start" else self.held_end
-    if edge == "start":
-        neighbour = phones[k - 1] if k > 0 else None
-    else:
-        neighbour = phones[k + 1] if k + 1 < len(phones) else None
+    fps = _fps(self.id_data)
     _syncing.append(True)
     try:
-        if neighbour is not None:
-            if edge == "start" and abs(neighbour.end - old) < 1e-4:
-                neighbour.end = neighbour.held_end = self.start
-            elif edge == "end" and abs(neighbour.start - old) < 1e-4:
-                neighbour.start = neighbour.held_start = self.end
+        if edge == "start" and k > 0:
+            neighbour = phones[k - 1]
+            end = phone_track.follow_edge(neighbour.end, self.held_start, self.start, fps)
+            if end is not None:
+                neighbour.end = neighbour.held_end = max(end, neighbour.start)
+        elif edge == "end" and k + 1 < len(phones):
+            neighbour = phones[k + 1]
+            start = phone_track.follow_edge(neighbour.start, self.held_end, self.end, fps)
+            if start is not None:
+                neighbour.start = neighbour.held_start = min(start, neighbour.end)
         self.held_start, self.held_end = self.start, self.end
     finally:
         _syncing.pop()
 
 
 def _word_moved(self, context):
-    """Retiming a word moves and stretches its phones; the phones around it give or take the time."""
+    """Retiming a word moves and stretches all its phones; the phones around it give or take the time (across a
+    hole the analysis left at a p/b/m too, which keeps its width)."""
     if _syncing:
         return
     action, k = self.id_data, _index(self)
@@ -111,15 +115,18 @@ def _word_moved(self, context):
     if not mine or self.end <= self.start:
         return
     old, new = (self.held_start, self.held_end), (self.start, self.end)
+    fps = _fps(action)
     _syncing.append(True)
     try:
         track = [phone_track.TrackPhone(p.phone, p.start, p.end, p.word) for p in rows]
         first, last = rows.index(mine[0]), rows.index(mine[-1])
         phone_track.rescale_word(track, k, old, new)
-        if first > 0 and abs(track[first - 1].end - old[0]) < 1e-4:
-            track[first - 1].end = max(new[0], track[first - 1].start)
-        if last + 1 < len(track) and abs(track[last + 1].start - old[1]) < 1e-4:
-            track[last + 1].start = min(new[1], track[last + 1].end)
+        before = phone_track.follow_edge(track[first - 1].end, old[0], new[0], fps) if first > 0 else None
+        if before is not None:
+            track[first - 1].end = max(before, track[first - 1].start)
+        after = phone_track.follow_edge(track[last + 1].start, old[1], new[1], fps) if last + 1 < len(track) else None
+        if after is not None:
+            track[last + 1].start = min(after, track[last + 1].end)
         for row, phone in zip(rows, track):
             row.start = row.held_start = phone.start
             row.end = row.held_end = phone.end
@@ -217,7 +224,10 @@ def face_take_of(obj):
 
 def write_mouth_take(obj, name: str, frame_start: float, visemes: np.ndarray, chart: str):
     indices = mouth_indices(visemes, chart)
-    return write_property_action(obj, name, frame_start, MOUTH_PROPERTY, indices, len(CHARTS[chart][0]) - 1)
+    maximum, rest = len(CHARTS[chart][0]) - 1, rest_index(chart)
+    if MOUTH_PROPERTY in obj:  # made for another chart (Re-apply after 2D Mouth changed): its range follows
+        obj.id_properties_ui(MOUTH_PROPERTY).update(min=0, max=maximum)
+    return write_property_action(obj, name, frame_start, MOUTH_PROPERTY, indices, maximum, rest)
 
 
 def write_face_takes(scene, stem: str, frame_start: int, mesh, shape_key_values: dict, sprite_obj, chart: str,

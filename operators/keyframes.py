@@ -89,11 +89,14 @@ def write_shape_key_action(mesh_obj, action_name: str, frame_start: float, key_v
     return _write_action(key, action_name, frame_start, groups, style)
 
 
-def write_property_action(obj, action_name: str, frame_start: float, name: str, values, maximum: int):
-    """Key an integer custom property (a 2D mouth's shape index) with constant keys where it changes."""
+def write_property_action(obj, action_name: str, frame_start: float, name: str, values, maximum: int,
+                          rest: int = 0):
+    """Key an integer custom property (a 2D mouth's shape index) with constant keys where it changes; a property
+    made here starts at `rest` (its value outside the take)."""
     if name not in obj:
-        obj[name] = 0
-        obj.id_properties_ui(name).update(min=0, max=int(maximum), description="Mouth shape index (SoundMotion)")
+        obj[name] = int(rest)
+        obj.id_properties_ui(name).update(min=0, max=int(maximum), default=int(rest),
+                                          description="Mouth shape index (SoundMotion)")
     block = CurveBlock(np.asarray(values, dtype=np.float64), "value", 0.5)
     return _write_action(obj, action_name, frame_start, [(name, [(f'["{name}"]', 0, block)])], KeyStyle(step=1))
 

@@ -5,17 +5,21 @@ Sub-panels of the SoundMotion tab:
   (its phones move and stretch with it) or a phone (its neighbour's edge follows), change a phone or pick a
   viseme, insert or delete a phone, then *Re-apply* rebuilds the face from the edited track and the voice
   measures stored with the take, without analysing the audio again (and the jaw bone the line opens, if any, in
-  its armature take). Word markers on the timeline; the mouth cues and Live Link CSV exports follow the edited
-  track.
+  its armature take), on the objects the take is on whatever they are called now, with the 2D Mouth chart the
+  Mouth Style panel names now. Word markers on the timeline; the mouth cues and Live Link CSV exports follow the
+  edited track.
 - *Mouth Style*: hold vs. blend, minimum hold, stepped keys (on ones/twos/threes), a 2D mouth index.
 """
 
+import json
 import os
+import textwrap
 import time
 
 import bpy
 
-from ..models.face.exports import ExportError, write_live_link_csv, write_mouth_cues
+from ..errors import OutputFiles, SoundMotionError
+from ..models.face.exports import write_live_link_csv, write_mouth_cues
 from ..models.face.pipeline import FaceSettingsError, face_from_phones
 from ..retarget import blender_rig
 from ..retarget.jaw_bone import fit_frames, jaw_rotations_from_clip
@@ -23,10 +27,10 @@ from ..takes import phone_track
 from . import previous_state
 from .action_channels import take_on_track
 from .background_job import UserFacingError
-from .face_take import (face_take_of, jaw_key_style, read_track, refresh_word_markers, take_face_settings,
-                        write_face_takes, write_rows)
+from .face_take import (TRACK_KEY, face_take_of, jaw_key_style, read_track, refresh_word_markers,
+                        take_face_settings, write_face_takes, write_rows)
 from .keyframes import rekey_bone
-from .targets import face_mesh_for, face_shape_key_map
+from .targets import armature_of, face_mesh_for, face_shape_key_map
 from .user_errors import ChoosesFileFirst, reports_errors
 
 
@@ -35,12 +39,21 @@ def _take(context):
     obj = context.active_object
     try:
         mesh = face_mesh_for(obj)
-    except UserFacingError:
+    except SoundMotionError:  # a not-editable override's refusal too: it raised in every poll and draw
         mesh = None
     action, block = face_take_of(mesh) if mesh is not None else (None, None)
     if action is None:
         action, block = face_take_of(obj)
     return action, block
+
+
+def _why_no_take(context) -> str:
+    """What the Phone Track panel says when the selection has no take: why its face cannot be used, if so."""
+    try:
+        face_mesh_for(context.active_object)
+    except SoundMotionError as error:  # e.g. a not-editable override: the sentence says what to do
+        return str(error)
+    return "Run Lip Sync or Talk on the selection first."
 
 
 class _TakeOperator:
@@ -66,8 +79,70 @@ def _edited_face(context, action):
     return face_from_phones(segments, voice, meta["fps"], settings), words, phones, voice, meta, settings
 
 
+def _take_owner(context, block, stored_name: str):
+    """The object the take's datablock belongs to: the object itself, or the mesh object whose shape keys it is
+    (the selected one first: linked duplicates share their shape keys; then the one the take named; then any)."""
+    if isinstance(block, bpy.types.Object):
+        return block
+    users = [obj for obj in bpy.data.objects if obj.type == "MESH" and obj.data.shape_keys == block]
+    selected = [context.active_object]
+    try:
+        selected.append(face_mesh_for(context.active_object))
+    except SoundMotionError:
+        pass
+    users.sort(key=lambda obj: (obj not in selected, obj.name != stored_name, obj.name not in context.scene.objects))
+    return users[0] if users else None
+
+
+def _take_objects(context, block, meta: dict) -> tuple:
+    """(mesh, sprite) the take animated, found from the datablock its track lives on, so that renaming them (a
+    studio's naming convention) changes nothing; the name the take stored finds only an object the track is not
+    on (a sprite beside the face mesh). Lip Sync keys a face mesh's own mouth index: the two names were one."""
+    owner = _take_owner(context, block, meta["mesh"] or meta["sprite"])
+    on_keys = not isinstance(block, bpy.types.Object)
+    one_object = meta["mesh"] == meta["sprite"]
+
+    def found(name: str, track_is_here: bool):
+        if not name:
+            return None
+        return owner if track_is_here or one_object else bpy.data.objects.get(name)
+
+    return found(meta["mesh"], on_keys), found(meta["sprite"], not on_keys), owner
+
+
+def _jaw_armature(context, jaw: dict, mesh):
+    """The armature whose jaw bone the take opens: the face mesh's (or the selection's) armature with that bone
+    and that take, else the one of the stored name (renaming the rig changes nothing)."""
+    if not jaw.get("bone"):
+        return None
+    candidates = [armature_of(mesh), armature_of(context.active_object), bpy.data.objects.get(jaw.get("armature", ""))]
+    candidates = [obj for obj in candidates if obj is not None and obj.type == "ARMATURE"
+                  and jaw["bone"] in obj.pose.bones]
+    with_take = [obj for obj in candidates if take_on_track(obj, jaw["take"]) is not None]
+    return (with_take or candidates or [None])[0]
+
+
+def _mouth_chart(context, meta: dict, sprite, owner) -> tuple:
+    """(chart, sprite, note): the Mouth Style panel's 2D Mouth, keyed on the take's sprite, or, when the take had
+    none, on the object the take is on (as Lip Sync keys a face mesh's own index). When the panel says None, a take
+    that has a mouth index keeps its own chart, and the note says so: otherwise its earlier, unedited index would
+    go on playing."""
+    chart = context.scene.soundmotion.mouth_chart
+    if chart != "NONE":
+        return chart, sprite or owner, ""
+    if sprite is None or meta["chart"] == "NONE":
+        return "NONE", None, ""
+    return meta["chart"], sprite, (f"2D Mouth is None, so {sprite.name}'s mouth index kept the take's "
+                                   f"{_chart_name(meta['chart'])} chart")
+
+
+def _chart_name(chart: str) -> str:
+    return chart.replace("_", " ").title()
+
+
 class SOUNDMOTION_OT_reapply_track(_TakeOperator, bpy.types.Operator):
-    """Rebuild the face from the edited phone track (and the current mouth style), without analysing the audio"""
+    """Rebuild the face from the edited phone track (and the current mouth style, 2D Mouth included), without
+    analysing the audio"""
 
     bl_idname = "soundmotion.reapply_track"
     bl_label = "Re-apply"
@@ -76,28 +151,30 @@ class SOUNDMOTION_OT_reapply_track(_TakeOperator, bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         began = time.perf_counter()
-        action, _ = _take(context)
+        action, block = _take(context)
         try:
             face, words, phones, voice, meta, settings = _edited_face(context, action)
-            mesh = bpy.data.objects.get(meta["mesh"]) if meta["mesh"] else None
-            sprite = bpy.data.objects.get(meta["sprite"]) if meta["sprite"] else None
+            mesh, sprite, owner = _take_objects(context, block, meta)
             if mesh is None and sprite is None:
                 raise UserFacingError("The objects this take animated are gone; run Lip Sync again.")
+            chart, sprite, note = _mouth_chart(context, meta, sprite, mesh or owner)
             key_values = face_shape_key_map(mesh).key_values(face.clip) if mesh is not None else {}
-            jaw = meta.get("jaw") or {}
-            armature = bpy.data.objects.get(jaw.get("armature", ""))
+            jaw = dict(meta.get("jaw") or {})
+            armature = _jaw_armature(context, jaw, mesh)
+            if armature is not None:
+                jaw["armature"] = armature.name  # the take remembers the rig's name of today
             with previous_state.all_or_nothing([]) as written:
                 parts = write_face_takes(context.scene, meta["stem"], meta["frame_start"], mesh, key_values, sprite,
-                                         meta["chart"], face, voice, meta["keys"], written, track=(words, phones),
+                                         chart, face, voice, meta["keys"], written, track=(words, phones),
                                          audio_path=meta["audio"], settings=settings, jaw=jaw)
-                if armature is not None and jaw["bone"] in armature.pose.bones:
+                if armature is not None:
                     parts.append(_reapply_jaw(armature, jaw, face, meta))
                     written.append(armature)
         except (UserFacingError, FaceSettingsError) as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
         self.report({"INFO"}, f"Re-applied the edited track in {time.perf_counter() - began:.2f} s: "
-                              f"{' and '.join(parts)}.")
+                              f"{' and '.join(parts)}{f' ({note})' if note else ''}.")
         return {"FINISHED"}
 
 
@@ -148,12 +225,12 @@ class SOUNDMOTION_OT_track_delete_phone(_TakeOperator, bpy.types.Operator):
     @reports_errors
     def execute(self, context):
         action, _ = _take(context)
-        words, phones, _, _ = read_track(action)
+        words, phones, _, meta = read_track(action)
         if len(phones) < 2:
             self.report({"ERROR"}, "A track keeps at least one phone.")
             return {"CANCELLED"}
         index = min(max(action.soundmotion_phone_index, 0), len(phones) - 1)
-        phone_track.delete(phones, index)
+        phone_track.delete(phones, index, meta["fps"])
         write_rows(action, words, phones)
         action.soundmotion_phone_index = max(0, index - 1)
         return {"FINISHED"}
@@ -176,8 +253,28 @@ class SOUNDMOTION_OT_word_markers(_TakeOperator, bpy.types.Operator):
         return {"FINISHED"}
 
 
+CUE_EXTENSIONS = (".tsv", ".txt", ".json", ".xml")  # .txt is tab-separated, as the command line's --cues takes it
+
+
+def _export_path(filepath: str, kind: str, stem: str) -> str:
+    """The absolute file Export Track writes: a name without a known extension gets the format's (.tsv, .csv).
+    A folder without a file name, or a "//" path in a .blend not saved yet, is refused with what to do."""
+    extension = ".tsv" if kind == "CUES" else ".csv"
+    if filepath.startswith("//") and not bpy.data.filepath:
+        raise UserFacingError(f"The path {filepath} is relative to the .blend file, which has not been saved yet. "
+                              f"Save the file first, or give an absolute path.")
+    path = bpy.path.abspath(filepath)
+    if not filepath.strip() or not os.path.basename(path) or os.path.isdir(path):
+        raise UserFacingError(f"Give the export a file name (such as {stem}{extension}), not only the folder "
+                              f"{path or 'it goes in'}.")
+    if kind == "CUES" and os.path.splitext(path)[1].lower() in CUE_EXTENSIONS:
+        return path
+    return bpy.path.ensure_ext(path, extension)
+
+
 class SOUNDMOTION_OT_export_track(ChoosesFileFirst, _TakeOperator, bpy.types.Operator):
-    """Export the face take's edited track: Rhubarb mouth cues (.tsv, .json, .xml) or a Live Link Face CSV"""
+    """Export the face take's edited track: Rhubarb mouth cues (.tsv or .txt, .json, .xml) or a Live Link Face
+    CSV"""
 
     bl_idname = "soundmotion.export_track"
     bl_label = "Export Track"
@@ -186,20 +283,28 @@ class SOUNDMOTION_OT_export_track(ChoosesFileFirst, _TakeOperator, bpy.types.Ope
     kind: bpy.props.EnumProperty(name="Format", items=[("CUES", "Mouth Cues", "Rhubarb Lip Sync cues"),
                                                        ("CSV", "Live Link CSV", "Live Link Face CSV")])
 
+    def offered_path(self, context) -> str:
+        """The file the browser offers: the take's audio name with the format's extension, in the folder of the
+        last export (else beside the .blend file)."""
+        action, _ = _take(context)
+        stem = json.loads(action[TRACK_KEY])["stem"] if action is not None else "track"
+        folder = os.path.dirname(self.filepath) if self.filepath else os.path.dirname(bpy.data.filepath)
+        return os.path.join(folder, stem + (".tsv" if self.kind == "CUES" else ".csv"))
+
     @reports_errors
     def execute(self, context):
         action, _ = _take(context)
         try:
             face, _, _, voice, meta, _ = _edited_face(context, action)
-            path = bpy.path.abspath(self.filepath)
-            if self.kind == "CUES":
-                if os.path.splitext(path)[1].lower() not in (".tsv", ".json", ".xml"):
-                    path = bpy.path.ensure_ext(path, ".tsv")
-                write_mouth_cues(path, face.mouth_cues, voice.duration, sound_file=meta.get("audio", ""))
-            else:
-                path = bpy.path.ensure_ext(path, ".csv")
-                write_live_link_csv(path, face.clip)
-        except (UserFacingError, FaceSettingsError, ExportError, OSError) as error:
+            outputs = OutputFiles()  # a missing folder is made, and a failed write leaves no partial file
+            path = outputs.add(_export_path(self.filepath, self.kind, meta["stem"]), "Export Track")
+            with outputs.writing():
+                if self.kind == "CUES":
+                    write_mouth_cues(outputs.temporary(path), face.mouth_cues, voice.duration,
+                                     sound_file=meta.get("audio", ""))
+                else:
+                    write_live_link_csv(outputs.temporary(path), face.clip)
+        except (SoundMotionError, OSError) as error:  # ExportError, FaceSettingsError, UserFacingError
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
         self.report({"INFO"}, f"Wrote {path} from the edited track.")
@@ -248,7 +353,8 @@ class SOUNDMOTION_PT_phone_track(_SubPanel, bpy.types.Panel):
         layout = self.layout
         action, _ = _take(context)
         if action is None:
-            layout.label(text="Run Lip Sync or Talk on the selection first.")
+            for line in textwrap.wrap(_why_no_take(context), 48):
+                layout.label(text=line)
             return
         layout.label(text=action.name, icon="ACTION")
         if len(action.soundmotion_words):

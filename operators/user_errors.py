@@ -53,9 +53,14 @@ def reports_errors(method):
 
 
 class ChoosesFileFirst:
-    """Mixin for an operator whose first step is Blender's file browser (it fills the operator's `filepath`)."""
+    """Mixin for an operator whose first step is Blender's file browser (it fills the operator's `filepath`).
+    An operator that writes a file names the one to offer in `offered_path` (the browser has no name otherwise)."""
+
+    def offered_path(self, context) -> str:
+        return self.filepath
 
     @reports_errors
     def invoke(self, context, event):
+        self.filepath = self.offered_path(context)
         context.window_manager.fileselect_add(self)
         return {"RUNNING_MODAL"}

@@ -46,16 +46,32 @@ class TrackWord:
     end: float
 
 
+# A hole (or overlap) this short between two phones with nothing between them is no pause: the analysis shrinks
+# each p/b/m to its loudness dip and releases it 10 ms early (models/speech/closures.tighten_labials,
+# phonemes._released_early), which leaves 10–50 ms holes beside every p/b/m, inside words too (measured on the demo
+# line and a line full of p/b/m), and an aligned pause may overlap a phone by 5 ms. Inside such a hole the two
+# phones still belong together: one word, and edges that move together (`follow_edge`).
+JOINED_SECONDS = 0.1
+
+
+def joined(end: float, start: float, tolerance: float) -> bool:
+    """Whether a phone ending at `end` and the next one starting at `start` touch, to within `tolerance` (the
+    same units: JOINED_SECONDS, or JOINED_SECONDS × fps for scene frames)."""
+    return abs(start - end) <= tolerance + 1e-6
+
+
 def words_and_phones(phones: list, frame_start: float, fps: float) -> tuple:
-    """(words, phones) in scene frames from timed PhoneSegments; a word is a run of phones of one word."""
+    """(words, phones) in scene frames from timed PhoneSegments; a word is a run of phones of one word, with no
+    pause or unworded phone between them (the holes the analysis leaves at a p/b/m do not split it)."""
     words, out, previous = [], [], None
     for phone in phones:
         # as a Blender float property stores them, so that a track read back is the track written
         start = float(np.float32(frame_start + phone.start * fps))
         end = float(np.float32(frame_start + phone.end * fps))
         in_word = bool(phone.word) and phone.phone != SILENCE
-        if in_word and previous is not None and previous.word == phone.word and abs(previous.end - phone.start) < 1e-6:
-            words[-1].end = end
+        if (in_word and previous is not None and previous.word == phone.word
+                and joined(previous.end, phone.start, JOINED_SECONDS)):
+            words[-1].end = max(words[-1].end, end)
         elif in_word:
             words.append(TrackWord(phone.word, start, end))
         out.append(TrackPhone(phone.phone, start, end, len(words) - 1 if in_word else -1))
@@ -115,13 +131,24 @@ def insert_after(phones: list, index: int, phone: str) -> TrackPhone:
     return new
 
 
-def delete(phones: list, index: int):
-    """Remove phone `index`; the phone before it (else after it) takes its time, so no gap opens."""
+def delete(phones: list, index: int, fps: float = 0.0):
+    """Remove phone `index`; the phone before it (else after it) takes its time, so no gap opens. With the track's
+    `fps`, a neighbour across a hole the analysis left at a p/b/m (JOINED_SECONDS) counts as touching."""
     gone = phones.pop(index)
-    if index > 0 and abs(phones[index - 1].end - gone.start) < 1e-6:
+    tolerance = JOINED_SECONDS * fps
+    if index > 0 and joined(phones[index - 1].end, gone.start, tolerance):
         phones[index - 1].end = gone.end
-    elif index < len(phones) and abs(phones[index].start - gone.end) < 1e-6:
+    elif index < len(phones) and joined(gone.end, phones[index].start, tolerance):
         phones[index].start = gone.start
+
+
+def follow_edge(edge: float, old: float, new: float, fps: float):
+    """Where a neighbour's edge goes (scene frames) when the phone edge it touches moves from `old` to `new`: by as
+    much, so that a hole the analysis left at a p/b/m stays as it was (a touching edge lands on `new`); None when
+    the two do not touch (further apart than JOINED_SECONDS)."""
+    if not joined(edge, old, JOINED_SECONDS * fps):
+        return None
+    return new if abs(edge - old) < 1e-4 else edge + (new - old)
 
 
 def viseme_of(phone: TrackPhone, fps: float) -> str:
@@ -146,5 +173,6 @@ def voice_from_dict(data) -> VoiceMeasures:
                          float(data["duration"]), bool(data["speech_like"]))
 
 
-__all__ = ["VISEMES", "VISEME_PHONE", "TrackPhone", "TrackWord", "words_and_phones", "segments", "rescale_word",
-           "insert_after", "delete", "viseme_of", "check_phone", "voice_to_dict", "voice_from_dict"]
+__all__ = ["VISEMES", "VISEME_PHONE", "JOINED_SECONDS", "TrackPhone", "TrackWord", "joined", "words_and_phones",
+           "segments", "rescale_word", "insert_after", "delete", "follow_edge", "viseme_of", "check_phone",
+           "voice_to_dict", "voice_from_dict"]

@@ -221,6 +221,11 @@ def test_an_image_sequence_mouth_follows_the_mouth_index(scene, demo_speech):
         scene.frame_set(int(round((phone.start + phone.end) / 2)))
         shown.append((card[MOUTH_PROPERTY], node.image_user.frame_offset))
     assert shown == [(0, 0), (8, 8)]  # A (closed lips) on the "m", X (rest) in the pause
+    # Before and after the take the card rests at X (the property was made at 0: A, the closed P/B/M mouth).
+    end = max(p.end for p in action.soundmotion_phones)
+    for frame in (-20, int(end) + 30):
+        scene.frame_set(frame)
+        assert card[MOUTH_PROPERTY] == 8, frame
 
 
 def test_reapply_rekeys_the_jaw_bone_of_a_talk_take_there_and_nowhere_else(scene, demo_speech):

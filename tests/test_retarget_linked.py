@@ -160,7 +160,7 @@ def test_the_shape_keys_panel_of_a_not_editable_override_says_what_to_do(registe
     """The armature made editable, its face mesh left a system override (what Library Override > Make gives): the
     Shape Keys panel's polls raised (a traceback per redraw, an empty panel); now they answer no and the panel
     shows the sentence."""
-    from soundmotion.operators import demo_scene, shape_key_map_panel
+    from soundmotion.operators import demo_scene, phone_track_panel, shape_key_map_panel
 
     demo_scene.open_demo_character()
     collection = bpy.data.collections.new("Character")
@@ -176,7 +176,10 @@ def test_the_shape_keys_panel_of_a_not_editable_override_says_what_to_do(registe
     capfd.readouterr()
     with bpy.context.temp_override(active_object=rig, object=rig):
         assert not bpy.ops.soundmotion.detect_shape_key_map.poll()
+        assert not bpy.ops.soundmotion.reapply_track.poll()  # the Phone Track panel's too
         mesh, why = shape_key_map_panel._face_mesh_or_why(bpy.context)
+        phone_track_why = phone_track_panel._why_no_take(bpy.context)
     assert mesh is None and "is a library override that is not editable. Make it editable" in why
+    assert phone_track_why == why
     printed = capfd.readouterr()
     assert "Python script error" not in printed.out + printed.err

@@ -86,6 +86,12 @@ def _stretched(run) -> list:
             for p in members]
 
 
+def rest_index(chart: str) -> int:
+    """The chart's shape at rest (Rhubarb's X, Preston Blair's rest): a mouth index outside any take."""
+    shapes, viseme_shape = CHARTS[chart]
+    return shapes.index(viseme_shape["sil"])
+
+
 def mouth_indices(visemes: np.ndarray, chart: str) -> np.ndarray:
     """(T,) int: the chart's shape for each frame's strongest viseme (index into the chart's shapes)."""
     shapes, viseme_shape = CHARTS[chart]
