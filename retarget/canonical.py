@@ -43,6 +43,13 @@ DISTRIBUTED = frozenset({"spine1", "spine2", "spine3", "neck"})
 # the hip joints is what every rig agrees on, so that is the pelvis's direction.
 ACROSS = {"pelvis": ("right_hip", "left_hip")}
 
+# The jaw and the eyes are leaves whose bones point nowhere that skeletons agree on (SMPL-X's have no child, so
+# their direction continues head → joint; a rig's jaw may run from the hinge to the chin or hang down). Aiming
+# them along the source's made-up direction turned MakeHuman's jaw 20.5° (chin 24 mm into the skull) and its
+# eyes 37.9° for a whole take in which they never moved. So they carry the source joint's turn relative to the
+# head, through the head's rest alignment: a jaw or eye the clip does not move stays at rest on the head.
+RELATIVE_TO = {"jaw": "head", "left_eye_smplhf": "head", "right_eye_smplhf": "head"}
+
 # The SMPL-X head joint's first child is the jaw (down and forward): its bone must point up the skull instead,
 # as every rig's head bone does, or the target's head is aimed at its chin.
 HEAD_TOP_OFFSET = (0.0, 0.0, 0.12)

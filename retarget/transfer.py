@@ -10,6 +10,10 @@ The spine bones between the pelvis and the chest take their twist from the pelvi
 by height (their aim still follows the source exactly): some skeletons twist one spine joint one way and the
 next one back (a crease in the torso that bone directions do not show), and no bone in between should twist
 beyond what the chest does relative to the pelvis.
+
+The jaw and the eyes, leaves with no direction skeletons agree on, take the source joint's turn relative to
+the head instead, carried through the head's alignment (canonical.RELATIVE_TO): still in the clip, at rest
+on the head.
 """
 
 from dataclasses import dataclass, field
@@ -19,7 +23,7 @@ import numpy as np
 from ..clips import rotations
 from ..clips.rotations import Rotation
 from .bone_map import BoneMap
-from .canonical import CANONICAL_JOINTS, DISTRIBUTED
+from .canonical import CANONICAL_JOINTS, DISTRIBUTED, RELATIVE_TO
 from .errors import RetargetError
 from .rest_pose import aim_joint, alignment, segment, shortest_arc
 from .rig import RigPose, RigRest, forward_kinematics
@@ -127,7 +131,7 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
     world, posed = {}, set()
     for b in range(len(target)):
         joint = by_bone.get(b)
-        if joint is None or b in world:
+        if joint is None or b in world or RELATIVE_TO.get(joint) in mapped:
             continue
         delta = _source_delta(source, source_map, source_rest, joint)
         if joint in SPINE_BETWEEN:
@@ -139,7 +143,27 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
         posed.add(b)
         if joint in DISTRIBUTED:
             posed.update(_distribute(target, target_map, rest_rot, world, b, joint, mapped, desired))
+    for b, joint in by_bone.items():
+        if RELATIVE_TO.get(joint) in mapped:
+            world[b] = _relative_world(source, source_map, source_rest, target, target_map, rest_rot, world, joint,
+                                       mapped)
+            posed.add(b)
     return world, posed
+
+
+def _relative_world(source, source_map, source_rest, target, target_map, rest_rot, world, joint, mapped):
+    """(T, 4) world rotation of a leaf joint (jaw, eye) that keeps its rest relation to its reference joint (the
+    head) and adds the source joint's turn relative to the source's reference, carried into the target's rest
+    frame by the reference's alignment A:  W = W_ref · R_ref⁻¹ · A⁻¹ · (D_ref⁻¹ · D_joint) · A · R_joint."""
+    reference = RELATIVE_TO[joint]
+    ref = target.index(target_map.bones[reference])
+    b = target.index(target_map.bones[joint])
+    turn = rotations.multiply(rotations.conjugate(_source_delta(source, source_map, source_rest, reference)),
+                              _source_delta(source, source_map, source_rest, joint))
+    align = rotations.from_rotation(alignment(source.rest, source_map, target, target_map, reference, mapped))[0]
+    turn = rotations.multiply(rotations.conjugate(align), rotations.multiply(turn, align))
+    relation = rotations.multiply(rotations.conjugate(rest_rot[ref]), rotations.multiply(turn, rest_rot[b]))
+    return rotations.multiply(world[ref], relation)
 
 
 SPINE_BETWEEN = ("spine1", "spine2")
