@@ -84,7 +84,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
             style = KeyStyle(self.keys, pose_frames(dance_pose_times(result["beats"]), result["fps"],
                                                     result["retarget"].num_frames))
             action, written = blender_rig.key_retarget(armature, result["rest"], result["retarget"],
-                                                       f"SM_dance_{audio.stem}", start, style=style)
+                                                       f"SM_dance_{audio.stem}", start, style=style, notes=notes)
         context.scene.frame_end = max(context.scene.frame_end, start + written.num_frames - 1)
         self.report({"INFO"}, f"Wrote {action.name}: {written.num_frames} frames at {result['tempo']:.0f} BPM "
                               f"from {os.path.basename(audio.path)}." + "".join(" " + n for n in notes))

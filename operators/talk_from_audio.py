@@ -174,7 +174,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                                  fit={bone: "LOCAL" for bone in mouth} or "LEAST_SQUARES",
                                  location_tolerance=FACE_BONE_TOLERANCE if result.get("face_keys") else 0.005)
                 blender_rig.key_retarget(armature, result["rest"], result["retarget"], f"SM_gesture_{audio.stem}",
-                                         start, style=style, extra=result.get("face_keys"))
+                                         start, style=style, extra=result.get("face_keys"), notes=notes)
                 written.append(armature)
         frames = [result["face_clip"].num_frames] if "face_clip" in result else []
         frames += [result["retarget"].num_frames] if result["armature_name"] else []

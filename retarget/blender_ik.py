@@ -1,9 +1,12 @@
 """IK controls (bpy adapter): key a rig's IK targets and poles so that its IK limbs reproduce the retarget.
 
 A limb is found from the rig's own IK constraints (Rigify's legs and arms, or any rig with an IK constraint and
-optionally a pole target): the constraint's chain must end at a mapped ankle or wrist. The control a user
-animates is found from the constraint's target by walking back through copy-location constraints and parents
-to the top-most control that nothing constrains (Rigify: MCH-thigh_ik_target.L ← foot_heel_ik.L ← foot_ik.L).
+optionally a pole target): the constraint's chain must end at a mapped ankle or wrist (the owner's tail, or its
+head with Use Tail off, where the chain starts at its parent). The control a user animates is found from the
+constraint's target by walking back through copy-location constraints and parents to the top-most control that
+nothing constrains (Rigify: MCH-thigh_ik_target.L ← foot_heel_ik.L ← foot_ik.L), but never onto the body: the walk
+stops below a mapped bone, an ancestor of one or of the IK chain (a root or chest bone that hand-made, Auto-Rig
+Pro and Mixamo control rigs hang their controls from), or a bone another limb's controls hang from.
 
 Each control is carried rigidly by the retargeted bone it sits on at rest: the IK target by the ankle (wrist),
 the pole by the thigh (upper arm), so the IK solves to the same pose as the FK result. Its keys are its pose
@@ -38,27 +41,34 @@ class IkLimb:
     pole: str = ""       # the control keyed for the knee or elbow direction (e.g. thigh_ik_target.L)
     switch: str = ""     # the bone holding Rigify's IK_FK / pole_vector properties
     extra: tuple = ()    # (IK bone, FK bone) pairs whose local rotations match (Rigify's toe_ik / toe_fk)
+    active: bool = True  # the constraint is on (not muted, influence above 0): the chain's FK keys cannot show
 
 
-def _walk_to_control(armature, name):
+def _walk_to_control(armature, name, stop=frozenset()):
     """From a constraint's subtarget to the bone an animator keys: follow copy-location sources and parents
-    while the bone is constrained or a mechanism bone, then climb to the top unconstrained control."""
+    while the bone is constrained or a mechanism bone, then climb to the top unconstrained control. `stop`: bones
+    the walk must not reach (keys there would move the body or another limb); "" when it would."""
     bones, pose = armature.data.bones, armature.pose.bones
     seen = set()
-    while name and name not in seen:
+    while name and name not in seen and name not in stop:
         seen.add(name)
         constrained = [c for c in pose[name].constraints if c.type == "COPY_LOCATION" and c.subtarget]
         if not name.startswith(("MCH-", "ORG-", "DEF-")) and not pose[name].constraints:
             break
         name = constrained[0].subtarget if constrained else (bones[name].parent.name if bones[name].parent else "")
-    if not name or name in ("",) or pose[name].constraints:
+    if not name or name in stop or pose[name].constraints:
         return ""
     while bones[name].parent is not None:
         parent = bones[name].parent.name
-        if parent.startswith(("MCH-", "ORG-", "DEF-")) or pose[parent].constraints:
+        if parent.startswith(("MCH-", "ORG-", "DEF-")) or pose[parent].constraints or parent in stop:
             break
         name = parent
     return name
+
+
+def _ancestry(bones, names) -> set:
+    """The named bones and all their ancestors."""
+    return {n for name in names if name in bones for n in (name, *(p.name for p in bones[name].parent_recursive))}
 
 
 def find_ik_limbs(armature, bone_map: BoneMap, rest: RigRest) -> list:
@@ -71,27 +81,76 @@ def find_ik_limbs(armature, bone_map: BoneMap, rest: RigRest) -> list:
             bone = bone_map.get(f"{side}_{end}")
             if bone and bone in rest.names:
                 ends[(side, kind)] = rest.heads[rest.index(bone)]
-    found = {}
+    candidates = []
     for pose_bone in armature.pose.bones:
         for constraint in pose_bone.constraints:
             if constraint.type != "IK" or constraint.target != armature or not constraint.subtarget:
                 continue
-            tail = rest.tails[rest.index(pose_bone.name)]
-            limb = min(ends, key=lambda k: np.linalg.norm(ends[k] - tail), default=None)
-            if limb is None or np.linalg.norm(ends[limb] - tail) > NEAR * height:
-                continue
-            target = _walk_to_control(armature, constraint.subtarget)
-            pole = constraint.pole_subtarget if constraint.pole_target == armature else ""
-            if not target or (limb in found and found[limb].pole and not pole):
-                continue
-            found[limb] = IkLimb(limb[0], limb[1], pose_bone.name, target, pole or "", _switch_of(armature, pose_bone),
-                                 _ik_twins(armature, limb, bone_map))
+            i = rest.index(pose_bone.name)
+            tip = rest.tails[i] if constraint.use_tail else rest.heads[i]  # Use Tail off: the chain ends at the head
+            limb = min(ends, key=lambda k: np.linalg.norm(ends[k] - tip), default=None)
+            if limb is not None and np.linalg.norm(ends[limb] - tip) <= NEAR * height:
+                candidates.append((limb, pose_bone, constraint))
+    bones = armature.data.bones
+    # Keys on a mapped bone or an ancestor of one (a root, the chest) would move the body; on a bone the other
+    # limbs' controls hang from (a shared root or trajectory bone) they would move those limbs as well.
+    body = _ancestry(bones, [b for b in bone_map.bones.values() if b in bones])
+    hung = {}
+    for limb, _, constraint in candidates:
+        pole = constraint.pole_subtarget if constraint.pole_target == armature else ""
+        hung.setdefault(limb, set()).update(_ancestry(bones, [constraint.subtarget, pole]))
+    found = {}
+    for limb, pose_bone, constraint in candidates:
+        lower = pose_bone if constraint.use_tail else pose_bone.parent
+        stop = body | _ancestry(bones, [lower.name] if lower else [])  # the chain and what carries it
+        stop = stop.union(*(names for other, names in hung.items() if other != limb))
+        target = _walk_to_control(armature, constraint.subtarget, stop)
+        pole = constraint.pole_subtarget if constraint.pole_target == armature else ""
+        if not target or (limb in found and found[limb].pole and not pole):
+            continue
+        found[limb] = IkLimb(limb[0], limb[1], pose_bone.name, target, pole or "", _switch_of(armature, lower),
+                             _ik_twins(armature, limb, bone_map), not constraint.mute and constraint.influence > 0)
     return list(found.values())
 
 
-def _switch_of(armature, chain_end):
-    """Rigify's limb property bone (IK_FK, pole_vector) at the chain's root, or ""."""
-    chain_root = chain_end.parent.head if chain_end.parent is not None else chain_end.head
+def _constraint_chain(pose_bone, constraint) -> list:
+    """The bones one IK constraint moves (with Use Tail off, its owner's parent and up)."""
+    bone = pose_bone if constraint.use_tail else pose_bone.parent
+    chain = []
+    while bone is not None and len(chain) < (constraint.chain_count or 10 ** 6):
+        chain.append(bone.name)
+        bone = bone.parent
+    return chain
+
+
+def unkeyed_ik_note(armature, bone_map: BoneMap, limbs: list) -> str:
+    """A sentence naming the IK constraints that are on, move mapped bones and belong to no limb found (no
+    control to key: its target is part of the body, is shared, or its chain ends at no mapped wrist or ankle):
+    those bones follow the constraint's target, not the take. "" when there are none."""
+    mapped = set(bone_map.bones.values())
+    keyed = {limb.chain_end for limb in limbs}
+    hidden = []
+    for pose_bone in armature.pose.bones:
+        for constraint in pose_bone.constraints:
+            if constraint.type != "IK" or constraint.mute or constraint.influence <= 0 or pose_bone.name in keyed:
+                continue
+            moved = [b for b in _constraint_chain(pose_bone, constraint) if b in mapped]
+            if moved:
+                hidden.append(f"'{pose_bone.name}' (moving {', '.join(repr(b) for b in moved)})")
+    if not hidden:
+        return ""
+    many = len(hidden) > 1
+    return (f"The IK constraint{'s' if many else ''} on {', '.join(hidden)} {'have' if many else 'has'} no control "
+            f"of {'their' if many else 'its'} own to key (the target is part of the body or shared with another "
+            f"limb, or the chain ends at no mapped wrist or ankle), so those bones follow the target, not the take: "
+            f"set the influence to 0 to see the take there, or key the target yourself.")
+
+
+def _switch_of(armature, lower):
+    """Rigify's limb property bone (IK_FK, pole_vector) at the chain's root (`lower`: the chain's last bone), or ""."""
+    if lower is None:
+        return ""
+    chain_root = lower.parent.head if lower.parent is not None else lower.head
     for pose_bone in armature.pose.bones:
         if "IK_FK" in pose_bone.keys() and (pose_bone.head - chain_root).length < 1e-3 * max(armature.dimensions):
             return pose_bone.name
@@ -169,17 +228,18 @@ def ik_control_keys(armature, rest: RigRest, result, bone_map: BoneMap, limbs: l
         # Measure the IK chains as Blender solves them with these keys, and move what remains.
         chain_ends = {}
         for limb in limbs:
-            owner = armature.pose.bones[limb.chain_end]
-            chain_ends[(limb.side, limb.kind)] = (owner.parent.name, limb.chain_end)
-        names = sorted({b for pair in chain_ends.values() for b in pair} | set(parents.values()))
+            lower = ik_chain(armature, limb.chain_end)[0]  # the owner, or its parent with Use Tail off
+            chain_ends[(limb.side, limb.kind)] = (armature.pose.bones[lower].parent.name, lower, limb.chain_end)
+        names = sorted({b for bones in chain_ends.values() for b in bones} | set(parents.values()))
         solved = _evaluated_matrices(armature, {**pose_rotations, **rots}, {**pose_locations, **locs}, names, frames,
                                      props)
         worst = 0.0
         for limb in limbs:
             upper, middle, end = joints[(limb.side, limb.kind)]
-            top, bottom = chain_ends[(limb.side, limb.kind)]
+            top, bottom, owner = chain_ends[(limb.side, limb.kind)]
             hip, knee = solved[top][:, :3, 3], solved[bottom][:, :3, 3]
-            tip = knee + solved[bottom][:, :3, 1] * armature.data.bones[bottom].length
+            tip = knee + solved[bottom][:, :3, 1] * armature.data.bones[bottom].length if bottom == owner else \
+                solved[owner][:, :3, 3]
             want_hip, want_knee, want_tip = (reference[b][:, :3, 3] for b in (upper, middle, end))
             miss = want_tip - tip
             worst = max(worst, float(np.abs(miss).max()))
@@ -196,9 +256,12 @@ def ik_control_keys(armature, rest: RigRest, result, bone_map: BoneMap, limbs: l
 
 
 def ik_chain(armature, owner):
-    """The bones an IK constraint on `owner` moves."""
+    """The bones an IK constraint on `owner` moves, its end first (the owner's parent with Use Tail off)."""
     pose_bone = armature.pose.bones[owner]
-    count = max((c.chain_count for c in pose_bone.constraints if c.type == "IK"), default=0) or 100
+    constraints = [c for c in pose_bone.constraints if c.type == "IK"]
+    count = max((c.chain_count for c in constraints), default=0) or 100
+    if constraints and not any(c.use_tail for c in constraints):
+        pose_bone = pose_bone.parent
     chain = []
     while pose_bone is not None and len(chain) < count:
         chain.append(pose_bone.name)

@@ -226,6 +226,15 @@ def _carriers(pose_bones, animated: list, bone_map: BoneMap = None) -> list:
     return out
 
 
+def _overridden(pose_bone, driven=frozenset()) -> bool:
+    """Whether a constraint overrides the bone's own keys. A muted one or one at influence 0 does not (a hand-made
+    IK/FK switch drives the influence), nor the IK on a bone of a chain whose controls are keyed (`driven`): its
+    chain starts from the keyed pose, which shows wherever the IK is turned off (without keys the forearm stood
+    at rest, the hand 0.13 m off)."""
+    return any(not c.mute and c.influence > 0 and (c.type != "IK" or pose_bone.name not in driven)
+               for c in pose_bone.constraints)
+
+
 def has_constraints(armature_obj) -> bool:
     return any(pose_bone.constraints for pose_bone in armature_obj.pose.bones)
 
@@ -242,7 +251,7 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     pose_bones = armature_obj.pose.bones
     order = [pb.name for pb in pose_bones]
     # Constrained bones (Rigify's MCH-) are driven by their constraints: keys on them would do nothing.
-    constrained = {n for n in result.bone_rotations if pose_bones[n].constraints}
+    constrained = {n for n in result.bone_rotations if _overridden(pose_bones[n], driven)}
     fixed = constrained | set(driven)  # bones an IK chain moves keep their planned keys
     animated = [n for n in order if n in result.bone_rotations and n not in fixed]
     columns = [order.index(n) for n in animated]
@@ -338,22 +347,30 @@ IK_LIMBS = ("NONE", "LEGS", "ALL")  # which IK limbs of a rig receive keys on th
 
 
 def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_name: str, frame_start: int,
-                 style=None, extra: tuple = None, ik_limbs: str = "LEGS", bone_map: BoneMap = None):
+                 style=None, extra: tuple = None, ik_limbs: str = "LEGS", bone_map: BoneMap = None,
+                 notes: list = None):
     """Write a retarget result as a new action, matching the evaluated pose first on constrained rigs (Rigify).
     `extra` (see apply_retarget) joins the same action, e.g. the face of a Talk take. On a rig with IK limbs
     (Rigify, or IK constraints with targets and poles) the limbs named by `ik_limbs` also get keys on their IK
     controls and are switched to IK in the action (see blender_ik.py); their FK controls are keyed as well. The
-    other limbs with a Rigify switch are switched to FK in the action, which is what is keyed for them.
+    other limbs with a Rigify switch are switched to FK in the action, which is what is keyed for them; a limb
+    whose IK is on and has no such switch (hand-made rigs) gets its IK controls keyed whatever `ik_limbs` says,
+    since its FK keys could not show. `notes` (a list) receives a sentence naming IK that still hides the take.
 
     Returns (action, the result as written)."""
-    from .blender_ik import find_ik_limbs, ik_chain, ik_control_keys, key_properties, switch_values
+    from .blender_ik import (find_ik_limbs, ik_chain, ik_control_keys, key_properties, switch_values,
+                             unkeyed_ik_note)
 
     require_editable(armature_obj)
     limbs, found = [], []
     if any(c.type == "IK" for pb in armature_obj.pose.bones for c in pb.constraints):
         bone_map = (bone_map or bone_map_for(armature_obj)).restricted_to(rest.names)
         found = find_ik_limbs(armature_obj, bone_map, rest)
-        limbs = [limb for limb in found if ik_limbs == "ALL" or (ik_limbs == "LEGS" and limb.kind == "leg")]
+        limbs = [limb for limb in found if ik_limbs == "ALL" or (ik_limbs == "LEGS" and limb.kind == "leg")
+                 or (limb.active and not limb.switch)]
+        note = unkeyed_ik_note(armature_obj, bone_map, found)
+        if note and notes is not None:
+            notes.append(note)
     # The other limbs are keyed on their FK controls only: a Rigify switch left at IK (its default) would hide them.
     props = {(limb.switch, "IK_FK"): 1.0 for limb in found if limb.switch and limb not in limbs}
     switches = switch_values(armature_obj, found)  # as the user left them, for Restore Previous
