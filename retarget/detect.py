@@ -5,7 +5,9 @@ Namespaces (`mixamorig1:Hips`) are ignored when matching presets. The heuristic 
 (`.L`, `_l`, `Left…`) or from the X position, joint kinds from common words (thigh, calf, forearm…),
 spine bones from the chain between pelvis and neck, and fingers from their depth in each finger chain.
 A map found by names must also make sense in the rest pose (left bones on the left, knees below hips, ...);
-one that does not (names swapped between bones) gives way to the structural map.
+one that does not (names swapped between bones) gives way to the structural map. A named map that leaves out
+the jaw or the eyes (Mixamo's preset has neither) gets them from the head bone's own children, where the rest pose
+or the name says so (fill_face_joints).
 """
 
 import re
@@ -15,7 +17,12 @@ import numpy as np
 from .bone_map import BoneMap, all_presets
 from .errors import RetargetError
 from .rig import RigRest
-from .topology import detect_by_topology, upright
+from .topology import UP, _eyes_in, _jaw_of, _Tree, detect_by_topology, upright
+
+FACE_JOINTS = ("jaw", "left_eye_smplhf", "right_eye_smplhf")
+# Words in a bone's name that say it is some other part of the face than the jaw (a nose or tongue bone can start
+# near the head joint and point forward and down as a jaw does).
+_NOT_JAW = ("nose", "lip", "tongue", "teeth", "tooth", "ear", "eye", "brow", "lid", "cheek", "hair", "hat")
 
 
 def strip_namespace(name: str) -> str:
@@ -59,6 +66,7 @@ def detect_bone_map(rig: RigRest, rig_label: str = "The armature") -> BoneMap:
     for bone_map, sure in candidates:
         if plausible(rig, bone_map):
             bone_map.confidence = {joint: sure for joint in bone_map.bones}
+            fill_face_joints(rig, bone_map, sure)
             return bone_map
     found = detect_by_topology(rig)
     if not found.bone_map.missing_required():
@@ -78,6 +86,46 @@ def detect_bone_map(rig: RigRest, rig_label: str = "The armature") -> BoneMap:
             f"bone map preset or edit the map.")
     partial.require_humanoid(rig_label)
     return partial
+
+
+def fill_face_joints(rig: RigRest, bone_map: BoneMap, sure: float = 1.0):
+    """Add the jaw and eyes a named map leaves out (Mixamo's preset has none, yet users add a jaw bone under the
+    head; without it Lip Sync on a mesh without shape keys has nothing to open the mouth with). Only the head
+    bone's own unmapped children are looked at: the jaw as a bone named so, else where name-free detection finds
+    one (centred, starting near the head joint, pointing forward and down) unless its name says it is another
+    part of the face; the eyes as a mirrored pair pointing forward at eye height and spacing. A generated Rigify
+    rig's head control has no children, so its face stays with its face rig."""
+    missing = [joint for joint in FACE_JOINTS if joint not in bone_map.bones]
+    head = bone_map.bones.get("head")
+    if not missing or head not in rig.names or not all(j in bone_map.bones for j in ("left_hip", "right_hip")):
+        return
+    tree = _Tree(rig)
+    left_axis = rig.heads[rig.index(bone_map.bones["left_hip"])] - rig.heads[rig.index(bone_map.bones["right_hip"])]
+    left_axis[2] = 0.0
+    if np.linalg.norm(left_axis) < 1e-9:
+        return
+    left_axis = left_axis / np.linalg.norm(left_axis)
+    forward = np.cross(left_axis, UP)
+    used = set(bone_map.bones.values())
+    h = rig.index(head)
+    children = [c for c in tree.children[h] if rig.names[c] not in used]
+    if "jaw" in missing:
+        plain = {c: _plain(rig.names[c]) for c in children}
+        named = [c for c in children if "jaw" in plain[c] and not any(word in plain[c] for word in _SKIP)
+                 and abs(np.dot(rig.heads[c] - rig.heads[h], left_axis)) < 0.01 * tree.height]
+        shaped = _jaw_of(tree, h, forward, left_axis)
+        if len(named) == 1:
+            bone_map.bones["jaw"], bone_map.confidence["jaw"] = rig.names[named[0]], 0.9 * sure
+        elif shaped is not None and shaped[0] in children and (not named or shaped[0] in named) \
+                and not any(word in plain[shaped[0]] for word in _NOT_JAW):
+            bone_map.bones["jaw"], bone_map.confidence["jaw"] = rig.names[shaped[0]], shaped[1] * sure
+    if "left_eye_smplhf" in missing and "right_eye_smplhf" in missing and len(children) >= 2:
+        chest = next((bone_map.bones[j] for j in ("spine3", "spine2", "neck") if j in bone_map.bones), None)
+        eyes = _eyes_in(tree, children, rig.index(chest), forward, left_axis) if chest in rig.names else None
+        if eyes is not None:
+            (left, right), conf = eyes
+            for joint, bone in (("left_eye_smplhf", left), ("right_eye_smplhf", right)):
+                bone_map.bones[joint], bone_map.confidence[joint] = rig.names[bone], conf * sure
 
 
 def plausible(rig: RigRest, bone_map: BoneMap) -> bool:

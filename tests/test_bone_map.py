@@ -1,12 +1,14 @@
 import json
 
+import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
+from soundmotion.clips import rotations
 from soundmotion.retarget.bone_map import BoneMap, load_preset, preset_names
 from soundmotion.retarget.detect import detect_bone_map, heuristic_bone_map
 from soundmotion.retarget.errors import RetargetError
-from soundmotion.retarget.makehuman_rig import read_makehuman_rig, standard_rig_path
+from soundmotion.retarget.makehuman_rig import bone_rest_rotation, read_makehuman_rig, standard_rig_path
 from soundmotion.retarget.rig import RigRest
 
 from rig_variants import a_posed, opaque_names, rolled, synthetic_rig, transformed
@@ -143,3 +145,53 @@ def test_named_detection_reports_full_confidence():
     rig, _ = synthetic_rig("vroid")
     detected = detect_bone_map(rig)
     assert detected.name == "vroid" and set(detected.confidence.values()) == {1.0}
+
+
+# Jaw and eyes a preset leaves out (Mixamo's has none), added under the preset-named head.
+
+def with_bones(rig, added):
+    """The rig plus bones [(name, parent, head offset, tail offset)], offsets from the parent's head."""
+    names, parents = list(rig.names), list(rig.parents)
+    heads, tails, rests = list(rig.heads), list(rig.tails), list(rig.rest_rotations)
+    for name, parent, head, tail in added:
+        base = rig.heads[rig.index(parent)]
+        names.append(name)
+        parents.append(names.index(parent))
+        heads.append(base + np.array(head))
+        tails.append(base + np.array(tail))
+        rests.append(rotations.from_rotation(bone_rest_rotation(heads[-1], tails[-1], 0.0))[0])
+    return RigRest(names, parents, heads, tails, rests)
+
+
+HEAD = "mixamorig:Head"
+JAW_SHAPE = ((0.0, -0.02, 0.03), (0.0, -0.11, -0.02))  # hinge near the ear, tail at the chin (forward, down)
+
+
+@pytest.mark.parametrize("jaw", ["jaw", "Jaw", "c_jawbone.x", "mixamorig:Jaw", "Bone.052"])
+def test_a_jaw_bone_added_under_a_mixamo_head_is_detected(jaw):
+    rig = read_makehuman_rig(standard_rig_path("mixamo"))
+    expected = detect_bone_map(rig).bones
+    detected = detect_bone_map(with_bones(rig, [(jaw, HEAD, *JAW_SHAPE), ("mixamorig:HeadTop_End", HEAD,
+                                                                          (0, 0, 0.2), (0, 0, 0.3))]))
+    assert detected.name == "mixamo" and detected.bones == {**expected, "jaw": jaw}
+    assert detected.confidence["jaw"] >= 0.6
+
+
+def test_a_jaw_named_so_is_found_whichever_way_it_points_and_other_head_bones_are_not_jaws():
+    rig = read_makehuman_rig(standard_rig_path("mixamo"))
+    down = with_bones(rig, [("Jaw_Bone", HEAD, (0, -0.03, 0.03), (0, -0.03, -0.05))])  # straight down
+    assert detect_bone_map(down).bones["jaw"] == "Jaw_Bone"
+    others = with_bones(rig, [("nose", HEAD, *JAW_SHAPE), ("ponytail", HEAD, (0, 0.08, 0.1), (0, 0.15, -0.05)),
+                              ("mixamorig:HeadTop_End", HEAD, (0, 0, 0.2), (0, 0, 0.3)),
+                              ("Bone.060", HEAD, (0.05, -0.02, 0.03), (0.05, -0.11, -0.02))])  # off to one side
+    assert "jaw" not in detect_bone_map(others).bones
+
+
+def test_eye_bones_under_a_mixamo_head_are_detected_on_their_sides():
+    rig = read_makehuman_rig(standard_rig_path("mixamo"))
+    eyes = [("mixamorig:LeftEye", HEAD, (0.03, -0.08, 0.07), (0.03, -0.1, 0.07)),
+            ("mixamorig:RightEye", HEAD, (-0.03, -0.08, 0.07), (-0.03, -0.1, 0.07))]
+    detected = detect_bone_map(with_bones(rig, eyes))
+    assert detected.name == "mixamo" and "jaw" not in detected.bones
+    assert detected.bones["left_eye_smplhf"] == "mixamorig:LeftEye"
+    assert detected.bones["right_eye_smplhf"] == "mixamorig:RightEye"

@@ -4,6 +4,7 @@ mesh has no jaw shape key, and leave the bone alone when a shape key plays jawOp
 import bpy
 import numpy as np
 import pytest
+from mathutils import Vector
 
 from blender_helpers import curve_values, make_face_mesh
 from rig_factory import synthetic_armature
@@ -103,3 +104,40 @@ def test_talk_puts_the_jaw_into_the_gesture_action(scene, speech):
     jaw, parent = rig.pose.bones[JAW], rig.pose.bones[JAW].parent
     chin_at_rest_head = parent.bone.matrix_local @ (parent.matrix.inverted() @ jaw.tail)
     assert chin_at_rest_head.z < rig.data.bones[JAW].tail_local.z - 0.002
+
+
+def mixamo_body(jaw=None):
+    """A Mixamo-named humanoid (the preset has no jaw) with a body mesh without shape keys, deformed by it and
+    selected; `jaw`: the name of a jaw bone added under the head (hinge near the ear, tail at the chin)."""
+    rig = synthetic_armature("mixamo")
+    bpy.context.view_layer.objects.active = rig
+    if jaw:
+        bpy.ops.object.mode_set(mode="EDIT")
+        head = rig.data.edit_bones["mixamorig:Head"]
+        bone = rig.data.edit_bones.new(jaw)
+        bone.head, bone.tail = head.head + Vector((0, -0.02, 0.03)), head.head + Vector((0, -0.11, -0.02))
+        bone.parent = head
+        bpy.ops.object.mode_set(mode="OBJECT")
+    body = bpy.data.objects.new("BodyMesh", bpy.data.meshes.new("BodyMesh"))
+    bpy.context.scene.collection.objects.link(body)
+    body.parent = rig
+    body.modifiers.new("Armature", "ARMATURE").object = rig
+    bpy.context.view_layer.objects.active = body
+    return rig, body
+
+
+def test_a_jaw_bone_added_to_a_mixamo_rig_opens_the_mouth(scene, speech):
+    rig, _ = mixamo_body("Bone.052")
+    scene.soundmotion.audio_path = str(speech)
+    assert bpy.ops.soundmotion.lip_sync() == {"FINISHED"}
+    assert take_action(rig).name == "SM_jaw_speech"
+    assert {fc.data_path for fc in fcurves_of(rig)} == {'pose.bones["Bone.052"].rotation_quaternion'}
+
+
+def test_without_a_mapped_jaw_the_refusal_says_a_jaw_bone_can_be_picked_in_the_bone_map(scene, speech):
+    rig, _ = mixamo_body()
+    scene.soundmotion.audio_path = str(speech)
+    with pytest.raises(RuntimeError, match=r"BodyMesh has no shape keys.*if Synthetic_mixamo has a jaw bone, pick "
+                                           r"it in the jaw row of its bone map"):
+        bpy.ops.soundmotion.lip_sync()
+    assert not bpy.data.actions
