@@ -65,3 +65,27 @@ def test_dance_with_prior_keeps_clean_feet_and_the_beat(song):
     feet = foot_figures(positions, foot_joint_index(result.clip.skeleton), rest_heights(), 60)
     assert feet["slide_cm"] < 0.2 and feet["penetration_max_cm"] < 1.0 and feet["floating"] == 0.0
     assert beat_align_score(kinematic_beats(positions, 60), song[0].beats) > 0.3
+
+
+@pytest.mark.parametrize("fps, length", [(24.0, 80), (29.97, 320)])  # 29.97: blocks of 2997 frames (100 s)
+def test_a_long_clip_is_corrected_in_blocks_as_in_one_pass(fps, length, monkeypatch):
+    """The prior went over a whole take at once (talk grew 35 MB a minute: 1.43 GB at 30 minutes); blocks with
+    margins, starting where the prior's windows fall in one pass, give the same motion."""
+    from soundmotion.clips import rotations
+    from soundmotion.clips.rotations import Rotation
+    from soundmotion.models.dance import prior
+
+    monkeypatch.setattr(prior, "BLOCK_SECONDS", 20.0)  # 24 fps: an 80 s clip in 4 blocks
+    count = int(length * fps)
+    clip = MotionClip.rest(count, fps=fps)
+    rng = np.random.default_rng(0)
+    seconds = np.arange(count) / fps
+    for joint in range(1, clip.rotations.shape[1]):
+        turn = np.stack([0.3 * np.sin(seconds * rng.uniform(0.5, 3) + rng.uniform(0, 6)) for _ in range(3)], axis=1)
+        clip.rotations[:, joint] = rotations.from_rotation(Rotation.from_rotvec(turn))
+    args = (0.5, prior.load_prior(), 0.17, "nearest", 1.0)
+    whole = prior._apply_prior_whole(clip, *args)
+    blocked = prior.apply_prior(clip, *args)
+    cosine = np.abs(np.sum(whole.rotations * blocked.rotations, axis=-1))
+    assert np.degrees(2 * np.arccos(np.clip(cosine, 0, 1))).max() < 1e-3
+    assert np.abs(whole.rotations - clip.rotations).max() > 0.01  # the prior does correct the motion

@@ -76,6 +76,14 @@ def load_prior(path: str = WEIGHTS) -> MotionPrior:
     return MotionPrior(path)
 
 
+# A long take (a 30-minute talk) is corrected a block of this many seconds at a time, each with MARGIN_SECONDS of
+# the take either side (far beyond the 0.4 s windows and the smoothing's 4 sigma, 4 s at the gesture's 1 s pose
+# bias), so memory stays bounded: the whole take's features at once grew talk by 35 MB a minute (1.43 GB at 30
+# minutes). Blocks start where the prior's windows would in one pass (_aligned_frames).
+BLOCK_SECONDS = 120.0
+MARGIN_SECONDS = 10.0
+
+
 def apply_prior(clip: MotionClip, strength: float = DEFAULT_STRENGTH, prior: MotionPrior = None,
                 smoothing_seconds: float = None, smoothing_mode: str = "reflect",
                 pose_bias_seconds: float = 0.0) -> MotionClip:
@@ -84,10 +92,40 @@ def apply_prior(clip: MotionClip, strength: float = DEFAULT_STRENGTH, prior: Mot
     The correction is computed at the prior's 30 fps, smoothed (over `smoothing_seconds`, default one of the
     prior's frames; minus its part slower than `pose_bias_seconds` when that is set) and spline-interpolated to
     the clip's rate, then added to the clip's own full-rate rotations (6D), so no detail or timing is lost.
+    Takes longer than 1.5 BLOCK_SECONDS go a block at a time (see BLOCK_SECONDS).
     """
     if strength <= 0 or clip.num_frames < 2:
         return clip
     prior = prior or load_prior()
+    unit = _aligned_frames(clip.fps, prior)
+    block = unit * max(1, int(round(BLOCK_SECONDS * clip.fps / unit)))
+    margin = unit * max(1, int(np.ceil(MARGIN_SECONDS * clip.fps / unit)))
+    if clip.num_frames <= 1.5 * block:
+        return _apply_prior_whole(clip, strength, prior, smoothing_seconds, smoothing_mode, pose_bias_seconds)
+    local = clip.rotations.copy()
+    for start in range(0, clip.num_frames, block):
+        low, high = max(0, start - margin), min(clip.num_frames, start + block + margin)
+        part = MotionClip(clip.fps, clip.skeleton, clip.rotations[low:high], clip.root_translation[low:high])
+        corrected = _apply_prior_whole(part, strength, prior, smoothing_seconds, smoothing_mode, pose_bias_seconds)
+        local[start:start + block] = corrected.rotations[start - low:start - low + block]
+    return MotionClip(clip.fps, clip.skeleton, rotations.make_continuous(local), clip.root_translation.copy())
+
+
+def _aligned_frames(fps: float, prior: MotionPrior) -> int:
+    """The fewest clip frames (at most two minutes' worth) after which the prior's frames and its windows' hops
+    start again on the same time (6 at 30 fps, 24 at 24, 2997 at 29.97): blocks starting there are corrected
+    exactly as in one pass. Else whole seconds' worth (30000/1001 fps: within 0.4° of one pass)."""
+    hop_seconds = (prior.window // 2) / prior.fps
+    for frames in range(1, int(120 * fps) + 1):
+        hops = frames / fps / hop_seconds
+        if abs(hops - round(hops)) < 1e-6:
+            return frames
+    return max(1, int(round(fps)))
+
+
+def _apply_prior_whole(clip: MotionClip, strength: float, prior: MotionPrior, smoothing_seconds: float,
+                       smoothing_mode: str, pose_bias_seconds: float) -> MotionClip:
+    """apply_prior on the whole clip in one pass."""
     low = clip.resampled(prior.fps) if clip.fps != prior.fps else clip
     features = to_features(low.rotations)
     raw = prior.smooth_features(features) - features
