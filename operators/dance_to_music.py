@@ -14,6 +14,7 @@ from ..retarget.pipeline import retarget_source
 from ..retarget.root_motion import RootMode
 from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.pose_times import dance_pose_times
+from . import previous_state
 from .background_job import BackgroundJobOperator
 from .keyframes import KEY_ITEMS
 from .settings import METER_ITEMS, before_scene_note, chosen_audio
@@ -85,7 +86,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
                                                     result["retarget"].num_frames))
             action, written = blender_rig.key_retarget(armature, result["rest"], result["retarget"],
                                                        f"SM_dance_{audio.stem}", start, style=style, notes=notes)
-        context.scene.frame_end = max(context.scene.frame_end, start + written.num_frames - 1)
+        previous_state.extend_frame_end(context.scene, start + written.num_frames - 1, [armature])
         self.report({"INFO"}, f"Wrote {action.name}: {written.num_frames} frames at {result['tempo']:.0f} BPM "
                               f"from {os.path.basename(audio.path)}." + "".join(" " + n for n in notes))
 

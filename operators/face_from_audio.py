@@ -104,9 +104,8 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
                 written.append(armature)
                 source = result["face_rig"].poses.source
                 parts.append(f"{action.name}: {len(result['bone_keys'][0])} face bones ({source})")
-        last_frame = result["frame_start"] + result["clip"].num_frames - 1
-        if context.scene.frame_end < last_frame:
-            context.scene.frame_end = last_frame
+            previous_state.extend_frame_end(context.scene, result["frame_start"] + result["clip"].num_frames - 1,
+                                            written)
         self.report({"INFO"}, f"Wrote {' and '.join(parts)}, "
                               f"{result['clip'].num_frames} frames from {os.path.basename(audio.path)}."
                               + "".join(" " + note for note in notes))

@@ -131,6 +131,30 @@ def all_or_nothing(written: list):
     _mark_run(written)
 
 
+FRAME_END_KEY = "soundmotion_frame_end"  # on a take's action: [the scene's End before the take, the End it set]
+
+
+def extend_frame_end(scene, last_frame: int, blocks):
+    """Stretch the scene's range to the take's last frame; the takes just written on `blocks` remember the End
+    they found, so Restore Previous puts it back (restore_frame_end: it stayed extended)."""
+    last_frame = int(last_frame)
+    if last_frame <= scene.frame_end:
+        return
+    for block in blocks:
+        action = _latest_take(block)
+        if action is not None:
+            action[FRAME_END_KEY] = [int(scene.frame_end), last_frame]
+    scene.frame_end = last_frame
+
+
+def restore_frame_end(scene, actions):
+    """The scene's End as it was before the restored takes, unless it was changed since they set it."""
+    for action in actions:
+        found = action.get(FRAME_END_KEY)
+        if found is not None and scene.frame_end == int(found[1]):
+            scene.frame_end = int(found[0])
+
+
 RUN_KEY = "soundmotion_run"  # on a take's action: the serial of the run that wrote it (shared by its takes)
 
 

@@ -28,6 +28,8 @@ class SOUNDMOTION_OT_restore_previous(bpy.types.Operator):
         if not removed:
             self.report({"WARNING"}, f"{obj.name} has no SoundMotion take to undo.")
             return {"CANCELLED"}
+        previous_state.restore_frame_end(context.scene, [bpy.data.actions[name] for name in removed
+                                                         if name in bpy.data.actions])
         removed_strips, added_strips = sync_sound_strips(context.scene, _objects_of(blocks))
         note = f" Removed the sound strip {', '.join(removed_strips)}." if removed_strips else ""
         note += f" Put back the sound strip {', '.join(added_strips)}." if added_strips else ""

@@ -13,6 +13,7 @@ from ..retarget.errors import RetargetError
 from ..retarget.motion_file import load_motion_file
 from ..retarget.root_motion import RootMode
 from ..takes.key_poses import KeyStyle
+from . import previous_state
 from .keyframes import KEY_ITEMS
 from .user_errors import ChoosesFileFirst, reports_errors
 
@@ -90,7 +91,7 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
         except SoundMotionError as error:  # a bad file or rig (ClipError, RetargetError, …)
             self.report({"ERROR"}, one_line(error))
             return {"CANCELLED"}
-        scene.frame_end = max(scene.frame_end, scene.frame_current + result.num_frames - 1)
+        previous_state.extend_frame_end(scene, scene.frame_current + result.num_frames - 1, [target])
         note = f"; not in the source: {', '.join(result.unmapped_joints)}" if result.unmapped_joints else ""
         self.report({"INFO"}, f"Retargeted {result.num_frames} frames onto {target.name} as '{action.name}' "
                               f"({len(result.mapped_joints)} joints{note}).")

@@ -176,9 +176,9 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                 blender_rig.key_retarget(armature, result["rest"], result["retarget"], f"SM_gesture_{audio.stem}",
                                          start, style=style, extra=result.get("face_keys"), notes=notes)
                 written.append(armature)
-        frames = [result["face_clip"].num_frames] if "face_clip" in result else []
-        frames += [result["retarget"].num_frames] if result["armature_name"] else []
-        scene.frame_end = max(scene.frame_end, start + max(frames) - 1)
+            frames = [result["face_clip"].num_frames] if "face_clip" in result else []
+            frames += [result["retarget"].num_frames] if result["armature_name"] else []
+            previous_state.extend_frame_end(scene, start + max(frames) - 1, written)
         parts = (["face"] if result["mesh_name"] else []) + (["gestures"] if result["armature_name"] else [])
         parts += [f"jaw bone {result['jaw_bone']}"] if result["jaw_bone"] else []
         parts += [f"face rig ({result['face_rig'].poses.source})"] if result.get("face_keys") else []

@@ -412,6 +412,28 @@ def test_a_relative_audio_path_follows_save_as_into_another_folder(inputs, regis
                                 tmp_path / "v001" / "line.wav"), version
 
 
+def test_restore_previous_gives_back_the_scene_end_the_takes_extended(inputs, registered_addon):
+    """The scene's End stayed where the takes had stretched it; one the user set since is theirs."""
+    from blender_helpers import empty_scene
+
+    scene = empty_scene()
+    scene.frame_end = 10
+    make_face_mesh()
+    for line in ("line_a", "line_b"):
+        scene.soundmotion.frame_start = 5 if line == "line_a" else 40
+        assert bpy.ops.soundmotion.lip_sync(filepath=inputs[line]) == {"FINISHED"}
+    extended = scene.frame_end
+    assert extended > 40
+    assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
+    assert 10 < scene.frame_end < extended  # the first take's End
+    assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
+    assert scene.frame_end == 10
+    assert bpy.ops.soundmotion.lip_sync(filepath=inputs["line_a"]) == {"FINISHED"}
+    scene.frame_end = 500
+    assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
+    assert scene.frame_end == 500
+
+
 def test_restore_after_talk_restores_the_face_and_the_body(inputs):
     scene, rig, mesh = open_demo_character()
     mesh.data.shape_keys.key_blocks["jawOpen"].value = 0.25
