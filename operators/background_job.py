@@ -117,7 +117,26 @@ class BackgroundJobOperator:
         if self._outcome.get("cancelled"):
             return {"CANCELLED"}
         try:
+            changed = changed_since_prepare(context, self._outcome["result"])
+            if changed:
+                raise UserFacingError(f"{changed} while {self.job_title} ran, so nothing was changed; run it again.")
             self.apply(context, self._outcome["result"])
         except Exception as error:
             return refuse(self, error)
         return {"FINISHED"}
+
+
+def changed_since_prepare(context, result: dict) -> str:
+    """What the user changed in the scene while the worker computed `result` that its keys depend on, as a
+    sentence ("" when nothing): the frame rate (keys computed at 24 fps written at 30 ran 2.2 s short of the
+    voice) or an object the take is for, renamed or deleted (a KeyError reported as a bug)."""
+    if "fps" in result:
+        render = context.scene.render
+        fps = render.fps / render.fps_base
+        if abs(fps - float(result["fps"])) > 1e-6:
+            return f"The scene's frame rate changed from {float(result['fps']):g} to {fps:g} fps"
+    gone = [result[key] for key in ("mesh_name", "sprite_name", "armature_name")
+            if isinstance(result.get(key), str) and result[key] and result[key] not in context.blend_data.objects]
+    if gone:
+        return f"{', '.join(gone)} was renamed or deleted"
+    return ""

@@ -434,6 +434,23 @@ def test_restore_previous_gives_back_the_scene_end_the_takes_extended(inputs, re
     assert scene.frame_end == 500
 
 
+def test_a_long_job_refuses_to_write_when_the_scene_changed_under_it(registered_addon):
+    """The modal path (no event loop headless): what the user may change while the worker computes. Keys made at
+    24 fps written at 30 ran 2.2 s short of the voice; a renamed character failed as a bug."""
+    from blender_helpers import empty_scene
+    from soundmotion.operators.background_job import changed_since_prepare
+
+    scene = empty_scene(fps=24)
+    mesh = make_face_mesh()
+    result = {"fps": 24.0, "mesh_name": "Face", "sprite_name": None, "armature_name": ""}
+    assert changed_since_prepare(bpy.context, result) == ""
+    scene.render.fps = 30
+    assert changed_since_prepare(bpy.context, result) == "The scene's frame rate changed from 24 to 30 fps"
+    scene.render.fps = 24
+    mesh.name = "CHR_face"
+    assert changed_since_prepare(bpy.context, result) == "Face was renamed or deleted"
+
+
 def test_restore_after_talk_restores_the_face_and_the_body(inputs):
     scene, rig, mesh = open_demo_character()
     mesh.data.shape_keys.key_blocks["jawOpen"].value = 0.25
