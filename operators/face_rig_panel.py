@@ -193,6 +193,11 @@ def _restore_override_maps(_):
     blender_face.restore_override_face_pose_maps()
 
 
+def _restore_override_maps_now():
+    blender_face.restore_override_face_pose_maps()
+    return None  # once
+
+
 def register():
     # Overridable: a linked character's library override keeps the map edited on it (as rows while the file is
     # open; Blender saves only part of a Python collection on an override, so a string copy carries it over).
@@ -202,6 +207,9 @@ def register():
         name="Face-Pose Map (JSON)", override={"LIBRARY_OVERRIDABLE"}, options={"HIDDEN"},
         description="The face-pose map as one string, kept in step with the rows")
     bpy.app.handlers.load_post.append(_restore_override_maps)
+    # Enabled with a shot already open: its overrides' maps were dropped at load (the properties were not
+    # registered); put back once registration is over (bpy.data is off limits during it).
+    bpy.app.timers.register(_restore_override_maps_now, first_interval=0.0)
     # A pointer, not a name: a character linked into a shot brings the pose action set on it in its own file.
     bpy.types.Object.soundmotion_face_pose_action = bpy.props.PointerProperty(
         type=bpy.types.Action, name="Pose Action", override={"LIBRARY_OVERRIDABLE"},

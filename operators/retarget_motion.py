@@ -233,6 +233,11 @@ def _restore_override_maps(_):
     blender_rig.restore_override_bone_maps()
 
 
+def _restore_override_maps_now():
+    blender_rig.restore_override_bone_maps()
+    return None  # once
+
+
 def register():
     # Overridable: a linked character's library override keeps the map edited on it (as rows while the file is
     # open; Blender saves only part of a Python collection on an override, so a string copy carries it over).
@@ -242,6 +247,9 @@ def register():
         name="Bone Map (JSON)", override={"LIBRARY_OVERRIDABLE"}, options={"HIDDEN"},
         description="The bone map as one string, kept in step with the rows")
     bpy.app.handlers.load_post.append(_restore_override_maps)
+    # Enabled with a shot already open: its overrides' maps were dropped at load (the properties were not
+    # registered); put back once registration is over (bpy.data is off limits during it).
+    bpy.app.timers.register(_restore_override_maps_now, first_interval=0.0)
 
 
 def unregister():

@@ -9,7 +9,7 @@ from mathutils import Euler, Quaternion
 
 from ..clips import rotations
 from ..operators.action_channels import has_slotted_actions
-from .blender_rig import read_rig_rest
+from .blender_rig import back_up_override_map, overrides_with_maps, read_rig_rest
 from .face_poses import FacePoses, load_face_preset, matching_face_preset, pose_map_for, preset_face_poses
 from .shape_keys import ShapeKeyMap
 
@@ -214,13 +214,14 @@ def mirror_face_pose_map(armature):
     text = ShapeKeyMap(rows).to_json() if rows else ""
     if getattr(armature, STORED_MAP_JSON) != text:
         setattr(armature, STORED_MAP_JSON, text)
+    back_up_override_map(armature, STORED_MAP_JSON)
 
 
 def restore_override_face_pose_maps():
-    """After a file loads: rebuild the panel rows of library overrides from their whole string copies."""
-    for obj in bpy.data.objects:
-        if obj.type == "ARMATURE" and obj.override_library is not None and getattr(obj, STORED_MAP_JSON, ""):
-            store_face_pose_map(obj, stored_face_pose_map(obj))
+    """After a file loads (and when the add-on is enabled with a file open): rebuild the panel rows of library
+    overrides from their whole string copies (blender_rig.overrides_with_maps)."""
+    for obj in overrides_with_maps(STORED_MAP_JSON):
+        store_face_pose_map(obj, stored_face_pose_map(obj))
 
 
 class FaceRig:

@@ -151,13 +151,56 @@ def mirror_bone_map(armature_obj):
     data = BoneMap("stored", bones, "", travel).to_dict()
     data["confidence"] = {e.joint: round(float(e.confidence), 3) for e in entries if e.bone and e.joint != TRAVEL_ENTRY}
     setattr(armature_obj, STORED_MAP_JSON, json.dumps(data))
+    back_up_override_map(armature_obj, STORED_MAP_JSON)
+
+
+# A map edited on a library override lives in override operations on properties this add-on registers: a Blender
+# without the add-on enabled drops them when it opens the shot (and saves the shot without them), and so does one
+# that enables the add-on with the shot already open. The maps' string copies are kept again in each local scene
+# that shows the override (a plain custom property, which any Blender keeps), and put back from there.
+OVERRIDE_MAPS_KEY = "soundmotion_override_maps"  # on a scene: JSON {override object name: {property: map text}}
+
+
+def back_up_override_map(obj, prop: str):
+    """Keep the override `obj`'s string copy of a map (property `prop`) in its local scenes too."""
+    if obj.override_library is None:
+        return
+    text = getattr(obj, prop, "")
+    for scene in obj.users_scene:
+        if scene.library is None:
+            kept = json.loads(scene.get(OVERRIDE_MAPS_KEY, "{}"))
+            if kept.get(obj.name, {}).get(prop, "") != text:
+                kept.setdefault(obj.name, {})[prop] = text
+                scene[OVERRIDE_MAPS_KEY] = json.dumps(kept, sort_keys=True)
+
+
+def backed_up_override_map(obj, prop: str) -> str:
+    """The map text back_up_override_map kept for the override `obj` ("" when none)."""
+    for scene in obj.users_scene:
+        text = json.loads(scene.get(OVERRIDE_MAPS_KEY, "{}")).get(obj.name, {}).get(prop, "")
+        if text:
+            return text
+    return ""
+
+
+def overrides_with_maps(prop: str) -> list:
+    """Override armatures with a map string in `prop`, put back from their scenes' copy where it was lost."""
+    found = []
+    for obj in bpy.data.objects:
+        if obj.type != "ARMATURE" or obj.override_library is None or not hasattr(obj, prop):
+            continue
+        if not getattr(obj, prop) and backed_up_override_map(obj, prop):
+            setattr(obj, prop, backed_up_override_map(obj, prop))
+        if getattr(obj, prop):
+            found.append(obj)
+    return found
 
 
 def restore_override_bone_maps():
-    """After a file loads: rebuild the panel rows of library overrides from their whole string copies."""
-    for obj in bpy.data.objects:
-        if obj.type == "ARMATURE" and obj.override_library is not None and getattr(obj, STORED_MAP_JSON, ""):
-            store_bone_map(obj, stored_bone_map(obj))
+    """After a file loads (and when the add-on is enabled with a file open): rebuild the panel rows of library
+    overrides from their whole string copies, put back from the scene's copy where Blender dropped them."""
+    for obj in overrides_with_maps(STORED_MAP_JSON):
+        store_bone_map(obj, stored_bone_map(obj))
 
 
 def bone_map_for(armature_obj, map_spec=None) -> BoneMap:

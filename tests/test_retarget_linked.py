@@ -183,3 +183,42 @@ def test_the_shape_keys_panel_of_a_not_editable_override_says_what_to_do(registe
     assert phone_track_why == why
     printed = capfd.readouterr()
     assert "Python script error" not in printed.out + printed.err
+
+
+def test_an_override_s_bone_map_survives_a_blender_without_the_add_on(registered_addon, tmp_path):
+    """Override edits to properties not registered at load are dropped: a shot saved by a colleague's Blender
+    without the add-on lost the map fixed by hand (56 rows, then 0), and so did enabling the add-on with the shot
+    open. Each local scene keeps a copy, put back on load (and, after a late enable, by a timer: called here)."""
+    from soundmotion.operators import demo_scene
+
+    demo_scene.open_demo_character()
+    _save_character(bpy.data.objects[demo_scene.RIG], tmp_path / "character.blend")
+    override = _shot_linking(tmp_path / "character.blend").override_hierarchy_create(
+        bpy.context.scene, bpy.context.view_layer, do_fully_editable=True)
+    rig = next(o for o in override.all_objects if o.type == "ARMATURE")
+    with bpy.context.temp_override(active_object=rig, object=rig):
+        assert bpy.ops.soundmotion.detect_bone_map() == {"FINISHED"}
+    next(e for e in rig.soundmotion_bone_map if e.joint == "head").bone = "neck_01"  # a hand fix in the panel
+    blender_rig.mirror_bone_map(rig)  # as the panel's edit does
+    bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "shot.blend"))
+
+    def head_row():
+        rig = next(o for o in bpy.data.objects if o.type == "ARMATURE" and o.override_library is not None)
+        return {e.joint: e.bone for e in rig.soundmotion_bone_map}.get("head")
+
+    registered_addon.unregister()
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "shot.blend"))
+        bpy.ops.wm.save_as_mainfile(filepath=str(tmp_path / "saved_without.blend"))
+    finally:
+        registered_addon.register()
+    bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "saved_without.blend"))
+    assert head_row() == "neck_01"
+    registered_addon.unregister()
+    try:
+        bpy.ops.wm.open_mainfile(filepath=str(tmp_path / "shot.blend"))
+    finally:
+        registered_addon.register()  # enabled with the shot open
+    assert head_row() is None
+    blender_rig.restore_override_bone_maps()  # what register's timer runs once registration is over
+    assert head_row() == "neck_01"
