@@ -51,8 +51,17 @@ ACROSS = {"pelvis": ("right_hip", "left_hip")}
 RELATIVE_TO = {"jaw": "head", "left_eye_smplhf": "head", "right_eye_smplhf": "head"}
 
 # The SMPL-X head joint's first child is the jaw (down and forward): its bone must point up the skull instead,
-# as every rig's head bone does, or the target's head is aimed at its chin.
+# or the target's head is aimed at its chin.
 HEAD_TOP_OFFSET = (0.0, 0.0, 0.12)
+
+# A head bone points up the skull on most rigs (Rigify 0.0° from vertical, Mixamo 0.8°, MakeHuman and the demo
+# character 3.1°), but its tail may sit at its first child (the jaw: 123.7° from vertical on rigs built that way)
+# or an eye (59.7°), or along an imported bone's local axis. Aimed along the source's up the skull, such a head
+# turned 123.7° (60.4°) away for a whole take, even a still one. So a head bone further than this from the
+# vertical says nothing about the skull: its rest head is taken as upright, as rigs are modelled, and its aim
+# is the vertical (the source's, HEAD_TOP_OFFSET, is too). 20° is three times the steepest up-the-skull bone
+# seen (6.3°, a head bone continuing the neck) and bounds how far a still head can be set straight.
+UPRIGHT_WITHIN_DEG = {"head": 20.0}
 
 
 def canonical_tails(skeleton):

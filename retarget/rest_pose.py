@@ -10,7 +10,7 @@ import numpy as np
 
 from ..clips.rotations import Rotation
 from .bone_map import BoneMap
-from .canonical import ACROSS, AIMS, twist_reference
+from .canonical import ACROSS, AIMS, UPRIGHT_WITHIN_DEG, twist_reference
 from .rig import RigRest
 
 UP = np.array([0.0, 0.0, 1.0])
@@ -31,14 +31,24 @@ def segment(joint: str, mapped: set):
 
 
 def aim_vector(rig: RigRest, bone_map: BoneMap, joint: str, mapped: set) -> np.ndarray:
-    """Rest direction of `joint`'s bone: along its segment, else along the bone, else the parent's."""
+    """Rest direction of `joint`'s bone: along its segment, else along the bone, else the parent's; the
+    vertical for a head bone that points elsewhere than up the skull (canonical.UPRIGHT_WITHIN_DEG)."""
+    vector = _bone_aim(rig, bone_map, joint, mapped)
+    limit = UPRIGHT_WITHIN_DEG.get(joint)
+    if limit is not None and vector @ UP < np.cos(np.radians(limit)):
+        return UP.copy()
+    return vector
+
+
+def _bone_aim(rig, bone_map, joint, mapped):
     pair = segment(joint, mapped)
     if pair and pair[0] != joint:
         start, end = (rig.heads[rig.index(bone_map.bones[j])] for j in pair)
         return _unit(end - start)
     bone = rig.index(bone_map.bones[joint])
     target = aim_joint(joint, mapped)
-    vector = rig.heads[rig.index(bone_map.bones[target])] - rig.heads[bone] if target else rig.tails[bone] - rig.heads[bone]
+    end = rig.heads[rig.index(bone_map.bones[target])] if target else rig.tails[bone]
+    vector = end - rig.heads[bone]
     while np.linalg.norm(vector) < MIN_LENGTH and rig.parents[bone] >= 0:
         parent = rig.parents[bone]
         vector = rig.heads[bone] - rig.heads[parent]
