@@ -93,6 +93,9 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
             return {"CANCELLED"}
         previous_state.extend_frame_end(scene, scene.frame_current + result.num_frames - 1, [target])
         note = f"; not in the source: {', '.join(result.unmapped_joints)}" if result.unmapped_joints else ""
+        if self.source == "ARMATURE":
+            first, last = _animated_range(bpy.data.objects[self.source_armature], scene)
+            note += f"; {self.source_armature}'s frames {first}–{last}"
         self.report({"INFO"}, f"Retargeted {result.num_frames} frames onto {target.name} as '{action.name}' "
                               f"({len(result.mapped_joints)} joints{note}).")
         return {"FINISHED"}
@@ -114,7 +117,23 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
         source_obj = bpy.data.objects.get(self.source_armature)
         if source_obj is None or source_obj is context.active_object:
             raise RetargetError("Choose a source armature other than the active (target) armature.")
-        return blender_rig.source_from_armature(source_obj, scene.frame_start, scene.frame_end, scene)
+        first, last = _animated_range(source_obj, scene)
+        return blender_rig.source_from_armature(source_obj, first, last, scene)
+
+
+def _animated_range(obj, scene) -> tuple:
+    """The frames the source armature's animation covers: its action's range, else its NLA strips', else the
+    scene's (the scene's range cut a 562-frame capture to 250 frames, or padded a short one with its last pose)."""
+    data = obj.animation_data
+    spans = []
+    if data is not None and data.action is not None:
+        spans.append(tuple(data.action.frame_range))
+    if data is not None:
+        spans += [(strip.frame_start, strip.frame_end) for track in data.nla_tracks if not track.mute
+                  for strip in track.strips if not strip.mute]
+    if not spans:
+        return scene.frame_start, scene.frame_end
+    return int(round(min(a for a, _ in spans))), int(round(max(b for _, b in spans)))
 
 
 class SOUNDMOTION_OT_detect_bone_map(bpy.types.Operator):

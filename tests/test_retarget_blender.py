@@ -133,6 +133,21 @@ def test_rig_to_rig(scene):
     assert fidelity.mean <= 2.0 and fidelity.p95 <= 5.0, fidelity.worst()
 
 
+@needs_cmu
+def test_retarget_from_an_armature_takes_its_animation_not_the_scene_range(registered_addon, scene):
+    """The scene's range cut a long source (562 frames to 250) or padded a short one with its last pose."""
+    source_obj = rig_factory.makehuman_armature("game_engine")
+    blender_rig.retarget_onto_armature(load_motion_file(WALK, fps=30), source_obj)
+    strip = source_obj.animation_data.nla_tracks[-1].strips[-1]
+    length = int(strip.frame_end - strip.frame_start) + 1
+    scene.frame_start, scene.frame_end = 1, 20
+    target = rig_factory.synthetic_armature("mixamo")
+    bpy.context.view_layer.objects.active = target
+    assert bpy.ops.soundmotion.retarget_motion(source="ARMATURE", source_armature=source_obj.name) == {"FINISHED"}
+    take = target.animation_data.nla_tracks[-1].strips[-1]
+    assert length > 40 and int(take.frame_end - take.frame_start) + 1 == length
+
+
 def test_operators_detect_and_retarget(registered_addon, scene, tmp_path):
     obj = rig_factory.synthetic_armature("vroid")
     bpy.context.view_layer.objects.active = obj
