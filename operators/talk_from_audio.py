@@ -90,14 +90,20 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
                 mesh = None
         if shape_key_map is not None and "jawOpen" in shape_key_map.mapped_channels:
             jaw_bone = None
-        face_rig = face_rig_for(armature, shape_key_map)  # bone poses (Rigify's face, pose assets, marked poses)
+        # bone poses (Rigify's face, pose assets, marked poses); none with Face off (a Rigify face was lip-synced)
+        face_rig = face_rig_for(armature, shape_key_map) if self.face else None
         if face_rig is not None:
             jaw_bone = None
+        if not self.face:  # gestures only, as asked: no word on a face (it told to add shape keys the face had)
+            face_note = None
+        elif mesh is None and jaw_bone is None and face_rig is None:
+            face_note = no_face_note(armature)
+        else:
+            face_note = no_mouth_note(mesh, shape_key_map, jaw_bone, face_rig)
         inputs = {"mesh_name": mesh.name if mesh else None, "armature_name": armature.name if armature else None,
-                  "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
-                  "map": shape_key_map, "jaw_bone": jaw_bone, "face_rig": face_rig,
-                  "face_note": no_face_note(armature) if mesh is None and jaw_bone is None and face_rig is None
-                  else no_mouth_note(mesh, shape_key_map, jaw_bone, face_rig)}
+                  "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start,
+                  "seed": settings.seed, "map": shape_key_map, "jaw_bone": jaw_bone, "face_rig": face_rig,
+                  "face_note": face_note}
         if mesh is not None or jaw_bone is not None or face_rig is not None:
             inputs["face_settings"] = face_settings(context.scene, self.emotion, self.emotion_strength)
             inputs["face_settings"].validate()

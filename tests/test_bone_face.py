@@ -148,6 +148,13 @@ def test_a_generated_rigify_human_talks_with_its_face_from_the_command_line(scen
 
     keyed = {fc.data_path.split('"')[1] for fc in fcurves_of(rig)}
     assert {"jaw_master", "lip.T", "lip.B", "lips.L"} <= keyed and "upper_arm_fk.R" in keyed
+    # Face off is gestures only: the face rig was keyed (33 bones) and the report said so.
+    bpy.ops.wm.open_mainfile(filepath=str(rig_blend))
+    rig = bpy.data.objects["rig"]
+    bpy.context.view_layer.objects.active = rig
+    assert bpy.ops.soundmotion.talk(filepath=str(wav), face=False) == {"FINISHED"}
+    keyed = {fc.data_path.split('"')[1] for fc in fcurves_of(rig)}
+    assert "upper_arm_fk.R" in keyed and not {"jaw_master", "lip.T", "lip.B", "lips.L"} & keyed
 
 
 @pytest.mark.blender
@@ -161,3 +168,5 @@ def test_talk_says_so_when_a_character_has_no_face_to_move(scene, tmp_path, capf
     wav, _ = speech_wav(tmp_path, "Hello there.", name="hello", transcript_file=True)
     assert bpy.ops.soundmotion.talk(filepath=str(wav)) == {"FINISHED"}
     assert "has no face shape keys and no face rig" in capfd.readouterr().out
+    assert bpy.ops.soundmotion.talk(filepath=str(wav), face=False) == {"FINISHED"}  # gestures only, as asked
+    assert "no face shape keys" not in capfd.readouterr().out
