@@ -335,7 +335,9 @@ def run_retarget(args) -> int:
     from .takes.key_poses import KeyStyle
 
     require_input_file(args.source, "SOURCE", "a .bvh or .npz motion file")
-    load_motion_file(args.source)  # a broken motion file is refused here, before Blender opens the rig
+    # A broken motion file is refused here, before Blender opens the rig. A file that names no frame rate is
+    # read at the target scene's (nothing else could tell it); 30 fps stands in for it in this check.
+    checked = load_motion_file(args.source, up_axis=args.up, default_fps=30.0)
     blend, armature = _blend_and_armature(args.target, "--target")
     map_spec = _bone_map_option(args.map)
     outputs = OutputFiles()
@@ -352,6 +354,9 @@ def run_retarget(args) -> int:
     print(f"retarget: {result.num_frames} frames onto {len(result.mapped_joints)} joints → {args.out}")
     if result.unmapped_joints:
         print(f"note: not in the source: {', '.join(result.unmapped_joints)}")
+    if not checked.rate_named:
+        print(f"note: {os.path.basename(args.source)} names no frame rate: read at the target scene's "
+              f"{result.fps:g} fps")
     return 0
 
 

@@ -96,8 +96,9 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
         if self.source == "ARMATURE":
             first, last = _animated_range(bpy.data.objects[self.source_armature], scene)
             note += f"; {self.source_armature}'s frames {first}–{last}"
+        said = "".join(f" {line}." for line in source.notes)  # e.g. a file that names no frame rate
         self.report({"INFO"}, f"Retargeted {result.num_frames} frames onto {target.name} as '{action.name}' "
-                              f"({len(result.mapped_joints)} joints{note}).")
+                              f"({len(result.mapped_joints)} joints{note}).{said}")
         return {"FINISHED"}
 
     @reports_errors

@@ -47,18 +47,21 @@ def detect_bone_map(rig: RigRest, rig_label: str = "The armature") -> BoneMap:
     the map read from the rig's structure; each with a confidence per row. Raises RetargetError naming the
     missing joints when the rig does not look humanoid."""
     names = set(rig.names)
-    best, best_score = None, 0.0
+    best, best_score = None, None
     for preset in all_presets():
         matched = match_preset(preset, names)
         if matched.missing_required():
             continue
-        score = len(matched.bones) / max(len(preset.bones), 1)
-        if preset.name == "rigify_fk":
-            score += 1.0  # a generated Rigify rig also has DEF- bones, but those follow the controls
-        if score > best_score:
+        # The preset naming the most bones wins, fingers or not (BVH files often leave them out; a map still
+        # has to pass `plausible` below). By share, MakeHuman's 26-bone CMU preset beat Mixamo's on a
+        # Mixamo-named BVH without the "mixamorig:" prefix and two joints per finger (21/26 against 30/52),
+        # dropping its chest and eight fingers; without fingers (22/52) Mixamo's was not even considered. The
+        # share only breaks ties. A generated Rigify rig also has DEF- bones, but those follow the controls.
+        score = (preset.name == "rigify_fk", len(matched.bones), len(matched.bones) / max(len(preset.bones), 1))
+        if best_score is None or score > best_score:
             best, best_score = matched, score
     candidates = []
-    if best is not None and best_score >= 0.5:
+    if best is not None:
         candidates.append((best, 1.0))
     guessed = heuristic_bone_map(rig)
     if not guessed.missing_required():

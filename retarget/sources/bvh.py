@@ -51,11 +51,14 @@ def read_bvh(path, up_axis: str = "auto", scale: float = None) -> BvhMotion:
     """Read a BVH file. `up_axis` is "Y", "Z" or "auto"; `scale` converts file units to metres (auto: from
     the skeleton's height)."""
     try:
-        with open(path, "r", encoding="utf-8", errors="replace") as handle:
-            text = handle.read()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as error:
         raise BvhError(f"Cannot read BVH file {path}: {error.strerror or error}.") from None
-    return parse_bvh(text, str(path), up_axis, scale)
+    # Windows tools save text as UTF-16 (or UTF-8 with a byte-order mark); read as UTF-8, such a file had
+    # "no MOTION section".
+    encoding = "utf-16" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    return parse_bvh(data.decode(encoding, errors="replace"), str(path), up_axis, scale)
 
 
 def parse_bvh(text: str, label: str = "BVH", up_axis: str = "auto", scale: float = None) -> BvhMotion:
@@ -64,7 +67,8 @@ def parse_bvh(text: str, label: str = "BVH", up_axis: str = "auto", scale: float
         raise BvhError(f"{label}: no MOTION section; this is not a complete BVH file (it may be cut short). "
                        "Export it again.")
     joints = _parse_hierarchy(head.split(), label)
-    values, fps = _parse_motion(motion.split(), sum(len(j.channels) for j in joints), label)
+    motion_line = len((head + "MOTION").splitlines())  # the file's line number of the MOTION line
+    values, fps = _parse_motion(motion, sum(len(j.channels) for j in joints), label, motion_line)
     return _to_motion(joints, values, fps, label, up_axis, scale)
 
 
@@ -134,30 +138,65 @@ def _parse_hierarchy(tokens: list, label: str) -> list:
     return joints
 
 
-def _parse_motion(tokens: list, channel_count: int, label: str):
+def _parse_motion(motion: str, channel_count: int, label: str, motion_line: int = 1):
+    """(frames × channels values, fps) from the text after MOTION; `motion_line` numbers its first line as in
+    the file. A frame is a line of exactly `channel_count` values: read as one stream of numbers, rows holding one
+    value too many were shifted by one more value each row (the pelvis swinging 0.6–3.1 m high, exit 0), and rows
+    beyond `Frames:` were dropped without a word."""
+    lines = motion.splitlines()
+    tokens, data_start = [], None
+    for index, line in enumerate(lines):
+        tokens += line.split()
+        if "Time:" in tokens:
+            data_start = index + 1
+            break
     try:
         frames = int(tokens[tokens.index("Frames:") + 1])
         frame_time = float(tokens[tokens.index("Time:") + 1])
-        data_start = tokens.index("Time:") + 2
     except (ValueError, IndexError):
         raise BvhError(f"{label}: MOTION needs 'Frames: N' and 'Frame Time: seconds'.") from None
     if not np.isfinite(frame_time) or frame_time <= 0:
         raise BvhError(f"{label}: Frame Time must be a positive number of seconds, got {frame_time}.")
-    try:
-        values = np.array(tokens[data_start:], dtype=np.float64)
-    except ValueError:
-        raise BvhError(f"{label}: the motion data contains something that is not a number.") from None
     if frames <= 0:
         raise BvhError(f"{label}: the file holds no frames of motion (Frames: {frames}); export it again with "
                        "its animation.")
-    if values.size < frames * channel_count:
-        raise BvhError(f"{label}: header promises {frames} frames of {channel_count} channels, "
-                       f"the file holds {values.size} values.")
-    values = values[:frames * channel_count].reshape(frames, channel_count)
+    rows = [(motion_line + index, line.split()) for index, line in enumerate(lines[data_start:], data_start)]
+    rows = [(number, words) for number, words in rows if words]
+    wrong = next(((number, len(words)) for number, words in rows if len(words) != channel_count), None)
+    total = sum(len(words) for _, words in rows)
+    if wrong is not None and total != frames * channel_count:  # rows wrapped over lines still add up
+        number, count = wrong
+        if number == rows[-1][0] and count < channel_count:
+            raise BvhError(f"{label}: the last frame (line {number}) holds {count} of its {channel_count} values; "
+                           f"the file is cut short: export it again.")
+        raise BvhError(f"{label}: line {number} holds {count} values but the hierarchy declares {channel_count} "
+                       f"channels; the file is damaged or was edited by hand: export it again.")
+    if wrong is None and len(rows) != frames:
+        first, last = (rows[0][0], rows[-1][0]) if rows else (motion_line, motion_line)
+        raise BvhError(f"{label}: its header promises {frames} frames ('Frames: {frames}') but {len(rows)} lines "
+                       f"of motion follow (lines {first}–{last}); set 'Frames:' to {len(rows)} if the file is "
+                       f"complete, else export it again.")
+    try:
+        values = np.array([word for _, words in rows for word in words], dtype=np.float64)
+    except ValueError:
+        number, word = next((number, word) for number, words in rows for word in words if not _is_number(word))
+        raise BvhError(f"{label}: line {number} holds {word!r}, which is not a number; export the file "
+                       "again.") from None
+    values = values.reshape(frames, channel_count)
     if not np.all(np.isfinite(values)):
         bad_frame = int(np.argwhere(~np.isfinite(values))[0, 0])
-        raise BvhError(f"{label}: motion data contains NaN or infinite values (first at frame {bad_frame}).")
+        line = f", line {rows[bad_frame][0]}" if wrong is None else ""
+        raise BvhError(f"{label}: motion data contains NaN or infinite values (first at frame {bad_frame}{line}); "
+                       "export the file again.")
     return values, 1.0 / frame_time
+
+
+def _is_number(word) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
 
 
 def _floats(words, label, what):
@@ -379,10 +418,16 @@ def _up_axis(rest, names) -> str:
 
 
 def _facing_correction(basis, rest, names) -> Rotation:
-    """Half a turn about Z when the toes point +Y after the basis change (the project faces -Y)."""
+    """The turn about Z, in quarter turns, that points the toes -Y after the basis change (the project faces -Y).
+    Only half a turn was tried before: a file facing +X walked along +X, and one facing -X, where the sign of
+    the toes' Y is noise, along +X too. Snapped to a quarter turn as rest poses are written along an axis (the
+    toes' own splay stays out of it)."""
     feet = _named(names, "foot", "ankle")
     toes = _named(names, "toe")
     if not feet or not toes:
         return Rotation.identity()
     forward = basis.apply(np.mean(rest[toes], axis=0) - np.mean(rest[feet], axis=0))
-    return Rotation.from_euler("z", 180, degrees=True) if forward[1] > 0 else Rotation.identity()
+    if np.hypot(forward[0], forward[1]) < 1e-9:
+        return Rotation.identity()
+    quarters = int(np.round((-90.0 - np.degrees(np.arctan2(forward[1], forward[0]))) / 90.0)) % 4
+    return Rotation.from_euler("z", 90 * quarters, degrees=True) if quarters else Rotation.identity()

@@ -69,7 +69,9 @@ def _poses_of(arrays: dict):
 
 
 def smplx_arrays_to_clip(arrays: dict, label: str = "npz", fps: float = None, up_axis: str = "auto",
-                         unit_scale: float = None) -> MotionClip:
+                         unit_scale: float = None, default_fps: float = None) -> MotionClip:
+    """`fps` must agree with the rate the file stores; `default_fps` is the rate of a file that stores none (the
+    SMPL-X model's `global_orient` + `body_pose` + `transl` layout and plain `poses` + `trans` files rarely do)."""
     poses = _poses_of(arrays)
     trans_key = next((k for k in TRANS_KEYS if k in arrays), None)
     missing = ([] if poses is not None else ["poses"]) + ([] if trans_key else ["trans"])
@@ -90,9 +92,12 @@ def smplx_arrays_to_clip(arrays: dict, label: str = "npz", fps: float = None, up
     if fps is not None and stored is not None and abs(float(fps) - stored) > 1e-3:
         raise NpzMotionError(f"{label} says it runs at {stored:g} fps but {fps:g} fps was requested; "
                              f"leave the frame rate unset or resample the clip after loading.")
-    rate = stored if stored is not None else fps
-    if rate is None or not np.isfinite(rate) or rate <= 0:
+    rate = stored if stored is not None else fps if fps is not None else default_fps
+    if rate is None:
         raise NpzMotionError(f"{label} has no frame rate (mocap_frame_rate / mocap_framerate / fps); pass one.")
+    if not np.isfinite(rate) or rate <= 0:
+        raise NpzMotionError(f"{label} gives {rate:g} as its frame rate; store the rate the motion was captured at "
+                             f"(e.g. mocap_frame_rate = 30) and load it again.")
 
     frames = poses.shape[0]
     axis_angles = np.zeros((frames, len(SMPLX_SKELETON), 3))
