@@ -204,21 +204,25 @@ def test_frame_slices_pad_with_zeros_like_a_padded_copy():
 
 def test_long_music_is_danced_in_cross_faded_parts(monkeypatch):
     """An 18-minute beat grid danced in parts of 5 minutes: one clip of the right length, continuous across the
-    joins (no jump larger than the dance's own frame-to-frame motion)."""
+    joins (no jump larger than the dance's own frame-to-frame motion), each part kept on the floor about its own
+    middle (a part shifted to start where the dancer stood went round a circle about another middle)."""
     from soundmotion.clips.motion import MotionClip
+    from soundmotion.clips.skeleton import SMPLX_SKELETON
     from soundmotion.models.dance import long_music
     from soundmotion.models.dance.pipeline import DanceResult
     from soundmotion.models.music.analysis import fallback_analysis
 
     analysis = fallback_analysis(18 * 60.0, "steady", bpm=120.0)
     calls = []
+    spine = SMPLX_SKELETON.index("spine1")   # the legs are re-pinned where parts join: an upper-body joint
 
     def dance(part, report):
         count = int(np.ceil(part.duration * 10 - 1e-9))
         clip = MotionClip.rest(count, fps=10)
         angle = 0.3 * np.sin(np.arange(count) / 7.0 + len(calls))  # each part moves its own way
-        clip.rotations[:, 1] = np.stack([np.cos(angle), np.sin(angle), 0 * angle, 0 * angle], axis=1)
-        clip.root_translation[:, 0] = np.arange(count) * 0.01 + 5.0 * len(calls)  # and starts elsewhere
+        clip.rotations[:, spine] = np.stack([np.cos(angle), np.sin(angle), 0 * angle, 0 * angle], axis=1)
+        around = np.arange(count) / 100.0 + len(calls)  # round a 1 m circle at 1 cm a frame, starting elsewhere
+        clip.root_translation[:, :2] = np.stack([np.cos(around), np.sin(around)], axis=1)
         calls.append(part)
         return DanceResult(clip, part.beats, part.tempo, [f"Style part {len(calls)}"], part, [(0, "step", False)])
 
@@ -228,8 +232,9 @@ def test_long_music_is_danced_in_cross_faded_parts(monkeypatch):
     assert all(abs(part.beats[0]) < 0.6 and part.downbeats[0] == part.beats[part.first_downbeat_index]
                for part in calls)
     steps = np.linalg.norm(np.diff(result.clip.root_translation, axis=0), axis=1)
-    assert steps.max() < 0.05  # the parts' own travel is 1 cm a frame; their 5 m offsets never show
-    turn = np.abs(np.diff(result.clip.rotations[:, 1, 1]))
+    assert steps.max() < 0.05  # the parts' own travel is 1 cm a frame; where they start never shows
+    assert np.abs(result.clip.root_translation[:, :2]).max() < 1.5  # each part about its own middle, on the floor
+    turn = np.abs(np.diff(result.clip.rotations[:, spine, 1]))
     assert turn.max() < 0.06
     assert any("danced in 4 parts" in note or "danced in 3 parts" in note for note in result.notes)
     # One count for the whole dance (the first part's note counted that part only), said once.
