@@ -20,6 +20,19 @@ SHORT_GAP = 0.12            # s: a gap this short between two contacts, with the
 LIFT_RAMP = 0.07            # s a lifted swing foot takes to rise to its clearance (and to come down)
 SWING_EASE = 1.0            # share of smoothstep timing in a swing's horizontal path (clearance on)
 SLIDE_SPEED = 0.15          # m/s: a free foot moving faster than this along the floor is lifted (clearance)
+# A foot given as planted (`contacts`: a capture's flags, sampled and cross-faded at phrase joins) is trusted only
+# where it moves slower than this along the floor: the flags stay on through captured slides (5-7 cm a frame) and
+# cross-fades, and pinning such a run to one spot made the foot jump 10-43 cm in one frame between two runs.
+PLANTED_SPEED = 0.5         # m/s
+# A planted foot lies flat at its contact's heading, and follows the capture's heading where that turns further
+# from it than this (a pivot on the floor): one heading per contact snapped a pivoting foot round by up to 90 degrees
+# in one frame at the contact's edges. In the captured dances a contact's heading strays from its median by at most
+# 0.4 degrees on the median contact and 4.6 at the 90th percentile, so this still holds a planted foot still.
+PIVOT = np.radians(10.0)
+# A swing whose ankle rises higher than this (m) above its standing height is not re-timed (ease_swings): the warp
+# spreads over the whole swing, and in a high kick it put the ankle target up to 65 cm from the captured one,
+# where the leg could not follow (legs flipped 160-178 degrees in a frame in 4 of 17 takes measured, all calm).
+SWING_EASE_HEIGHT = (0.10, 0.20)   # m: fully re-timed up to the first, not at all from the second
 # Ankle clearance for other rigs (tilt_clearance): a rig whose legs, feet and hips sit otherwise in its rest pose than
 # SMPL-X's, its legs copied rotation for rotation, can have its ankle lower than ours; retargeters keep toes above
 # the floor, not the ankle above its standing height. Measured on the demo character (MakeHuman's game-engine rig;
@@ -46,11 +59,8 @@ def foot_heights_above_floor(positions, skeleton, floor_heights: dict) -> dict:
 def detect_contacts(positions, skeleton, floor_heights: dict, fps: float) -> dict:
     contacts = {}
     for side, (height, track) in foot_heights_above_floor(positions, skeleton, floor_heights).items():
-        speed = np.zeros(len(track))
-        if len(track) > 1:
-            speed[1:] = np.linalg.norm(np.diff(track[:, :2], axis=0), axis=1) * fps
-            speed[0] = speed[1]
-        contacts[side] = _drop_short((height < CONTACT_HEIGHT) & (speed < CONTACT_SPEED), MIN_CONTACT_FRAMES)
+        contacts[side] = _drop_short((height < CONTACT_HEIGHT) & (_speed(track, fps) < CONTACT_SPEED),
+                                     MIN_CONTACT_FRAMES)
     return contacts
 
 
@@ -59,7 +69,8 @@ def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3,
     """Pin each contact's ankle to one spot on the floor, keep swing feet above it, and re-solve both legs.
 
     `contacts` ({"left": (T,) bool, "right": …}): where the feet are known to be planted (e.g. in the capture
-    a dance was cut from); feet detected as planted are pinned too. `clearance` (m): a foot that travels while
+    a dance was cut from), trusted where the foot moves slower than PLANTED_SPEED; feet detected as planted are
+    pinned too. `clearance` (m): a foot that travels while
     not planted is lifted so its ankle and toe clear the floor by this much (a foot sliding along the floor
     becomes a small step); 0 leaves swing heights alone. `tilt_clearance`: keep every ankle above its standing
     height by ankle_margin() (more where the pelvis tilts), planted feet heel-up on the ball of the foot, so the
@@ -68,8 +79,10 @@ def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3,
     margin = ankle_margin(world_rot[:, 0]) if tilt_clearance else np.zeros(clip.num_frames)
     detected = detect_contacts(positions, clip.skeleton, floor_heights, clip.fps)
     if contacts is not None:
-        contacts = {side: _drop_short(np.asarray(contacts[side], dtype=bool) | detected[side], MIN_CONTACT_FRAMES)
-                    for side in ("left", "right")}
+        slow = {side: _speed(positions[:, clip.skeleton.index(f"{side}_ankle")], clip.fps) < PLANTED_SPEED
+                for side in ("left", "right")}
+        contacts = {side: _drop_short((np.asarray(contacts[side], dtype=bool) & slow[side]) | detected[side],
+                                      MIN_CONTACT_FRAMES) for side in ("left", "right")}
     else:
         contacts = detected
     local = clip.rotations.copy()
@@ -81,12 +94,14 @@ def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3,
         target = ankle.copy()
         floor = floor_heights[f"{side}_ankle"]
         weight = np.zeros(len(ankle))
+        anchor = np.arange(len(ankle))   # the contact frame each (faded) pinned frame takes its flat foot from
         for start, end in _runs(contacts[side]):
             spot = np.median(ankle[start:end], axis=0)
             hovering = spot[2] - floor > SETTLED   # a planted foot hanging above the floor is put down on it
             target[start:end, :2] = spot[:2]
             target[start:end, 2] = floor if hovering else ankle[start:end, 2]
             weight[start:end] = 1.0
+            anchor[start:end] = np.arange(start, end)
             # Carry the edge frames' correction a few frames out, fading, so the pin does not pop.
             for edge, direction in ((start, -1), (end - 1, 1)):
                 correction = spot[:2] - ankle[edge, :2]
@@ -96,43 +111,50 @@ def clean_contacts(clip: MotionClip, floor_heights: dict, blend_frames: int = 3,
                     if 0 <= t < len(ankle) and weight[t] < w:
                         target[t, :2] = ankle[t, :2] + correction * w
                         weight[t] = w
+                        anchor[t] = edge
         target[:, 2] = np.maximum(target[:, 2], floor + margin)
         if tilt_clearance:   # a foot in the air flexed toes-up keeps its heel above the floor too
             heel = rotations.rotate(world_rot[:, leg.ankle], np.tile(HEEL, (len(target), 1)))[:, 2]
             short = np.maximum(margin - (target[:, 2] - floor + heel - HEEL[2]), 0.0)
-            target[:, 2] += np.where(weight > 0.5, 0.0, short)
-        if clearance > 0:
-            target[:, :2] = ease_swings(target[:, :2], contacts[side])
+            target[:, 2] += (1.0 - weight) * short   # faded in with the pin, not switched on at its edge
+        if clearance > 0:   # steps near the floor are re-timed; a kick high in the air keeps its own timing
+            low, high = SWING_EASE_HEIGHT
+            share = np.ones(len(ankle))
+            for start, end in _runs(~contacts[side]):
+                share[start:end] = np.clip((high - np.max(ankle[start:end, 2] - floor)) / (high - low), 0.0, 1.0)
+            target[:, :2] += share[:, None] * (ease_swings(target[:, :2], contacts[side]) - target[:, :2])
             toe = positions[:, leg.foot, 2] - floor_heights[f"{side}_foot"] + (target[:, 2] - ankle[:, 2])
             target[:, 2] += swing_lift(np.minimum(target[:, 2] - floor, toe), target, contacts[side], clearance,
                                        clip.fps)
         if np.allclose(target, ankle, atol=1e-5):
             continue
         hip_position = positions[:, leg.hip]
-        knee_dir = positions[:, leg.knee] - 0.5 * (hip_position + ankle)
-        forward_dir = rotations.to_rotation(world_rot[:, leg.ankle]).apply([0.0, -1.0, 0.0]) + 2.0 * knee_dir
-        thigh, shin = leg.solve(hip_position, target, forward_dir)
-        parent = rotations.to_rotation(world_rot[:, clip.skeleton.parents[leg.hip]])
-        ankle_world = rotations.to_rotation(world_rot[:, leg.ankle])
-        if np.any(contacts[side]):   # planted feet lie flat with one heading per contact: the toes stay put too
-            x_axis = ankle_world.apply([1.0, 0.0, 0.0])
-            heading = np.arctan2(x_axis[:, 1], x_axis[:, 0])
-            for start, end in _runs(contacts[side]):
-                heading[start:end] = heading[(start + end) // 2]
-            lift = np.where(weight > 0.5, np.maximum(target[:, 2] - floor, 0.0), 0.0) if tilt_clearance \
+        thigh_c = rotations.to_rotation(world_rot[:, leg.hip])
+        knee_c = rotations.to_rotation(clip.rotations[:, leg.knee])
+        ankle_world = world_rot[:, leg.ankle]
+        if np.any(contacts[side]):   # planted feet lie flat, heel up by the lift; the toes stay put too
+            # The flat foot's lift and heading are the contact frames', carried to the faded frames around them,
+            # and the foot turns flat by the pin's weight: switched flat at the weight's half way, with the heel
+            # lifted for that frame's height (the foot still 15-25 cm up), it pointed its toes straight down for a
+            # frame, the ankle turning 80-115 degrees.
+            lift = np.where(contacts[side], np.maximum(target[:, 2] - floor, 0.0), 0.0)[anchor] if tilt_clearance \
                 else np.zeros(len(target))
             pitch, shift = heel_lift(clip.skeleton, side, HEEL_SHARE * lift)
+            heading = _contact_headings(rotations.rotate(ankle_world, np.tile([1.0, 0.0, 0.0], (len(target), 1))),
+                                        contacts[side])[anchor]
             flat = Rotation.from_euler("z", heading[:, None]) * Rotation.from_euler("x", pitch[:, None])
-            flat_q = rotations.from_rotation(flat)
-            keep_q = rotations.from_rotation(ankle_world)
-            ankle_world = rotations.to_rotation(np.where(weight[:, None] > 0.5, flat_q, keep_q))
+            ankle_world = _blend(ankle_world, rotations.from_rotation(flat), weight)
             if tilt_clearance:   # the ball of the foot stays where it was: the ankle comes forward over it
                 forward = np.stack([np.sin(heading), -np.cos(heading)], axis=1)
-                target[:, :2] += np.where(weight[:, None] > 0.5, forward * shift[:, None], 0.0)
-                thigh, shin = leg.solve(hip_position, target, forward_dir)
+                target[:, :2] += forward * (weight * shift)[:, None]
+        # The legs move from the dance's own pose by the least turn: solved afresh with the knee pointed mostly
+        # along the foot, they turned thigh and shin half a turn in a frame where a heel folded up to the seat,
+        # and re-posed legs that had not moved at all.
+        thigh, shin = leg.solve_from(hip_position, target, thigh_c, knee_c)
+        parent = rotations.to_rotation(world_rot[:, clip.skeleton.parents[leg.hip]])
         local[:, leg.hip] = rotations.from_rotation(parent.inv() * thigh)
         local[:, leg.knee] = rotations.from_rotation(thigh.inv() * shin)
-        local[:, leg.ankle] = rotations.from_rotation(shin.inv() * ankle_world)
+        local[:, leg.ankle] = rotations.from_rotation(shin.inv() * rotations.to_rotation(ankle_world))
     return MotionClip(clip.fps, clip.skeleton, rotations.make_continuous(local), clip.root_translation.copy())
 
 
@@ -201,6 +223,35 @@ def swing_lift(height, ankle_target, planted, clearance, fps):
         envelope = np.clip(near / ramp, 0.0, 1.0)
         lift[start:end] = part * np.sqrt(envelope)
     return lift
+
+
+def _contact_headings(across, planted):
+    """(T,) headings (radians about z) of flat feet whose across-the-foot axis is `across` (T, 3): on each contact
+    (`planted` (T,) bool) its median heading, followed by the capture's own where that turns more than PIVOT from it
+    (less PIVOT, so the foot turns on without a jump); elsewhere the capture's."""
+    heading = np.unwrap(np.arctan2(across[:, 1], across[:, 0]))
+    out = heading.copy()
+    for start, end in _runs(planted):
+        middle = np.median(heading[start:end])
+        turn = heading[start:end] - middle
+        out[start:end] = middle + np.sign(turn) * np.maximum(np.abs(turn) - PIVOT, 0.0)
+    return out
+
+
+def _blend(a, b, weight):
+    """Quaternions (T, 4, w x y z) from `a` towards `b` by `weight` (T,), normalized linear blend."""
+    b = np.where(np.sum(a * b, axis=1, keepdims=True) < 0.0, -b, b)
+    out = a + weight[:, None] * (b - a)
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def _speed(track, fps):
+    """(T,) speed (m/s) along the floor of a joint's track (T, 3)."""
+    speed = np.zeros(len(track))
+    if len(track) > 1:
+        speed[1:] = np.linalg.norm(np.diff(track[:, :2], axis=0), axis=1) * fps
+        speed[0] = speed[1]
+    return speed
 
 
 def _runs(mask):
