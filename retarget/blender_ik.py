@@ -12,8 +12,9 @@ Each control is carried rigidly by the retargeted bone it sits on at rest: the I
 the pole by the thigh (upper arm), so the IK solves to the same pose as the FK result. Its keys are its pose
 values under its parent as Blender evaluates it frame by frame; a second pass measures the IK chain's end and
 moves the target by what remains, and turns the pole about the hip-to-ankle line by what the knee's side is
-off. Rigify's limb switches are keyed in the same action (IK_FK 0, pole_vector on, IK_Stretch 0: a stretchy
-chain straightens its knee a little), so turning IK_FK back to 1 shows the FK result, which is keyed too.
+off (by the thigh's own twist where the knee is nearly straight: see _plane_turn). Rigify's limb switches are
+keyed in the same action (IK_FK 0, pole_vector on, IK_Stretch 0: a stretchy chain straightens its knee a
+little), so turning IK_FK back to 1 shows the FK result, which is keyed too.
 """
 
 from dataclasses import dataclass
@@ -30,6 +31,10 @@ from .rig_frame import RigFrame
 
 LIMBS = {"leg": ("hip", "knee", "ankle"), "arm": ("shoulder", "elbow", "wrist")}
 NEAR = 0.03  # of the rig's height: how close an IK chain's end must start to a mapped ankle or wrist
+# Of the upper bone's length: how far from its axis a twist of the limb shows. 0.15 keeps the bench's Rigify IK
+# legs at 0.24 / 2.29 degrees; 0.25 cost 0.01 of p95, 0.1 left the IK shin 22.7 degrees off the FK shin on a
+# Dance take's straightest frame (14.3 at 0.15).
+TWIST_LEVER = 0.15
 
 
 @dataclass
@@ -245,7 +250,9 @@ def ik_control_keys(armature, rest: RigRest, result, bone_map: BoneMap, limbs: l
             worst = max(worst, float(np.abs(miss).max()))
             desired[limb.target][:, :3, 3] += miss
             if limb.pole:
-                turn = _plane_turn(hip, knee, tip, want_hip, want_knee, want_tip)
+                turn = _plane_turn((hip, knee, tip), (want_hip, want_knee, want_tip),
+                                   _rest_relative(armature, solved[top], top),
+                                   _rest_relative(armature, reference[upper], upper))
                 offset = desired[limb.pole][:, :3, 3] - want_hip
                 desired[limb.pole][:, :3, 3] = want_hip + turn.apply(offset)
         rots.update(_locals(armature, desired, parents, solved, frames)[0])
@@ -294,18 +301,50 @@ def _locals(armature, desired, parents, evaluated, frames):
     return rots, locs
 
 
-def _plane_turn(hip, knee, tip, want_hip, want_knee, want_tip) -> Rotation:
-    """The turn about the hip-to-tip line that brings the solved knee's side onto the wanted knee's side."""
+def _rest_relative(armature, world, name):
+    """(T, 3, 3) a bone's rotation from its rest (armature space), comparable between two bones of one limb."""
+    return _orthonormal(world[:, :3, :3]) @ _rest_matrix(armature, name)[:3, :3].T
+
+
+def _plane_turn(solved, wanted, solved_upper, wanted_upper) -> Rotation:
+    """The turn about the wanted hip-to-tip line that brings the solved chain (hip, knee, tip positions; its
+    upper bone's rest-relative rotation) onto the wanted one: onto the wanted knee's side of that line where the
+    knee is well bent, onto the wanted upper bone's own twist where it is nearly straight.
+
+    A nearly straight knee's side is a poor guide to a hinge knee (Rigify's IK bends about one axis): a
+    retargeted knee bent a little sideways or backwards sets it anywhere round the line, and the whole leg
+    twists to follow. On a Dance take the FK knee, held 11.5 degrees bent by the planted foot's reach, bent 139
+    degrees off its thigh's hinge for a frame and the IK shin came out 138.5 degrees off the keyed FK shin
+    (166 on other frames; 179 on CMU walk 05_01). Matching the side moves the knee by about its distance from
+    the line times the turn; twisting the limb away from its thigh moves its surface by about TWIST_LEVER of
+    the upper bone times the turn: the turn is the least-squares balance of the two, and a knee bent against
+    the hinge counts as straight (no twist past a quarter turn brings it round). Where the two agree, a knee
+    bent in its thigh's hinge or an IK knee free to bend any way (it starts from the keyed pose), nothing
+    changes."""
+    hip, knee, tip = solved
+    want_hip, want_knee, want_tip = wanted
     axis = want_tip - want_hip
     axis /= np.maximum(np.linalg.norm(axis, axis=1, keepdims=True), 1e-12)
 
-    def side(a, b, c):
+    def across(a, b):
         v = b - a
-        v = v - np.sum(v * axis, axis=1, keepdims=True) * axis
-        return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+        return v - np.sum(v * axis, axis=1, keepdims=True) * axis
 
-    have, want = side(hip, knee, tip), side(want_hip, want_knee, want_tip)
-    angle = np.arctan2(np.sum(np.cross(have, want) * axis, axis=1), np.sum(have * want, axis=1))
+    have, want = across(hip, knee), across(want_hip, want_knee)
+    bent = np.linalg.norm(want, axis=1)  # the wanted knee's distance from the line
+    knee_angle = np.arctan2(np.sum(np.cross(have, want) * axis, axis=1), np.sum(have * want, axis=1))
+    # The upper bone's twist about the line from the solved to the wanted: the swing-twist split of the turn.
+    quats = rotations.from_rotation(Rotation.from_matrix(wanted_upper @ np.transpose(solved_upper, (0, 2, 1))),
+                                    (len(axis),))
+    twist_angle = 2.0 * np.arctan2(np.sum(quats[:, 1:] * axis, axis=1), quats[:, 0])
+    # The wanted knee seen from where the twist alone puts it: ahead along the hinge, across it. A knee behind
+    # (bent against the hinge) counts as straight there: no twist of the limb past a quarter turn reaches it.
+    off = knee_angle - twist_angle
+    ahead, side = np.maximum(bent * np.cos(off), 0.0), bent * np.sin(off)
+    lever = TWIST_LEVER * np.linalg.norm(want_knee - want_hip, axis=1)
+    # Least squares of (bent * knee-side error) and (lever * twist error), the knee's weight bent ** 2.
+    shown = np.hypot(ahead, side)
+    angle = twist_angle + np.arctan2(shown * side, shown * ahead + lever ** 2)
     return Rotation.from_rotvec(axis * angle[:, None])
 
 
