@@ -121,9 +121,9 @@ def check_reachable(address: str | None):
     except OSError as error:
         reason = (f"no answer within {REACH_SECONDS:.0f} s" if isinstance(error, TimeoutError)
                   else (error.strerror or str(error)).lower())
-        raise RayUnavailable(f"Cannot join Ray at {address}: nothing answers at {host}:{port} ({reason}). Check that the cluster's head is running and that its port "
-                             "is open to this machine (6379 for its address, 10001 for ray://), or drop the "
-                             "address to start a local Ray.") from None
+        raise RayUnavailable(f"Cannot join Ray at {address}: nothing answers at {host}:{port} ({reason}). Check "
+                             "that the cluster's head is running and that its port is open to this machine (6379 "
+                             "for its address, 10001 for ray://), or drop the address to start a local Ray.") from None
 
 
 def ray_results(jobs, settings: dict, job=run_row):

@@ -154,7 +154,8 @@ def _target_world_rotations(source, source_map, target, target_map, joints, mapp
 def _relative_world(source, source_map, source_rest, target, target_map, rest_rot, world, joint, mapped):
     """(T, 4) world rotation of a leaf joint (jaw, eye) that keeps its rest relation to its reference joint (the
     head) and adds the source joint's turn relative to the source's reference, carried into the target's rest
-    frame by the reference's alignment A:  W = W_ref · R_ref⁻¹ · A⁻¹ · (D_ref⁻¹ · D_joint) · A · R_joint."""
+    frame by the reference's alignment A:
+    W = W_ref · R_ref⁻¹ · A⁻¹ · (D_ref⁻¹ · D_joint) · A · R_joint."""
     reference = RELATIVE_TO[joint]
     ref = target.index(target_map.bones[reference])
     b = target.index(target_map.bones[joint])
