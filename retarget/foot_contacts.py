@@ -148,7 +148,12 @@ def _solve_leg(pose, target, rotations_out, bones, goal, frames_to_fix):
     reach = np.clip(distance, abs(upper - lower) + 1e-4, longest)
     along = (upper ** 2 - lower ** 2 + reach ** 2) / (2 * reach)
     across = np.sqrt(np.maximum(upper ** 2 - along ** 2, 0.0))
-    bend = (K - H) - np.sum((K - H) * axis, axis=1, keepdims=True) * axis
+    # The knee's bend measured from the leg's own hip-to-ankle line, then carried onto the goal's line: measured
+    # from the goal's line, a nearly straight knee's side is where the goal moved, not where the knee bends.
+    line = (A - H) / np.maximum(np.linalg.norm(A - H, axis=1, keepdims=True), 1e-12)
+    bend = (K - H) - np.sum((K - H) * line, axis=1, keepdims=True) * line
+    bend = shortest_arc(A - H, to_goal).apply(bend)
+    bend = bend - np.sum(bend * axis, axis=1, keepdims=True) * axis
     bend_norm = np.linalg.norm(bend, axis=1, keepdims=True)
     forward = np.array([0.0, -1.0, 0.0])  # knees bend forward when the leg is straight
     fallback = forward - np.sum(forward * axis, axis=1, keepdims=True) * axis

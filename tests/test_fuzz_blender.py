@@ -195,7 +195,8 @@ def test_face_pose_map_operators_refuse_broken_files_and_unwritable_paths(inputs
     cases = {inputs["json.latin1"]: "not UTF-8", inputs["json.not_json"]: "not valid JSON",
              inputs["json.missing"]: "was not found", inputs["json.folder"]: "is a folder",
              inputs["json.shape_rows_list"]: 'A face-pose map is JSON of the form {"shape_keys": {pose: {channel',
-             inputs["json.shape_weight_text"]: "Weights must be numbers", foreign: "maps none of Face's face poses", empty: "maps none of Face's face poses"}
+             inputs["json.shape_weight_text"]: "Weights must be numbers", foreign: "maps none of Face's face poses",
+             empty: "maps none of Face's face poses"}
     for path, message in cases.items():
         refused(lambda: bpy.ops.soundmotion.load_face_pose_map(filepath=path), message)
     assert scene_state() == before and len(before["objects"]["Face"]["face_map"]) >= 3
