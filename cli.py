@@ -14,8 +14,9 @@ import contextlib
 import os
 import sys
 
-from .errors import (OutputFiles, SoundMotionError, check_fps, check_range, check_resolution, check_seed,
-                     one_line, os_error_sentence, read_text_file, require_blend_file, require_input_file)
+from .errors import (OutputFiles, ReportedBug, SoundMotionError, check_fps, check_range, check_resolution, check_seed,
+                     one_line, os_error_sentence, read_text_file, require_blend_file, require_input_file,
+                     split_blend_spec)
 
 
 def _print_notes(notes):
@@ -35,6 +36,28 @@ def _transcript(args, notes=None):
         used = "the lip sync used" if args.verb == "face" else "the gestures used"
         notes.append(f"The transcript {args.text} is empty, so {used} the audio alone.")
     return text
+
+
+_INPUT_ROLES = (("audio", "audio"), ("music", "music"), ("text", "transcript (--text)"),
+                ("emotion_curve", "emotion curve (--emotion-curve)"), ("character", "character .blend"),
+                ("source", "motion file"), ("take", "take .blend"))
+
+
+def _with_inputs(outputs: OutputFiles, args) -> OutputFiles:
+    """`outputs`, told every file this verb reads, so that no output may overwrite one of them: the audio, the
+    transcript (--text, else the one beside the audio that the speech verbs read), the emotion curve, the rig of
+    --target, a --map file, the source motion, the character or take .blend."""
+    for attribute, role in _INPUT_ROLES:
+        outputs.add_input(getattr(args, attribute, None), role)
+    if getattr(args, "target", None):
+        outputs.add_input(split_blend_spec(args.target)[0], "rig (--target)")
+    if getattr(args, "map", None) and os.path.isfile(args.map):
+        outputs.add_input(args.map, "bone map (--map)")
+    if getattr(args, "audio", None) and not getattr(args, "text", None):
+        from .models.speech.transcripts import transcript_path_beside
+
+        outputs.add_input(transcript_path_beside(args.audio), "transcript beside the audio")
+    return outputs
 
 
 def _no_output(verb: str, outputs: str):
@@ -105,7 +128,7 @@ def run_face(args) -> int:
     from .models.face.pipeline import NO_TRANSCRIPT_NOTE, generate_face
 
     check_seed("--seed", args.seed)
-    outputs = OutputFiles()
+    outputs = _with_inputs(OutputFiles(), args)
     cues = outputs.add(args.cues, "--cues", (".tsv", ".txt", ".json", ".xml"))
     csv = outputs.add(args.csv, "--csv")
     clip = outputs.add(args.clip, "--clip", (".npz",))
@@ -118,7 +141,7 @@ def run_face(args) -> int:
     if not (cues or csv or clip):
         raise _no_output("face", "--cues OUT.tsv, --csv OUT.csv or --clip OUT.npz")
     result = generate_face(audio, transcript=transcript, fps=fps, settings=settings)
-    duration = result.clip.duration
+    duration = audio.duration  # Rhubarb's is the recording's (the clip's whole frames ran 0.36 s past it at 1 fps)
     with outputs.writing():
         if cues:
             write_mouth_cues(outputs.temporary(cues), result.mouth_cues, duration,
@@ -140,7 +163,7 @@ CLIP_OUTPUTS = "--clip OUT.npz, --bvh OUT.bvh, or --target FILE.blend with --out
 
 def _clip_outputs(args) -> tuple:
     """(OutputFiles, clip path, bvh path) of dance and gesture; with --target, the .blend is the output."""
-    outputs = OutputFiles()
+    outputs = _with_inputs(OutputFiles(), args)
     if args.target:
         if args.clip or args.bvh:
             raise SoundMotionError(f"--clip and --bvh cannot be combined with --target; run `soundmotion "
@@ -191,7 +214,7 @@ def _blend_output(args) -> tuple:
     """(OutputFiles, the checked --out .blend) of a verb that writes a .blend."""
     if not args.out:
         raise SoundMotionError(f"--target needs --out OUT.blend: the file to write with the {args.verb} on the rig.")
-    outputs = OutputFiles()
+    outputs = _with_inputs(OutputFiles(), args)
     return outputs, outputs.add(args.out, "--out", (".blend",))
 
 
@@ -245,7 +268,7 @@ def run_beats(args) -> int:
 
     from .models.music.beat_markers import beats_document, summary, track_file
 
-    outputs = OutputFiles()
+    outputs = _with_inputs(OutputFiles(), args)
     document = outputs.add(args.json, "--json", (".json",))
     analysis = track_file(args.music, args.meter)
     if document:
@@ -290,7 +313,7 @@ def run_talk(args) -> int:
     require_input_file(args.audio, "AUDIO", "an audio file")
     check_seed("--seed", args.seed)
     resolution = check_resolution("--resolution", args.resolution)
-    outputs = OutputFiles()
+    outputs = _with_inputs(OutputFiles(), args)
     out = outputs.add(args.out, "--out", (".blend",))
     movie = outputs.add(args.render, "--render", (".mp4",))
     transcript = _transcript(args) or ""
@@ -312,8 +335,7 @@ def run_talk(args) -> int:
 
 def _blend_and_armature(spec: str, option: str = "FILE.blend"):
     """FILE.blend[:ARMATURE] → (checked path, armature name or None); "FILE.blend:" names no armature."""
-    path, colon, armature = spec.partition(".blend:")
-    path = path + ".blend" if colon else spec
+    path, armature = split_blend_spec(spec)
     return require_blend_file(path, option), armature or None
 
 
@@ -340,7 +362,7 @@ def run_retarget(args) -> int:
     checked = load_motion_file(args.source, up_axis=args.up, default_fps=30.0)
     blend, armature = _blend_and_armature(args.target, "--target")
     map_spec = _bone_map_option(args.map)
-    outputs = OutputFiles()
+    outputs = _with_inputs(OutputFiles(), args)
     out = outputs.add(args.out, "--out", (".blend",))
     with _blender_log_to_stderr():
         _start_blender()
@@ -501,8 +523,12 @@ def run_render(args) -> int:
     take = require_blend_file(args.take, "TAKE.blend")
     if args.frames and os.path.exists(args.frames) and not os.path.isdir(args.frames):
         raise SoundMotionError(f"--frames {args.frames} is a file; give a folder for the PNG frames.")
-    outputs = OutputFiles()
+    outputs = _with_inputs(OutputFiles(), args)
     out = outputs.add(args.out, "--out", (".mp4",))
+    frames = os.path.abspath(args.frames) if args.frames else None
+    if frames and (frames == out or frames.startswith(out + os.sep)):  # the movie's name would be the frames' folder
+        raise SoundMotionError(f"--frames {args.frames} and --out {args.out} name the same path: give the PNG frames "
+                               "a folder of their own.")
     try:
         with _blender_log_to_stderr(), outputs.writing():
             done = render_take(take, outputs.temporary(out), use_ray=args.ray is not None,
@@ -518,6 +544,7 @@ def run_render(args) -> int:
 
 
 KEY_CHOICES = ("poses", "frames")
+SEED_HELP = "random seed: the same seed and input give the same result (default 0)"
 KEYS_HELP = "poses (default): keys at the performance's poses, Bezier in between; frames: a key on every frame"
 
 
@@ -561,10 +588,11 @@ def build_parser() -> argparse.ArgumentParser:
     face.add_argument("--cues", help="write Rhubarb mouth cues (.tsv, .json or .xml)")
     face.add_argument("--csv", help="write a Live Link Face CSV")
     face.add_argument("--clip", help="write the FaceClip (.npz)")
-    face.add_argument("--fps", type=float, default=60.0)
-    face.add_argument("--seed", type=int, default=0)
-    face.add_argument("--articulation", type=float, default=1.0)
-    face.add_argument("--expressiveness", type=float, default=0.5)
+    face.add_argument("--fps", type=float, default=60.0, help="frame rate of the clip and CSV (default 60)")
+    face.add_argument("--seed", type=int, default=0, help=SEED_HELP)
+    face.add_argument("--articulation", type=float, default=1.0, help="0..2: how far mouth and jaw move (default 1)")
+    face.add_argument("--expressiveness", type=float, default=0.5,
+                      help="0..1: jaw range with loudness, brow raises, gaze, blink rate (default 0.5)")
     _speech_options(face)
     face.add_argument("--emotion-curve", metavar="FILE",
                       help="strength over time: lines 'SECONDS STRENGTH' (0..1), times --emotion-strength")
@@ -578,10 +606,10 @@ def build_parser() -> argparse.ArgumentParser:
     dance.add_argument("music")
     dance.add_argument("--clip", help="write the MotionClip (.npz)")
     dance.add_argument("--bvh", help="write the dance as BVH")
-    dance.add_argument("--seed", type=int, default=0)
+    dance.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     dance.add_argument("--style", default="groove", help="groove, hiphop, disco or calm")
-    dance.add_argument("--energy", type=float, default=1.0)
-    dance.add_argument("--in-place", action="store_true")
+    dance.add_argument("--energy", type=float, default=1.0, help="0..2: how big the moves are (default 1)")
+    dance.add_argument("--in-place", action="store_true", help="dance on the spot instead of travelling the floor")
     dance.add_argument("--engine", default="captured", choices=("captured", "coded"),
                        help="captured: real dance from the bundled library (default); coded: moves written as code")
     dance.add_argument("--clip-moves", type=float, default=0.0, metavar="SHARE",
@@ -589,7 +617,7 @@ def build_parser() -> argparse.ArgumentParser:
     dance.add_argument("--meter", default="auto", choices=METERS,
                        help="auto: the beat tracker's; 3/4 dances a waltz, 6/8 sways on two pulses to the bar, "
                             "5/4 sways 3 + 2 and 7/8 (seven beats) 2 + 2 + 3")
-    dance.add_argument("--fps", type=float, default=30.0)
+    dance.add_argument("--fps", type=float, default=30.0, help="frame rate of the clip and BVH (default 30)")
     _onto_rig_arguments(dance)
     dance.set_defaults(run=run_dance)
 
@@ -605,13 +633,14 @@ def build_parser() -> argparse.ArgumentParser:
     gesture.add_argument("--text", help=TEXT_HELP)
     gesture.add_argument("--clip", help="write the MotionClip (.npz)")
     gesture.add_argument("--bvh", help="write the gestures as BVH")
-    gesture.add_argument("--seed", type=int, default=0)
+    gesture.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     gesture.add_argument("--style", default="presenter", help="presenter, storyteller or lecturer")
-    gesture.add_argument("--amount", type=float, default=1.0)
+    gesture.add_argument("--amount", type=float, default=1.0,
+                         help="0..2: how big and how frequent the strokes are (default 1)")
     gesture.add_argument("--hand", default="right", help="right, left or both")
-    gesture.add_argument("--seated", action="store_true")
+    gesture.add_argument("--seated", action="store_true", help="a seated speaker: legs still, pelvis lowered")
     gesture.add_argument("--language", metavar="CODE", type=_language_code, help=LANGUAGE_HELP)
-    gesture.add_argument("--fps", type=float, default=30.0)
+    gesture.add_argument("--fps", type=float, default=30.0, help="frame rate of the clip and BVH (default 30)")
     _onto_rig_arguments(gesture)
     gesture.set_defaults(run=run_gesture)
 
@@ -619,19 +648,23 @@ def build_parser() -> argparse.ArgumentParser:
     talk.add_argument("character", metavar="CHARACTER.blend")
     talk.add_argument("audio")
     talk.add_argument("--text", help=TEXT_HELP)
-    talk.add_argument("--seed", type=int, default=0)
+    talk.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     talk.add_argument("--out", required=True, help="the .blend to write")
     talk.add_argument("--render", metavar="OUT.mp4", help="also render a movie with the sound")
-    talk.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"))
+    talk.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"),
+                      help="movie size in pixels, even numbers (default 640 360)")
     _speech_options(talk)
     talk.add_argument("--keys", default="poses", choices=KEY_CHOICES, help=KEYS_HELP)
     talk.set_defaults(run=run_talk)
 
     retarget = verbs.add_parser("retarget", help="BVH / SMPL-X / clip .npz → an armature in a .blend")
     retarget.add_argument("source", help=".bvh, SMPL/SMPL-X/AMASS .npz or SoundMotion MotionClip .npz")
-    retarget.add_argument("--target", required=True, metavar="FILE.blend[:ARMATURE]")
+    retarget.add_argument("--target", required=True, metavar="FILE.blend[:ARMATURE]",
+                          help="the rig to key (ARMATURE: its name, when the file holds several)")
     retarget.add_argument("--map", help="bone map preset name or JSON file (default: stored on the rig, else detected)")
-    retarget.add_argument("--root", default="full", choices=["full", "in_place", "keep_height", "none"])
+    retarget.add_argument("--root", default="full", choices=["full", "in_place", "keep_height", "none"],
+                          help="the root's motion: full (default: travel and height), in_place (height only), "
+                               "keep_height (travel, pelvis at rest height) or none")
     retarget.add_argument("--no-feet", action="store_true", help="do not pin planted feet")
     retarget.add_argument("--ik", default="legs", choices=["none", "legs", "all"],
                           help="on rigs with IK limbs, key their IK targets and poles too (default: legs)")
@@ -647,9 +680,11 @@ def build_parser() -> argparse.ArgumentParser:
     bonemap.set_defaults(run=run_bonemap)
 
     demo = verbs.add_parser("demo", help="animate the bundled character; write OUT/demo.blend and OUT/demo.mp4")
-    demo.add_argument("--out", default="out")
+    demo.add_argument("--out", default="out", metavar="DIR",
+                      help="folder for demo.blend and demo.mp4 (default out)")
     demo.add_argument("--no-render", action="store_true", help="write only the .blend")
-    demo.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"))
+    demo.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"),
+                      help="movie size in pixels, even numbers (default 640 360)")
     demo.set_defaults(run=run_demo)
 
     batch = verbs.add_parser("batch", help="many voice lines → cues, CSV, clips, .blend, .mp4, FBX, glTF; resumable")
@@ -666,7 +701,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                        help="run rows as Ray tasks: alone starts a local Ray, ADDRESS joins a cluster")
     batch.add_argument("--fps", type=float, default=60.0, help="frame rate of cues/csv/clip (default 60)")
-    batch.add_argument("--seed", type=int, default=0)
+    batch.add_argument("--seed", type=int, default=0, help=SEED_HELP)
     batch.add_argument("--resolution", type=int, nargs=2, default=(640, 360), metavar=("WIDTH", "HEIGHT"),
                        help="movie size for mp4 outputs")
     batch.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -674,7 +709,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     render = verbs.add_parser("render", help="render a take's frames in chunks (Ray with --ray), join with its sound")
     render.add_argument("take", metavar="TAKE.blend")
-    render.add_argument("--out", required=True, metavar="OUT.mp4")
+    render.add_argument("--out", required=True, metavar="OUT.mp4", help="the movie to write (H.264 with the sound)")
     render.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                         help="render chunks as Ray tasks: alone starts a local Ray, ADDRESS joins a cluster")
     render.add_argument("--chunk", type=int, default=24, metavar="FRAMES", help="frames per Ray task (default 24)")
@@ -711,6 +746,8 @@ def _run_verb(args) -> int:
         return _say(prefix, error, EXIT_BAD_INPUT)
     except OSError as error:  # a path or permission problem a check did not foresee (the disk filled up, …)
         return _say(prefix, os_error_sentence(error), EXIT_BAD_INPUT)
+    except ReportedBug as error:  # a bug inside a Blender operator, already said in a sentence
+        return _say(prefix, error, EXIT_FAILED)
     except MemoryError:
         return _say(prefix, "ran out of memory; nothing was written. Close other programs or split the audio.",
                     EXIT_FAILED)

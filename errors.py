@@ -18,11 +18,17 @@ import contextlib
 import errno
 import math
 import os
+import re
 import tempfile
 
 
 class SoundMotionError(ValueError):
     """A problem the user can fix; the message says which file or option and what to do (no traceback)."""
+
+
+class ReportedBug(RuntimeError):
+    """A bug that a part of SoundMotion (an operator run by the command line) has already put in a sentence, with
+    the exception's type: the command line prints the sentence as it is and exits 1, not 2 as for bad input."""
 
 
 def one_line(message) -> str:
@@ -224,6 +230,20 @@ def _can_overwrite(path: str) -> bool:
         return False
 
 
+def _same_file(a: str, b: str) -> bool:
+    """Whether two paths name one file (also through a link, or a second spelling of the same path)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist yet: compare the paths
+        return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
+
+
+def _refuse_overwriting_input(target: str, option: str, source: str, role: str):
+    if _same_file(target, source):
+        raise SoundMotionError(f"{option} {os.path.basename(target)} is the {role} this run reads, so writing it "
+                               "would destroy that input; give the output another name.")
+
+
 class OutputFiles:
     """Every file a run will write, checked before the work starts and moved into place only at the end.
 
@@ -240,6 +260,17 @@ class OutputFiles:
         self._targets = {}       # final path → option
         self._temporary = {}     # final path → temporary path
         self._made_folders = []
+        self._inputs = []        # (path, option) of the files the run reads
+
+    def add_input(self, path, option: str):
+        """A file the run reads: an output that names it is refused, before any work (`face line.wav --cues
+        line.txt` used to read the transcript beside the audio and then overwrite it with mouth cues)."""
+        if not path:
+            return
+        path = os.fspath(path)
+        for target, output in self._targets.items():
+            _refuse_overwriting_input(target, output, path, option)
+        self._inputs.append((path, option))
 
     def add(self, path, option: str, suffixes: tuple = ()) -> str:
         """Check that `path` can be written; returns it as an absolute path (None stays None)."""
@@ -257,6 +288,8 @@ class OutputFiles:
         if target in self._targets:
             raise SoundMotionError(f"{option} and {self._targets[target]} name the same file {path}; give each "
                                    "its own.")
+        for source, role in self._inputs:
+            _refuse_overwriting_input(target, option, source, role)
         folder = os.path.dirname(target)
         existing = folder
         while existing and not os.path.exists(existing):
@@ -274,14 +307,16 @@ class OutputFiles:
         return target
 
     def temporary(self, target: str) -> str:
-        """Where to write `target` for now: a hidden file beside it with the same extension."""
+        """Where to write `target` for now: a hidden file beside it with the same extension, in lower case."""
         if target not in self._targets:
             raise KeyError(f"{target} was not checked with OutputFiles.add")
         if target not in self._temporary:
             folder = os.path.dirname(target)
             self._make_folder(folder)
             stem, suffix = os.path.splitext(os.path.basename(target))
-            handle, path = tempfile.mkstemp(suffix=suffix, prefix=f".{stem}.partial-", dir=folder)
+            # In lower case: numpy and Blender's movie output append ".npz" / ".mp4" to any other spelling, so
+            # --clip FACE.NPZ was written to .FACE.partial-….NPZ.npz and the run failed as a bug.
+            handle, path = tempfile.mkstemp(suffix=suffix.lower(), prefix=f".{stem}.partial-", dir=folder)
             os.close(handle)
             os.remove(path)  # writers (numpy, Blender) create it themselves
             self._temporary[target] = path
@@ -331,6 +366,19 @@ class OutputFiles:
 
 
 BLEND_MAGIC = (b"BLENDER", b"\x1f\x8b", b"\x28\xb5\x2f\xfd")  # plain, gzip- and zstd-compressed .blend files
+
+
+def split_blend_spec(spec) -> tuple:
+    """FILE.blend[:ARMATURE] → (FILE.blend, ARMATURE, "" when none named), split at the last ".blend:" in any case
+    (SHOT.BLEND:Rig names the rig Rig, as SHOT.BLEND opens the file). The command line's --target and bonemap and
+    batch --character all read the spec through this one split."""
+    spec = os.fspath(spec)
+    found = None
+    for found in re.finditer(r"\.blend:", spec, re.IGNORECASE):
+        pass
+    if found is None:
+        return spec, ""
+    return spec[:found.start() + len(".blend")], spec[found.end():]
 
 
 def require_blend_file(path, option: str = "FILE.blend") -> str:

@@ -67,7 +67,7 @@ def _face_files(row, outputs, settings, notes) -> dict:
     notes += [note for note in result.notes if note not in notes]
     files = {}
     if "cues" in outputs:
-        files["cues"] = rhubarb_tsv(result.mouth_cues, result.clip.duration).encode("utf-8")
+        files["cues"] = rhubarb_tsv(result.mouth_cues, audio.duration).encode("utf-8")  # the recording's, as Rhubarb
     if "csv" in outputs:
         files["csv"] = live_link_csv(result.clip).encode("utf-8")
     if "clip" in outputs:

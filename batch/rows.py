@@ -7,7 +7,7 @@ import os
 import pathlib
 from dataclasses import dataclass, field
 
-from ..errors import SoundMotionError
+from ..errors import SoundMotionError, split_blend_spec
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".mp3", ".m4a", ".aac")  # m4a, aac: where Blender's FFmpeg is at hand
 # Output name → file extension in the output folder (DIR/<row name>.<extension>).
@@ -142,9 +142,9 @@ def _manifest_entries(path: pathlib.Path) -> list:
 
 
 def split_character(spec: str) -> tuple:
-    """("file.blend", "ARMATURE") of "file.blend:ARMATURE" (as the other verbs name an armature), else (spec, "")."""
-    head, marker, armature = spec.rpartition(".blend:")
-    return (head + ".blend", armature) if marker and armature else (spec, "")
+    """("file.blend", "ARMATURE") of "file.blend:ARMATURE" (as the other verbs name an armature, SHOT.BLEND:Rig
+    too), else (spec, "")."""
+    return split_blend_spec(spec)
 
 
 def _row(entry: dict, base: pathlib.Path, defaults: dict, index: int) -> Row:

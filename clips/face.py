@@ -9,6 +9,9 @@ from .errors import ClipError
 from .npz_io import read_npz, scalar_fps, write_npz
 
 FACE_KEYS = ("fps", "channel_names", "weights")
+# How far float32 weights may stray past [0, 1] and still be clamped on load (rounding in other tools' exports);
+# weights in percent (0..100) were clamped too, turning 99 % of them fully on without a word.
+FLOAT32_SLACK = 1e-4
 
 
 @dataclass(eq=False)
@@ -71,5 +74,8 @@ class FaceClip:
     @classmethod
     def load(cls, path) -> "FaceClip":
         data = read_npz(path, FACE_KEYS)
-        weights = np.clip(data["weights"], 0.0, 1.0) if data["weights"].dtype == np.float32 else data["weights"]
+        weights = data["weights"]
+        if weights.dtype == np.float32 and weights.size and np.all(np.isfinite(weights)) \
+                and weights.min() >= -FLOAT32_SLACK and weights.max() <= 1 + FLOAT32_SLACK:
+            weights = np.clip(weights, 0.0, 1.0)  # float32 rounding only: anything further is validate()'s to refuse
         return cls(scalar_fps(data["fps"]), weights, tuple(str(n) for n in data["channel_names"]))

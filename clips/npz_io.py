@@ -48,8 +48,14 @@ def read_npz(path, required: tuple) -> dict:
 
 
 def write_npz(path, **arrays):
-    # Strings are stored as fixed-width unicode so files load without pickle in any numpy.
-    np.savez_compressed(path, **{k: np.asarray(v) for k, v in arrays.items()})
+    # Strings are stored as fixed-width unicode so files load without pickle in any numpy. Written through a file
+    # handle: given a name, numpy appends ".npz" to any that does not end in lower-case ".npz" (x.NPZ → x.NPZ.npz).
+    arrays = {k: np.asarray(v) for k, v in arrays.items()}
+    if hasattr(path, "write"):  # already an open file
+        np.savez_compressed(path, **arrays)
+        return
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
 
 
 def scalar_fps(value) -> float:

@@ -36,6 +36,18 @@ class _Progress:
             self.message = message
 
 
+# How the last synchronous run (`execute`) failed, for the command line (operators/character_files._run): bpy turns
+# an operator's ERROR report into RuntimeError("Error: …") whatever the cause, and a KeyboardInterrupt escaping an
+# operator into RuntimeError("Python: Traceback … KeyboardInterrupt"), so without this a bug (exit 1) and Ctrl+C
+# (exit 130, no traceback) both read as bad input (exit 2).
+_LAST_FAILURE = []
+
+
+def last_failure():
+    """The exception that ended the last `execute` of a SoundMotion job (None when it finished)."""
+    return _LAST_FAILURE[-1] if _LAST_FAILURE else None
+
+
 class BackgroundJobOperator:
     """Mixin for bpy.types.Operator subclasses; see the module docstring."""
 
@@ -52,11 +64,16 @@ class BackgroundJobOperator:
 
     # ---- synchronous path -------------------------------------------------------------------------
     def execute(self, context):
+        _LAST_FAILURE.clear()
         try:
             inputs = self.prepare(context)
             result = self.compute(inputs, _Progress())
             self.apply(context, result)
+        except KeyboardInterrupt as interrupt:  # Ctrl+C in a terminal: the caller says so (last_failure)
+            _LAST_FAILURE.append(interrupt)
+            return {"CANCELLED"}
         except Exception as error:  # bad input: its sentence; a bug: its type (both leave the scene as it was)
+            _LAST_FAILURE.append(error)
             return refuse(self, error)
         return {"FINISHED"}
 

@@ -5,8 +5,9 @@ import os
 
 import bpy
 
-from ..errors import SoundMotionError
+from ..errors import ReportedBug, SoundMotionError
 from . import demo_scene
+from .background_job import EXPECTED_ERRORS, last_failure
 from .settings import set_language
 from .render_video import configure_video_output, render_video
 
@@ -66,10 +67,20 @@ def _named_armature(name: str):
 
 
 def _run(operator: str, obj, **properties):
+    """Run a SoundMotion operator for the command line: its refusal of bad input raises SoundMotionError (exit 2),
+    a bug inside it ReportedBug (exit 1), Ctrl+C while it ran KeyboardInterrupt (exit 130)."""
     try:
         demo_scene.run_operator(operator, obj, **properties)
     except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
-        raise SoundMotionError(str(error).strip().removeprefix("Error: ")) from None
+        message = str(error).strip().removeprefix("Error: ")
+        failure = last_failure()
+        if isinstance(failure, KeyboardInterrupt) or message.endswith("KeyboardInterrupt"):
+            raise KeyboardInterrupt from None
+        if failure is not None and not isinstance(failure, EXPECTED_ERRORS):
+            raise ReportedBug(message) from None
+        raise SoundMotionError(message) from None
+    if isinstance(last_failure(), KeyboardInterrupt):  # execute returned CANCELLED with only a warning
+        raise KeyboardInterrupt
 
 
 def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: int = 0, movie: str = None,

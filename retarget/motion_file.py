@@ -105,5 +105,9 @@ def _npz_clip_and_rate(path, up_axis: str = "auto", default_fps: float = None):
     arrays = load_npz_arrays(path, NpzMotionError, noun="Motion", kind="file")  # read once, then dispatch
     if {"joint_names", "rotations", "root_translation"} <= set(arrays):
         return MotionClip.from_arrays(arrays, path), True  # SoundMotion's own clips are Z-up by contract
+    if {"channel_names", "weights"} <= set(arrays):  # `soundmotion face --clip`: said as what it is, not as SMPL
+        raise NpzMotionError(f"{Path(path).name} is a FaceClip (ARKit-52 face weights), not body motion; "
+                             "retarget moves bodies: key a face with `soundmotion talk` or Lip Sync from Audio in "
+                             "Blender, or give a MotionClip, BVH or SMPL-X file.")
     rate_named = any(key in arrays for key in FPS_KEYS)
     return smplx_arrays_to_clip(arrays, str(path), up_axis=up_axis, default_fps=default_fps), rate_named

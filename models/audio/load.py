@@ -9,6 +9,7 @@ samples as resampling the whole signal at once: each block is filtered with enou
 
 import math
 import os
+import re
 from dataclasses import dataclass
 from math import gcd
 
@@ -91,12 +92,35 @@ def load_audio(path, sample_rate: int = 16000, max_seconds: float = MAX_SECONDS_
         raise AudioError(f"{name} is sampled at {info.samplerate} Hz, under the {MIN_SAMPLE_RATE} Hz SoundMotion "
                          "needs: use a recording of at least 8 kHz.")
     _check_length(name, info.duration, max_seconds)
+    _refuse_truncated(name, info)
     try:
         samples = _decode(soundfile, path, info, sample_rate)
     except (RuntimeError, soundfile.LibsndfileError, OSError) as error:
         reason = " ".join(str(error).split()) or type(error).__name__
         raise AudioError(f"Cannot decode {name} ({reason}). Re-export it as wav and try again.") from None
     return _checked(samples, sample_rate, path, allow_silence)
+
+
+# libsndfile's report of a WAV/W64 "data" or AIFF "SSND" chunk whose header claims more bytes than the file holds:
+# "data : 486020 (should be 29956)" for a 11.0 s WAV cut to its first 30000 bytes (0.68 s).
+_CHUNK_CLAIM = re.compile(r"^\s*(data|SSND)\s*:\s*(\d+)\s*\(should be (\d+)\)", re.MULTILINE)
+UNKNOWN_LENGTH = 0xFFFFFF00  # streaming writers put 0xFFFFFFFF (length unknown) in the header: not a truncation
+TRUNCATED_SECONDS = 0.1      # missing audio beyond this is a file cut short (a chunk's padding byte is not)
+
+
+def _refuse_truncated(name: str, info):
+    """A file whose header says it is longer than the samples it holds (a recorder that crashed, a copy that was
+    interrupted) is refused: libsndfile reads what is there and says nothing, so an 11 s line cut to 0.7 s used to
+    make a 0.7 s clip without a word (README: a truncated file is bad input)."""
+    for _, claimed, held in _CHUNK_CLAIM.findall(getattr(info, "extra_info", "") or ""):
+        claimed, held = int(claimed), int(held)
+        if held <= 0 or claimed <= held or claimed >= UNKNOWN_LENGTH:
+            continue
+        said = info.duration * claimed / held
+        if said - info.duration > TRUNCATED_SECONDS:
+            raise AudioError(f"{name} is truncated: its header says {said:.1f} s but the file holds "
+                             f"{info.duration:.1f} s (a copy or recording cut short). Copy or export it again, or "
+                             "re-save the part that is there (e.g. with Audacity or sox) to use only that.")
 
 
 VIDEO_SIGNATURES = ((4, b"ftyp"), (0, b"\x1a\x45\xdf\xa3"), (8, b"AVI "), (0, b"\x00\x00\x01\xba"))  # MP4/MOV,
