@@ -8,7 +8,8 @@ strokes are large, finger curls and palms vary from stroke to stroke.
 Each stroke is keyed as preparation → apex → hold; consecutive keys are joined with minimum-jerk easing, so the
 hand stops at every apex (the kinematic beat lands on the stroke). Between strokes of one excursion the hand drifts
 through a relaxed ready pose instead of freezing. Fingers and palm follow the arm with a little lag (overlap and
-follow-through).
+follow-through). The take starts with the hands at rest and still; keys keep clear of the shoulder, where the arm
+cannot fold (arm_ik.py).
 """
 
 from dataclasses import dataclass
@@ -37,6 +38,14 @@ EXCURSION_GAP_SECONDS = 1.1   # a hand's strokes further apart than about this: 
 MIN_REST_SECONDS = 0.25       # shorter rests are skipped: the hand stays up
 STROKE_SCATTER = 0.06        # metres between the apexes of one excursion's strokes (sd per axis)
 HAND_CEILING = 0.16           # metres above the chest joint: hands stay below the face
+# The shoulder in gesture space (SMPL-X, collars dropped: body.py) and how far every key stays from it. A stroke's
+# preparation (pushed back and up by its travel, scatter and a large stroke's jitter) landed on the shoulder in 3 %
+# of takes, where the arm cannot fold (arm_ik.py) and the elbow flipped within a frame.
+SHOULDER = (0.18, 0.0, 0.13)
+SHOULDER_CLEARANCE = 0.24     # metres; the elbow starts easing into its fold limit at about 0.2
+FIRST_RAISE_SECONDS = 0.45    # the take starts at rest: the shortest raise from there (else no preparation)
+EARLIEST_STROKE_SECONDS = 0.25  # a stroke earlier in the take is not made: the hands start at rest
+ROLL_LIMIT_DEGREES = 90.0     # forearm roll either way from palm-in (shapes.HandShape.roll)
 PHRASE_PAUSE_SECONDS = 0.2    # a pause between phrases where an excursion may end
 EXCURSION_SECONDS = (1.5, 4.0)  # how long a hand stays up through phrases before it drops at a pause
 REST_SWITCH_SECONDS = 0.9     # from one rest pose to another
@@ -64,7 +73,7 @@ def _excursions(plan: GesturePlan, side: str, style: GestureStyle, rng, regions:
     """The side's strokes grouped into excursions: runs of strokes close enough that the hand stays up between
     them; between excursions it goes back to rest (if there is time), as speakers' hands do in pauses. A long run
     also ends at a pause between phrases once it has lasted a few seconds (or sometimes sooner)."""
-    mine = [s for s in plan.strokes if s.hands in (side, "both")]
+    mine = [s for s in plan.strokes if s.hands in (side, "both") and s.time >= EARLIEST_STROKE_SECONDS]
     unit_of = [next((k for k, (a, b) in enumerate(plan.units) if a - 0.2 <= s.time <= b + 0.2), -1) for s in mine]
     pauses = [(a[1], b[0]) for a, b in zip(regions[:-1], regions[1:]) if b[0] - a[1] >= PHRASE_PAUSE_SECONDS]
     groups, limit = [], 0.0
@@ -133,15 +142,21 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
                         name, pose = new_name, new_pose
             keys.append((b, pose))
 
-        cursor = -1.0
+        cursor = 0.0       # the take starts at rest, still: a cut or the first rendered frame shows no pop
         for first, retract, strokes in excursions[side]:
-            rest_stretch(cursor, max(first, cursor + 0.1))
+            start = None
+            if keys:
+                rest_stretch(cursor, max(first, cursor + 0.1))
+            else:   # the first raise starts at t ≥ 0, from a rest that _limit_speed may not move
+                rest_stretch(cursor, max(first, cursor))
+                anchors.update(t for t, _ in keys)
+                start = keys[-1][0]
             for k, phrase in enumerate(strokes):
                 if k:
                     last, following = strokes[k - 1][-1].time, phrase[0].time - style.stroke_seconds
                     if following - last > 0.5:
                         keys.append((0.5 * (last + following) + 0.1, _pose("dip", offset=rng.normal(0, 0.02, 3))))
-                _excursion_keys(keys, anchors, phrase, style, amount, rng)
+                _excursion_keys(keys, anchors, phrase, style, amount, rng, start if k == 0 else None)
             apex = strokes[-1][-1].time
             keys[:] = [key for key in keys if key[0] <= max(retract, apex + 1e-6)]   # no hold past the retraction
             last = keys[-1]
@@ -151,16 +166,17 @@ def hand_tracks(plan: GesturePlan, style: GestureStyle, amount: float, times: np
             distance = float(np.linalg.norm(last[1][0] - rest_pose(hold_until + RETRACT_SECONDS)[1][0]))
             cursor = hold_until + max(RETRACT_SECONDS, MIN_JERK_PEAK * distance / (0.8 * style.hand_speed))
         rest_stretch(cursor, plan.duration + 10.0)
-        keys = [(t, (_below_face(pose[0]),) + tuple(pose[1:])) for t, pose in keys]
+        keys = [(t, (_clear_of_shoulder(_below_face(pose[0])),) + tuple(pose[1:])) for t, pose in keys]
         track = _interpolate(_limit_speed(_ordered(keys), anchors, style.hand_speed), times)
         track.position = clear_of_torso(track.position)
         tracks[side] = track
     return tracks
 
 
-def _excursion_keys(keys, anchors, mine, style, amount, rng):
+def _excursion_keys(keys, anchors, mine, style, amount, rng, start=None):
     """Preparation → apex → hold keys of one excursion's strokes; the strokes share a locus in gesture space (a
-    catchment) that wanders from excursion to excursion, and some are made large."""
+    catchment) that wanders from excursion to excursion, and some are made large. `start`: seconds of the take's
+    first rest key, which stays (the take starts at rest)."""
     spread = style.spread
     locus = rng.normal(0.0, 1.0, 3) * np.array([0.05, 0.03, 0.06]) * spread - np.array([0.0, 0.0, 0.05])
     for k, stroke in enumerate(mine):
@@ -172,6 +188,8 @@ def _excursion_keys(keys, anchors, mine, style, amount, rng):
         if not stroke.word and rng.random() < style.large_share * (0.5 + stroke.strength) * min(amount, 1.5):
             jitter = jitter + np.array([rng.uniform(0.06, 0.16), rng.uniform(0.0, 0.06), rng.uniform(0.03, 0.12)])
         roll = 0.0 if stroke.word else float(np.clip(rng.normal(0.0, 12.0), -25.0, 25.0))
+        # Within the forearm's turn (a sweep's 85° palm-down plus 25° went to 110°, past the wrist's limit).
+        roll = float(np.clip(shape.roll + roll, -ROLL_LIMIT_DEGREES, ROLL_LIMIT_DEGREES)) - shape.roll
         apex = _pose(stroke.shape, fingers, jitter, roll)
         travel = np.asarray(shape.stroke) * scale
         length = float(np.linalg.norm(travel))
@@ -185,9 +203,15 @@ def _excursion_keys(keys, anchors, mine, style, amount, rng):
             last = mine[k - 1].time
             prep_time = max(prep_time, last + 0.45 * (stroke.time - last))
             keys[:] = [key for key in keys if key[0] <= last + 1e-6 or key[0] < prep_time - MIN_KEY_GAP]
+        elif start is not None and prep_time < start + FIRST_RAISE_SECONDS:
+            # Speech from the first moment: no time to prepare, the raise from rest is the stroke (it comes as
+            # far as the hand can get at the style's speed: _limit_speed), easing in from still.
+            keys[:] = [key for key in keys if key[0] <= start]
+            prep_time = None
         else:
             keys[:] = [key for key in keys if key[0] < prep_time - MIN_KEY_GAP]
-        keys.append((prep_time, prep))
+        if prep_time is not None:
+            keys.append((prep_time, prep))
         keys.append((stroke.time, apex))
         anchors.add(stroke.time)
         # The hand leaves the apex slowly (a post-stroke hold that relaxes), so its motion stops at the
@@ -208,6 +232,16 @@ def _below_face(position: np.ndarray) -> np.ndarray:
     return np.array([out, forward, min(up, ceiling)])
 
 
+def _clear_of_shoulder(position: np.ndarray) -> np.ndarray:
+    """A hand's key position at least SHOULDER_CLEARANCE from the shoulder, moved forwards (the way a
+    preparation pulled back towards the shoulder would have to come anyway): heights and sideways places stay."""
+    offset = position - np.asarray(SHOULDER)
+    if float(np.linalg.norm(offset)) >= SHOULDER_CLEARANCE:
+        return position
+    forward = np.sqrt(max(SHOULDER_CLEARANCE ** 2 - offset[0] ** 2 - offset[2] ** 2, 0.0))
+    return np.array([position[0], SHOULDER[1] + forward, position[2]])
+
+
 def _relaxed(fingers, stroke, rng) -> np.ndarray:
     """A stroke's finger curls, varied: relaxed hands are never the same twice, and curl more towards the pinky."""
     base = np.asarray(fingers, float)
@@ -225,10 +259,19 @@ def _flick(roll: float, degrees: float) -> float:
 
 def _limit_speed(keys: list, anchors: set, max_speed: float = MAX_HAND_SPEED) -> list:
     """Pull preparation, hold and rest keys towards their neighbours where reaching them would need the hand to
-    move faster than `max_speed`; apexes stay where the plan put them."""
+    move faster than `max_speed`; apexes stay where the plan put them, in time, but an apex too far from the one
+    before to get there at that speed comes only as far as it can (a word cue's stroke 0.23 s after another one
+    on the other side of the body took the hand at 4.6 m/s)."""
     times = [k[0] for k in keys]
     positions = [k[1][0].copy() for k in keys]
     fixed = [t in anchors for t in times]
+    pinned = [i for i in range(len(keys)) if fixed[i]]
+    for i, j in zip(pinned[:-1], pinned[1:]):
+        reach = max_speed * (times[j] - times[i]) / MIN_JERK_PEAK
+        step = positions[j] - positions[i]
+        distance = float(np.linalg.norm(step))
+        if distance > reach:
+            positions[j] = positions[i] + step * reach / distance
     for _ in range(2):
         for i in range(1, len(keys)):
             if fixed[i]:

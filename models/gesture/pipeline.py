@@ -92,7 +92,7 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
         settle = float(np.clip(END_SETTLE_SECONDS - (audio.duration - plan.units[-1][1]), 0.0, END_SETTLE_SECONDS))
     count = max(1, int(np.ceil((audio.duration + settle) * fps - 1e-9)))
     times = np.arange(count) / fps
-    postures = plan_postures(plan, prosody.regions(), preset, handedness, seated, rng)
+    postures = plan_postures(plan, prosody.regions(), preset, handedness, seated, rng, end=float(times[-1]))
     plan = _hands_for_postures(plan, postures, handedness)
     tracks = hand_tracks(plan, preset, amount, times, seated, rng, postures, prosody.regions())
     for side, track in tracks.items():

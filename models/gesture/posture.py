@@ -25,6 +25,9 @@ FOLLOW_GAP_SECONDS = 0.25         # the other foot starts this long after the fi
 FOOT_HALF_WIDTH = 0.085           # stance: ankles 17 cm apart (SMPL-X rest: 20), 2 cm behind the pelvis (+Y)
 FOOT_FRONT = 0.02
 MAX_FOOT_ANGLE = 25.0             # degrees between the feet
+# How long a shift takes to be over: its steps (up to 0.3 s late, two swings and the gap; the weight back 0.15 s
+# after the landing), and the eased facing, weight, lean (1.2 s) and rest pose of the hands (0.9 s; motion.py).
+SHIFT_SETTLE_SECONDS = 0.3 + 2 * STEP_SECONDS + FOLLOW_GAP_SECONDS + 0.15
 REST_CHOICES = {  # rest pose of the hands in pauses: name -> weight; "hip" puts one hand on its hip
     "presenter": {"side": 3.0, "clasped": 2.0, "hip": 1.0, "front": 1.0},
     "storyteller": {"side": 3.0, "clasped": 1.0, "hip": 0.6, "front": 1.5},
@@ -61,8 +64,10 @@ class Stance:
 
 
 def plan_postures(plan: GesturePlan, regions: list, style: GestureStyle, handedness: str, seated: bool,
-                  rng: np.random.Generator) -> list:
-    """Posture shifts over the take: every SHIFT_SECONDS (scaled by the style), moved into a nearby pause."""
+                  rng: np.random.Generator, end: float | None = None) -> list:
+    """Posture shifts over the take: every SHIFT_SECONDS (scaled by the style), moved into a nearby pause.
+    `end`: seconds where the clip ends; no shift starts later than it can be over (SHIFT_SETTLE_SECONDS), so the
+    take never ends mid-step (planned up to the audio's end + 1 s, it did in 9 of 45 takes)."""
     pauses = _pause_starts(regions, plan.duration)
     silences = [(a[1], b[0]) for a, b in zip(regions[:-1], regions[1:]) if b[0] - a[1] > LONG_SILENCE_SECONDS]
     calm = 1.0 if plan.units else IDLE_SHIFT_SCALE   # no speech: a calm idle shifts less often
@@ -90,6 +95,8 @@ def plan_postures(plan: GesturePlan, regions: list, style: GestureStyle, handedn
             swing = -np.sign(facing) * rng.uniform(0.4, 1.0) if rng.random() < 0.6 else rng.uniform(-1.0, 1.0)
             facing = float(swing * style.turn)
         weight = -np.sign(weight) * rng.uniform(0.3, 1.0) if rng.random() < 0.75 else weight
+    if end is not None:   # dropped after planning, so the rest of the take draws the same random numbers
+        postures = postures[:1] + [p for p in postures[1:] if p.start <= end - SHIFT_SETTLE_SECONDS]
     return postures
 
 

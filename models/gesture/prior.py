@@ -41,8 +41,13 @@ def apply_gesture_prior(clip: MotionClip, strength: float, prior: MotionPrior = 
 
 
 def _hinge(elbow: np.ndarray, sign: float) -> np.ndarray:
-    """(T, 4) elbow rotations → flexion about the elbow's hinge axis (z; flexion is −sign·z) only."""
-    flexion = np.clip(-sign * rotations.to_rotation(elbow).as_rotvec()[:, 2], *np.radians(ELBOW_FLEXION_DEGREES))
+    """(T, 4) elbow rotations → flexion about the elbow's hinge axis (z; flexion is −sign·z) only.
+
+    A bend past 180° reads as a rotation vector of the other sign (about −170° for 190°): that is a fold, so it is
+    kept at the largest flexion, not clipped to 0 (which straightened a folded arm within one frame and back)."""
+    flexion = -sign * rotations.to_rotation(elbow).as_rotvec()[:, 2]
+    flexion = np.where(flexion < -0.5 * np.pi, flexion + 2.0 * np.pi, flexion)
+    flexion = np.clip(flexion, *np.radians(ELBOW_FLEXION_DEGREES))
     hinge = np.zeros((len(elbow), 3))
     hinge[:, 2] = -sign * flexion
     return rotations.from_rotation(Rotation.from_rotvec(hinge))

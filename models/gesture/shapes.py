@@ -28,11 +28,13 @@ class HandShape:
 
 
 SHAPES = {s.name: s for s in (
-    HandShape("rest", (0.21, 0.03, -0.36), 0.0, (0.3, 0.2, 0.25, 0.3, 0.35), (0, 0, 0)),
+    HandShape("rest", (0.25, 0.05, -0.36), 0.0, (0.3, 0.2, 0.25, 0.3, 0.35), (0, 0, 0)),
     HandShape("rest_seated", (0.14, 0.27, -0.29), 85.0, RELAXED, (0, 0, 0)),
     # Rest poses a posture picks (posture.py): hanging at the side, clasped or loosely held in front of the
-    # belly, on the hip (elbow out: `elbow_out`), on the lap.
-    HandShape("side", (0.21, 0.03, -0.36), 0.0, (0.3, 0.2, 0.25, 0.3, 0.35), (0, 0, 0)),
+    # belly, on the hip (elbow out: `elbow_out`), on the lap. Hanging, the hand sits a little out from the thigh
+    # and in front of it: on the demo character, whose hips are wider than SMPL-X's, the relaxed curls at
+    # (0.21, 0.03) put its fingertips up to 6 cm into the thighs at the end of the demo line's take; here 0.5 cm.
+    HandShape("side", (0.25, 0.05, -0.36), 0.0, (0.3, 0.2, 0.25, 0.3, 0.35), (0, 0, 0)),
     HandShape("clasped", (0.035, 0.2, -0.19), 70.0, (0.45, 0.45, 0.5, 0.55, 0.6), (0, 0, 0)),
     HandShape("front", (0.1, 0.2, -0.21), 45.0, (0.35, 0.3, 0.35, 0.4, 0.45), (0, 0, 0)),
     HandShape("hip", (0.2, 0.0, -0.24), 10.0, (0.3, 0.25, 0.3, 0.35, 0.4), (0, 0, 0), elbow_out=1.0),
