@@ -14,7 +14,7 @@ import contextlib
 import os
 import sys
 
-from .errors import (OutputFiles, ReportedBug, SoundMotionError, check_fps, check_range, check_resolution, check_seed,
+from .errors import (OutputFiles, SoundMotionError, check_fps, check_range, check_resolution, check_seed,
                      one_line, os_error_sentence, read_text_file, require_blend_file, require_input_file,
                      split_blend_spec)
 
@@ -225,13 +225,15 @@ def _dance_onto_rig(args) -> int:
     outputs, out = _blend_output(args)
     blend, armature = _blend_and_armature(args.target, "--target")
     require_input_file(args.music, "MUSIC", "an audio file")
+    notes = []  # the operator's, which Blender prints only among its log on stderr
     with _blender_log_to_stderr():
         _start_blender()
         from .operators.character_files import dance_in_file
 
         with outputs.writing():
             dance_in_file(blend, args.music, outputs.temporary(out), armature, args.seed, args.style, args.energy,
-                          args.in_place, args.clip_moves, args.keys.upper(), args.engine)
+                          args.in_place, args.clip_moves, args.keys.upper(), args.engine, notes=notes)
+    _print_notes(notes)
     print(f"dance: wrote {out}")
     return 0
 
@@ -252,13 +254,15 @@ def _gesture_onto_rig(args) -> int:
     transcript = _transcript(args) or ""
     language = _gesture_language(args)
     gesture = {"style": args.style, "amount": args.amount, "handedness": args.hand, "seated": args.seated}
+    notes = []
     with _blender_log_to_stderr():
         _start_blender()
         from .operators.character_files import talk_in_file
 
         with outputs.writing():
             talk_in_file(blend, args.audio, outputs.temporary(out), transcript, args.seed, keys=args.keys.upper(),
-                         face=False, armature=armature, gesture=gesture, language=language)
+                         face=False, armature=armature, gesture=gesture, language=language, notes=notes)
+    _print_notes(notes)
     print(f"gesture: wrote {out}")
     return 0
 
@@ -319,6 +323,7 @@ def run_talk(args) -> int:
     transcript = _transcript(args) or ""
     settings = face_settings_from(args)
     settings.validate()  # bad options are refused before Blender opens the file
+    notes = []
     with _blender_log_to_stderr():
         _start_blender()
         from .operators.character_files import talk_in_file
@@ -326,7 +331,9 @@ def run_talk(args) -> int:
         with outputs.writing():
             talk_in_file(character, args.audio, out, transcript, args.seed, movie, resolution,
                          keys=args.keys.upper(), outputs=outputs, language=settings.language, emotion=settings.emotion,
-                         emotion_strength=settings.emotion_strength, word_recogniser=settings.word_recogniser)
+                         emotion_strength=settings.emotion_strength, word_recogniser=settings.word_recogniser,
+                         notes=notes)
+    _print_notes(notes)
     for path in (out, movie):
         if path:
             print(f"talk: wrote {path}")
@@ -746,12 +753,10 @@ def _run_verb(args) -> int:
         return _say(prefix, error, EXIT_BAD_INPUT)
     except OSError as error:  # a path or permission problem a check did not foresee (the disk filled up, …)
         return _say(prefix, os_error_sentence(error), EXIT_BAD_INPUT)
-    except ReportedBug as error:  # a bug inside a Blender operator, already said in a sentence
-        return _say(prefix, error, EXIT_FAILED)
     except MemoryError:
         return _say(prefix, "ran out of memory; nothing was written. Close other programs or split the audio.",
                     EXIT_FAILED)
-    except Exception as error:  # a bug: say so, with its type, on one line
+    except Exception as error:  # a bug (also one inside a Blender operator): say so, with its type, on one line
         if os.environ.get("SOUNDMOTION_DEBUG"):
             import traceback
 

@@ -26,11 +26,6 @@ class SoundMotionError(ValueError):
     """A problem the user can fix; the message says which file or option and what to do (no traceback)."""
 
 
-class ReportedBug(RuntimeError):
-    """A bug that a part of SoundMotion (an operator run by the command line) has already put in a sentence, with
-    the exception's type: the command line prints the sentence as it is and exits 1, not 2 as for bad input."""
-
-
 def one_line(message) -> str:
     """The message on one line (a sentence never carries a line break or runs of spaces)."""
     return " ".join(str(message).split())

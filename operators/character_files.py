@@ -1,13 +1,16 @@
 """Batch jobs on character .blend files (what the command line runs): open, animate with the operators a user
 would press, save, render."""
 
+import contextlib
 import os
+import sys
 
 import bpy
 
-from ..errors import ReportedBug, SoundMotionError
-from . import demo_scene
+from ..errors import SoundMotionError
+from . import dance_to_music, demo_scene, talk_from_audio
 from .background_job import EXPECTED_ERRORS, last_failure
+from .user_errors import caller_reports_bugs
 from .settings import set_language
 from .render_video import configure_video_output, render_video
 
@@ -57,6 +60,8 @@ def open_blend(blend):
 
 _open = open_blend
 
+_LAST_NOTES = {"talk": talk_from_audio.LAST_NOTES, "dance": dance_to_music.LAST_NOTES}
+
 
 def _named_armature(name: str):
     obj = bpy.data.objects.get(name)
@@ -66,27 +71,55 @@ def _named_armature(name: str):
     return obj
 
 
-def _run(operator: str, obj, **properties):
+class _WithoutErrorReports:
+    """A stream that passes on what is written to it except the ERROR reports bpy prints after an operator ran
+    ("Error: …", one write each; a report cut at 1000 bytes is followed by a write of "... truncated")."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self._dropped_cut = False
+
+    def write(self, text):
+        dropped_cut, self._dropped_cut = self._dropped_cut, False
+        if text.startswith("Error: "):
+            self._dropped_cut = not text.endswith("\n")
+            return len(text)
+        if dropped_cut and text == "... truncated":
+            return len(text)
+        return self._stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _run(operator: str, obj, notes: list = None, **properties):
     """Run a SoundMotion operator for the command line: its refusal of bad input raises SoundMotionError (exit 2),
-    a bug inside it ReportedBug (exit 1), Ctrl+C while it ran KeyboardInterrupt (exit 130)."""
+    a bug inside it raises again (exit 1), Ctrl+C while it ran KeyboardInterrupt (exit 130). The caller says each
+    in one line, so the operator prints no traceback and bpy's echo of its refusal ("Error: …") is left out.
+    `notes` (a list) receives the notes of the operator's report, which bpy prints only among Blender's log."""
+    last_notes = _LAST_NOTES[operator]
+    last_notes.clear()
     try:
-        demo_scene.run_operator(operator, obj, **properties)
+        with caller_reports_bugs(), contextlib.redirect_stdout(_WithoutErrorReports(sys.stdout)):
+            demo_scene.run_operator(operator, obj, **properties)
     except RuntimeError as error:  # the operator's own message, e.g. about the audio or the rig
         message = str(error).strip().removeprefix("Error: ")
         failure = last_failure()
         if isinstance(failure, KeyboardInterrupt) or message.endswith("KeyboardInterrupt"):
             raise KeyboardInterrupt from None
         if failure is not None and not isinstance(failure, EXPECTED_ERRORS):
-            raise ReportedBug(message) from None
+            raise failure from None  # with its own traceback, for SOUNDMOTION_DEBUG=1
         raise SoundMotionError(message) from None
     if isinstance(last_failure(), KeyboardInterrupt):  # execute returned CANCELLED with only a warning
         raise KeyboardInterrupt
+    if notes is not None:
+        notes.extend(last_notes)
 
 
 def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: int = 0, movie: str = None,
                  resolution=(640, 360), keys: str = "POSES", face: bool = True, armature: str = None,
                  gesture: dict = None, outputs=None, language: str | None = None, emotion: str = "neutral",
-                 emotion_strength: float = 0.0, word_recogniser: bool = True) -> list:
+                 emotion_strength: float = 0.0, word_recogniser: bool = True, notes: list = None) -> list:
     """Run "Talk from Audio" on the character in `character_blend`, save `out_blend`, optionally render
     `movie` (adding a camera when the file has none) over the line's own frames. Returns the paths written.
 
@@ -94,13 +127,13 @@ def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: 
     operator's style, amount, handedness and seated. `language`: the transcript's eSpeak NG code (None: Auto).
     `word_recogniser`: the panel's Listen for Words (audio only: the closures in the words pocketsphinx hears).
     `outputs` (errors.OutputFiles): the files are written to its temporary paths, to be moved into place when
-    everything succeeded."""
+    everything succeeded. `notes` (a list) receives the notes of the operator's report."""
     written_to = outputs.temporary if outputs is not None else (lambda path: path)
     # A movie is the line: the scene's frame range becomes the take's.
     scene, character = talk_on_character(character_blend, audio, transcript, seed, keys, fit_range=bool(movie),
                                          face=face, armature=armature, gesture=gesture, language=language,
                                          emotion=emotion, emotion_strength=emotion_strength,
-                                         word_recogniser=word_recogniser)
+                                         word_recogniser=word_recogniser, notes=notes)
     if movie:
         ensure_camera(scene, character)
         configure_video_output(scene, movie, resolution=tuple(resolution))
@@ -111,9 +144,10 @@ def talk_in_file(character_blend, audio, out_blend, transcript: str = "", seed: 
 def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 0, keys: str = "POSES",
                       fit_range: bool = False, face: bool = True, armature: str = None, gesture: dict = None,
                       language: str | None = None, emotion: str = "neutral", emotion_strength: float = 0.0,
-                      word_recogniser: bool = True):
+                      word_recogniser: bool = True, notes: list = None):
     """Open `character_blend` and run "Talk from Audio" on its character; returns (scene, character).
-    `fit_range` makes the scene's frame range exactly the take's (else it only grows to hold it)."""
+    `fit_range` makes the scene's frame range exactly the take's (else it only grows to hold it); `notes` (a list)
+    receives the notes of the operator's report."""
     scene = _open(character_blend)
     character = _named_armature(armature) if armature else talking_object()
     scene.soundmotion.transcript = transcript
@@ -123,7 +157,7 @@ def talk_on_character(character_blend, audio, transcript: str = "", seed: int = 
     scene.soundmotion.listen_for_words = word_recogniser
     if fit_range:
         scene.frame_end = scene.frame_start
-    _run("talk", character, filepath=os.path.abspath(audio), keys=keys, face=face, emotion=emotion.upper(),
+    _run("talk", character, notes, filepath=os.path.abspath(audio), keys=keys, face=face, emotion=emotion.upper(),
          emotion_strength=emotion_strength, **(gesture or {}))
     return scene, character
 
@@ -144,13 +178,14 @@ def save_portable_blend(filepath: str):
 
 def dance_in_file(character_blend, music, out_blend, armature: str = None, seed: int = 0, style: str = "groove",
                   energy: float = 1.0, in_place: bool = False, clip_moves: float = 0.0, keys: str = "POSES",
-                  engine: str = "captured") -> list:
-    """Run "Dance to Music" on the armature in `character_blend` and save `out_blend`."""
+                  engine: str = "captured", notes: list = None) -> list:
+    """Run "Dance to Music" on the armature in `character_blend` and save `out_blend`; `notes` (a list) receives
+    the notes of the operator's report."""
     scene = _open(character_blend)
     rig = _named_armature(armature) if armature else talking_object()
     scene.soundmotion.frame_start = scene.frame_start
     scene.soundmotion.seed = seed
-    _run("dance", rig, filepath=os.path.abspath(music), style=style, energy=energy, in_place=in_place,
+    _run("dance", rig, notes, filepath=os.path.abspath(music), style=style, energy=energy, in_place=in_place,
          clip_moves=clip_moves, keys=keys, engine=engine)
     demo_scene.save_blend(out_blend)
     return [os.path.abspath(out_blend)]

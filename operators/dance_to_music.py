@@ -22,6 +22,9 @@ from .sound_strip import sound_for_take
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Dance in the {name} style") for name in STYLES]
 
+# The notes of the last run that wrote a take, for the command line (as talk_from_audio.LAST_NOTES).
+LAST_NOTES = []
+
 
 class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
     """Make the active armature dance to a music file, on the beat"""
@@ -87,6 +90,7 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
             action, written = blender_rig.key_retarget(armature, result["rest"], result["retarget"],
                                                        f"SM_dance_{audio.stem}", start, style=style, notes=notes)
         previous_state.extend_frame_end(context.scene, start + written.num_frames - 1, [armature])
+        LAST_NOTES[:] = notes
         self.report({"INFO"}, f"Wrote {action.name}: {written.num_frames} frames at {result['tempo']:.0f} BPM "
                               f"from {os.path.basename(audio.path)}." + "".join(" " + n for n in notes))
 

@@ -34,6 +34,11 @@ STYLE_ITEMS = [(name, name.capitalize(), f"Gesture like a {name}") for name in S
 HAND_ITEMS = [(name, name.capitalize(), f"Gesture with the {name} hand" if name != "both" else "Both hands")
               for name in HANDEDNESS]
 
+# The notes of the last run that wrote a take (the sentences its report adds after "Wrote …"), for the command
+# line (operators/character_files._run prints them as "note:" lines on stdout; bpy prints the report with
+# Blender's log).
+LAST_NOTES = []
+
 
 def character_parts(obj):
     """(face mesh or None, armature or None) of the character the user selected (either part)."""
@@ -188,6 +193,7 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
         parts = (["face"] if result["mesh_name"] else []) + (["gestures"] if result["armature_name"] else [])
         parts += [f"jaw bone {result['jaw_bone']}"] if result["jaw_bone"] else []
         parts += [f"face rig ({result['face_rig'].poses.source})"] if result.get("face_keys") else []
+        LAST_NOTES[:] = notes
         self.report({"INFO"}, f"Wrote {' and '.join(parts)} for {os.path.basename(audio.path)}."
                               + "".join(" " + note for note in notes))
 

@@ -8,6 +8,7 @@ writes back, previous_state.all_or_nothing), the scene is left as it was.
         def execute(self, context): ...
 """
 
+import contextlib
 import functools
 import traceback
 
@@ -15,14 +16,29 @@ from ..errors import SoundMotionError, one_line, os_error_sentence
 
 EXPECTED_ERRORS = (SoundMotionError, OSError)
 
+_CALLER_REPORTS_BUGS = []  # depth of caller_reports_bugs() blocks
+
+
+@contextlib.contextmanager
+def caller_reports_bugs():
+    """For the command line, which re-raises an operator's bug and says it in one line (its traceback only with
+    SOUNDMOTION_DEBUG=1, as README promises): inside this block a bug's traceback is not printed here."""
+    _CALLER_REPORTS_BUGS.append(True)
+    try:
+        yield
+    finally:
+        _CALLER_REPORTS_BUGS.pop()
+
 
 def failure_message(error: BaseException, title: str = "SoundMotion") -> str:
-    """The one line to show for `error`; call it inside the `except` block (a bug's traceback is printed)."""
+    """The one line to show for `error`; call it inside the `except` block (a bug's traceback is printed in the
+    console, where users copy it from for a report, unless caller_reports_bugs())."""
     if isinstance(error, SoundMotionError):
         return one_line(error)
     if isinstance(error, OSError):
         return one_line(os_error_sentence(error))
-    traceback.print_exc()
+    if not _CALLER_REPORTS_BUGS:
+        traceback.print_exc()
     return one_line(f"{title} failed unexpectedly ({type(error).__name__}: {error}). This is a bug in SoundMotion; "
                     "please report it (the console shows the details). Nothing was changed.")
 

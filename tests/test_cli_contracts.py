@@ -101,12 +101,17 @@ def test_temporaries_and_clip_files_keep_the_name_given_in_any_case(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["x.NPZ"] and MotionClip.load(tmp_path / "x.NPZ").num_frames == 4
 
 
+def blender_errors(stderr: str) -> list:
+    """The lines bpy prints for an operator's ERROR report."""
+    return [line for line in stderr.splitlines() if line.startswith("Error: ")]
+
+
 OPERATOR_FAULT = textwrap.dedent("""
     import os, sys, tempfile
     os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp())
     from soundmotion import cli
     cli._start_blender()
-    from soundmotion.operators import dance_to_music, talk_from_audio
+    from soundmotion.operators import character_files, dance_to_music, demo_scene, talk_from_audio
 
     def fault(kind):
         def compute(self, inputs, progress):
@@ -115,26 +120,73 @@ OPERATOR_FAULT = textwrap.dedent("""
 
     talk_from_audio.SOUNDMOTION_OT_talk.compute = fault(TypeError)
     bug = cli.main(["talk", sys.argv[1], sys.argv[2], "--out", sys.argv[3] + "/bug.blend"])
+    print("--- debug", file=sys.stderr, flush=True)
+    os.environ["SOUNDMOTION_DEBUG"] = "1"
+    debug = cli.main(["talk", sys.argv[1], sys.argv[2], "--out", sys.argv[3] + "/bug.blend"])
+    del os.environ["SOUNDMOTION_DEBUG"]
+    print("--- operator", file=sys.stderr, flush=True)  # as a script or Blender's UI runs it: traceback in the console
+    character_files.open_blend(sys.argv[1])
+    try:
+        demo_scene.run_operator("talk", character_files.talking_object(), filepath=sys.argv[2])
+    except RuntimeError:
+        pass
+    print("--- interrupted", file=sys.stderr, flush=True)
     talk_from_audio.SOUNDMOTION_OT_talk.compute = fault(KeyboardInterrupt)  # Ctrl+C arrives as this in Python
     talk = cli.main(["gesture", sys.argv[2], "--target", sys.argv[1], "--out", sys.argv[3] + "/g.blend"])
     dance_to_music.SOUNDMOTION_OT_dance.compute = fault(KeyboardInterrupt)
     dance = cli.main(["dance", sys.argv[2], "--target", sys.argv[1], "--out", sys.argv[3] + "/d.blend"])
-    print("STATUS", bug, talk, dance, flush=True)
+    print("STATUS", bug, debug, talk, dance, flush=True)
     os._exit(0)
 """)
 
 
-def test_a_bug_in_an_operator_exits_1_and_ctrl_c_in_one_exits_130_without_a_traceback(tmp_path):
+def test_a_bug_in_an_operator_exits_1_in_one_line_like_any_bug_and_ctrl_c_in_one_exits_130_without_a_traceback(
+        tmp_path):
     out = tmp_path / "out"
     result = subprocess.run([sys.executable, "-c", OPERATOR_FAULT, str(ASSETS / "demo_character.blend"),
                              str(ASSETS / "demo_speech.wav"), str(out)], capture_output=True, text=True, timeout=600)
-    assert "STATUS 1 130 130" in result.stdout, result.stdout[-2000:] + result.stderr[-3000:]
-    said = ours(result.stderr)
-    assert said[0].startswith("soundmotion talk: Talk from Audio failed unexpectedly (TypeError: simulated)")
-    assert said[1:] == ["soundmotion gesture: interrupted; nothing was written.",
-                        "soundmotion dance: interrupted; nothing was written."]
-    assert "KeyboardInterrupt" not in result.stderr
+    assert "STATUS 1 1 130 130" in result.stdout, result.stdout[-2000:] + result.stderr[-3000:]
+    plain, rest = result.stderr.split("--- debug\n")
+    debug, rest = rest.split("--- operator\n")
+    operator, interrupted = rest.split("--- interrupted\n")
+    bug = ("soundmotion talk: internal error (TypeError: simulated); nothing was written. This is a bug in "
+           "SoundMotion: please report it with the command line (SOUNDMOTION_DEBUG=1 shows the traceback).")
+    # one line, as `face` says a bug: no traceback, and no echo of the operator's report as Blender's "Error:" line
+    assert ours(plain) == [bug] and "Traceback" not in plain and not blender_errors(plain), plain
+    assert ours(debug) == [bug] and "Traceback" in debug and "in compute\nTypeError: simulated" in debug, debug
+    assert "Traceback" in operator and "in compute\nTypeError: simulated" in operator, operator
+    assert "Error: Talk from Audio failed unexpectedly (TypeError: simulated)" in result.stdout  # its report
+    assert ours(interrupted) == ["soundmotion gesture: interrupted; nothing was written.",
+                                 "soundmotion dance: interrupted; nothing was written."]
+    assert "KeyboardInterrupt" not in interrupted and "Traceback" not in interrupted
     assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_refusal_inside_an_operator_is_said_once(tmp_path):
+    silent = tmp_path / "silent.wav"
+    soundfile.write(silent, np.zeros(32000, dtype=np.float32), 16000)
+    result = soundmotion("talk", ASSETS / "demo_character.blend", silent, "--out", tmp_path / "t.blend")
+    assert result.returncode == 2 and result.stdout == ""
+    assert ours(result.stderr) == ["soundmotion talk: silent.wav is silent. Choose a file in which something can "
+                                   "be heard."], result.stderr
+    assert not blender_errors(result.stderr), result.stderr
+
+
+def test_talk_prints_its_notes_on_stdout_like_face(tmp_path):
+    """The same wrong transcript: `face` and `talk` both say on stdout that it did not match the audio."""
+    shutil.copy(ASSETS / "demo_speech.wav", tmp_path / "line.wav")
+    (tmp_path / "wrong.txt").write_text("Completely different words about penguins.\n")
+    face = soundmotion("face", "line.wav", "--text", "wrong.txt", "--clip", "f.npz", cwd=tmp_path)
+    talk = soundmotion("talk", ASSETS / "demo_character.blend", "line.wav", "--text", "wrong.txt", "--out", "t.blend",
+                       cwd=tmp_path)
+    assert face.returncode == 0 and talk.returncode == 0, talk.stderr[-2000:]
+    mismatch = "note: The transcript did not match the audio; used phoneme recognition instead."
+    assert mismatch in face.stdout.splitlines() and mismatch in talk.stdout.splitlines(), talk.stdout
+    lines = talk.stdout.splitlines()
+    assert lines[-1].startswith("talk: wrote ") and all(line.startswith("note: ") for line in lines[:-1]), lines
+    # the notes are the operator's report's (which Blender's log still shows), in its order
+    info = [line for line in talk.stderr.splitlines() if line.startswith("Info: Wrote face and gestures")]
+    assert len(info) == 1 and info[0].endswith(" ".join(line.removeprefix("note: ") for line in lines[:-1]))
 
 
 def test_render_refuses_frames_and_movie_on_one_path_before_rendering(tmp_path):

@@ -6,6 +6,18 @@ import pytest
 from test_cli import ASSETS, soundmotion
 
 
+def notes_of_the_report(result, verb: str, report: str) -> list:
+    """The `note:` lines on stdout, checked to be the notes of the operator's report (Blender's `Info:` line on
+    stderr, among its log), in its order, before the verb's summary."""
+    lines = result.stdout.splitlines()
+    assert lines and lines[-1].startswith(f"{verb}: wrote"), result.stdout
+    notes = [line.removeprefix("note: ") for line in lines[:-1]]
+    assert notes and all(line.startswith("note: ") for line in lines[:-1]), result.stdout
+    info = [line for line in result.stderr.splitlines() if line.startswith(f"Info: Wrote {report}")]
+    assert len(info) == 1 and info[0].endswith(" ".join(notes)), (info, notes)
+    return notes
+
+
 def test_talk_key_poses_against_every_frame_on_the_demo_character(tmp_path):
     from soundmotion.bench.key_poses import compare, evaluate
 
@@ -27,7 +39,7 @@ def test_gestures_onto_a_rig_keep_the_face_alone(tmp_path):
     out = tmp_path / "gesture.blend"
     rig = f"{ASSETS / 'demo_character.blend'}:DemoRig"
     result = soundmotion("gesture", ASSETS / "demo_speech.wav", "--target", rig, "--out", out, "--style", "lecturer")
-    assert "gesture: wrote" in result.stdout
+    assert any("stroke(s)" in note for note in notes_of_the_report(result, "gesture", "gestures for"))
     import bpy
 
     from soundmotion.operators.action_channels import fcurves_of, take_action
@@ -41,8 +53,9 @@ def test_gestures_onto_a_rig_keep_the_face_alone(tmp_path):
 
 def test_dance_onto_a_rig_every_frame(tmp_path):
     out = tmp_path / "dance.blend"
-    soundmotion("dance", ASSETS / "demo_music.wav", "--target", ASSETS / "demo_character.blend", "--out", out,
-                "--keys", "frames")
+    result = soundmotion("dance", ASSETS / "demo_music.wav", "--target", ASSETS / "demo_character.blend", "--out",
+                         out, "--keys", "frames")
+    assert any(note.startswith("Tempo 120 BPM") for note in notes_of_the_report(result, "dance", "SM_dance_"))
     import bpy
 
     from soundmotion.operators.action_channels import fcurves_of, take_action
