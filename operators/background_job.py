@@ -81,6 +81,11 @@ class BackgroundJobOperator:
     def invoke(self, context, event):
         if context.window is None:
             return self.execute(context)
+        return self.start_modal(context)
+
+    def start_modal(self, context):
+        """Run the job in the worker thread with progress in the status bar and Esc (from invoke, or from execute
+        when a file browser the operator opened calls it)."""
         try:
             inputs = self.prepare(context)
         except Exception as error:

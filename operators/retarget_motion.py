@@ -5,15 +5,17 @@ import os
 
 import bpy
 
-from ..errors import SoundMotionError, file_name_with, one_line
+from ..errors import file_name_with
 from ..retarget import blender_rig
 from ..retarget.bone_map import BoneMap, preset_names
 from ..retarget.canonical import REQUIRED
 from ..retarget.errors import RetargetError
 from ..retarget.motion_file import load_motion_file
+from ..retarget.pipeline import retarget_source
 from ..retarget.root_motion import RootMode
 from ..takes.key_poses import KeyStyle
 from . import previous_state
+from .background_job import BackgroundJobOperator
 from .keyframes import KEY_ITEMS
 from .user_errors import ChoosesFileFirst, reports_errors
 
@@ -48,12 +50,13 @@ def _map_choices(self, context):
         [(name, name, f"Preset {name}") for name in preset_names()]
 
 
-class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
+class SOUNDMOTION_OT_retarget_motion(BackgroundJobOperator, bpy.types.Operator):
     """Retarget motion from another armature or a BVH / SMPL-X .npz file onto the active armature"""
 
     bl_idname = "soundmotion.retarget_motion"
     bl_label = "Retarget Motion"
     bl_options = {"REGISTER", "UNDO"}
+    job_title = "Retarget Motion"
 
     source: bpy.props.EnumProperty(name="Source", items=[("FILE", "File", "A .bvh or .npz motion file"),
                                                           ("ARMATURE", "Armature", "Another animated armature")])
@@ -78,35 +81,54 @@ class SOUNDMOTION_OT_retarget_motion(bpy.types.Operator):
     def poll(cls, context):
         return context.active_object is not None and context.active_object.type == "ARMATURE"
 
-    @reports_errors
-    def execute(self, context):
+    def prepare(self, context):
+        """Read the source (file or armature), the target's rest and its bone map; refuse before anything runs."""
         scene = context.scene
         target = context.active_object
-        try:
-            source = self._source(context)
-            map_spec = None if self.bone_map == "AUTO" else self.bone_map
-            action, result = blender_rig.retarget_onto_armature(
-                source, target, map_spec, RootMode(self.root_mode), scene.frame_current, keep_feet=self.keep_feet,
-                style=KeyStyle(self.keys), ik_limbs=self.ik_limbs)
-        except SoundMotionError as error:  # a bad file or rig (ClipError, RetargetError, …)
-            self.report({"ERROR"}, one_line(error))
-            return {"CANCELLED"}
-        previous_state.extend_frame_end(scene, scene.frame_current + result.num_frames - 1, [target])
-        note = f"; not in the source: {', '.join(result.unmapped_joints)}" if result.unmapped_joints else ""
+        source = self._source(context)
+        note = ""
         if self.source == "ARMATURE":
             first, last = _animated_range(bpy.data.objects[self.source_armature], scene)
-            note += f"; {self.source_armature}'s frames {first}–{last}"
-        said = "".join(f" {line}." for line in source.notes)  # e.g. a file that names no frame rate
-        self.report({"INFO"}, f"Retargeted {result.num_frames} frames onto {target.name} as '{action.name}' "
-                              f"({len(result.mapped_joints)} joints{note}).{said}")
-        return {"FINISHED"}
+            note = f"; {self.source_armature}'s frames {first}–{last}"
+        blender_rig.require_armature(target)
+        rest = blender_rig.read_rig_rest(target)
+        bone_map = blender_rig.bone_map_for(target, None if self.bone_map == "AUTO" else self.bone_map)
+        return {"armature_name": target.name, "fps": blender_rig.scene_fps(scene), "frame_start": scene.frame_current,
+                "source": source, "rest": rest, "bone_map": bone_map, "source_note": note}
 
-    @reports_errors
+    def compute(self, inputs, progress):
+        """The retarget itself (numpy, no bpy): joint rotations, root motion and planted feet."""
+        progress(0.05, f"Retargeting {inputs['source'].label}")
+        result = retarget_source(inputs["source"], inputs["rest"], inputs["bone_map"], RootMode(self.root_mode),
+                                 self.keep_feet)
+        progress(0.9, "Writing keys")
+        return {**inputs, "retarget": result}
+
+    def apply(self, context, result):
+        scene, target, source = context.scene, bpy.data.objects[result["armature_name"]], result["source"]
+        start = result["frame_start"]
+        action, written = blender_rig.key_retarget(
+            target, result["rest"], result["retarget"], f"{source.label} → {target.name}", start,
+            KeyStyle(self.keys), ik_limbs=self.ik_limbs, bone_map=result["bone_map"])
+        previous_state.extend_frame_end(scene, start + written.num_frames - 1, [target])
+        note = f"; not in the source: {', '.join(written.unmapped_joints)}" if written.unmapped_joints else ""
+        note += result["source_note"]
+        said = "".join(f" {line}." for line in source.notes)  # e.g. a file that names no frame rate
+        self.report({"INFO"}, f"Retargeted {written.num_frames} frames onto {target.name} as '{action.name}' "
+                              f"({len(written.mapped_joints)} joints{note}).{said}")
+
     def invoke(self, context, event):
         if self.source == "FILE" and not self.filepath:
-            context.window_manager.fileselect_add(self)
+            self._chose_file = True
+            context.window_manager.fileselect_add(self)  # execute() runs when a file is chosen
             return {"RUNNING_MODAL"}
-        return self.execute(context)
+        return super().invoke(context, event)
+
+    def execute(self, context):
+        if getattr(self, "_chose_file", False) and context.window is not None:  # the file browser's OK
+            self._chose_file = False
+            return self.start_modal(context)
+        return super().execute(context)
 
     def _source(self, context):
         scene = context.scene

@@ -159,6 +159,44 @@ def test_operators_detect_and_retarget(registered_addon, scene, tmp_path):
     assert take_action(obj) is not None
 
 
+def test_retarget_motion_is_a_background_job_whose_retarget_runs_off_blenders_thread(registered_addon, scene):
+    """In Blender's UI the operator runs as Talk and Dance do (progress in the status bar, Esc): the file is read
+    and checked in prepare, the retarget (numpy, no bpy) runs in compute on a worker thread, apply writes the
+    keys. Headless there is no event loop, so the three steps are run here as the modal path runs them."""
+    import threading
+    import types
+
+    from soundmotion.operators.background_job import BackgroundJobOperator, _Progress
+    from soundmotion.operators.retarget_motion import SOUNDMOTION_OT_retarget_motion as Retarget
+
+    assert issubclass(Retarget, BackgroundJobOperator)
+    path = _smplx_npz(scene)
+    synchronous = rig_factory.synthetic_armature("vroid")
+    bpy.context.view_layer.objects.active = synchronous
+    assert bpy.ops.soundmotion.retarget_motion(source="FILE", filepath=str(path)) == {"FINISHED"}
+    threaded = rig_factory.synthetic_armature("vroid")
+    bpy.context.view_layer.objects.active = threaded
+    reports = []
+    operator = types.SimpleNamespace(source="FILE", filepath=str(path), up_axis="auto", bone_map="AUTO",
+                                     source_armature="", root_mode="full", keep_feet=True, ik_limbs="LEGS",
+                                     keys="FRAMES", report=lambda kind, text: reports.append(text))
+    operator._source = types.MethodType(Retarget._source, operator)
+    inputs = Retarget.prepare(operator, bpy.context)
+    outcome, progress = {}, _Progress()
+    worker = threading.Thread(target=lambda: outcome.update(result=Retarget.compute(operator, inputs, progress)))
+    worker.start()
+    worker.join(timeout=60)
+    assert progress.fraction == 0.9 and progress.message == "Writing keys"
+    Retarget.apply(operator, bpy.context, outcome["result"])
+    assert reports == [f"Retargeted 40 frames onto {threaded.name} as "
+                       f"'soundmotion_test_motion.npz → {threaded.name}' (54 joints)."], reports
+    for frame in (1, 17, 40):
+        bpy.context.scene.frame_set(frame)
+        for bone in ("J_Bip_L_UpperArm", "J_Bip_L_LowerLeg", "J_Bip_C_Hips"):
+            np.testing.assert_allclose(np.array(threaded.pose.bones[bone].matrix),
+                                       np.array(synchronous.pose.bones[bone].matrix), atol=1e-5)
+
+
 def test_bad_input_leaves_the_scene_unchanged(registered_addon, scene, tmp_path):
     obj = rig_factory.build_armature(_chain_rig(), "Tail")
     bpy.context.view_layer.objects.active = obj
