@@ -15,6 +15,7 @@ from ..dance.body import SPINE_SHARE
 from ..dance.leg_ik import Leg
 from ..filters import gaussian_filter1d
 from .arm_ik import Arm
+from .clearance import ELBOW_MARGIN, PALM_MARGIN, TIP_MARGIN, WRIST_MARGIN, Torso
 from .motion import idle_sway
 from .planning import GesturePlan
 from .posture import FOOT_FRONT, FOOT_HALF_WIDTH, Posture, plan_steps, stance_tracks
@@ -32,6 +33,7 @@ NOD_DEGREES = 13.0
 # SMPL-X's collar → shoulder bone rises about 15°; relaxed shoulders sit lower (on the demo character the rest
 # collars put the shoulders 4.6 cm above its own rest: a shrug).
 COLLAR_DROP_DEGREES = 10.0
+MAX_WRIST_BEND_DEGREES = 70.0    # the hand bends back at most this far to keep its fingertips out of the body
 
 
 def side_to_chest(vectors: np.ndarray, sign: float) -> np.ndarray:
@@ -65,12 +67,14 @@ def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.n
     pelvis = euler(0.0 * times, torso["hip_roll"], yaw)
     local[:, 0] = rotations.from_rotation(pelvis)
     world, position = pelvis, root
+    frames_of = {index("pelvis"): (pelvis, root)}     # where the torso's parts are (clearance.Torso)
     for name, share in SPINE_SHARE.items():
         spine = euler(torso["lean"] * share + (torso["breath"] if name == "spine3" else 0.0),
                       torso["side"] * share, (0.7 * torso["twist"] + torso["chest_turn"]) * share)
         local[:, index(name)] = rotations.from_rotation(spine)
         position = position + world.apply(skeleton.offsets[index(name)])
         world = world * spine
+        frames_of[index(name)] = (world, position)
     chest_rot, chest_pos = world, position
     local[:, index("neck")] = rotations.from_rotation(euler(0.4 * torso["nod"], 0.4 * torso["tilt"], 0.4 * torso["look"]))
     local[:, index("head")] = rotations.from_rotation(euler(0.6 * torso["nod"], 0.6 * torso["tilt"], 0.6 * torso["look"]))
@@ -90,10 +94,11 @@ def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.n
         # The elbow points down and back, or out to the side for a hand on the hip.
         pole_local = ((1 - out)[:, None] * np.array([sign * 0.45, 0.55, -1.0])
                       + out[:, None] * np.array([sign * 1.0, 0.45, -0.1]))
-        upper, fore = arm.solve(shoulder_pos, target, chest_rot.apply(pole_local))
         # With the wrist at identity the palm faces the midline (thumb up); rolling about the hand's own axis
         # (±X at rest) turns it down (+) or up (−), the same sign on both sides.
         wrist = Rotation.from_euler("x", track.roll[:, None], degrees=True)
+        upper, fore, wrist = _clear_of_body(arm, Torso(skeleton, sign), frames_of, shoulder_pos, target,
+                                            chest_rot.apply(pole_local), wrist)
         local[:, arm.shoulder] = rotations.from_rotation(collar_world.inv() * upper)
         local[:, arm.elbow] = rotations.from_rotation(upper.inv() * fore)
         local[:, arm.wrist] = rotations.from_rotation(wrist)
@@ -107,6 +112,35 @@ def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.n
     else:
         _plant_feet(local, skeleton, root, pelvis, stance)
     return MotionClip(fps, skeleton, rotations.make_continuous(local), root)
+
+
+def _clear_of_body(arm: Arm, torso: Torso, frames: dict, shoulder, target, pole, wrist):
+    """Arm IK (upper arm, forearm world rotations and the wrist's local rotation) with the palm, wrist and elbow
+    kept out of the torso: the wrist target moves out by what the palm and the wrist need, the pole swings the
+    elbow out, and the hand bends back at the wrist where its fingertips would go in (a hand on the hip lies on
+    it). Every push is a smooth function of the pose (clearance.Torso.push), so nothing pops."""
+    skeleton = SMPLX_SKELETON
+    side = "left" if arm.sign > 0 else "right"
+    knuckles = np.mean([skeleton.offsets[skeleton.index(f"{side}_{f}1")] for f in ("index", "middle", "ring", "pinky")],
+                       axis=0)
+    palm, tip = 0.5 * knuckles, knuckles + skeleton.offsets[skeleton.index(f"{side}_middle2")] * 2.5
+    upper, fore = arm.solve(shoulder, target, pole)
+    for _ in range(2):
+        elbow = shoulder + upper.apply(arm.upper)
+        hand = elbow + fore.apply(arm.fore)
+        shift = torso.push(hand + (fore * wrist).apply(palm), frames, PALM_MARGIN)
+        shift = shift + torso.push(hand + shift, frames, WRIST_MARGIN)
+        pole = elbow - shoulder + torso.push(elbow, frames, ELBOW_MARGIN)
+        target = target + shift
+        upper, fore = arm.solve(shoulder, target, pole)
+    hand = shoulder + upper.apply(arm.upper) + fore.apply(arm.fore)
+    along = (fore * wrist).apply(tip)
+    out = along + torso.push(hand + along, frames, TIP_MARGIN)
+    axis = np.cross(along, out)
+    sin = np.linalg.norm(axis, axis=1) / np.maximum(np.linalg.norm(along, axis=1) * np.linalg.norm(out, axis=1), 1e-9)
+    angle = np.minimum(np.arcsin(np.clip(sin, 0.0, 1.0)), np.radians(MAX_WRIST_BEND_DEGREES))
+    bend = Rotation.from_rotvec(axis / np.maximum(np.linalg.norm(axis, axis=1), 1e-12)[:, None] * angle[:, None])
+    return upper, fore, fore.inv() * bend * fore * wrist
 
 
 def _pelvis_over_feet(stance, torso: dict, style: GestureStyle, rest: np.ndarray, fps: float, rng):
