@@ -6,7 +6,7 @@ import bpy
 
 from ..models.audio.load import load_audio
 from ..models.dance.moves import STYLES
-from ..models.dance.pipeline import dance_from_audio
+from ..models.dance.pipeline import dance_from_audio, stand_times
 from ..models.music.spectrum import SAMPLE_RATE as MUSIC_SAMPLE_RATE
 from ..retarget import blender_rig
 from ..retarget.motion_file import clip_source
@@ -85,8 +85,8 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         audio, start = result["audio"], result["frame_start"]
         notes = list(result["notes"]) + before_scene_note(context.scene, start)
         with sound_for_take(context.scene, audio.path, start, notes, owners=[armature.name]):
-            style = KeyStyle(self.keys, pose_frames(dance_pose_times(result["beats"]), result["fps"],
-                                                    result["retarget"].num_frames))
+            poses = dance_pose_times(result["beats"]) + stand_times(result["beats"])   # + a silent break's stand
+            style = KeyStyle(self.keys, pose_frames(poses, result["fps"], result["retarget"].num_frames))
             action, written = blender_rig.key_retarget(armature, result["rest"], result["retarget"],
                                                        f"SM_dance_{audio.stem}", start, style=style, notes=notes)
         previous_state.extend_frame_end(context.scene, start + written.num_frames - 1, [armature])

@@ -1,13 +1,13 @@
 """Music file → dance MotionClip: analyse the music, choreograph (captured dance by default, coded moves as the
 fallback), clean the feet."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ...clips.motion import MotionClip
 from ..audio.load import Audio, AudioError, load_audio
-from ..music.analysis import MusicAnalysis, analyse_music, fallback_analysis
+from ..music.analysis import MusicAnalysis, analyse_music, fallback_analysis, silent_breaks
 from ..music.spectrum import SAMPLE_RATE
 from .body import build_clip, rest_heights
 from .choreography import ChoreographyError, bar_grid, beat_times, plan_dance
@@ -28,6 +28,11 @@ CLIP_MOVES = 0.0         # coded engine: share of bars danced with captured CMU 
 # no beats there) the dancer waits still and settles at the end: the dance is held from HOLD_BEATS before the
 # first beat and after the last, eased in and out over as many beats (music_times).
 HOLD_BEATS = 2.0
+# Through a silent break inside the music (a long silence the analysis left without beats: MusicAnalysis notes it)
+# the dance is planned as if the music went on without it, one beat from its last beat to its first after it
+# (without_breaks); the dance is held through the silence, slowing to a stop over the beat after the last beat and
+# starting again over the beat before the first one (music_times_through_breaks), while the dancer eases into a
+# quiet stand and back (stand.py).
 
 
 @dataclass
@@ -105,17 +110,24 @@ def check_settings(fps, style, energy, clip_moves=0.0, engine=ENGINE, meter="aut
 def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "groove", energy: float = 1.0,
                       seed: int = 0, in_place: bool = False, progress=None,
                       floor_half_size: float = 1.5, prior_strength: float = PRIOR_STRENGTH,
-                      clip_moves: float = CLIP_MOVES, engine: str = ENGINE, meter: str = "auto") -> DanceResult:
-    """The dance for an analysed song (generate_dance's parameters)."""
+                      clip_moves: float = CLIP_MOVES, engine: str = ENGINE, meter: str = "auto",
+                      times: np.ndarray = None) -> DanceResult:
+    """The dance for an analysed song (generate_dance's parameters). `times`: the music times the frames are
+    danced at (default: music_times of the frames' own; a silent break is danced through this way)."""
     report = progress or (lambda fraction, message: None)
     check_settings(fps, style, energy, clip_moves, engine, meter)
     analysis = in_meter(analysis, meter)
+    if times is None and not analysis.fallback and len(silent_breaks(analysis.beats)):
+        from .library import available
+        return _dance_through_breaks(analysis, fps, lambda virtual, times: dance_to_analysis(
+            virtual, fps, style, energy, seed, in_place, report, floor_half_size, prior_strength, clip_moves,
+            engine, "auto", times), moves_in_seconds=engine == "captured" and available())
     energy = min(float(energy), 2.0)
     notes = []
     if engine == "captured":
         from .library import available
         if available():
-            result = captured_dance(analysis, fps, style, energy, seed, in_place, report, floor_half_size)
+            result = captured_dance(analysis, fps, style, energy, seed, in_place, report, floor_half_size, times)
             if clip_moves > 0:
                 result.notes.append("Captured Moves (clip moves) apply to the coded engine only; the captured "
                                     "dance is all captured already.")
@@ -125,8 +137,8 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
     report(0.5, "Choreographing")
     heights = rest_heights()
     plan = plan_dance(analysis, style, energy, seed, in_place, floor_half_size)
-    frames = max(1, int(np.ceil(analysis.duration * fps - 1e-9)))
-    times = music_times(np.arange(frames) / fps, analysis)
+    if times is None:
+        times = music_times(np.arange(max(1, int(np.ceil(analysis.duration * fps - 1e-9)))) / fps, analysis)
     report(0.7, "Dancing")
     clip = build_clip(perform(plan, analysis.beat_position(times)), fps, plan.base_bend)
     notes = list(analysis.notes) + notes
@@ -156,9 +168,10 @@ def dance_to_analysis(analysis: MusicAnalysis, fps: float = 30.0, style: str = "
 
 
 def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: float, seed: int, in_place: bool,
-                   report, floor_half_size: float = 1.5) -> DanceResult:
+                   report, floor_half_size: float = 1.5, times: np.ndarray = None) -> DanceResult:
     """The dance from the captured library (graph.py): phrases on the bars, stretches of real dance warped onto
-    the beats, blended, a head that moves where the capture has none, feet pinned."""
+    the beats, blended, a head that moves where the capture has none, feet pinned. `times`: the music times of
+    the frames (dance_to_analysis)."""
     from . import graph
     from .body import relax_hands
     from .head import add_head_motion
@@ -177,8 +190,8 @@ def captured_dance(analysis: MusicAnalysis, fps: float, style: str, energy: floa
     choreographer = graph.Choreographer(library, style, energy, seed, in_place, floor_half_size, per_bar)
     picks = choreographer.choose(phrases)
     report(0.7, "Dancing")
-    frames = max(1, int(np.ceil(analysis.duration * fps - 1e-9)))
-    times = music_times(np.arange(frames) / fps, analysis)
+    if times is None:
+        times = music_times(np.arange(max(1, int(np.ceil(analysis.duration * fps - 1e-9)))) / fps, analysis)
     body, root, contacts, captured_head = graph.perform(library, phrases, picks, times, in_place)
     waltz_plan = None
     if per_bar == 3 and WALTZ:   # the steps of a waltz under the captured arms: feet placed exactly, no cleaning
@@ -228,6 +241,111 @@ def music_times(times: np.ndarray, analysis: MusicAnalysis) -> np.ndarray:
     if end + width < analysis.duration:
         ramp = out > end - width
         out[ramp] = end - np.maximum(end + width - out[ramp], 0.0) ** 2 / (4 * width)
+    return out
+
+
+def without_breaks(analysis: MusicAnalysis) -> tuple:
+    """(the analysis as if its silent breaks (analysis.silent_breaks) were not there, each one beat long: beats,
+    sections and curves after a break moved earlier; the cuts [(real start s, seconds cut out)]). A break from
+    the last beat b before it to the first beat after it loses the stretch from half a beat after b to half a
+    beat before that first beat (a beat: the mean of the beats either side)."""
+    beats = np.asarray(analysis.beats, dtype=float)
+    cuts = [(last + 0.5 * period, following - last - period) for last, following, period in break_holds(beats)]
+    to_virtual = lambda t: virtual_times(t, cuts)
+    rate = analysis.envelope_rate
+    kept = lambda curve: np.asarray(curve)[virtual_times(np.arange(len(curve)) / rate, cuts, exact=True) >= 0]
+    sections = [replace(s, start=float(to_virtual(s.start)), end=float(to_virtual(s.end))) for s in analysis.sections]
+    moved = to_virtual(beats)
+    virtual = replace(analysis, duration=float(to_virtual(analysis.duration)), beats=moved,
+                      downbeats=moved[np.asarray(analysis.bar_starts, dtype=int)], sections=sections,
+                      onset=kept(analysis.onset), loudness=kept(analysis.loudness), notes=list(analysis.notes))
+    return virtual, cuts
+
+
+def break_holds(beats) -> list:
+    """[(last beat s, next beat s, beat period s)] of each silent break (analysis.silent_breaks) in `beats`: the
+    period is the mean of the beat intervals either side of it (the song's median where there are none)."""
+    beats = np.asarray(beats, dtype=float)
+    periods = np.diff(beats)
+    after = silent_breaks(beats)
+    usual = float(np.median(np.delete(periods, after))) if len(periods) > len(after) else 0.5
+    holds = []
+    for i in after:
+        around = [periods[k] for k in (i - 1, i + 1) if 0 <= k < len(periods) and k not in after]
+        holds.append((float(beats[i]), float(beats[i + 1]), float(np.mean(around)) if around else usual))
+    return holds
+
+
+def stand_times(beats) -> list:
+    """The times (s) the dancer has come into a quiet stand at a silent break, and starts to leave it (stand.py):
+    poses for keying, besides the beats."""
+    from .stand import stand_ease
+    return [t for last, following, period in break_holds(beats)
+            for t in (last + stand_ease(period), following - stand_ease(period))]
+
+
+def virtual_times(times, cuts: list, exact: bool = False) -> np.ndarray:
+    """Real `times` on the timeline without_breaks made: moved earlier by the cuts before them, held at a cut's
+    start inside it (`exact`: -1 inside it)."""
+    times = np.asarray(times, dtype=float)
+    out = times.copy()
+    for start, length in cuts:
+        inside = (times > start) & (times < start + length)
+        out = np.where(times >= start + length, out - length, out)
+        out = np.where(inside, -1.0 if exact else out - (times - start), out)
+    return out
+
+
+def music_times_through_breaks(times: np.ndarray, analysis: MusicAnalysis, cuts: list) -> np.ndarray:
+    """The music times of the frames at real `times` on the analysis without_breaks made (`analysis`, its `cuts`):
+    held through each break, slowing to a stop over the beat after its last beat (C1: the speed falls evenly to
+    zero, as music_times' ramps) and starting again over the beat before its first, then music_times' silent ends."""
+    times = np.asarray(times, dtype=float)
+    out = virtual_times(times, cuts)
+    shift = 0.0
+    for start, length in cuts:
+        beat = float(np.interp(start - shift, analysis.beats, np.arange(len(analysis.beats))))
+        half = float(np.interp(np.floor(beat) + 1.0, np.arange(len(analysis.beats)), analysis.beats)) - (start - shift)
+        held = start - shift                     # on the virtual timeline: half a beat after the last beat
+        slowing = (times > start - half) & (times < start + half)
+        u = times[slowing] - (start - half)
+        out[slowing] = held - half + u - u * u / (4.0 * half)
+        starting = (times > start + length - half) & (times < start + length + half)
+        u = times[starting] - (start + length - half)
+        out[starting] = held + u * u / (4.0 * half)
+        shift += length
+    return music_times(out, analysis)
+
+
+def _dance_through_breaks(analysis: MusicAnalysis, fps: float, dance, moves_in_seconds: bool) -> DanceResult:
+    """The dance of an analysis with silent breaks: `dance(virtual analysis, music times)` danced on the analysis
+    without_breaks, held through each break, with a quiet stand there (stand.stand_through)."""
+    from .stand import stand_through
+    virtual, cuts = without_breaks(analysis)
+    frames = max(1, int(np.ceil(analysis.duration * fps - 1e-9)))
+    times = music_times_through_breaks(np.arange(frames) / fps, virtual, cuts)
+    result = dance(virtual, times)
+    beats = np.asarray(analysis.beats, dtype=float)
+    after = silent_breaks(beats)
+    clip = stand_through(result.clip, break_holds(beats))
+    moves = result.moves
+    if moves_in_seconds:     # captured: (phrase start s, ...) on the virtual timeline, back to the music's
+        moves = [(float(real_times(at, cuts)),) + tuple(rest) for at, *rest in moves]
+    notes = list(result.notes)
+    spans = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in zip(beats[after], beats[after + 1]))
+    notes.insert(len(analysis.notes), f"The music stops for a while ({spans}): the dancer stands still and waits, "
+                                      "then dances on with the music.")
+    return DanceResult(clip, beats.copy(), float(analysis.tempo), notes, analysis, moves, result.clip_bars)
+
+
+def real_times(times, cuts: list) -> np.ndarray:
+    """Times on the timeline without_breaks made, back on the music's (a cut's start: the real one)."""
+    times = np.asarray(times, dtype=float)
+    out = times.copy()
+    shift = 0.0
+    for start, length in cuts:
+        out = np.where(times > start - shift, out + length, out)
+        shift += length
     return out
 
 

@@ -396,7 +396,10 @@ def waltz_legs(body_q: np.ndarray, plan: WaltzPlan, analysis, times: np.ndarray,
     captured_heading = np.arctan2(across[:, 1], across[:, 0])
     tilt = Rotation.from_euler("z", -captured_heading[:, None]) * captured
     tilt = Rotation.from_rotvec(tilt.as_rotvec() * CAPTURED_TILT)
-    turning = np.gradient(heading, times) if frames > 1 else np.zeros(frames)
+    if frames > 1 and np.all(np.diff(times) > 0):
+        turning = np.gradient(heading, times)
+    else:   # music times held (a silent intro, tail or break) repeat: the turn per second of the frames themselves
+        turning = np.gradient(heading) * fps if frames > 1 else np.zeros(frames)
     sway = np.clip(0.05 * turning, -0.12, 0.12)                   # radians of lean into a turn
     pelvis = Rotation.from_euler("z", heading[:, None]) * Rotation.from_euler("y", -sway[:, None]) * tilt
     # Height: soft knees, down on one and up on two and three; never higher than the planted legs reach.

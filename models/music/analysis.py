@@ -50,6 +50,18 @@ MIN_BEATS = 8
 # their beats: a first beat may fall on the very onset that ends the silence.
 SILENT_DB = -50.0
 AUDIBLE_MARGIN = 0.1
+# A long silence inside the recording (a hidden track after a gap, a long pause in a live recording, two songs in
+# one file) gets no beats either: frames silent by the rule above for at least SILENT_BREAK_SECONDS and longer than
+# SILENT_BREAK_BARS bars at the tempo found (the beats outside it) are a silent break. Every silence that long has
+# its activations cleared (as a silent lead-in's); in a break the beats the decode still counts through it are
+# dropped, but for those within AUDIBLE_MARGIN of its ends, and the bars on either side are counted each on their own
+# (count_bars), so the first downbeat after it starts a new bar and the bar numbers go on. A shorter stop keeps its
+# beats and the count goes on through it: a band's stop or general pause lasts a bar or two, at most about 4 s at
+# the tempos of most songs (two bars of 4/4 at 120 BPM), and the silence this rule measures is shorter than the stop
+# itself (the reverb rings on for a second or more before it falls 50 dB); a slow song's two bars last longer (5.3 s
+# at 90 BPM), and a long silence is kept as a break only where it is longer than those too.
+SILENT_BREAK_SECONDS = 4.0
+SILENT_BREAK_BARS = 2.0
 METERS = (3, 4)
 BASS_ONSET_HZ = 150.0      # bars start where the bass starts its notes (choose_bars)
 BASS_REACH = 0.03          # seconds either side of a beat
@@ -195,19 +207,23 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS, second_look: tuple 
                                            f"{FALLBACK_BPM:.0f} BPM.")
     envelope = onset_strength(spectrum)
     envelope /= max(envelope.max(), 1e-12)
-    span = audible_span(spectrum.log_mel, rate)
-    each = [_silent_ends_cleared(a, span) for a in each_net_activations(samples, SAMPLE_RATE, paths=tuple(nets))]
+    audible = audible_frames(spectrum.log_mel)
+    span = _span(audible, rate)
+    quiet = silent_stretches(audible, rate)     # silent breaks, if the tempo found makes them long enough
+    each = [_silent_ends_cleared(a, span, quiet)
+            for a in each_net_activations(samples, SAMPLE_RATE, paths=tuple(nets))]
     activations = mean_activations(each)
     bass_onsets = onset_strength(spectrum, BASS_ONSET_HZ)
     snare_onsets = onset_strength(spectrum, SNARE_HIGH_HZ, min_hz=SNARE_LOW_HZ)
     decoded = _beats_and_bars(activations, spectrum, bass_onsets, snare_onsets)
-    evidence = beat_evidence(activations[:, 0], decoded.beats, spectrum.log_mel, spectrum.frame_rate, samples)
+    evidence = beat_evidence(activations[:, 0], _outside(decoded.beats, quiet), spectrum.log_mel,
+                             spectrum.frame_rate, samples)
     confidence, regularity = evidence["confidence"], evidence["regularity"]
     looked = None      # the three nets' (each, mean), where the pair is unsure (SECOND_LOOK_CONFIDENCE)
     unsure = bool(second_look) and confidence < SECOND_LOOK_CONFIDENCE
     if not steady_beat(evidence):
         if unsure and confidence < MIN_CONFIDENCE:       # faint: does the third net hear music under the damage?
-            looked = _with_nets(each, second_look, samples, span)
+            looked = _with_nets(each, second_look, samples, span, quiet)
         if looked is None or not faint_music_heard(looked[1][:, 0], evidence):
             held = f": {HELD_TONE_NOTE}" if held_tone(evidence) else ""
             fallback = fallback_analysis(duration, f"No steady beat was found (beat confidence {confidence:.2f}, "
@@ -215,20 +231,23 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS, second_look: tuple 
                                                    f"a steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
             fallback.confidence = confidence
             return fallback
-    if len(decoded.beats) < MIN_BEATS:
-        return fallback_analysis(duration, f"Too few beats were found ({len(decoded.beats)}), so the dancer grooves "
+    found = len(_outside(decoded.beats, quiet))
+    if found < MIN_BEATS:
+        return fallback_analysis(duration, f"Too few beats were found ({found}), so the dancer grooves "
                                            f"at a steady {FALLBACK_BPM:.0f} BPM.", loudness, rate)
     if unsure:
-        looked = looked or _with_nets(each, second_look, samples, span)
+        looked = looked or _with_nets(each, second_look, samples, span, quiet)
         again = _beats_and_bars(looked[1], spectrum, bass_onsets, snare_onsets)
-        if len(again.beats) >= MIN_BEATS:
+        if len(_outside(again.beats, quiet)) >= MIN_BEATS:
             (each, activations), decoded = looked, again
-            confidence = beat_confidence(activations[:, 0], decoded.beats)
+            confidence = beat_confidence(activations[:, 0], _outside(decoded.beats, quiet))
     # (after the "no steady beat" decision, which, like the confidence, is made on the mean's beats)
     decoded = slower_net_reading(decoded, each, bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets,
                                  activations[:, 0], spectrum.log_mel)
     decoded = odd_meter(decoded, bass_onsets, spectrum.frame_rate, activations[:, 1], snare_onsets, activations[:, 0],
                         spectrum.log_mel)
+    decoded, breaks = without_silent_breaks(decoded, quiet, bass_onsets, spectrum.frame_rate, activations[:, 1],
+                                            snare_onsets, activations[:, 0], spectrum.log_mel)
     beats = decoded.beats
     bar_starts = np.flatnonzero(decoded.beat_in_bar == 1)
     if len(bar_starts) == 0:
@@ -241,6 +260,8 @@ def analyse_music(audio: Audio, nets: tuple = WEIGHTS_PATHS, second_look: tuple 
     analysis.notes.append(f"Tempo {tempo:.0f} BPM, {decoded.beats_per_bar} beats to the bar, {len(beats)} beats, "
                           f"{len(bar_starts)} bars, beat confidence {confidence:.2f}, {len(analysis.sections)} "
                           f"section{'' if len(analysis.sections) == 1 else 's'}.")
+    for start, end in breaks:
+        analysis.notes.append(f"Silent {start:.1f}-{end:.1f} s: no beats there.")
     if evidence["confidence"] < MIN_CONFIDENCE:  # the pair's beats were faint: kept as weak beats that repeat
         analysis.notes.append("The beats are faint (a noisy or distorted recording?): check them against the music "
                               "before keying to them.")
@@ -620,9 +641,11 @@ def _beats_and_bars(activations: np.ndarray, spectrum, bass_onsets: np.ndarray,
                        activations[:, 1], snare_onsets, activations[:, 0], spectrum.log_mel)
 
 
-def _with_nets(each: list, paths: tuple, samples: np.ndarray, span: tuple) -> tuple:
-    """(`each` net's activations with those of the nets in `paths` added, silent ends cleared; their mean)."""
-    each = each + [_silent_ends_cleared(a, span) for a in each_net_activations(samples, SAMPLE_RATE, paths=tuple(paths))]
+def _with_nets(each: list, paths: tuple, samples: np.ndarray, span: tuple, quiet: list = ()) -> tuple:
+    """(`each` net's activations with those of the nets in `paths` added, silent ends and stretches (`quiet`)
+    cleared; their mean)."""
+    each = each + [_silent_ends_cleared(a, span, quiet)
+                   for a in each_net_activations(samples, SAMPLE_RATE, paths=tuple(paths))]
     return each, mean_activations(each)
 
 
@@ -710,26 +733,98 @@ def periodicity(activation: np.ndarray, frame_rate: float, window_seconds: float
 def audible_span(log_mel: np.ndarray, rate: float) -> tuple:
     """(first, last) seconds of the frames (log-mel dB per band, `rate` frames a second) whose power is within
     SILENT_DB of the loudest frame's; None where there are no frames."""
-    if len(log_mel) == 0:
-        return None
+    return _span(audible_frames(log_mel), rate)
+
+
+def audible_frames(log_mel: np.ndarray) -> np.ndarray:
+    """(frames,) bool: the log-mel frames (dB per band) whose power is within SILENT_DB of the loudest frame's."""
     level = np.empty(len(log_mel))
     for first in range(0, len(log_mel), 1 << 16):  # a chunk at a time: an hour's frames in float64 are 100 MB
         level[first:first + (1 << 16)] = np.log10(np.sum(10.0 ** (log_mel[first:first + (1 << 16)] / 10.0), axis=1))
-    audible = np.flatnonzero(level >= level.max() + SILENT_DB / 10.0)
-    return audible[0] / rate, audible[-1] / rate
+    return level >= level.max() + SILENT_DB / 10.0 if len(level) else np.zeros(0, bool)
 
 
-def _silent_ends_cleared(activations: np.ndarray, span: tuple) -> np.ndarray:
-    """`activations` (FRAME_RATE frames) with no beat or downbeat outside `span` (audible_span) and its margin."""
+def _span(audible: np.ndarray, rate: float) -> tuple:
+    """(first, last) seconds of the audible frames (audible_frames); None where there are none."""
+    frames = np.flatnonzero(audible)
+    return (frames[0] / rate, frames[-1] / rate) if len(frames) else None
+
+
+def silent_stretches(audible: np.ndarray, rate: float, min_seconds: float = SILENT_BREAK_SECONDS) -> list:
+    """[(start, end)] seconds of the silences inside the recording (between audible frames, audible_frames) of
+    at least `min_seconds`: from the last audible frame before to the first after."""
+    frames = np.flatnonzero(audible)
+    if len(frames) < 2:
+        return []
+    steps = np.diff(frames)
+    long = np.flatnonzero(steps >= min_seconds * rate)
+    return [(frames[k] / rate, frames[k + 1] / rate) for k in long]
+
+
+def _outside(beats: np.ndarray, quiet: list) -> np.ndarray:
+    """The beats not inside a silent stretch of `quiet` [(start, end) s] (those within AUDIBLE_MARGIN of its
+    ends kept: a first beat may fall on the very onset that ends the silence)."""
+    beats = np.asarray(beats)
+    keep = np.ones(len(beats), bool)
+    for start, end in quiet:
+        keep &= ~((beats > start + AUDIBLE_MARGIN) & (beats < end - AUDIBLE_MARGIN))
+    return beats[keep]
+
+
+def without_silent_breaks(decoded: DecodedBeats, quiet: list, bass_onsets: np.ndarray, frame_rate: float,
+                          downbeat_activation: np.ndarray = None, snare_onsets: np.ndarray = None,
+                          beat_activation: np.ndarray = None, log_mel: np.ndarray = None) -> tuple:
+    """(`decoded` without its beats in the silent breaks, the breaks [(start, end) s]): the stretches of `quiet`
+    (silent_stretches) at least SILENT_BREAK_BARS bars long at the tempo of the beats outside them; the beats
+    between breaks are counted in bars on their own (count_bars, with choose_bars' cues), so the first downbeat
+    after a break starts a new bar. `decoded` itself where there is no break."""
+    if not quiet:
+        return decoded, []
+    outside = _outside(decoded.beats, quiet)
+    if len(outside) < 2:
+        return decoded, []
+    bar = decoded.beats_per_bar * float(np.median(np.diff(outside)))
+    breaks = [(start, end) for start, end in quiet if end - start >= max(SILENT_BREAK_SECONDS, SILENT_BREAK_BARS * bar)]
+    if not breaks:
+        return decoded, []
+    beats = decoded.beats
+    keep = np.isin(beats, _outside(beats, breaks))
+    beats, beat_in_bar = beats[keep], decoded.beat_in_bar[keep]
+    meter = decoded.beats_per_bar
+    edges = [0] + [int(np.searchsorted(beats, 0.5 * (start + end))) for start, end in breaks] + [len(beats)]
+    counted = []
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        if hi > lo:
+            part = DecodedBeats(beats[lo:hi], beat_in_bar[lo:hi], meter, decoded.log_probability)
+            counted.append(count_bars(part, meter, bass_onsets, frame_rate, downbeat_activation, snare_onsets,
+                                      beat_activation, log_mel).beat_in_bar)
+    return DecodedBeats(beats, np.concatenate(counted).astype(int), meter, decoded.log_probability), breaks
+
+
+def silent_breaks(beats: np.ndarray) -> np.ndarray:
+    """Indices i of the beats after which the analysis found a silent break (without_silent_breaks): no beat
+    for longer than SILENT_BREAK_SECONDS less its margins, far longer than any beat the decode finds (its
+    slowest tempo, bar_decoder.MIN_BPM, is a beat in about a second)."""
+    beats = np.asarray(beats, dtype=np.float64)
+    return np.flatnonzero(np.diff(beats) > SILENT_BREAK_SECONDS - 2.0 * AUDIBLE_MARGIN) if len(beats) > 1 \
+        else np.zeros(0, int)
+
+
+def _silent_ends_cleared(activations: np.ndarray, span: tuple, quiet: list = ()) -> np.ndarray:
+    """`activations` (FRAME_RATE frames) with no beat or downbeat outside `span` (audible_span) and its margin,
+    nor inside the silent stretches of `quiet` (silent_stretches) but for their margins."""
     if span is None:
         return activations
     first = max(0, int(np.floor((span[0] - AUDIBLE_MARGIN) * FRAME_RATE)))
     last = int(np.ceil((span[1] + AUDIBLE_MARGIN) * FRAME_RATE))
-    if first == 0 and last >= len(activations) - 1:
+    if first == 0 and last >= len(activations) - 1 and not quiet:
         return activations
     activations = activations.copy()
     activations[:first] = 0.0
     activations[last + 1:] = 0.0
+    for start, end in quiet:
+        activations[int(np.ceil((start + AUDIBLE_MARGIN) * FRAME_RATE)):
+                    int(np.floor((end - AUDIBLE_MARGIN) * FRAME_RATE)) + 1] = 0.0
     return activations
 
 

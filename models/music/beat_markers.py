@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..audio.load import AudioError, load_audio
-from .analysis import HELD_TONE_NOTE, MusicAnalysis, analyse_music
+from .analysis import HELD_TONE_NOTE, MusicAnalysis, analyse_music, silent_breaks
 from .meter import in_meter
 from .spectrum import SAMPLE_RATE
 
@@ -46,9 +46,13 @@ def marker_frames(analysis: MusicAnalysis, fps: float, start_frame: int = 1, bar
     """[(frame, name)]: a marker per beat named by bar and beat ("7.2"), a downbeat named by its bar ("Bar 7").
 
     Frames are rounded to the scene's frame rate; two beats on one frame keep the first (the downbeat wins).
+    After a silent break (analysis.silent_breaks: no beats there) the bar numbers go on; beats before the first
+    downbeat after it (a pickup) are the last beats of a bar of their own ("9.4", then "Bar 10").
     """
     starts = np.asarray(analysis.bar_starts, dtype=int)
-    bar_of_beat = np.cumsum(np.isin(np.arange(len(analysis.beats)), starts))   # pickup beats: bar 0
+    index_of = np.arange(len(analysis.beats))
+    resumed = np.setdiff1d(silent_breaks(analysis.beats) + 1, starts)   # a pickup after a break: a bar of its own
+    bar_of_beat = np.cumsum(np.isin(index_of, starts) | np.isin(index_of, resumed))   # pickup beats: bar 0
     markers, used = [], set()
     for index, time in enumerate(analysis.beats):
         downbeat = bool(np.any(starts == index))
@@ -62,7 +66,12 @@ def marker_frames(analysis: MusicAnalysis, fps: float, start_frame: int = 1, bar
             name = f"Bar {int(bar_of_beat[index])}"
         else:
             earlier = starts[starts <= index]
-            if len(earlier):
+            later = starts[starts > index]
+            pickup = resumed[resumed <= index]
+            if len(pickup) and (not len(earlier) or pickup[-1] > earlier[-1]):   # a pickup after a silent break
+                beat_in_bar = (analysis.beats_per_bar - (int(later[0]) - index) + 1 if len(later)
+                               else index - int(pickup[-1]) + 1)
+            elif len(earlier):
                 beat_in_bar = index - int(earlier[-1]) + 1
             else:  # a pickup: the last beats of an unwritten bar 0
                 beat_in_bar = analysis.beats_per_bar - (int(starts[0]) - index) + 1 if len(starts) else index + 1
