@@ -6,7 +6,7 @@ import bpy
 
 from ..models.music.beat_markers import marker_frames, track_file
 from .background_job import BackgroundJobOperator
-from .settings import METER_ITEMS, before_scene_note, chosen_audio
+from .settings import METER_ITEMS, RELATIVE_PATH_OPTIONS, before_scene_note, chosen_audio
 
 OWNED = "soundmotion_beat_markers"   # scene property: "name@frame" of each marker this operator made (files before
 # session 43 hold names only, which are matched by name)
@@ -21,7 +21,8 @@ class SOUNDMOTION_OT_beat_markers(BackgroundJobOperator, bpy.types.Operator):
     job_title = "Beat markers"
 
     filepath: bpy.props.StringProperty(
-        name="Music", subtype="FILE_PATH", description="Music file; empty uses the scene's SoundMotion audio")
+        name="Music", subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS,
+        description="Music file; empty uses the scene's SoundMotion audio")
     bars_only: bpy.props.BoolProperty(name="Bars Only", default=False,
                                       description="Mark only the first beat of each bar")
     replace: bpy.props.BoolProperty(name="Replace", default=True,

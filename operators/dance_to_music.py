@@ -17,7 +17,7 @@ from ..takes.pose_times import dance_pose_times
 from . import previous_state
 from .background_job import BackgroundJobOperator
 from .keyframes import KEY_ITEMS
-from .settings import METER_ITEMS, before_scene_note, chosen_audio
+from .settings import METER_ITEMS, RELATIVE_PATH_OPTIONS, before_scene_note, chosen_audio
 from .sound_strip import sound_for_take
 
 STYLE_ITEMS = [(name, name.capitalize(), f"Dance in the {name} style") for name in STYLES]
@@ -35,7 +35,8 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
     job_title = "Dance"
 
     filepath: bpy.props.StringProperty(
-        name="Music", subtype="FILE_PATH", description="Music file; empty uses the scene's SoundMotion audio")
+        name="Music", subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS,
+        description="Music file; empty uses the scene's SoundMotion audio")
     style: bpy.props.EnumProperty(name="Style", items=STYLE_ITEMS, default="groove")
     energy: bpy.props.FloatProperty(name="Energy", default=1.0, min=0.0, max=2.0, soft_min=0.2, soft_max=1.5,
                                     description="How big and busy the moves are")

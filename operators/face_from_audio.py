@@ -16,8 +16,8 @@ from ..takes.phone_track import face_through_track
 from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import face_rig_key_style, face_settings, jaw_key_style, write_face_takes
 from .keyframes import KEY_ITEMS, write_pose_action
-from .settings import (EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, before_scene_note,
-                       chosen_audio)
+from .settings import (EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, RELATIVE_PATH_OPTIONS,
+                       before_scene_note, chosen_audio)
 from .sound_strip import sound_for_take
 from .targets import lip_sync_targets, no_mouth_note
 
@@ -31,7 +31,8 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
     job_title = "Lip Sync"
 
     filepath: bpy.props.StringProperty(
-        name="Audio", subtype="FILE_PATH", description="Audio file; empty uses the scene's SoundMotion audio")
+        name="Audio", subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS,
+        description="Audio file; empty uses the scene's SoundMotion audio")
     emotion: bpy.props.EnumProperty(name="Emotion", items=EMOTIONS, default="NEUTRAL", description=EMOTION_DESCRIPTION)
     emotion_strength: bpy.props.FloatProperty(name="Emotion Strength", default=0.7, min=0.0, max=1.0,
                                               description=EMOTION_STRENGTH_DESCRIPTION)

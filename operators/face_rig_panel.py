@@ -9,6 +9,7 @@ from ..clips.arkit import ARKIT_BLENDSHAPES
 from ..retarget import blender_face, blender_rig
 from ..retarget.face_poses import pose_map_for
 from .map_files import read_map, save_map
+from .settings import RELATIVE_PATH_OPTIONS
 from .targets import armature_of
 from .user_errors import ChoosesFileFirst, reports_errors
 
@@ -74,7 +75,7 @@ class SOUNDMOTION_OT_save_face_pose_map(ChoosesFileFirst, _ArmatureOperator, bpy
     bl_idname = "soundmotion.save_face_pose_map"
     bl_label = "Save Face-Pose Map"
 
-    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS)
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})
 
     @reports_errors
@@ -90,7 +91,7 @@ class SOUNDMOTION_OT_load_face_pose_map(ChoosesFileFirst, _ArmatureOperator, bpy
     bl_label = "Load Face-Pose Map"
     bl_options = {"REGISTER", "UNDO"}
 
-    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS)
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})
 
     @reports_errors

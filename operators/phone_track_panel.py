@@ -30,6 +30,7 @@ from .background_job import UserFacingError
 from .face_take import (TRACK_KEY, face_take_of, jaw_key_style, read_track, refresh_word_markers,
                         take_face_settings, write_face_takes, write_rows)
 from .keyframes import rekey_bone
+from .settings import RELATIVE_PATH_OPTIONS
 from .targets import armature_of, face_mesh_for, face_shape_key_map
 from .user_errors import ChoosesFileFirst, reports_errors
 
@@ -279,7 +280,7 @@ class SOUNDMOTION_OT_export_track(ChoosesFileFirst, _TakeOperator, bpy.types.Ope
     bl_idname = "soundmotion.export_track"
     bl_label = "Export Track"
 
-    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS)
     kind: bpy.props.EnumProperty(name="Format", items=[("CUES", "Mouth Cues", "Rhubarb Lip Sync cues"),
                                                        ("CSV", "Live Link CSV", "Live Link Face CSV")])
 

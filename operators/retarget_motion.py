@@ -17,6 +17,7 @@ from ..takes.key_poses import KeyStyle
 from . import previous_state
 from .background_job import BackgroundJobOperator
 from .keyframes import KEY_ITEMS
+from .settings import RELATIVE_PATH_OPTIONS
 from .user_errors import ChoosesFileFirst, reports_errors
 
 ROOT_MODES = [
@@ -60,7 +61,7 @@ class SOUNDMOTION_OT_retarget_motion(BackgroundJobOperator, bpy.types.Operator):
 
     source: bpy.props.EnumProperty(name="Source", items=[("FILE", "File", "A .bvh or .npz motion file"),
                                                           ("ARMATURE", "Armature", "Another animated armature")])
-    filepath: bpy.props.StringProperty(name="Motion File", subtype="FILE_PATH")
+    filepath: bpy.props.StringProperty(name="Motion File", subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS)
     filter_glob: bpy.props.StringProperty(default="*.bvh;*.npz", options={"HIDDEN"})
     source_armature: bpy.props.StringProperty(name="Source Armature")
     bone_map: bpy.props.EnumProperty(name="Bone Map", items=_map_choices)
@@ -192,7 +193,7 @@ class SOUNDMOTION_OT_save_bone_map(ChoosesFileFirst, bpy.types.Operator):
 
     bl_idname = "soundmotion.save_bone_map"
     bl_label = "Save Bone Map"
-    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS)
 
     @reports_errors
     def execute(self, context):
@@ -211,7 +212,7 @@ class SOUNDMOTION_OT_load_bone_map(ChoosesFileFirst, bpy.types.Operator):
 
     bl_idname = "soundmotion.load_bone_map"
     bl_label = "Load Bone Map"
-    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS)
 
     @reports_errors
     def execute(self, context):

@@ -8,6 +8,7 @@ import bpy
 from ..errors import SoundMotionError
 from ..retarget.shape_keys import ShapeKeyMap, map_shape_keys, preset_label, preset_names, unused_keys
 from .map_files import read_map, save_map
+from .settings import RELATIVE_PATH_OPTIONS
 from .stored_shape_key_map import (STORED_MAP, STORED_PRESET, SoundMotionShapeKeyMapEntry, store_shape_key_map,
                                    stored_shape_key_map)
 from .stored_shape_key_map import register as register_storage
@@ -74,7 +75,7 @@ class SOUNDMOTION_OT_save_shape_key_map(ChoosesFileFirst, _MeshOperator, bpy.typ
     bl_idname = "soundmotion.save_shape_key_map"
     bl_label = "Save Shape-Key Map"
 
-    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS)
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})
 
     @reports_errors
@@ -90,7 +91,7 @@ class SOUNDMOTION_OT_load_shape_key_map(ChoosesFileFirst, _MeshOperator, bpy.typ
     bl_label = "Load Shape-Key Map"
     bl_options = {"REGISTER", "UNDO"}
 
-    filepath: bpy.props.StringProperty(subtype="FILE_PATH")
+    filepath: bpy.props.StringProperty(subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS)
     filter_glob: bpy.props.StringProperty(default="*.json", options={"HIDDEN"})
 
     @reports_errors

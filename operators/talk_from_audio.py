@@ -24,8 +24,8 @@ from . import previous_state
 from .background_job import BackgroundJobOperator, UserFacingError
 from .face_take import FACE_BONE_TOLERANCE, face_settings, write_face_takes
 from .keyframes import KEY_ITEMS
-from .settings import (EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, before_scene_note, chosen_audio,
-                       language_of)
+from .settings import (EMOTION_DESCRIPTION, EMOTION_STRENGTH_DESCRIPTION, EMOTIONS, RELATIVE_PATH_OPTIONS,
+                       before_scene_note, chosen_audio, language_of)
 from .sound_strip import sound_for_take
 from .targets import (armature_of, face_mesh_for, face_rig_for, face_shape_key_map, jaw_bone_of, no_face_note,
                       no_mouth_note)
@@ -65,7 +65,8 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
     job_title = "Talk"
 
     filepath: bpy.props.StringProperty(
-        name="Audio", subtype="FILE_PATH", description="Voice file; empty uses the scene's SoundMotion audio")
+        name="Audio", subtype="FILE_PATH", options=RELATIVE_PATH_OPTIONS,
+        description="Voice file; empty uses the scene's SoundMotion audio")
     style: bpy.props.EnumProperty(name="Style", items=STYLE_ITEMS, default="presenter")
     amount: bpy.props.FloatProperty(name="Gesture Amount", default=1.0, min=0.0, max=2.0)
     handedness: bpy.props.EnumProperty(name="Hand", items=HAND_ITEMS, default="right")

@@ -390,6 +390,19 @@ def test_a_saved_shot_s_sound_strip_is_relative_and_plays_after_the_folder_moves
     assert os.path.isfile(bpy.path.abspath(strip.sound.filepath))
 
 
+@pytest.mark.skipif(bpy.app.version < (4, 5, 0), reason="the option is Blender 4.5's")
+def test_every_file_path_property_takes_a_blend_relative_path(registered_addon):
+    """Blender 4.5 and later warn that a file path without PATH_SUPPORTS_BLEND_RELATIVE "does not support" the
+    "//" a file browser with Relative Path on (and a script) gives: every SoundMotion operator's and setting's."""
+    properties = [(name, prop) for name in dir(bpy.ops.soundmotion)
+                  for prop in getattr(bpy.ops.soundmotion, name).get_rna_type().properties
+                  if getattr(prop, "subtype", "") == "FILE_PATH"]
+    properties += [("SoundMotionSettings", prop) for prop in bpy.types.Scene.bl_rna.properties["soundmotion"]
+                   .fixed_type.properties if getattr(prop, "subtype", "") == "FILE_PATH"]
+    assert len(properties) >= 12, properties
+    assert [name for name, prop in properties if not prop.is_path_supports_blend_relative] == []
+
+
 def test_a_relative_audio_path_follows_save_as_into_another_folder(inputs, registered_addon, tmp_path):
     """Save As v002 beside v001: "//line.wav" then named v002's folder (Blender rewrites only its own relative
     paths). A saved copy leaves the open file's path as it was."""
