@@ -15,7 +15,7 @@ from ..dance.body import SPINE_SHARE
 from ..dance.leg_ik import Leg
 from ..filters import gaussian_filter1d
 from .arm_ik import Arm
-from .clearance import ELBOW_MARGIN, PALM_MARGIN, TIP_MARGIN, WRIST_MARGIN, Torso
+from .clearance import ELBOW_MARGIN, FINGERTIP_MARGIN, PALM_MARGIN, TIP_MARGIN, TIP_SHARE, WRIST_MARGIN, Torso
 from .motion import idle_sway
 from .planning import GesturePlan
 from .posture import FOOT_FRONT, FOOT_HALF_WIDTH, Posture, plan_steps, stance_tracks
@@ -34,6 +34,14 @@ NOD_DEGREES = 13.0
 # collars put the shoulders 4.6 cm above its own rest: a shrug).
 COLLAR_DROP_DEGREES = 10.0
 MAX_WRIST_BEND_DEGREES = 70.0    # the hand bends back at most this far to keep its fingertips out of the body
+# A hand on the hip (weight: the track's elbow_out) lies with its fingers spread a little along the hip (degrees
+# of spread about the palm's normal, + towards the pinky) and the thumb opened away from the index.
+HIP_SPREAD_DEGREES = (0.0, -8.0, -2.0, 4.0, 9.0)
+HIP_THUMB_OPEN_DEGREES = 20.0
+# How far a knuckle (and the thumb's base) may turn to keep its fingertip out of the body: fingers from 25°
+# bent back to 90° curled at the knuckle, the thumb 35° either way.
+KNUCKLE_DEGREES = (-25.0, 90.0)
+THUMB_STEER_DEGREES = 35.0
 
 
 def side_to_chest(vectors: np.ndarray, sign: float) -> np.ndarray:
@@ -76,6 +84,16 @@ def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.n
         world = world * spine
         frames_of[index(name)] = (world, position)
     chest_rot, chest_pos = world, position
+    if seated:
+        thigh = Rotation.from_euler("x", np.full((frames, 1), -88.0), degrees=True)
+        for side in ("left", "right"):
+            local[:, index(f"{side}_hip")] = rotations.from_rotation(pelvis.inv() * thigh)
+            local[:, index(f"{side}_knee")] = rotations.from_rotation(thigh.inv())
+    else:
+        _plant_feet(local, skeleton, root, pelvis, stance)
+    for side in ("left", "right"):     # the thighs, which a hand on the hip or hanging must stay out of too
+        hip = index(f"{side}_hip")
+        frames_of[hip] = (pelvis * rotations.to_rotation(local[:, hip]), root + pelvis.apply(skeleton.offsets[hip]))
     local[:, index("neck")] = rotations.from_rotation(euler(0.4 * torso["nod"], 0.4 * torso["tilt"], 0.4 * torso["look"]))
     local[:, index("head")] = rotations.from_rotation(euler(0.6 * torso["nod"], 0.6 * torso["tilt"], 0.6 * torso["look"]))
 
@@ -97,40 +115,38 @@ def build_clip(tracks: dict, plan: GesturePlan, style: GestureStyle, times: np.n
         # With the wrist at identity the palm faces the midline (thumb up); rolling about the hand's own axis
         # (±X at rest) turns it down (+) or up (−), the same sign on both sides.
         wrist = Rotation.from_euler("x", track.roll[:, None], degrees=True)
-        upper, fore, wrist = _clear_of_body(arm, Torso(skeleton, sign), frames_of, shoulder_pos, target,
-                                            chest_rot.apply(pole_local), wrist)
+        body = Torso(skeleton, sign)
+        upper, fore, wrist = _clear_of_body(arm, body, frames_of, shoulder_pos, target, chest_rot.apply(pole_local),
+                                            wrist)
         local[:, arm.shoulder] = rotations.from_rotation(collar_world.inv() * upper)
         local[:, arm.elbow] = rotations.from_rotation(upper.inv() * fore)
         local[:, arm.wrist] = rotations.from_rotation(wrist)
-        _pose_fingers(local, skeleton, side, sign, track.fingers)
-
-    if seated:
-        thigh = Rotation.from_euler("x", np.full((frames, 1), -88.0), degrees=True)
-        for side in ("left", "right"):
-            local[:, index(f"{side}_hip")] = rotations.from_rotation(pelvis.inv() * thigh)
-            local[:, index(f"{side}_knee")] = rotations.from_rotation(thigh.inv())
-    else:
-        _plant_feet(local, skeleton, root, pelvis, stance)
+        _pose_fingers(local, skeleton, side, sign, track.fingers, out)
+        hand = shoulder_pos + upper.apply(arm.upper) + fore.apply(arm.fore)
+        _fingertips_clear(local, skeleton, side, sign, body, frames_of, fore * wrist, hand)
     return MotionClip(fps, skeleton, rotations.make_continuous(local), root)
 
 
 def _clear_of_body(arm: Arm, torso: Torso, frames: dict, shoulder, target, pole, wrist):
     """Arm IK (upper arm, forearm world rotations and the wrist's local rotation) with the palm, wrist and elbow
     kept out of the torso: the wrist target moves out by what the palm and the wrist need, the pole swings the
-    elbow out, and the hand bends back at the wrist where its fingertips would go in (a hand on the hip lies on
-    it). Every push is a smooth function of the pose (clearance.Torso.push), so nothing pops."""
+    elbow out (where it cannot, the wrist target moves out with the elbow), and the hand bends back at the wrist
+    where its fingertips would go in (a hand on the hip lies on it). Every push is a smooth function of the pose
+    (clearance.Torso.push), so nothing pops."""
     skeleton = SMPLX_SKELETON
     side = "left" if arm.sign > 0 else "right"
     knuckles = np.mean([skeleton.offsets[skeleton.index(f"{side}_{f}1")] for f in ("index", "middle", "ring", "pinky")],
                        axis=0)
     palm, tip = 0.5 * knuckles, knuckles + skeleton.offsets[skeleton.index(f"{side}_middle2")] * 2.5
     upper, fore = arm.solve(shoulder, target, pole)
-    for _ in range(2):
+    for k in range(3):
         elbow = shoulder + upper.apply(arm.upper)
         hand = elbow + fore.apply(arm.fore)
         shift = torso.push(hand + (fore * wrist).apply(palm), frames, PALM_MARGIN)
         shift = shift + torso.push(hand + shift, frames, WRIST_MARGIN)
         pole = elbow - shoulder + torso.push(elbow, frames, ELBOW_MARGIN)
+        if k:   # an elbow the pole did not take out (a hand across the chest): the wrist moves out with it
+            shift = shift + torso.push(elbow, frames, 0.0)
         target = target + shift
         upper, fore = arm.solve(shoulder, target, pole)
     hand = shoulder + upper.apply(arm.upper) + fore.apply(arm.fore)
@@ -262,7 +278,10 @@ def _eased(key_times, values, times: np.ndarray, seconds: float) -> np.ndarray:
     return out
 
 
-def _pose_fingers(local, skeleton, side, sign, curls):
+def _pose_fingers(local, skeleton, side, sign, curls, hip=None):
+    """Finger and thumb rotations from the curls; `hip` (T,) the weight of a hand on the hip, which spreads the
+    fingers a little along the hip and opens the thumb away from the index (HIP_SPREAD_DEGREES)."""
+    hip = np.zeros(len(curls)) if hip is None else hip
     for column, finger in enumerate(("thumb", "index", "middle", "ring", "pinky")):
         for joint in range(3):
             j = skeleton.index(f"{side}_{finger}{joint + 1}")
@@ -272,7 +291,51 @@ def _pose_fingers(local, skeleton, side, sign, curls):
             else:
                 axis = np.array([0.0, sign, 0.0])
                 angle = np.radians(FINGER_MAX_DEGREES[joint]) * curls[:, column]
-            local[:, j] = rotations.from_rotation(Rotation.from_rotvec(angle[:, None] * axis / np.linalg.norm(axis)))
+            rotation = Rotation.from_rotvec(angle[:, None] * axis / np.linalg.norm(axis))
+            if joint == 0 and finger == "thumb":      # opened: turned about the hand's axis, away from the palm
+                rotation = Rotation.from_rotvec(np.radians(HIP_THUMB_OPEN_DEGREES) * hip[:, None]
+                                                * np.array([sign, 0.0, 0.0])) * rotation
+            elif joint == 0:                          # spread about the palm's normal
+                rotation = Rotation.from_rotvec(np.radians(HIP_SPREAD_DEGREES[column]) * hip[:, None]
+                                                * np.array([0.0, 0.0, -sign])) * rotation
+            local[:, j] = rotations.from_rotation(rotation)
+
+
+def _fingertips_clear(local, skeleton, side, sign, torso: Torso, frames: dict, hand_rotation, hand_position):
+    """Each fingertip kept FINGERTIP_MARGIN outside the body: a finger turns at its knuckle about its own bending
+    axis (straightening, even bending back a little, or curling, within KNUCKLE_DEGREES), the thumb at its base
+    towards the way out (THUMB_STEER_DEGREES at most). Smooth in the pose as the pushes are."""
+    for finger in ("thumb", "index", "middle", "ring", "pinky"):
+        chain = [skeleton.index(f"{side}_{finger}{k}") for k in (1, 2, 3)]
+        for _ in range(2):
+            knuckle = hand_position + hand_rotation.apply(skeleton.offsets[chain[0]])
+            rotation, tip = hand_rotation, knuckle
+            for k, j in enumerate(chain):
+                rotation = rotation * rotations.to_rotation(local[:, j])
+                following = skeleton.offsets[chain[k + 1]] if k < 2 else TIP_SHARE * skeleton.offsets[j]
+                tip = tip + rotation.apply(following)
+            along = tip - knuckle
+            out = along + torso.push(tip, frames, FINGERTIP_MARGIN)
+            first = rotations.to_rotation(local[:, chain[0]])
+            if finger == "thumb":
+                axis = np.cross(along, out)
+                norm = np.linalg.norm(axis, axis=1)
+                sin = norm / np.maximum(np.linalg.norm(along, axis=1) * np.linalg.norm(out, axis=1), 1e-9)
+                angle = np.minimum(np.arcsin(np.clip(sin, 0.0, 1.0)), np.radians(THUMB_STEER_DEGREES))
+                turn = Rotation.from_rotvec(axis / np.maximum(norm, 1e-12)[:, None] * angle[:, None])
+                local[:, chain[0]] = rotations.from_rotation(hand_rotation.inv() * turn * hand_rotation * first)
+                continue
+            axis = hand_rotation.apply(np.tile([0.0, sign, 0.0], (len(along), 1)))
+            a = along - np.sum(along * axis, axis=1)[:, None] * axis
+            b = out - np.sum(out * axis, axis=1)[:, None] * axis
+            turn = np.arctan2(np.sum(np.cross(a, b) * axis, axis=1), np.sum(a * b, axis=1))
+            bend = np.dot(first.as_rotvec(), [0.0, sign, 0.0])     # the knuckle's bend now (about its axis)
+            low, high = np.radians(KNUCKLE_DEGREES)
+            # Within the knuckle's range (a knuckle already past it is not pushed further).
+            total = np.where(turn < 0, np.maximum(bend + turn, np.minimum(low, bend)),
+                             np.minimum(bend + turn, np.maximum(high, bend)))
+            extra = Rotation.from_rotvec((total - bend)[:, None] * np.array([0.0, sign, 0.0]))
+            local[:, chain[0]] = rotations.from_rotation(extra * first)
 
 
 def _plant_feet(local, skeleton, root, pelvis, stance):

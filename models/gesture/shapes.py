@@ -37,7 +37,10 @@ SHAPES = {s.name: s for s in (
     HandShape("side", (0.25, 0.05, -0.36), 0.0, (0.3, 0.2, 0.25, 0.3, 0.35), (0, 0, 0)),
     HandShape("clasped", (0.035, 0.2, -0.19), 70.0, (0.45, 0.45, 0.5, 0.55, 0.6), (0, 0, 0)),
     HandShape("front", (0.1, 0.2, -0.21), 45.0, (0.35, 0.3, 0.35, 0.4, 0.45), (0, 0, 0)),
-    HandShape("hip", (0.2, 0.0, -0.24), 10.0, (0.3, 0.25, 0.3, 0.35, 0.4), (0, 0, 0), elbow_out=1.0),
+    # On the hip the palm turns to the body (roll -40: at 10 it faced backwards and the index and thumb curled
+    # into the waist) and the fingers lie nearly straight along the hip, spread a little, the thumb opened
+    # (body.py: HIP_SPREAD_DEGREES), each fingertip steered out of the body at its knuckle.
+    HandShape("hip", (0.2, 0.0, -0.24), -40.0, (0.15, 0.1, 0.15, 0.2, 0.25), (0, 0, 0), elbow_out=1.0),
     HandShape("lap", (0.14, 0.27, -0.29), 85.0, RELAXED, (0, 0, 0)),
     HandShape("lap_clasped", (0.04, 0.26, -0.27), 70.0, (0.45, 0.45, 0.5, 0.55, 0.6), (0, 0, 0)),
     HandShape("ready", (0.19, 0.2, -0.2), -20.0, RELAXED, (0, 0, 0)),
