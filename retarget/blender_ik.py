@@ -24,7 +24,7 @@ import numpy as np
 
 from ..clips import rotations
 from ..clips.rotations import Rotation
-from .blender_eval import measuring_only, posed_matrices
+from .blender_eval import evaluate_poses, measuring_only
 from .bone_map import BoneMap
 from .rig import RigRest
 from .rig_frame import RigFrame
@@ -186,11 +186,22 @@ def _world(quats, heads):
     return out
 
 
+def measured_bones(armature, bone_map: BoneMap, limbs: list) -> list:
+    """The bones ik_control_keys first measures on the FK result: the limbs' mapped joints and the parents of
+    their controls."""
+    controls = [c for limb in limbs for c in (limb.target, limb.pole) if c]
+    parents = {armature.data.bones[c].parent.name for c in controls if armature.data.bones[c].parent is not None}
+    joints = {bone_map.bones[f"{limb.side}_{j}"] for limb in limbs for j in LIMBS[limb.kind]}
+    return sorted(parents | joints)
+
+
 def ik_control_keys(armature, rest: RigRest, result, bone_map: BoneMap, limbs: list, passes: int = 2,
-                    planned=None):
+                    planned=None, measured: dict = None):
     """({bone: (T, 4)}, {bone: (T, 3)}, {(bone, property): value}) keys for the limbs' IK controls, in the
     armature's units, that make the IK reproduce `result` (pose-bone rotations and locations of the FK bones;
-    `planned`: the retarget before it was matched to the evaluated rig, whose pose the IK chains must take)."""
+    `planned`: the retarget before it was matched to the evaluated rig, whose pose the IK chains must take).
+    `measured`: {bone: (T, 4, 4)} already evaluated with exactly `result` posed (match_evaluated_pose's last
+    pass), used instead of evaluating the FK result again where it holds every bone of measured_bones."""
     frame = rest.frame or RigFrame()
     frames = result.num_frames
     props = {}
@@ -214,8 +225,11 @@ def ik_control_keys(armature, rest: RigRest, result, bone_map: BoneMap, limbs: l
     # A mapped bone the IK chain carries (its own bones, or a foot below them) cannot be its own reference.
     chain_bones |= {b for b in references
                     if any(p.name in chain_bones for p in armature.pose.bones[b].parent_recursive)}
-    evaluated = _evaluated_matrices(armature, pose_rotations, pose_locations,
-                                    sorted(set(parents.values()) | set(references)), frames)
+    names = sorted(set(parents.values()) | set(references))
+    if measured and all(n in measured for n in names):
+        evaluated = {n: measured[n] for n in names}
+    else:
+        evaluated = _evaluated_matrices(armature, pose_rotations, pose_locations, names, frames)
     intended = _intended_matrices(armature, rest, planned or result, frame, references)
     reference = {b: intended[b] if b in chain_bones else evaluated[b] for b in references}
     desired = {}
@@ -388,9 +402,9 @@ def _evaluated_matrices(armature, pose_rotations, pose_locations, names, frames,
     kept_slot = getattr(animation, "action_slot", None) if animation else None
     kept_nla = animation.use_nla if animation else True
     wanted = [order.index(n) for n in names]
-    out = np.zeros((frames, len(names), 4, 4))
-    matrices = np.zeros((len(order), 4, 4))
-    stacked = np.stack([pose_rotations[n] for n in rotated], axis=1) if rotated else None
+    stacked = np.stack([pose_rotations[n] for n in rotated], axis=1) if rotated else np.zeros((frames, 0, 4))
+    located_columns = list(located)
+    located_values = np.stack([located[b] for b in located_columns], axis=1) if located else np.zeros((frames, 0, 3))
     try:
         if animation:
             animation.action = None
@@ -400,14 +414,8 @@ def _evaluated_matrices(armature, pose_rotations, pose_locations, names, frames,
         for (bone, prop), value in (props or {}).items():
             pose_bones[bone][prop] = type(kept_props[(bone, prop)])(value)
         with measuring_only(armature, names):  # a face, say, is not evaluated frame by frame
-            for t in range(frames):
-                current = base_rot.copy()
-                if stacked is not None:
-                    current[columns] = stacked[t]
-                locations = base_loc.copy()
-                for b, values in located.items():
-                    locations[b] = values[t]
-                out[t] = posed_matrices(armature, current, locations, matrices)[wanted]
+            out = evaluate_poses(armature, base_rot, base_loc, columns, stacked, located_columns, located_values,
+                                 wanted)
     finally:
         pose_bones.foreach_set("rotation_quaternion", base_rot.ravel())
         pose_bones.foreach_set("location", base_loc.ravel())

@@ -8,7 +8,8 @@ import numpy as np
 
 from ..clips import rotations
 from ..clips.rotations import Rotation
-from .blender_eval import measuring_only, posed_matrices
+from . import blender_eval
+from .blender_eval import evaluate_poses, measuring_only
 from .bone_map import BoneMap, load_preset
 from .detect import detect_bone_map
 from .errors import RetargetError
@@ -284,11 +285,15 @@ def has_constraints(armature_obj) -> bool:
 
 def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, passes: int = 16,
                          tolerance_deg: float = 0.05, driven: set = frozenset(),
-                         bone_map: BoneMap = None) -> RetargetResult:
+                         bone_map: BoneMap = None, also: tuple = (), measured: dict = None) -> RetargetResult:
     """Rigs with constraints (Rigify: FK controls under MCH bones that copy other bones) do not follow the
     plain parent chain the math assumes. Pose each frame in Blender, compare every animated bone's
     evaluated world rotation with the intended one, and fold the difference into its local rotation;
-    repeat until parents and children agree. Only what the animated bones depend on is evaluated (blender_eval)."""
+    repeat until parents and children agree. Only what the animated bones depend on is evaluated (blender_eval).
+
+    `also`: more bones to measure meanwhile; `measured` (a dict) receives {bone: (T, 4, 4)} of the animated bones
+    and those, as evaluated with the returned result posed (every frame's last pass leaves its keys as they were
+    measured), when that result poses nothing but the animated bones: blender_ik then need not evaluate it again."""
     frames = result.num_frames
     intended = forward_kinematics(rest, result.bone_rotations, result.bone_locations, frames)
     pose_bones = armature_obj.pose.bones
@@ -298,6 +303,10 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     fixed = constrained | set(driven)  # bones an IK chain moves keep their planned keys
     animated = [n for n in order if n in result.bone_rotations and n not in fixed]
     columns = [order.index(n) for n in animated]
+    extra = [n for n in dict.fromkeys(also) if n in pose_bones and n not in animated]
+    measuring = columns + [order.index(n) for n in extra]
+    final = np.zeros((frames, len(measuring), 4, 4))  # each frame's latest measurement
+    stale = np.zeros(frames, dtype=bool)  # frames whose keys changed since they were last measured
     wanted = intended.world_rotations[:, [rest.index(n) for n in animated]]  # (T, A, 4)
     local = np.stack([result.bone_rotations[n] for n in animated], axis=1)
     base = np.zeros((len(order), 4))
@@ -306,12 +315,14 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
     pose_bones.foreach_get("location", base_locations.ravel())
     frame = rest.frame or RigFrame()
     located = {order.index(n): v for n, v in frame.locations_to_armature(result.bone_locations).items()}
+    located_columns = list(located)
+    located_values = np.stack([np.asarray(located[b], dtype=np.float64) for b in located_columns], axis=1) \
+        if located else np.zeros((frames, 0, 3))
     modes = {name: pose_bones[name].rotation_mode for name in animated}
     animation = armature_obj.animation_data
     kept_action = animation.action if animation else None
     kept_slot = getattr(animation, "action_slot", None) if animation else None
     kept_nla = animation.use_nla if animation else True
-    matrices = np.zeros((len(order), 4, 4))
     # Each bone's correction also undoes what its carrier's correction will do to it (_carriers), so a
     # whole chain settles in a pass or two where constraints pass the parent's turn on (plain parents, Rigify's
     # FK chains); where they do not, the next pass measures and fixes the rest. Frames stop being posed once
@@ -324,17 +335,13 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
             animation.use_nla = False  # earlier takes on the NLA would pose the bones over the values set here
         for name in modes:
             pose_bones[name].rotation_mode = "QUATERNION"
-        with measuring_only(armature_obj, animated):
+        with measuring_only(armature_obj, animated + extra):
             for _ in range(passes):
-                evaluated = np.zeros((len(pending), len(order), 4, 4))
-                for i, t in enumerate(pending):
-                    current = base.copy()
-                    current[columns] = local[t]
-                    locations = base_locations.copy()
-                    for b, values in located.items():
-                        locations[b] = values[t]
-                    evaluated[i] = posed_matrices(armature_obj, current, locations, matrices)
-                actual = Rotation.from_matrix(_orthonormal(evaluated[:, columns, :3, :3]).reshape(-1, 3, 3))
+                evaluated = evaluate_poses(armature_obj, base, base_locations, columns, local[pending],
+                                           located_columns, located_values[pending], measuring)
+                final[pending], stale[pending] = evaluated, False
+                evaluated = evaluated[:, :len(columns)]
+                actual = Rotation.from_matrix(_orthonormal(evaluated[..., :3, :3]).reshape(-1, 3, 3))
                 actual = frame.rotations_to_retarget(rotations.from_rotation(actual, (len(pending), len(animated))))
                 goal = wanted[pending]
                 error = rotations.multiply(rotations.conjugate(actual), goal)
@@ -348,6 +355,7 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
                                                          rotations.multiply(carried, goal[:, i]))
                 fix = pending[off]
                 local[fix] = rotations.normalize(rotations.multiply(local[fix], error[off]))
+                stale[fix] = True
                 pending = fix
     finally:
         pose_bones.foreach_set("rotation_quaternion", base.ravel())
@@ -363,6 +371,8 @@ def match_evaluated_pose(armature_obj, rest: RigRest, result: RetargetResult, pa
         bpy.context.view_layer.update()
     rotations_out = {n: q for n, q in result.bone_rotations.items() if n not in constrained}
     rotations_out.update({n: local[:, i] for i, n in enumerate(animated)})
+    if measured is not None and not stale.any() and set(rotations_out) == set(animated):
+        measured.update({n: final[:, i] for i, n in enumerate(animated + extra)})
     return RetargetResult(result.fps, rotations_out, result.bone_locations, result.mapped_joints,
                           result.unmapped_joints, result.leg_ratio)
 
@@ -401,8 +411,8 @@ def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_nam
     since its FK keys could not show. `notes` (a list) receives a sentence naming IK that still hides the take.
 
     Returns (action, the result as written)."""
-    from .blender_ik import (find_ik_limbs, ik_chain, ik_control_keys, key_properties, switch_values,
-                             unkeyed_ik_note)
+    from .blender_ik import (find_ik_limbs, ik_chain, ik_control_keys, key_properties, measured_bones,
+                             switch_values, unkeyed_ik_note)
 
     require_editable(armature_obj)
     limbs, found = [], []
@@ -418,12 +428,16 @@ def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_nam
     props = {(limb.switch, "IK_FK"): 1.0 for limb in found if limb.switch and limb not in limbs}
     switches = switch_values(armature_obj, found)  # as the user left them, for Restore Previous
     planned = result
+    measured = {} if blender_eval.BULK else None  # the FK result as the match last evaluated it, for the IK
     if has_constraints(armature_obj):
         driven = {b for limb in limbs for b in ik_chain(armature_obj, limb.chain_end)}
         bone_map = (bone_map or bone_map_for(armature_obj)).restricted_to(rest.names)
-        result = match_evaluated_pose(armature_obj, rest, result, driven=driven, bone_map=bone_map)
+        also = measured_bones(armature_obj, bone_map, limbs) if limbs and measured is not None else ()
+        result = match_evaluated_pose(armature_obj, rest, result, driven=driven, bone_map=bone_map, also=also,
+                                      measured=measured)
     if limbs:
-        rots, locs, ik_props = ik_control_keys(armature_obj, rest, result, bone_map, limbs, planned=planned)
+        rots, locs, ik_props = ik_control_keys(armature_obj, rest, result, bone_map, limbs, planned=planned,
+                                               measured=measured)
         props.update(ik_props)
         extra = ({**rots, **(extra[0] if extra else {})}, {**locs, **(extra[1] if extra else {})})
     action = apply_retarget(armature_obj, result, action_name, frame_start, rest.frame, extra, style)
