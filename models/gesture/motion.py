@@ -50,6 +50,10 @@ PHRASE_PAUSE_SECONDS = 0.2    # a pause between phrases where an excursion may e
 EXCURSION_SECONDS = (1.5, 4.0)  # how long a hand stays up through phrases before it drops at a pause
 REST_SWITCH_SECONDS = 0.9     # from one rest pose to another
 PARTNER_WAIT_SECONDS = 1.2
+# Vocal effort (prosody.vocal_effort; the style is scaled by it: styles.with_effort) also moves the strokes: a quiet
+# voice's apexes are drawn towards a place low and close in front of the belly, a raised voice's go up and forward.
+QUIET_PLACE = (0.19, 0.15, -0.3)
+RAISED_LIFT = (0.04, 0.1, 0.18)      # metres per unit of effort above 1 (below HAND_CEILING all the same)
 
 
 @dataclass
@@ -182,7 +186,8 @@ def _excursion_keys(keys, anchors, mine, style, amount, rng, start=None):
     for k, stroke in enumerate(mine):
         shape = SHAPES[stroke.shape]
         fingers = counting_fingers(stroke.count) if stroke.shape == "count" else _relaxed(shape.fingers, stroke, rng)
-        scale = STROKE_GAIN * style.amplitude * (0.6 + 0.4 * stroke.strength) * min(amount, 1.5) ** 0.5
+        scale = STROKE_GAIN * style.amplitude * (0.6 + 0.4 * stroke.strength) * min(amount, 1.5) ** 0.5 \
+            * stroke.effort
         # Successive beats land near each other, not on one spot: the hand travels between them.
         jitter = rng.normal(0, STROKE_SCATTER, 3) * (0.5 if stroke.word else 1.0) + (0.0 if stroke.word else locus)
         if not stroke.word and rng.random() < style.large_share * (0.5 + stroke.strength) * min(amount, 1.5):
@@ -190,11 +195,13 @@ def _excursion_keys(keys, anchors, mine, style, amount, rng, start=None):
         roll = 0.0 if stroke.word else float(np.clip(rng.normal(0.0, 12.0), -25.0, 25.0))
         # Within the forearm's turn (a sweep's 85° palm-down plus 25° went to 110°, past the wrist's limit).
         roll = float(np.clip(shape.roll + roll, -ROLL_LIMIT_DEGREES, ROLL_LIMIT_DEGREES)) - shape.roll
+        jitter = jitter + _effort_offset(shape.position, jitter, style.effort * stroke.effort)
         apex = _pose(stroke.shape, fingers, jitter, roll)
         travel = np.asarray(shape.stroke) * scale
         length = float(np.linalg.norm(travel))
-        if length > style.stroke_metres:
-            travel, length = travel * style.stroke_metres / length, style.stroke_metres
+        limit = style.stroke_metres * min(stroke.effort, 1.0)
+        if length > limit:
+            travel, length = travel * limit / length, limit
         prep = _pose(stroke.shape, fingers, jitter + travel, roll)
         prep = (prep[0], prep[1] + _flick(shape.roll + roll, style.wrist_flick)) + prep[2:]
         prep_time = stroke.time - max(style.stroke_seconds, MIN_JERK_PEAK * length / style.hand_speed)
@@ -223,6 +230,15 @@ def _excursion_keys(keys, anchors, mine, style, amount, rng, start=None):
             keys.append((stroke.time + min(max(style.hold_seconds, 0.35 * gap), 0.45), hold))
         if gap > DRIFT_GAP_SECONDS + HOLD_MIN_GAP_SECONDS and k + 1 < len(mine):
             keys.append((stroke.time + 0.75 * gap, _pose("ready", offset=locus + rng.normal(0, 0.03, 3))))
+
+
+def _effort_offset(position, jitter, effort: float) -> np.ndarray:
+    """How far a stroke's apex (shape position + jitter) moves for the voice's effort: below 1 towards QUIET_PLACE
+    (at 0.5 most of the way: hands low, near the body), above 1 up and forward by RAISED_LIFT per unit."""
+    if effort < 1.0:
+        place = np.asarray(position) + jitter
+        return (np.asarray(QUIET_PLACE) - place) * min(1.4 * (1.0 - effort), 0.8)
+    return np.asarray(RAISED_LIFT) * (effort - 1.0)
 
 
 def _below_face(position: np.ndarray) -> np.ndarray:

@@ -3,7 +3,8 @@
     result = generate_gestures("line.wav", transcript=None, fps=30.0, style="presenter", seed=0)
     result.clip, result.strokes, result.notes
 
-Steps: prosody (voice activity, pitch accents, stressed syllables; models/speech and models/audio), word cues
+Steps: prosody (voice activity, pitch accents, stressed syllables, vocal effort; models/speech and models/audio), the
+style scaled by the take's vocal effort (whispered: small and slow; shouted: large and fast; styles.py), word cues
 from an aligned transcript (words.py), the gesture plan (planning.py), posture shifts and steps (posture.py), hand
 tracks that rest, rise and dip (motion.py) and the body over its feet with the head following the voice (body.py),
 then optionally the dance model's learned motion prior on the arms, spine and head (prior.py).
@@ -24,9 +25,12 @@ from .planning import GesturePlan, plan_gestures
 from .posture import plan_postures, posture_at
 from .prior import apply_gesture_prior, weights_available
 from .prosody import Prosody, analyse_prosody
-from .styles import check_settings
+from .styles import check_settings, with_effort
 from .words import find_cues, timed_words
 
+WHISPERED_EFFORT = 0.75   # a take's vocal effort below this is told as whispered, above RAISED_EFFORT as raised
+RAISED_EFFORT = 1.15
+SHOUTED_EFFORT = 1.3
 REST_SWAY_METRES = 0.004
 GESTURE_SWAY_METRES = 0.02
 END_SETTLE_SECONDS = 1.6
@@ -72,6 +76,10 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
     report(0.1, "Listening to the voice")
     prosody = analyse_prosody(audio, track)
     notes += prosody.notes
+    if prosody.speech_like:
+        # The voice's effort scales the take (styles.with_effort); each phrase's own, a little more, in planning.
+        preset = with_effort(preset, prosody.effort)
+        notes += effort_notes(prosody.effort)
     cues = []
     if transcript and transcript.strip() and prosody.speech_like:
         if track is None:  # a handed-over track already holds this transcript's alignment, or its failure
@@ -112,6 +120,17 @@ def gestures_from_audio(audio: Audio, transcript: str | None = None, fps: float 
     report(1.0, "Done")
     return GestureResult(clip, [s.time for s in plan.strokes], notes, plan, prosody, postures,
                          pose_times(tracks, plan, postures))
+
+
+def effort_notes(effort: float) -> list:
+    """A note when the voice's effort sets the gestures apart from read speech."""
+    if effort < WHISPERED_EFFORT:
+        return ["Whispered: small gestures."]
+    if effort >= SHOUTED_EFFORT:
+        return ["Shouted: large, fast gestures."]
+    if effort >= RAISED_EFFORT:
+        return ["Raised voice: larger gestures."]
+    return []
 
 
 def pose_times(tracks: dict, plan: GesturePlan, postures: list) -> dict:

@@ -33,6 +33,7 @@ class Stroke:
     cue: str = ""        # "accent", "stress" or a word cue kind
     word: str = ""
     count: int = 0
+    effort: float = 1.0  # the phrase's vocal effort over the take's (prosody.Prosody.effort_at): its size
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ def plan_gestures(prosody: Prosody, cues: list, style: GestureStyle, amount: flo
         previous, run, run_limit, both_run = None, 0, int(rng.integers(3, 7)), 0
         for time, strength, kind, cue in chosen:
             stroke = _stroke(time, strength, kind, cue, unit_shape, style, handedness, rng)
+            stroke = replace(stroke, effort=prosody.effort_at(time))
             if previous is not None and not stroke.word and not previous.word \
                     and stroke.time - previous.time < QUICK_SUCCESSION_SECONDS and run < run_limit:
                 # No time to change hand shape between quick beats: repeat the last one (a few times at most).
@@ -165,7 +167,8 @@ def _head_moves(stroke: Stroke, style: GestureStyle, rng) -> list:
     if stroke.cue == "question":
         return [HeadMove(stroke.time, "tilt", 1.0)]
     if rng.random() < style.nod_share * (0.5 + stroke.strength):
-        return [HeadMove(stroke.time + 0.04, "nod", stroke.strength)]
+        # A phrase said with more effort than the take's baseline nods harder, a quieter aside less.
+        return [HeadMove(stroke.time + 0.04, "nod", stroke.strength * stroke.effort)]
     return []
 
 

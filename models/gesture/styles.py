@@ -2,9 +2,11 @@
 
 Stroke size, hand speed and wrist flick were tuned on the gesture bench towards a BEAT speaker's arm angular speed
 while speaking (about 1.1 rad/s): the animated storyteller reaches it, the presenter and lecturer stay calmer.
+A take's vocal effort (prosody.vocal_effort: whispered ~0.5, read speech 1, shouted up to ~1.45) scales its style
+(with_effort): people gesture with their voice's effort.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ...errors import SoundMotionError
 
@@ -34,6 +36,7 @@ class GestureStyle:
     head: float = 1.0             # how much the head moves with the voice (nods, pitch, gaze)
     spread: float = 1.0           # how far strokes wander over the gesture space
     large_share: float = 0.12     # strokes made large (wide and high)
+    effort: float = 1.0           # the vocal effort the style was scaled for (with_effort); 1: as tuned
 
 
 STYLES = {s.name: s for s in (
@@ -54,6 +57,25 @@ STYLES = {s.name: s for s in (
                  head=0.9, spread=1.1, large_share=0.1),
 )}
 HANDEDNESS = ("right", "left", "both")
+EFFORT_HAND_SPEED = 3.0   # m/s: a shout's hands move faster, up to this (the fastest strokes stay under the tests' 4)
+
+
+def with_effort(style: GestureStyle, effort: float) -> GestureStyle:
+    """The style as a speaker with this vocal effort uses it. A whisper (0.5) gets small, slow gestures close to
+    the body: strokes about half the size, further apart (fewer), slower, rarely large, with little head motion and
+    torso lean; a raised or shouted voice (up to 1.45) larger, faster, more frequent strokes, more often large, more
+    and stronger nods. Where the hands may go (below the face, clear of the shoulder and body) and how fast they may
+    move stay limited as before (motion.py). Effort 1: the style unchanged. Posture (turns, steps, weight) is not
+    the voice's: it stays."""
+    if effort == 1.0:
+        return style
+    e = float(effort)
+    return replace(style, spacing=style.spacing / e ** 0.8, amplitude=style.amplitude * e,
+                   stroke_metres=style.stroke_metres * e,
+                   hand_speed=min(style.hand_speed * e ** 0.5, max(style.hand_speed, EFFORT_HAND_SPEED)),
+                   stroke_seconds=style.stroke_seconds / e ** 0.5, wrist_flick=style.wrist_flick * e,
+                   nod_share=min(style.nod_share * e, 0.9), head=style.head * e, torso=style.torso * e,
+                   spread=style.spread * e ** 0.5, large_share=min(style.large_share * e ** 2, 0.5), effort=e)
 
 
 def check_settings(style: str, amount: float, handedness: str, fps: float, prior_strength: float = 0.0) -> GestureStyle:
