@@ -166,11 +166,41 @@ def time_free(armature) -> bool:
                 used = variable.targets[:2 if variable.type in ("LOC_DIFF", "ROTATION_DIFF") else 1]
                 if any(t.id not in (armature, armature.data) for t in used):
                     return False
+    if any(not c.mute for c in armature.constraints):  # a character in a vehicle: Child Of a moving object
+        return False
+    data_animation = armature.data.animation_data  # e.g. a keyed custom property that sets an influence
+    if data_animation is not None and (data_animation.action is not None or len(data_animation.nla_tracks)):
+        return False
     parent = armature.parent
     while parent is not None:
         if parent.animation_data is not None or parent.constraints:
             return False
         parent = parent.parent
+    return True
+
+
+# Data whose animation a change of the scene's frame evaluates (and writes back to the data: a value the user set
+# without keying it would be lost).
+_ANIMATABLE = ("objects", "shape_keys", "meshes", "armatures", "materials", "node_groups", "cameras", "lights",
+               "worlds", "scenes", "curves", "grease_pencils", "textures", "particles")
+
+
+def scene_still_between_frames(armature) -> bool:
+    """Whether stepping the scene's frame changes nothing but the armature: no other datablock is animated (an
+    action or NLA tracks; a driver that reads the frame). Stepping re-evaluates all animation and writes it back,
+    so an empty the user moved without keying it jumped back to its keys, and a shape key set to 0.9 by hand went
+    back to its keyed 0.48 (the character's own mesh after a face take, too): evaluate_poses then poses frame by
+    frame at the current frame, as before."""
+    own = {armature.as_pointer(), armature.data.as_pointer()}
+    for name in _ANIMATABLE:
+        for block in getattr(bpy.data, name, ()):
+            animation = getattr(block, "animation_data", None)
+            if animation is None or block.as_pointer() in own:
+                continue
+            if animation.action is not None or len(animation.nla_tracks):
+                return False
+            if any(not d.mute and "frame" in d.driver.expression for d in animation.drivers):
+                return False
     return True
 
 
@@ -188,7 +218,8 @@ def evaluate_poses(armature, base_rotations, base_locations, rotated, rotation_v
     scene = bpy.context.scene
     animation = armature.animation_data
     if not BULK or scene.render.frame_map_old != scene.render.frame_map_new or \
-            (animation is not None and animation.use_tweak_mode) or not time_free(armature):
+            (animation is not None and animation.use_tweak_mode) or not time_free(armature) or \
+            not scene_still_between_frames(armature):
         for t in range(frames):  # pose and evaluate frame by frame
             current = base_rotations.copy()
             current[rotated] = rotation_values[t]
