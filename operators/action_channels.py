@@ -14,6 +14,10 @@ more track, `SM_static`, whose strip holds over the whole timeline the values th
 SoundMotion animated them. A face returns to those values after its line; a body take (an armature) holds its
 last pose after it ends, until a later take on the character plays, rather than snapping back to its static
 pose (often the rig's T-pose): `refresh_extrapolation`.
+
+A body's own animation keeps playing under its takes: the plain action an animator keyed on an armature (a walk
+up to where the character talks) moves to a strip of its own just above `SM_static`, holding its ends, and a body
+take that starts where such animation plays under it blends in from it (`BLEND_IN_SECONDS`) instead of snapping.
 """
 
 import re
@@ -23,6 +27,7 @@ import bpy
 TAKE_KEY = "soundmotion_take"  # on a take's action: its serial number (the latest take has the highest)
 STATIC_TRACK = "SM_static"
 STATIC_KEY = "soundmotion_static"  # on the static layer's action
+BLEND_IN_SECONDS = 0.3  # a body take's blend from the animation that plays under its start
 
 
 def has_slotted_actions() -> bool:
@@ -126,7 +131,9 @@ def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
 
     A track of the same name (the same take run again) gets the new strip instead of its old one; a new track
     goes just above the other SoundMotion tracks. A plain active action (Replace, not an animator's Combine/Add
-    layer over earlier takes) would hide the first take, so it is set aside with a fake user, as before.
+    layer over earlier takes) would hide the first take, so it is set aside with a fake user, as before; on an
+    armature it plays on from a strip of its own under the takes (its track named after it). A body take blends in
+    (`BLEND_IN_SECONDS`) where the animator's own animation plays under its first frame.
     `static_values` ({"path|index": value}, as previous_state.read_values gives them): what the take's channels
     held before, for the static layer below the takes (channels it holds already keep their values)."""
     animation_data = id_block.animation_data or id_block.animation_data_create()
@@ -136,14 +143,21 @@ def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
     ours = [track for _, track in take_strips(id_block)]
     name = take_track_name(action.name)
     replaced = {"track": name, "action": "", "slot": "", "active": "", "active_slot": ""}
-    active = animation_data.action
+    active, body = animation_data.action, getattr(id_block, "type", "") == "ARMATURE"
+    below = None  # the track the body's own action moves to, under the takes
     if active is not None and not ours and animation_data.action_blend_type == "REPLACE":
         replaced["active"] = active.name
-        if has_slotted_actions() and animation_data.action_slot is not None:
-            replaced["active_slot"] = animation_data.action_slot.identifier
+        active_slot = animation_data.action_slot if has_slotted_actions() else None
+        if active_slot is not None:
+            replaced["active_slot"] = active_slot.identifier
         active.use_fake_user = True
         animation_data.action = None
     static = hold_static_values(id_block, static_values or {}, action.frame_range[0], ours)
+    if replaced["active"] and body:
+        below = tracks.new(prev=static)
+        below.name = replaced["active"]
+        _new_strip(below, active, active_slot).extrapolation = "HOLD"  # as the action played: its ends held
+        replaced["active_track"] = below.name
     track = tracks.get(name)
     if track is not None:
         for strip in list(track.strips):
@@ -161,14 +175,35 @@ def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
             track = None
     if track is None:
         ours = [t for _, t in take_strips(id_block)]
-        top = max(ours, key=lambda t: list(tracks).index(t)) if ours else static
+        top = max(ours, key=lambda t: list(tracks).index(t)) if ours else (below or static)
         track = tracks.new(prev=top)
         track.name = name
     action[TAKE_KEY] = _next_serial()
     action.use_fake_user = True
-    _new_strip(track, action, slot)
+    strip = _new_strip(track, action, slot)
     refresh_extrapolation(id_block)
+    if body and _plays_under(id_block, track, strip.frame_start):
+        scenes = list(getattr(id_block, "users_scene", ())) or [bpy.context.scene]
+        fps = scenes[0].render.fps / scenes[0].render.fps_base
+        strip.blend_in = min(round(BLEND_IN_SECONDS * fps), 0.5 * (strip.frame_end - strip.frame_start))
     return replaced
+
+
+def _plays_under(id_block, track, frame: float) -> bool:
+    """Whether the animator's own animation plays at `frame` on a track below `track`: a strip that is not a take
+    nor the static layer, not muted, over its own frames or held there (a body's own action). An earlier take
+    holding its last pose does not count: takes follow each other as they did (the demo's line, then its dance)."""
+    tracks = list(id_block.animation_data.nla_tracks)
+    for lower in tracks[:tracks.index(track)]:
+        if lower.mute or lower.name == STATIC_TRACK:
+            continue
+        for strip in lower.strips:
+            if strip.mute or strip.action is None or TAKE_KEY in strip.action:
+                continue
+            if strip.frame_start <= frame <= strip.frame_end or strip.extrapolation == "HOLD" \
+                    or (strip.extrapolation == "HOLD_FORWARD" and frame >= strip.frame_start):
+                return True
+    return False
 
 
 def _new_strip(track, action, slot=None):
@@ -290,6 +325,9 @@ def remove_take(id_block, action, replaced: dict):
     refresh_extrapolation(id_block)
     active = bpy.data.actions.get(replaced.get("active", ""))
     if active is not None and animation_data.action is None:
+        below = animation_data.nla_tracks.get(replaced.get("active_track") or "")
+        if below is not None and all(strip.action == active for strip in below.strips):
+            animation_data.nla_tracks.remove(below)  # the action plays as the active one again
         animation_data.action = active
         if has_slotted_actions() and replaced.get("active_slot"):
             slot = active.slots.get(replaced["active_slot"])

@@ -10,7 +10,7 @@ from ..models.dance.pipeline import dance_from_audio, stand_times
 from ..models.music.spectrum import SAMPLE_RATE as MUSIC_SAMPLE_RATE
 from ..retarget import blender_rig
 from ..retarget.motion_file import clip_source
-from ..retarget.pipeline import retarget_source
+from ..retarget.pipeline import placed_at_start, retarget_source
 from ..retarget.root_motion import RootMode
 from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.pose_times import dance_pose_times
@@ -57,12 +57,15 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
 
     def prepare(self, context):
         settings = context.scene.soundmotion
-        armature = blender_rig.require_armature(context.active_object)
+        armature = blender_rig.require_not_tweaking(blender_rig.require_armature(context.active_object))
         rest = blender_rig.read_rig_rest(armature)
         bone_map = blender_rig.bone_map_for(armature)  # refuses non-humanoid rigs before any work
         audio_path = chosen_audio(self.filepath, settings)
         audio = load_audio(audio_path, sample_rate=MUSIC_SAMPLE_RATE)  # refuses silent or unreadable files here
+        # where the character stands at the start, for the dance to start there too
+        start_pose = blender_rig.read_start_pose(armature, settings.frame_start, bone_map, f"SM_dance_{audio.stem}")
         return {"armature_name": armature.name, "rest": rest, "bone_map": bone_map, "audio": audio,
+                "start_pose": start_pose,
                 "fps": blender_rig.scene_fps(context.scene), "frame_start": settings.frame_start, "seed": settings.seed,
                 "style": self.style, "energy": self.energy, "in_place": self.in_place, "trim": self.trim_seconds,
                 "clip_moves": self.clip_moves, "engine": self.engine, "meter": self.meter}
@@ -79,7 +82,11 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         root_mode = RootMode.IN_PLACE if inputs["in_place"] else RootMode.FULL
         result = retarget_source(clip_source(clip, label=inputs["audio"].stem), inputs["rest"], inputs["bone_map"],
                                  root_mode)
-        return {"retarget": result, "notes": dance.notes, "tempo": dance.tempo, "beats": dance.beats, **inputs}
+        notes = list(dance.notes)
+        if inputs["start_pose"] is not None:
+            result, placed = placed_at_start(result, inputs["rest"], inputs["bone_map"], inputs["start_pose"])
+            notes += [placed.note(inputs["armature_name"], inputs["frame_start"])] if placed is not None else []
+        return {"retarget": result, "notes": notes, "tempo": dance.tempo, "beats": dance.beats, **inputs}
 
     def apply(self, context, result):
         armature = bpy.data.objects[result["armature_name"]]

@@ -49,6 +49,8 @@ class SOUNDMOTION_OT_lip_sync(BackgroundJobOperator, bpy.types.Operator):
             mesh, shape_key_map, armature, jaw_bone, face_rig = None, None, None, None, None  # a 2D mouth only
         if face_rig is not None:
             blender_rig.require_editable(armature)
+        if face_rig is not None or jaw_bone is not None:  # bone keys on the armature
+            blender_rig.require_not_tweaking(armature)
         audio_path = chosen_audio(self.filepath, settings)
         audio = load_audio(audio_path)  # fails fast, before any scene edit, on unusable audio
         transcript = settings.transcript.strip() or transcript_beside(audio_path)

@@ -91,7 +91,7 @@ class SOUNDMOTION_OT_retarget_motion(BackgroundJobOperator, bpy.types.Operator):
         if self.source == "ARMATURE":
             first, last = _animated_range(bpy.data.objects[self.source_armature], scene)
             note = f"; {self.source_armature}'s frames {first}–{last}"
-        blender_rig.require_armature(target)
+        blender_rig.require_not_tweaking(blender_rig.require_armature(target))
         rest = blender_rig.read_rig_rest(target)
         bone_map = blender_rig.bone_map_for(target, None if self.bone_map == "AUTO" else self.bone_map)
         return {"armature_name": target.name, "fps": blender_rig.scene_fps(scene), "frame_start": scene.frame_current,

@@ -15,7 +15,7 @@ from ..models.gesture.styles import HANDEDNESS, STYLES
 from ..retarget import blender_rig
 from ..retarget.jaw_bone import fit_frames, jaw_rotations_from_clip
 from ..retarget.motion_file import clip_source
-from ..retarget.pipeline import retarget_source
+from ..retarget.pipeline import placed_at_start, retarget_source
 from ..retarget.root_motion import RootMode
 from ..takes.key_poses import KeyStyle, pose_frames
 from ..takes.phone_track import face_through_track
@@ -114,11 +114,14 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             inputs["face_settings"] = face_settings(context.scene, self.emotion, self.emotion_strength)
             inputs["face_settings"].validate()
         if armature is not None:
-            inputs["rest"] = blender_rig.read_rig_rest(armature)
+            inputs["rest"] = blender_rig.read_rig_rest(blender_rig.require_not_tweaking(armature))
             inputs["bone_map"] = blender_rig.bone_map_for(armature)  # refuses rigs without arms mapped
         audio_path = chosen_audio(self.filepath, settings)
         inputs["audio"] = load_audio(audio_path)
         inputs["transcript"] = settings.transcript.strip() or transcript_beside(audio_path)
+        if armature is not None:  # where the character stands at the start, for the take to start there too
+            inputs["start_pose"] = blender_rig.read_start_pose(armature, settings.frame_start, inputs["bone_map"],
+                                                               f"SM_gesture_{inputs['audio'].stem}")
         inputs.update(style=self.style, amount=self.amount, handedness=self.handedness, seated=self.seated,
                       language=language_of(settings))
         return inputs
@@ -146,6 +149,11 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             progress(0.9, "Retargeting gestures onto the rig")
             result["retarget"] = retarget_source(clip_source(gestures.clip, label=inputs["audio"].stem),
                                                  inputs["rest"], inputs["bone_map"], RootMode.FULL)
+            if inputs["start_pose"] is not None:
+                result["retarget"], placed = placed_at_start(result["retarget"], inputs["rest"], inputs["bone_map"],
+                                                             inputs["start_pose"])
+                if placed is not None:
+                    result["notes"].append(placed.note(inputs["armature_name"], inputs["frame_start"]))
             if inputs["jaw_bone"]:
                 jaw = jaw_rotations_from_clip(face.clip, inputs["rest"], inputs["jaw_bone"])
                 result["retarget"].bone_rotations[inputs["jaw_bone"]] = fit_frames(jaw, result["retarget"].num_frames)

@@ -35,6 +35,7 @@ def _editable(mesh):
     """The face mesh, if its shape keys can hold keys saved with this file (not linked without an override)."""
     blender_rig.require_editable(mesh)
     key = mesh.data.shape_keys
+    blender_rig.require_not_tweaking(key, f"{mesh.name}'s shape keys")
     if key.library is not None:
         raise RetargetError(
             f"{mesh.name}'s shape keys are linked from {bpy.path.basename(key.library.filepath)} and cannot be "

@@ -17,7 +17,7 @@ from .motion_file import MotionSource, load_motion_file
 from .pipeline import retarget_source
 from .rig import RigPose, RigRest, forward_kinematics, sort_parents_first
 from .rig_frame import RigFrame, in_frame, upright_frame
-from .root_motion import RootMode
+from .root_motion import RootMode, StartPose
 from .transfer import RetargetResult
 
 
@@ -55,6 +55,16 @@ def read_rig_rest(armature_obj, scene=None, to_animate: bool = True) -> RigRest:
     if to_animate:
         require_editable(armature_obj)
     return in_frame(read_armature_rest(armature_obj), armature_frame(armature_obj, scene))
+
+
+def require_not_tweaking(id_block, name: str = None):
+    """A take cannot be placed while an NLA strip's action is open for editing (tweak mode: the active action is
+    read-only then, and writing it raised AttributeError, reported as a bug)."""
+    animation = getattr(id_block, "animation_data", None)
+    if animation is not None and animation.use_tweak_mode:
+        raise RetargetError(f"{name or id_block.name} is in NLA tweak mode (a strip's action is open for editing). "
+                            f"Leave it with Tab in the NLA editor and run again.")
+    return id_block
 
 
 def require_editable(obj):
@@ -238,6 +248,54 @@ def read_rig_motion(armature_obj, frame_start: int, frame_end: int, scene=None) 
     world = rotations.from_rotation(Rotation.from_matrix(_orthonormal(matrices[..., :3, :3]).reshape(-1, 3, 3)),
                                     (len(frames), len(rest)))
     return RigPose(rest, rest.frame.rotations_to_retarget(world), rest.frame.points_to_retarget(matrices[..., :3, 3]))
+
+
+def read_start_pose(armature_obj, frame: int, bone_map: BoneMap, take_track: str = "", scene=None):
+    """The pelvis bone's evaluated pose at `frame` (a StartPose in read_rig_rest's space) as the armature's own
+    animation has it before a take is added there: its action, NLA strips, constraints and drivers, with the
+    take's own track (`take_track`, an earlier version that the new one replaces) muted meanwhile. None when the
+    map has no pelvis on this rig."""
+    scene = scene or bpy.context.scene
+    pelvis = bone_map.bones.get("pelvis", "")
+    if pelvis not in armature_obj.pose.bones:
+        return None
+    rest = read_rig_rest(armature_obj, scene, to_animate=False)
+    animation = armature_obj.animation_data
+    track = animation.nla_tracks.get(take_track) if animation is not None and take_track else None
+    mute = track is not None and not track.mute
+    current = scene.frame_current
+    # Going to the start frame evaluates the whole scene there and back (frame-change handlers run, and animated
+    # values set by hand go back to their keys), so only where the rig's own animation can place it elsewhere.
+    step = int(frame) != current and _moves_with_the_frame(armature_obj)
+    try:
+        if mute:
+            track.mute = True
+        if step:
+            scene.frame_set(int(frame))
+        elif mute:
+            bpy.context.view_layer.update()
+        matrix = np.array(armature_obj.pose.bones[pelvis].matrix, dtype=np.float64)
+    finally:
+        if mute:
+            track.mute = False
+        if step:
+            scene.frame_set(current)
+        elif mute:
+            bpy.context.view_layer.update()
+    turn = rotations.from_rotation(Rotation.from_matrix(_orthonormal(matrix[:3, :3])), ())
+    return StartPose(rest.frame.rotations_to_retarget(turn), rest.frame.points_to_retarget(matrix[:3, 3]))
+
+
+def _moves_with_the_frame(armature_obj) -> bool:
+    """Whether the armature or an object above it is animated (an action or NLA tracks): its pose may differ at
+    another frame."""
+    obj = armature_obj
+    while obj is not None:
+        animation = obj.animation_data
+        if animation is not None and (animation.action is not None or len(animation.nla_tracks)):
+            return True
+        obj = obj.parent
+    return False
 
 
 def _orthonormal(matrices):
@@ -455,7 +513,7 @@ def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, ro
         from ..takes.key_poses import KeyStyle
 
         style = KeyStyle("FRAMES")
-    require_armature(target_obj)
+    require_not_tweaking(require_armature(target_obj))
     target_rest = read_rig_rest(target_obj)
     bone_map = bone_map_for(target_obj, target_map)
     result = retarget_source(source, target_rest, bone_map, root_mode, keep_feet)
