@@ -23,6 +23,7 @@ take that starts where such animation plays under it blends in from it (`BLEND_I
 import re
 
 import bpy
+import numpy as np
 
 TAKE_KEY = "soundmotion_take"  # on a take's action: its serial number (the latest take has the highest)
 STATIC_TRACK = "SM_static"
@@ -156,7 +157,14 @@ def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
     if replaced["active"] and body:
         below = tracks.new(prev=static)
         below.name = replaced["active"]
-        _new_strip(below, active, active_slot).extrapolation = "HOLD"  # as the action played: its ends held
+        played = _new_strip(below, active, active_slot)
+        played.extrapolation = "HOLD"  # as the action played: its ends held
+        if any(m.type == "CYCLES" for curve in _action_fcurves(active, active_slot) for m in curve.modifiers):
+            # a looping idle loops on as it did as the active action (held, it stopped after its first cycle)
+            scenes = list(getattr(id_block, "users_scene", ())) or [bpy.context.scene]
+            end = max([s.frame_end for s in scenes] + [action.frame_range[1]])
+            length = max(played.action_frame_end - played.action_frame_start, 1.0)
+            played.repeat = max(1.0, float(np.ceil((end + 1 - played.frame_start) / length)))
         replaced["active_track"] = below.name
     track = tracks.get(name)
     if track is not None:
@@ -182,11 +190,16 @@ def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
     action.use_fake_user = True
     strip = _new_strip(track, action, slot)
     refresh_extrapolation(id_block)
-    if body and _plays_under(id_block, track, strip.frame_start):
+    _blend_in(id_block, track, strip)
+    return replaced
+
+
+def _blend_in(id_block, track, strip):
+    """A body take's strip blends in (BLEND_IN_SECONDS) where the animator's own animation plays under it."""
+    if getattr(id_block, "type", "") == "ARMATURE" and _plays_under(id_block, track, strip.frame_start):
         scenes = list(getattr(id_block, "users_scene", ())) or [bpy.context.scene]
         fps = scenes[0].render.fps / scenes[0].render.fps_base
         strip.blend_in = min(round(BLEND_IN_SECONDS * fps), 0.5 * (strip.frame_end - strip.frame_start))
-    return replaced
 
 
 def _plays_under(id_block, track, frame: float) -> bool:
@@ -316,7 +329,7 @@ def remove_take(id_block, action, replaced: dict):
                     animation_data.nla_tracks.remove(track)
                     track = animation_data.nla_tracks.new(prev=under)
                     track.name = name
-                _new_strip(track, previous, slot)
+                _blend_in(id_block, track, _new_strip(track, previous, slot))  # as place_take made it
             elif not track.strips:
                 animation_data.nla_tracks.remove(track)
             break

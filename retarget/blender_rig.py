@@ -254,15 +254,27 @@ def read_start_pose(armature_obj, frame: int, bone_map: BoneMap, take_track: str
     """The pelvis bone's evaluated pose at `frame` (a StartPose in read_rig_rest's space) as the armature's own
     animation has it before a take is added there: its action, NLA strips, constraints and drivers, with the
     take's own track (`take_track`, an earlier version that the new one replaces) muted meanwhile. None when the
-    map has no pelvis on this rig."""
+    map has no pelvis on this rig.
+
+    Only what the take will replace counts: an active action that stays on top of the takes (Combine or Add, or
+    any once takes are there: action_channels.place_take) is left out, and so is what the bones above the travel
+    bone do (a walk keyed on a Root bone): the take keys neither, so both go on moving it, and counted here too
+    they placed it twice (3 m for a 1.5 m walk)."""
     scene = scene or bpy.context.scene
     pelvis = bone_map.bones.get("pelvis", "")
     if pelvis not in armature_obj.pose.bones:
         return None
+    travel = bone_map.travel_bone if bone_map.travel_bone in armature_obj.pose.bones else pelvis
     rest = read_rig_rest(armature_obj, scene, to_animate=False)
     animation = armature_obj.animation_data
     track = animation.nla_tracks.get(take_track) if animation is not None and take_track else None
     mute = track is not None and not track.mute
+    from ..operators.action_channels import take_strips
+    on_top = animation is not None and animation.action is not None and \
+        (animation.action_blend_type != "REPLACE" or bool(take_strips(armature_obj)))
+    if on_top and not len(animation.nla_tracks):  # nothing under the layer: the take goes where the layer puts it
+        return None
+    kept = (animation.action, getattr(animation, "action_slot", None)) if on_top else None
     current = scene.frame_current
     # Going to the start frame evaluates the whole scene there and back (frame-change handlers run, and animated
     # values set by hand go back to their keys), so only where the rig's own animation can place it elsewhere.
@@ -270,17 +282,27 @@ def read_start_pose(armature_obj, frame: int, bone_map: BoneMap, take_track: str
     try:
         if mute:
             track.mute = True
+        if on_top:
+            animation.action = None
         if step:
             scene.frame_set(int(frame))
-        elif mute:
+        elif mute or on_top:
             bpy.context.view_layer.update()
         matrix = np.array(armature_obj.pose.bones[pelvis].matrix, dtype=np.float64)
+        carrier = armature_obj.pose.bones[travel].parent
+        if carrier is not None:  # the pelvis as the take's own bones place it: without its carrier's move
+            moved = np.array(carrier.matrix, dtype=np.float64) @ np.linalg.inv(np.array(carrier.bone.matrix_local))
+            matrix = np.linalg.inv(moved) @ matrix
     finally:
         if mute:
             track.mute = False
+        if on_top:
+            animation.action = kept[0]
+            if kept[1] is not None:
+                animation.action_slot = kept[1]
         if step:
             scene.frame_set(current)
-        elif mute:
+        elif mute or on_top:
             bpy.context.view_layer.update()
     turn = rotations.from_rotation(Rotation.from_matrix(_orthonormal(matrix[:3, :3])), ())
     return StartPose(rest.frame.rotations_to_retarget(turn), rest.frame.points_to_retarget(matrix[:3, 3]))

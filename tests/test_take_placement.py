@@ -32,10 +32,10 @@ def pelvis_state(scene, rig, frame):
     return np.array(posed.translation[:2]), posed.translation.z, math.degrees(math.atan2(forward.x, -forward.y))
 
 
-def walk(rig, distance=1.5, turn_deg=90.0):
-    """The animator's action: the pelvis walks `distance` metres along +X over frames 1-40 and turns `turn_deg`
-    to its left, keyed through its armature-space matrix."""
-    bone = rig.pose.bones["pelvis"]
+def walk(rig, distance=1.5, turn_deg=90.0, bone_name="pelvis"):
+    """The animator's action: the pelvis (or `bone_name`) walks `distance` metres along +X over frames 1-40 and
+    turns `turn_deg` to its left, keyed through its armature-space matrix."""
+    bone = rig.pose.bones[bone_name]
     rest = bone.bone.matrix_local
     for frame, fraction in ((1, 0.0), (40, 1.0)):
         turn = Matrix.Rotation(math.radians(turn_deg * fraction), 4, "Z")
@@ -234,3 +234,45 @@ def test_a_take_on_a_character_in_nla_tweak_mode_is_refused_with_a_sentence(regi
         with pytest.raises(RuntimeError, match="DemoRig is in NLA tweak mode .* Leave it with Tab in the NLA editor"):
             demo_scene.run_operator(operator, rig, filepath=str(audio))
     assert len(bpy.data.actions) == actions and animation.use_tweak_mode and len(animation.nla_tracks) == 1
+
+
+@pytest.mark.parametrize("layer", ["root", "combine"])
+def test_a_walk_the_take_does_not_replace_is_not_counted_twice(registered_addon, layer):
+    """A walk keyed on the Root bone (the take keys the pelvis, so Root goes on carrying it) and a walk in an
+    action blended Combine (it stays on top of the takes) both move the take themselves: counted in its
+    placement too, the character landed 1.5 m and 90° beyond where it stood."""
+    scene, rig, _ = open_demo_character()
+    walk(rig, bone_name="Root" if layer == "root" else "pelvis")
+    if layer == "combine":
+        rig.animation_data.action_blend_type = "COMBINE"
+    scene.soundmotion.frame_start = START
+    before, _, facing = pelvis_state(scene, rig, START - 1)
+    assert np.linalg.norm(before - pelvis_state(scene, rig, 1)[0]) > 1.4 and facing == pytest.approx(90.0, abs=1)
+    notes = run("talk")
+    assert not [note for note in notes if note.startswith("Placed where")], notes
+    latest_strip(rig).blend_in = 0.0
+    where, _, heading = pelvis_state(scene, rig, START)
+    assert np.linalg.norm(where - before) < 0.05 and abs(heading - facing) < 5.0, (where, before, heading)
+
+
+def test_a_looping_idle_loops_on_under_the_takes_and_restore_gives_a_strip_its_blend_back(registered_addon):
+    """The animator's idle with a Cycles modifier went still after its first cycle once it moved to a strip
+    under the take; Restore after a take run twice gave the first version back without its blend from the walk."""
+    scene, rig, _ = open_demo_character()
+    bone = rig.pose.bones["spine_01"]
+    for frame, angle in ((1, 0.0), (13, 0.35), (25, 0.0)):
+        bone.rotation_quaternion = (math.cos(angle / 2), math.sin(angle / 2), 0.0, 0.0)
+        bone.keyframe_insert("rotation_quaternion", frame=frame)
+    for curve in fcurves_of(rig):
+        curve.modifiers.new("CYCLES")
+    scene.frame_end = 120
+    scene.soundmotion.frame_start = 80
+    run("talk")
+    for frame in (13, 37, 61):  # before the take: the idle's peaks, cycle after cycle
+        scene.frame_set(frame)
+        assert 2 * math.degrees(math.acos(min(1.0, abs(bone.rotation_quaternion[0])))) > 19.0, frame
+    first = latest_strip(rig).blend_in
+    assert first == 9
+    run("talk")
+    assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
+    assert latest_strip(rig).blend_in == first
