@@ -13,17 +13,9 @@ from soundmotion.models.music import analyse_music
 from soundmotion.models.music.analysis import MusicAnalysis
 from soundmotion.models.music.beat_markers import beats_document, marker_frames
 from soundmotion.models.music.synth import SongPart, synthesize
+from test_music_beats import _f_measure
 
 GAP = 10.0
-
-
-def _f_measure(found, truth, tolerance=0.07):
-    found, truth = np.asarray(found), np.asarray(truth)
-    if len(found) == 0 or len(truth) == 0:
-        return 0.0
-    near = np.abs(found[:, None] - truth[None]) < tolerance
-    precision, recall = near.any(axis=1).mean(), near.any(axis=0).mean()
-    return float(2 * precision * recall / max(precision + recall, 1e-9))
 
 
 @pytest.fixture(scope="module")
