@@ -2,6 +2,7 @@
 plain arrays, and write a RetargetResult as one new action through operators.keyframes."""
 
 import json
+from contextlib import contextmanager
 
 import bpy
 import numpy as np
@@ -509,20 +510,71 @@ def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_nam
     switches = switch_values(armature_obj, found)  # as the user left them, for Restore Previous
     planned = result
     measured = {} if blender_eval.BULK else None  # the FK result as the match last evaluated it, for the IK
-    if has_constraints(armature_obj):
-        driven = {b for limb in limbs for b in ik_chain(armature_obj, limb.chain_end)}
-        bone_map = (bone_map or bone_map_for(armature_obj)).restricted_to(rest.names)
-        also = measured_bones(armature_obj, bone_map, limbs) if limbs and measured is not None else ()
-        result = match_evaluated_pose(armature_obj, rest, result, driven=driven, bone_map=bone_map, also=also,
-                                      measured=measured)
-    if limbs:
-        rots, locs, ik_props = ik_control_keys(armature_obj, rest, result, bone_map, limbs, planned=planned,
-                                               measured=measured)
-        props.update(ik_props)
-        extra = ({**rots, **(extra[0] if extra else {})}, {**locs, **(extra[1] if extra else {})})
+    with _carriers_at_rest(armature_obj, rest, result, bone_map):
+        if has_constraints(armature_obj):
+            driven = {b for limb in limbs for b in ik_chain(armature_obj, limb.chain_end)}
+            bone_map = (bone_map or bone_map_for(armature_obj)).restricted_to(rest.names)
+            also = measured_bones(armature_obj, bone_map, limbs) if limbs and measured is not None else ()
+            result = match_evaluated_pose(armature_obj, rest, result, driven=driven, bone_map=bone_map, also=also,
+                                          measured=measured)
+        if limbs:
+            rots, locs, ik_props = ik_control_keys(armature_obj, rest, result, bone_map, limbs, planned=planned,
+                                                   measured=measured)
+            props.update(ik_props)
+            extra = ({**rots, **(extra[0] if extra else {})}, {**locs, **(extra[1] if extra else {})})
     action = apply_retarget(armature_obj, result, action_name, frame_start, rest.frame, extra, style)
     key_properties(armature_obj, action, props, frame_start, result.num_frames, switches)
     return action, result
+
+
+_REST_VALUES = {"location": (0.0, 0.0, 0.0), "rotation_quaternion": (1.0, 0.0, 0.0, 0.0),
+                "rotation_euler": (0.0, 0.0, 0.0), "rotation_axis_angle": (0.0, 0.0, 1.0, 0.0), "scale": (1.0, 1.0, 1.0)}
+
+
+@contextmanager
+def _carriers_at_rest(armature_obj, rest: RigRest, result: RetargetResult, bone_map: BoneMap = None):
+    """The bones above the take's travel bone that it does not key (Rigify's root, a Root bone) at their rest
+    while the take is matched to the evaluated rig, their own pose given back after: the take's keys are then
+    relative to them, and they go on placing and turning the character (posed, or keyed in the animator's own
+    action). Measured where they stood, a character turned 90° by its root control had its takes turned back to
+    the rig's rest facing."""
+    bone_map = (bone_map or bone_map_for(armature_obj)).restricted_to(rest.names)
+    pose_bones = armature_obj.pose.bones
+    travel = pose_bones.get(bone_map.travel_bone)
+    keyed = set(result.bone_rotations) | set(result.bone_locations)
+    carriers = [bone for bone in _carrying(armature_obj, travel) if bone.name not in keyed]
+    kept = [(bone, {name: tuple(getattr(bone, name)) for name in _REST_VALUES}) for bone in carriers
+            if any(not np.allclose(getattr(bone, name), value) for name, value in _REST_VALUES.items())]
+    for bone, _ in kept:
+        for name, value in _REST_VALUES.items():
+            setattr(bone, name, value)
+    if kept:
+        bpy.context.view_layer.update()
+    try:
+        yield
+    finally:
+        for bone, values in kept:
+            for name, value in values.items():
+                setattr(bone, name, value)
+        if kept:
+            bpy.context.view_layer.update()
+
+
+def _carrying(armature_obj, bone) -> list:
+    """The bones that move `bone` as a whole: its parents, and the bones of this armature that their constraints
+    follow (Rigify's MCH-torso.parent follows root through an Armature constraint), and theirs in turn."""
+    pose_bones, found, todo = armature_obj.pose.bones, {}, list(bone.parent_recursive) if bone is not None else []
+    while todo:
+        carrier = todo.pop()
+        if carrier.name in found:
+            continue
+        found[carrier.name] = carrier
+        todo += list(carrier.parent_recursive)
+        for constraint in carrier.constraints:
+            targets = [constraint] + list(getattr(constraint, "targets", None) or [])
+            todo += [pose_bones[t.subtarget] for t in targets if getattr(t, "target", None) == armature_obj
+                     and getattr(t, "subtarget", "") in pose_bones]
+    return list(found.values())
 
 
 def retarget_onto_armature(source: MotionSource, target_obj, target_map=None, root_mode=RootMode.FULL,

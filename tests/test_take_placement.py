@@ -276,3 +276,39 @@ def test_a_looping_idle_loops_on_under_the_takes_and_restore_gives_a_strip_its_b
     run("talk")
     assert bpy.ops.soundmotion.restore_previous() == {"FINISHED"}
     assert latest_strip(rig).blend_in == first
+
+
+def rigify_pelvis(scene, rig, frame):
+    """pelvis_state for the rig's mapped pelvis bone."""
+    scene.frame_set(frame)
+    bone = rig.pose.bones[blender_rig.bone_map_for(rig).bones["pelvis"]]
+    posed, rest = rig.matrix_world @ bone.matrix, rig.matrix_world @ bone.bone.matrix_local
+    forward = posed.to_3x3().normalized() @ rest.to_3x3().normalized().inverted() @ Vector((0.0, -1.0, 0.0))
+    return np.array(posed.translation[:2]), posed.translation.z, math.degrees(math.atan2(forward.x, -forward.y))
+
+
+def test_a_rigify_character_turned_by_its_root_control_dances_turned(registered_addon):
+    """Animators place and turn a Rigify character with its root control. Its takes were matched to the rig
+    where root stood, so their keys took root's turn back out: a character turned 90° danced facing the rig's
+    rest direction. Now the take is the same dance, turned with root, and root keeps its pose."""
+    from blender_helpers import empty_scene
+
+    import rig_factory
+
+    states = {}
+    for turn in (0.0, 90.0):
+        scene = empty_scene(30)
+        rig = rig_factory.rigify_armature()
+        bpy.context.view_layer.objects.active = rig
+        root = rig.pose.bones["root"]
+        root.rotation_quaternion = (math.cos(math.radians(turn) / 2), 0.0, 0.0, math.sin(math.radians(turn) / 2))
+        scene.soundmotion.frame_start = 1
+        run("dance")
+        assert tuple(root.rotation_quaternion) == pytest.approx(
+            (math.cos(math.radians(turn) / 2), 0.0, 0.0, math.sin(math.radians(turn) / 2)), abs=1e-6)
+        states[turn] = [rigify_pelvis(scene, rig, frame) for frame in (1, 30, 60, 89)]
+    for (where, height, facing), (turned, turned_height, turned_facing) in zip(states[0.0], states[90.0]):
+        np.testing.assert_allclose(turned, [-where[1], where[0]], atol=2e-3)
+        assert turned_height == pytest.approx(height, abs=2e-3)
+        assert (turned_facing - facing) % 360.0 == pytest.approx(90.0, abs=1.0)
+
