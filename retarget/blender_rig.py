@@ -528,7 +528,8 @@ def key_retarget(armature_obj, rest: RigRest, result: RetargetResult, action_nam
 
 
 _REST_VALUES = {"location": (0.0, 0.0, 0.0), "rotation_quaternion": (1.0, 0.0, 0.0, 0.0),
-                "rotation_euler": (0.0, 0.0, 0.0), "rotation_axis_angle": (0.0, 0.0, 1.0, 0.0), "scale": (1.0, 1.0, 1.0)}
+                "rotation_euler": (0.0, 0.0, 0.0), "rotation_axis_angle": (0.0, 0.0, 1.0, 0.0),
+                "scale": (1.0, 1.0, 1.0)}
 
 
 @contextmanager
