@@ -243,6 +243,11 @@ def hold_static_values(id_block, values: dict, frame: float, take_tracks=()):
     the takes (a file whose takes were made before it existed, with a take on the bottom track)."""
     tracks = id_block.animation_data.nla_tracks
     track, strip = static_layer(id_block)
+    # The animator's own NLA tracks give their channels their values: held here too, a walk pushed down to a track
+    # froze at the frame the scene was on (the layer is made on top of tracks that were there before it).
+    own = _own_track_channels(id_block)
+    values = {key: value for key, value in values.items()
+              if (key.rsplit("|", 1)[0], int(key.rsplit("|", 1)[1])) not in own}
     if track is None:
         below = None
         if take_tracks:
@@ -266,6 +271,21 @@ def hold_static_values(id_block, values: dict, frame: float, take_tracks=()):
     slot = getattr(strip, "action_slot", None)
     _add_static_channels(strip.action, slot, values, frame)
     return track
+
+
+def _own_track_channels(id_block) -> set:
+    """{(data path, index)} animated by strips on the datablock's NLA tracks that are neither takes nor the static
+    layer (the animator's own)."""
+    channels = set()
+    for track in id_block.animation_data.nla_tracks:
+        if track.name == STATIC_TRACK:
+            continue
+        for strip in track.strips:
+            if strip.action is None or TAKE_KEY in strip.action or STATIC_KEY in strip.action:
+                continue
+            slot = getattr(strip, "action_slot", None) if has_slotted_actions() else None
+            channels |= {(curve.data_path, curve.array_index) for curve in _action_fcurves(strip.action, slot)}
+    return channels
 
 
 def _add_static_channels(action, slot, values: dict, frame: float):

@@ -312,3 +312,26 @@ def test_a_rigify_character_turned_by_its_root_control_dances_turned(registered_
         assert turned_height == pytest.approx(height, abs=2e-3)
         assert (turned_facing - facing) % 360.0 == pytest.approx(90.0, abs=1.0)
 
+
+
+def test_a_walk_the_animator_pushed_down_to_the_nla_plays_on_under_a_take(registered_addon):
+    """The layer that holds the take's channels between takes was made on top of the animator's own tracks and held
+    the pelvis where it stood at the scene's current frame: the walk froze over the whole timeline."""
+    scene, rig, _ = open_demo_character()
+    walk(rig)
+    animation = rig.animation_data
+    action = animation.action
+    track = animation.nla_tracks.new()
+    track.strips.new(action.name, 1, action)
+    animation.action = None
+    scene.soundmotion.frame_start = START
+    midway = pelvis_state(scene, rig, 20)
+    before, _, facing = pelvis_state(scene, rig, START - 1)
+    scene.frame_set(45)  # the frame the animator happens to be on
+    notes = run("talk")
+    assert "Placed where DemoRig stands at frame 50: 1.50 m from its rest spot, turned 90° to its left." in notes
+    for (where, height, heading), (was, was_height, was_heading) in ((pelvis_state(scene, rig, 20), midway),
+                                                                     (pelvis_state(scene, rig, START - 1),
+                                                                      (before, 0.0, facing))):
+        np.testing.assert_allclose(where, was, atol=1e-4)
+        assert heading == pytest.approx(was_heading, abs=0.1)
