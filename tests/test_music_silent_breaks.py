@@ -76,6 +76,19 @@ def test_beats_after_a_break_are_named_as_a_new_bar_of_their_own():
     assert len(set(names)) == len(names)
 
 
+def test_a_meter_asked_for_counts_its_bars_afresh_after_a_break():
+    """`--meter 3/4` regrouped the bars straight across a silent break from the first downbeat, so after it the bars
+    started wherever the count fell; now, as the tracker's own count, from its first downbeat after the break."""
+    from soundmotion.models.music.meter import in_meter
+
+    beats = np.concatenate([0.5 + 0.5 * np.arange(8), 14.5 + 0.5 * np.arange(10)])   # a two-beat pickup after it
+    analysis = MusicAnalysis(20.0, 120.0, beats, beats[[0, 4, 10, 14]], 0, [], 100.0, np.zeros(10), np.zeros(10),
+                             bar_starts=np.array([0, 4, 10, 14]), beats_per_bar=4)
+    waltz = in_meter(analysis, "3/4")
+    assert waltz.beats_per_bar == 3 and list(waltz.bar_starts) == [0, 3, 6, 10, 13, 16]
+    np.testing.assert_allclose(waltz.downbeats, beats[[0, 3, 6, 10, 13, 16]])
+
+
 @pytest.fixture(scope="module")
 def gap_file(song, tmp_path_factory):
     samples, start, _, _ = _with_gap(song, GAP)

@@ -22,8 +22,19 @@ def beats_per_bar_for(meter: str, tempo: float) -> int:
 
 
 def with_meter(analysis, beats_per_bar: int):
-    """The analysis with its bars regrouped in `beats_per_bar` from its first downbeat (the meter handed over)."""
-    bar_starts = np.arange(analysis.first_downbeat_index, len(analysis.beats), beats_per_bar)
+    """The analysis with its bars regrouped in `beats_per_bar` from its first downbeat (the meter handed over); after
+    a silent break (analysis.silent_breaks) afresh from the tracker's first downbeat after it, as the tracker counts
+    its own bars there (counted straight across, a forced 3/4's bars after a break started wherever the count fell)."""
+    from .analysis import silent_breaks
+
+    beats, tracked = len(analysis.beats), np.asarray(analysis.bar_starts, dtype=int)
+    edges = [0] + [int(i) + 1 for i in silent_breaks(analysis.beats)] + [beats]
+    parts = []
+    for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        inside = tracked[(tracked >= lo) & (tracked < hi)]
+        first = analysis.first_downbeat_index if k == 0 else int(inside[0]) if len(inside) else lo
+        parts.append(np.arange(first, hi, beats_per_bar))
+    bar_starts = np.concatenate(parts).astype(int)
     return dataclasses.replace(analysis, bar_starts=bar_starts, downbeats=analysis.beats[bar_starts],
                                beats_per_bar=beats_per_bar, notes=list(analysis.notes))
 
