@@ -7,7 +7,6 @@ import re
 
 import numpy as np
 
-from ..audio.frames import frame_chunks, framed
 from ..audio.load import Audio
 from ..audio.pitch import YIN_THRESHOLD, estimate_pitch
 from ..face.secondary import pitch_accents
@@ -32,7 +31,6 @@ RAISED_EFFORT = 1.45                    # a shout's
 PHRASE_DB_WEIGHT = 0.025                # per dB of a phrase's level above the take's typical phrase (log effort)
 PHRASE_SEMITONE_WEIGHT = 0.015          # per semitone of its pitch above the speaker's median
 PHRASE_LIMIT = 0.18                     # a phrase's effort stays within exp(±this) of the take's
-TILT_BANDS_HZ = ((60.0, 1000.0), (1000.0, 4000.0))
 
 
 @dataclass
@@ -94,30 +92,13 @@ def analyse_prosody(audio: Audio, track=None) -> Prosody:
     onsets = _onsets(decibels, active)
     prosody = Prosody(audio.duration, active, decibels, semitones, voiced, accents, syllables, prominence, onsets,
                       speech_like, notes)
-    tilt = spectral_tilt(audio.samples, audio.sample_rate, count)
+    tilt = features.tilt[:count]
     periodic = pitch.periodicity[:count] > 1.0 - YIN_THRESHOLD
     regions = prosody.regions()
     prosody.effort, prosody.phrase_effort, prosody.effort_cues = vocal_effort(
         decibels, active, periodic, pitch.f0[:count], semitones, tilt, regions)
     prosody.phrase_spans = np.array(regions).reshape(-1, 2)
     return prosody
-
-
-def spectral_tilt(samples: np.ndarray, sample_rate: int, count: int) -> np.ndarray:
-    """Per 10 ms frame (frame k centred on k·10 ms, as frame_features), dB of energy in 1-4 kHz over 60 Hz-1 kHz: a
-    ratio of two bands of one frame, so the recording's gain cancels out (the alpha ratio of voice research)."""
-    hop = sample_rate * FRAME_SECONDS
-    window = int(round(2.5 * hop))
-    starts = np.round(np.arange(count) * hop).astype(int) - window // 2
-    taper = np.hanning(window).astype(np.float32)
-    frequencies = np.fft.rfftfreq(window, 1.0 / sample_rate)
-    low, high = [(frequencies >= a) & (frequencies < b) for a, b in TILT_BANDS_HZ]
-    out = np.empty(count)
-    for first, end in frame_chunks(count):
-        spectrum = np.abs(np.fft.rfft(framed(samples, starts[first:end], window) * taper, axis=1)) ** 2
-        out[first:end] = 10.0 * np.log10((spectrum[:, high].sum(axis=1) + 1e-12)
-                                         / (spectrum[:, low].sum(axis=1) + 1e-12))
-    return out
 
 
 def vocal_effort(decibels: np.ndarray, active: np.ndarray, periodic: np.ndarray, f0: np.ndarray,
