@@ -127,6 +127,20 @@ def _next_serial() -> int:
     return 1 + max((int(action[TAKE_KEY]) for action in bpy.data.actions if TAKE_KEY in action), default=0)
 
 
+def active_stays_on_top(id_block) -> bool:
+    """Whether the datablock's active action stays above the takes when place_take puts one there: an animator's
+    Combine or Add layer, or any action once takes are there (a plain Replace action before the first take goes
+    under it instead)."""
+    animation_data = id_block.animation_data
+    return animation_data is not None and animation_data.action is not None \
+        and (animation_data.action_blend_type != "REPLACE" or bool(take_strips(id_block)))
+
+
+def _scenes_of(id_block) -> list:
+    """The scenes that use the datablock (the context's where it has none of its own: a shape-key block)."""
+    return list(getattr(id_block, "users_scene", ())) or [bpy.context.scene]
+
+
 def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
     """Put `action` on the datablock as one NLA strip on its own track; returns what it replaced.
 
@@ -146,7 +160,7 @@ def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
     replaced = {"track": name, "action": "", "slot": "", "active": "", "active_slot": ""}
     active, body = animation_data.action, getattr(id_block, "type", "") == "ARMATURE"
     below = None  # the track the body's own action moves to, under the takes
-    if active is not None and not ours and animation_data.action_blend_type == "REPLACE":
+    if active is not None and not active_stays_on_top(id_block):
         replaced["active"] = active.name
         active_slot = animation_data.action_slot if has_slotted_actions() else None
         if active_slot is not None:
@@ -161,8 +175,7 @@ def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
         played.extrapolation = "HOLD"  # as the action played: its ends held
         if any(m.type == "CYCLES" for curve in _action_fcurves(active, active_slot) for m in curve.modifiers):
             # a looping idle loops on as it did as the active action (held, it stopped after its first cycle)
-            scenes = list(getattr(id_block, "users_scene", ())) or [bpy.context.scene]
-            end = max([s.frame_end for s in scenes] + [action.frame_range[1]])
+            end = max([s.frame_end for s in _scenes_of(id_block)] + [action.frame_range[1]])
             length = max(played.action_frame_end - played.action_frame_start, 1.0)
             played.repeat = max(1.0, float(np.ceil((end + 1 - played.frame_start) / length)))
         replaced["active_track"] = below.name
@@ -197,8 +210,8 @@ def place_take(id_block, action, slot=None, static_values: dict = None) -> dict:
 def _blend_in(id_block, track, strip):
     """A body take's strip blends in (BLEND_IN_SECONDS) where the animator's own animation plays under it."""
     if getattr(id_block, "type", "") == "ARMATURE" and _plays_under(id_block, track, strip.frame_start):
-        scenes = list(getattr(id_block, "users_scene", ())) or [bpy.context.scene]
-        fps = scenes[0].render.fps / scenes[0].render.fps_base
+        render = _scenes_of(id_block)[0].render
+        fps = render.fps / render.fps_base
         strip.blend_in = min(round(BLEND_IN_SECONDS * fps), 0.5 * (strip.frame_end - strip.frame_start))
 
 

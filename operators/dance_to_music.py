@@ -82,10 +82,8 @@ class SOUNDMOTION_OT_dance(BackgroundJobOperator, bpy.types.Operator):
         root_mode = RootMode.IN_PLACE if inputs["in_place"] else RootMode.FULL
         result = retarget_source(clip_source(clip, label=inputs["audio"].stem), inputs["rest"], inputs["bone_map"],
                                  root_mode)
-        notes = list(dance.notes)
-        if inputs["start_pose"] is not None:
-            result, placed = placed_at_start(result, inputs["rest"], inputs["bone_map"], inputs["start_pose"])
-            notes += [placed.note(inputs["armature_name"], inputs["frame_start"])] if placed is not None else []
+        result, placed = placed_at_start(result, inputs["rest"], inputs["bone_map"], inputs["start_pose"])
+        notes = list(dance.notes) + ([placed.note(inputs["armature_name"], inputs["frame_start"])] if placed else [])
         return {"retarget": result, "notes": notes, "tempo": dance.tempo, "beats": dance.beats, **inputs}
 
     def apply(self, context, result):

@@ -149,11 +149,10 @@ class SOUNDMOTION_OT_talk(BackgroundJobOperator, bpy.types.Operator):
             progress(0.9, "Retargeting gestures onto the rig")
             result["retarget"] = retarget_source(clip_source(gestures.clip, label=inputs["audio"].stem),
                                                  inputs["rest"], inputs["bone_map"], RootMode.FULL)
-            if inputs["start_pose"] is not None:
-                result["retarget"], placed = placed_at_start(result["retarget"], inputs["rest"], inputs["bone_map"],
-                                                             inputs["start_pose"])
-                if placed is not None:
-                    result["notes"].append(placed.note(inputs["armature_name"], inputs["frame_start"]))
+            result["retarget"], placed = placed_at_start(result["retarget"], inputs["rest"], inputs["bone_map"],
+                                                         inputs["start_pose"])
+            if placed is not None:
+                result["notes"].append(placed.note(inputs["armature_name"], inputs["frame_start"]))
             if inputs["jaw_bone"]:
                 jaw = jaw_rotations_from_clip(face.clip, inputs["rest"], inputs["jaw_bone"])
                 result["retarget"].bone_rotations[inputs["jaw_bone"]] = fit_frames(jaw, result["retarget"].num_frames)

@@ -270,9 +270,8 @@ def read_start_pose(armature_obj, frame: int, bone_map: BoneMap, take_track: str
     animation = armature_obj.animation_data
     track = animation.nla_tracks.get(take_track) if animation is not None and take_track else None
     mute = track is not None and not track.mute
-    from ..operators.action_channels import take_strips
-    on_top = animation is not None and animation.action is not None and \
-        (animation.action_blend_type != "REPLACE" or bool(take_strips(armature_obj)))
+    from ..operators.action_channels import active_stays_on_top
+    on_top = active_stays_on_top(armature_obj)
     if on_top and not len(animation.nla_tracks):  # nothing under the layer: the take goes where the layer puts it
         return None
     kept = (animation.action, getattr(animation, "action_slot", None)) if on_top else None

@@ -26,15 +26,18 @@ def retarget_source(source: MotionSource, target: RigRest, target_map: BoneMap, 
     return result
 
 
-def placed_at_start(result: RetargetResult, rest: RigRest, bone_map: BoneMap, start: StartPose):
+def placed_at_start(result: RetargetResult, rest: RigRest, bone_map: BoneMap, start: "StartPose | None"):
     """(result, Placement or None): the take moved as one rigid piece, turned about the vertical and shifted, so
     that its first frame's pelvis stands where `start` has it (horizontally) and faces its way; heights, and so
     the feet on the rig's floor, stay the take's own. `rest` is the rig's rest as read_rig_rest gives it (the
-    space of `start`). A character at its rest spot (root_motion.placement) gets the result unchanged.
+    space of `start`). A character at its rest spot (root_motion.placement), or with no start pose read (None: a
+    rig without a pelvis), gets the result unchanged.
 
     The travel bone turns (the pelvis, or an unposed ancestor such as Rigify's torso, which then gets a
     rotation), carrying every bone below it; a posed bone outside it turns on its own; the travel bone's
     location then puts the pelvis head on the turned and shifted path."""
+    if start is None:
+        return result, None
     bone_map = bone_map.restricted_to(rest.names)
     pelvis, travel = bone_map.bones["pelvis"], bone_map.travel_bone
     frames = result.num_frames
