@@ -142,6 +142,11 @@ BULK = True
 CONSTANT = 0  # enum value of the 'CONSTANT' keyframe interpolation
 
 
+def keyed(animation) -> bool:
+    """Whether animation data (an ID's animation_data, or None) plays keys: an action or NLA tracks."""
+    return animation is not None and (animation.action is not None or len(animation.nla_tracks) > 0)
+
+
 def time_free(armature) -> bool:
     """Whether the armature's evaluated pose depends on nothing that a change of frame moves: none of its constraints
     that are on looks at another object (which may be animated), none of its drivers reads another datablock or
@@ -168,8 +173,7 @@ def time_free(armature) -> bool:
                     return False
     if any(not c.mute for c in armature.constraints):  # a character in a vehicle: Child Of a moving object
         return False
-    data_animation = armature.data.animation_data  # e.g. a keyed custom property that sets an influence
-    if data_animation is not None and (data_animation.action is not None or len(data_animation.nla_tracks)):
+    if keyed(armature.data.animation_data):  # e.g. a keyed custom property that sets an influence
         return False
     parent = armature.parent
     while parent is not None:
@@ -197,7 +201,7 @@ def scene_still_between_frames(armature) -> bool:
             animation = getattr(block, "animation_data", None)
             if animation is None or block.as_pointer() in own:
                 continue
-            if animation.action is not None or len(animation.nla_tracks):
+            if keyed(animation):
                 return False
             if any(not d.mute and "frame" in d.driver.expression for d in animation.drivers):
                 return False

@@ -313,8 +313,7 @@ def _moves_with_the_frame(armature_obj) -> bool:
     another frame."""
     obj = armature_obj
     while obj is not None:
-        animation = obj.animation_data
-        if animation is not None and (animation.action is not None or len(animation.nla_tracks)):
+        if blender_eval.keyed(obj.animation_data):
             return True
         obj = obj.parent
     return False
